@@ -1,0 +1,46 @@
+// ipctap read FILE
+import { existsSync } from 'node:fs';
+import { readCaptureRows } from '../../engine/read';
+import { UserError } from '../../engine/util/errors';
+import { flag, list, parseArgs, usageError } from '../args';
+import { rowToJsonLine, TextFormatter } from '../format';
+import { decodeOptions } from './run';
+
+export async function readCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(
+    argv,
+    [
+      { name: 'decode', short: 'd', value: true, multiple: true },
+      { name: 'json' },
+      { name: 'follow', short: 'f' },
+      { name: 'conn', value: true, multiple: true },
+    ],
+    'read',
+  );
+  if (p.positionals.length !== 1) throw usageError('usage: ipctap read FILE [--decode PROTO] [--json] [--follow]');
+  const file = p.positionals[0]!;
+  if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
+  const conns = new Set(list(p, 'conn').map((c) => {
+    if (!/^\d+$/.test(c)) throw usageError(`--conn ${c}: expected a connection number`);
+    return Number(c);
+  }));
+  const json = flag(p, 'json');
+  const text = new TextFormatter({ color: process.stdout.isTTY === true });
+  const abort = new AbortController();
+  const onSig = () => abort.abort();
+  process.once('SIGINT', onSig);
+  try {
+    for await (const row of readCaptureRows(file, {
+      ...decodeOptions(list(p, 'decode')),
+      follow: flag(p, 'follow'),
+      signal: abort.signal,
+      onWarning: (w) => process.stderr.write(`ipctap: warning: ${w}\n`),
+    })) {
+      if (conns.size && (row.conn === undefined || !conns.has(row.conn))) continue;
+      process.stdout.write((json ? rowToJsonLine(row) : text.format(row)) + '\n');
+    }
+  } finally {
+    process.off('SIGINT', onSig);
+  }
+  return 0;
+}

@@ -1,0 +1,134 @@
+// ipctap run / ipctap proxy
+import { resolve } from 'node:path';
+import { parseTapSpec } from '../../engine/taps/spec';
+import { UserError } from '../../engine/util/errors';
+import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
+import { LiveSession } from '../live';
+
+const COMMON: OptionSpec[] = [
+  { name: 'tap', short: 't', value: true, multiple: true },
+  { name: 'write', short: 'w', value: true },
+  { name: 'decode', short: 'd', value: true, multiple: true },
+  { name: 'json' },
+  { name: 'quiet', short: 'q' },
+];
+
+const RUN: OptionSpec[] = [
+  ...COMMON,
+  { name: 'show-stdio' },
+  { name: 'cwd', value: true },
+  { name: 'env', short: 'e', value: true, multiple: true },
+  { name: 'group' },
+  { name: 'no-stdin' },
+];
+
+/** --decode values with their tap part canonicalised like the tap's own name. */
+export function decodeOptions(values: string[]): { decode?: string; decodeByTap: Record<string, string> } {
+  const choice = decodeChoice(values);
+  const byTap: Record<string, string> = {};
+  for (const [tap, proto] of Object.entries(choice.decodeByTap)) {
+    byTap[tap === 'stdio' ? 'stdio' : parseTapSpec(tap).spec] = proto;
+  }
+  return { decode: choice.decode, decodeByTap: byTap };
+}
+
+export function liveOptions(p: ReturnType<typeof parseArgs>, textOut: NodeJS.WritableStream) {
+  const write = str(p, 'write');
+  return {
+    ...decodeOptions(list(p, 'decode')),
+    capturePath: write ? resolve(write) : undefined,
+    json: flag(p, 'json'),
+    quiet: flag(p, 'quiet'),
+    showStdio: flag(p, 'show-stdio'),
+    textOut,
+  };
+}
+
+/** Start every tap; takeovers wait for their path in the background. Failures stop the session. */
+function startTaps(live: LiveSession, specs: string[], abort: AbortController): Promise<void>[] {
+  return specs.map((spec) =>
+    live.session.addTap(spec, abort.signal).then(
+      () => undefined,
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        throw err;
+      },
+    ),
+  );
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, RUN, 'run', true);
+  const command = p.rest;
+  if (command.length === 0) throw usageError("ipctap run needs a command: ipctap run [options] -- COMMAND [ARGS...]");
+  const specs = list(p, 'tap');
+  specs.forEach((s) => parseTapSpec(s)); // usage errors before anything starts
+  const env: Record<string, string> = {};
+  for (const kv of list(p, 'env')) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw usageError(`--env ${kv}: expected NAME=VALUE`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const json = flag(p, 'json');
+  const live = new LiveSession(liveOptions(p, process.stderr));
+  await live.start();
+  const abort = new AbortController();
+  let failure: unknown;
+  const tapsReady = startTaps(live, specs, abort).map((t) =>
+    t.catch((err: unknown) => {
+      failure ??= err;
+      void live.stop();
+    }),
+  );
+  let code = 0;
+  try {
+    const proc = await live.session.launch(command, {
+      cwd: str(p, 'cwd'),
+      env: Object.keys(env).length ? env : undefined,
+      stdin: flag(p, 'no-stdin') ? 'ignore' : json ? 'ignore' : 'inherit',
+      stdout: json ? undefined : process.stdout,
+      stderr: json ? undefined : process.stderr,
+      detached: flag(p, 'group'),
+    });
+    const stopped = live.stopped;
+    const exit = await Promise.race([proc.exited, stopped.then(() => undefined)]);
+    if (exit && !json) {
+      process.stderr.write(`ipctap: ${command[0]} exited ${exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`}\n`);
+    }
+  } catch (err) {
+    failure ??= err;
+  } finally {
+    abort.abort();
+    await Promise.allSettled(tapsReady);
+    await live.stop();
+  }
+  if (failure) throw failure;
+  return code;
+}
+
+export async function proxyCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, COMMON, 'proxy');
+  if (p.positionals.length) throw usageError(`unexpected argument '${p.positionals[0]}' (taps are given with --tap SPEC)`);
+  const specs = list(p, 'tap');
+  if (specs.length === 0) throw usageError('ipctap proxy needs at least one --tap SPEC (see ipctap help proxy)');
+  return serveTaps(p, specs);
+}
+
+/** Run taps until Ctrl-C / SIGTERM; used by proxy and attach --tap. */
+export async function serveTaps(p: ReturnType<typeof parseArgs>, specs: string[], note?: string): Promise<number> {
+  specs.forEach((s) => parseTapSpec(s));
+  const live = new LiveSession(liveOptions(p, process.stdout));
+  await live.start();
+  const abort = new AbortController();
+  try {
+    await Promise.all(startTaps(live, specs, abort));
+  } catch (err) {
+    abort.abort();
+    await live.stop();
+    throw err instanceof Error && !(err instanceof UserError) ? new UserError(err.message) : err;
+  }
+  if (note && !flag(p, 'json')) process.stderr.write(`ipctap: ${note}\n`);
+  if (!flag(p, 'json')) process.stderr.write('ipctap: tapping; press Ctrl-C to stop\n');
+  await live.stopped;
+  return 0;
+}

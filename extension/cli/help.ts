@@ -1,0 +1,95 @@
+// Usage texts for `ipctap help [COMMAND]`.
+
+export const MAIN_HELP = `ipctap — see, decode, signal and replay the traffic between your processes
+
+Usage: ipctap <command> [options]
+
+Commands:
+  run      launch a program with its stdio (and any --tap) captured
+  proxy    tap endpoints (Unix socket, FIFO, TCP) without launching anything
+  attach   list a running process's IPC endpoints, or take over some of them
+  read     print a capture file (decoded again, possibly with another --decode)
+  replay   re-send a captured connection's client side to a live peer and compare
+  signal   send a signal to a process (recorded by the session that launched it)
+  restore  put back sockets and FIFOs that a crashed ipctap left renamed
+  decoders list the decoders --decode accepts
+
+Tap specs (--tap):
+  unix:PATH                take over the Unix socket at PATH (waits for it to appear)
+  unix:LISTEN=TARGET       listen at LISTEN, forward to the socket TARGET
+  fifo:PATH                take over the FIFO at PATH
+  fifo:LISTEN=TARGET       relay what is written to FIFO LISTEN into FIFO TARGET
+  tcp:PORT=HOST:PORT       listen on 127.0.0.1:PORT, forward to HOST:PORT
+
+Run 'ipctap help <command>' for a command's options.
+Exit codes: 0 success, 1 usage error, 2 runtime failure (replay: 3 when responses differ).`;
+
+export const HELP: Record<string, string> = {
+  run: `Usage: ipctap run [options] [--] COMMAND [ARGS...]
+
+Launch COMMAND with stdin/stdout/stderr tapped, plus any --tap endpoints, until it exits.
+The child's output passes through to the terminal; decoded frames and events are printed to
+stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
+
+  -t, --tap SPEC          tap an endpoint as well (repeatable); takeovers wait for the path
+  -w, --write FILE        write the capture to FILE (.ipctap)
+  -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto;
+                          'stdio' names the launched process's streams)
+      --json              JSON Lines on stdout (see README); child output is not passed through
+  -q, --quiet             print no frames (capture only)
+      --show-stdio        in text mode, also print the frames of the child's own streams
+      --cwd DIR           working directory for COMMAND
+  -e, --env NAME=VALUE    extra environment variable (repeatable)
+      --group             start COMMAND in its own process group (signals with --group reach
+                          its children too)
+      --no-stdin          do not pass this terminal's stdin to the child`,
+  proxy: `Usage: ipctap proxy --tap SPEC [--tap SPEC...] [options]
+
+Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on exit).
+
+  -t, --tap SPEC          endpoint to tap (repeatable; see 'ipctap help')
+  -w, --write FILE        write the capture to FILE
+  -d, --decode PROTO[@TAP]
+      --json              JSON Lines on stdout
+  -q, --quiet             print no frames`,
+  attach: `Usage: ipctap attach PID [--json] [--tap SPEC...] [-w FILE] [--decode PROTO]
+
+Without --tap: list the process's endpoints (Unix sockets, TCP, pipes, FIFOs) and their peers.
+With --tap: take over those listening endpoints; connections opened from then on are captured
+(connections that are already open are not: they keep talking directly).`,
+  read: `Usage: ipctap read FILE [options]
+
+Print the frames and events of a capture file, decoding it again.
+
+  -d, --decode PROTO[@TAP] decode with another decoder
+      --json              JSON Lines
+  -f, --follow            keep reading as the file grows (a capture still being written)
+      --conn N            only connection N (repeatable)`,
+  replay: `Usage: ipctap replay FILE --conn N --to ENDPOINT [options]
+
+Open a fresh connection to ENDPOINT (unix:PATH, tcp:HOST:PORT, fifo:PATH), send connection N's
+client-to-server frames in order, waiting before each for the server to have answered as much as
+it had in the original; then compare each response frame with the original.
+Exit code 0 when every response matched, 3 when any differed or was missing.
+
+      --conn N            the captured connection to replay
+      --to ENDPOINT       where to send it
+      --timeout MS        how long to wait for the server before each frame (default 5000)
+      --pace original     reproduce the original gaps instead of waiting for responses
+  -d, --decode PROTO      decoder used to cut frames (default: as captured)
+  -w, --write FILE        capture the new exchange
+      --json              JSON Lines`,
+  signal: `Usage: ipctap signal PID SIGNAL [--group]
+
+Send SIGNAL (name like SIGUSR1 or USR1, or a number) to PID. If a running ipctap session launched
+PID, the signal goes through that session and is recorded there.
+
+      --group             send to PID's process group`,
+  restore: `Usage: ipctap restore
+
+Put back every socket and FIFO that an ipctap which is no longer running left renamed
+(every ipctap command also does this when it starts).`,
+  decoders: `Usage: ipctap decoders
+
+List the decoders that --decode accepts.`,
+};

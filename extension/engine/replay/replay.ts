@@ -1,0 +1,246 @@
+// Replay: re-send one captured connection's client side to a live peer, pacing by the server's
+// answers (or by the original gaps), capture the new exchange through a session, and compare each
+// response frame with the original.
+import { openSync, closeSync, constants as fsc } from 'node:fs';
+import net from 'node:net';
+import { resolve as resolvePath } from 'node:path';
+import { readCaptureRows } from '../read';
+import type { DecodeChoice } from '../rows';
+import type { Session } from '../session';
+import type { Direction, FrameRow } from '../types';
+import { UserError } from '../util/errors';
+
+export type ReplayTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fifo'; path: string };
+
+export function parseReplayTarget(text: string): ReplayTarget {
+  const m = /^(unix|tcp|fifo):(.+)$/.exec(text);
+  if (!m) throw new UserError(`--to ${text}: expected unix:PATH, tcp:HOST:PORT or fifo:PATH`, 1);
+  const [, kind, rest] = m as unknown as [string, string, string];
+  if (kind === 'tcp') {
+    const t = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(rest) ?? /^()()(\d+)$/.exec(rest);
+    if (!t) throw new UserError(`--to ${text}: expected tcp:HOST:PORT`, 1);
+    const port = Number(t[3]);
+    if (port < 1 || port > 65535) throw new UserError(`--to ${text}: port out of range`, 1);
+    return { kind: 'tcp', host: t[1] || t[2] || '127.0.0.1', port };
+  }
+  return { kind: kind as 'unix' | 'fifo', path: resolvePath(rest) };
+}
+
+export interface Comparison {
+  index: number;
+  result: 'same' | 'differs' | 'missing' | 'extra';
+  /** First differing byte offset, for 'differs'. */
+  at?: number;
+  original?: FrameRow;
+  replayed?: FrameRow;
+}
+
+export interface ReplayResult {
+  conn: number;
+  sent: number;
+  comparisons: Comparison[];
+  ok: boolean;
+  notes: string[];
+}
+
+export interface ReplayOptions extends DecodeChoice {
+  file: string;
+  conn: number;
+  to: ReplayTarget;
+  /** Wait this long for the server before each frame and at the end (ms). */
+  timeoutMs?: number;
+  pace?: 'responses' | 'original';
+  /** The session the new exchange is captured in (its sink gets the chunks). */
+  session: Session;
+}
+
+const CLIENT_DIRS: Direction[] = ['c2s', 'stdin'];
+
+/** Load connection N's frames from a capture. */
+async function loadConnection(opts: ReplayOptions): Promise<{ tap: string; client: FrameRow[]; server: FrameRow[] }> {
+  const client: FrameRow[] = [];
+  const server: FrameRow[] = [];
+  let tap: string | undefined;
+  for await (const row of readCaptureRows(opts.file, opts)) {
+    if (row.type !== 'frame' || row.conn !== opts.conn) continue;
+    tap ??= row.tap;
+    if (row.dir === 'stderr') continue;
+    (CLIENT_DIRS.includes(row.dir) ? client : server).push(row);
+  }
+  if (tap === undefined) throw new UserError(`connection ${opts.conn} has no frames in ${opts.file} (see 'ipctap read ${opts.file}')`);
+  if (client.length === 0) throw new UserError(`connection ${opts.conn} has nothing sent by its client to replay`);
+  return { tap, client, server };
+}
+
+export async function replayConnection(opts: ReplayOptions): Promise<ReplayResult> {
+  const { client, server } = await loadConnection(opts);
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const notes: string[] = [];
+  const session = opts.session;
+  const sink = session.sink;
+  const conn = sink.newConn();
+  const toText = opts.to.kind === 'tcp' ? `tcp:${opts.to.host}:${opts.to.port}` : `${opts.to.kind}:${opts.to.path}`;
+
+  const replayed: FrameRow[] = [];
+  const unsubscribe = session.onRow((row) => {
+    if (row.type === 'frame' && row.conn === conn && row.dir === 's2c') replayed.push(row);
+  });
+
+  // Bytes the original server had sent before each client frame.
+  const serverBytesBefore = client.map((c) => server.filter((s) => s.id < c.id).reduce((n, s) => n + s.len, 0));
+  const serverTotal = server.reduce((n, s) => n + s.len, 0);
+
+  const out = await openTarget(opts.to);
+  sink.event({ kind: 'open', conn, tap: `replay:${toText}`, to: toText, message: `replay of connection ${opts.conn} from ${opts.file}` });
+  let received = 0;
+  let closed = false;
+  const waiters = new Set<() => void>();
+  const wake = () => waiters.forEach((w) => w());
+  if (out.socket) {
+    out.socket.on('data', (d: Buffer) => {
+      received += d.length;
+      sink.chunk(conn, 's2c', d);
+      wake();
+    });
+    out.socket.on('end', () => {
+      sink.event({ kind: 'half-close', conn, dir: 's2c' });
+    });
+    out.socket.on('close', () => {
+      closed = true;
+      wake();
+    });
+    out.socket.on('error', (e) => notes.push(`connection error: ${e.message}`));
+  }
+  const waitFor = (bytes: number) =>
+    new Promise<boolean>((resolve) => {
+      if (received >= bytes || closed || !out.socket) return resolve(received >= bytes);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const check = () => {
+        if (received >= bytes) done(true);
+        else if (closed) done(false);
+      };
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(ok);
+      };
+      waiters.add(check);
+    });
+
+  let sent = 0;
+  let prevMono = client[0]!.mono;
+  for (let i = 0; i < client.length; i++) {
+    const frame = client[i]!;
+    if (opts.pace === 'original') {
+      const gap = Math.max(0, (frame.mono - prevMono) / 1000);
+      prevMono = frame.mono;
+      if (gap > 0) await new Promise((r) => setTimeout(r, Math.min(gap, 60_000)));
+    } else if (out.socket && !(await waitFor(serverBytesBefore[i]!))) {
+      if (closed) {
+        notes.push(`the server closed the connection before frame ${i + 1} of ${client.length} was sent`);
+        break;
+      }
+      notes.push(`timed out after ${timeoutMs} ms waiting for the server before frame ${i + 1}; sent it anyway`);
+    }
+    if (closed) {
+      notes.push(`the server closed the connection before frame ${i + 1} of ${client.length} was sent`);
+      break;
+    }
+    await out.write(frame.data);
+    sink.chunk(conn, 'c2s', frame.data);
+    sent++;
+  }
+  if (out.socket && !closed) {
+    if (!(await waitFor(serverTotal)) && !closed) notes.push(`timed out after ${timeoutMs} ms waiting for the server's last responses`);
+  }
+  sink.event({ kind: 'half-close', conn, dir: 'c2s' });
+  await out.close();
+  sink.event({ kind: 'close', conn, reason: 'eof' });
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  unsubscribe();
+
+  const comparisons = compareFrames(server, replayed);
+  return { conn, sent, comparisons, ok: comparisons.every((c) => c.result === 'same') && sent === client.length, notes };
+}
+
+export function compareFrames(original: FrameRow[], replayed: FrameRow[]): Comparison[] {
+  const out: Comparison[] = [];
+  for (let i = 0; i < Math.max(original.length, replayed.length); i++) {
+    const a = original[i];
+    const b = replayed[i];
+    if (a && !b) out.push({ index: i, result: 'missing', original: a });
+    else if (!a && b) out.push({ index: i, result: 'extra', replayed: b });
+    else if (a && b) {
+      const at = firstDifference(a.data, b.data);
+      out.push(at < 0 ? { index: i, result: 'same', original: a, replayed: b } : { index: i, result: 'differs', at, original: a, replayed: b });
+    }
+  }
+  return out;
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+interface Target {
+  socket?: net.Socket;
+  write(data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openTarget(to: ReplayTarget): Promise<Target> {
+  if (to.kind === 'fifo') {
+    let fd: number;
+    try {
+      fd = openSync(to.path, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserError(
+        code === 'ENXIO' ? `nobody is reading the FIFO ${to.path}` : `cannot open FIFO ${to.path}: ${(e as Error).message}`,
+      );
+    }
+    const sock = new net.Socket({ fd, readable: false, writable: true });
+    return {
+      write: (d) => new Promise((res, rej) => sock.write(d, (e) => (e ? rej(e) : res()))),
+      close: () =>
+        new Promise((res) => {
+          sock.end(() => res());
+          setTimeout(() => {
+            sock.destroy();
+            try {
+              closeSync(fd);
+            } catch {
+              /* closed */
+            }
+            res();
+          }, 1000).unref();
+        }),
+    };
+  }
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const s = to.kind === 'unix' ? net.connect(to.path) : net.connect(to.port, to.host);
+    s.once('connect', () => resolve(s));
+    s.once('error', (e: NodeJS.ErrnoException) => {
+      const where = to.kind === 'unix' ? to.path : `${to.host}:${to.port}`;
+      reject(new UserError(e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? `nothing is listening at ${where}` : `cannot connect to ${where}: ${e.message}`));
+    });
+  });
+  socket.setNoDelay?.(true);
+  return {
+    socket,
+    write: (d) => new Promise((res, rej) => socket.write(d, (e) => (e ? rej(e) : res()))),
+    close: () =>
+      new Promise((res) => {
+        if (socket.destroyed) return res();
+        socket.once('close', () => res());
+        socket.end();
+        setTimeout(() => {
+          socket.destroy();
+          res();
+        }, 1000).unref();
+      }),
+  };
+}

@@ -1,0 +1,181 @@
+// Turns the ordered stream of chunks and events (live, or read back from a capture file) into
+// numbered rows: decoded frames and events. The same code runs live and on `ipctap read`, so a
+// capture re-read with the same decoders yields the same row ids.
+import type { ConnDecoder, DecoderOptions } from './protocols/decoder';
+import { resolveDecoder } from './protocols/registry';
+import type { Chunk, Direction, EventRecord, Frame, FrameRow, Row } from './types';
+
+export interface DecodeChoice {
+  /** Decoder for every tap without an override (default 'auto'). */
+  decode?: string;
+  /** Per-tap override: tap spec → decoder name. */
+  decodeByTap?: Record<string, string>;
+  decoderOptions?: DecoderOptions;
+}
+
+interface ConnState {
+  tap: string;
+  proto: string;
+  decoder: ConnDecoder;
+  ended: Set<Direction>;
+  /** Open requests by pair key: row id and monotonic time. */
+  pending: Map<string, { id: number; mono: number }>;
+  frames: number;
+  bytes: number;
+}
+
+const SOCKET_DIRS: Direction[] = ['c2s', 's2c'];
+const STDIO_DIRS: Direction[] = ['stdin', 'stdout', 'stderr'];
+
+export class RowBuilder {
+  private nextId = 1;
+  private readonly conns = new Map<number, ConnState>();
+
+  constructor(private readonly choice: DecodeChoice = {}) {}
+
+  /** The decoder name a tap uses. */
+  decoderFor(tap: string): string {
+    const by = this.choice.decodeByTap ?? {};
+    return by[tap] ?? (tap.startsWith('stdio') ? by['stdio'] : undefined) ?? this.choice.decode ?? 'auto';
+  }
+
+  /** Change the decoder for a tap (applies to connections opened afterwards). */
+  setDecoder(tap: string | undefined, name: string): void {
+    resolveDecoder(name); // validate now: throws UserError for unknown names
+    if (tap === undefined) this.choice.decode = name;
+    else this.choice.decodeByTap = { ...this.choice.decodeByTap, [tap]: name };
+  }
+
+  get rowCount(): number {
+    return this.nextId - 1;
+  }
+
+  event(ev: EventRecord): Row[] {
+    const out: Row[] = [];
+    if (ev.kind === 'open' && ev.conn !== undefined) {
+      this.ensureConn(ev.conn, ev.tap ?? '?');
+    } else if (ev.kind === 'half-close' && ev.conn !== undefined && ev.dir) {
+      this.endDir(ev.conn, ev.dir, ev, out);
+    } else if (ev.kind === 'close' && ev.conn !== undefined) {
+      const st = this.conns.get(ev.conn);
+      if (st) {
+        const dirs = st.tap.startsWith('stdio') ? STDIO_DIRS : SOCKET_DIRS;
+        for (const d of dirs) this.endDir(ev.conn, d, ev, out);
+        this.conns.delete(ev.conn);
+      }
+    }
+    out.push({ type: 'event', id: this.nextId++, ...ev });
+    return out;
+  }
+
+  chunk(c: Chunk): Row[] {
+    const st = this.conns.get(c.conn) ?? this.ensureConn(c.conn, STDIO_DIRS.includes(c.dir) ? 'stdio' : '?');
+    st.bytes += c.data.length;
+    return this.toRows(c.conn, st, this.safePush(st, c.dir, c.data), c.ts, c.mono);
+  }
+
+  /** Flush every connection (end of a capture file). */
+  finish(ts: number, mono: number): Row[] {
+    const out: Row[] = [];
+    for (const [conn, st] of this.conns) {
+      const dirs = st.tap.startsWith('stdio') ? STDIO_DIRS : SOCKET_DIRS;
+      for (const d of dirs) this.endDir(conn, d, { ts, mono }, out);
+    }
+    return out;
+  }
+
+  private ensureConn(conn: number, tap: string): ConnState {
+    let st = this.conns.get(conn);
+    if (st) {
+      if (st.tap === '?' || (st.tap === 'stdio' && tap !== '?')) st.tap = tap;
+      return st;
+    }
+    const name = this.decoderFor(tap);
+    const info = resolveDecoder(name);
+    st = {
+      tap,
+      proto: info.name,
+      decoder: info.create(this.choice.decoderOptions),
+      ended: new Set(),
+      pending: new Map(),
+      frames: 0,
+      bytes: 0,
+    };
+    this.conns.set(conn, st);
+    return st;
+  }
+
+  private endDir(conn: number, dir: Direction, at: { ts: number; mono: number }, out: Row[]): void {
+    const st = this.conns.get(conn);
+    if (!st || st.ended.has(dir)) return;
+    st.ended.add(dir);
+    let frames: Frame[];
+    try {
+      frames = st.decoder.end(dir);
+    } catch (err) {
+      frames = [decoderFault(dir, err)];
+    }
+    out.push(...this.toRows(conn, st, frames, at.ts, at.mono));
+  }
+
+  private safePush(st: ConnState, dir: Direction, data: Uint8Array): Frame[] {
+    try {
+      return st.decoder.push(dir, data);
+    } catch (err) {
+      // A decoder must never throw; if one does, keep the bytes visible and go on.
+      return [{ ...decoderFault(dir, err), data }];
+    }
+  }
+
+  private toRows(conn: number, st: ConnState, frames: Frame[], ts: number, mono: number): FrameRow[] {
+    const rows: FrameRow[] = [];
+    for (const f of frames) {
+      const row: FrameRow = {
+        type: 'frame',
+        id: this.nextId++,
+        ts,
+        mono,
+        tap: st.tap,
+        conn,
+        dir: f.dir,
+        proto: f.proto ?? st.proto,
+        len: f.data.length,
+        data: f.data,
+        summary: f.summary,
+        decoded: f.decoded,
+      };
+      if (f.error !== undefined) row.error = f.error;
+      if (f.ranges) row.ranges = f.ranges;
+      if (f.pair) {
+        if (f.pair.role === 'request') {
+          st.pending.set(f.pair.key, { id: row.id, mono });
+          row.pair = { ...f.pair };
+        } else {
+          const req = st.pending.get(f.pair.key);
+          if (req) st.pending.delete(f.pair.key);
+          row.pair = req ? { ...f.pair, request: req.id, latencyUs: mono - req.mono } : { ...f.pair };
+          if (req && row.summary) row.summary += ` (${formatLatency(mono - req.mono)})`;
+        }
+      }
+      st.frames++;
+      rows.push(row);
+    }
+    return rows;
+  }
+}
+
+function decoderFault(dir: Direction, err: unknown): Frame {
+  return {
+    dir,
+    data: new Uint8Array(0),
+    summary: 'decoder fault',
+    decoded: null,
+    error: `internal decoder error: ${err instanceof Error ? err.message : String(err)}`,
+  };
+}
+
+export function formatLatency(us: number): string {
+  if (us < 1000) return `${Math.round(us)}µs`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
+  return `${(us / 1_000_000).toFixed(2)}s`;
+}

@@ -1,0 +1,244 @@
+// A session: taps and launched processes whose traffic and events go to one capture file and
+// one numbered row stream. Front ends (CLI, language server) are thin layers over this.
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { CaptureWriter } from './capture/writer';
+import { Clock } from './clock';
+import { launchProcess, type ManagedProcess } from './process/launch';
+import { sendSignal } from './process/signals';
+import { RowBuilder, type DecodeChoice } from './rows';
+import { createTap } from './taps/create';
+import { parseTapSpec } from './taps/spec';
+import type { Tap, TapSink } from './taps/tap';
+import type { Chunk, Direction, EventBody, EventRecord, Row } from './types';
+import { UserError } from './util/errors';
+
+export interface SessionOptions extends DecodeChoice {
+  /** Write the capture here (.ipctap). Without it nothing is written to disk. */
+  capturePath?: string;
+  name?: string;
+  /** Bytes of undecoded chunks queued for decoding before live decoding is skipped (default 64 MiB). */
+  maxDecodeBacklog?: number;
+}
+
+export interface LaunchOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  name?: string;
+  stdin?: 'pipe' | 'inherit' | 'ignore';
+  /** Where the child's output goes besides the capture (the CLI's terminal). */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Start the process in its own process group (signals with group: true reach its children). */
+  detached?: boolean;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  name: string;
+  command: string[];
+  state: 'running' | 'stopped' | 'exited';
+  code?: number | null;
+  signal?: string | null;
+}
+
+export interface ConnInfo {
+  conn: number;
+  tap: string;
+  from?: string;
+  to?: string;
+  peers?: EventBody['peers'];
+  frames: number;
+  bytes: number;
+  open: boolean;
+}
+
+type Item = { chunk: Chunk } | { event: EventRecord };
+
+export class Session {
+  readonly id = randomUUID();
+  readonly name: string;
+  readonly capturePath: string | undefined;
+  readonly startedAt: number;
+  private readonly clock = new Clock();
+  private readonly rows: RowBuilder;
+  private capture: CaptureWriter | undefined;
+  private readonly listeners = new Set<(row: Row) => void>();
+  private readonly tapList: Tap[] = [];
+  private readonly procs = new Map<number, { proc: ManagedProcess; info: ProcessInfo }>();
+  private readonly connInfo = new Map<number, ConnInfo>();
+  private nextConn = 1;
+  private queue: Item[] = [];
+  private queuedBytes = 0;
+  private skippedBytes = 0;
+  private flushScheduled = false;
+  private stopped = false;
+  private readonly maxBacklog: number;
+
+  constructor(private readonly opts: SessionOptions = {}) {
+    this.name = opts.name ?? (opts.capturePath ? basename(opts.capturePath) : 'session');
+    this.capturePath = opts.capturePath;
+    this.startedAt = this.clock.wall();
+    this.rows = new RowBuilder(opts);
+    this.maxBacklog = opts.maxDecodeBacklog ?? 64 * 1024 * 1024;
+  }
+
+  /** Open the capture file. */
+  async start(): Promise<void> {
+    if (this.opts.capturePath) {
+      this.capture = await CaptureWriter.open(this.opts.capturePath, {
+        start: this.startedAt,
+        name: this.name,
+        decode: this.opts.decode ?? 'auto',
+        decodeByTap: this.opts.decodeByTap ?? {},
+      });
+    }
+  }
+
+  /** Every frame and event, numbered, in order. Returns an unsubscribe function. */
+  onRow(listener: (row: Row) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The sink taps and processes report to. */
+  readonly sink: TapSink = {
+    newConn: () => this.nextConn++,
+    chunk: (conn: number, dir: Direction, data: Uint8Array) => {
+      const chunk: Chunk = { conn, dir, ts: this.clock.wall(), mono: this.clock.mono(), data };
+      this.capture?.writeChunk(chunk);
+      const ci = this.connInfo.get(conn);
+      if (ci) ci.bytes += data.length;
+      if (this.listeners.size === 0) return;
+      if (this.queuedBytes + data.length > this.maxBacklog) {
+        // Decoding fell behind: forwarding and capture go on; the bytes stay in the capture file.
+        if (this.skippedBytes === 0) this.emitEventNow({ kind: 'note', message: 'live decoding fell behind; some bytes are only in the capture file' });
+        this.skippedBytes += data.length;
+        return;
+      }
+      this.queuedBytes += data.length;
+      this.enqueue({ chunk });
+    },
+    event: (body: EventBody) => this.emitEventNow(body),
+  };
+
+  private emitEventNow(body: EventBody): void {
+    const ev: EventRecord = { ...body, ts: this.clock.wall(), mono: this.clock.mono() };
+    this.trackEvent(ev);
+    this.capture?.writeEvent(ev);
+    this.enqueue({ event: ev });
+  }
+
+  private trackEvent(ev: EventRecord): void {
+    if (ev.kind === 'open' && ev.conn !== undefined) {
+      this.connInfo.set(ev.conn, { conn: ev.conn, tap: ev.tap ?? '?', from: ev.from, to: ev.to, peers: ev.peers, frames: 0, bytes: 0, open: true });
+    } else if (ev.kind === 'close' && ev.conn !== undefined) {
+      const ci = this.connInfo.get(ev.conn);
+      if (ci) ci.open = false;
+    } else if (ev.pid !== undefined) {
+      const p = this.procs.get(ev.pid);
+      if (p) {
+        if (ev.kind === 'exit') Object.assign(p.info, { state: 'exited', code: ev.code ?? null, signal: ev.signal ?? null });
+        else if (ev.kind === 'stopped') p.info.state = 'stopped';
+        else if (ev.kind === 'continued') p.info.state = 'running';
+      }
+    }
+  }
+
+  private enqueue(item: Item): void {
+    this.queue.push(item);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** Decode queued items (after the current I/O callbacks, so forwarding never waits on it). */
+  private drain(): void {
+    this.flushScheduled = false;
+    const items = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (const item of items) {
+      const rows = 'chunk' in item ? this.rows.chunk(item.chunk) : this.rows.event(item.event);
+      for (const row of rows) {
+        if (row.type === 'frame') {
+          const ci = this.connInfo.get(row.conn);
+          if (ci) ci.frames++;
+        }
+        for (const l of this.listeners) l(row);
+      }
+    }
+  }
+
+  /** Add a tap and start it; resolves when it is ready (a takeover waits for its path). */
+  async addTap(spec: string, signal?: AbortSignal): Promise<Tap> {
+    const parsed = parseTapSpec(spec);
+    const tap = createTap(parsed, this.sink);
+    this.tapList.push(tap);
+    await tap.start(signal);
+    return tap;
+  }
+
+  async launch(command: string[], opts: LaunchOptions = {}): Promise<ManagedProcess> {
+    if (command.length === 0) throw new UserError('no command to run');
+    const proc = await launchProcess(command, { ...opts, sink: this.sink });
+    const info: ProcessInfo = { pid: proc.pid, name: opts.name ?? basename(command[0]!), command, state: 'running' };
+    this.procs.set(proc.pid, { proc, info });
+    return proc;
+  }
+
+  /** Send a signal to a process (ours or any the user may signal); recorded as 'signal-sent'. */
+  signal(pid: number, sig: string | number, opts: { group?: boolean } = {}): void {
+    const own = this.procs.get(pid);
+    if (own && own.info.state !== 'exited') {
+      own.proc.signal(sig, opts);
+      return;
+    }
+    const sent = sendSignal(pid, sig, opts);
+    this.emitEventNow({ kind: 'signal-sent', pid, signal: sent.name, group: !!opts.group });
+  }
+
+  processes(): ProcessInfo[] {
+    return [...this.procs.values()].map((p) => ({ ...p.info }));
+  }
+
+  managedProcess(pid: number): ManagedProcess | undefined {
+    return this.procs.get(pid)?.proc;
+  }
+
+  taps(): { spec: string; kind: string; address?: string }[] {
+    return this.tapList.map((t) => ({ spec: t.spec, kind: t.kind, address: t.address }));
+  }
+
+  connections(): ConnInfo[] {
+    return [...this.connInfo.values()].map((c) => ({ ...c }));
+  }
+
+  setDecoder(tap: string | undefined, name: string): void {
+    this.rows.setDecoder(tap, name);
+  }
+
+  get rowCount(): number {
+    return this.rows.rowCount;
+  }
+
+  /** Stop taps (undoing takeovers), end launched processes, flush and close the capture. */
+  async stop(opts: { leaveProcesses?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const errors: unknown[] = [];
+    if (!opts.leaveProcesses) {
+      await Promise.all(
+        [...this.procs.values()].filter((p) => p.info.state !== 'exited').map((p) => p.proc.terminate().catch((e: unknown) => errors.push(e))),
+      );
+    }
+    for (const tap of this.tapList) await tap.stop().catch((e: unknown) => errors.push(e));
+    await new Promise((r) => setImmediate(r));
+    this.drain();
+    const end = this.rows.finish(this.clock.wall(), this.clock.mono());
+    for (const row of end) for (const l of this.listeners) l(row);
+    await this.capture?.close();
+    if (errors.length) throw errors[0];
+  }
+}
