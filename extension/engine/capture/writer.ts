@@ -1,0 +1,364 @@
+// Appends chunks and events to a .ipctap capture file (format in ./format.ts).
+//
+// writeChunk/writeEvent are synchronous and never block or throw: they encode the record at once
+// into a batch buffer (copying the caller's bytes, so no reference to them is kept) and a flush
+// scheduled with setImmediate writes the batches with one writev. Every batch holds whole
+// records, so the file always ends on a record boundary except while a write is in flight.
+//
+// Memory is bounded: when more than `highWaterMark` bytes wait for the disk, chunk data is
+// dropped (forwarding goes on) until the backlog falls under `lowWaterMark`; then one
+// `capture-dropped` event with the dropped byte count marks the gap in the file.
+// An I/O error stops the capture: it is reported once through onError (and as an 'error' event
+// through onEvent); later writes return 'error'. flush() and close() never reject.
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Chunk, EventRecord } from '../types';
+import { UserError } from '../util/errors';
+import {
+  buildHeader,
+  chunkRecordBound,
+  encodeChunkRecord,
+  makePackr,
+  MAX_CHUNK_DATA,
+  MAX_RECORD_BYTES,
+  writeCrc,
+  CRC_BYTES,
+  type CaptureHeader,
+  type CaptureHeaderInit,
+  type MetaRecord,
+} from './format';
+
+export interface CaptureWriterOptions {
+  /** Bytes waiting for the disk above which chunk data is dropped. Default 64 MiB. */
+  highWaterMark?: number;
+  /** Dropping stops once the backlog is at or below this. Default highWaterMark / 2. */
+  lowWaterMark?: number;
+  /** Size of the buffers records are coalesced into. Default 1 MiB. */
+  batchSize?: number;
+  /** Called once, with the first I/O error; the capture stops there. */
+  onError?: (err: Error) => void;
+  /** Events the writer itself produces: 'capture-dropped' (also written to the file) and
+   *  'error' (the capture stopped; not in the file). The session shows them as rows. */
+  onEvent?: (ev: EventRecord) => void;
+}
+
+/** 'ok' queued; 'dropped' not written (backlog over the high-water mark); 'error' the capture
+ *  stopped after an I/O error; 'closed' close() was called. */
+export type WriteResult = 'ok' | 'dropped' | 'error' | 'closed';
+
+export interface CaptureWriterStats {
+  /** Bytes on disk (header included). */
+  bytesWritten: number;
+  /** Records accepted (header, chunks, events, meta; chunk pieces count once per record). */
+  records: number;
+  /** Chunk data bytes dropped because the disk fell behind (or after an error). */
+  dropped: number;
+  droppedChunks: number;
+  droppedEvents: number;
+  /** Bytes encoded but not yet on disk. */
+  queued: number;
+  /** Peak of `queued`. */
+  peakQueued: number;
+  /** Set once an I/O error stopped the capture. */
+  error?: string;
+}
+
+const IOV_MAX = 64;
+
+export class CaptureWriter {
+  private readonly hwm: number;
+  private readonly lwm: number;
+  private readonly batchSize: number;
+  private readonly packr = makePackr();
+  private cur: Buffer;
+  private curPos = 0;
+  private readonly sealed: Buffer[] = [];
+  private queuedBytes = 0;
+  private peakQueued = 0;
+  private bytesWritten: number;
+  private records = 1;
+  private dropped = 0;
+  private droppedChunks = 0;
+  private droppedEvents = 0;
+  private episode: { ts: number; mono: number; bytes: number; chunks: number; events: number } | undefined;
+  private scheduled = false;
+  private pumping: Promise<void> | undefined;
+  private failed: Error | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private lastTs = 0;
+  private lastMono = 0;
+
+  private constructor(
+    readonly path: string,
+    readonly header: CaptureHeader,
+    private readonly fh: FileHandle,
+    headerBytes: number,
+    private readonly opts: CaptureWriterOptions,
+  ) {
+    this.hwm = opts.highWaterMark ?? 64 * 1024 * 1024;
+    this.lwm = opts.lowWaterMark ?? Math.floor(this.hwm / 2);
+    this.batchSize = opts.batchSize ?? 1024 * 1024;
+    this.cur = Buffer.allocUnsafeSlow(this.batchSize);
+    this.bytesWritten = headerBytes;
+  }
+
+  /** Create (or truncate) the capture file at `path` and write its header. */
+  static async open(path: string, init: CaptureHeaderInit, opts: CaptureWriterOptions = {}): Promise<CaptureWriter> {
+    const header = buildHeader(init);
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'w', 0o644);
+    } catch (err) {
+      throw new UserError(`cannot write the capture file ${path}: ${(err as Error).message}`);
+    }
+    const packr = makePackr();
+    const body = packr.pack(header);
+    const bytes = Buffer.allocUnsafe(body.length + CRC_BYTES);
+    body.copy(bytes);
+    writeCrc(bytes, 0, body.length);
+    try {
+      await writeAll(fh, [bytes]);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw new UserError(`cannot write the capture file ${path}: ${(err as Error).message}`);
+    }
+    return new CaptureWriter(path, header, fh, bytes.length, opts);
+  }
+
+  writeChunk(chunk: Chunk): WriteResult {
+    const len = chunk.data.length;
+    this.lastTs = chunk.ts;
+    this.lastMono = chunk.mono;
+    if (this.closed || this.failed) {
+      this.dropped += len;
+      this.droppedChunks++;
+      return this.closed ? 'closed' : 'error';
+    }
+    if (this.episode) {
+      if (this.queuedBytes > this.lwm) {
+        this.episode.bytes += len;
+        this.episode.chunks++;
+        this.dropped += len;
+        this.droppedChunks++;
+        return 'dropped';
+      }
+      this.endEpisode();
+    }
+    if (this.queuedBytes + chunkRecordBound(len) > this.hwm) {
+      this.episode = { ts: chunk.ts, mono: chunk.mono, bytes: len, chunks: 1, events: 0 };
+      this.dropped += len;
+      this.droppedChunks++;
+      return 'dropped';
+    }
+    let from = 0;
+    do {
+      const to = Math.min(len, from + MAX_CHUNK_DATA);
+      const at = this.reserve(chunkRecordBound(to - from));
+      this.curPos = encodeChunkRecord(this.cur, at, chunk, from, to);
+      this.account(this.curPos - at);
+      from = to;
+    } while (from < len);
+    return 'ok';
+  }
+
+  writeEvent(ev: EventRecord): WriteResult {
+    this.lastTs = ev.ts;
+    this.lastMono = ev.mono;
+    const rec: Record<string, unknown> = { t: 'e' };
+    for (const [k, v] of Object.entries(ev)) if (v !== undefined && k !== 't') rec[k] = v;
+    return this.writeObject(rec, true);
+  }
+
+  /** A header-like update (a tap added, a process attached...). */
+  writeMeta(meta: Omit<MetaRecord, 't'>): WriteResult {
+    const rec: Record<string, unknown> = { t: 'm' };
+    for (const [k, v] of Object.entries(meta)) if (v !== undefined && k !== 't') rec[k] = v;
+    return this.writeObject(rec, true);
+  }
+
+  /** Resolves once everything written so far is on disk (not fsynced). Never rejects. */
+  async flush(): Promise<void> {
+    while (!this.failed && (this.pumping || this.queuedBytes > 0)) {
+      if (!this.pumping) this.pumping = this.pump();
+      await this.pumping;
+    }
+  }
+
+  /** Flush, fsync and close the file. Idempotent; never rejects. */
+  close(): Promise<void> {
+    if (!this.closing) this.closing = this.doClose();
+    return this.closing;
+  }
+
+  stats(): CaptureWriterStats {
+    return {
+      bytesWritten: this.bytesWritten,
+      records: this.records,
+      dropped: this.dropped,
+      droppedChunks: this.droppedChunks,
+      droppedEvents: this.droppedEvents,
+      queued: this.queuedBytes,
+      peakQueued: this.peakQueued,
+      ...(this.failed ? { error: this.failed.message } : {}),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async doClose(): Promise<void> {
+    if (this.episode && !this.failed) this.endEpisode();
+    this.closed = true;
+    await this.flush();
+    if (!this.failed) {
+      try {
+        await this.fh.sync();
+      } catch (err) {
+        this.fail(err as Error);
+      }
+    }
+    await this.fh.close().catch(() => undefined);
+  }
+
+  private writeObject(rec: Record<string, unknown>, isEvent: boolean, internal = false): WriteResult {
+    if (this.failed || (this.closed && !internal)) {
+      if (isEvent) this.droppedEvents++;
+      return this.closed ? 'closed' : 'error';
+    }
+    // Events are small and say what happened (spawn, exit, open, close): they go through a
+    // drop episode, up to a hard cap above the high-water mark.
+    if (this.queuedBytes > this.hwm + (this.hwm >> 2)) {
+      this.droppedEvents++;
+      if (this.episode) this.episode.events++;
+      return 'dropped';
+    }
+    let body: Buffer;
+    try {
+      body = this.packr.pack(rec);
+    } catch (err) {
+      this.opts.onError?.(new Error(`capture: cannot encode a record: ${(err as Error).message}`));
+      this.droppedEvents++;
+      return 'dropped';
+    }
+    if (body.length + CRC_BYTES > MAX_RECORD_BYTES) {
+      this.droppedEvents++;
+      return 'dropped';
+    }
+    const at = this.reserve(body.length + CRC_BYTES);
+    body.copy(this.cur, at);
+    this.curPos = writeCrc(this.cur, at, at + body.length);
+    this.account(this.curPos - at);
+    return 'ok';
+  }
+
+  private endEpisode(): void {
+    const ep = this.episode!;
+    this.episode = undefined;
+    const lost = ep.events > 0 ? ` and ${ep.events} events` : '';
+    const ev: EventRecord = {
+      kind: 'capture-dropped',
+      ts: ep.ts,
+      mono: ep.mono,
+      bytes: ep.bytes,
+      message: `the capture file ${basename(this.path)} fell behind the traffic: ${ep.bytes} bytes in ${ep.chunks} chunks${lost} were not written (forwarding went on)`,
+    };
+    this.writeObject({ t: 'e', ...ev }, false, true);
+    this.opts.onEvent?.(ev);
+  }
+
+  /** Room for `n` bytes in the current batch; returns where to write. */
+  private reserve(n: number): number {
+    if (this.curPos + n > this.cur.length) {
+      this.seal(true);
+      if (n > this.cur.length) this.cur = Buffer.allocUnsafeSlow(Math.max(n, this.batchSize));
+    }
+    return this.curPos;
+  }
+
+  /** Move the current batch to the write queue. */
+  private seal(full: boolean): void {
+    if (this.curPos === 0) return;
+    if (!full && this.curPos < this.cur.length >> 2) {
+      // Little in it: copy it out and keep using the big buffer.
+      this.sealed.push(Buffer.from(this.cur.subarray(0, this.curPos)));
+    } else {
+      this.sealed.push(this.cur.subarray(0, this.curPos));
+      this.cur = Buffer.allocUnsafeSlow(this.batchSize);
+    }
+    this.curPos = 0;
+  }
+
+  private account(n: number): void {
+    this.records++;
+    this.queuedBytes += n;
+    if (this.queuedBytes > this.peakQueued) this.peakQueued = this.queuedBytes;
+    if (!this.scheduled && !this.pumping) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        if (!this.pumping) this.pumping = this.pump();
+      });
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (!this.failed) {
+        this.seal(false);
+        if (this.sealed.length === 0) break;
+        const batch = this.sealed.splice(0, IOV_MAX);
+        let n = 0;
+        for (const b of batch) n += b.length;
+        try {
+          await writeAll(this.fh, batch);
+        } catch (err) {
+          this.fail(err as Error);
+          break;
+        }
+        this.bytesWritten += n;
+        this.queuedBytes -= n;
+        if (this.episode && this.queuedBytes <= this.lwm) this.endEpisode();
+      }
+    } finally {
+      this.pumping = undefined;
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    const e = new Error(`capture file ${this.path}: ${err.message}; the capture stopped here (forwarding goes on)`);
+    this.failed = e;
+    // Free what waits: it can no longer be written.
+    for (const b of this.sealed) this.dropped += b.length;
+    this.sealed.length = 0;
+    this.curPos = 0;
+    this.queuedBytes = 0;
+    this.episode = undefined;
+    this.opts.onError?.(e);
+    this.opts.onEvent?.({ kind: 'error', ts: this.lastTs, mono: this.lastMono, message: e.message });
+  }
+}
+
+/** Write all of `bufs` at the file's position (so a FIFO works too), looping over short writes. */
+async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
+  let list = bufs;
+  for (;;) {
+    let total = 0;
+    for (const b of list) total += b.length;
+    if (total === 0) return;
+    const { bytesWritten } = list.length === 1 ? await fh.write(list[0]!, 0, list[0]!.length, null) : await fh.writev(list);
+    if (bytesWritten === total) return;
+    if (bytesWritten <= 0) throw new Error('the disk accepted no bytes');
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of list) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    list = rest;
+  }
+}
