@@ -87,11 +87,11 @@ if (require.main === module) {
     if (e.code === 'EPIPE') process.exit(0);
   });
   main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    // Exit once stdout is flushed: a child's stdin relay or a control socket must not keep us alive.
+    (code) => process.stdout.write('', () => process.exit(code)),
     (err) => {
-      process.exitCode = fail(err);
+      const code = fail(err);
+      process.stdout.write('', () => process.exit(code));
     },
   );
 }

@@ -26,6 +26,8 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   name?: string;
   stdin?: 'pipe' | 'inherit' | 'ignore';
+  /** With stdin 'pipe': what to feed the child's stdin from (captured), e.g. the CLI's own stdin. */
+  stdinFrom?: NodeJS.ReadableStream;
   /** Where the child's output goes besides the capture (the CLI's terminal). */
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -195,8 +197,7 @@ export class Session {
       own.proc.signal(sig, opts);
       return;
     }
-    const sent = sendSignal(pid, sig, opts);
-    this.emitEventNow({ kind: 'signal-sent', pid, signal: sent.name, group: !!opts.group });
+    sendSignal(pid, sig, { ...opts, sink: this.sink });
   }
 
   processes(): ProcessInfo[] {

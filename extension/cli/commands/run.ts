@@ -80,12 +80,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       void live.stop();
     }),
   );
-  let code = 0;
   try {
     const proc = await live.session.launch(command, {
       cwd: str(p, 'cwd'),
       env: Object.keys(env).length ? env : undefined,
-      stdin: flag(p, 'no-stdin') ? 'ignore' : json ? 'ignore' : 'inherit',
+      stdin: flag(p, 'no-stdin') ? 'ignore' : 'pipe',
+      stdinFrom: flag(p, 'no-stdin') ? undefined : process.stdin,
       stdout: json ? undefined : process.stdout,
       stderr: json ? undefined : process.stderr,
       detached: flag(p, 'group'),
@@ -103,7 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     await live.stop();
   }
   if (failure) throw failure;
-  return code;
+  return 0;
 }
 
 export async function proxyCommand(argv: string[]): Promise<number> {

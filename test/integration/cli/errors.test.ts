@@ -1,0 +1,94 @@
+// Bad input gets a clear message on stderr, the documented exit code, and no stack trace.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { cliEnv, runCli } from '../../helpers/cli';
+
+const env = cliEnv();
+after(() => env.cleanup());
+
+function noStack(stderr: string) {
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace for user errors');
+}
+
+test('unknown command and unknown flag are usage errors (exit 1)', async () => {
+  const a = await runCli(['frobnicate'], { env: env.env });
+  assert.equal(a.code, 1);
+  assert.match(a.stderr, /unknown command 'frobnicate'/);
+  const b = await runCli(['read', '--bogus', 'x'], { env: env.env });
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /unknown option --bogus/);
+  noStack(a.stderr + b.stderr);
+});
+
+test('run without a command, replay without --conn: usage errors', async () => {
+  const a = await runCli(['run'], { env: env.env });
+  assert.equal(a.code, 1);
+  assert.match(a.stderr, /needs a command/);
+  writeFileSync(join(env.dir, 'x.ipctap'), '');
+  const b = await runCli(['replay', join(env.dir, 'x.ipctap'), '--to', 'tcp:127.0.0.1:1'], { env: env.env });
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /--conn N is required/);
+});
+
+test('malformed tap specs and non-loopback listeners are refused', async () => {
+  const a = await runCli(['proxy', '--tap', 'carrier-pigeon:/x'], { env: env.env });
+  assert.notEqual(a.code, 0);
+  assert.match(a.stderr, /carrier-pigeon/);
+  const b = await runCli(['proxy', '--tap', 'tcp:0.0.0.0:7000=127.0.0.1:1234'], { env: env.env });
+  assert.notEqual(b.code, 0);
+  assert.match(b.stderr, /loopback/);
+  noStack(a.stderr + b.stderr);
+});
+
+test('missing capture file, a file that is not a capture', async () => {
+  const a = await runCli(['read', join(env.dir, 'nope.ipctap')], { env: env.env });
+  assert.equal(a.code, 2);
+  assert.match(a.stderr, /no such file/);
+  writeFileSync(join(env.dir, 'junk.ipctap'), 'this is not a capture file at all\n');
+  const b = await runCli(['read', join(env.dir, 'junk.ipctap')], { env: env.env });
+  assert.equal(b.code, 2);
+  assert.match(b.stderr, /junk\.ipctap/);
+  noStack(a.stderr + b.stderr);
+});
+
+test('a port in use is reported plainly', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const r = await runCli(['proxy', '--tap', `tcp:${port}=127.0.0.1:9`], { env: env.env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`${port}.*in use`));
+    noStack(r.stderr);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('signals: unknown names and missing pids', async () => {
+  const a = await runCli(['signal', String(process.pid), 'SIGFOO'], { env: env.env });
+  assert.notEqual(a.code, 0);
+  assert.match(a.stderr, /SIGFOO/);
+  const b = await runCli(['signal', '4194303', 'USR1'], { env: env.env });
+  assert.equal(b.code, 2);
+  assert.match(b.stderr, /no process/);
+  noStack(a.stderr + b.stderr);
+});
+
+test('run: a program that does not exist', async () => {
+  const r = await runCli(['run', '--', join(env.dir, 'no-such-program')], { env: env.env });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no-such-program/);
+  noStack(r.stderr);
+});
+
+test('help and version', async () => {
+  const a = await runCli(['help', 'replay'], { env: env.env });
+  assert.equal(a.code, 0);
+  assert.match(a.stdout, /--pace original/);
+  const b = await runCli(['--version'], { env: env.env });
+  assert.match(b.stdout, /^ipctap \d+\.\d+\.\d+/);
+});
