@@ -1,0 +1,262 @@
+// Reading /proc: a process's name, state and owner, its open file descriptors, the socket tables
+// of its network namespace, and which processes hold a given pipe or socket. Scans are bounded
+// in time and never throw for processes that vanish or cannot be read.
+import { readFileSync, statSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { addressKey, parseProcNetTcp, parseProcNetUnix, type TcpEntry, type UnixSocketEntry } from './procnet';
+import { unixPeerMap } from './unix-peers';
+
+export interface ProcStat {
+  pid: number;
+  /** The kernel's short name (comm), up to 15 characters. */
+  comm: string;
+  /** R running, S sleeping, D disk wait, T stopped, t traced, Z zombie, X dead, I idle. */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  uid: number;
+}
+
+/** /proc/PID/stat plus the owner's uid; undefined when the process does not exist (or is gone). */
+export function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const open = text.indexOf('(');
+    const close = text.lastIndexOf(')');
+    if (open < 0 || close < open) return undefined;
+    const rest = text.slice(close + 2).split(' ');
+    const uid = statSync(`/proc/${pid}`).uid;
+    return {
+      pid,
+      comm: text.slice(open + 1, close),
+      state: rest[0],
+      ppid: Number(rest[1]),
+      pgrp: Number(rest[2]),
+      session: Number(rest[3]),
+      uid,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ProcessInfo extends ProcStat {
+  /** argv; empty for kernel threads and zombies. */
+  cmdline: string[];
+  /** A display name: the basename of argv[0] when there is one, else comm. */
+  name: string;
+}
+
+export function processInfo(pid: number): ProcessInfo | undefined {
+  const st = readProcStat(pid);
+  if (!st) return undefined;
+  let cmdline: string[] = [];
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    cmdline = raw.split('\0');
+    if (cmdline.length > 0 && cmdline[cmdline.length - 1] === '') cmdline.pop();
+  } catch {
+    /* gone or unreadable: keep comm */
+  }
+  const argv0 = cmdline[0]?.split('/').pop();
+  return { ...st, cmdline, name: argv0 || st.comm };
+}
+
+let passwd: Map<number, string> | undefined;
+/** The login name for a uid (from /etc/passwd), or the number as text. */
+export function userName(uid: number): string {
+  if (!passwd) {
+    passwd = new Map();
+    try {
+      for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const f = line.split(':');
+        if (f.length > 2 && !passwd.has(Number(f[2]))) passwd.set(Number(f[2]), f[0]);
+      }
+    } catch {
+      /* no passwd: numbers only */
+    }
+  }
+  return passwd.get(uid) ?? String(uid);
+}
+
+export interface FdEntry {
+  fd: number;
+  /** readlink of /proc/PID/fd/N: "socket:[123]", "pipe:[456]", "/tmp/x.fifo", "/dev/pts/0", ... */
+  target: string;
+}
+
+/**
+ * The open fds of a process. Rejects with the errno error (ENOENT: no such process, EACCES:
+ * another user's process) so callers can word the message; fds closing meanwhile are skipped.
+ */
+export async function listFds(pid: number): Promise<FdEntry[]> {
+  const names = await readdir(`/proc/${pid}/fd`);
+  const out: FdEntry[] = [];
+  await Promise.all(
+    names.map(async (n) => {
+      try {
+        out.push({ fd: Number(n), target: await readlink(`/proc/${pid}/fd/${n}`) });
+      } catch {
+        /* closed meanwhile */
+      }
+    }),
+  );
+  return out.sort((a, b) => a.fd - b.fd);
+}
+
+export type FdMode = 'read' | 'write' | 'read-write';
+
+/** Access mode of an open fd, from /proc/PID/fdinfo/N (flags, octal). */
+export async function fdMode(pid: number, fd: number): Promise<FdMode | undefined> {
+  try {
+    const text = await readFile(`/proc/${pid}/fdinfo/${fd}`, 'latin1');
+    const m = /^flags:\s+([0-7]+)/m.exec(text);
+    if (!m) return undefined;
+    const acc = parseInt(m[1], 8) & 3;
+    return acc === 0 ? 'read' : acc === 1 ? 'write' : 'read-write';
+  } catch {
+    return undefined;
+  }
+}
+
+/** "socket:[123]" → 123 (and the same for pipe:[n]); undefined for other targets. */
+export function inodeOf(target: string, kind: 'socket' | 'pipe'): number | undefined {
+  const m = /^(socket|pipe):\[(\d+)\]$/.exec(target);
+  return m && m[1] === kind ? Number(m[2]) : undefined;
+}
+
+/** The Unix socket table as seen from `pid`'s network namespace (default: ours). */
+export async function readUnixTable(pid: number | 'self' = 'self'): Promise<UnixSocketEntry[]> {
+  try {
+    return parseProcNetUnix(await readFile(`/proc/${pid}/net/unix`, 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+/** The TCP tables (IPv4 then IPv6) as seen from `pid`'s network namespace (default: ours). */
+export async function readTcpTables(pid: number | 'self' = 'self'): Promise<TcpEntry[]> {
+  const read = async (name: string, fam: 4 | 6) => {
+    try {
+      return parseProcNetTcp(await readFile(`/proc/${pid}/net/${name}`, 'latin1'), fam);
+    } catch {
+      return [];
+    }
+  };
+  const [v4, v6] = await Promise.all([read('tcp', 4), read('tcp6', 6)]);
+  return [...v4, ...v6];
+}
+
+/** Numeric entries of /proc, i.e. every visible pid. */
+export async function listPids(): Promise<number[]> {
+  const names = await readdir('/proc');
+  return names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+}
+
+export interface Holder {
+  pid: number;
+  fd: number;
+}
+
+export interface HolderScanOptions {
+  /** Pids not to report (by default our own process). */
+  exclude?: number[];
+  /** Stop scanning after this many milliseconds (default 1500); what was found so far is returned. */
+  budgetMs?: number;
+  /** Only scan these pids (default: every pid in /proc). */
+  pids?: number[];
+}
+
+/**
+ * Which processes hold each of `targets` (fd link texts like "socket:[123]", "pipe:[9]", or a FIFO
+ * path). One bounded pass over /proc/*\/fd; unreadable processes are skipped.
+ */
+export async function findHolders(targets: Iterable<string>, opts: HolderScanOptions = {}): Promise<Map<string, Holder[]>> {
+  const want = new Set(targets);
+  const found = new Map<string, Holder[]>();
+  if (want.size === 0) return found;
+  const exclude = new Set(opts.exclude ?? [process.pid]);
+  const deadline = Date.now() + (opts.budgetMs ?? 1500);
+  const pids = (opts.pids ?? (await listPids())).filter((p) => !exclude.has(p));
+  const BATCH = 32;
+  for (let i = 0; i < pids.length && Date.now() < deadline; i += BATCH) {
+    await Promise.all(
+      pids.slice(i, i + BATCH).map(async (pid) => {
+        let names: string[];
+        try {
+          names = await readdir(`/proc/${pid}/fd`);
+        } catch {
+          return;
+        }
+        await Promise.all(
+          names.map(async (n) => {
+            let t: string;
+            try {
+              t = await readlink(`/proc/${pid}/fd/${n}`);
+            } catch {
+              return;
+            }
+            if (!want.has(t)) return;
+            const list = found.get(t) ?? [];
+            list.push({ pid, fd: Number(n) });
+            found.set(t, list);
+          }),
+        );
+      }),
+    );
+  }
+  for (const list of found.values()) list.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+  return found;
+}
+
+/** Distinct pids of a holder list, in order. */
+export function holderPids(list: Holder[] | undefined): number[] {
+  return [...new Set((list ?? []).map((h) => h.pid))];
+}
+
+/** The fd number behind a Node socket (Unix only; undefined once closed or for odd handles). */
+function socketFd(sock: Socket): number | undefined {
+  const fd = (sock as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+/**
+ * The pids (other than ours) holding the other end of a connected Unix or TCP socket.
+ * TCP: the peer is the socket whose 4-tuple is ours reversed in /proc/net/tcp{,6}; Unix: the peer
+ * inode comes from `ss -x` (sock_diag). Then one bounded /proc scan finds the holders.
+ * Resolves [] whenever it cannot tell (closed socket, peer in another namespace, no `ss`).
+ */
+export async function peerPidsOfSocket(sock: Socket, opts: { budgetMs?: number } = {}): Promise<number[]> {
+  try {
+    const peerInode = sock.remotePort !== undefined ? await tcpPeerInode(sock) : await unixPeerInode(sock);
+    if (!peerInode) return [];
+    const holders = await findHolders([`socket:[${peerInode}]`], { budgetMs: opts.budgetMs });
+    return holderPids(holders.get(`socket:[${peerInode}]`));
+  } catch {
+    return [];
+  }
+}
+
+async function tcpPeerInode(sock: Socket): Promise<number | undefined> {
+  const { localAddress, localPort, remoteAddress, remotePort } = sock;
+  if (!localAddress || !remoteAddress || localPort === undefined || remotePort === undefined) return undefined;
+  const ourLocal = addressKey(localAddress);
+  const ourRemote = addressKey(remoteAddress);
+  if (!ourLocal || !ourRemote) return undefined;
+  for (const e of await readTcpTables()) {
+    if (e.localPort !== remotePort || e.remotePort !== localPort || e.inode === 0) continue;
+    if (addressKey(e.localAddress) === ourRemote && addressKey(e.remoteAddress) === ourLocal) return e.inode;
+  }
+  return undefined;
+}
+
+async function unixPeerInode(sock: Socket): Promise<number | undefined> {
+  const fd = socketFd(sock);
+  if (fd === undefined) return undefined;
+  const own = inodeOf(await readlink(`/proc/self/fd/${fd}`), 'socket');
+  if (own === undefined) return undefined;
+  const map = await unixPeerMap();
+  return map.peers.get(own);
+}
