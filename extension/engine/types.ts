@@ -85,6 +85,11 @@ export interface Frame {
   /** The decoder that produced it, when different from the connection's (auto, layered). */
   proto?: string;
   ranges?: FieldRange[];
+  /**
+   * Where the payload lies inside `data` when the frame has framing around it (a length prefix,
+   * LSP headers, a line terminator). Layered decoders (OUTER+INNER) feed this range to INNER.
+   */
+  payload?: { start: number; end: number };
   /** Request/response pairing: frames with the same key pair up; the session computes latency. */
   pair?: { key: string; role: 'request' | 'response' };
 }

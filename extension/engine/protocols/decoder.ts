@@ -19,6 +19,12 @@ export interface ConnDecoder {
   push(dir: Direction, bytes: Uint8Array): Frame[];
   /** The direction ended (EOF). Return frames for anything left over. */
   end(dir: Direction): Frame[];
+  /**
+   * Optional: a message boundary (used by layering, e.g. len32be+msgpack: each outer payload is
+   * pushed, then flushed). Decode what is buffered for `dir` as complete input, like end(), but
+   * the direction stays open and per-connection state (type tables, pairing) is kept.
+   */
+  flush?(dir: Direction): Frame[];
 }
 
 /** What a sniff function says about the first bytes of a direction. */

@@ -20,11 +20,12 @@ export function toJson(value: unknown): string {
 /**
  * Parse JSON keeping integers that do not fit a double exactly as bigint.
  * (Used by tests and readers that must compare integers exactly.)
+ * Digits inside strings, fractions and exponents are left alone.
  */
 export function parseJsonExact(text: string): unknown {
-  const marked = text.replace(/("(?:[^"\\]|\\.)*")|(-?\d{16,})(?![\d.eE])/g, (m, str, big) =>
-    str !== undefined ? str : `"\u0000big:${big}"`,
-  );
+  // Fast path: no run of 16+ digits anywhere, so every integer fits a double exactly.
+  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  const marked = text.replace(BIG_INT, (m, str, big) => (str !== undefined ? str : `"\\u0000big:${big}"`));
   return JSON.parse(marked, (_k, v) => {
     if (typeof v === 'string' && v.startsWith('\u0000big:')) {
       const b = BigInt(v.slice(5));
@@ -33,3 +34,8 @@ export function parseJsonExact(text: string): unknown {
     return v;
   });
 }
+
+const LONG_DIGITS = /\d{16}/;
+// A string literal (skipped), or an integer of 16+ digits that is not part of a fraction or an
+// exponent (not preceded by a digit, '.', 'e', 'E', '+', '-' and not followed by '.', 'e', 'E').
+const BIG_INT = /("(?:[^"\\]|\\.)*")|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;

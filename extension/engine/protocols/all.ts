@@ -1,0 +1,20 @@
+// Every decoder IPC Tap ships, in registration order (auto sniffs by `priority`, then this order).
+// Adding a decoder: import its DecoderInfo and add it to the array.
+import type { DecoderInfo } from './decoder';
+import { jsonrpcDecoder } from './jsonrpc';
+import { lenDecoders } from './len';
+import { linesDecoder } from './lines';
+import { lspDecoder } from './lsp';
+import { msgpackDecoder } from './msgpack';
+import { protobufDecoder } from './protobuf/decoder';
+import { rawDecoder } from './raw';
+
+export const ALL_DECODERS: DecoderInfo[] = [
+  rawDecoder,
+  linesDecoder,
+  ...lenDecoders,
+  lspDecoder,
+  jsonrpcDecoder,
+  msgpackDecoder,
+  protobufDecoder,
+];

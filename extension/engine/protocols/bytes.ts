@@ -1,0 +1,128 @@
+// Byte buffering shared by decoders: a growable accumulator for bytes that straddle pushes, and
+// a small helper that lets a framer parse "leftover + new chunk" without copying in the common
+// case where the new chunk holds whole frames.
+//
+// Ownership: a decoder may hand out subarrays of the bytes it was pushed (callers do not modify
+// bytes after pushing them — Node stream chunks are never reused). Bytes that come from the
+// accumulator are always copied out, since its memory is reused.
+
+const EMPTY = new Uint8Array(0);
+/** Past this capacity an emptied accumulator drops its memory instead of keeping it. */
+const KEEP_CAPACITY = 1 << 20;
+
+export class ByteAccumulator {
+  private buf: Uint8Array = EMPTY;
+  private start = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /** Append a copy of `bytes`. */
+  append(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (n === 0) return;
+    if (this.end + n > this.buf.length) this.makeRoom(n);
+    this.buf.set(bytes, this.end);
+    this.end += n;
+  }
+
+  /** The buffered bytes. Valid until the next append/consume/clear. */
+  view(): Uint8Array {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  /** Drop `n` bytes from the front. */
+  consume(n: number): void {
+    this.start += Math.min(n, this.length);
+    if (this.start === this.end) this.clear();
+  }
+
+  /** A copy of the first `n` bytes, which are then dropped. */
+  take(n: number): Uint8Array {
+    const out = this.buf.slice(this.start, this.start + Math.min(n, this.length));
+    this.consume(n);
+    return out;
+  }
+
+  clear(): void {
+    this.start = this.end = 0;
+    if (this.buf.length > KEEP_CAPACITY) this.buf = EMPTY;
+  }
+
+  private makeRoom(n: number): void {
+    const len = this.length;
+    const need = len + n;
+    if (need <= this.buf.length && this.start >= len) {
+      // enough room once compacted, and the move does not overlap much
+      this.buf.copyWithin(0, this.start, this.end);
+    } else {
+      const next = new Uint8Array(Math.max(need, this.buf.length * 2, 256));
+      next.set(this.buf.subarray(this.start, this.end));
+      this.buf = next;
+    }
+    this.start = 0;
+    this.end = len;
+  }
+}
+
+/**
+ * Per-direction input of a framer: `begin(chunk)` returns leftover + chunk to parse,
+ * `cut(s, e)` gives a stable array for bytes [s, e) of it, `finish(used)` keeps the rest.
+ */
+export class StreamInput {
+  private readonly acc = new ByteAccumulator();
+  private cur: Uint8Array = EMPTY;
+  private fromAcc = false;
+
+  /** Bytes buffered between pushes. */
+  get pending(): number {
+    return this.acc.length;
+  }
+
+  begin(chunk: Uint8Array): Uint8Array {
+    if (this.acc.length === 0) {
+      this.fromAcc = false;
+      this.cur = chunk;
+    } else {
+      this.acc.append(chunk);
+      this.fromAcc = true;
+      this.cur = this.acc.view();
+    }
+    return this.cur;
+  }
+
+  cut(start: number, end: number): Uint8Array {
+    return this.fromAcc ? this.cur.slice(start, end) : this.cur.subarray(start, end);
+  }
+
+  finish(used: number): void {
+    if (this.fromAcc) this.acc.consume(used);
+    else if (used < this.cur.length) this.acc.append(this.cur.subarray(used));
+    this.cur = EMPTY;
+  }
+
+  /** Everything buffered, as an owned copy; the buffer is emptied. */
+  drain(): Uint8Array {
+    return this.acc.take(this.acc.length);
+  }
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** A Buffer view over the same memory (for fast indexOf/toString). */
+export function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}

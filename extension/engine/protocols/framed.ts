@@ -1,0 +1,70 @@
+// Shared plumbing for framing decoders: a Framer cuts one direction's byte stream into pieces
+// (a frame's bytes plus where its payload lies inside them); a framed decoder keeps one framer
+// per direction and turns pieces into frames.
+import type { Direction, Frame } from '../types';
+import type { ConnDecoder, DecoderOptions } from './decoder';
+import { DEFAULT_MAX_FRAME } from './decoder';
+
+export interface Piece {
+  /** All bytes of the frame (prefix/headers/terminator included). */
+  data: Uint8Array;
+  /** Payload range inside `data`. */
+  start: number;
+  end: number;
+  /** Set when these bytes are not a well-formed frame (skipped garbage, truncation, oversize). */
+  error?: string;
+  /** Framer-specific facts (e.g. LSP headers). */
+  meta?: Record<string, string>;
+}
+
+export interface Framer {
+  push(bytes: Uint8Array): Piece[];
+  /** End of input (or of a layered message): flush what is buffered; the framer can go on. */
+  end(): Piece[];
+}
+
+export function maxFrameOf(options?: DecoderOptions): number {
+  const m = options?.maxFrame;
+  return typeof m === 'number' && m > 0 ? Math.floor(m) : DEFAULT_MAX_FRAME;
+}
+
+/** A ConnDecoder with one framer per direction; `toFrame` maps each piece to a frame. */
+export class FramedConnDecoder implements ConnDecoder {
+  private readonly framers = new Map<Direction, Framer>();
+
+  constructor(
+    private readonly makeFramer: () => Framer,
+    private readonly toFrame: (piece: Piece, dir: Direction) => Frame,
+  ) {}
+
+  push(dir: Direction, bytes: Uint8Array): Frame[] {
+    if (bytes.length === 0) return [];
+    return this.map(this.framer(dir).push(bytes), dir);
+  }
+
+  end(dir: Direction): Frame[] {
+    const f = this.framers.get(dir);
+    return f ? this.map(f.end(), dir) : [];
+  }
+
+  flush(dir: Direction): Frame[] {
+    return this.end(dir);
+  }
+
+  private framer(dir: Direction): Framer {
+    let f = this.framers.get(dir);
+    if (!f) this.framers.set(dir, (f = this.makeFramer()));
+    return f;
+  }
+
+  private map(pieces: Piece[], dir: Direction): Frame[] {
+    const out = new Array<Frame>(pieces.length);
+    for (let i = 0; i < pieces.length; i++) out[i] = this.toFrame(pieces[i], dir);
+    return out;
+  }
+}
+
+/** Payload bytes of a piece. */
+export function payloadOf(p: Piece): Uint8Array {
+  return p.start === 0 && p.end === p.data.length ? p.data : p.data.subarray(p.start, p.end);
+}

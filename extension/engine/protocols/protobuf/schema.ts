@@ -1,0 +1,93 @@
+// Schema-based protobuf decoding with protobufjs, given .proto files.
+// decoded = the message as an object: field names as written in the .proto, every field present
+// (defaults included), enums by name, bytes as base64, 64-bit integers exact (bigint past 2^53).
+import protobuf from 'protobufjs';
+import { resolve } from 'node:path';
+import { UserError } from '../../util/errors';
+
+const roots = new Map<string, protobuf.Root>();
+const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+/** Load .proto files once (cached by path list). Throws UserError when they cannot be loaded. */
+export function loadProtoRoot(files: string[]): protobuf.Root {
+  const paths = files.map((f) => resolve(f));
+  const key = paths.join('\n');
+  let root = roots.get(key);
+  if (root) return root;
+  try {
+    root = new protobuf.Root().loadSync(paths, { keepCase: true });
+    root.resolveAll();
+  } catch (err) {
+    throw new UserError(`cannot load .proto files (${files.join(', ')}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  roots.set(key, root);
+  return root;
+}
+
+/** A message type by full name, e.g. "pkg.Msg". Throws UserError naming the known types. */
+export function lookupMessageType(root: protobuf.Root, name: string): protobuf.Type {
+  try {
+    return root.lookupType(name.replace(/^\./, ''));
+  } catch {
+    const known = listTypes(root).slice(0, 30).join(', ');
+    throw new UserError(`no message type "${name}" in the .proto files; known types: ${known || '(none)'}`);
+  }
+}
+
+/** Request and response type names of a gRPC method path "/pkg.Svc/Method", or undefined. */
+export function lookupMethod(root: protobuf.Root, path: string): { requestType: string; responseType: string } | undefined {
+  const m = /^\/?([^/]+)\/([^/]+)$/.exec(path);
+  if (!m) return undefined;
+  try {
+    const svc = root.lookupService(m[1]);
+    const method = svc.methods[m[2]];
+    if (!method) return undefined;
+    method.resolve();
+    return { requestType: typeName(method.resolvedRequestType), responseType: typeName(method.resolvedResponseType) };
+  } catch {
+    return undefined;
+  }
+}
+
+function typeName(t: protobuf.Type | null): string {
+  return t ? t.fullName.replace(/^\./, '') : '';
+}
+
+function listTypes(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
+  for (const obj of ns.nestedArray) {
+    if (obj instanceof protobuf.Type) out.push(obj.fullName.replace(/^\./, ''));
+    if (obj instanceof protobuf.Namespace || obj instanceof protobuf.Type) listTypes(obj, out);
+  }
+  return out;
+}
+
+/** Decode `bytes` as `type`; throws when they do not match it. */
+export function decodeWithType(type: protobuf.Type, bytes: Uint8Array): Record<string, unknown> {
+  const msg = type.decode(bytes);
+  const obj = type.toObject(msg, { longs: String, enums: String, bytes: String, defaults: true, arrays: true, objects: true, oneofs: true });
+  return exactLongs(type, obj);
+}
+
+function exactInt(s: unknown): unknown {
+  if (typeof s !== 'string' || !/^-?\d+$/.test(s)) return s;
+  const b = BigInt(s);
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+}
+
+function exactLongs(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    if (v === undefined || v === null) continue;
+    const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
+    const long = LONG_TYPES.has(field.type);
+    if (!sub && !long) continue;
+    const one = (x: unknown): unknown => (sub ? exactLongs(sub, x as Record<string, unknown>) : exactInt(x));
+    if (field.map) {
+      const m = v as Record<string, unknown>;
+      for (const k of Object.keys(m)) m[k] = one(m[k]);
+    } else if (field.repeated && Array.isArray(v)) {
+      obj[field.name] = v.map(one);
+    } else obj[field.name] = one(v);
+  }
+  return obj;
+}

@@ -1,0 +1,232 @@
+// Schema-less protobuf decoding (what `protoc --decode_raw` does, made stricter): every field is
+// shown with its number and wire type and every plausible reading of its value.
+//   varint → {n, wire:"varint", uint, sint (zigzag), int (only when negative as int64)}
+//   i64    → {n, wire:"i64", uint, int (when negative), double}
+//   i32    → {n, wire:"i32", uint, int (when negative), float}
+//   len    → {n, wire:"len", length, message?: {fields}, string?, bytes? (base64), packed?: [uint…]}
+//            message when the bytes parse completely and strictly as fields; string when they are
+//            printable UTF-8 (both when both hold); bytes otherwise; packed when they also read
+//            as a run of varints.
+//   group  → {n, wire:"group", message: {fields}}
+// Integers are exact (bigint beyond 2^53).
+import { asBuffer } from '../bytes';
+import { printableText } from '../text';
+
+export interface PbField {
+  n: number;
+  wire: 'varint' | 'i64' | 'len' | 'group' | 'i32';
+  [reading: string]: unknown;
+}
+
+export interface PbMessage {
+  fields: PbField[];
+}
+
+const MAX_NEST = 32;
+const TWO64 = 1n << 64n;
+const TWO63 = 1n << 63n;
+
+function norm(v: bigint): number | bigint {
+  return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+}
+
+class Reader {
+  pos: number;
+  constructor(
+    readonly d: Uint8Array,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** A varint as bigint, or null when malformed/truncated. */
+  varint(): bigint | null {
+    const d = this.d;
+    let lo = 0;
+    let shift = 0;
+    // up to 7 bytes fit a double exactly
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) return null;
+      const b = d[this.pos++];
+      if (i < 7) {
+        lo += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+        if ((b & 0x80) === 0) return BigInt(lo);
+      } else {
+        // slow path for long varints
+        let v = BigInt(lo);
+        let s = 49n;
+        this.pos--;
+        for (let j = i; j < 10; j++) {
+          if (this.pos >= this.end) return null;
+          const c = d[this.pos++];
+          if (j === 9 && c > 1) return null;
+          v |= BigInt(c & 0x7f) << s;
+          s += 7n;
+          if ((c & 0x80) === 0) return v;
+        }
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** A varint as a number when it fits 32 bits (tags, lengths), else null. */
+  smallVarint(): number | null {
+    const v = this.varint();
+    return v === null || v > 0xffffffffn ? null : Number(v);
+  }
+}
+
+function varintField(n: number, u: bigint): PbField {
+  const f: PbField = { n, wire: 'varint', uint: norm(u) };
+  const signed = u >= TWO63 ? u - TWO64 : u;
+  if (signed < 0n) f.int = norm(signed);
+  f.sint = norm(u & 1n ? -((u >> 1n) + 1n) : u >> 1n);
+  return f;
+}
+
+function floatReading(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+type Parse = { ok: true; fields: PbField[] } | { ok: false; fields: PbField[]; at: number; why: string };
+
+/**
+ * Parse fields in [start, end). Strict: stops at the first problem. `endGroup` is the field
+ * number of an open group (parsing stops after its END_GROUP tag).
+ */
+function parseFields(r: Reader, depth: number, endGroup = 0): Parse {
+  const fields: PbField[] = [];
+  const d = r.d;
+  const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  while (r.pos < r.end) {
+    const at = r.pos;
+    const tag = r.smallVarint();
+    if (tag === null) return { ok: false, fields, at, why: 'bad tag varint' };
+    const n = tag >>> 3;
+    const wt = tag & 7;
+    if (n === 0) return { ok: false, fields, at, why: 'field number 0' };
+    switch (wt) {
+      case 0: {
+        const u = r.varint();
+        if (u === null) return { ok: false, fields, at, why: `field ${n}: bad varint` };
+        fields.push(varintField(n, u));
+        break;
+      }
+      case 1: {
+        if (r.pos + 8 > r.end) return { ok: false, fields, at, why: `field ${n}: truncated i64` };
+        const f: PbField = { n, wire: 'i64', uint: norm(view.getBigUint64(r.pos, true)) };
+        const s = view.getBigInt64(r.pos, true);
+        if (s < 0n) f.int = norm(s);
+        f.double = floatReading(view.getFloat64(r.pos, true));
+        fields.push(f);
+        r.pos += 8;
+        break;
+      }
+      case 5: {
+        if (r.pos + 4 > r.end) return { ok: false, fields, at, why: `field ${n}: truncated i32` };
+        const f: PbField = { n, wire: 'i32', uint: view.getUint32(r.pos, true) };
+        const s = view.getInt32(r.pos, true);
+        if (s < 0) f.int = s;
+        f.float = floatReading(view.getFloat32(r.pos, true));
+        fields.push(f);
+        r.pos += 4;
+        break;
+      }
+      case 2: {
+        const len = r.smallVarint();
+        if (len === null || r.pos + len > r.end) return { ok: false, fields, at, why: `field ${n}: length beyond the message` };
+        fields.push(lenField(n, d, r.pos, r.pos + len, depth));
+        r.pos += len;
+        break;
+      }
+      case 3: {
+        if (depth >= MAX_NEST) return { ok: false, fields, at, why: 'groups nested too deep' };
+        const sub = parseFields(r, depth + 1, n);
+        if (!sub.ok) return { ok: false, fields, at: sub.at, why: sub.why };
+        fields.push({ n, wire: 'group', message: { fields: sub.fields } });
+        break;
+      }
+      case 4:
+        if (endGroup === n) return { ok: true, fields };
+        return { ok: false, fields, at, why: `field ${n}: END_GROUP without START_GROUP` };
+      default:
+        return { ok: false, fields, at, why: `field ${n}: invalid wire type ${wt}` };
+    }
+  }
+  if (endGroup !== 0) return { ok: false, fields, at: r.pos, why: `group ${endGroup} not closed` };
+  return { ok: true, fields };
+}
+
+function lenField(n: number, d: Uint8Array, start: number, end: number, depth: number): PbField {
+  const f: PbField = { n, wire: 'len', length: end - start };
+  const bytes = d.subarray(start, end);
+  let isMsg = false;
+  if (end > start && depth < MAX_NEST) {
+    const sub = parseFields(new Reader(d, start, end), depth + 1);
+    if (sub.ok) {
+      f.message = { fields: sub.fields };
+      isMsg = true;
+    }
+  }
+  const text = printableText(bytes);
+  if (text !== null) f.string = text;
+  if (!isMsg && text === null) {
+    f.bytes = asBuffer(bytes).toString('base64');
+    const packed = packedVarints(d, start, end);
+    if (packed) f.packed = packed;
+  }
+  return f;
+}
+
+function packedVarints(d: Uint8Array, start: number, end: number): (number | bigint)[] | null {
+  if (end <= start) return null;
+  const r = new Reader(d, start, end);
+  const out: (number | bigint)[] = [];
+  while (r.pos < end) {
+    const v = r.varint();
+    if (v === null) return null;
+    out.push(norm(v));
+  }
+  return out;
+}
+
+/** Parse a whole message leniently: the fields read before any problem, and the problem. */
+export function decodeRaw(bytes: Uint8Array): { message: PbMessage; error?: string } {
+  const r = new Reader(bytes, 0, bytes.length);
+  const p = parseFields(r, 0);
+  if (p.ok) return { message: { fields: p.fields } };
+  return { message: { fields: p.fields }, error: `not a valid protobuf message at byte ${p.at}: ${p.why}` };
+}
+
+/** protoc-like one-line rendering: `1: 150, 2: "testing", 3: {1: 150}`. */
+export function rawSummary(m: PbMessage, max = 120): string {
+  const out: string[] = [];
+  let len = 0;
+  const walk = (fields: PbField[]): boolean => {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      let s = (i > 0 ? ', ' : '') + f.n + ': ';
+      const sub = f.message as PbMessage | undefined;
+      if (f.wire === 'varint') s += String(f.uint);
+      else if (f.wire === 'i32') s += String(f.float);
+      else if (f.wire === 'i64') s += String(f.double);
+      else if (f.string !== undefined && (!sub || (f.string as string).charCodeAt(0) >= 0x20)) s += JSON.stringify(f.string);
+      else if (sub) {
+        out.push(s + '{');
+        len += s.length + 1;
+        if (!walk(sub.fields)) return false;
+        s = '}';
+      } else s += `<${String(f.length)} B>`;
+      out.push(s);
+      len += s.length;
+      if (len > max) return false;
+    }
+    return true;
+  };
+  const done = walk(m.fields);
+  const text = out.join('');
+  return text.length > max || !done ? text.slice(0, max) + '…' : text;
+}
