@@ -7,6 +7,13 @@ function peerText(p: EndpointPeer): string {
   return `${p.pid} ${p.name}${mode}`;
 }
 
+const MAX_PEERS_SHOWN = 3;
+
+function peerList(peers: EndpointPeer[]): string {
+  const shown = peers.slice(0, MAX_PEERS_SHOWN).map(peerText).join(', ');
+  return peers.length > MAX_PEERS_SHOWN ? `${shown} +${peers.length - MAX_PEERS_SHOWN} more` : shown;
+}
+
 function address(e: Endpoint): string {
   switch (e.kind) {
     case 'unix':
@@ -32,7 +39,7 @@ export function formatEndpoints(endpoints: Endpoint[]): string {
   if (endpoints.length === 0) return 'no sockets, pipes or FIFOs open';
   const header = ['FD', 'KIND', 'STATE', 'ADDRESS', 'PEER', 'TAP WITH'];
   const rows = endpoints.map((e) => {
-    const peers = e.peers === undefined ? '' : e.peers.length === 0 ? '-' : e.peers.map(peerText).join(', ');
+    const peers = e.peers === undefined ? '' : e.peers.length === 0 ? '-' : peerList(e.peers);
     const tap = e.tapSpec ? `--tap ${e.tapSpec}` : e.note ?? '';
     return [e.stdio ? `${e.fd} (${e.stdio})` : String(e.fd), e.kind, stateText(e), address(e), peers, tap];
   });

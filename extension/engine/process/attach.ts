@@ -182,13 +182,21 @@ export async function listEndpoints(pid: number, opts: { budgetMs?: number } = {
       const list: Holder[] = holders.get(target) ?? [];
       for (const { ep, excludeSelf } of eps) {
         const peers: EndpointPeer[] = [];
+        let selfOtherEnd = false;
         for (const h of list) {
-          if (excludeSelf && h.pid === pid) continue;
+          const pipeLike = ep.kind === 'pipe' || ep.kind === 'fifo';
+          const mode = pipeLike ? await fdMode(h.pid, h.fd) : undefined;
+          if (excludeSelf && h.pid === pid) {
+            if (h.fd !== ep.fd && mode !== undefined && mode !== ep.mode) selfOtherEnd = true;
+            continue;
+          }
           const peer: EndpointPeer = { pid: h.pid, name: nameOf(h.pid), fd: h.fd };
-          if (ep.kind === 'pipe' || ep.kind === 'fifo') peer.mode = await fdMode(h.pid, h.fd);
+          if (mode) peer.mode = mode;
           peers.push(peer);
         }
-        ep.peers = peers;
+        // The other end first: for a write end, the readers.
+        ep.peers = [...peers.filter((x) => x.mode === undefined || x.mode !== ep.mode), ...peers.filter((x) => x.mode !== undefined && x.mode === ep.mode)];
+        if (selfOtherEnd) ep.note = 'this process also holds the other end';
       }
     }
   }

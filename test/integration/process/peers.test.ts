@@ -1,0 +1,140 @@
+// peerPidsOfSocket against real peer processes over Unix sockets and TCP, both directions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { peerPidsOfSocket } from '../../../extension/engine/process/procfs';
+import { ssAvailable, unixPeerMap } from '../../../extension/engine/process/unix-peers';
+import { goBinary } from '../../helpers/go';
+
+function listenOnce(server: Server, addr: string | { port: number; host: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    if (typeof addr === 'string') server.listen(addr, resolve);
+    else server.listen(addr.port, addr.host, resolve);
+  });
+}
+
+/** Start a socat client process connecting to `target`; resolve with it and our accepted socket. */
+async function clientProcess(server: Server, target: string): Promise<{ child: ChildProcess; accepted: Socket }> {
+  const accepted = new Promise<Socket>((r) => server.once('connection', r));
+  const child = spawn('socat', ['-', target], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return { child, accepted: await accepted };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await done;
+}
+
+async function goServer(args: string[]): Promise<{ child: ChildProcess; addr: string }> {
+  const child = spawn(goBinary('unixserver'), args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((r) => child.stdout!.once('data', (b: Buffer) => r(b.toString())));
+  return { child, addr: line.trim().replace(/^listening /, '') };
+}
+
+test('`ss` is there for Unix socket peers (iproute2)', async () => {
+  const m = await unixPeerMap();
+  assert.ok(m.available && ssAvailable(), 'ss (iproute2) is not installed: Unix socket peers cannot be known');
+});
+
+test('Unix socket: the accepted socket\'s peer is the client process, and the client\'s peer is the server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-peer-'));
+  const server = createServer();
+  const path = join(dir, 's.sock');
+  await listenOnce(server, path);
+  const { child, accepted } = await clientProcess(server, `UNIX-CONNECT:${path}`);
+  try {
+    assert.deepEqual(await peerPidsOfSocket(accepted), [child.pid]);
+  } finally {
+    await stop(child);
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The other way round: we are the client of a Go server.
+  const dir2 = mkdtempSync(join(tmpdir(), 'ipctap-peer-'));
+  const srv = await goServer([join(dir2, 'g.sock')]);
+  const sock = createConnection(srv.addr);
+  try {
+    await new Promise((r) => sock.once('connect', r));
+    assert.deepEqual(await peerPidsOfSocket(sock), [srv.child.pid]);
+    sock.destroy();
+    assert.deepEqual(await peerPidsOfSocket(sock), [], 'a closed socket has no peer');
+  } finally {
+    sock.destroy();
+    await stop(srv.child);
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
+test('TCP over IPv4: both directions; a peer inside our own process is not reported', async () => {
+  const server = createServer();
+  await listenOnce(server, { port: 0, host: '127.0.0.1' });
+  const port = (server.address() as { port: number }).port;
+  const { child, accepted } = await clientProcess(server, `TCP4:127.0.0.1:${port}`);
+  try {
+    assert.deepEqual(await peerPidsOfSocket(accepted), [child.pid]);
+  } finally {
+    await stop(child);
+  }
+  // Client and server both in this process: nobody else holds the other end.
+  const acc = new Promise<Socket>((r) => server.once('connection', r));
+  const own = createConnection(port, '127.0.0.1');
+  const mine = await acc;
+  try {
+    assert.deepEqual(await peerPidsOfSocket(mine), []);
+    assert.deepEqual(await peerPidsOfSocket(own), []);
+  } finally {
+    own.destroy();
+    mine.destroy();
+    server.close();
+  }
+  const srv = await goServer(['-tcp']);
+  const [host, p] = [srv.addr.slice(0, srv.addr.lastIndexOf(':')), Number(srv.addr.slice(srv.addr.lastIndexOf(':') + 1))];
+  const sock = createConnection(p, host);
+  try {
+    await new Promise((r) => sock.once('connect', r));
+    assert.deepEqual(await peerPidsOfSocket(sock), [srv.child.pid]);
+  } finally {
+    sock.destroy();
+    await stop(srv.child);
+  }
+});
+
+test('TCP over IPv6 loopback (::1)', async (t) => {
+  const server = createServer();
+  try {
+    await listenOnce(server, { port: 0, host: '::1' });
+  } catch {
+    t.skip('no IPv6 loopback here');
+    return;
+  }
+  const port = (server.address() as { port: number }).port;
+  const { child, accepted } = await clientProcess(server, `TCP6:[::1]:${port}`);
+  try {
+    assert.equal(accepted.remoteAddress, '::1');
+    assert.deepEqual(await peerPidsOfSocket(accepted), [child.pid]);
+  } finally {
+    await stop(child);
+    server.close();
+  }
+});
+
+test('TCP to a dual-stack listener from an IPv4 client (::ffff:127.0.0.1 on our side)', async () => {
+  const server = createServer();
+  await listenOnce(server, { port: 0, host: '::' });
+  const port = (server.address() as { port: number }).port;
+  const { child, accepted } = await clientProcess(server, `TCP4:127.0.0.1:${port}`);
+  try {
+    assert.equal(accepted.remoteAddress, '::ffff:127.0.0.1');
+    assert.deepEqual(await peerPidsOfSocket(accepted), [child.pid]);
+  } finally {
+    await stop(child);
+    server.close();
+  }
+});
