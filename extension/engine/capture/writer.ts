@@ -214,7 +214,9 @@ export class CaptureWriter {
       try {
         await this.fh.sync();
       } catch (err) {
-        this.fail(err as Error);
+        // A FIFO or character device cannot be fsynced; that is no failure of the capture.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') this.fail(err as Error);
       }
     }
     await this.fh.close().catch(() => undefined);
