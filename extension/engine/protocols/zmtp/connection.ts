@@ -1,0 +1,290 @@
+// One ZMTP connection, sans-IO. Per direction: the greeting (reassembled from however the peer
+// split it), then frames (flags, 1- or 8-byte size, body). Commands become one frame each;
+// message parts are gathered until a frame without MORE and become ONE frame:
+//   {kind:"message", parts:[base64...], text:[string|null...], delimiter?}
+// 3.0-style subscriptions (a SUB socket's one-part message starting 01/00) become
+//   {kind:"subscribe"|"cancel", topic, topicBase64}.
+import type { ConnDecoder, DecoderOptions } from '../decoder';
+import { DEFAULT_MAX_FRAME } from '../decoder';
+import type { Direction, Frame, FieldRange } from '../../types';
+import { ByteQueue } from '../http2/byte-queue';
+import { decodeCommand } from './commands';
+import { detectVersion, parseGreetingV2, parseGreetingV3 } from './greeting';
+import { b64, clip, partForSummary, printableText, textOrHex } from './parts';
+
+const FLAG_MORE = 1;
+const FLAG_LONG = 2;
+const FLAG_COMMAND = 4;
+
+interface Part {
+  /** Offsets of the body in the message's wire bytes. */
+  start: number;
+  end: number;
+}
+
+interface DirState {
+  q: ByteQueue;
+  phase: 'greeting' | 'v3' | 'v2' | 'raw';
+  mechanism: string;
+  socketType?: string;
+  /** Wire bytes of the message being gathered, and its parts. */
+  wire: Uint8Array[];
+  wireLen: number;
+  parts: Part[];
+  /** Drop parts until the end of this message (a part was too large). */
+  discarding: boolean;
+  /** Bytes of an oversized frame still to skip. */
+  skip: number;
+  messages: number;
+  identitySeen: boolean;
+}
+
+const ENVELOPE_TYPES = new Set(['REQ', 'REP', 'ROUTER', 'DEALER']);
+
+export class ZmtpConnection implements ConnDecoder {
+  private readonly maxFrame: number;
+  private readonly dirs = new Map<Direction, DirState>();
+  private reqCount = 0;
+  private repCount = 0;
+
+  constructor(options: DecoderOptions = {}) {
+    this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
+  }
+
+  push(dir: Direction, bytes: Uint8Array): Frame[] {
+    const out: Frame[] = [];
+    const st = this.state(dir);
+    try {
+      st.q.push(bytes);
+      this.run(dir, st, out);
+    } catch (e) {
+      out.push(this.error(dir, st.q.takeAll(), `zmtp decoder failure: ${(e as Error).message}`));
+      st.phase = 'raw';
+    }
+    return out;
+  }
+
+  end(dir: Direction): Frame[] {
+    const out: Frame[] = [];
+    const st = this.state(dir);
+    try {
+      this.run(dir, st, out);
+      if (st.parts.length > 0 || st.wireLen > 0) {
+        out.push(this.error(dir, this.joinWire(st), `incomplete message: ${st.parts.length} part(s) without a final part at end of stream`));
+        this.resetMessage(st);
+      }
+      if (st.q.length > 0) {
+        const left = st.q.takeAll();
+        const what = st.phase === 'greeting' ? 'greeting' : st.phase === 'raw' ? 'undecoded bytes' : 'frame';
+        out.push(this.error(dir, left, `truncated ${what}: ${left.length} bytes at end of stream`));
+      }
+    } catch (e) {
+      out.push(this.error(dir, new Uint8Array(0), `zmtp decoder failure: ${(e as Error).message}`));
+    }
+    return out;
+  }
+
+  private state(dir: Direction): DirState {
+    let st = this.dirs.get(dir);
+    if (!st) {
+      st = { q: new ByteQueue(), phase: 'greeting', mechanism: 'NULL', wire: [], wireLen: 0, parts: [], discarding: false, skip: 0, messages: 0, identitySeen: false };
+      this.dirs.set(dir, st);
+    }
+    return st;
+  }
+
+  private peer(dir: Direction): DirState | undefined {
+    for (const [d, st] of this.dirs) if (d !== dir) return st;
+    return undefined;
+  }
+
+  private error(dir: Direction, data: Uint8Array, error: string): Frame {
+    return { dir, data, summary: error, decoded: { kind: 'error' }, error };
+  }
+
+  private run(dir: Direction, st: DirState, out: Frame[]): void {
+    if (st.phase === 'greeting') this.greeting(dir, st, out);
+    if (st.phase === 'raw') {
+      if (st.q.length > 0) {
+        const data = st.q.takeAll();
+        out.push({ dir, data, summary: `${data.length} bytes (not decoded: stream not ZMTP 2.0/3.x or out of sync)`, decoded: { kind: 'raw' } });
+      }
+      return;
+    }
+    if (st.phase === 'v3' || st.phase === 'v2') this.frames(dir, st, out);
+  }
+
+  private greeting(dir: Direction, st: DirState, out: Frame[]): void {
+    const v = detectVersion(st.q.peek(Math.min(st.q.length, 11)));
+    if (v.kind === 'more') return;
+    if (v.kind === 'v1') {
+      out.push({
+        dir,
+        data: new Uint8Array(0),
+        summary: 'ZMTP 1.0 (or not ZMTP): shown undecoded',
+        decoded: { kind: 'greeting', version: '1.0', decoded: false },
+      });
+      st.phase = 'raw';
+      return;
+    }
+    if (st.q.length < v.length) return;
+    const g = st.q.take(v.length);
+    if (v.kind === 'v2') {
+      const decoded = parseGreetingV2(g);
+      st.socketType = decoded.socketType;
+      out.push({ dir, data: g, summary: `greeting ZMTP 2.0 ${decoded.socketType}`, decoded });
+      st.phase = 'v2';
+      return;
+    }
+    const decoded = parseGreetingV3(g);
+    st.mechanism = decoded.mechanism;
+    out.push({
+      dir,
+      data: g,
+      summary: `greeting ZMTP ${decoded.version} ${decoded.mechanism}${decoded.asServer ? ' as-server' : ''}`,
+      decoded,
+    });
+    st.phase = 'v3';
+  }
+
+  private frames(dir: Direction, st: DirState, out: Frame[]): void {
+    for (;;) {
+      if (st.skip > 0) {
+        st.skip -= st.q.skip(st.skip);
+        if (st.skip > 0) return;
+      }
+      if (st.q.length < 2) return;
+      const flags = st.q.byteAt(0);
+      const v2 = st.phase === 'v2';
+      const invalid = v2 ? (flags & ~(FLAG_MORE | FLAG_LONG)) !== 0 : (flags & ~7) !== 0 || flags === 5 || flags === 7;
+      if (invalid) {
+        this.flushPartial(dir, st, out, 'message interrupted by invalid frame');
+        const data = st.q.takeAll();
+        out.push(this.error(dir, data, `invalid ZMTP frame flags 0x${flags.toString(16).padStart(2, '0')}; the rest of this direction is shown undecoded`));
+        st.phase = 'raw';
+        return;
+      }
+      const long = (flags & FLAG_LONG) !== 0;
+      const hl = long ? 9 : 2;
+      if (st.q.length < hl) return;
+      const head = st.q.peek(hl);
+      const size = long ? head[1] * 2 ** 56 + head[2] * 2 ** 48 + head[3] * 2 ** 40 + head[4] * 2 ** 32 + (head[5] * 2 ** 24 + ((head[6] << 16) | (head[7] << 8) | head[8])) : head[1];
+      const command = (flags & FLAG_COMMAND) !== 0;
+      const more = (flags & FLAG_MORE) !== 0;
+      const msgLimit = command ? this.maxFrame : this.maxFrame - st.wireLen;
+      if (size + hl > msgLimit) {
+        const header = st.q.take(hl);
+        const shown = long ? Buffer.from(header.subarray(1, 9)).readBigUInt64BE().toString() : String(size);
+        const skipped = st.q.skip(size);
+        st.skip = size - skipped;
+        if (!command) this.flushPartial(dir, st, out, 'message dropped: a part exceeds maxFrame');
+        out.push(this.error(dir, header, `${command ? 'command' : 'message part'} of ${shown} bytes exceeds maxFrame (${this.maxFrame}); skipped`));
+        if (!command) st.discarding = more;
+        continue;
+      }
+      if (st.q.length < hl + size) return;
+      const wire = st.q.take(hl + size);
+      if (command) {
+        this.flushPartial(dir, st, out, 'message interrupted by a command');
+        out.push(this.command(dir, st, wire, hl));
+        continue;
+      }
+      if (st.discarding) {
+        st.discarding = more;
+        continue;
+      }
+      st.parts.push({ start: st.wireLen + hl, end: st.wireLen + wire.length });
+      st.wire.push(wire);
+      st.wireLen += wire.length;
+      if (!more) {
+        out.push(this.message(dir, st));
+        this.resetMessage(st);
+      }
+    }
+  }
+
+  private joinWire(st: DirState): Uint8Array {
+    if (st.wire.length === 1) return st.wire[0];
+    const out = new Uint8Array(st.wireLen);
+    let o = 0;
+    for (const w of st.wire) {
+      out.set(w, o);
+      o += w.length;
+    }
+    return out;
+  }
+
+  private resetMessage(st: DirState): void {
+    st.wire = [];
+    st.wireLen = 0;
+    st.parts = [];
+  }
+
+  private flushPartial(dir: Direction, st: DirState, out: Frame[], why: string): void {
+    if (st.parts.length === 0) return;
+    out.push(this.error(dir, this.joinWire(st), `${why} (${st.parts.length} part(s) kept here)`));
+    this.resetMessage(st);
+  }
+
+  private command(dir: Direction, st: DirState, wire: Uint8Array, hl: number): Frame {
+    const body = wire.subarray(hl);
+    const r = decodeCommand(body, st.mechanism);
+    let data = wire;
+    if (r.mask && r.mask[1] > r.mask[0]) {
+      data = wire.slice();
+      data.fill(0x2a, hl + r.mask[0], hl + r.mask[1]);
+    }
+    if (r.decoded.name === 'READY' && !r.decoded.encrypted) {
+      const props = r.decoded.properties as Record<string, string> | undefined;
+      if (props?.['Socket-Type']) st.socketType = props['Socket-Type'];
+    }
+    const f: Frame = { dir, data, summary: r.summary, decoded: r.decoded };
+    if (r.error) f.error = r.error;
+    return f;
+  }
+
+  private message(dir: Direction, st: DirState): Frame {
+    const wire = this.joinWire(st);
+    const bodies = st.parts.map((p) => wire.subarray(p.start, p.end));
+    const ranges: FieldRange[] = st.parts.map((p, i) => ({ path: `/parts/${i}`, start: p.start, end: p.end }));
+    const mine = st.socketType;
+    const theirs = this.peer(dir)?.socketType;
+    // ZMTP 2.0: each side's first message is its identity.
+    if (st.phase === 'v2' && !st.identitySeen) {
+      st.identitySeen = true;
+      const id = bodies[0] ?? new Uint8Array(0);
+      return { dir, data: wire, summary: `identity ${id.length ? textOrHex(id) : '(anonymous)'}`, decoded: { kind: 'identity', identity: b64(id), text: printableText(id) }, ranges };
+    }
+    // 3.0-style subscription: a SUB/XSUB socket's single-part message starting with 01 or 00.
+    const subSide = mine === 'SUB' || mine === 'XSUB' || (mine === undefined && (theirs === 'PUB' || theirs === 'XPUB'));
+    if (subSide && bodies.length === 1 && bodies[0].length >= 1 && bodies[0][0] <= 1) {
+      const topic = bodies[0].subarray(1);
+      const kind = bodies[0][0] === 1 ? 'subscribe' : 'cancel';
+      return {
+        dir,
+        data: wire,
+        summary: `${kind === 'subscribe' ? 'SUBSCRIBE' : 'CANCEL'} ${topic.length ? JSON.stringify(textOrHex(topic, 32)) : '(all)'} (3.0 message)`,
+        decoded: { kind, topic: printableText(topic), topicBase64: b64(topic) },
+        ranges: [{ path: '/topic', start: st.parts[0].start + 1, end: st.parts[0].end }],
+      };
+    }
+    const decoded: Record<string, unknown> = { kind: 'message', parts: bodies.map(b64), text: bodies.map(printableText) };
+    let shown = bodies;
+    let envelope = '';
+    if ((mine && ENVELOPE_TYPES.has(mine)) || (theirs && ENVELOPE_TYPES.has(theirs))) {
+      const delim = bodies.findIndex((b) => b.length === 0);
+      if (delim >= 0 && (delim === 0 || mine === 'ROUTER' || mine === 'DEALER' || theirs === 'ROUTER' || theirs === 'DEALER')) {
+        decoded.delimiter = delim;
+        envelope = delim > 0 ? `[${bodies.slice(0, delim).map((b) => textOrHex(b, 8)).join(', ')}] ` : '';
+        shown = bodies.slice(delim + 1);
+      }
+    }
+    const frame: Frame = { dir, data: wire, summary: '', decoded, ranges };
+    const count = bodies.length === 1 ? '' : `[${bodies.length} parts] `;
+    frame.summary = clip(`${mine ? mine + ' ' : ''}message ${count}${envelope}${shown.map(partForSummary).join(' | ')}`);
+    if (mine === 'REQ' && theirs !== 'ROUTER') frame.pair = { key: `req${++this.reqCount}`, role: 'request' };
+    else if (mine === 'REP' && theirs !== 'DEALER') frame.pair = { key: `req${++this.repCount}`, role: 'response' };
+    st.messages++;
+    return frame;
+  }
+}
