@@ -1,0 +1,245 @@
+// One direction of a gob stream: buffers bytes, cuts count-prefixed messages, keeps the type
+// table, and yields type definitions, values and error items. Sans-IO and bounded: a message
+// larger than maxFrame is treated as garbage and the stream resynchronises on the next plausible
+// message header; a value that spans messages (interface values with new concrete types) is
+// retried only once the bytes it waits for have arrived.
+import { DEFAULT_MAX_FRAME } from '../decoder';
+import { GobError, NeedMore, Reader, readHeader } from './reader';
+import { describeType, typeSummary, TypeTable, type GobType } from './types';
+import { decodeTop, definedBefore, type ValueContext } from './value';
+import { parseWireType } from './wiretype';
+
+export interface GobStreamOptions {
+  /** Largest message (and largest value spanning messages) in bytes. Default 64 MiB. */
+  maxFrame?: number;
+  /** Deepest nesting of values. Default 1000. */
+  maxDepth?: number;
+}
+
+export type GobItem =
+  | {
+      kind: 'typedef';
+      data: Uint8Array;
+      type: GobType;
+      typedef: Record<string, unknown>;
+      summary: string;
+      redefined: boolean;
+    }
+  | {
+      kind: 'value';
+      data: Uint8Array;
+      typeId: number;
+      typeName: string;
+      type: GobType;
+      value: unknown;
+      /** Concrete type names of interface values inside, by JSON pointer. */
+      concrete?: Record<string, string>;
+      /** Types defined inside the value (new concrete types of interface values). */
+      defines?: Record<string, unknown>[];
+      note?: string;
+    }
+  | { kind: 'error'; data: Uint8Array; error: string; typeId?: number }
+  | { kind: 'empty'; data: Uint8Array };
+
+type Attempt = { item: GobItem; end: number } | { need: number };
+
+const EMPTY = new Uint8Array(0);
+const MAX_HEADER = 9;
+
+export class GobStream {
+  readonly types = new TypeTable();
+  private readonly maxFrame: number;
+  private readonly maxDepth: number;
+  private buf: Uint8Array = EMPTY;
+  private head = 0;
+  private tail = 0;
+  /** Do not try again before this many bytes are buffered (relative to head). */
+  private waitLen = 0;
+
+  constructor(opts: GobStreamOptions = {}) {
+    this.maxFrame = Math.max(16, opts.maxFrame ?? DEFAULT_MAX_FRAME);
+    this.maxDepth = Math.max(1, opts.maxDepth ?? 1000);
+  }
+
+  /** Bytes waiting for the rest of their message. */
+  get pending(): number {
+    return this.tail - this.head;
+  }
+
+  push(bytes: Uint8Array): GobItem[] {
+    if (bytes.length > 0) this.append(bytes);
+    return this.drain();
+  }
+
+  /** The direction ended: whatever is left is a truncated message. */
+  end(): GobItem[] {
+    const out = this.drain();
+    if (this.tail > this.head) {
+      const data = this.buf.slice(this.head, this.tail);
+      const h = readHeader(this.buf, this.head, this.tail);
+      const what = h && Number.isFinite(h.count) ? `${data.length - (h.bodyStart - this.head)} of ${h.count} bytes` : `${data.length} bytes`;
+      out.push({ kind: 'error', data, error: `stream ended inside a message (${what})` });
+    }
+    this.buf = EMPTY;
+    this.head = this.tail = this.waitLen = 0;
+    return out;
+  }
+
+  private append(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+      if (this.buf.length > 1 << 20 && n <= 1 << 16) this.buf = EMPTY;
+    }
+    if (this.tail + n > this.buf.length) {
+      const len = this.tail - this.head;
+      if (len + n <= this.buf.length && this.head >= len) {
+        this.buf.copyWithin(0, this.head, this.tail);
+      } else {
+        const next = new Uint8Array(Math.max(len + n, this.buf.length * 2, 4096));
+        next.set(this.buf.subarray(this.head, this.tail));
+        this.buf = next;
+      }
+      this.head = 0;
+      this.tail = len;
+    }
+    this.buf.set(bytes, this.tail);
+    this.tail += n;
+  }
+
+  private drain(): GobItem[] {
+    const out: GobItem[] = [];
+    while (this.head < this.tail) {
+      if (this.tail - this.head < this.waitLen) break;
+      this.waitLen = 0;
+      const h = readHeader(this.buf, this.head, this.tail);
+      if (!h) {
+        this.waitLen = this.tail - this.head + 1;
+        break;
+      }
+      if (h.count > this.maxFrame) {
+        if (!this.resync(out, `not a gob message: byte count ${Number.isFinite(h.count) ? h.count : 'invalid'} exceeds the ${this.maxFrame}-byte limit`)) break;
+        continue;
+      }
+      const msgEnd = h.bodyStart + h.count;
+      if (msgEnd > this.tail) {
+        this.waitLen = msgEnd - this.head;
+        break;
+      }
+      if (h.count === 0) {
+        out.push({ kind: 'empty', data: this.buf.slice(this.head, msgEnd) });
+        this.head = msgEnd;
+        continue;
+      }
+      const a = this.attempt(h.bodyStart, msgEnd);
+      if ('need' in a) {
+        this.waitLen = a.need - this.head;
+        break;
+      }
+      out.push(a.item);
+      this.head = a.end;
+    }
+    return out;
+  }
+
+  /**
+   * Skip garbage up to the next plausible message header. Returns false when more bytes are
+   * needed to find one (the undecided tail stays buffered).
+   */
+  private resync(out: GobItem[], why: string): boolean {
+    const buf = this.buf;
+    let p = this.head + 1;
+    let stop = this.tail;
+    for (; p < this.tail; p++) {
+      const v = this.plausible(p);
+      if (v === 'yes') break;
+      if (v === 'more') {
+        stop = p;
+        break;
+      }
+    }
+    if (p >= this.tail) stop = Math.max(this.head + 1, this.tail - MAX_HEADER);
+    const cut = Math.min(p, stop);
+    out.push({ kind: 'error', data: buf.slice(this.head, cut), error: `${why}; skipped ${cut - this.head} bytes` });
+    this.head = cut;
+    if (cut === p && p < this.tail) return true;
+    this.waitLen = this.tail - this.head + 1;
+    return false;
+  }
+
+  /** Could a message start at p? */
+  private plausible(p: number): 'yes' | 'no' | 'more' {
+    const h = readHeader(this.buf, p, this.tail);
+    if (!h) return 'more';
+    if (h.count < 2 || h.count > this.maxFrame) return 'no';
+    const r = new Reader(this.buf, h.bodyStart, Math.min(h.bodyStart + h.count, this.tail), this.tail, this.maxFrame);
+    try {
+      const id = r.smallInt('id');
+      if (id < 0) {
+        if (-id < 64 || -id > 1 << 24) return 'no';
+        if (r.pos + 2 > r.end) return h.bodyStart + h.count > this.tail ? 'more' : 'no';
+        const d = this.buf[r.pos]!;
+        return d >= 1 && d <= 7 && this.buf[r.pos + 1] === 1 ? 'yes' : 'no';
+      }
+      return id > 0 && this.types.has(id) && (id >= 64 || id <= 8) ? 'yes' : 'no';
+    } catch {
+      return h.bodyStart + h.count > this.tail ? 'more' : 'no';
+    }
+  }
+
+  private attempt(bodyStart: number, msgEnd: number): Attempt {
+    const types = this.types;
+    types.mark();
+    const r = new Reader(this.buf, bodyStart, msgEnd, this.tail, this.maxFrame);
+    let typeId: number | undefined;
+    try {
+      const id = r.smallInt('type id');
+      if (id < 0) {
+        const t = parseWireType(r, -id);
+        if (r.pos !== r.end) throw new GobError(`extra data after the definition of type ${-id}`);
+        const prev = types.define(t);
+        const redefined = prev !== undefined && JSON.stringify(prev) !== JSON.stringify(t);
+        return {
+          item: {
+            kind: 'typedef',
+            data: this.buf.slice(this.head, msgEnd),
+            type: t,
+            typedef: describeType(types, t),
+            summary: typeSummary(types, t) + (redefined ? ' (redefined)' : ''),
+            redefined,
+          },
+          end: msgEnd,
+        };
+      }
+      if (id === 0) throw new GobError('invalid type id 0');
+      typeId = id;
+      const t = types.get(id);
+      if (!t) throw new GobError(definedBefore(id));
+      const ctx: ValueContext = { types, r, maxDepth: this.maxDepth, depth: 0, path: [] };
+      const value = decodeTop(ctx, id);
+      const item: GobItem = {
+        kind: 'value',
+        data: this.buf.slice(this.head, r.end),
+        typeId: id,
+        typeName: types.name(id),
+        type: t,
+        value,
+      };
+      if (ctx.concrete) item.concrete = ctx.concrete;
+      if (ctx.defined) item.defines = ctx.defined;
+      if (r.pos < r.end) item.note = `${r.end - r.pos} bytes left over in the message`;
+      return { item, end: r.end };
+    } catch (e) {
+      if (e instanceof NeedMore) {
+        types.rollback();
+        return { need: e.need };
+      }
+      const error =
+        e instanceof GobError ? e.message : e instanceof RangeError ? 'value nested too deeply to decode' : `decoder failure: ${String(e)}`;
+      const end = Math.max(msgEnd, r.end);
+      const item: GobItem = { kind: 'error', data: this.buf.slice(this.head, end), error };
+      if (typeId !== undefined) item.typeId = typeId;
+      return { item, end };
+    }
+  }
+}

@@ -1,0 +1,227 @@
+// Decoding gob values into what Go's encoding/json prints for the receiver's value:
+// structs as objects in declared order with omitted fields restored as the receiver sees them,
+// maps as objects with string keys in sorted order, []byte as base64, interfaces as their
+// concrete value, nil and empty slices as null (a gob receiver decodes both to nil).
+import { externalZero, renderExternal } from './extern';
+import { decodeUtf8, GobError, type Reader } from './reader';
+import { describeType, type GobType, type TypeTable } from './types';
+import { parseWireType } from './wiretype';
+import { mapKeyString, sortKeys } from './render';
+
+export interface ValueContext {
+  readonly types: TypeTable;
+  readonly r: Reader;
+  readonly maxDepth: number;
+  depth: number;
+  /** Path segments from the top value to the value being decoded (JSON-pointer style). */
+  readonly path: string[];
+  /** Concrete type names of interface values, by path. */
+  concrete?: Record<string, string>;
+  /** Types defined inside this value (interface values whose concrete type was new). */
+  defined?: Record<string, unknown>[];
+}
+
+export function definedBefore(id: number): string {
+  return `type ${id} was defined before the capture started`;
+}
+
+function typeOf(ctx: ValueContext, id: number): GobType {
+  const t = ctx.types.get(id);
+  if (!t) throw new GobError(definedBefore(id));
+  return t;
+}
+
+function setKey(obj: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[k] = v;
+}
+
+/** A value as sent at top level or inside an interface: structs directly, others after a 0 delta. */
+export function decodeTop(ctx: ValueContext, id: number): unknown {
+  const t = typeOf(ctx, id);
+  if (t.kind === 'struct') return decodeStruct(ctx, t);
+  const delta = ctx.r.count('delta');
+  if (delta !== 0) throw new GobError(`corrupted data: non-zero delta ${delta} before a single value`);
+  return decodeValue(ctx, id, t);
+}
+
+export function decodeValue(ctx: ValueContext, id: number, t: GobType = typeOf(ctx, id)): unknown {
+  const r = ctx.r;
+  switch (t.kind) {
+    case 'bool':
+      return r.uint() !== 0;
+    case 'int':
+      return r.int();
+    case 'uint':
+      return r.uint();
+    case 'float':
+      return r.float();
+    case 'complex':
+      return formatComplex(r.float(), r.float());
+    case 'string':
+      return r.string();
+    case 'bytes': {
+      const b = r.lenBytes('[]byte');
+      return b.length === 0 ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+    }
+    case 'interface':
+      return nested(ctx, () => decodeInterface(ctx));
+    case 'struct':
+      return nested(ctx, () => decodeStruct(ctx, t));
+    case 'slice': {
+      const n = r.count('slice length');
+      if (n === 0) return null;
+      return nested(ctx, () => decodeElems(ctx, t.elem, n));
+    }
+    case 'array': {
+      const n = r.count('array length');
+      if (n !== t.len) throw new GobError(`array length ${n} does not match the type's ${t.len}`);
+      return nested(ctx, () => decodeElems(ctx, t.elem, n));
+    }
+    case 'map': {
+      const n = r.count('map length');
+      return nested(ctx, () => decodeMap(ctx, t.key, t.elem, n));
+    }
+    case 'external': {
+      const b = r.lenBytes(t.name || 'encoded value');
+      return renderExternal(t.name, t.flavor, b);
+    }
+  }
+}
+
+function nested<T>(ctx: ValueContext, f: () => T): T {
+  if (++ctx.depth > ctx.maxDepth) throw new GobError(`values nested deeper than ${ctx.maxDepth} levels`);
+  try {
+    return f();
+  } finally {
+    ctx.depth--;
+  }
+}
+
+const SCALAR = new Set(['bool', 'int', 'uint', 'float', 'complex', 'string', 'bytes', 'external']);
+
+function decodeElems(ctx: ValueContext, elem: number, n: number): unknown[] {
+  const t = typeOf(ctx, elem);
+  const r = ctx.r;
+  const out: unknown[] = [];
+  const scalar = SCALAR.has(t.kind);
+  for (let i = 0; i < n; i++) {
+    // Every element takes at least one byte of the current message: bounds hostile counts.
+    if (r.pos >= r.end) throw new GobError(`${n} elements claimed but the message ended after ${i}`);
+    if (scalar) out.push(decodeValue(ctx, elem, t));
+    else {
+      ctx.path.push(String(i));
+      out.push(decodeValue(ctx, elem, t));
+      ctx.path.pop();
+    }
+  }
+  return out;
+}
+
+function decodeMap(ctx: ValueContext, key: number, elem: number, n: number): Record<string, unknown> {
+  const kt = typeOf(ctx, key);
+  const et = typeOf(ctx, elem);
+  const r = ctx.r;
+  const entries = new Map<string, unknown>();
+  for (let i = 0; i < n; i++) {
+    if (r.pos >= r.end) throw new GobError(`${n} map entries claimed but the message ended after ${i}`);
+    const k = mapKeyString(decodeValue(ctx, key, kt));
+    ctx.path.push(k);
+    entries.set(k, decodeValue(ctx, elem, et));
+    ctx.path.pop();
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of sortKeys([...entries.keys()])) setKey(out, k, entries.get(k));
+  return out;
+}
+
+const MISSING = Symbol('missing');
+
+function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>): Record<string, unknown> {
+  const r = ctx.r;
+  const fields = t.fields;
+  const vals: unknown[] = new Array(fields.length).fill(MISSING);
+  let num = -1;
+  while (r.pos < r.end) {
+    const d = r.count('field delta');
+    if (d === 0) break;
+    num += d;
+    if (num >= fields.length) throw new GobError(`field number ${num} out of range for ${t.name || 'struct'}`);
+    const f = fields[num]!;
+    ctx.path.push(f.name);
+    vals[num] = decodeValue(ctx, f.id);
+    ctx.path.pop();
+  }
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    setKey(out, f.name, vals[i] === MISSING ? zeroValue(ctx.types, f.id) : vals[i]);
+  }
+  return out;
+}
+
+/**
+ * What the receiver holds for a field the sender omitted. Gob omits zero numbers, false, "",
+ * empty slices, nil maps, nil pointers and nil interfaces; it always sends structs and arrays, so
+ * an omitted one was a nil pointer.
+ */
+export function zeroValue(types: TypeTable, id: number): unknown {
+  const t = types.get(id);
+  if (!t) return null;
+  switch (t.kind) {
+    case 'bool':
+      return false;
+    case 'int':
+    case 'uint':
+    case 'float':
+      return 0;
+    case 'complex':
+      return '(0+0i)';
+    case 'string':
+      return '';
+    case 'external':
+      return externalZero(t.name);
+    default:
+      return null;
+  }
+}
+
+function decodeInterface(ctx: ValueContext): unknown {
+  const r = ctx.r;
+  const nameLen = r.count('interface type name length');
+  if (nameLen === 0) return null;
+  if (nameLen > r.remaining) throw new GobError(`interface type name length ${nameLen} exceeds the message`);
+  const name = decodeUtf8(r.bytes(nameLen));
+  // Type definitions may come first, possibly in the following messages of the stream.
+  let id: number;
+  for (;;) {
+    if (r.pos >= r.end) r.nextMessage();
+    id = r.smallInt('type id');
+    if (id >= 0) break;
+    const t = parseWireType(r, -id);
+    ctx.types.define(t);
+    (ctx.defined ??= []).push(describeType(ctx.types, t));
+    // After a definition, a still-open buffer holds the byte count of the rest: skip it.
+    if (r.pos < r.end) r.uint();
+  }
+  r.uint(); // byte count of the concrete value
+  const v = decodeTop(ctx, id);
+  (ctx.concrete ??= {})['/' + ctx.path.map(escapePointer).join('/')] = name;
+  return v;
+}
+
+function escapePointer(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function formatComplex(re: number, im: number): string {
+  const sign = im < 0 || Object.is(im, -0) || Number.isNaN(im) ? '' : '+';
+  return `(${goFloat(re)}${sign}${goFloat(im)}i)`;
+}
+
+function goFloat(f: number): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (f === Infinity) return '+Inf';
+  if (f === -Infinity) return '-Inf';
+  return String(f);
+}
