@@ -8,6 +8,9 @@ import { lspDecoder } from './lsp';
 import { msgpackDecoder } from './msgpack';
 import { protobufDecoder } from './protobuf/decoder';
 import { rawDecoder } from './raw';
+import { grpcDecoder } from './grpc';
+import { http2Decoder } from './http2/index';
+import { zmtpDecoder } from './zmtp/index';
 
 export const ALL_DECODERS: DecoderInfo[] = [
   rawDecoder,
@@ -17,4 +20,7 @@ export const ALL_DECODERS: DecoderInfo[] = [
   jsonrpcDecoder,
   msgpackDecoder,
   protobufDecoder,
+  zmtpDecoder,
+  http2Decoder,
+  grpcDecoder,
 ];
