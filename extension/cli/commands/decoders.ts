@@ -6,7 +6,6 @@ export async function decodersCommand(argv: string[]): Promise<number> {
   parseArgs(argv, [], 'decoders');
   const list = listDecoders();
   const w = Math.max(...list.map((d) => d.name.length), 4);
-  process.stdout.write(`${'auto'.padEnd(w)}  pick per connection and direction by sniffing the first bytes\n`);
   for (const d of list) process.stdout.write(`${d.name.padEnd(w)}  ${d.description}\n`);
   process.stdout.write(`\nLayered: OUTER+INNER decodes the outer framing's payloads with INNER, e.g. len32be+msgpack.\n`);
   return 0;
