@@ -1,0 +1,90 @@
+// Open Capture…, Save Capture As…, Open Capture as Text, Stop Session, Show Panel.
+import * as vscode from 'vscode';
+import * as P from '../../protocol/requests';
+import { captureTextUri } from '../capture-text-provider';
+import { showEngineError } from '../engine-client';
+import type { Services } from '../services';
+import { pickSession, sessionIdOf } from './pick-session';
+
+export async function openCapture(svc: Services, uriArg?: vscode.Uri): Promise<P.SessionSummary | undefined> {
+  const uri =
+    uriArg ??
+    (await vscode.window.showOpenDialog({ filters: { 'IPC Tap capture': ['ipctap'], 'All files': ['*'] }, canSelectMany: false, openLabel: 'Open Capture' }))?.[0];
+  if (!uri) return undefined;
+  try {
+    const s = await svc.engine.request(P.CaptureOpen, { path: uri.fsPath });
+    svc.model.put(s);
+    await svc.panels.show(s.id);
+    return s;
+  } catch (err) {
+    showEngineError(err, `opening ${uri.fsPath}`, svc.output);
+    return undefined;
+  }
+}
+
+export async function saveCaptureAs(svc: Services, arg?: unknown): Promise<void> {
+  const s = await pickSession(svc, { arg, placeHolder: 'Session to save' });
+  if (!s) return;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const suggested = s.name.replace(/[^\w.-]+/g, '_').replace(/\.ipctap$/, '') + '.ipctap';
+  const uri = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, suggested) : undefined,
+    filters: { 'IPC Tap capture': ['ipctap'] },
+    saveLabel: 'Save Capture',
+  });
+  if (!uri) return;
+  try {
+    await svc.engine.request(P.CaptureSave, { sessionId: s.id, path: uri.fsPath });
+    void vscode.window.showInformationMessage(`Saved the capture of ${s.name} to ${vscode.workspace.asRelativePath(uri)}` + (s.state === 'live' ? ' (as captured so far).' : '.'));
+  } catch (err) {
+    showEngineError(err, 'saving the capture', svc.output);
+  }
+}
+
+export async function openCaptureAsText(svc: Services, arg?: unknown): Promise<vscode.TextEditor | undefined> {
+  let source: { sessionId?: string; path?: string; name: string } | undefined;
+  if (arg instanceof vscode.Uri) source = { path: arg.fsPath, name: arg.path.split('/').pop()! };
+  else {
+    const s = await pickSession(svc, { arg, placeHolder: 'Session to open as text' });
+    if (s) source = { sessionId: s.id, path: s.capturePath, name: s.name };
+  }
+  if (!source) return undefined;
+  try {
+    const uri = captureTextUri(source.name, source);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const typed = doc.languageId === 'ipctap' ? doc : await vscode.languages.setTextDocumentLanguage(doc, 'ipctap');
+    return await vscode.window.showTextDocument(typed, { preview: false });
+  } catch (err) {
+    showEngineError(err, 'opening the capture as text', svc.output);
+    return undefined;
+  }
+}
+
+export async function stopSession(svc: Services, arg?: unknown): Promise<void> {
+  const s = await pickSession(svc, { arg, filter: (x) => x.state === 'live' || x.state === 'starting', placeHolder: 'Session to stop' });
+  if (!s) return;
+  try {
+    const after = await svc.engine.request(P.SessionStop, { sessionId: s.id });
+    svc.model.put(after, false);
+  } catch (err) {
+    showEngineError(err, `stopping ${s.name}`, svc.output);
+  }
+}
+
+export async function closeSession(svc: Services, arg?: unknown): Promise<void> {
+  const id = sessionIdOf(arg) ?? (await pickSession(svc, { placeHolder: 'Session to close' }))?.id;
+  if (!id) return;
+  try {
+    await svc.engine.request(P.SessionClose, { sessionId: id });
+  } catch (err) {
+    showEngineError(err, 'closing the session', svc.output);
+  }
+}
+
+export async function showPanel(svc: Services, arg?: unknown): Promise<void> {
+  const s = await pickSession(svc, { arg, placeHolder: 'Session to show' });
+  if (!s) return;
+  svc.model.setActive(s.id);
+  const a = arg as { connection?: { conn: number } } | undefined;
+  await svc.panels.show(s.id, a?.connection ? { conn: a.connection.conn } : undefined);
+}

@@ -1,0 +1,112 @@
+// The panel's backend: every request the panel's webview makes (extension/protocol/webview.ts),
+// answered by forwarding to the engine server. The panel module (host/panel*.ts, owned by the
+// webview side) calls this; it knows nothing about the language client.
+import * as vscode from 'vscode';
+import * as P from '../protocol/requests';
+import type { PanelMethod, PanelParams, PanelResult } from '../protocol/webview';
+import { confirmSignal } from './commands/signal';
+import { saveCaptureAs } from './commands/capture';
+import { showReplayResult } from './commands/replay';
+import type { Services } from './services';
+
+export class EngineBackend {
+  constructor(private readonly svc: Services) {}
+
+  /** Answer one panel request for a session. Errors carry the message to show. */
+  async request<M extends PanelMethod>(sessionId: string, method: M, params: PanelParams<M>): Promise<PanelResult<M>> {
+    const e = this.svc.engine;
+    const p = params as Record<string, unknown>;
+    let r: unknown;
+    switch (method) {
+      case 'rows/get':
+        r = await e.request(P.RowsGet, { sessionId, start: p.start as number, count: p.count as number, filter: p.filter as string });
+        break;
+      case 'rows/find':
+        r = { index: (await e.request(P.RowsFind, { sessionId, id: p.id as number, filter: p.filter as string })).index };
+        break;
+      case 'session/get':
+        r = await e.request(P.SessionGet, { sessionId });
+        break;
+      case 'signal/send': {
+        const signal = p.signal as string;
+        const proc = this.svc.model.get(sessionId)?.processes.find((x) => x.pid === p.pid);
+        const title = proc ? `${proc.name} (${proc.pid})` : `pid ${String(p.pid)}`;
+        // The panel asks for SIGKILL confirmation itself; confirm again only if it did not say so.
+        if (signal === 'SIGKILL' && p.confirmed !== true && !(await confirmSignal(signal, title))) {
+          r = { outcome: 'cancelled' };
+          break;
+        }
+        r = await e.request(P.SignalSend, { sessionId, pid: p.pid as number, signal });
+        break;
+      }
+      case 'session/decodeAs':
+        await e.request(P.SessionDecodeAs, { sessionId, tap: p.tap as string | undefined, decoder: p.decoder as string });
+        r = null;
+        break;
+      case 'capture/save':
+        await saveCaptureAs(this.svc, sessionId);
+        r = null;
+        break;
+      case 'replay/start': {
+        // TODO(webview): `fromId` (replay from a frame on) needs engine support; ignored for now.
+        const result = await e.request(P.ReplayStart, { sessionId, conn: p.conn as number });
+        void showReplayResult(this.svc, result);
+        r = result;
+        break;
+      }
+      case 'clipboard/write':
+        await vscode.env.clipboard.writeText(p.text as string);
+        r = null;
+        break;
+      default:
+        throw new Error(`unknown panel request ${String(method)}`);
+    }
+    return r as PanelResult<M>;
+  }
+
+  decoders(): Promise<P.DecoderDescription[]> {
+    return this.svc.engine.request(P.DecodersList, {});
+  }
+
+  session(sessionId: string): Promise<P.SessionDetail> {
+    return this.svc.engine.request(P.SessionGet, { sessionId });
+  }
+
+  /** Live notices for one session (throttled by the engine). */
+  onChanged(sessionId: string, listener: (p: P.SessionChangedParams) => void): vscode.Disposable {
+    return this.svc.engine.onSessionChanged((p) => {
+      if (p.sessionId === sessionId) listener(p);
+    });
+  }
+
+  /** After an engine restart: the new id of a reloaded session (undefined if it was not reloaded). */
+  onRestarted(listener: (map: Map<string, string>) => void): vscode.Disposable {
+    return this.svc.engine.onRestarted(listener);
+  }
+
+  /** Reopen a capture (a restored panel whose session is gone). */
+  async reopen(capturePath: string): Promise<P.SessionSummary> {
+    const s = await this.svc.engine.request(P.CaptureOpen, { path: capturePath });
+    this.svc.model.put(s, false);
+    return s;
+  }
+}
+
+export interface Panels extends vscode.Disposable {
+  show(sessionId: string, opts?: { rowId?: number; conn?: number }): Promise<void>;
+  adopt(panel: vscode.WebviewPanel, sessionId: string): Promise<void>;
+}
+
+/** The panels, over the panel module. TODO: switch to host/panel*.ts once it is in the tree. */
+export function createPanels(svc: Services): Panels {
+  void new EngineBackend(svc);
+  return {
+    async show(sessionId) {
+      svc.output.appendLine(`[host] panel for ${sessionId} requested, but the panel module is not built yet`);
+    },
+    async adopt(panel) {
+      panel.webview.html = '<!DOCTYPE html><html><body><p>The IPC Tap panel is not built yet.</p></body></html>';
+    },
+    dispose() {},
+  };
+}

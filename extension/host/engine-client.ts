@@ -1,0 +1,160 @@
+// The engine process: a language server (dist/server.js) started through vscode-languageclient as
+// a separate Node process. If it dies: a clear notification, an automatic restart, and the
+// sessions reloaded from their capture files.
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import * as P from '../protocol/requests';
+
+/** A failure the user caused (bad path, unknown signal...): show the message alone. */
+export class EngineUserError extends Error {}
+
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 3 * 60_000;
+
+export class EngineClient implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly restarts: number[] = [];
+  private readonly changed = new vscode.EventEmitter<P.SessionChangedParams>();
+  private readonly restarted = new vscode.EventEmitter<Map<string, string>>();
+  private starting: Promise<void> | undefined;
+  /** Sessions the host knows about: id → capture path (to reload after a crash). */
+  private readonly known = new Map<string, string | undefined>();
+  private crashed = false;
+
+  /** session/changed notices from the engine. */
+  readonly onSessionChanged = this.changed.event;
+  /** After a crash and restart: old session id → new id of the reloaded capture. */
+  readonly onRestarted = this.restarted.event;
+
+  constructor(
+    private readonly serverModule: string,
+    private readonly output: vscode.OutputChannel,
+  ) {}
+
+  start(): Promise<void> {
+    return (this.starting ??= this.doStart());
+  }
+
+  private async doStart(): Promise<void> {
+    const run = { module: this.serverModule, transport: TransportKind.ipc };
+    const serverOptions: ServerOptions = { run, debug: run };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'ipctap-text', language: 'ipctap' }],
+      outputChannel: this.output,
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => this.onClosed(),
+      },
+    };
+    const client = new LanguageClient('ipctap', 'IPC Tap engine', serverOptions, clientOptions);
+    client.onNotification(P.SessionChanged.method, (p: P.SessionChangedParams) => {
+      if (p.removed) this.known.delete(p.sessionId);
+      else if (p.summary) this.known.set(p.sessionId, p.summary.capturePath);
+      this.changed.fire(p);
+    });
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running && this.crashed) {
+        this.crashed = false;
+        void this.reload();
+      }
+    });
+    this.client = client;
+    await client.start();
+  }
+
+  private onClosed() {
+    const now = Date.now();
+    while (this.restarts.length && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
+    if (this.restarts.length >= MAX_RESTARTS) {
+      void vscode.window.showErrorMessage(
+        `The IPC Tap engine stopped ${MAX_RESTARTS} times in 3 minutes; it stays stopped. See the "IPC Tap" output, then run "IPC Tap: Restart Engine".`,
+      );
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    this.restarts.push(now);
+    this.crashed = true;
+    const n = [...this.known.values()].filter(Boolean).length;
+    this.output.appendLine(`[host] the engine process exited unexpectedly; restarting (${n} session(s) to reload)`);
+    void vscode.window.showWarningMessage(
+      `The IPC Tap engine stopped unexpectedly and was restarted.` + (n ? ` ${n} session(s) were reloaded from their capture files (live capture ended).` : ''),
+    );
+    return { action: CloseAction.Restart, handled: true };
+  }
+
+  /** Reopen the capture of every session known before the crash. */
+  private async reload(): Promise<void> {
+    const before = [...this.known.entries()];
+    this.known.clear();
+    const map = new Map<string, string>();
+    for (const [oldId, path] of before) {
+      if (!path) continue;
+      try {
+        const s = await this.request(P.CaptureOpen, { path });
+        map.set(oldId, s.id);
+        this.known.set(s.id, s.capturePath);
+      } catch (err) {
+        this.output.appendLine(`[host] could not reload ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.restarted.fire(map);
+  }
+
+  /** Manual restart (command "Restart Engine"). */
+  async restart(): Promise<void> {
+    this.restarts.length = 0;
+    if (this.client && this.client.state !== State.Stopped) {
+      this.crashed = true;
+      await this.client.restart();
+    } else {
+      this.starting = undefined;
+      this.crashed = true;
+      await this.start();
+    }
+  }
+
+  async request<Params, Result>(def: P.RequestDef<Params, Result>, params: Params): Promise<Result> {
+    await this.start();
+    try {
+      const result = (await this.client!.sendRequest(def.method, params)) as Result;
+      if (def === (P.SessionStart as unknown) || def === (P.CaptureOpen as unknown)) {
+        const s = result as unknown as P.SessionSummary;
+        this.known.set(s.id, s.capturePath);
+      }
+      return result;
+    } catch (err) {
+      const e = err as { code?: number; message?: string };
+      if (e && e.code === P.USER_ERROR_CODE) throw new EngineUserError(e.message ?? 'failed');
+      throw err;
+    }
+  }
+
+  /** The engine's process id (tests and "kill the engine" checks). */
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  async dispose(): Promise<void> {
+    this.changed.dispose();
+    this.restarted.dispose();
+    await this.client?.stop(5000).catch(() => undefined);
+  }
+}
+
+/** Show an error from the engine: user errors plainly, others with a pointer to the log. */
+export function showEngineError(err: unknown, what: string, output: vscode.OutputChannel): void {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof EngineUserError) {
+    void vscode.window.showErrorMessage(message);
+    return;
+  }
+  output.appendLine(`[host] ${what} failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+  void vscode.window.showErrorMessage(`IPC Tap: ${what} failed: ${message}`);
+}

@@ -1,0 +1,121 @@
+// .vscode/ipctap.json: launch configurations (JSON with comments; schema in
+// schema/ipctap.schema.json). Pure parsing and variable expansion, no 'vscode' import, so it is
+// unit-tested in Node. `${tap:NAME}` is left for the engine, which knows the tap addresses.
+import type { LaunchProcess, SessionStartParams, TapDef } from '../protocol/requests';
+
+export interface RawProcess {
+  name?: string;
+  command: string;
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  delayMs?: number;
+}
+
+export interface RawConfiguration extends Partial<RawProcess> {
+  name: string;
+  decode?: string;
+  taps?: (string | TapDef)[];
+  processes?: RawProcess[];
+  capture?: string;
+}
+
+export interface ConfigFile {
+  version?: number;
+  configurations: RawConfiguration[];
+}
+
+export class ConfigError extends Error {}
+
+/** JSON with // and /* comments and trailing commas. */
+export function parseJsonc(text: string): unknown {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  // Trailing commas before } or ] (outside strings: strings were copied verbatim above, but a
+  // string containing ",}" is rare enough; guard by only touching commas followed by whitespace).
+  out = out.replace(/,(\s*[}\]])/g, '$1');
+  return JSON.parse(out);
+}
+
+export function readConfigFile(text: string, file = '.vscode/ipctap.json'): ConfigFile {
+  let data: unknown;
+  try {
+    data = parseJsonc(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const cfgs = (data as { configurations?: unknown })?.configurations;
+  if (!Array.isArray(cfgs)) throw new ConfigError(`${file}: expected an object with "configurations": [...]`);
+  cfgs.forEach((c: unknown, i) => {
+    const cfg = c as RawConfiguration;
+    if (!cfg || typeof cfg.name !== 'string') throw new ConfigError(`${file}: configuration ${i + 1} has no "name"`);
+    if (!cfg.command && !(cfg.processes && cfg.processes.length) && !(cfg.taps && cfg.taps.length)) {
+      throw new ConfigError(`${file}: configuration "${cfg.name}" has no "command", "processes" or "taps"`);
+    }
+    for (const p of cfg.processes ?? []) {
+      if (!p || typeof p.command !== 'string') throw new ConfigError(`${file}: a process of "${cfg.name}" has no "command"`);
+    }
+  });
+  return data as ConfigFile;
+}
+
+export interface ExpandContext {
+  workspaceFolder: string;
+  env: Record<string, string | undefined>;
+}
+
+/** ${workspaceFolder}, ${workspaceFolderBasename}, ${env:NAME}, ${userHome}; ${tap:...} untouched. */
+export function expandVars(text: string, ctx: ExpandContext): string {
+  return text.replace(/\$\{([^}]+)\}/g, (m, name: string) => {
+    if (name === 'workspaceFolder') return ctx.workspaceFolder;
+    if (name === 'workspaceFolderBasename') return ctx.workspaceFolder.split(/[\\/]/).filter(Boolean).pop() ?? '';
+    if (name === 'userHome') return ctx.env.HOME ?? '';
+    if (name.startsWith('env:')) return ctx.env[name.slice(4)] ?? '';
+    return m;
+  });
+}
+
+function expandProcess(p: RawProcess, ctx: ExpandContext): LaunchProcess {
+  const x = (s: string) => expandVars(s, ctx);
+  return {
+    name: p.name,
+    command: x(p.command),
+    args: (p.args ?? []).map((a) => x(String(a))),
+    cwd: x(p.cwd ?? '${workspaceFolder}'),
+    env: p.env ? Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, x(String(v))])) : undefined,
+    delayMs: p.delayMs,
+  };
+}
+
+/** A configuration → the session/start request. */
+export function toStartParams(cfg: RawConfiguration, ctx: ExpandContext): SessionStartParams {
+  const single: RawProcess[] = cfg.command ? [{ command: cfg.command, args: cfg.args, cwd: cfg.cwd, env: cfg.env }] : [];
+  const processes = [...single, ...(cfg.processes ?? [])];
+  const taps: TapDef[] = (cfg.taps ?? []).map((t) =>
+    typeof t === 'string' ? { spec: expandVars(t, ctx) } : { ...t, spec: expandVars(t.spec, ctx) },
+  );
+  return {
+    name: cfg.name,
+    decode: cfg.decode,
+    taps,
+    processes: processes.map((p) => expandProcess(p, ctx)),
+    capturePath: cfg.capture ? expandVars(cfg.capture, ctx) : undefined,
+  };
+}

@@ -1,0 +1,17 @@
+// What commands and views get from the composition root (no global singletons).
+import type * as vscode from 'vscode';
+import type { EngineClient } from './engine-client';
+import type { SessionModel } from './session-model';
+
+/** Opens the panel for a session (implemented over the webview engineer's panel module). */
+export interface PanelOpener {
+  show(sessionId: string, opts?: { rowId?: number; conn?: number }): Promise<void> | void;
+}
+
+export interface Services {
+  context: vscode.ExtensionContext;
+  engine: EngineClient;
+  model: SessionModel;
+  output: vscode.OutputChannel;
+  panels: PanelOpener;
+}

@@ -1,0 +1,318 @@
+// The LSP custom requests and notifications between the extension host (vscode-languageclient)
+// and the engine server (vscode-languageserver). Declared once here, imported by both sides.
+// Everything that crosses is JSON-safe: frame bytes are base64 and decoded values are exact JSON
+// text (extension/engine/util/json.ts toJson), so 64-bit integers arrive unrounded.
+// No imports: this file is also usable from the webview bundle.
+
+/** A typed request: `P` goes to the server, `R` comes back. */
+export interface RequestDef<P, R> {
+  readonly method: string;
+  /** Phantom fields carrying the types; never set. */
+  readonly _params?: P;
+  readonly _result?: R;
+}
+/** A typed notification (server → client unless said otherwise). */
+export interface NotificationDef<P> {
+  readonly method: string;
+  readonly _params?: P;
+}
+function request<P, R>(method: string): RequestDef<P, R> {
+  return { method };
+}
+function notification<P>(method: string): NotificationDef<P> {
+  return { method };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+export type WireDirection = 'c2s' | 's2c' | 'stdin' | 'stdout' | 'stderr';
+
+export interface WireFrameRow {
+  type: 'frame';
+  id: number;
+  /** Wall clock, µs since the epoch. */
+  ts: number;
+  /** Monotonic, µs since the session started. */
+  mono: number;
+  tap: string;
+  conn: number;
+  dir: WireDirection;
+  proto: string;
+  len: number;
+  /** The frame's bytes, base64. */
+  data: string;
+  summary: string;
+  /** The decoded value as exact JSON text ("null" when nothing was decoded). */
+  decodedJson: string;
+  error?: string;
+  ranges?: { path: string; start: number; end: number }[];
+  pair?: { key: string; role: 'request' | 'response'; request?: number; latencyUs?: number };
+}
+
+export interface WireEventRow {
+  type: 'event';
+  id: number;
+  ts: number;
+  mono: number;
+  kind: string;
+  pid?: number;
+  command?: string[];
+  code?: number | null;
+  signal?: string | null;
+  bySignal?: boolean;
+  group?: boolean;
+  conn?: number;
+  tap?: string;
+  dir?: WireDirection;
+  from?: string;
+  to?: string;
+  peers?: { client?: number[]; server?: number[] };
+  reason?: string;
+  message?: string;
+  address?: string;
+  path?: string;
+  bytes?: number;
+}
+
+export type WireRow = WireFrameRow | WireEventRow;
+
+export type SessionState = 'starting' | 'live' | 'stopped' | 'file';
+
+export interface ProcessInfo {
+  pid: number;
+  name: string;
+  command: string[];
+  state: 'running' | 'stopped' | 'exited';
+  code?: number | null;
+  signal?: string | null;
+}
+
+export interface TapInfo {
+  spec: string;
+  kind: string;
+  /** Where clients connect now (proxy address or the taken-over path). */
+  address?: string;
+  /** The name given in .vscode/ipctap.json (`${tap:NAME}`), if any. */
+  name?: string;
+}
+
+export interface ConnectionInfo {
+  conn: number;
+  tap: string;
+  from?: string;
+  to?: string;
+  peers?: { client?: number[]; server?: number[] };
+  frames: number;
+  bytes: number;
+  open: boolean;
+}
+
+export interface SessionSummary {
+  id: string;
+  name: string;
+  state: SessionState;
+  capturePath?: string;
+  /** Wall clock, ms since the epoch. */
+  startedAt: number;
+  rows: number;
+  frames: number;
+  connections: number;
+  processes: ProcessInfo[];
+  taps: TapInfo[];
+}
+
+export interface SessionDetail extends SessionSummary {
+  connectionList: ConnectionInfo[];
+}
+
+/** One process to launch in a session. Strings may contain `${tap:NAME}`; the server expands it
+ *  to that tap's address once the tap is ready. */
+export interface LaunchProcess {
+  name?: string;
+  command: string;
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Wait this long after the previous process started (ms). */
+  delayMs?: number;
+}
+
+export interface TapDef {
+  /** 'unix:/p', 'unix:LISTEN=TARGET', 'fifo:/p', 'tcp:7000=127.0.0.1:1234'; may use `${tap:NAME}` of an earlier tap. */
+  spec: string;
+  name?: string;
+  decode?: string;
+}
+
+export interface SessionStartParams {
+  name?: string;
+  taps?: TapDef[];
+  processes?: LaunchProcess[];
+  /** Decoder for taps without their own (default auto). */
+  decode?: string;
+  /** Where to write the capture; default a fresh file in the server's sessions folder. */
+  capturePath?: string;
+  /** Attach: the process whose endpoints are taken over (shown in the session's processes). */
+  attachPid?: number;
+}
+
+export interface RowsGetParams {
+  sessionId: string;
+  /** Index into the (filtered) list, 0-based. */
+  start: number;
+  count: number;
+  filter?: string;
+}
+export interface RowsGetResult {
+  rows: WireRow[];
+  /** Rows in the (filtered) list. */
+  total: number;
+}
+
+export interface RowsFindParams {
+  sessionId: string;
+  filter?: string;
+  /** Find the row with this id (e.g. a reply's request). */
+  id?: number;
+  /** Or: the next row (from index `from`, forwards unless `backwards`) whose text contains this. */
+  text?: string;
+  from?: number;
+  backwards?: boolean;
+}
+export interface RowsFindResult {
+  /** Index in the (filtered) list, or -1. */
+  index: number;
+  row?: WireRow;
+}
+
+export interface SignalSendParams {
+  /** The session the signal is recorded in (any live session when omitted). */
+  sessionId?: string;
+  pid: number;
+  signal: string | number;
+  group?: boolean;
+}
+export interface SignalSendResult {
+  /** What the process did within a short wait: exited / stopped / continued / no visible effect. */
+  outcome: string;
+}
+
+export interface SignalDescription {
+  name: string;
+  number: number;
+  description: string;
+}
+
+export interface ReplayStartParams {
+  /** Source: a session (live or opened file) or a capture file. */
+  sessionId?: string;
+  capturePath?: string;
+  conn: number;
+  /** Endpoint: 'unix:/p', 'tcp:HOST:PORT', 'fifo:/p'; default the original endpoint. */
+  target?: string;
+  pace?: 'responses' | 'original';
+  timeoutMs?: number;
+}
+export interface ReplayResponseMark {
+  index: number;
+  mark: 'same' | 'different' | 'missing';
+  /** For 'different': first differing byte offset. */
+  at?: number;
+  originalId?: number;
+  replayedId?: number;
+}
+export interface ReplayStartResult {
+  /** The session holding the replayed exchange (the source session when live). */
+  sessionId: string;
+  conn: number;
+  responses: ReplayResponseMark[];
+  allSame: boolean;
+  /** Timeouts, early closes, extra responses. */
+  notes?: string[];
+}
+
+export interface CaptureOpenParams {
+  path: string;
+  decode?: string;
+}
+export interface CaptureSaveParams {
+  sessionId: string;
+  path: string;
+}
+export interface CaptureTextParams {
+  /** The document's URI (the server keeps the line ↔ row map under it for language features). */
+  uri: string;
+  sessionId?: string;
+  path?: string;
+}
+
+export interface AttachProcess {
+  pid: number;
+  name: string;
+  command: string[];
+  endpoints: number;
+}
+export interface AttachEndpoint {
+  /** 'unix' | 'tcp' | 'fifo' | 'pipe' ... */
+  kind: string;
+  /** Human description, e.g. "listening unix /tmp/app.sock". */
+  label: string;
+  listening: boolean;
+  /** The tap spec that takes it over, when it can be taken over. */
+  tapSpec?: string;
+  detail?: string;
+}
+
+export interface DecoderDescription {
+  name: string;
+  description: string;
+}
+
+export interface SessionChangedParams {
+  sessionId: string;
+  /** The session went away (stopped sessions stay until closed). */
+  removed?: boolean;
+  summary?: SessionSummary;
+  /** Rows appended since the previous notice: ids [from, to] (inclusive), unfiltered. */
+  appended?: { from: number; to: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (client → server)
+
+export const SessionStart = request<SessionStartParams, SessionSummary>('session/start');
+export const SessionStop = request<{ sessionId: string }, SessionSummary>('session/stop');
+/** Forget a stopped session (closes its file). */
+export const SessionClose = request<{ sessionId: string }, void>('session/close');
+export const SessionList = request<Record<string, never>, SessionSummary[]>('session/list');
+export const SessionGet = request<{ sessionId: string }, SessionDetail>('session/get');
+export const SessionAddTap = request<{ sessionId: string; tap: TapDef }, TapInfo>('session/addTap');
+/** "Decode As…": a tap's decoder (applies to connections opened afterwards). */
+export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, void>('session/decodeAs');
+export const DecodersList = request<Record<string, never>, DecoderDescription[]>('decoders/list');
+
+export const RowsGet = request<RowsGetParams, RowsGetResult>('rows/get');
+export const RowsCount = request<{ sessionId: string; filter?: string }, { total: number }>('rows/count');
+export const RowsFind = request<RowsFindParams, RowsFindResult>('rows/find');
+
+export const SignalSend = request<SignalSendParams, SignalSendResult>('signal/send');
+export const SignalList = request<Record<string, never>, SignalDescription[]>('signal/list');
+
+export const ReplayStart = request<ReplayStartParams, ReplayStartResult>('replay/start');
+
+export const CaptureOpen = request<CaptureOpenParams, SessionSummary>('capture/open');
+export const CaptureSave = request<CaptureSaveParams, void>('capture/save');
+export const CaptureText = request<CaptureTextParams, { text: string }>('capture/text');
+
+export const AttachList = request<Record<string, never>, AttachProcess[]>('attach/list');
+export const AttachEndpoints = request<{ pid: number }, AttachEndpoint[]>('attach/endpoints');
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (server → client)
+
+/** Throttled: counters, process states and appended-row ranges; never every frame. */
+export const SessionChanged = notification<SessionChangedParams>('session/changed');
+
+/** Error data on failed requests caused by the user (show the message alone). */
+export const USER_ERROR_CODE = -32001;

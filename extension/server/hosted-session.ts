@@ -1,0 +1,184 @@
+// One session as the server holds it: a live engine Session (or a capture file read back), its
+// rows in a store served by range and filter, and throttled change notices.
+import type { Session } from '../engine/session';
+import type { Row } from '../engine/types';
+import type {
+  ConnectionInfo,
+  ProcessInfo,
+  SessionChangedParams,
+  SessionDetail,
+  SessionState,
+  SessionSummary,
+  TapInfo,
+} from '../protocol/requests';
+import { FilteredRows, MemoryRowStore, type RowStore } from './row-store';
+import { Throttle } from './throttle';
+
+export const NOTIFY_INTERVAL_MS = 150;
+
+/** Processes and connections as seen in the rows (for captures read back from a file). */
+class RowTracker {
+  readonly procs = new Map<number, ProcessInfo>();
+  readonly conns = new Map<number, ConnectionInfo>();
+  readonly taps = new Map<string, TapInfo>();
+
+  see(row: Row): void {
+    if (row.type === 'frame') {
+      let c = this.conns.get(row.conn);
+      if (!c) this.conns.set(row.conn, (c = { conn: row.conn, tap: row.tap, frames: 0, bytes: 0, open: true }));
+      c.frames++;
+      c.bytes += row.len;
+      return;
+    }
+    switch (row.kind) {
+      case 'spawn':
+        if (row.pid !== undefined) {
+          const cmd = row.command ?? [];
+          this.procs.set(row.pid, { pid: row.pid, name: (cmd[0] ?? String(row.pid)).split('/').pop()!, command: cmd, state: 'running' });
+        }
+        break;
+      case 'exit':
+      case 'stopped':
+      case 'continued': {
+        const p = row.pid !== undefined ? this.procs.get(row.pid) : undefined;
+        if (!p) break;
+        if (row.kind === 'exit') Object.assign(p, { state: 'exited', code: row.code ?? null, signal: row.signal ?? null });
+        else p.state = row.kind === 'stopped' ? 'stopped' : 'running';
+        break;
+      }
+      case 'open':
+        if (row.conn !== undefined) {
+          this.conns.set(row.conn, { conn: row.conn, tap: row.tap ?? '?', from: row.from, to: row.to, peers: row.peers, frames: 0, bytes: 0, open: true });
+        }
+        break;
+      case 'close': {
+        const c = row.conn !== undefined ? this.conns.get(row.conn) : undefined;
+        if (c) c.open = false;
+        break;
+      }
+      case 'tap-ready':
+        if (row.tap) this.taps.set(row.tap, { spec: row.tap, kind: row.tap.split(':', 1)[0]!, address: row.address });
+        break;
+    }
+  }
+}
+
+export interface HostedSessionInit {
+  name: string;
+  state: SessionState;
+  capturePath?: string;
+  /** The capture file was made by the server (deleted when the session is closed unless saved). */
+  ownsCapture?: boolean;
+  startedAt: number;
+  engine?: Session;
+  notify: (params: SessionChangedParams) => void;
+}
+
+export class HostedSession {
+  readonly id: string;
+  name: string;
+  state: SessionState;
+  capturePath?: string;
+  ownsCapture: boolean;
+  readonly startedAt: number;
+  engine?: Session;
+  readonly store: RowStore = new MemoryRowStore();
+  readonly rows = new FilteredRows(this.store);
+  readonly tapNames = new Map<string, string>();
+  /** Processes not launched by us but shown (attach). */
+  readonly external = new Map<number, ProcessInfo>();
+  private readonly tracker = new RowTracker();
+  private frames = 0;
+  private notifiedUpTo = 0;
+  private readonly rowListeners = new Set<(row: Row) => void>();
+  private readonly throttle: Throttle;
+  private readonly notify: (params: SessionChangedParams) => void;
+
+  constructor(id: string, init: HostedSessionInit) {
+    this.id = id;
+    this.name = init.name;
+    this.state = init.state;
+    this.capturePath = init.capturePath;
+    this.ownsCapture = init.ownsCapture ?? false;
+    this.startedAt = init.startedAt;
+    this.engine = init.engine;
+    this.notify = init.notify;
+    this.throttle = new Throttle(NOTIFY_INTERVAL_MS, () => this.sendNotice());
+  }
+
+  /** Take a row (live or read back). */
+  add(row: Row): void {
+    this.store.append(row);
+    this.tracker.see(row);
+    if (row.type === 'frame') this.frames++;
+    for (const l of this.rowListeners) l(row);
+    this.throttle.poke();
+  }
+
+  onRow(listener: (row: Row) => void): () => void {
+    this.rowListeners.add(listener);
+    return () => this.rowListeners.delete(listener);
+  }
+
+  /** Something besides rows changed (state, processes): tell the client soon. */
+  changed(): void {
+    this.throttle.poke();
+  }
+
+  flush(): void {
+    this.throttle.poke();
+    this.throttle.flush();
+  }
+
+  dispose(): void {
+    this.throttle.dispose();
+    this.rowListeners.clear();
+  }
+
+  processes(): ProcessInfo[] {
+    const base = this.engine ? this.engine.processes() : [...this.tracker.procs.values()];
+    const seen = new Set(base.map((p) => p.pid));
+    return [...base, ...[...this.external.values()].filter((p) => !seen.has(p.pid))].map((p) => ({ ...p }));
+  }
+
+  taps(): TapInfo[] {
+    const list: TapInfo[] = this.engine ? this.engine.taps() : [...this.tracker.taps.values()];
+    return list.map((t) => ({ ...t, name: this.tapNames.get(t.spec) }));
+  }
+
+  connections(): ConnectionInfo[] {
+    if (!this.engine) return [...this.tracker.conns.values()].map((c) => ({ ...c }));
+    return this.engine.connections();
+  }
+
+  summary(): SessionSummary {
+    return {
+      id: this.id,
+      name: this.name,
+      state: this.state,
+      capturePath: this.capturePath,
+      startedAt: this.startedAt,
+      rows: this.store.count,
+      frames: this.frames,
+      connections: this.connections().length,
+      processes: this.processes(),
+      taps: this.taps(),
+    };
+  }
+
+  detail(): SessionDetail {
+    return { ...this.summary(), connectionList: this.connections() };
+  }
+
+  private sendNotice(): void {
+    const total = this.store.count;
+    const params: SessionChangedParams = { sessionId: this.id, summary: this.summary() };
+    if (total > this.notifiedUpTo) {
+      const first = this.store.getRange(this.notifiedUpTo, this.notifiedUpTo + 1)[0];
+      const last = this.store.getRange(total - 1, total)[0];
+      if (first && last) params.appended = { from: first.id, to: last.id };
+      this.notifiedUpTo = total;
+    }
+    this.notify(params);
+  }
+}

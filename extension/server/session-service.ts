@@ -1,0 +1,328 @@
+// The sessions the server hosts: start (taps + processes from a launch configuration), stop,
+// open a capture file, save it elsewhere, rows by range and filter, signals.
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readCaptureRows } from '../engine/read';
+import { Session } from '../engine/session';
+import { allSignals, parseSignal } from '../engine/process/signals';
+import { sendSignal } from '../engine/process/signals';
+import { stateDir } from '../engine/util/paths';
+import { parseTapSpec } from '../engine/taps/spec';
+import { UserError } from '../engine/util/errors';
+import type { Row } from '../engine/types';
+import type {
+  RowsFindParams,
+  RowsFindResult,
+  RowsGetParams,
+  RowsGetResult,
+  SessionChangedParams,
+  SessionDetail,
+  SessionStartParams,
+  SessionSummary,
+  SignalDescription,
+  SignalSendParams,
+  SignalSendResult,
+  TapDef,
+  TapInfo,
+} from '../protocol/requests';
+import { HostedSession } from './hosted-session';
+import { clientAddress, expandProcess, expandTapVars, tapRefs } from './launch-plan';
+import { compileFilter } from '../protocol/filter';
+import { toWireRow } from './wire';
+
+export interface SessionServiceOptions {
+  notify: (params: SessionChangedParams) => void;
+  log: (message: string) => void;
+  /** Folder for capture files of sessions started without a path. */
+  sessionsDir?: string;
+}
+
+const MAX_ROWS_PER_REQUEST = 5000;
+const SIGNAL_WATCH_MS = 700;
+
+export class SessionService {
+  private readonly sessions = new Map<string, HostedSession>();
+  readonly sessionsDir: string;
+
+  constructor(private readonly opts: SessionServiceOptions) {
+    this.sessionsDir = opts.sessionsDir ?? join(stateDir(), 'sessions');
+  }
+
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  get(id: string): HostedSession {
+    const s = this.sessions.get(id);
+    if (!s) throw new UserError(`no session ${id} (it may have been closed)`);
+    return s;
+  }
+
+  list(): SessionSummary[] {
+    return [...this.sessions.values()].map((s) => s.summary());
+  }
+
+  detail(id: string): SessionDetail {
+    return this.get(id).detail();
+  }
+
+  async start(p: SessionStartParams): Promise<SessionSummary> {
+    const name = p.name?.trim() || (p.processes?.[0] ? basename(p.processes[0].command) : p.taps?.[0]?.spec) || 'session';
+    let capturePath = p.capturePath;
+    const ownsCapture = !capturePath;
+    if (!capturePath) {
+      await mkdir(this.sessionsDir, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      capturePath = join(this.sessionsDir, `${name.replace(/[^\w.-]+/g, '_').slice(0, 40)}-${stamp}.ipctap`);
+    }
+    const decodeByTap: Record<string, string> = {};
+    for (const t of p.taps ?? []) if (t.decode) decodeByTap[t.spec] = t.decode;
+    const engine = new Session({ capturePath, name, decode: p.decode, decodeByTap });
+    const id = randomUUID();
+    const hosted = new HostedSession(id, {
+      name,
+      state: 'starting',
+      capturePath,
+      ownsCapture,
+      startedAt: engine.startedAt,
+      engine,
+      notify: this.opts.notify,
+    });
+    engine.onRow((row) => {
+      hosted.add(row);
+      if (row.type === 'event' && (row.kind === 'exit' || row.kind === 'stopped' || row.kind === 'continued')) hosted.changed();
+    });
+    await engine.start();
+    this.sessions.set(id, hosted);
+    if (p.attachPid !== undefined) {
+      hosted.external.set(p.attachPid, { pid: p.attachPid, name: `pid ${p.attachPid}`, command: [], state: 'running' });
+    }
+    try {
+      await this.startTapsAndProcesses(hosted, engine, p);
+    } catch (err) {
+      this.opts.log(`session ${name}: ${err instanceof Error ? err.message : String(err)}; stopping it`);
+      await engine.stop().catch(() => undefined);
+      hosted.state = 'stopped';
+      hosted.flush();
+      throw err;
+    }
+    hosted.state = 'live';
+    hosted.flush();
+    this.opts.log(`session ${name} started (capture ${capturePath})`);
+    return hosted.summary();
+  }
+
+  private async startTapsAndProcesses(hosted: HostedSession, engine: Session, p: SessionStartParams): Promise<void> {
+    const addresses = new Map<string, string>();
+    const pending = new Map<string, Promise<void>>();
+    const abort = new AbortController();
+    const errors: Error[] = [];
+    for (const def of p.taps ?? []) {
+      const spec = expandTapVars(def.spec, addresses);
+      const parsed = parseTapSpec(spec); // bad specs fail the request at once
+      const ready = engine.addTap(spec, abort.signal).then((tap) => {
+        if (def.name) {
+          addresses.set(def.name, clientAddress(tap.address ?? spec));
+          hosted.tapNames.set(tap.spec, def.name);
+        }
+        hosted.changed();
+      });
+      const key = def.name ?? spec;
+      pending.set(key, ready);
+      // Proxies are ready at once; takeovers may wait for a launched server, so don't block here.
+      ready.catch((e: Error) => errors.push(e));
+      const takeover = parsed.kind !== 'tcp' && parsed.mode === 'takeover';
+      // With nothing to launch, a takeover's target already exists: wait for it too.
+      if (takeover && (p.processes ?? []).length > 0) continue;
+      await ready;
+    }
+    for (const proc of p.processes ?? []) {
+      for (const ref of tapRefs(proc)) {
+        const waiting = pending.get(ref);
+        if (!waiting) throw new UserError(`\${tap:${ref}} refers to no tap named "${ref}"`);
+        await waiting;
+      }
+      if (errors.length) throw errors[0];
+      if (proc.delayMs) await new Promise((r) => setTimeout(r, proc.delayMs));
+      const x = expandProcess(proc, addresses);
+      await engine.launch([x.command, ...(x.args ?? [])], {
+        cwd: x.cwd,
+        env: x.env,
+        name: x.name,
+        detached: true,
+      });
+      hosted.changed();
+    }
+    if (errors.length) throw errors[0];
+    // Takeover taps nobody waited for: report failures into the session when they happen.
+    for (const [key, ready] of pending) {
+      ready.catch((e: Error) => {
+        if (hosted.state === 'stopped') return;
+        engine.sink.event({ kind: 'error', tap: key, message: e.message });
+        this.opts.log(`tap ${key}: ${e.message}`);
+      });
+    }
+  }
+
+  async addTap(id: string, def: TapDef): Promise<TapInfo> {
+    const s = this.get(id);
+    if (!s.engine || s.state !== 'live') throw new UserError(`session ${s.name} is not live`);
+    const tap = await s.engine.addTap(def.spec);
+    if (def.name) s.tapNames.set(tap.spec, def.name);
+    if (def.decode) s.engine.setDecoder(tap.spec, def.decode);
+    s.changed();
+    return { spec: tap.spec, kind: tap.kind, address: tap.address, name: def.name };
+  }
+
+  decodeAs(id: string, tap: string | undefined, decoder: string): void {
+    const s = this.get(id);
+    if (!s.engine) throw new UserError('a capture read from a file is decoded when opened: reopen it with another decoder');
+    s.engine.setDecoder(tap, decoder);
+  }
+
+  async stop(id: string): Promise<SessionSummary> {
+    const s = this.get(id);
+    if (s.engine && s.state !== 'stopped' && s.state !== 'file') {
+      s.state = 'stopped';
+      try {
+        await s.engine.stop();
+      } finally {
+        s.flush();
+      }
+      this.opts.log(`session ${s.name} stopped`);
+    }
+    return s.summary();
+  }
+
+  async close(id: string): Promise<void> {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    await this.stop(id).catch((e: unknown) => this.opts.log(`stopping ${s.name}: ${String(e)}`));
+    s.dispose();
+    this.sessions.delete(id);
+    if (s.ownsCapture && s.capturePath) await rm(s.capturePath, { force: true });
+    this.opts.notify({ sessionId: id, removed: true });
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((id) => this.stop(id).catch(() => undefined)));
+  }
+
+  /** Read a capture file into a new (read-only) session. Rows keep arriving after this returns. */
+  async openCapture(path: string, decode?: string): Promise<SessionSummary> {
+    const { stat } = await import('node:fs/promises');
+    try {
+      await stat(path);
+    } catch {
+      throw new UserError(`no capture file at ${path}`);
+    }
+    const id = randomUUID();
+    const s = new HostedSession(id, {
+      name: basename(path),
+      state: 'file',
+      capturePath: path,
+      startedAt: Date.now(),
+      notify: this.opts.notify,
+    });
+    this.sessions.set(id, s);
+    const iter = readCaptureRows(path, { decode, onWarning: (w) => this.opts.log(`${basename(path)}: ${w}`) })[Symbol.asyncIterator]();
+    // Read the first row before answering, so a corrupt file fails the request with its message.
+    const first = await iter.next().catch((e: unknown) => {
+      this.sessions.delete(id);
+      throw e instanceof Error ? new UserError(e.message) : e;
+    });
+    if (!first.done) s.add(first.value);
+    void (async () => {
+      try {
+        for (let r = await iter.next(); !r.done; r = await iter.next()) {
+          if (!this.sessions.has(id)) break;
+          s.add(r.value);
+        }
+      } catch (e) {
+        this.opts.log(`${basename(path)}: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        s.flush();
+      }
+    })();
+    return s.summary();
+  }
+
+  async saveCapture(id: string, path: string): Promise<void> {
+    const s = this.get(id);
+    if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file`);
+    if (s.capturePath === path) return;
+    await copyFile(s.capturePath, path);
+    this.opts.log(`saved ${s.name} to ${path}`);
+  }
+
+  rowsGet(p: RowsGetParams): RowsGetResult {
+    const s = this.get(p.sessionId);
+    const count = Math.min(Math.max(0, p.count), MAX_ROWS_PER_REQUEST);
+    const { rows, total } = s.rows.get(p.filter, p.start, count);
+    return { rows: rows.map(toWireRow), total };
+  }
+
+  rowsCount(id: string, filter?: string): number {
+    return this.get(id).rows.count(filter);
+  }
+
+  rowsFind(p: RowsFindParams): RowsFindResult {
+    const s = this.get(p.sessionId);
+    let index = -1;
+    if (p.id !== undefined) index = s.rows.indexOfId(p.filter, p.id);
+    else if (p.text) {
+      const match = compileFilter(p.text);
+      index = s.rows.find(p.filter, p.from ?? 0, !!p.backwards, match);
+    }
+    const row = index >= 0 ? s.rows.get(p.filter, index, 1).rows[0] : undefined;
+    return { index, row: row ? toWireRow(row) : undefined };
+  }
+
+  /** Rows of a session in order (for rendering as text). */
+  *allRows(id: string): Iterable<Row> {
+    const s = this.get(id);
+    const total = s.store.count;
+    for (let i = 0; i < total; i += 4096) yield* s.store.getRange(i, Math.min(total, i + 4096));
+  }
+
+  signals(): SignalDescription[] {
+    return allSignals().map((s) => ({ name: s.name, number: s.number, description: s.description }));
+  }
+
+  async signal(p: SignalSendParams): Promise<SignalSendResult> {
+    const { name } = parseSignal(p.signal);
+    const s = this.pickSessionFor(p.pid, p.sessionId);
+    if (!s?.engine || s.state !== 'live') {
+      sendSignal(p.pid, name, { group: p.group });
+      return { outcome: `${name} sent to ${p.pid} (not in a live session: effect not watched)` };
+    }
+    const seen = new Promise<string>((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve('no visible effect');
+      }, SIGNAL_WATCH_MS);
+      const off = s.onRow((row) => {
+        if (row.type !== 'event' || row.pid !== p.pid) return;
+        let what: string | undefined;
+        if (row.kind === 'exit') what = row.signal ? `exited: killed by ${row.signal}` : `exited with code ${row.code}`;
+        else if (row.kind === 'stopped') what = 'stopped';
+        else if (row.kind === 'continued') what = 'continued';
+        if (what) {
+          clearTimeout(timer);
+          off();
+          resolve(what);
+        }
+      });
+    });
+    s.engine.signal(p.pid, name, { group: p.group });
+    s.changed();
+    return { outcome: await seen };
+  }
+
+  private pickSessionFor(pid: number, sessionId?: string): HostedSession | undefined {
+    if (sessionId) return this.get(sessionId);
+    const live = [...this.sessions.values()].filter((s) => s.state === 'live');
+    return live.find((s) => s.processes().some((pr) => pr.pid === pid)) ?? live[live.length - 1];
+  }
+}

@@ -1,0 +1,45 @@
+// Starts the built engine server (dist/server.js) as the extension host would, over stdio, and
+// talks LSP to it: initialize, then the custom requests of extension/protocol/requests.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { NotificationDef, RequestDef } from '../../extension/protocol/requests';
+
+export interface EngineServer {
+  child: ChildProcess;
+  conn: MessageConnection;
+  logs: string[];
+  request<P, R>(def: RequestDef<P, R>, params: P): Promise<R>;
+  onNotification<P>(def: NotificationDef<P>, fn: (p: P) => void): void;
+  close(): Promise<void>;
+}
+
+export async function startEngineServer(env: Record<string, string> = {}): Promise<EngineServer> {
+  const script = resolve(__dirname, '../../dist/server.js');
+  const child = spawn(process.execPath, [script, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const logs: string[] = [];
+  conn.onNotification('window/logMessage', (p: { message: string }) => logs.push(p.message));
+  conn.listen();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+  conn.sendNotification('initialized', {});
+  return {
+    child,
+    conn,
+    logs,
+    request: <P, R>(def: RequestDef<P, R>, params: P) => conn.sendRequest(def.method, params) as Promise<R>,
+    onNotification: <P>(def: NotificationDef<P>, fn: (p: P) => void) => void conn.onNotification(def.method, fn),
+    async close() {
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        await conn.sendRequest('shutdown');
+        conn.sendNotification('exit');
+      } catch {
+        child.kill('SIGTERM');
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      conn.dispose();
+    },
+  };
+}
