@@ -222,41 +222,77 @@ function socketFd(sock: Socket): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
+interface PeerRequest {
+  tcp?: { local: string; localPort: number; remote: string; remotePort: number };
+  unixInode?: Promise<number | undefined>;
+  resolve(pids: number[]): void;
+}
+
+let batch: PeerRequest[] | undefined;
+const BATCH_DELAY_MS = 5;
+
 /**
  * The pids (other than ours) holding the other end of a connected Unix or TCP socket.
  * TCP: the peer is the socket whose 4-tuple is ours reversed in /proc/net/tcp{,6}; Unix: the peer
  * inode comes from `ss -x` (sock_diag). Then one bounded /proc scan finds the holders.
+ * Requests arriving within a few milliseconds share one `ss` run and one scan (50 connections
+ * accepted at once cost about as much as one). The socket's addresses (or fd) are read at the
+ * call, so closing it right after is fine.
  * Resolves [] whenever it cannot tell (closed socket, peer in another namespace, no `ss`).
  */
-export async function peerPidsOfSocket(sock: Socket, opts: { budgetMs?: number } = {}): Promise<number[]> {
+export function peerPidsOfSocket(sock: Socket): Promise<number[]> {
+  return new Promise((resolve) => {
+    const req: PeerRequest = { resolve };
+    const { localAddress, localPort, remoteAddress, remotePort } = sock;
+    if (remotePort !== undefined || remoteAddress !== undefined) {
+      const local = localAddress && addressKey(localAddress);
+      const remote = remoteAddress && addressKey(remoteAddress);
+      if (!local || !remote || localPort === undefined || remotePort === undefined) return resolve([]);
+      req.tcp = { local, localPort, remote, remotePort };
+    } else {
+      const fd = socketFd(sock);
+      if (fd === undefined) return resolve([]);
+      req.unixInode = readlink(`/proc/self/fd/${fd}`).then(
+        (t) => inodeOf(t, 'socket'),
+        () => undefined,
+      );
+    }
+    if (!batch) {
+      batch = [];
+      setTimeout(() => void runPeerBatch(), BATCH_DELAY_MS);
+    }
+    batch.push(req);
+  });
+}
+
+async function runPeerBatch(): Promise<void> {
+  const reqs = batch ?? [];
+  batch = undefined;
+  const peerOf = new Map<PeerRequest, number>();
   try {
-    const peerInode = sock.remotePort !== undefined ? await tcpPeerInode(sock) : await unixPeerInode(sock);
-    if (!peerInode) return [];
-    const holders = await findHolders([`socket:[${peerInode}]`], { budgetMs: opts.budgetMs });
-    return holderPids(holders.get(`socket:[${peerInode}]`));
+    const [tcp, unix] = await Promise.all([
+      reqs.some((r) => r.tcp) ? readTcpTables() : Promise.resolve([]),
+      reqs.some((r) => r.unixInode) ? unixPeerMap() : Promise.resolve(undefined),
+    ]);
+    for (const r of reqs) {
+      if (r.tcp) {
+        const t = r.tcp;
+        const e = tcp.find(
+          (x) => x.inode > 0 && x.localPort === t.remotePort && x.remotePort === t.localPort && addressKey(x.localAddress) === t.remote && addressKey(x.remoteAddress) === t.local,
+        );
+        if (e) peerOf.set(r, e.inode);
+      } else if (r.unixInode && unix) {
+        const own = await r.unixInode;
+        const peer = own === undefined ? undefined : unix.peers.get(own);
+        if (peer !== undefined) peerOf.set(r, peer);
+      }
+    }
+    const holders = peerOf.size > 0 ? await findHolders([...peerOf.values()].map((i) => `socket:[${i}]`)) : new Map<string, Holder[]>();
+    for (const r of reqs) {
+      const ino = peerOf.get(r);
+      r.resolve(ino === undefined ? [] : holderPids(holders.get(`socket:[${ino}]`)));
+    }
   } catch {
-    return [];
+    for (const r of reqs) r.resolve([]);
   }
-}
-
-async function tcpPeerInode(sock: Socket): Promise<number | undefined> {
-  const { localAddress, localPort, remoteAddress, remotePort } = sock;
-  if (!localAddress || !remoteAddress || localPort === undefined || remotePort === undefined) return undefined;
-  const ourLocal = addressKey(localAddress);
-  const ourRemote = addressKey(remoteAddress);
-  if (!ourLocal || !ourRemote) return undefined;
-  for (const e of await readTcpTables()) {
-    if (e.localPort !== remotePort || e.remotePort !== localPort || e.inode === 0) continue;
-    if (addressKey(e.localAddress) === ourRemote && addressKey(e.remoteAddress) === ourLocal) return e.inode;
-  }
-  return undefined;
-}
-
-async function unixPeerInode(sock: Socket): Promise<number | undefined> {
-  const fd = socketFd(sock);
-  if (fd === undefined) return undefined;
-  const own = inodeOf(await readlink(`/proc/self/fd/${fd}`), 'socket');
-  if (own === undefined) return undefined;
-  const map = await unixPeerMap();
-  return map.peers.get(own);
 }

@@ -138,3 +138,36 @@ test('TCP to a dual-stack listener from an IPv4 client (::ffff:127.0.0.1 on our 
     server.close();
   }
 });
+
+test('20 clients at once (one batched scan): each accepted socket gets its own client\'s pid', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-peer-'));
+  const server = createServer();
+  const path = join(dir, 'many.sock');
+  await listenOnce(server, path);
+  const accepted: Socket[] = [];
+  const children: ChildProcess[] = [];
+  try {
+    // Each client says its own pid first, so we know which accepted socket is whose.
+    const whose = new Map<Socket, number>();
+    const got = new Promise<void>((resolve) => {
+      server.on('connection', (s) => {
+        accepted.push(s);
+        s.once('data', (b) => {
+          whose.set(s, Number(b.toString().trim()));
+          if (whose.size === 20) resolve();
+        });
+      });
+    });
+    for (let i = 0; i < 20; i++) children.push(spawn('sh', ['-c', `echo $$; exec socat - UNIX-CONNECT:${path}`], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    // sh prints its pid on stdout, then execs socat (same pid) which relays our stdin: send it back.
+    for (const c of children) c.stdout!.once('data', (b: Buffer) => c.stdin!.write(b));
+    await got;
+    const answers = await Promise.all(accepted.map((s) => peerPidsOfSocket(s)));
+    accepted.forEach((s, i) => assert.deepEqual(answers[i], [whose.get(s)]));
+  } finally {
+    for (const s of accepted) s.destroy();
+    await Promise.all(children.map(stop));
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
