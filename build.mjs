@@ -1,7 +1,7 @@
 // One build script for every bundle: host (VS Code extension host, cjs, 'vscode' external),
 // server (the engine as a language server), cli (ipctap), webview (browser).
 import * as esbuild from 'esbuild';
-import { existsSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, chmodSync, mkdirSync, cpSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -22,6 +22,8 @@ const entries = [
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 mkdirSync('dist', { recursive: true });
+// Static assets the manifest points at: the .vscode/ipctap.json schema and the ipctap grammar.
+for (const dir of ['schema', 'syntaxes']) if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true });
 if (watch) {
   for (const e of entries) await (await esbuild.context(e)).watch();
 } else {
