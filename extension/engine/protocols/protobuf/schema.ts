@@ -74,20 +74,27 @@ function exactInt(s: unknown): unknown {
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
 
+/** Fields in declaration order, 64-bit integers exact, nested messages likewise. */
 function exactLongs(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
+    if (!(field.name in obj)) continue;
     const v = obj[field.name];
-    if (v === undefined || v === null) continue;
     const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
     const long = LONG_TYPES.has(field.type);
-    if (!sub && !long) continue;
+    if ((!sub && !long) || v === undefined || v === null) {
+      out[field.name] = v;
+      continue;
+    }
     const one = (x: unknown): unknown => (sub ? exactLongs(sub, x as Record<string, unknown>) : exactInt(x));
     if (field.map) {
       const m = v as Record<string, unknown>;
       for (const k of Object.keys(m)) m[k] = one(m[k]);
+      out[field.name] = m;
     } else if (field.repeated && Array.isArray(v)) {
-      obj[field.name] = v.map(one);
-    } else obj[field.name] = one(v);
+      out[field.name] = v.map(one);
+    } else out[field.name] = one(v);
   }
-  return obj;
+  for (const k of Object.keys(obj)) if (!(k in out)) out[k] = obj[k]; // oneof names
+  return out;
 }
