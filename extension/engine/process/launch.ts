@@ -46,6 +46,8 @@ export interface LaunchOptions {
 }
 
 export interface ExitInfo {
+  /** Exit code, or null when it died of a signal. Node reports a death by a realtime signal
+   *  (34-64) as code 0 with no signal: it has no name for those, so we cannot tell either. */
   code: number | null;
   signal: string | null;
   /** It died of a signal we sent (through sendSignal, to its pid or its group). */
