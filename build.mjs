@@ -1,7 +1,7 @@
 // One build script for every bundle: host (VS Code extension host, cjs, 'vscode' external),
 // server (the engine as a language server), cli (ipctap), webview (browser).
 import * as esbuild from 'esbuild';
-import { existsSync, chmodSync, mkdirSync, cpSync } from 'node:fs';
+import { existsSync, chmodSync, mkdirSync, copyFileSync, cpSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -24,6 +24,8 @@ const entries = [
 mkdirSync('dist', { recursive: true });
 // Static assets the manifest points at: the .vscode/ipctap.json schema and the ipctap grammar.
 for (const dir of ['schema', 'syntaxes']) if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true });
+// The panel's stylesheet is plain CSS, copied next to dist/webview.js.
+if (existsSync('webview/src/styles.css')) copyFileSync('webview/src/styles.css', 'dist/webview.css');
 if (watch) {
   for (const e of entries) await (await esbuild.context(e)).watch();
 } else {

@@ -12,11 +12,12 @@
 //   type:frame         frame or event
 //   error              frames that failed to decode, error events, connections closed by error
 //   error:timeout      ... whose error message contains "timeout"
+//   after:120          rows with id > 120 (the panel's Clear sends this)
 //   -term  !term       exclude rows matching term
 // Terms on the same key are alternatives (OR); different keys and free-text words all apply (AND).
 import { eventSummary, isErrorEvent, type EventLike } from './event-summary';
 
-export type FilterField = 'text' | 'proto' | 'conn' | 'dir' | 'method' | 'tap' | 'kind' | 'type' | 'error';
+export type FilterField = 'text' | 'proto' | 'conn' | 'dir' | 'method' | 'tap' | 'kind' | 'type' | 'error' | 'after';
 
 export interface FilterTerm {
   field: FilterField;
@@ -35,7 +36,7 @@ export interface ParsedFilter {
   errors: string[];
 }
 
-const KEYS: ReadonlySet<string> = new Set(['proto', 'conn', 'dir', 'method', 'tap', 'kind', 'type', 'error']);
+const KEYS: ReadonlySet<string> = new Set(['proto', 'conn', 'dir', 'method', 'tap', 'kind', 'type', 'error', 'after']);
 export const FILTER_DIRECTIONS: readonly string[] = ['c2s', 's2c', 'stdin', 'stdout', 'stderr'];
 
 /** Split into words; double quotes group (with \" and \\ escapes inside). */
@@ -94,12 +95,12 @@ export function parseFilter(text: string): ParsedFilter {
     const values = key === 'error' ? [rest] : rest.split(',').filter((v) => v !== '');
     for (const v of values) {
       const value = v.toLowerCase();
-      if (key === 'conn') {
+      if (key === 'conn' || key === 'after') {
         if (!/^\d+$/.test(value)) {
-          errors.push(`conn: wants a connection number, e.g. conn:3 (got "${v}")`);
+          errors.push(`${key}: wants a number, e.g. ${example(key)} (got "${v}")`);
           continue;
         }
-        terms.push(mk('conn', String(Number(value)), not));
+        terms.push(mk(key, String(Number(value)), not));
       } else if (key === 'dir') {
         if (!FILTER_DIRECTIONS.includes(value)) {
           errors.push(`dir: is one of ${FILTER_DIRECTIONS.join(', ')} (got "${v}")`);
@@ -138,6 +139,8 @@ function example(key: string): string {
       return 'kind:exit';
     case 'type':
       return 'type:frame';
+    case 'after':
+      return 'after:100';
     default:
       return `${key}:text`;
   }
@@ -151,6 +154,7 @@ export function isEmptyFilter(spec: FilterSpec): boolean {
 export type MatchableRow =
   | {
       type: 'frame';
+      id?: number;
       conn: number;
       dir: string;
       proto: string;
@@ -160,7 +164,7 @@ export type MatchableRow =
       decoded?: unknown;
       decodedJson?: string;
     }
-  | ({ type: 'event' } & EventLike);
+  | ({ type: 'event'; id?: number } & EventLike);
 
 const METHOD_KEYS = new Set(['method', 'servicemethod', ':path']);
 
@@ -240,6 +244,8 @@ function matchTerm(t: FilterTerm, v: RowView): boolean {
       return r.type === 'event' && r.kind.toLowerCase().includes(t.value);
     case 'type':
       return r.type === t.value;
+    case 'after':
+      return r.id !== undefined && r.id > Number(t.value);
     case 'method': {
       if (r.type !== 'frame') return false;
       const ms = v.getMethods();
@@ -266,7 +272,7 @@ export function matchRow(spec: FilterSpec, row: MatchableRow): boolean {
       if (matchTerm(t, v)) return false;
       continue;
     }
-    if (t.field === 'text' || t.field === 'error') {
+    if (t.field === 'text' || t.field === 'error' || t.field === 'after') {
       if (!matchTerm(t, v)) return false;
       continue;
     }

@@ -27,7 +27,7 @@ test('parses keys, quoted text, negation and lists', () => {
 test('reports bad terms with a clear message and keeps the rest', () => {
   const { spec, errors } = parseFilter('conn:x dir:up proto: Arith');
   assert.equal(errors.length, 3);
-  assert.match(errors[0]!, /conn: wants a connection number/);
+  assert.match(errors[0]!, /conn: wants a number, e.g. conn:3/);
   assert.match(errors[1]!, /dir: is one of c2s, s2c/);
   assert.match(errors[2]!, /proto: needs a value/);
   assert.deepEqual(spec.terms, [{ field: 'text', value: 'arith' }]);
@@ -103,4 +103,13 @@ test('matchRow works on a spec that crossed JSON', () => {
   const spec = JSON.parse(JSON.stringify(parseFilter('proto:gob -dir:s2c').spec));
   assert.ok(matchRow(spec, frame()));
   assert.ok(!matchRow(spec, frame({ dir: 's2c' })));
+});
+
+test('after:N hides rows up to id N (the panel\'s Clear)', () => {
+  const f = compileFilter('after:10 proto:gob');
+  assert.ok(!f(frame({ id: 10 } as never)));
+  assert.ok(f(frame({ id: 11 } as never)));
+  assert.ok(compileFilter('after:10')(event({ id: 11 })));
+  assert.ok(!compileFilter('after:10')(event({ id: 3 })));
+  assert.match(parseFilter('after:x').errors[0]!, /after: wants a number/);
 });

@@ -1,0 +1,462 @@
+// The panel's controller: owns the state, wires toolbar, process strip, list and detail pane
+// to the host link. Rows are fetched by range and filter; nothing holds every row.
+import type { DecoderDescription, SessionDetail, SessionSummary } from '../../extension/protocol/requests';
+import { parseFilter } from '../../extension/protocol/filter';
+import type { HostToWebview, PanelState, WireRow } from '../../extension/protocol/webview';
+import { button } from './components/index';
+import { DetailController } from './detail-controller';
+import { el, setChildren, setText } from './dom';
+import type { HostLink } from './host';
+import { VirtualList } from './list';
+import { needsConfirm, renderProcessStrip } from './processes';
+import { RowCache } from './rowcache';
+import { CONVERSATION_ROW_HEIGHT, ROW_HEIGHT, renderConversationRow, renderListRow } from './row-view';
+import { findPair } from './selection';
+import { effectiveFilter, sanitizeState } from './state';
+import { createToolbar, type Toolbar } from './toolbar';
+import { navigate } from './virtual';
+
+const COLUMNS = ['#', 'Time', 'Conn', 'Dir', 'Proto', 'Len', 'Summary'];
+
+export class App {
+  private state: PanelState = { sessionId: '' };
+  session?: SessionDetail;
+  private decoders: DecoderDescription[] = [];
+  readonly cache = new RowCache<WireRow>();
+  private readonly list: VirtualList;
+  private readonly toolbar: Toolbar;
+  private readonly detail: DetailController;
+  private readonly stripBox: HTMLElement;
+  private readonly noticeBox: HTMLElement;
+  private readonly banner: HTMLElement;
+  private readonly header: HTMLElement;
+  private selectedIndex = -1;
+  /** The view shows the last row (follow new rows unless paused). */
+  private stick = true;
+  private confirm?: { pid: number; signal: string };
+  private readonly outcomes = new Map<number, string>();
+  private tailBusy = false;
+  private tailAgain = false;
+  private allRows = 0;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  private started = false;
+
+  constructor(
+    private readonly doc: Document,
+    root: HTMLElement,
+    private readonly host: HostLink,
+  ) {
+    this.toolbar = createToolbar(doc, {
+      filter: (t) => this.setFilter(t),
+      togglePause: () => this.setPaused(!this.state.paused),
+      clear: () => this.clear(),
+      unclear: () => {
+        delete this.state.clearedAfter;
+        this.reload();
+      },
+      save: () => void this.call(this.host.request('capture/save', {})),
+      jumpToEnd: () => this.jumpToEnd(),
+      decodeAs: (tap, decoder) =>
+        void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder }), `Decoding ${tap ?? 'every tap'} as ${decoder} for new connections.`),
+      focusList: () => this.list.focus(),
+    });
+    this.list = new VirtualList(doc, ROW_HEIGHT, {
+      render: (i) => {
+        const marks = { selectedId: this.state.selectedId, pairedId: this.detail.pairedId };
+        return this.state.followConn !== undefined ? renderConversationRow(doc, i, this.cache.get(i), marks) : renderListRow(doc, i, this.cache.get(i), marks);
+      },
+      need: (first, end) => this.need(first, end),
+      key: (k, page) => {
+        const next = navigate(k, this.selectedIndex, this.list.count, page);
+        if (next !== undefined) this.select(next, true);
+      },
+      click: (i) => this.select(i, false),
+      scrolled: (atEnd) => {
+        this.stick = atEnd;
+        this.scheduleSave();
+      },
+    });
+    this.detail = new DetailController(doc, this);
+    this.stripBox = el(doc, 'div', { class: 'strip-box' });
+    this.noticeBox = el(doc, 'div', { class: 'notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'notice' });
+    this.noticeBox.hidden = true;
+    this.banner = el(doc, 'div', { class: 'follow-banner', 'data-testid': 'follow-banner' });
+    this.banner.hidden = true;
+    this.header = el(doc, 'div', { class: 'list-header row', role: 'row' }, ...COLUMNS.map((c, i) => el(doc, 'span', { class: ['c-num', 'c-time', 'c-conn', 'c-dir', 'c-proto', 'c-len', 'c-summary'][i], role: 'columnheader' }, c)));
+    setChildren(
+      doc,
+      root,
+      this.toolbar.root,
+      this.stripBox,
+      this.noticeBox,
+      this.banner,
+      el(doc, 'div', { class: 'main' }, el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller), this.detail.root),
+    );
+  }
+
+  // ---- messages from the host --------------------------------------------------------------
+
+  handle(msg: HostToWebview): void {
+    if (this.host.handle(msg)) return;
+    switch (msg.type) {
+      case 'init':
+        this.init(msg.sessionId, msg.session, msg.decoders, msg.state, msg.previousSessionId);
+        break;
+      case 'changed':
+        if (msg.summary) this.applySummary(msg.summary);
+        if (msg.appended) this.allRows = Math.max(this.allRows, msg.appended.to);
+        if (msg.appended || msg.summary) this.refreshTail();
+        break;
+      case 'reveal':
+        void this.reveal(msg.rowId);
+        break;
+      case 'follow':
+        this.followConnection(msg.conn);
+        break;
+      case 'unavailable':
+        this.notice(msg.message, true);
+        this.toolbar.setSessionState('unavailable', false);
+        break;
+    }
+  }
+
+  private init(sessionId: string, session: SessionDetail, decoders: DecoderDescription[], hostState?: PanelState, previousId?: string): void {
+    const own = this.host.getState() as PanelState | undefined;
+    // Our own saved state wins; after an engine restart it was saved under the previous id.
+    const mine = own && (own.sessionId === sessionId || (previousId !== undefined && own.sessionId === previousId)) ? { ...own, sessionId } : undefined;
+    this.state = sanitizeState(mine ?? hostState ?? own, sessionId);
+    if (session.capturePath) this.state.capturePath = session.capturePath;
+    this.session = session;
+    this.decoders = decoders;
+    this.allRows = session.rows;
+    this.toolbar.setFilter(this.state.filter ?? '');
+    this.toolbar.setErrors(parseFilter(this.state.filter ?? '').errors);
+    this.toolbar.setDecodeChoices(session.taps, decoders);
+    this.applySummary(session);
+    this.applyFollowMode();
+    this.setPaused(this.state.paused ?? false, false);
+    // A restored scroll position means the user was not at the end.
+    this.stick = this.state.topIndex === undefined;
+    this.started = true;
+    this.reload(this.state.topIndex);
+  }
+
+  private applySummary(s: SessionSummary): void {
+    if (this.session) Object.assign(this.session, s);
+    this.allRows = Math.max(this.allRows, s.rows);
+    this.toolbar.setSessionState(s.state, this.live);
+    this.toolbar.setDecodeChoices(s.taps, this.decoders);
+    this.renderStrip();
+    this.updateCount();
+  }
+
+  get live(): boolean {
+    return this.session?.state === 'live' || this.session?.state === 'starting';
+  }
+
+  // ---- rows ----------------------------------------------------------------------------------
+
+  get filter(): string {
+    return effectiveFilter(this.state);
+  }
+
+  private need(first: number, end: number): void {
+    for (const p of this.cache.missingPages(first, end)) this.fetchPage(p);
+    this.cache.evict(first, end);
+  }
+
+  private fetchPage(page: number): Promise<void> {
+    const gen = this.cache.generation;
+    this.cache.markRequested(page);
+    const ps = this.cache.pageSize;
+    return this.host.request('rows/get', { start: page * ps, count: ps, filter: this.filter }).then(
+      (r) => {
+        if (this.cache.fill(gen, page, r.rows, r.total)) this.rowsArrived();
+      },
+      (err: unknown) => {
+        this.cache.failed(gen, page);
+        this.notice(`Could not load rows: ${errText(err)}`, true);
+      },
+    );
+  }
+
+  private rowsArrived(): void {
+    const total = Math.max(0, this.cache.total);
+    if (total !== this.list.count) {
+      this.list.setTotal(total);
+      if (this.following) this.list.scrollToEnd();
+    }
+    for (const r of this.cache.loaded()) if (r.id > this.allRows) this.allRows = r.id;
+    this.list.schedule();
+    this.updateCount();
+    if (this.selectedIndex >= 0) {
+      const row = this.cache.get(this.selectedIndex);
+      if (row && row.id !== this.state.selectedId) this.state.selectedId = row.id;
+    }
+    this.detail.update();
+  }
+
+  private get following(): boolean {
+    return this.stick && !this.state.paused;
+  }
+
+  /** New rows may have arrived: ask for the page where they would land (one request at a time). */
+  private refreshTail(): void {
+    if (!this.started) return;
+    if (this.tailBusy) {
+      this.tailAgain = true;
+      return;
+    }
+    this.tailBusy = true;
+    const page = Math.floor(Math.max(0, this.cache.total) / this.cache.pageSize);
+    void this.fetchPage(page).finally(() => {
+      this.tailBusy = false;
+      if (this.tailAgain) {
+        this.tailAgain = false;
+        this.refreshTail();
+      }
+    });
+  }
+
+  /** Forget the cached rows (filter changed, cleared) and place the view again. */
+  private reload(topIndex?: number): void {
+    this.cache.reset();
+    this.selectedIndex = -1;
+    this.list.setTotal(0);
+    const gen = this.cache.generation;
+    const ps = this.cache.pageSize;
+    const first = topIndex !== undefined ? Math.floor(topIndex / ps) : 0;
+    void this.fetchPage(first).then(async () => {
+      if (gen !== this.cache.generation) return;
+      const id = this.state.selectedId;
+      if (id !== undefined) {
+        const found = await this.find(id);
+        if (gen !== this.cache.generation) return;
+        if (found >= 0) this.selectedIndex = found;
+      }
+      if (topIndex !== undefined) this.list.scrollToIndex(topIndex, 'top');
+      else if (this.selectedIndex >= 0 && !this.following) this.list.scrollToIndex(Math.max(0, this.selectedIndex - Math.floor(this.list.pageRows() / 2)));
+      else if (this.following) this.list.scrollToEnd();
+      else this.list.scrollToIndex(0);
+      this.detail.update();
+      this.scheduleSave();
+    });
+  }
+
+  private find(id: number): Promise<number> {
+    return this.host.request('rows/find', { id, filter: this.filter }).then(
+      (r) => r.index,
+      () => -1,
+    );
+  }
+
+  private updateCount(): void {
+    const shown = Math.max(0, this.cache.total);
+    const filtered = this.filter !== '';
+    this.toolbar.setCount(shown, this.allRows, filtered);
+  }
+
+  // ---- selection -----------------------------------------------------------------------------
+
+  selectedRow(): WireRow | undefined {
+    return this.selectedIndex >= 0 ? this.cache.get(this.selectedIndex) : undefined;
+  }
+
+  isSelectionLoading(): boolean {
+    return this.selectedIndex >= 0 && !this.cache.get(this.selectedIndex);
+  }
+
+  select(index: number, scroll: boolean): void {
+    if (index < 0 || index >= this.list.count) return;
+    this.selectedIndex = index;
+    const row = this.cache.get(index);
+    this.state.selectedId = row?.id;
+    if (scroll) this.list.ensureVisible(index);
+    this.detail.update();
+    this.list.schedule();
+    this.scheduleSave();
+  }
+
+  /** Select a row by id (pair links, Reveal in Panel). Returns false when the filter hides it. */
+  async goToRow(id: number): Promise<boolean> {
+    const index = await this.find(id);
+    if (index < 0) return false;
+    this.stick = false;
+    if (index >= this.list.count) this.list.setTotal(index + 1);
+    this.list.scrollToIndex(Math.max(0, index - Math.floor(this.list.pageRows() / 2)));
+    this.select(index, true);
+    return true;
+  }
+
+  private async reveal(id: number): Promise<void> {
+    if (await this.goToRow(id)) return;
+    // Hidden by the filter, follow mode or Clear: show everything, then try again.
+    delete this.state.followConn;
+    delete this.state.clearedAfter;
+    this.state.filter = '';
+    this.toolbar.setFilter('');
+    this.applyFollowMode();
+    this.cache.reset();
+    await this.fetchPage(0);
+    if (!(await this.goToRow(id))) this.notice(`Row #${id} is not in this session.`, true);
+  }
+
+  /** The selected row's request or reply (for highlighting). */
+  pairOfSelection(): ReturnType<typeof findPair> {
+    return findPair(this.selectedRow(), this.cache.loaded());
+  }
+
+  // ---- toolbar actions ------------------------------------------------------------------------
+
+  private setFilter(text: string): void {
+    const before = this.filter;
+    this.state.filter = text;
+    this.toolbar.setErrors(parseFilter(text).errors);
+    if (this.filter !== before) this.reload();
+    this.scheduleSave();
+  }
+
+  private setPaused(paused: boolean, jump = true): void {
+    this.state.paused = paused;
+    this.toolbar.setPaused(paused);
+    if (!paused && jump) this.jumpToEnd();
+    this.scheduleSave();
+  }
+
+  private jumpToEnd(): void {
+    this.stick = true;
+    this.list.scrollToEnd();
+    this.list.focus();
+  }
+
+  private clear(): void {
+    this.state.clearedAfter = this.allRows;
+    delete this.state.selectedId;
+    this.toolbar.setCleared(true);
+    this.stick = true;
+    this.reload();
+  }
+
+  followConnection(conn: number | undefined): void {
+    if (conn === undefined) delete this.state.followConn;
+    else this.state.followConn = conn;
+    this.applyFollowMode();
+    this.reload();
+  }
+
+  private applyFollowMode(): void {
+    const conn = this.state.followConn;
+    this.toolbar.setCleared(this.state.clearedAfter !== undefined);
+    this.header.hidden = conn !== undefined;
+    this.list.setRowHeight(conn !== undefined ? CONVERSATION_ROW_HEIGHT : ROW_HEIGHT);
+    if (conn === undefined) {
+      this.banner.hidden = true;
+      this.toolbar.setFilterEnabled(true, 'Filter: text  proto:gob  conn:3  dir:c2s  method:Arith  error  -exclude');
+      return;
+    }
+    const info = this.session?.connectionList.find((c) => c.conn === conn);
+    const where = info ? ` on ${info.tap}${info.from ? ` from ${info.from}` : ''}` : '';
+    setChildren(
+      this.doc,
+      this.banner,
+      el(this.doc, 'span', {}, `Connection ${conn}${where}: the conversation, both directions (client left, server right).`),
+      button(this.doc, 'Back to all rows', { testid: 'follow-close', onClick: () => this.followConnection(undefined) }),
+    );
+    this.banner.hidden = false;
+    this.toolbar.setFilterEnabled(false, `Following connection ${conn}`);
+  }
+
+  // ---- processes and signals -----------------------------------------------------------------
+
+  private renderStrip(): void {
+    setChildren(
+      this.doc,
+      this.stripBox,
+      renderProcessStrip(this.doc, this.session?.processes ?? [], { confirm: this.confirm, outcomes: this.outcomes }, {
+        signal: (pid, s) => {
+          if (needsConfirm(s)) {
+            this.confirm = { pid, signal: s };
+            this.renderStrip();
+          } else void this.sendSignal(pid, s);
+        },
+        confirm: () => {
+          const c = this.confirm;
+          this.confirm = undefined;
+          this.renderStrip();
+          if (c) void this.sendSignal(c.pid, c.signal);
+        },
+        cancel: () => {
+          this.confirm = undefined;
+          this.renderStrip();
+        },
+      }),
+    );
+  }
+
+  async sendSignal(pid: number, signal: string): Promise<void> {
+    this.outcomes.set(pid, `${signal}: sending…`);
+    this.renderStrip();
+    try {
+      const r = await this.host.request('signal/send', needsConfirm(signal) ? { pid, signal, confirmed: true } : { pid, signal });
+      this.outcomes.set(pid, `${signal}: ${r.outcome}`);
+    } catch (err) {
+      this.outcomes.set(pid, `${signal} failed: ${errText(err)}`);
+    }
+    this.renderStrip();
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  /** Run a host request; show its error (or `done`) as a notice. */
+  async call<T>(p: Promise<T>, done?: string): Promise<T | undefined> {
+    try {
+      const r = await p;
+      if (done) this.notice(done, false);
+      return r;
+    } catch (err) {
+      this.notice(errText(err), true);
+      return undefined;
+    }
+  }
+
+  request: HostLink['request'] = (method, params) => this.host.request(method, params);
+
+  notice(text: string, isError: boolean): void {
+    setText(this.noticeBox, text);
+    this.noticeBox.classList.toggle('error', isError);
+    this.noticeBox.hidden = false;
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (this.noticeBox.hidden = true), isError ? 12000 : 5000);
+  }
+
+  get fieldPath(): string | undefined {
+    return this.state.fieldPath;
+  }
+
+  set fieldPath(p: string | undefined) {
+    if (p === undefined) delete this.state.fieldPath;
+    else this.state.fieldPath = p;
+    this.scheduleSave();
+  }
+
+  /** Re-render visible rows (after the selection's pair changed). */
+  refreshRows(): void {
+    this.list.schedule();
+  }
+
+  scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      if (!this.started) return;
+      if (this.list.count > 0 && !this.stick) this.state.topIndex = this.list.topIndex();
+      else delete this.state.topIndex;
+      this.host.setState(this.state);
+    }, 200);
+  }
+}
+
+export function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,102 @@
+// Hex dump layout (offset, hex, ASCII), pure: the hex view renders what these return.
+export const BYTES_PER_LINE = 16;
+
+const HEX = '0123456789abcdef';
+
+export function hexByte(b: number): string {
+  return HEX[(b >> 4) & 15]! + HEX[b & 15]!;
+}
+
+/** Printable ASCII as itself, everything else as '.', so no control or markup character survives. */
+export function asciiChar(b: number): string {
+  return b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+}
+
+export function offsetText(offset: number): string {
+  return offset.toString(16).padStart(8, '0');
+}
+
+/** A run of bytes within one line, highlighted or not. */
+export interface HexSegment {
+  /** First byte index (absolute). */
+  start: number;
+  end: number;
+  highlighted: boolean;
+  /** Hex text of the run, bytes separated by spaces, an extra space after the 8th byte of a line. */
+  hex: string;
+  ascii: string;
+}
+
+export interface HexLine {
+  offset: number;
+  offsetText: string;
+  segments: HexSegment[];
+}
+
+/** Hex text of bytes [start, end) inside one line starting at lineStart. */
+function hexRun(data: Uint8Array, lineStart: number, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) {
+    s += hexByte(data[i]!);
+    if (i < end - 1) s += i - lineStart === 7 ? '  ' : ' ';
+  }
+  return s;
+}
+
+function asciiRun(data: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += asciiChar(data[i]!);
+  return s;
+}
+
+/**
+ * Lines [firstLine, firstLine + maxLines) of the dump, each split into segments by the
+ * highlighted byte range [hlStart, hlEnd) (empty range: no highlight).
+ */
+export function hexLines(data: Uint8Array, firstLine = 0, maxLines = Infinity, hlStart = 0, hlEnd = 0): HexLine[] {
+  const out: HexLine[] = [];
+  const lines = Math.ceil(data.length / BYTES_PER_LINE);
+  for (let l = firstLine; l < lines && l < firstLine + maxLines; l++) {
+    const ls = l * BYTES_PER_LINE;
+    const le = Math.min(data.length, ls + BYTES_PER_LINE);
+    const cuts = [ls, le];
+    if (hlEnd > hlStart) {
+      if (hlStart > ls && hlStart < le) cuts.push(hlStart);
+      if (hlEnd > ls && hlEnd < le) cuts.push(hlEnd);
+    }
+    cuts.sort((a, b) => a - b);
+    const segments: HexSegment[] = [];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const s = cuts[i]!;
+      const e = cuts[i + 1]!;
+      if (e <= s) continue;
+      segments.push({ start: s, end: e, highlighted: s >= hlStart && e <= hlEnd && hlEnd > hlStart, hex: hexRun(data, ls, s, e), ascii: asciiRun(data, s, e) });
+    }
+    out.push({ offset: ls, offsetText: offsetText(ls), segments });
+  }
+  return out;
+}
+
+/** Separator between two segments of a line: the byte gap (one space, two after the 8th byte). */
+export function segmentGap(lineOffset: number, nextStart: number): string {
+  return nextStart - lineOffset === 8 ? '  ' : ' ';
+}
+
+/** The full hex column of a line as one string (what the view shows, segments joined). */
+export function lineHexText(line: HexLine): string {
+  let s = '';
+  line.segments.forEach((seg, i) => {
+    if (i > 0) s += segmentGap(line.offset, seg.start);
+    s += seg.hex;
+  });
+  return s;
+}
+
+/** Width of a full line's hex column, for padding short last lines. */
+export const HEX_COLUMN_WIDTH = BYTES_PER_LINE * 3; // 16*2 digits + 15 spaces + 1 extra gap
+
+export function toHexString(data: Uint8Array, sep = ' '): string {
+  const parts: string[] = [];
+  for (const b of data) parts.push(hexByte(b));
+  return parts.join(sep);
+}
