@@ -1,7 +1,8 @@
 // Values of types that encode themselves (GobEncoder, BinaryMarshaler, TextMarshaler): the wire
 // carries opaque bytes. The well-known ones are rendered as Go's encoding/json prints them:
 // time.Time as RFC 3339 with nanoseconds and the sender's zone offset, math/big.Int as a number,
-// math/big.Rat as its text. TextMarshaler values are their text; anything else is base64.
+// math/big.Rat as its text (*big.Int and *big.Rat arrive without a type name: recognised by
+// their bytes). TextMarshaler values are their text; anything else is base64.
 import { decodeUtf8 } from './reader';
 import type { ExternalFlavor } from './types';
 
@@ -23,6 +24,12 @@ export function renderExternal(name: string, flavor: ExternalFlavor, b: Uint8Arr
       if (v !== undefined) return v;
     } else if (name === 'Rat') {
       const v = decodeBigRat(b);
+      if (v !== undefined) return v;
+    } else if (name === '') {
+      // A GobEncoder with pointer receivers is sent without a name: math/big's *Int and *Rat are
+      // the common ones. A Rat starts with a u32 numerator length (high byte 0); an Int's
+      // magnitude never starts with a zero byte.
+      const v = b.length >= 5 && b[1] === 0 ? decodeBigRat(b) : decodeBigInt(b);
       if (v !== undefined) return v;
     }
   }
