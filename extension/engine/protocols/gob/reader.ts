@@ -164,7 +164,7 @@ export function decodeUtf8(b: Uint8Array): string {
     }
     return s;
   }
-  return utf8.decode(b);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 }
 
 export interface Header {

@@ -38,7 +38,9 @@ export function preview(v: unknown, limit = 120): string {
     return len < limit;
   };
   const walk = (x: unknown): boolean => {
-    if (x === null || typeof x !== 'object') return put(x === undefined ? 'null' : toJson(x));
+    if (x === null || x === undefined) return put('null');
+    if (typeof x === 'string') return put(JSON.stringify(x.length > limit ? x.slice(0, limit) : x));
+    if (typeof x !== 'object') return put(String(x));
     if (Array.isArray(x)) {
       if (!put('[')) return false;
       for (let i = 0; i < x.length; i++) {

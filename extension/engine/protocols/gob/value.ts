@@ -65,22 +65,47 @@ export function decodeValue(ctx: ValueContext, id: number, t: GobType = typeOf(c
       return b.length === 0 ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
     }
     case 'interface':
-      return nested(ctx, () => decodeInterface(ctx));
+      enter(ctx);
+      try {
+        return decodeInterface(ctx);
+      } finally {
+        ctx.depth--;
+      }
     case 'struct':
-      return nested(ctx, () => decodeStruct(ctx, t));
+      enter(ctx);
+      try {
+        return decodeStruct(ctx, t);
+      } finally {
+        ctx.depth--;
+      }
     case 'slice': {
       const n = r.count('slice length');
       if (n === 0) return null;
-      return nested(ctx, () => decodeElems(ctx, t.elem, n));
+      enter(ctx);
+      try {
+        return decodeElems(ctx, t.elem, n);
+      } finally {
+        ctx.depth--;
+      }
     }
     case 'array': {
       const n = r.count('array length');
       if (n !== t.len) throw new GobError(`array length ${n} does not match the type's ${t.len}`);
-      return nested(ctx, () => decodeElems(ctx, t.elem, n));
+      enter(ctx);
+      try {
+        return decodeElems(ctx, t.elem, n);
+      } finally {
+        ctx.depth--;
+      }
     }
     case 'map': {
       const n = r.count('map length');
-      return nested(ctx, () => decodeMap(ctx, t.key, t.elem, n));
+      enter(ctx);
+      try {
+        return decodeMap(ctx, t.key, t.elem, n);
+      } finally {
+        ctx.depth--;
+      }
     }
     case 'external': {
       const b = r.lenBytes(t.name || 'encoded value');
@@ -89,12 +114,11 @@ export function decodeValue(ctx: ValueContext, id: number, t: GobType = typeOf(c
   }
 }
 
-function nested<T>(ctx: ValueContext, f: () => T): T {
-  if (++ctx.depth > ctx.maxDepth) throw new GobError(`values nested deeper than ${ctx.maxDepth} levels`);
-  try {
-    return f();
-  } finally {
+/** One level deeper; the caller decrements ctx.depth when done. */
+function enter(ctx: ValueContext): void {
+  if (++ctx.depth > ctx.maxDepth) {
     ctx.depth--;
+    throw new GobError(`values nested deeper than ${ctx.maxDepth} levels`);
   }
 }
 
