@@ -59,9 +59,11 @@ export class CaptureReader {
     const signal = opts.signal;
     let pos = opts.from ?? this.dataStart; // file offset of carry[0]
     let carry: Buffer = Buffer.alloc(0);
+    // One read buffer, reused: records are decoded into copies and the tail is copied out.
+    let block = Buffer.allocUnsafeSlow(blockSize);
     for (;;) {
       if (signal?.aborted) return;
-      const block = Buffer.allocUnsafe(Math.max(blockSize, carry.length > blockSize ? carry.length : 0));
+      if (carry.length > block.length) block = Buffer.allocUnsafeSlow(carry.length);
       const { bytesRead } = await this.fh.read(block, 0, block.length, pos + carry.length);
       if (bytesRead === 0) {
         if (opts.follow) {

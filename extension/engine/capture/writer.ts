@@ -29,7 +29,7 @@ import {
 } from './format';
 
 export interface CaptureWriterOptions {
-  /** Bytes waiting for the disk above which chunk data is dropped. Default 64 MiB. */
+  /** Bytes waiting for the disk above which chunk data is dropped. Default 32 MiB. */
   highWaterMark?: number;
   /** Dropping stops once the backlog is at or below this. Default highWaterMark / 2. */
   lowWaterMark?: number;
@@ -73,6 +73,11 @@ export class CaptureWriter {
   private cur: Buffer;
   private curPos = 0;
   private readonly sealed: Buffer[] = [];
+  /** Batch buffers in use: how many sealed views of each wait for the disk, and whether the
+   *  buffer is still being filled. Emptied ones are reused (fewer 1 MiB allocations, less
+   *  garbage waiting for the GC, lower RSS). */
+  private readonly inUse = new Map<ArrayBufferLike, { views: number; filling: boolean }>();
+  private readonly free: ArrayBuffer[] = [];
   private queuedBytes = 0;
   private peakQueued = 0;
   private bytesWritten: number;
@@ -96,10 +101,10 @@ export class CaptureWriter {
     headerBytes: number,
     private readonly opts: CaptureWriterOptions,
   ) {
-    this.hwm = opts.highWaterMark ?? 64 * 1024 * 1024;
+    this.hwm = opts.highWaterMark ?? 32 * 1024 * 1024;
     this.lwm = opts.lowWaterMark ?? Math.floor(this.hwm / 2);
     this.batchSize = opts.batchSize ?? 1024 * 1024;
-    this.cur = Buffer.allocUnsafeSlow(this.batchSize);
+    this.cur = this.newBatch(this.batchSize);
     this.bytesWritten = headerBytes;
   }
 
@@ -108,7 +113,7 @@ export class CaptureWriter {
     const header = buildHeader(init);
     let fh: FileHandle;
     try {
-      fh = await open(path, 'w', 0o644);
+      fh = await open(path, 'w', 0o600);
     } catch (err) {
       throw new UserError(`cannot write the capture file ${path}: ${(err as Error).message}`);
     }
@@ -145,7 +150,8 @@ export class CaptureWriter {
       }
       this.endEpisode();
     }
-    if (this.queuedBytes + chunkRecordBound(len) > this.hwm) {
+    // (A single chunk bigger than the mark still goes in when nothing waits: the caller holds it anyway.)
+    if (this.queuedBytes > 0 && this.queuedBytes + chunkRecordBound(len) > this.hwm) {
       this.episode = { ts: chunk.ts, mono: chunk.mono, bytes: len, chunks: 1, events: 0 };
       this.dropped += len;
       this.droppedChunks++;
@@ -271,23 +277,48 @@ export class CaptureWriter {
   /** Room for `n` bytes in the current batch; returns where to write. */
   private reserve(n: number): number {
     if (this.curPos + n > this.cur.length) {
-      this.seal(true);
-      if (n > this.cur.length) this.cur = Buffer.allocUnsafeSlow(Math.max(n, this.batchSize));
+      this.seal();
+      const info = this.inUse.get(this.cur.buffer);
+      if (info) {
+        info.filling = false;
+        if (info.views === 0) this.release(this.cur.buffer);
+      }
+      this.cur = this.newBatch(Math.max(n, this.batchSize));
     }
     return this.curPos;
   }
 
-  /** Move the current batch to the write queue. */
-  private seal(full: boolean): void {
+  private newBatch(size: number): Buffer {
+    if (size !== this.batchSize) return Buffer.allocUnsafeSlow(size);
+    const ab = this.free.pop();
+    const buf = ab ? Buffer.from(ab) : Buffer.allocUnsafeSlow(size);
+    this.inUse.set(buf.buffer, { views: 0, filling: true });
+    return buf;
+  }
+
+  private release(ab: ArrayBufferLike): void {
+    this.inUse.delete(ab);
+    if (this.free.length < 4 && ab.byteLength === this.batchSize) this.free.push(ab as ArrayBuffer);
+  }
+
+  /** Move the filled part of the current batch to the write queue; keep filling the rest of the
+   *  same buffer (the two views do not overlap), so nothing is copied twice. */
+  private seal(): void {
     if (this.curPos === 0) return;
-    if (!full && this.curPos < this.cur.length >> 2) {
-      // Little in it: copy it out and keep using the big buffer.
-      this.sealed.push(Buffer.from(this.cur.subarray(0, this.curPos)));
-    } else {
-      this.sealed.push(this.cur.subarray(0, this.curPos));
-      this.cur = Buffer.allocUnsafeSlow(this.batchSize);
-    }
+    const view = this.cur.subarray(0, this.curPos);
+    this.sealed.push(view);
+    const info = this.inUse.get(view.buffer);
+    if (info) info.views++;
+    this.cur = this.cur.subarray(this.curPos);
     this.curPos = 0;
+  }
+
+  /** A sealed view reached the disk (or was discarded). */
+  private written(view: Buffer): void {
+    const info = this.inUse.get(view.buffer);
+    if (!info) return;
+    info.views--;
+    if (info.views === 0 && !info.filling) this.release(view.buffer);
   }
 
   private account(n: number): void {
@@ -306,7 +337,7 @@ export class CaptureWriter {
   private async pump(): Promise<void> {
     try {
       while (!this.failed) {
-        this.seal(false);
+        this.seal();
         if (this.sealed.length === 0) break;
         const batch = this.sealed.splice(0, IOV_MAX);
         let n = 0;
@@ -319,6 +350,7 @@ export class CaptureWriter {
         }
         this.bytesWritten += n;
         this.queuedBytes -= n;
+        for (const b of batch) this.written(b);
         if (this.episode && this.queuedBytes <= this.lwm) this.endEpisode();
       }
     } finally {
@@ -333,6 +365,8 @@ export class CaptureWriter {
     // Free what waits: it can no longer be written.
     for (const b of this.sealed) this.dropped += b.length;
     this.sealed.length = 0;
+    this.inUse.clear();
+    this.free.length = 0;
     this.curPos = 0;
     this.queuedBytes = 0;
     this.episode = undefined;
