@@ -17,6 +17,9 @@ import { H2Connection, header, type HeadersEvent } from './http2/connection';
 import type { FrameHeader } from './http2/frame-types';
 import { sniffHttp2 } from './http2/index';
 import type { StreamInfo } from './http2/streams';
+import { decodeProtobuf, type ProtobufSchemaOptions } from './protobuf/decoder';
+import { loadProtoRoot, lookupMethod } from './protobuf/schema';
+import { parseJsonExact } from '../util/json';
 
 export const GRPC_STATUS_NAMES = [
   'OK',
@@ -44,16 +47,50 @@ export interface GrpcMessageContext {
   dir: 'request' | 'response';
 }
 
-/** Decodes a protobuf message body for display. Must not throw (errors are caught anyway). */
-export type MessageDecoder = (bytes: Uint8Array, ctx: GrpcMessageContext) => unknown;
+/** A message body decoded for display (the shape decodeProtobuf returns). */
+export interface MessageDecoding {
+  decoded: unknown;
+  summary?: string;
+  error?: string;
+}
+
+/** Decodes a message body. Errors it throws are caught and shown. */
+export type MessageDecoder = (bytes: Uint8Array, ctx: GrpcMessageContext) => MessageDecoding;
 
 export interface GrpcOptions extends DecoderOptions {
-  /** Decoding of message bodies (protobuf, with or without a schema). */
+  /** .proto files whose services give each method's request/response types. */
+  protoFiles?: string[] | string;
+  /** Replaces the default decoding of message bodies (protobuf, typed when protoFiles know the method). */
   decodeMessage?: MessageDecoder;
 }
 
-/** Until the protobuf decoder is wired in: no decoding, the raw bytes stay in the frame. */
-const noProtobuf: MessageDecoder = () => null;
+/**
+ * The default: protobuf, typed by the method's request/response type when .proto files were
+ * given and define the service, else schema-less. application/grpc+json bodies are parsed as JSON.
+ */
+export function protobufMessages(options: GrpcOptions = {}): MessageDecoder {
+  const files = typeof options.protoFiles === 'string' ? [options.protoFiles] : Array.isArray(options.protoFiles) ? options.protoFiles.map(String) : [];
+  const root = files.length ? loadProtoRoot(files) : undefined; // UserError for a bad file, at create()
+  const types = new Map<string, { requestType: string; responseType: string } | undefined>();
+  return (bytes, ctx) => {
+    let schema: ProtobufSchemaOptions | undefined;
+    if (root && ctx.path) {
+      if (!types.has(ctx.path)) types.set(ctx.path, lookupMethod(root, ctx.path));
+      const m = types.get(ctx.path);
+      if (m) schema = { root, protoType: ctx.dir === 'request' ? m.requestType : m.responseType };
+    }
+    return decodeProtobuf(bytes, schema);
+  };
+}
+
+function jsonMessage(bytes: Uint8Array): MessageDecoding {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  try {
+    return { decoded: parseJsonExact(text), summary: text.length > 100 ? text.slice(0, 99) + '…' : text };
+  } catch (e) {
+    return { decoded: text, error: `not JSON: ${(e as Error).message}` };
+  }
+}
 
 /** grpc-message is percent-encoded (PROTOCOL-HTTP2.md); decode leniently. */
 export function percentDecode(s: string): string {
@@ -99,7 +136,7 @@ export class GrpcConnection extends H2Connection {
 
   constructor(options: GrpcOptions = {}) {
     super(options);
-    this.decodeMessage = typeof options.decodeMessage === 'function' ? options.decodeMessage : noProtobuf;
+    this.decodeMessage = typeof options.decodeMessage === 'function' ? options.decodeMessage : protobufMessages(options);
   }
 
   protected override headers(ev: HeadersEvent): void {
@@ -117,14 +154,15 @@ export class GrpcConnection extends H2Connection {
     } else if (trailers && !this.isClient(ev.dir)) {
       d.kind = 'trailers';
       if (ev.role === 'response') d.trailersOnly = true;
-      const code = status === undefined ? undefined : Number(status);
+      const code = status !== undefined && /^\d{1,9}$/.test(status) ? Number(status) : undefined;
+      if (status !== undefined && code === undefined) d.statusText = status;
       const message = header(ev.headers, 'grpc-message');
       d.status = code ?? null;
       d.statusName = code === undefined ? null : (GRPC_STATUS_NAMES[code] ?? `CODE_${code}`);
       d.message = message === undefined ? null : percentDecode(message);
       f.summary =
         `${where} ${d.trailersOnly ? 'trailers-only' : 'trailers'} s${s.id} ` +
-        (code === undefined ? 'no grpc-status' : `status ${d.statusName}`) +
+        (code === undefined ? (status === undefined ? 'no grpc-status' : `bad grpc-status ${JSON.stringify(status)}`) : `status ${d.statusName}`) +
         (d.message ? `: ${d.message}` : '');
       // Pair the call's request headers with its end (status), not its response headers.
       f.pair = { key: `s${s.id}`, role: 'response' };
@@ -216,15 +254,20 @@ export class GrpcConnection extends H2Connection {
       decoded.encoding = enc;
       if (bytes) decoded.raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     }
+    let body = '';
     if (bytes && flag <= 1) {
+      let r: MessageDecoding;
       try {
-        decoded.message = this.decodeMessage(bytes, { path: s.path, dir: isReq ? 'request' : 'response' }) ?? null;
+        const ctx: GrpcMessageContext = { path: s.path, dir: isReq ? 'request' : 'response' };
+        r = (s.contentType ?? '').startsWith('application/grpc+json') ? jsonMessage(bytes) : this.decodeMessage(bytes, ctx);
       } catch (e) {
-        decoded.messageError = (e as Error).message;
+        r = { decoded: null, error: (e as Error).message };
       }
+      decoded.message = r.decoded ?? null;
+      if (r.error) decoded.messageError = r.error;
+      body = ' ' + (r.summary ?? compact(r.decoded)) + (r.error ? ` (${r.error})` : '');
     }
     const size = bytes ? bytes.length : wire.length - 5;
-    const body = decoded.message !== null ? ' ' + compact(decoded.message) : '';
     frame.summary = `${path ?? `s${s.id}`} ${isReq ? 'request' : 'response'} #${index} ${size} bytes${flag === 1 ? ' (compressed)' : ''}${body}`;
     return frame;
   }

@@ -47,7 +47,8 @@ test('vectors: messages, headers and trailers of two unary calls', () => {
       ['s2c', 3, '/pkg.Svc/Do', 'response', false, '1001'],
     ],
   );
-  assert.equal(msgs[0].summary, '/pkg.Svc/Do request #1 3 bytes');
+  assert.equal(msgs[0].summary, '/pkg.Svc/Do request #1 3 bytes 1: 150');
+  assert.equal(d(msgs[0]).message.fields[0].uint, 150); // schema-less protobuf (decodeProtobuf)
   const trailers = f.filter((x) => d(x).kind === 'trailers');
   assert.equal(trailers.length, 2);
   assert.deepEqual(
@@ -89,14 +90,14 @@ test('messages reassembled across DATA frames; several messages in one DATA fram
     h2frame(0, 1, 1, stream.subarray(310)),
   );
   const seen: unknown[] = [];
-  const opts = { decodeMessage: (b: Uint8Array, ctx: unknown) => (seen.push(ctx), { len: b.length }) };
+  const opts = { decodeMessage: (b: Uint8Array, ctx: unknown) => (seen.push(ctx), { decoded: { len: b.length }, summary: `len ${b.length}` }) };
   const f = assertSplitInvariant(grpcDecoder, [['c2s', c2s]], opts);
   const msgs = f.filter((x) => d(x).kind === 'message');
   assert.deepEqual(msgs.map((m) => d(m).index), [1, 2, 3]);
   assert.deepEqual(msgs.map((m) => d(m).message), [{ len: 300 }, { len: 2 }, { len: 2 }]);
   assert.deepEqual(Buffer.from(msgs[0].data).toString('hex'), Buffer.from(m1).toString('hex'));
   assert.deepEqual(seen[0], { path: '/demo.Chat/Talk', dir: 'request' });
-  assert.equal(msgs[1].summary, '/demo.Chat/Talk request #2 2 bytes {"len":2}');
+  assert.equal(msgs[1].summary, '/demo.Chat/Talk request #2 2 bytes len 2');
 });
 
 test('gzip-compressed messages are inflated; a decompression bomb is capped by maxFrame', () => {
@@ -165,11 +166,11 @@ test('client half-close, truncated messages, oversized messages', () => {
   );
   const f = run(grpcDecoder, [['c2s', c2s]], undefined, { maxFrame: 150 });
   const tail = f.filter((x) => d(x).kind !== 'headers' && d(x).kind !== 'preface');
-  assert.equal(tail[0].summary, '/demo.Up/Load request #1 2 bytes');
+  assert.equal(tail[0].summary, '/demo.Up/Load request #1 2 bytes 1: 1');
   assert.equal(tail[1].summary, '/demo.Up/Load end of client stream s1');
   assert.match(tail[2].error!, /truncated gRPC message: 7 of 9 bytes when the stream ended/);
   assert.match(tail[3].error!, /gRPC message of 200 bytes exceeds maxFrame \(150\); skipped/);
-  assert.equal(tail[4].summary, '/demo.Up/Load request #1 2 bytes');
+  assert.equal(tail[4].summary, '/demo.Up/Load request #1 2 bytes 1: 3');
 });
 
 test('plain HTTP/2 streams on the grpc decoder render as http2 frames', () => {

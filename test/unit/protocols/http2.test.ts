@@ -7,6 +7,7 @@ import { http2Decoder, sniffHttp2 } from '../../../extension/engine/protocols/ht
 import { PREFACE } from '../../../extension/engine/protocols/http2/frame-types';
 import { placeholderName } from '../../../extension/engine/protocols/http2/hpack';
 import { assertSplitInvariant, fuzz, hex, run, type Script } from './splits-fuzz';
+import { decoderSuite } from '../../helpers/decoder-suite';
 
 import { REQ_HEADERS, RESP_HEADERS, TRAILERS, VEC_C2S, VEC_S2C, cat, h2frame, literalBlock } from './http2-fixtures';
 
@@ -158,9 +159,11 @@ test('mid-stream capture: skips to a frame boundary, unseen dynamic entries are 
 test('frames larger than maxFrame are skipped without buffering them', () => {
   const big = h2frame(0, 0, 1, new Uint8Array(5000));
   const f = run(http2Decoder, [['c2s', cat(PREFACE, big, h2frame(6, 0, 0, '0000000000000001'))]], undefined, { maxFrame: 1000 });
-  assert.match(f[1].error!, /DATA frame of 5000 bytes exceeds maxFrame \(1000\)/);
+  assert.match(f[1].error!, /DATA frame of 5000 bytes exceeds maxFrame \(1000\); not decoded/);
   assert.equal(f[1].data.length, 9);
-  assert.equal(f[2].summary, 'PING 0000000000000001');
+  // The body is handed on in maxFrame pieces (never buffered whole, nothing lost).
+  assert.deepEqual(f.slice(2, 7).map((x) => [d(x).kind, x.data.length]), Array(5).fill(['skipped', 1000]));
+  assert.equal(f[7].summary, 'PING 0000000000000001');
 });
 
 test('truncated input at end is an error frame with the bytes', () => {
@@ -181,4 +184,12 @@ test('fuzz: random and mutated inputs never throw', () => {
     [['s2c', VEC_S2C]],
   ];
   fuzz(http2Decoder, seeds, 1500, 11);
+});
+
+decoderSuite({
+  decoder: http2Decoder,
+  vectors: [
+    { name: 'grpc-js capture', input: [['c2s', VEC_C2S], ['s2c', VEC_S2C]] },
+    { name: 'server side only', input: [['s2c', VEC_S2C]] },
+  ],
 });

@@ -32,6 +32,8 @@ interface DirState {
   /** Bytes of an oversized frame still to be skipped. */
   skip: number;
   frames: number;
+  /** Sync scan resumes here (earlier offsets were ruled out). */
+  syncPos: number;
 }
 
 export type HeaderRole = 'request' | 'response' | 'informational' | 'trailers' | 'push-promise';
@@ -84,7 +86,7 @@ export class H2Connection implements ConnDecoder {
       // Defensive: a bug must not take the session down. Give the bytes back as an error frame.
       out.push(this.errorFrame(dir, this.state(dir).q.takeAll(), `http2 decoder failure: ${(e as Error).message}`));
     }
-    return out;
+    return oneLine(out);
   }
 
   end(dir: Direction): Frame[] {
@@ -104,7 +106,7 @@ export class H2Connection implements ConnDecoder {
     } catch (e) {
       out.push(this.errorFrame(dir, new Uint8Array(0), `http2 decoder failure: ${(e as Error).message}`));
     }
-    return out;
+    return oneLine(out);
   }
 
   /** Whether `dir` is the client side (sent the preface; or c2s/stdin when no preface was seen). */
@@ -115,7 +117,7 @@ export class H2Connection implements ConnDecoder {
   private state(dir: Direction): DirState {
     let st = this.dirs.get(dir);
     if (!st) {
-      st = { q: new ByteQueue(), phase: 'start', hpack: new HpackDecoder(), skip: 0, frames: 0 };
+      st = { q: new ByteQueue(), phase: 'start', hpack: new HpackDecoder(), skip: 0, frames: 0, syncPos: 0 };
       this.dirs.set(dir, st);
     }
     return st;
@@ -130,14 +132,19 @@ export class H2Connection implements ConnDecoder {
     if (st.phase === 'sync' && !this.sync(dir, st, out, ending)) return;
     for (;;) {
       if (st.skip > 0) {
-        st.skip -= st.q.skip(st.skip);
-        if (st.skip > 0) return;
+        // Oversized frame body: handed on in maxFrame pieces (never buffered whole, never lost).
+        const n = Math.min(st.skip, this.maxFrame);
+        if (st.q.length < n) return;
+        out.push({ dir, data: st.q.take(n), summary: `${n} bytes of an oversized frame (not decoded)`, decoded: { kind: 'skipped' } });
+        st.skip -= n;
+        continue;
       }
       if (st.q.length < FRAME_HEADER_LEN) return;
       const head = st.q.peek(FRAME_HEADER_LEN);
       const h = parseFrameHeader(head);
       if (h.length > this.maxFrame) {
-        out.push(this.errorFrame(dir, st.q.take(FRAME_HEADER_LEN), `${typeName(h.type)} frame of ${h.length} bytes exceeds maxFrame (${this.maxFrame}); skipped`));
+        if (st.block) this.interruptBlock(dir, st, out, `an oversized ${typeName(h.type)} frame`);
+        out.push(this.errorFrame(dir, st.q.take(FRAME_HEADER_LEN), `${typeName(h.type)} frame of ${h.length} bytes exceeds maxFrame (${this.maxFrame}); not decoded`));
         st.skip = h.length;
         if (h.type === T.HEADERS || h.type === T.CONTINUATION || h.type === T.PUSH_PROMISE) st.hpack.markLost('a skipped header block');
         continue;
@@ -189,7 +196,8 @@ export class H2Connection implements ConnDecoder {
     const buf = st.q.peek(avail);
     let found = -1;
     let waiting = false;
-    for (let i = 0; i + FRAME_HEADER_LEN <= avail && i <= SYNC_WINDOW; i++) {
+    let i = st.syncPos;
+    for (; i + FRAME_HEADER_LEN <= avail && i <= SYNC_WINDOW; i++) {
       const h = parseFrameHeader(buf.subarray(i, i + FRAME_HEADER_LEN));
       if (!plausibleHeader(h, buf.subarray(i, i + FRAME_HEADER_LEN))) continue;
       const next = i + FRAME_HEADER_LEN + h.length;
@@ -204,11 +212,13 @@ export class H2Connection implements ConnDecoder {
         if (waiting) break;
       }
     }
+    st.syncPos = found < 0 ? i : 0; // positions before i were ruled out: resume there
     if (found < 0 && waiting && st.q.length < SYNC_WINDOW) return false;
     if (found < 0) {
       if (!ending && avail < SYNC_WINDOW) return false;
       const drop = ending ? st.q.length : Math.max(0, avail - FRAME_HEADER_LEN - 16384);
       if (drop > 0) out.push(this.errorFrame(dir, st.q.take(drop), `no HTTP/2 frame boundary found in ${drop} bytes (capture started mid-stream?)`));
+      st.syncPos = Math.max(0, st.syncPos - drop);
       return false;
     }
     if (found > 0) out.push(this.errorFrame(dir, st.q.take(found), `skipped ${found} bytes before the first HTTP/2 frame boundary (capture started mid-stream)`));
@@ -218,11 +228,7 @@ export class H2Connection implements ConnDecoder {
 
   private frame(dir: Direction, st: DirState, h: FrameHeader, raw: Uint8Array, out: Frame[]): void {
     const payload = raw.subarray(FRAME_HEADER_LEN);
-    if (st.block && !(h.type === T.CONTINUATION && h.stream === st.block.stream)) {
-      out.push(this.errorFrame(dir, concat(st.block.raws), `header block on s${st.block.stream} interrupted by ${typeName(h.type)} (protocol error)`));
-      st.hpack.markLost('an interrupted header block');
-      st.block = undefined;
-    }
+    if (st.block && !(h.type === T.CONTINUATION && h.stream === st.block.stream)) this.interruptBlock(dir, st, out, typeName(h.type));
     switch (h.type) {
       case T.DATA: {
         const body = unpad(h, payload, 0);
@@ -281,6 +287,13 @@ export class H2Connection implements ConnDecoder {
         }
       }
     }
+  }
+
+  private interruptBlock(dir: Direction, st: DirState, out: Frame[], by: string): void {
+    if (!st.block) return;
+    out.push(this.errorFrame(dir, concat(st.block.raws), `header block on s${st.block.stream} interrupted by ${by} (protocol error)`));
+    st.hpack.markLost('an interrupted header block');
+    st.block = undefined;
   }
 
   private endStream(dir: Direction, s: StreamInfo, out: Frame[]): void {
@@ -384,6 +397,12 @@ function unpad(h: FrameHeader, payload: Uint8Array, extra: number): { start: num
   start += extra;
   // In frame coordinates (the 9-byte header first) for DATA; HEADERS use payload coordinates.
   return h.type === T.DATA ? { start: start + FRAME_HEADER_LEN, end: end + FRAME_HEADER_LEN } : { start, end };
+}
+
+/** Summaries are one line whatever the peer sent (CR/LF in a header value, say). */
+export function oneLine(frames: Frame[]): Frame[] {
+  for (const f of frames) if (/[\r\n\u2028\u2029]/.test(f.summary)) f.summary = f.summary.replace(/[\r\n\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return frames;
 }
 
 /** Printable UTF-8 text of a body, else undefined (shown up to 1 KiB). */

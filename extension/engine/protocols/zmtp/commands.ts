@@ -7,8 +7,6 @@ export interface CommandResult {
   decoded: Record<string, unknown>;
   summary: string;
   error?: string;
-  /** [start, end) within the command body to mask (a PLAIN password). */
-  mask?: [number, number];
 }
 
 function u32(b: Uint8Array, o: number): number {
@@ -85,13 +83,11 @@ export function decodeCommand(body: Uint8Array, mechanism: string): CommandResul
       const ul = data[0] ?? 0;
       const username = Buffer.from(data.subarray(1, 1 + ul)).toString('utf8');
       const pl = data[1 + ul] ?? 0;
-      const ps = dataStart + 2 + ul;
       const ok = data.length >= 2 + ul + pl;
       return {
         decoded: { ...base, username, password: '***', passwordMasked: true },
         summary: `PLAIN HELLO user=${JSON.stringify(username)} password=(masked)`,
         error: ok ? undefined : 'truncated PLAIN HELLO',
-        mask: [ps, Math.min(ps + pl, body.length)],
       };
     }
     case 'WELCOME':

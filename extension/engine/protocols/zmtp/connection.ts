@@ -8,6 +8,7 @@ import type { ConnDecoder, DecoderOptions } from '../decoder';
 import { DEFAULT_MAX_FRAME } from '../decoder';
 import type { Direction, Frame, FieldRange } from '../../types';
 import { ByteQueue } from '../http2/byte-queue';
+import { oneLine } from '../http2/connection';
 import { decodeCommand } from './commands';
 import { detectVersion, parseGreetingV2, parseGreetingV3 } from './greeting';
 import { b64, clip, partForSummary, printableText, textOrHex } from './parts';
@@ -61,7 +62,7 @@ export class ZmtpConnection implements ConnDecoder {
       out.push(this.error(dir, st.q.takeAll(), `zmtp decoder failure: ${(e as Error).message}`));
       st.phase = 'raw';
     }
-    return out;
+    return oneLine(out);
   }
 
   end(dir: Direction): Frame[] {
@@ -81,7 +82,7 @@ export class ZmtpConnection implements ConnDecoder {
     } catch (e) {
       out.push(this.error(dir, new Uint8Array(0), `zmtp decoder failure: ${(e as Error).message}`));
     }
-    return out;
+    return oneLine(out);
   }
 
   private state(dir: Direction): DirState {
@@ -150,8 +151,12 @@ export class ZmtpConnection implements ConnDecoder {
   private frames(dir: Direction, st: DirState, out: Frame[]): void {
     for (;;) {
       if (st.skip > 0) {
-        st.skip -= st.q.skip(st.skip);
-        if (st.skip > 0) return;
+        // Oversized frame body: handed on in maxFrame pieces (never buffered whole, never lost).
+        const n = Math.min(st.skip, this.maxFrame);
+        if (st.q.length < n) return;
+        out.push({ dir, data: st.q.take(n), summary: `${n} bytes of an oversized frame (not decoded)`, decoded: { kind: 'skipped' } });
+        st.skip -= n;
+        continue;
       }
       if (st.q.length < 2) return;
       const flags = st.q.byteAt(0);
@@ -175,9 +180,8 @@ export class ZmtpConnection implements ConnDecoder {
       if (size + hl > msgLimit) {
         const header = st.q.take(hl);
         const shown = long ? Buffer.from(header.subarray(1, 9)).readBigUInt64BE().toString() : String(size);
-        const skipped = st.q.skip(size);
-        st.skip = size - skipped;
-        if (!command) this.flushPartial(dir, st, out, 'message dropped: a part exceeds maxFrame');
+        st.skip = size;
+        this.flushPartial(dir, st, out, command ? 'message interrupted by a command' : 'message dropped: a part exceeds maxFrame');
         out.push(this.error(dir, header, `${command ? 'command' : 'message part'} of ${shown} bytes exceeds maxFrame (${this.maxFrame}); skipped`));
         if (!command) st.discarding = more;
         continue;
@@ -191,6 +195,7 @@ export class ZmtpConnection implements ConnDecoder {
       }
       if (st.discarding) {
         st.discarding = more;
+        out.push({ dir, data: wire, summary: `part of a dropped message (${size} bytes, not decoded)`, decoded: { kind: 'skipped' } });
         continue;
       }
       st.parts.push({ start: st.wireLen + hl, end: st.wireLen + wire.length });
@@ -229,11 +234,9 @@ export class ZmtpConnection implements ConnDecoder {
   private command(dir: Direction, st: DirState, wire: Uint8Array, hl: number): Frame {
     const body = wire.subarray(hl);
     const r = decodeCommand(body, st.mechanism);
-    let data = wire;
-    if (r.mask && r.mask[1] > r.mask[0]) {
-      data = wire.slice();
-      data.fill(0x2a, hl + r.mask[0], hl + r.mask[1]);
-    }
+    const data = wire;
+    // A PLAIN password is masked in decoded and summary; data stays the bytes as sent (the
+    // capture holds them anyway), and the password's range is not offered as a field.
     if (r.decoded.name === 'READY' && !r.decoded.encrypted) {
       const props = r.decoded.properties as Record<string, string> | undefined;
       if (props?.['Socket-Type']) st.socketType = props['Socket-Type'];
