@@ -23,7 +23,9 @@ function attr(s: string): string {
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    `style-src ${cspSource}`,
+    // The nonce lets the control library's one feature probe (a <style> element it tags with the
+    // csp-nonce meta below) through; inline style attributes and other <style> stay blocked.
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `img-src ${cspSource} data:`,
     `script-src 'nonce-${nonce}'`,
@@ -38,6 +40,7 @@ export function panelHtml(p: PanelHtmlParts): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(p.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta property="csp-nonce" content="${attr(nonce)}">
 <link rel="stylesheet" href="${attr(p.styleUri)}">
 <title>${attr(p.title ?? 'IPC Tap')}</title>
 </head>

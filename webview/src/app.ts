@@ -143,7 +143,12 @@ export class App {
   }
 
   private applySummary(s: SessionSummary): void {
-    if (this.session) Object.assign(this.session, s);
+    if (this.session) {
+      const { connectionList } = this.session;
+      Object.assign(this.session, s);
+      // A summary carries no connection list: keep ours.
+      this.session.connectionList = (s as Partial<SessionDetail>).connectionList ?? connectionList ?? [];
+    }
     this.allRows = Math.max(this.allRows, s.rows);
     this.toolbar.setSessionState(s.state, this.live);
     this.toolbar.setDecodeChoices(s.taps, this.decoders);
@@ -355,7 +360,7 @@ export class App {
       this.toolbar.setFilterEnabled(true, 'Filter: text  proto:gob  conn:3  dir:c2s  method:Arith  error  -exclude');
       return;
     }
-    const info = this.session?.connectionList.find((c) => c.conn === conn);
+    const info = this.session?.connectionList?.find((c) => c.conn === conn);
     const where = info ? ` on ${info.tap}${info.from ? ` from ${info.from}` : ''}` : '';
     setChildren(
       this.doc,

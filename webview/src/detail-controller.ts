@@ -66,7 +66,7 @@ export class DetailController {
     if (row && row.id !== this.rowId) {
       if (this.rowId !== undefined) this.app.fieldPath = undefined;
       this.load(row);
-      if (row.type === 'frame' && !this.app.session?.connectionList.some((c) => c.conn === row.conn) && !this.askedConns.has(row.conn)) {
+      if (row.type === 'frame' && !this.app.session?.connectionList?.some((c) => c.conn === row.conn) && !this.askedConns.has(row.conn)) {
         // A connection newer than our session snapshot: fetch its peers once.
         this.askedConns.add(row.conn);
         void this.app.request('session/get', {}).then((s) => {

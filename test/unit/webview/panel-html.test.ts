@@ -8,7 +8,7 @@ test('panel HTML: strict CSP, nonce script from dist only, no inline code or sty
   assert.ok(csp);
   assert.match(csp, /^default-src 'none'; /);
   assert.match(csp, /script-src 'nonce-abc123'(;|$)/);
-  assert.match(csp, /style-src https:\/\/x\.vscode-cdn\.net(;|$)/);
+  assert.match(csp, /style-src https:\/\/x\.vscode-cdn\.net 'nonce-abc123'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
   assert.match(html, /<script nonce="abc123" src="https:\/\/x\/dist\/webview\.js"><\/script>/);
   assert.equal((html.match(/<script/g) ?? []).length, 1);

@@ -36,7 +36,7 @@ const frame: WireFrameRow = {
 };
 const event: WireEventRow = { type: 'event', id: 8, ts: 1, mono: 2000, kind: 'error', message: SCRIPT, tap: IMG };
 
-const ALLOWED_TAGS = new Set(['div', 'span', 'input', 'vscode-button', 'vscode-dropdown', 'vscode-option', 'vscode-badge', 'vscode-divider']);
+const ALLOWED_TAGS = new Set(['div', 'span', 'input', 'vscode-button', 'vscode-dropdown', 'vscode-option', 'vscode-divider']);
 const ALLOWED_ATTR = /^(class|role|title|tabindex|type|value|selected|appearance|disabled|placeholder|spellcheck|data-[-a-z]+|aria-[-a-z]+)$/;
 
 function assertInert(root: unknown): void {

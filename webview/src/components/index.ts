@@ -64,8 +64,10 @@ export function dropdownValue(d: Element): string {
   return sel?.getAttribute('value') ?? '';
 }
 
+/** A count or state badge. Our own element: the toolkit's badge binds an inline style attribute,
+ *  which the panel's CSP (no 'unsafe-inline') blocks and reports. */
 export function badge(doc: Doc, text: string, testid?: string, title?: string): HTMLElement {
-  return el(doc, 'vscode-badge', { 'data-testid': testid, title }, text);
+  return el(doc, 'span', { class: 'badge', 'data-testid': testid, title }, text);
 }
 
 export function setBadge(b: Element, text: string): void {

@@ -2,7 +2,6 @@
 // with a DOM shim where these tags are plain elements).
 import {
   provideVSCodeDesignSystem,
-  vsCodeBadge,
   vsCodeButton,
   vsCodeDivider,
   vsCodeDropdown,
@@ -10,5 +9,5 @@ import {
 } from '@vscode/webview-ui-toolkit';
 
 export function registerComponents(): void {
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDropdown(), vsCodeOption(), vsCodeBadge(), vsCodeDivider());
+  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDropdown(), vsCodeOption(), vsCodeDivider());
 }
