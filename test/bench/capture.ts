@@ -51,7 +51,7 @@ async function writerRun(dir: string, size: number, total: number): Promise<{ ms
       w.writeChunk({ conn: 1, dir: n & 1 ? 's2c' : 'c2s', ts: 1.76e15 + n, mono: n, data: bufs[n & 15]! });
       sent += size;
     }
-    if (w.stats().queued > 32 * MiB) await w.flush();
+    if (w.stats().queued > 12 * MiB) await w.flush();
     else await tick();
   }
   await w.close();
@@ -106,7 +106,7 @@ async function readerRun(dir: string, total: number): Promise<{ writeMs: number;
   while (sent < total) {
     w.writeChunk({ conn: 1, dir: 'c2s', ts: n, mono: n, data: bufs[n++ & 15]! });
     sent += 64 * 1024;
-    if (w.stats().queued > 32 * MiB) await w.flush();
+    if (w.stats().queued > 12 * MiB) await w.flush();
   }
   await w.close();
   const writeMs = performance.now() - t0;
@@ -140,7 +140,7 @@ async function rssChild(total: number, dir: string, paced: boolean): Promise<voi
       w.writeChunk({ conn: 1, dir: 'c2s', ts: n, mono: n, data: bufs[n++ & 15]! });
       sent += 64 * 1024;
     }
-    if (paced && w.stats().queued > 32 * MiB) await w.flush();
+    if (paced && w.stats().queued > 12 * MiB) await w.flush();
     else await tick();
   }
   await w.close();
