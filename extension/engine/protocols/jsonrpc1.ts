@@ -10,6 +10,7 @@ import type { Direction, Frame } from '../types';
 import { parseJsonExact, toJson } from '../util/json';
 import { DEFAULT_MAX_FRAME, type ConnDecoder, type DecoderInfo, type DecoderOptions, type SniffResult } from './decoder';
 import { rpcSummary } from './netrpc';
+import { oneLine } from './gob/render';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const EMPTY = new Uint8Array(0);
@@ -18,7 +19,8 @@ function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-type Emit = (v: Uint8Array, garbage: boolean, why?: string) => void;
+/** A cut: the bytes (leading whitespace included), where the value starts in them, and whether it is garbage. */
+type Emit = (v: Uint8Array, garbage: boolean, why?: string, at?: number) => void;
 
 /** Cuts a byte stream into top-level JSON objects/arrays, resumable across pushes. */
 class JsonValueSplitter {
@@ -31,6 +33,8 @@ class JsonValueSplitter {
   private inStr = false;
   private esc = false;
   private started = false;
+  /** First byte of the value (after leading whitespace, which belongs to its frame). */
+  private valueAt = 0;
 
   constructor(private readonly maxFrame: number) {}
 
@@ -59,12 +63,13 @@ class JsonValueSplitter {
     let i = this.start;
     while (i < this.len && isWs(this.buf[i]!)) i++;
     if (i < this.len) emit(this.buf.slice(this.start, this.len), true, 'the stream ended inside a JSON value');
+    else if (this.len > this.start) emit(this.buf.slice(this.start, this.len), false, 'whitespace', this.len - this.start);
     this.next(this.len);
   }
 
   /** The next value starts at `at`. */
   private next(at: number): void {
-    this.start = this.scan = at;
+    this.start = this.scan = this.valueAt = at;
     this.depth = 0;
     this.inStr = this.esc = this.started = false;
     if (this.start === this.len) {
@@ -80,10 +85,14 @@ class JsonValueSplitter {
       if (!this.started) {
         while (i < this.len && isWs(b[i]!)) i++;
         if (i === this.len) {
-          this.next(this.len);
+          this.scan = i;
+          if (this.len - this.start > this.maxFrame) {
+            emit(b.slice(this.start, this.len), true, 'whitespace');
+            this.next(this.len);
+          }
           return;
         }
-        this.start = i;
+        this.valueAt = i;
         if (b[i] !== 0x7b && b[i] !== 0x5b) {
           // Not an object or array: skip to the next '{'.
           let j = i;
@@ -92,7 +101,7 @@ class JsonValueSplitter {
             this.scan = i; // wait for a '{' (or the end) so the garbage is one frame
             return;
           }
-          emit(b.slice(i, j), true, 'not a JSON object');
+          emit(b.slice(this.start, j), true, 'not a JSON object');
           this.next(j);
           continue;
         }
@@ -122,7 +131,7 @@ class JsonValueSplitter {
         }
         return;
       }
-      emit(b.slice(this.start, done), false);
+      emit(b.slice(this.start, done), false, undefined, this.valueAt - this.start);
       this.next(done);
     }
   }
@@ -141,19 +150,22 @@ class JsonRpc1Decoder implements ConnDecoder {
 
   push(dir: Direction, bytes: Uint8Array): Frame[] {
     const out: Frame[] = [];
-    this.side(dir).push(bytes, (v, garbage, why) => out.push(this.frame(dir, v, garbage, why)));
+    this.side(dir).push(bytes, (v, garbage, why, at) => out.push(this.frame(dir, v, garbage, why, at)));
+    for (const f of out) f.summary = oneLine(f.summary);
     return out;
   }
 
   end(dir: Direction): Frame[] {
     const out: Frame[] = [];
-    this.side(dir).end((v, garbage, why) => out.push(this.frame(dir, v, garbage, why)));
+    this.side(dir).end((v, garbage, why, at) => out.push(this.frame(dir, v, garbage, why, at)));
+    for (const f of out) f.summary = oneLine(f.summary);
     return out;
   }
 
-  private frame(dir: Direction, data: Uint8Array, garbage: boolean, why?: string): Frame {
-    const text = utf8.decode(data);
+  private frame(dir: Direction, data: Uint8Array, garbage: boolean, why?: string, at = 0): Frame {
     if (garbage) return { dir, data, summary: `error: ${why}`, decoded: null, error: why ?? 'not JSON' };
+    if (why === 'whitespace') return { dir, data, summary: `${data.length} bytes of whitespace`, decoded: null };
+    const text = utf8.decode(data.subarray(at));
     let msg: unknown;
     try {
       msg = parseJsonExact(text);
@@ -183,7 +195,7 @@ class JsonRpc1Decoder implements ConnDecoder {
     } else {
       return { dir, data, summary: 'not a JSON-RPC 1.0 message', decoded: msg, error: 'neither a request (method) nor a response (result/error)' };
     }
-    return { dir, data, summary: rpcSummary(decoded), decoded, pair: { key: `seq:${key}`, role } };
+    return { dir, data, summary: rpcSummary(decoded), decoded, pair: { key: `seq:${key}`, role }, payload: { start: at, end: data.length } };
   }
 }
 

@@ -13,7 +13,7 @@
 // decoder works whichever direction name the tap uses.
 import type { Direction, Frame } from '../types';
 import type { ConnDecoder, DecoderInfo, DecoderOptions, SniffResult } from './decoder';
-import { concreteList, firstTypedef, gobFrame, gobStreamOptions, GobStream, isRpcHeaderType, preview, type GobItem, type GobStreamOptions } from './gob/index';
+import { concreteList, firstTypedef, oneLine, gobFrame, gobStreamOptions, GobStream, isRpcHeaderType, preview, type GobItem, type GobStreamOptions } from './gob/index';
 
 const CONNECT = 'CONNECT ';
 const HTTP = 'HTTP/';
@@ -239,6 +239,11 @@ class Side {
   }
 }
 
+function oneLines(frames: Frame[]): Frame[] {
+  for (const f of frames) f.summary = oneLine(f.summary);
+  return frames;
+}
+
 class NetRpcDecoder implements ConnDecoder {
   private readonly sides = new Map<Direction, Side>();
   constructor(private readonly opts: GobStreamOptions) {}
@@ -250,11 +255,11 @@ class NetRpcDecoder implements ConnDecoder {
   }
 
   push(dir: Direction, bytes: Uint8Array): Frame[] {
-    return this.side(dir).push(bytes);
+    return oneLines(this.side(dir).push(bytes));
   }
 
   end(dir: Direction): Frame[] {
-    return this.side(dir).end();
+    return oneLines(this.side(dir).end());
   }
 }
 

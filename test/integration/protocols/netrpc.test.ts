@@ -69,8 +69,8 @@ type Call = { kind: string; serviceMethod: string; seq: unknown; args?: unknown;
 function check(frames: Frame[], calls: CallRecord[]): void {
   assert.deepEqual(frames.filter((f) => f.error).map((f) => `${f.summary}: ${f.error}`), []);
   assert.equal(calls.length, 12);
-  const reqs = frames.filter((f) => (f.decoded as Call).kind === 'request');
-  const resps = frames.filter((f) => (f.decoded as Call).kind === 'response');
+  const reqs = frames.filter((f) => (f.decoded as Call | null)?.kind === 'request');
+  const resps = frames.filter((f) => (f.decoded as Call | null)?.kind === 'response');
   assert.equal(reqs.length, calls.length);
   assert.equal(resps.length, calls.length);
   for (const call of calls) {

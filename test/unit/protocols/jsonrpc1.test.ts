@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonrpc1Decoder } from '../../../extension/engine/protocols/jsonrpc1';
+import { decoderSuite } from '../../helpers/decoder-suite';
 import { assertSplitInvariant, fuzz } from './gob-util';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -12,8 +13,9 @@ test('Go jsonrpc vectors: same shape as netrpc, responses named from their reque
     { dir: 'c2s', bytes: enc(C2S) },
     { dir: 's2c', bytes: enc(S2C) },
   ]);
+  // the newline after each stream's last value is a whitespace frame at end()
   assert.deepEqual(
-    fs.map((f) => [f.dir, f.decoded, f.pair]),
+    fs.filter((f) => f.decoded !== null).map((f) => [f.dir, f.decoded, f.pair]),
     [
       ['c2s', { kind: 'request', serviceMethod: 'Arith.Multiply', seq: 0, args: { A: 7, B: 8 } }, { key: 'seq:0', role: 'request' }],
       ['c2s', { kind: 'request', serviceMethod: 'Arith.Divide', seq: 1, args: { A: 7, B: 0 } }, { key: 'seq:1', role: 'request' }],
@@ -63,5 +65,21 @@ test('sniff: Go jsonrpc requests and responses yes; JSON-RPC 2.0 and others no',
 });
 
 test('seeded fuzz: never throws, never invents bytes', () => {
-  assert.ok(fuzz(jsonrpc1Decoder, [enc(C2S), enc(S2C), enc('{"a":[{"b":"\\"}"}]}')], 2000) > 200);
+  assert.ok(fuzz(jsonrpc1Decoder, [enc(C2S), enc(S2C), enc('{"a":[{"b":"\\"}"}]}')], 1000) > 100);
+});
+
+test('whitespace between values stays in the frames: every byte is accounted for', () => {
+  const fs = assertSplitInvariant(jsonrpc1Decoder, [{ dir: 's2c', bytes: enc(S2C + '\n  ') }]);
+  assert.equal(Buffer.concat(fs.map((f) => f.data)).toString(), S2C + '\n  ');
+  assert.deepEqual(fs[1]!.payload, { start: 1, end: fs[1]!.data.length });
+  assert.equal(fs[2]!.summary, '4 bytes of whitespace');
+});
+
+decoderSuite({
+  decoder: jsonrpc1Decoder,
+  vectors: [
+    { name: 'Go jsonrpc calls both ways', input: [['c2s', enc(C2S)], ['s2c', enc(S2C)]] },
+    { name: 'values back to back', input: [['c2s', enc('{"method":"A.B","params":[1],"id":1}{"method":"A.C","params":[{"x":"}"}],"id":2}')]] },
+  ],
+  fuzz: { iterations: 600 },
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { netrpcDecoder } from '../../../extension/engine/protocols/netrpc';
+import { decoderSuite } from '../../helpers/decoder-suite';
 import { assertSplitInvariant, fuzz, hex, run, V } from './gob-util';
 
 const calls = (fs: { decoded: unknown }[]) => fs.map((f) => f.decoded as Record<string, unknown>).filter((d) => d.kind === 'request' || d.kind === 'response');
@@ -82,5 +83,14 @@ test('sniff: CONNECT, the 200 answer and a Request/Response typedef say yes; oth
 
 test('seeded fuzz: never throws, never invents bytes', () => {
   const corpus = [V.rpcC2S, V.rpcS2C, Uint8Array.from([...V.httpConnect, ...V.rpcC2S]), Uint8Array.from([...V.httpConnected, ...V.rpcS2C])];
-  assert.ok(fuzz(netrpcDecoder, corpus, 2000) > 500);
+  assert.ok(fuzz(netrpcDecoder, corpus, 1000) > 200);
+});
+
+decoderSuite({
+  decoder: netrpcDecoder,
+  vectors: [
+    { name: 'gob calls both ways', input: [['c2s', V.rpcC2S], ['s2c', V.rpcS2C]] },
+    { name: 'HTTP CONNECT then gob', input: [['c2s', Uint8Array.from([...V.httpConnect, ...V.rpcC2S])], ['s2c', Uint8Array.from([...V.httpConnected, ...V.rpcS2C])]] },
+  ],
+  fuzz: { iterations: 600 },
 });

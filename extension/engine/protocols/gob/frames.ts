@@ -1,9 +1,15 @@
 // Gob stream items → frames (the shape shown by the CLI and the UI).
 import type { Direction, Frame } from '../../types';
-import { preview } from './render';
+import { oneLine, preview } from './render';
 import type { GobItem } from './stream';
 
 export function gobFrame(dir: Direction, item: GobItem): Frame {
+  const f = rawGobFrame(dir, item);
+  f.summary = oneLine(f.summary);
+  return f;
+}
+
+function rawGobFrame(dir: Direction, item: GobItem): Frame {
   switch (item.kind) {
     case 'typedef':
       return { dir, data: item.data, summary: item.summary, decoded: { typedef: item.typedef } };

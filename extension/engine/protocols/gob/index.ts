@@ -12,7 +12,7 @@ import { GobStream, type GobStreamOptions } from './stream';
 export { GobStream, type GobItem, type GobStreamOptions } from './stream';
 export { gobFrame, concreteList } from './frames';
 export { sniffGob, firstTypedef, isRpcHeaderType } from './sniff';
-export { preview, compareUtf8, mapKeyString } from './render';
+export { preview, compareUtf8, mapKeyString, oneLine } from './render';
 export { formatTime, formatGobTime, decodeBigInt, decodeBigRat } from './extern';
 
 export function gobStreamOptions(options?: DecoderOptions): GobStreamOptions {

@@ -63,3 +63,9 @@ export function preview(v: unknown, limit = 120): string {
   const s = out.join('');
   return done && s.length <= limit ? s : s.slice(0, limit) + '…';
 }
+
+/** A summary on one line: control characters (newlines included) shown as escapes. */
+export function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}

@@ -54,8 +54,11 @@ export function decodeValue(ctx: ValueContext, id: number, t: GobType = typeOf(c
       return r.int();
     case 'uint':
       return r.uint();
-    case 'float':
-      return r.float();
+    case 'float': {
+      // encoding/json refuses NaN and ±Inf; they are shown as Go prints them, as strings.
+      const f = r.float();
+      return Number.isFinite(f) ? f : goFloat(f);
+    }
     case 'complex':
       return formatComplex(r.float(), r.float());
     case 'string':
