@@ -7,9 +7,10 @@ import type { PanelMethod, PanelParams, PanelResult } from '../protocol/webview'
 import { confirmSignal } from './commands/signal';
 import { saveCaptureAs } from './commands/capture';
 import { showReplayResult } from './commands/replay';
+import { PanelManager, type PanelBackend } from './panel';
 import type { Services } from './services';
 
-export class EngineBackend {
+export class EngineBackend implements PanelBackend {
   constructor(private readonly svc: Services) {}
 
   /** Answer one panel request for a session. Errors carry the message to show. */
@@ -97,16 +98,7 @@ export interface Panels extends vscode.Disposable {
   adopt(panel: vscode.WebviewPanel, sessionId: string): Promise<void>;
 }
 
-/** The panels, over the panel module. TODO: switch to host/panel*.ts once it is in the tree. */
-export function createPanels(svc: Services): Panels {
-  void new EngineBackend(svc);
-  return {
-    async show(sessionId) {
-      svc.output.appendLine(`[host] panel for ${sessionId} requested, but the panel module is not built yet`);
-    },
-    async adopt(panel) {
-      panel.webview.html = '<!DOCTYPE html><html><body><p>The IPC Tap panel is not built yet.</p></body></html>';
-    },
-    dispose() {},
-  };
+/** The panels (host/panel.ts) over this backend. */
+export function createPanels(svc: Services): PanelManager {
+  return new PanelManager(svc.context, new EngineBackend(svc));
 }

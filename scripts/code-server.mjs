@@ -1,0 +1,162 @@
+// A real VS Code in the browser (code-server) with IPC Tap installed: used by `npm start` and the
+// e2e tests. code-server and the Node 24 it needs are installed once into a cache outside the
+// repository ($XDG_CACHE_HOME/ipctap or ~/.cache/ipctap), keyed by version. See E2E.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CODE_SERVER_VERSION = '4.139.1';
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function cacheDir(env = process.env) {
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'ipctap', `code-server-${CODE_SERVER_VERSION}`);
+}
+
+function run(cmd, args, opts) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stderr || '').slice(-4000)}`);
+  return r.stdout;
+}
+
+/**
+ * Install code-server (and Node 24, which it needs) into the cache unless already there.
+ * Returns { bin, path } where `path` is a PATH value putting Node 24 first.
+ * The first install takes about 5 minutes (native modules are built).
+ */
+export function ensureCodeServer({ log = (m) => process.stderr.write(m + '\n') } = {}) {
+  const dir = cacheDir();
+  const bin = join(dir, 'node_modules', '.bin', 'code-server');
+  const path = `${join(dir, 'node_modules', '.bin')}:${process.env.PATH}`;
+  const ready = join(dir, '.ready');
+  if (existsSync(ready) && existsSync(bin)) return { bin, path, dir };
+  log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (first time only, ~5 minutes)…`);
+  mkdirSync(dir, { recursive: true });
+  const pkg = join(dir, 'package.json');
+  if (!existsSync(pkg)) writeFileSync(pkg, JSON.stringify({ name: 'ipctap-code-server-cache', private: true }, null, 2));
+  const env = { ...process.env, PATH: path, npm_config_yes: 'true' };
+  run('npm', ['install', '--no-audit', '--no-fund', 'node@24'], { cwd: dir, env });
+  run('npm', ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env });
+  // npm 11 skips dependencies' install scripts unless approved; code-server needs its postinstall.
+  const hasApprovals = spawnSync('npm', ['install-scripts', '--help'], { cwd: dir, env, stdio: 'ignore' }).status === 0;
+  if (hasApprovals) {
+    run('npm', ['install-scripts', 'approve', '--all'], { cwd: dir, env });
+    run('npm', ['rebuild'], { cwd: dir, env });
+  }
+  run(bin, ['--version'], { cwd: dir, env });
+  writeFileSync(ready, new Date().toISOString() + '\n');
+  log('code-server installed');
+  return { bin, path, dir };
+}
+
+/** Copy the built extension (package.json, dist/, media/) into an extensions folder. */
+export function installExtension(extensionsDir) {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build` first');
+  const target = join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const f of ['package.json', 'README.md', 'LICENSE']) if (existsSync(join(repoRoot, f))) cpSync(join(repoRoot, f), join(target, f));
+  for (const d of ['dist', 'media']) if (existsSync(join(repoRoot, d))) cpSync(join(repoRoot, d), join(target, d), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  return target;
+}
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Start code-server on 127.0.0.1:port in its own process group. Resolves once it listens.
+ * Returns { url, child, stop } — stop() ends the whole process group.
+ */
+export async function startCodeServer({ port, extensionsDir, userDataDir, workspace, env = {}, log = () => {} }) {
+  const { bin, path } = ensureCodeServer({ log });
+  mkdirSync(userDataDir, { recursive: true });
+  // Settings that keep the window quiet and predictable.
+  const settingsDir = join(userDataDir, 'User');
+  mkdirSync(settingsDir, { recursive: true });
+  const settingsFile = join(settingsDir, 'settings.json');
+  if (!existsSync(settingsFile)) {
+    writeFileSync(
+      settingsFile,
+      JSON.stringify(
+        {
+          'workbench.startupEditor': 'none',
+          'workbench.tips.enabled': false,
+          'security.workspace.trust.enabled': false,
+          'telemetry.telemetryLevel': 'off',
+          'update.mode': 'none',
+          'extensions.autoCheckUpdates': false,
+          'chat.disableAIFeatures': true,
+          'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  const args = [
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--extensions-dir', extensionsDir,
+    '--user-data-dir', userDataDir,
+    '--disable-telemetry',
+    '--disable-workspace-trust',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    workspace,
+  ];
+  const child = spawn(bin, args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATH: path, XDG_CONFIG_HOME: join(userDataDir, 'config'), ...env },
+  });
+  let output = '';
+  const ready = new Promise((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`code-server did not start in 60 s:\n${output.slice(-3000)}`)), 60_000);
+    const onData = (d) => {
+      output += d;
+      log(String(d).trimEnd());
+      if (/HTTP server listening/.test(output)) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`code-server exited (${code}):\n${output.slice(-3000)}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {}
+    const timeout = new Promise((r) => setTimeout(r, 5000, 'timeout'));
+    if ((await Promise.race([exited, timeout])) === 'timeout') {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }
+  };
+  try {
+    await ready;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, child, stop, output: () => output };
+}
