@@ -1,6 +1,7 @@
 // The gob type table of one stream direction: the predefined types every gob peer knows, plus
 // the types the sender defined (wireType messages). Field/element types are referenced by id and
 // resolved when a value is decoded, so recursive and forward references need no special care.
+import { GobError } from './reader';
 
 export type BasicKind = 'bool' | 'int' | 'uint' | 'float' | 'bytes' | 'string' | 'complex' | 'interface';
 
@@ -18,6 +19,9 @@ export interface GobField {
   name: string;
   id: number;
 }
+
+/** A bound on the type table (hostile streams): far above what real programs define. */
+export const MAX_USER_TYPES = 100_000;
 
 /** Ids below this are reserved for predefined types; senders number their own from 65. */
 export const FIRST_USER_ID = 64;
@@ -105,6 +109,7 @@ export class TypeTable {
   /** Define a user type; returns the previous definition if the id was already defined. */
   define(t: GobType): GobType | undefined {
     const prev = this.user.get(t.id);
+    if (!prev && this.user.size >= MAX_USER_TYPES) throw new GobError(`more than ${MAX_USER_TYPES} type definitions in one stream`);
     this.added.push({ id: t.id, prev });
     this.user.set(t.id, t);
     return prev;
