@@ -41,6 +41,8 @@ export class App {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private started = false;
+  /** Set while reload() rebuilds and positions the list. */
+  private placing = false;
 
   constructor(
     private readonly doc: Document,
@@ -73,7 +75,8 @@ export class App {
       },
       click: (i) => this.select(i, false),
       scrolled: (atEnd) => {
-        this.stick = atEnd;
+        // Scroll events while the list is being rebuilt are ours, not the user's.
+        if (!this.placing) this.stick = atEnd;
         this.scheduleSave();
       },
     });
@@ -136,8 +139,9 @@ export class App {
     this.applySummary(session);
     this.applyFollowMode();
     this.setPaused(this.state.paused ?? false, false);
-    // A restored scroll position means the user was not at the end.
-    this.stick = this.state.topIndex === undefined;
+    // Live sessions follow the tail; capture files open at the top. A restored scroll position
+    // means the user was not at the end.
+    this.stick = this.state.topIndex === undefined && this.live;
     this.started = true;
     this.reload(this.state.topIndex);
   }
@@ -226,6 +230,8 @@ export class App {
 
   /** Forget the cached rows (filter changed, cleared) and place the view again. */
   private reload(topIndex?: number): void {
+    const stick = this.stick;
+    this.placing = true;
     this.cache.reset();
     this.selectedIndex = -1;
     this.list.setTotal(0);
@@ -234,6 +240,7 @@ export class App {
     const first = topIndex !== undefined ? Math.floor(topIndex / ps) : 0;
     void this.fetchPage(first).then(async () => {
       if (gen !== this.cache.generation) return;
+      this.stick = stick;
       const id = this.state.selectedId;
       if (id !== undefined) {
         const found = await this.find(id);
@@ -246,6 +253,10 @@ export class App {
       else this.list.scrollToIndex(0);
       this.detail.update();
       this.scheduleSave();
+      // Let the scroll events of the placement pass before listening to the user again.
+      setTimeout(() => {
+        if (gen === this.cache.generation) this.placing = false;
+      }, 50);
     });
   }
 

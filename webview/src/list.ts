@@ -24,6 +24,10 @@ export class VirtualList {
   private frame = 0;
   private lastFirst = -1;
   private lastEnd = -1;
+  /** Real (unscaled) position of the viewport top, kept exact across total changes. */
+  private anchor = 0;
+  /** scrollTop we set ourselves (its scroll event must not move the anchor). */
+  private ownScrollTop: number | undefined;
 
   constructor(
     private readonly doc: Doc,
@@ -34,6 +38,9 @@ export class VirtualList {
     this.content = el(doc, 'div', { class: 'list-content' }, this.rows);
     this.scroller = el(doc, 'div', { class: 'list-scroller', tabindex: 0, role: 'grid', 'aria-label': 'frames', 'data-testid': 'frame-list' }, this.content);
     this.scroller.addEventListener('scroll', () => {
+      const own = this.ownScrollTop !== undefined && Math.abs(this.scroller.scrollTop - this.ownScrollTop) < 1;
+      this.ownScrollTop = undefined;
+      if (!own) this.anchor = V.toReal(this.viewport(), this.scroller.scrollTop);
       this.schedule();
       this.hooks.scrolled(this.atEnd());
     });
@@ -70,11 +77,24 @@ export class VirtualList {
     this.scrollToIndex(top, 'top');
   }
 
+  /**
+   * New row count. The rows in view stay in view: when the content is scaled, the same
+   * scrollTop would map to other rows, so scrollTop is moved to keep the real position.
+   */
   setTotal(n: number): void {
     if (n === this.total) return;
+    const scaledBefore = V.contentHeight(this.viewport()) < this.total * this.rowHeight;
     this.total = Math.max(0, n);
     this.applyHeight();
+    const v = this.viewport();
+    if (scaledBefore || V.contentHeight(v) < this.total * this.rowHeight) this.setScrollTop(V.toScroll(v, this.anchor), true);
     this.schedule();
+  }
+
+  private setScrollTop(s: number, keepAnchor = false): void {
+    this.scroller.scrollTop = s;
+    if (keepAnchor) this.ownScrollTop = this.scroller.scrollTop;
+    else this.anchor = V.toReal(this.viewport(), this.scroller.scrollTop);
   }
 
   private applyHeight(): void {
@@ -91,19 +111,19 @@ export class VirtualList {
 
   scrollToIndex(index: number, align: 'top' | 'bottom' = 'top'): void {
     this.applyHeight();
-    this.scroller.scrollTop = V.scrollTopFor(this.viewport(), index, align);
+    this.setScrollTop(V.scrollTopFor(this.viewport(), index, align));
     this.schedule();
   }
 
   scrollToEnd(): void {
     this.applyHeight();
-    this.scroller.scrollTop = V.maxScrollTop(this.viewport());
+    this.setScrollTop(V.maxScrollTop(this.viewport()));
     this.schedule();
   }
 
   ensureVisible(index: number): void {
     const s = V.ensureVisible(this.viewport(), this.scroller.scrollTop, index);
-    if (s !== undefined) this.scroller.scrollTop = s;
+    if (s !== undefined) this.setScrollTop(s);
     this.schedule();
   }
 

@@ -85,3 +85,15 @@ test('keyboard navigation', () => {
   assert.equal(V.navigate('End', 5, 0, 5), undefined);
   assert.equal(V.navigate('x', 5, 10, 5), undefined);
 });
+
+test('scaled content: keeping the real position across growth keeps the same rows in view', () => {
+  const before = { total: 1_000_000, rowHeight: 22, viewportHeight: 600 };
+  const after = { ...before, total: 1_000_500 };
+  const s = Math.round(V.maxScrollTop(before) * 0.9);
+  const first = V.layout(before, s, 0).first;
+  // the same scrollTop would now show other rows...
+  assert.notEqual(V.layout(after, s, 0).first, first);
+  // ...moving scrollTop to the same real position keeps them (within a whole-pixel rounding)
+  const s2 = Math.round(V.toScroll(after, V.toReal(before, s)));
+  assert.ok(Math.abs(V.layout(after, s2, 0).first - first) <= 1);
+});
