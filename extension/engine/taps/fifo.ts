@@ -1,0 +1,390 @@
+// FIFO taps. Direction c2s = what the writer writes, on its way to the reader.
+//
+// Takeover (fifo:PATH): wait until PATH is a FIFO; make our own FIFO (same mode) under a temporary
+// sibling name; journal; hard-link the original to ".NAME.ipctap-PID" and rename ours onto PATH
+// (atomic; rename-then-rename when links are refused). The reader keeps the original open.
+// Relay (fifo:LISTEN=TARGET): LISTEN is created as a FIFO unless one is there (and removed at stop
+// if we created it); TARGET must be a FIFO (waited for like a takeover).
+//
+// Semantics we chose, so that writer and reader see what they would see without the tap:
+// - A "connection" is one writer session: from the first bytes (or EOF) after the FIFO has a
+//   writer until every writer has closed it. Each session gets a new conn id.
+// - We open the original for writing only while it has a reader (polling O_WRONLY|O_NONBLOCK,
+//   which fails with ENXIO without one), and only then open our FIFO for reading. So while nobody
+//   reads the original, writers opening PATH wait in open() (or get ENXIO with O_NONBLOCK), exactly
+//   as without the tap.
+// - When the writers close (EOF on our side) we close our write end: the reader sees EOF too. For
+//   the next session we reopen both ends (the reader may reopen the FIFO, or keep reading).
+// - When the reader goes away (EPIPE on our write), the session closes with reason 'reset' and we
+//   close our read end, so a writer still writing gets EPIPE/SIGPIPE as it would without the tap.
+// - Reading uses net.Socket on the non-blocking fd (faster than fs streams, see DESIGN.md); writes
+//   go through a net.Socket too, so backpressure is the Relay's pause/drain.
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { chownSync, closeSync, constants, fstatSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { UserError } from '../util/errors';
+import type { Tap, TapSink, TapSpec } from './tap';
+import { Relay } from './forward';
+import { writeEntry, type JournalHandle } from './journal';
+import { takeoverNames } from './paths';
+import { fifoHolders } from './peers';
+import { fdMode, findHolders } from '../process/procfs';
+import { DEFAULT_WAIT_MS, sleep, waitUntil } from './wait';
+import type { TakeoverOptions } from './unix';
+
+type FifoSpec = Extract<TapSpec, { kind: 'fifo' }>;
+
+function lstatQuiet(p: string): Stats | undefined {
+  return lstatSync(p, { throwIfNoEntry: false });
+}
+
+function mkfifo(path: string, mode: number): void {
+  try {
+    execFileSync('mkfifo', ['-m', (mode & 0o7777).toString(8), path], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const msg = (e as { stderr?: Buffer }).stderr?.toString().trim() || (e as Error).message;
+    throw new UserError(`cannot create FIFO ${path}: ${msg}`);
+  }
+}
+
+export class FifoTap implements Tap {
+  readonly kind = 'fifo' as const;
+  readonly spec: string;
+  address: string | undefined;
+  /** Where writers write (PATH or LISTEN). */
+  private readonly listenPath: string;
+  /** The FIFO the reader holds (the renamed original, or TARGET). */
+  private targetPath: string;
+  private journal: JournalHandle | undefined;
+  private createdListen = false;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private relay: Relay | undefined;
+  private pending: net.Socket[] = [];
+  private loopDone: Promise<void> | undefined;
+  private warnedReader = false;
+
+  constructor(
+    private readonly s: FifoSpec,
+    private readonly sink: TapSink,
+    private readonly opts: TakeoverOptions = {},
+  ) {
+    this.spec = s.spec;
+    this.listenPath = s.mode === 'takeover' ? s.path : s.listen;
+    this.targetPath = s.mode === 'takeover' ? s.path : s.target;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    const waitFor = this.s.mode === 'takeover' ? this.s.path : this.s.target;
+    if (!lstatQuiet(dirname(waitFor))) throw new UserError(`no FIFO at ${waitFor}: directory ${dirname(waitFor)} does not exist`);
+    const waitMs = this.opts.waitMs ?? DEFAULT_WAIT_MS;
+    await waitUntil(
+      () => {
+        const st = lstatQuiet(waitFor);
+        if (st && !st.isFIFO()) throw new UserError(`${waitFor} is not a FIFO (named pipe)`);
+        return st !== undefined;
+      },
+      {
+        signal,
+        timeoutMs: waitMs,
+        onWaiting: () => this.event({ kind: 'note', tap: this.spec, message: `waiting for the FIFO ${waitFor} to appear` }),
+        timeoutMessage: () => `no FIFO at ${waitFor} (waited ${Math.round(waitMs / 1000)} s)`,
+      },
+    );
+    if (this.stopped) throw new UserError(`tap ${this.spec} was stopped before it started`);
+    if (this.s.mode === 'takeover') this.takeOver(this.s.path);
+    else this.prepareListen(this.s.listen);
+    this.address = this.listenPath;
+    this.event({
+      kind: 'tap-ready',
+      tap: this.spec,
+      address: this.listenPath,
+      message:
+        this.s.mode === 'takeover'
+          ? `took over the FIFO ${this.listenPath}; the reader's FIFO is now ${this.targetPath} until the tap stops`
+          : `relaying what is written to ${this.listenPath} into ${this.targetPath}`,
+    });
+    this.loopDone = this.loop().catch((e: Error) => {
+      if (!this.stopped) this.event({ kind: 'error', tap: this.spec, message: `FIFO relay stopped: ${e.message}` });
+    });
+  }
+
+  private takeOver(path: string): void {
+    const orig = lstatSync(path);
+    const names = takeoverNames(path, false);
+    if (lstatQuiet(names.renamedTo)) throw new UserError(`cannot take over ${path}: ${names.renamedTo} already exists (run \`ipctap restore\`)`);
+    if (lstatQuiet(names.tmp)) unlinkSync(names.tmp);
+    mkfifo(names.tmp, orig.mode);
+    try {
+      try {
+        chownSync(names.tmp, orig.uid, orig.gid);
+      } catch {
+        // only root may give files away
+      }
+      const ours = lstatSync(names.tmp);
+      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'fifo', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev });
+      try {
+        linkSync(path, names.renamedTo);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`cannot take over ${path}: it disappeared`);
+        renameSync(path, names.renamedTo);
+      }
+      renameSync(names.tmp, path);
+    } catch (e) {
+      this.journal?.restore();
+      this.journal = undefined;
+      try {
+        unlinkSync(names.tmp);
+      } catch {
+        // gone
+      }
+      throw e instanceof UserError ? e : new UserError(`cannot take over ${path}: ${(e as Error).message}`);
+    }
+    this.targetPath = names.renamedTo;
+  }
+
+  private prepareListen(listen: string): void {
+    const st = lstatQuiet(listen);
+    if (st) {
+      if (!st.isFIFO()) throw new UserError(`cannot relay from ${listen}: a file that is not a FIFO is there`);
+      return;
+    }
+    if (!lstatQuiet(dirname(listen))) throw new UserError(`cannot create FIFO ${listen}: directory ${dirname(listen)} does not exist`);
+    mkfifo(listen, 0o600);
+    this.createdListen = true;
+  }
+
+  /** One writer session after another until stopped. */
+  private async loop(): Promise<void> {
+    let wfd: number | undefined;
+    while (!this.stopped) {
+      const rfd = openSync(this.listenPath, constants.O_RDONLY | constants.O_NONBLOCK);
+      const rsock = new net.Socket({ fd: rfd, readable: true, writable: false, allowHalfOpen: true });
+      rsock.on('error', () => undefined); // the relay reports errors once it owns the socket
+      this.pending = [rsock];
+      const first = await this.firstActivity(rsock);
+      if (first === 'closed' || this.stopped) break;
+      if (first === 'eof') {
+        this.emptySession(wfd);
+        wfd = undefined;
+        continue;
+      }
+      if (wfd === undefined) wfd = await this.openWriter(true);
+      if (wfd === undefined) break; // stopped while waiting for a reader
+      const wsock = new net.Socket({ fd: wfd, readable: false, writable: true, allowHalfOpen: true });
+      wfd = undefined;
+      this.pending = [rsock, wsock];
+      const reason = await new Promise<string | undefined>((done) => {
+        this.relay = this.newRelay(rsock, wsock, (r) => done(r.closeReason));
+        rsock.resume();
+      });
+      this.relay = undefined;
+      this.pending = [];
+      if (reason === 'reset' || reason === 'error') {
+        // The reader went away. Hold no read end until the original has a reader again, so a
+        // writer that goes on writing gets EPIPE as it would without the tap; the write end
+        // opened when the reader is back serves the next session.
+        wfd = await this.openWriter(false);
+        if (wfd === undefined) break;
+      }
+    }
+    if (wfd !== undefined) closeSync(wfd);
+    for (const s of this.pending) s.destroy();
+    this.pending = [];
+  }
+
+  /** Waits for a writer: its first bytes (put back for the relay), EOF, or our own close. */
+  private firstActivity(rsock: net.Socket): Promise<'data' | 'eof' | 'closed'> {
+    return new Promise((resolve) => {
+      const off = (): void => {
+        rsock.removeListener('data', onData);
+        rsock.removeListener('end', onEnd);
+        rsock.removeListener('close', onClose);
+      };
+      const onData = (b: Buffer): void => {
+        off();
+        rsock.pause();
+        rsock.unshift(b);
+        resolve('data');
+      };
+      const onEnd = (): void => {
+        off();
+        resolve('eof');
+      };
+      const onClose = (): void => {
+        off();
+        resolve('closed');
+      };
+      rsock.on('data', onData);
+      rsock.once('end', onEnd);
+      rsock.once('close', onClose);
+    });
+  }
+
+  /** A writer opened and closed without writing: the reader sees EOF too (if it is there). */
+  private emptySession(wfd: number | undefined): void {
+    for (const s of this.pending) s.destroy();
+    this.pending = [];
+    let fd = wfd;
+    if (fd === undefined) {
+      try {
+        fd = openSync(this.targetPath, constants.O_WRONLY | constants.O_NONBLOCK);
+      } catch {
+        fd = undefined; // no reader: nobody to tell
+        // A writer came and went, no bytes reached us, and nobody reads the original: most likely
+        // a reader reopened PATH (our FIFO) and read the writer's bytes itself.
+        this.warnReopeningReader(undefined);
+      }
+    }
+    if (fd !== undefined) closeSync(fd);
+    const conn = this.sink.newConn();
+    this.event({ kind: 'open', conn, tap: this.spec, from: `fifo:${this.listenPath}`, to: `fifo:${this.targetPath}` });
+    this.event({ kind: 'half-close', conn, tap: this.spec, dir: 'c2s' });
+    this.event({ kind: 'close', conn, tap: this.spec, reason: 'eof' });
+  }
+
+  private newRelay(rsock: net.Socket, wsock: net.Socket, done: (r: Relay) => void): Relay {
+    const listen = this.listenPath;
+    const target = this.targetPath;
+    const origPath = this.s.mode === 'takeover' ? this.s.path : undefined;
+    return new Relay({
+      sink: this.sink,
+      conn: this.sink.newConn(),
+      tap: this.spec,
+      from: `fifo:${listen}`,
+      to: `fifo:${target}`,
+      client: rsock,
+      server: wsock,
+      oneWay: true,
+      lookupPeers: (side) => (side === 'client' ? fifoHolders([listen]) : fifoHolders(origPath ? [target, `${origPath} (deleted)`] : [target])),
+      onClose: done,
+    });
+  }
+
+  /** Open the reader's FIFO for writing once it has a reader; undefined when stopped.
+   *  `holding`: a writer's bytes are waiting for it (then a long wait gets explained). */
+  private async openWriter(holding: boolean): Promise<number | undefined> {
+    let told = false;
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      return await this.openWriterPolling(() => {
+        if (told) return;
+        told = true;
+        this.event({ kind: 'note', tap: this.spec, message: `waiting for a reader to open ${this.s.mode === 'takeover' ? this.s.path : this.targetPath}` });
+        if (this.s.mode === 'takeover' && holding) {
+          timers.push(setTimeout(() => void this.checkReadersOfOurFifo(), 300));
+          timers.push(setTimeout(() => this.warnReopeningReader(undefined), 1000));
+        }
+      });
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+  }
+
+  private async openWriterPolling(onWait: () => void): Promise<number | undefined> {
+    while (!this.stopped) {
+      try {
+        return openSync(this.targetPath, constants.O_WRONLY | constants.O_NONBLOCK);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENXIO') throw e;
+      }
+      onWait();
+      try {
+        await sleep(25, this.abort.signal);
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A takeover relays only to a reader that keeps the original open. A reader that reopens the
+   * path (e.g. after each EOF) gets our FIFO instead and competes with us for the writer's bytes.
+   * Say so once, plainly, when a process other than us has our FIFO open for reading.
+   */
+  private async checkReadersOfOurFifo(): Promise<void> {
+    if (this.warnedReader || this.stopped || this.s.mode !== 'takeover') return;
+    const path = this.listenPath;
+    const holders = (await findHolders([path], { budgetMs: 1000 })).get(path) ?? [];
+    for (const h of holders) {
+      if ((await fdMode(h.pid, h.fd)) === 'read') return this.warnReopeningReader(h.pid);
+    }
+  }
+
+  private warnReopeningReader(pid: number | undefined): void {
+    if (this.warnedReader || this.stopped || this.s.mode !== 'takeover') return;
+    this.warnedReader = true;
+    const path = this.listenPath;
+    const who =
+      pid === undefined
+        ? `nobody reads the original FIFO (now ${this.targetPath}) although a writer used ${path}; probably the reader reopened the path and`
+        : `process ${pid}`;
+    this.event({
+      kind: 'note',
+      tap: this.spec,
+      ...(pid === undefined ? {} : { pid }),
+      message:
+        `${who} opened ${path} for reading while the tap holds it. A reader that reopens the FIFO ` +
+        `gets the tap's end, and what it reads there is not captured. Keep the reader's FIFO open across writers, ` +
+        `or relay instead: fifo:NEW=${path} with the writer pointed at NEW.`,
+    });
+  }
+
+  stop(): Promise<void> {
+    if (!this.stopping) this.stopping = this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.stopped = true;
+    const wasReady = this.address !== undefined;
+    this.abort.abort();
+    this.relay?.stop();
+    for (const s of this.pending) s.destroy();
+    const j = this.journal;
+    this.journal = undefined;
+    // Readers that opened our FIFO (see checkReadersOfOurFifo) would wait on it forever once it
+    // is gone: hold it open for writing across the restore, then close, so they see EOF and, if
+    // they reopen the path, find the original.
+    let release: number | undefined;
+    if (j) {
+      try {
+        release = openSync(this.listenPath, constants.O_WRONLY | constants.O_NONBLOCK);
+        if (fstatSync(release).ino !== j.entry.tapIno) {
+          closeSync(release);
+          release = undefined;
+        }
+      } catch {
+        release = undefined; // ENXIO: no reader on our FIFO
+      }
+    }
+    if (j) {
+      const r = await j.restoreChecked();
+      if (r?.action === 'restored') this.event({ kind: 'restored', tap: this.spec, path: r.path, from: r.renamedTo, message: r.message });
+      else if (r?.action === 'failed') this.event({ kind: 'error', tap: this.spec, path: r.path, message: r.message });
+      else if (r) this.event({ kind: 'note', tap: this.spec, path: r.path, message: r.message });
+    }
+    if (release !== undefined) closeSync(release);
+    await this.loopDone;
+    if (this.createdListen) {
+      try {
+        unlinkSync(this.listenPath);
+      } catch {
+        // gone already
+      }
+    }
+    if (wasReady) this.event({ kind: 'tap-stopped', tap: this.spec });
+  }
+
+  private event(ev: Parameters<TapSink['event']>[0]): void {
+    try {
+      this.sink.event(ev);
+    } catch {
+      // the sink's problem
+    }
+  }
+}

@@ -1,0 +1,342 @@
+// The takeover journal: every rename a takeover makes is recorded here (written and fsync'd
+// BEFORE the rename) so that it can be undone on stop, on a signal, after an uncaught error, and
+// — after SIGKILL or a crash — by the next ipctap run or `ipctap restore`.
+//
+// Layout: <state dir>/journal/<pid>-<seq>-<time>.json, one file per takeover, so concurrent ipctap
+// processes never write the same file. A restorer claims an entry by renaming its file to
+// "<name>.claim-<pid>" (atomic; the loser sees ENOENT and skips it).
+//
+// The state dir is $IPCTAP_STATE_DIR, else $XDG_STATE_HOME/ipctap, else ~/.local/state/ipctap.
+// Everything here is synchronous on purpose: the 'exit' handler can only run synchronous code.
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { canConnect } from './probe';
+
+export interface JournalEntry {
+  /** The path that was taken over (where the original lived and will live again). */
+  path: string;
+  /** Where the original socket/FIFO sits while the takeover lasts. */
+  renamedTo: string;
+  kind: 'unix' | 'fifo';
+  /** The ipctap process that made the takeover. */
+  pid: number;
+  /** Its start time (/proc/PID/stat field 22), to tell a reused pid from the owner. */
+  pidStart?: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  /** Our own socket/FIFO, created under this name and then renamed onto `path`. */
+  tmpPath?: string;
+  /** Inode of our own socket/FIFO (so a restore never clobbers somebody else's new file). */
+  tapIno?: number;
+  tapDev?: number;
+}
+
+export interface RestoreResult {
+  path: string;
+  renamedTo: string;
+  kind: 'unix' | 'fifo';
+  pid: number;
+  /** restored: the original is back at `path`. removed: nothing to put back, our leftovers removed.
+   *  skipped: the owner still runs. failed: see message. */
+  action: 'restored' | 'removed' | 'skipped' | 'failed';
+  message: string;
+}
+
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.IPCTAP_STATE_DIR) return env.IPCTAP_STATE_DIR;
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, 'ipctap');
+  return join(homedir(), '.local', 'state', 'ipctap');
+}
+
+export function journalDir(): string {
+  return join(stateDir(), 'journal');
+}
+
+let seq = 0;
+
+/** The start time of a process, or undefined when it does not exist (or /proc is unavailable). */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) is in parentheses and may contain spaces; fields after it are plain.
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return after[19]; // field 22 overall
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number, start: string | undefined): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (start === undefined) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // some filesystems refuse fsync on directories; the file itself was synced
+  }
+}
+
+function writeDurable(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  fsyncDir(join(file, '..'));
+}
+
+/** A journal entry on disk, owned by this process until removed or restored. */
+export class JournalHandle {
+  constructor(
+    readonly file: string,
+    public entry: JournalEntry,
+  ) {}
+
+  /** Rewrite the entry (e.g. after learning our socket's inode). */
+  update(patch: Partial<JournalEntry>): void {
+    this.entry = { ...this.entry, ...patch };
+    writeDurable(this.file, JSON.stringify(this.entry));
+  }
+
+  /** Undo the takeover now (idempotent: a second call, or a call after another restorer took the
+   *  entry, returns undefined). */
+  restore(): RestoreResult | undefined {
+    return restoreFile(this.file);
+  }
+
+  /** restore(), first checking (for a Unix socket whose name was removed meanwhile) whether the
+   *  original server still accepts, so a dead server's stale socket is removed, not put back. */
+  async restoreChecked(): Promise<RestoreResult | undefined> {
+    return restoreFile(this.file, await liveness(this.entry));
+  }
+
+  /** Forget the entry without touching the file system (nothing was renamed after all). */
+  discard(): void {
+    rmQuiet(this.file);
+  }
+}
+
+/** Record a takeover before making it. */
+export function writeEntry(e: Omit<JournalEntry, 'pid' | 'createdAt' | 'pidStart'>): JournalHandle {
+  const dir = journalDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const entry: JournalEntry = {
+    ...e,
+    pid: process.pid,
+    pidStart: processStart(process.pid),
+    createdAt: Date.now(),
+  };
+  const file = join(dir, `${process.pid}-${++seq}-${Date.now()}.json`);
+  writeDurable(file, JSON.stringify(entry));
+  return new JournalHandle(file, entry);
+}
+
+function rmQuiet(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch {
+    // already gone
+  }
+}
+
+function lstatQuiet(p: string): Stats | undefined {
+  return lstatSync(p, { throwIfNoEntry: false });
+}
+
+function readEntry(file: string): JournalEntry | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as JournalEntry;
+    if (typeof v.path !== 'string' || typeof v.renamedTo !== 'string' || typeof v.pid !== 'number') return undefined;
+    return v;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Claim the entry file and undo its takeover. undefined when someone else claimed it first. */
+function restoreFile(file: string, opts: UndoOptions = {}): RestoreResult | undefined {
+  const claimed = `${file.replace(/\.claim-\d+$/, '')}.claim-${process.pid}`;
+  if (claimed !== file) {
+    try {
+      renameSync(file, claimed);
+    } catch {
+      return undefined;
+    }
+  }
+  const e = readEntry(claimed);
+  if (!e) {
+    rmQuiet(claimed);
+    return undefined;
+  }
+  const result = undoTakeover(e, opts);
+  if (result.action !== 'failed') rmQuiet(claimed);
+  else {
+    // keep the entry for a later `ipctap restore`, under its original name
+    try {
+      renameSync(claimed, file.replace(/\.claim-\d+$/, ''));
+    } catch {
+      // leave it claimed; restoreAll also picks up claims of dead processes
+    }
+  }
+  return result;
+}
+
+function sameFile(a: Stats, ino: number | undefined, dev: number | undefined): boolean {
+  return ino === undefined || (a.ino === ino && (dev === undefined || a.dev === dev));
+}
+
+export interface UndoOptions {
+  /** Whether the original (a Unix socket) still accepts connections, when known. When its name
+   *  was removed meanwhile (servers unlink their path when they shut down, by name, which removes
+   *  our socket) and it does not accept, its stale socket is removed rather than put back: a
+   *  stale file at PATH would make the server's next start fail with "address in use". */
+  origAlive?: boolean;
+}
+
+async function liveness(e: JournalEntry): Promise<UndoOptions> {
+  if (e.kind !== 'unix' || lstatQuiet(e.path) || !lstatQuiet(e.renamedTo)) return {};
+  return { origAlive: await canConnect(e.renamedTo) };
+}
+
+/** Put the original back at e.path. Synchronous and careful not to clobber a newer file. */
+export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreResult {
+  const base = { path: e.path, renamedTo: e.renamedTo, kind: e.kind, pid: e.pid };
+  try {
+    const orig = lstatQuiet(e.renamedTo);
+    const cur = lstatQuiet(e.path);
+    const curIsOurs = cur !== undefined && sameFile(cur, e.tapIno, e.tapDev) && (e.tapIno !== undefined || !!orig);
+    let out: RestoreResult;
+    if (!orig) {
+      if (cur && e.tapIno !== undefined && curIsOurs) {
+        rmQuiet(e.path);
+        out = { ...base, action: 'removed', message: `removed the tap's leftover at ${e.path} (the original was gone)` };
+      } else out = { ...base, action: 'removed', message: `nothing to restore at ${e.path}` };
+    } else if (cur && cur.ino === orig.ino && cur.dev === orig.dev) {
+      // interrupted between linking the original to its sibling name and replacing PATH
+      rmQuiet(e.renamedTo);
+      out = { ...base, action: 'restored', message: `${e.path} was never replaced; removed the extra name ${e.renamedTo}` };
+    } else if (!cur && opts.origAlive === false) {
+      rmQuiet(e.renamedTo);
+      out = { ...base, action: 'removed', message: `the server of ${e.path} has gone (its path was removed); removed its stale socket ${e.renamedTo}` };
+    } else if (!cur || curIsOurs) {
+      renameSync(e.renamedTo, e.path);
+      out = { ...base, action: 'restored', message: `restored ${e.path} from ${e.renamedTo}` };
+    } else {
+      // Something else now lives at PATH (the server restarted and bound it again): keep that,
+      // and drop the stale renamed original.
+      rmQuiet(e.renamedTo);
+      out = {
+        ...base,
+        action: 'removed',
+        message: `${e.path} was replaced by someone else meanwhile; removed the old original ${e.renamedTo}`,
+      };
+    }
+    if (e.tmpPath) {
+      const t = lstatQuiet(e.tmpPath);
+      if (t && sameFile(t, e.tapIno, e.tapDev)) rmQuiet(e.tmpPath);
+    }
+    return out;
+  } catch (err) {
+    return { ...base, action: 'failed', message: `could not restore ${e.path}: ${(err as Error).message}` };
+  }
+}
+
+function listEntries(): string[] {
+  const dir = journalDir();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /\.json(\.claim-\d+)?$/.test(n)).map((n) => join(dir, n));
+}
+
+/** Restore every takeover whose owning process is gone (any ipctap start, `ipctap restore`). */
+export function restoreAllSync(): RestoreResult[] {
+  const out: RestoreResult[] = [];
+  for (const { file } of deadEntries(out)) {
+    const r = restoreFile(file);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+async function restoreAllWith(check: (e: JournalEntry) => Promise<UndoOptions>): Promise<RestoreResult[]> {
+  const out: RestoreResult[] = [];
+  for (const { file, entry } of deadEntries(out)) {
+    const r = restoreFile(file, await check(entry));
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+/** Entries whose owner is gone; entries still owned are reported as skipped into `out`. */
+function deadEntries(out: RestoreResult[]): Array<{ file: string; entry: JournalEntry }> {
+  const dead: Array<{ file: string; entry: JournalEntry }> = [];
+  for (const file of listEntries()) {
+    const claim = /\.claim-(\d+)$/.exec(file);
+    if (claim && alive(Number(claim[1]), undefined)) continue; // someone is restoring it now
+    const e = readEntry(file);
+    if (!e) continue;
+    if (e.pid === process.pid) continue;
+    if (alive(e.pid, e.pidStart)) {
+      out.push({ path: e.path, renamedTo: e.renamedTo, kind: e.kind, pid: e.pid, action: 'skipped', message: `process ${e.pid} still owns the takeover of ${e.path}` });
+      continue;
+    }
+    dead.push({ file, entry: e });
+  }
+  return dead;
+}
+
+export async function restoreAll(): Promise<RestoreResult[]> {
+  return restoreAllWith(async (e) => liveness(e));
+}
+
+/** Restore this process's own takeovers (on exit; taps normally restore themselves on stop). */
+export function restoreOwnSync(): RestoreResult[] {
+  const out: RestoreResult[] = [];
+  for (const file of listEntries()) {
+    if (/\.claim-\d+$/.test(file)) continue;
+    const e = readEntry(file);
+    if (!e || e.pid !== process.pid) continue;
+    const r = restoreFile(file);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+export async function restoreOwn(): Promise<RestoreResult[]> {
+  return restoreOwnSync();
+}

@@ -1,0 +1,111 @@
+// What the unix and tcp taps share: a listener (allowHalfOpen, pauseOnConnect) whose accepted
+// connections are each forwarded to a fresh connection to the target through a Relay.
+import net from 'node:net';
+import type { TapSpec, Tap, TapKind, TapSink } from './tap';
+import { Relay } from './forward';
+import { socketPeers } from './peers';
+
+export abstract class SocketTap implements Tap {
+  abstract readonly kind: TapKind;
+  readonly spec: string;
+  address: string | undefined;
+  protected server: net.Server | undefined;
+  private readonly relays = new Set<Relay>();
+  private stopping: Promise<void> | undefined;
+  protected stopped = false;
+
+  constructor(
+    spec: TapSpec,
+    protected readonly sink: TapSink,
+  ) {
+    this.spec = spec.spec;
+  }
+
+  abstract start(signal?: AbortSignal): Promise<void>;
+  /** A new connection to the target (allowHalfOpen). */
+  protected abstract connectTarget(): net.Socket;
+  /** The target as shown in 'open' events. */
+  protected abstract targetText(): string;
+  /** The accepted client as shown in 'open' events. */
+  protected abstract clientText(sock: net.Socket): string;
+  /** Undo what start() changed on disk (after the listener stops accepting). */
+  protected cleanup(): void {}
+
+  protected createServer(): net.Server {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => this.accept(c));
+    server.on('error', (err) => {
+      if (this.address !== undefined) this.event({ kind: 'error', tap: this.spec, message: `listener error: ${err.message}` });
+    });
+    return server;
+  }
+
+  /** Listen, resolving once listening and rejecting with the listen error. */
+  protected listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        server.removeListener('listening', onListening);
+        reject(err);
+      };
+      const onListening = (): void => {
+        server.removeListener('error', onError);
+        resolve();
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(opts);
+    });
+  }
+
+  private accept(client: net.Socket): void {
+    if (this.stopped) {
+      client.destroy();
+      return;
+    }
+    const conn = this.sink.newConn();
+    const server = this.connectTarget();
+    const relay = new Relay({
+      sink: this.sink,
+      conn,
+      tap: this.spec,
+      from: this.clientText(client),
+      to: this.targetText(),
+      client,
+      server,
+      connecting: true,
+      lookupPeers: (_side, s) => socketPeers(s),
+      onClose: (r) => this.relays.delete(r),
+    });
+    this.relays.add(relay);
+  }
+
+  stop(): Promise<void> {
+    if (!this.stopping) this.stopping = this.doStop();
+    return this.stopping;
+  }
+
+  /** Restore first (new clients reach the server at once), then stop accepting and close. */
+  protected async doStop(): Promise<void> {
+    this.stopped = true;
+    const server = this.server;
+    const wasReady = this.address !== undefined;
+    await this.beforeClose();
+    if (server) {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const r of [...this.relays]) r.stop();
+      await closed;
+    }
+    this.cleanup();
+    if (wasReady) this.event({ kind: 'tap-stopped', tap: this.spec });
+  }
+
+  /** Runs before the listener closes (the takeover puts the original back here). */
+  protected async beforeClose(): Promise<void> {}
+
+  protected event(ev: Parameters<TapSink['event']>[0]): void {
+    try {
+      this.sink.event(ev);
+    } catch {
+      // the sink's problem
+    }
+  }
+}

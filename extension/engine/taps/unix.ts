@@ -1,0 +1,199 @@
+// Unix socket taps.
+//
+// Takeover (unix:PATH): wait until a server listens at PATH; listen on a temporary sibling name
+// with PATH's mode (and owner, when allowed); record the takeover in the journal; hard-link the
+// original to ".NAME.ipctap-PID" and rename our socket onto PATH. rename() replaces PATH
+// atomically, so no client ever finds PATH missing. (When hard links are refused, the original is
+// renamed instead, leaving PATH absent for the microseconds between two renames.) Each accepted
+// connection is forwarded to the original under its sibling name. stop() renames the original back
+// over our socket first (new clients reach the server at once), then closes the listener (libuv
+// unlinks only the temporary name it bound, which no longer exists) and the open connections.
+//
+// Proxy (unix:LISTEN=TARGET): listen at LISTEN, forward to TARGET. A stale socket file at LISTEN
+// (nobody accepting) is replaced; a live one is an error.
+import net from 'node:net';
+import { chmodSync, chownSync, linkSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { UserError } from '../util/errors';
+import { readUnixTable } from '../process/procfs';
+import { SocketTap } from './socket-tap';
+import type { TapSink, TapSpec } from './tap';
+import { writeEntry, type JournalHandle } from './journal';
+import { fits, nodeSocketPath, takeoverNames } from './paths';
+import { canConnect } from './probe';
+
+export { canConnect };
+import { DEFAULT_WAIT_MS, waitUntil } from './wait';
+
+export interface TakeoverOptions {
+  /** How long start() waits for the path to appear (ms). Default 60 s; Infinity waits until aborted. */
+  waitMs?: number;
+}
+
+type UnixTakeoverSpec = Extract<TapSpec, { kind: 'unix'; mode: 'takeover' }>;
+type UnixProxySpec = Extract<TapSpec, { kind: 'unix'; mode: 'proxy' }>;
+
+/** Is a server listening at PATH? Looks in /proc/net/unix first so the server is not disturbed by a
+ *  probe connection; probes only when the table cannot tell (relative bind paths, no /proc). */
+async function isListening(path: string): Promise<boolean> {
+  const table = await readUnixTable();
+  if (table.some((e) => e.state === 'listening' && e.path === path)) return true;
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const unsure = table.length === 0 || table.some((e) => e.state === 'listening' && e.path !== undefined && !e.path.startsWith('/') && (e.path === base || e.path.endsWith(`/${base}`)));
+  return unsure ? canConnect(path) : false;
+}
+
+function lstatQuiet(p: string): Stats | undefined {
+  return lstatSync(p, { throwIfNoEntry: false });
+}
+
+export class UnixTakeoverTap extends SocketTap {
+  readonly kind = 'unix' as const;
+  private readonly path: string;
+  private renamedTo = '';
+  private journal: JournalHandle | undefined;
+
+  constructor(
+    spec: UnixTakeoverSpec,
+    sink: TapSink,
+    private readonly opts: TakeoverOptions = {},
+  ) {
+    super(spec, sink);
+    this.path = spec.path;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    const path = this.path;
+    if (!lstatQuiet(dirname(path))) throw new UserError(`cannot take over ${path}: directory ${dirname(path)} does not exist`);
+    await waitUntil(
+      async () => {
+        const st = lstatQuiet(path);
+        if (!st) return false;
+        if (!st.isSocket()) throw new UserError(`cannot take over ${path}: it is not a Unix socket`);
+        return isListening(path);
+      },
+      {
+        signal,
+        timeoutMs: this.opts.waitMs ?? DEFAULT_WAIT_MS,
+        onWaiting: () => this.event({ kind: 'note', tap: this.spec, message: `waiting for a server to listen at ${path}` }),
+        timeoutMessage: () => `no server listens at ${path} (waited ${Math.round((this.opts.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s)`,
+      },
+    );
+    if (this.stopped) throw new UserError(`tap ${this.spec} was stopped before it started`);
+    const orig = lstatSync(path);
+    const names = takeoverNames(path, true);
+    if (!fits(path, names.renamedTo, names.tmp)) throw new UserError(`cannot take over ${path}: the path is too long for a Unix socket`);
+    this.renamedTo = names.renamedTo;
+    if (lstatQuiet(names.tmp)) unlinkSync(names.tmp);
+    if (lstatQuiet(names.renamedTo)) throw new UserError(`cannot take over ${path}: ${names.renamedTo} already exists (run \`ipctap restore\`)`);
+
+    const server = this.createServer();
+    await this.listen(server, { path: names.tmp });
+    this.server = server;
+    try {
+      chmodSync(names.tmp, orig.mode & 0o7777);
+      try {
+        chownSync(names.tmp, orig.uid, orig.gid);
+      } catch {
+        // only root may give files away; ours then has our owner and the original's mode
+      }
+      const ours = lstatSync(names.tmp);
+      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'unix', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev });
+      try {
+        linkSync(path, names.renamedTo);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') throw new UserError(`cannot take over ${path}: it disappeared (did the server exit?)`);
+        renameSync(path, names.renamedTo); // links refused (protected_hardlinks, odd filesystem)
+      }
+      renameSync(names.tmp, path);
+    } catch (e) {
+      this.stopped = true;
+      this.journal?.restore();
+      this.journal = undefined;
+      await new Promise<void>((r) => server.close(() => r()));
+      try {
+        unlinkSync(names.tmp);
+      } catch {
+        // not there
+      }
+      throw e instanceof UserError ? e : new UserError(`cannot take over ${path}: ${(e as Error).message}`);
+    }
+    this.address = path;
+    this.event({
+      kind: 'tap-ready',
+      tap: this.spec,
+      address: path,
+      message: `took over ${path}; the server's socket is now ${names.renamedTo} until the tap stops`,
+    });
+  }
+
+  protected connectTarget(): net.Socket {
+    return net.createConnection({ path: this.renamedTo, allowHalfOpen: true });
+  }
+  protected targetText(): string {
+    return `unix:${this.renamedTo}`;
+  }
+  protected clientText(): string {
+    return `unix:${this.path}`;
+  }
+
+  protected override async beforeClose(): Promise<void> {
+    const j = this.journal;
+    this.journal = undefined;
+    if (!j) return;
+    const r = await j.restoreChecked();
+    if (!r) return; // restored by someone else already (exit handler, ipctap restore)
+    if (r.action === 'restored') this.event({ kind: 'restored', tap: this.spec, path: r.path, from: r.renamedTo, message: r.message });
+    else if (r.action === 'failed') this.event({ kind: 'error', tap: this.spec, path: r.path, message: r.message });
+    else this.event({ kind: 'note', tap: this.spec, path: r.path, message: r.message });
+  }
+}
+
+export class UnixProxyTap extends SocketTap {
+  readonly kind = 'unix' as const;
+
+  constructor(
+    private readonly s: UnixProxySpec,
+    sink: TapSink,
+  ) {
+    super(s, sink);
+  }
+
+  async start(): Promise<void> {
+    const { listen, target } = this.s;
+    if (!listen.startsWith('@')) {
+      if (!lstatQuiet(dirname(listen))) throw new UserError(`cannot listen at ${listen}: directory ${dirname(listen)} does not exist`);
+      if (!fits(listen)) throw new UserError(`cannot listen at ${listen}: the path is too long for a Unix socket`);
+      const st = lstatQuiet(listen);
+      if (st) {
+        if (!st.isSocket()) throw new UserError(`cannot listen at ${listen}: a file that is not a socket is there`);
+        if (await canConnect(listen)) throw new UserError(`cannot listen at ${listen}: a server is already listening there`);
+        unlinkSync(listen); // stale socket file nobody accepts on
+      }
+    }
+    if (!target.startsWith('@') && !lstatQuiet(target)) {
+      this.event({ kind: 'note', tap: this.spec, message: `${target} does not exist yet; connections fail until a server listens there` });
+    }
+    const server = this.createServer();
+    try {
+      await this.listen(server, { path: nodeSocketPath(listen) });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserError(code === 'EADDRINUSE' ? `cannot listen at ${listen}: it is already in use` : `cannot listen at ${listen}: ${(e as Error).message}`);
+    }
+    this.server = server;
+    this.address = listen;
+    this.event({ kind: 'tap-ready', tap: this.spec, address: listen, message: `listening at ${listen}, forwarding to ${target}` });
+  }
+
+  protected connectTarget(): net.Socket {
+    return net.createConnection({ path: nodeSocketPath(this.s.target), allowHalfOpen: true });
+  }
+  protected targetText(): string {
+    return `unix:${this.s.target}`;
+  }
+  protected clientText(): string {
+    return `unix:${this.s.listen}`;
+  }
+}
