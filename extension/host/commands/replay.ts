@@ -24,7 +24,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       const sessions = svc.model.list();
       const pick = await vscode.window.showQuickPick(
         [...sessions.map((s) => ({ label: s.name, description: `${s.state} · ${s.connections} connections`, s })), { label: fromFile, s: undefined }],
-        { placeHolder: 'Replay a connection of…' },
+        { placeHolder: 'Replay a connection of…', ignoreFocusOut: true },
       );
       if (!pick) return;
       if (pick.s) session = pick.s;
@@ -42,7 +42,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       }
       const c = await vscode.window.showQuickPick(
         conns.map((c) => ({ label: `connection ${c.conn}`, description: c.tap, detail: `${c.frames} frames · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`, c })),
-        { placeHolder: 'Connection to replay (its client side is sent again)' },
+        { placeHolder: 'Connection to replay (its client side is sent again)', ignoreFocusOut: true },
       );
       if (!c) return;
       source = { sessionId: session.id, conn: c.c.conn };
@@ -59,7 +59,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
         { label: 'Wait for the responses', description: 'default: send each request once the server has answered as much as it did originally', pace: 'responses' as const },
         { label: 'Original timing', description: 'reproduce the captured gaps between requests', pace: 'original' as const },
       ],
-      { placeHolder: 'Pacing' },
+      { placeHolder: 'Pacing', ignoreFocusOut: true },
     );
     if (!pace) return;
     const result = await vscode.window.withProgress(

@@ -34,7 +34,7 @@ async function pickTarget(svc: Services): Promise<SignalTarget | undefined> {
     }
   }
   items.push({ label: '$(search) Other process by PID…', other: true });
-  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Process to signal', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Process to signal', matchOnDescription: true, ignoreFocusOut: true });
   if (!picked) return undefined;
   if (!picked.other) return picked.t;
   const pid = await vscode.window.showInputBox({
@@ -52,7 +52,7 @@ export async function pickSignal(svc: Services, title: string): Promise<string |
   const item = (s: P.SignalDescription) => ({ label: s.name, description: `${s.number}`, detail: s.description, name: s.name });
   const picked = await vscode.window.showQuickPick(
     [...first.map(item), { label: 'more', kind: vscode.QuickPickItemKind.Separator, name: '' }, ...rest.map(item)],
-    { placeHolder: `Signal to send to ${title}`, matchOnDetail: true },
+    { placeHolder: `Signal to send to ${title}`, matchOnDetail: true, ignoreFocusOut: true },
   );
   return picked?.name || undefined;
 }

@@ -1,0 +1,222 @@
+// End to end, in a real VS Code (code-server + chromium), driven through the UI as a user would.
+// One shared VS Code for every scenario (ordered subtests). Screenshots of each step go to a
+// folder outside the repo, printed at the start.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { CaptureWriter } from '../../extension/engine/capture/writer';
+import { exampleBinary, examplesDir } from '../helpers/examples';
+import { answerInput, openWorkbench, pickQuick, runCommand, waitFor, webviewFrame, type Workbench } from '../helpers/code-server';
+
+const scratch = mkdtempSync(join(tmpdir(), 'ipctap-e2e-'));
+const shots = join(tmpdir(), `ipctap-e2e-shots-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+const workspace = join(scratch, 'workspace');
+const BIG_FRAMES = 200_000;
+let wb: Workbench;
+let page: Page;
+
+/** The workspace: a copy of examples/ with its Go programs built, plus e2e configurations. */
+function prepareWorkspace(rpcPort: number): void {
+  cpSync(examplesDir, workspace, { recursive: true, filter: (src) => !src.includes(`${examplesDir}/bin`) });
+  mkdirSync(join(workspace, 'bin'), { recursive: true });
+  for (const name of ['rpcserver', 'rpcclient', 'signals', 'fifo-producer', 'fifo-consumer']) copyFileSync(exampleBinary(name), join(workspace, 'bin', name));
+  writeFileSync(
+    join(workspace, 'evil.mjs'),
+    [
+      "process.stdout.write('<script>window.__ipctapXss = 1; document.title = \"pwned\"</script>\\n');",
+      "process.stdout.write('<img src=x onerror=\"window.__ipctapXss = 2\">\\n');",
+      "process.stdout.write('plain line after the payloads\\n');",
+      'setTimeout(() => {}, 1500);',
+    ].join('\n'),
+  );
+  const cfgPath = join(workspace, '.vscode', 'ipctap.json');
+  const text = readFileSync(cfgPath, 'utf8').replace(/7301/g, String(rpcPort));
+  const cfg = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as { configurations: unknown[] };
+  cfg.configurations.push({ name: 'E2E untrusted payloads', decode: 'lines', command: 'node', args: ['${workspaceFolder}/evil.mjs'] });
+  writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
+}
+
+/** A capture of BIG_FRAMES line frames on one connection (written with the engine's writer). */
+async function writeBigCapture(path: string): Promise<void> {
+  const start = Date.now() * 1000;
+  const w = await CaptureWriter.open(path, { start, name: 'big', decode: 'lines' });
+  w.writeEvent({ kind: 'open', conn: 1, tap: 'unix:/tmp/big.sock', from: 'client', to: 'server', ts: start, mono: 0 });
+  const enc = new TextEncoder();
+  for (let i = 1; i <= BIG_FRAMES; i++) {
+    w.writeChunk({ conn: 1, dir: 'c2s', ts: start + i, mono: i, data: enc.encode(`message ${i} of ${BIG_FRAMES}\n`) });
+    if (i % 2000 === 0) await w.flush();
+  }
+  w.writeEvent({ kind: 'close', conn: 1, reason: 'eof', ts: start + BIG_FRAMES + 1, mono: BIG_FRAMES + 1 });
+  await w.close();
+}
+
+/** A test step that leaves a screenshot when it fails. */
+function step(name: string, fn: () => Promise<void>): void {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      await wb?.shot('FAILED-' + name.slice(0, 2).replace(/\W/g, '')).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+async function panel(): Promise<Frame> {
+  return webviewFrame(page, '[data-testid="frame-list"]');
+}
+
+async function summaries(f: Frame): Promise<string[]> {
+  return f.locator('[data-testid="frame-row"] [data-testid="summary"], [data-testid="event-row"] [data-testid="summary"]').allTextContents();
+}
+
+async function launch(config: string): Promise<void> {
+  await runCommand(page, 'IPC Tap: Launch and Tap…');
+  await pickQuick(page, config);
+}
+
+/** Close editors so the next panel is the only webview. */
+async function closeEditors(): Promise<void> {
+  await runCommand(page, 'View: Close All Editors');
+  await page.waitForTimeout(500);
+}
+
+before(async () => {
+  process.stdout.write(`e2e screenshots: ${shots}\n`);
+  prepareWorkspace(21000 + (process.pid % 20000));
+  await writeBigCapture(join(workspace, 'big.ipctap'));
+  wb = await openWorkbench({
+    extensionsDir: join(scratch, 'extensions'),
+    userDataDir: join(scratch, 'user-data'),
+    workspace,
+    shots,
+    env: { IPCTAP_STATE_DIR: join(scratch, 'state') },
+  });
+  page = wb.page;
+});
+
+after(async () => {
+  await wb?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+step('1. Launch and Tap the net/rpc server and client: decoded method names in the panel', async () => {
+  await launch('Go net/rpc server and client');
+  const f = await panel();
+  await waitFor('Arith.Multiply rows', async () => (await summaries(f)).some((s) => s.includes('Arith.Multiply')), 30_000);
+  await wb.shot('launch-rpc-panel');
+  const texts = await summaries(f);
+  assert.ok(texts.some((s) => s.includes('Arith.Multiply')), texts.join('\n'));
+});
+
+step('4. Replay… a connection: every response the same', async () => {
+  // The client has finished its calls by now; the server is still up.
+  const f = await panel();
+  await waitFor('client exit', async () => (await f.locator('[data-testid="event-row"][data-kind="exit"]').count()) > 0, 20_000);
+  await runCommand(page, 'IPC Tap: Replay…');
+  await pickQuick(page, 'Go net/rpc server and client');
+  await pickQuick(page, 'tcp:', { filter: false });
+  await answerInput(page, ''); // the original endpoint
+  await pickQuick(page, 'Wait for the responses');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Replay' });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await wb.shot('replay-result');
+  const text = await toast.first().innerText();
+  assert.match(text, /all \d+ responses? the same/, text);
+  await page.keyboard.press('Escape');
+});
+
+step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decoded value', async () => {
+  await runCommand(page, 'IPC Tap: Open Capture as Text');
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.waitFor({ timeout: 20_000 });
+  await page.locator('.view-line', { hasText: 'connection' }).first().waitFor({ timeout: 20_000 });
+  await wb.shot('capture-as-text');
+  // Outline via Go to Symbol in Editor.
+  await runCommand(page, 'Go to Symbol in Editor');
+  const sym = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Arith.Multiply' });
+  await sym.first().waitFor({ timeout: 20_000 });
+  await wb.shot('outline-rpc-calls');
+  assert.ok((await sym.count()) >= 1);
+  await page.keyboard.press('Escape');
+  // Hover over a request line.
+  const line = page.locator('.view-line', { hasText: 'Arith.Multiply' }).first();
+  await line.hover({ position: { x: 60, y: 5 } });
+  const hover = page.locator('.monaco-hover', { hasText: '00000000' });
+  await hover.first().waitFor({ state: 'visible', timeout: 20_000 });
+  await wb.shot('hover-decoded');
+  const hoverText = await hover.first().innerText();
+  assert.match(hoverText, /Arith\.Multiply/);
+  await page.keyboard.press('Escape');
+});
+
+step('2. Click SIGTERM for the server in the panel: the exit shows on the timeline', async () => {
+  await runCommand(page, 'IPC Tap: Show Panel');
+  const f = await panel();
+  const server = f.locator('[data-testid="process"]', { hasText: 'rpcserver' });
+  await server.waitFor({ timeout: 20_000 });
+  const pid = await server.getAttribute('data-pid');
+  await server.locator('[data-testid="signal-SIGTERM"]').click();
+  await waitFor(
+    'exit of the server',
+    async () => (await f.locator(`[data-testid="event-row"][data-kind="exit"]`).allTextContents()).some((t) => t.includes(pid!) || /SIGTERM/.test(t)),
+    20_000,
+  );
+  await wb.shot('sigterm-exit');
+  const exits = await f.locator('[data-testid="event-row"][data-kind="exit"]').allTextContents();
+  assert.ok(exits.some((t) => /SIGTERM/.test(t)), exits.join('\n'));
+});
+
+step('3. Send Signal… SIGUSR1 to the signal program: its output shows it got it', async () => {
+  await closeEditors();
+  await launch('Signal handling program');
+  const f = await panel();
+  await waitFor('ready line', async () => (await summaries(f)).some((s) => s.includes('signals demo ready')), 20_000);
+  await runCommand(page, 'IPC Tap: Send Signal…');
+  await pickQuick(page, 'signals');
+  await pickQuick(page, 'SIGUSR1');
+  await waitFor('received line', async () => (await summaries(f)).some((s) => /received user defined signal 1/.test(s)), 20_000);
+  await wb.shot('sigusr1-received');
+});
+
+step('5. <script> and <img onerror> payloads are shown as text; nothing runs', async () => {
+  await closeEditors();
+  await launch('E2E untrusted payloads');
+  const f = await panel();
+  await waitFor('payload rows', async () => (await summaries(f)).some((s) => s.includes('plain line after')), 20_000);
+  await wb.shot('untrusted-payloads');
+  const texts = await summaries(f);
+  assert.ok(texts.some((s) => s.includes('<script>window.__ipctapXss')), texts.join('\n'));
+  assert.ok(texts.some((s) => s.includes('<img src=x onerror=')), texts.join('\n'));
+  for (const fr of page.frames()) {
+    const flag = await fr.evaluate(() => (window as unknown as { __ipctapXss?: number }).__ipctapXss).catch(() => undefined);
+    assert.equal(flag, undefined, 'no payload script ran');
+  }
+  assert.equal(await f.locator('[data-testid="frame-list"] script, [data-testid="frame-list"] img').count(), 0);
+  assert.notEqual(await page.title(), 'pwned');
+});
+
+step('6. A capture of 200,000 frames: jump to the end shows the last frame; scrolling stays live', async () => {
+  await closeEditors();
+  await runCommand(page, 'Go to File');
+  await pickQuick(page, 'big.ipctap');
+  const f = await panel();
+  await waitFor(`row ${BIG_FRAMES}`, async () => {
+    await f.locator('[data-testid="jump-to-end"]').click();
+    const t = await summaries(f);
+    return t.some((s) => s.includes(`message ${BIG_FRAMES} of`));
+  }, 60_000);
+  await wb.shot('big-capture-end');
+  // Scroll up a long way: rows render (not placeholders) within a moment.
+  const list = f.locator('[data-testid="frame-list"]');
+  await list.hover();
+  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -4000);
+  await waitFor('rows after scrolling', async () => {
+    const t = await summaries(f);
+    return t.length > 5 && !t.some((s) => s.includes(`message ${BIG_FRAMES} of`)) && (await f.locator('[data-testid="loading-row"]').count()) === 0;
+  }, 15_000);
+  await wb.shot('big-capture-scrolled');
+});

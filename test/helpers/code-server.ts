@@ -1,0 +1,163 @@
+// A real VS Code (code-server, installed once into a cache outside the repo; see E2E.md and
+// scripts/code-server.mjs) driven through Debian's chromium with playwright-core, as a user would:
+// command palette, quick picks, the Sessions view, the panel's webview.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import type { RunningCodeServer } from '../../scripts/code-server.mjs';
+
+type CodeServerModule = typeof import('../../scripts/code-server.mjs');
+// The .mjs module is ESM; load it with a dynamic import (this file may be compiled to CJS).
+export const codeServerModule = (): Promise<CodeServerModule> => import('../../scripts/code-server.mjs');
+
+export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Workbench {
+  server: RunningCodeServer;
+  browser: Browser;
+  page: Page;
+  shots: string;
+  shot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(opts: {
+  extensionsDir: string;
+  userDataDir: string;
+  workspace: string;
+  shots: string;
+  env?: Record<string, string>;
+}): Promise<Workbench> {
+  const cs = await codeServerModule();
+  cs.installExtension(opts.extensionsDir);
+  const port = await cs.freePort();
+  const server = await cs.startCodeServer({ port, extensionsDir: opts.extensionsDir, userDataDir: opts.userDataDir, workspace: opts.workspace, env: opts.env });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(server.url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    mkdirSync(opts.shots, { recursive: true });
+    let n = 0;
+    const b = browser;
+    return {
+      server,
+      browser: b,
+      page,
+      shots: opts.shots,
+      async shot(name: string) {
+        const file = join(opts.shots, `${String(++n).padStart(2, '0')}-${name}.png`);
+        await page.screenshot({ path: file });
+        return file;
+      },
+      async close() {
+        await b.close().catch(() => undefined);
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+    throw err;
+  }
+}
+
+/** Run a command from the palette by its title (e.g. "IPC Tap: Launch and Tap…"). Retries while
+ *  the workbench is still starting (the first palette can open before commands are listed). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>' + title);
+      // Enter only once the filtered list has the command focused (not a recently used one).
+      const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
+      await row.waitFor({ timeout: 8_000 });
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        () => document.querySelector('.quick-input-widget input')?.getAttribute('aria-label') !== 'Type the name of a command to run.' || !document.querySelector('.quick-input-widget')?.checkVisibility(),
+        undefined,
+        { timeout: 5_000 },
+      ).catch(() => undefined);
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      await page.waitForTimeout(1500);
+    }
+  }
+}
+
+/** A quick input that is not the command palette, visible and not inert (mid-transition). */
+async function waitForQuickInput(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const i = document.querySelector('.quick-input-widget input') as HTMLInputElement | null;
+      return !!i && i.checkVisibility() && !i.closest('[inert]') && i.getAttribute('aria-label') !== 'Type the name of a command to run.';
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
+}
+
+/** Pick the quick-pick item whose text contains `text` (typing it as a filter first). */
+export async function pickQuick(page: Page, text: string, opts: { filter?: boolean } = {}): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await waitForQuickInput(page);
+  if (opts.filter !== false) await input.fill(text);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+}
+
+/** Answer a quick input box (type text, Enter). */
+export async function answerInput(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await waitForQuickInput(page);
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+}
+
+/** The webview frame that holds `selector` (webviews are nested iframes). */
+export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000, not?: Frame[]): Promise<Frame> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (not?.includes(f)) continue;
+      try {
+        if ((await f.locator(selector).count()) > 0) return f;
+      } catch {
+        // detached frame
+      }
+    }
+    if (Date.now() > end) throw new Error(`no webview frame with ${selector}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Wait until fn returns a truthy value. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
