@@ -204,3 +204,18 @@ test('fuzz: random and mutated gRPC traffic never throws', () => {
   ];
   fuzz(grpcDecoder, seeds, 1500, 23);
 });
+
+test('auto picks grpc for both directions, also when the server speaks first', async () => {
+  const { resolveDecoder } = await import('../../../extension/engine/protocols/registry');
+  const dec = resolveDecoder('auto').create();
+  const f = [
+    ...dec.push('s2c', VEC_S2C.subarray(0, 9)),
+    ...dec.push('c2s', VEC_C2S),
+    ...dec.push('s2c', VEC_S2C.subarray(9)),
+    ...dec.end('c2s'),
+    ...dec.end('s2c'),
+  ];
+  assert.ok(f.every((x) => x.proto === 'grpc'));
+  assert.equal(f.filter((x) => d(x).kind === 'message').length, 4);
+  assert.equal(f.filter((x) => d(x).kind === 'trailers').length, 2);
+});

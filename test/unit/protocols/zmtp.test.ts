@@ -230,3 +230,11 @@ decoderSuite({
     { name: 'PLAIN', input: [['c2s', cat(GREET('PLAIN'), cmd('HELLO', Uint8Array.from([1, 97, 2, 98, 99])), part('x', true), part('y', false))]] },
   ],
 });
+
+test('auto picks zmtp from the signature', async () => {
+  const { resolveDecoder } = await import('../../../extension/engine/protocols/registry');
+  const dec = resolveDecoder('auto').create();
+  const f = [...dec.push('s2c', PUB_S2C.subarray(0, 5)), ...dec.push('s2c', PUB_S2C.subarray(5)), ...dec.end('s2c')];
+  assert.deepEqual(f.map((x) => x.proto), ['zmtp', 'zmtp', 'zmtp']);
+  assert.deepEqual(d(f[2]).text, ['topic1', 'payload']);
+});
