@@ -31,6 +31,8 @@ export interface SocketFixture {
   clientArgs(tap: Tap): string[];
   /** Names in dir once the tap stopped (while the server still runs). */
   expectFiles: string[];
+  /** Whether /proc (and `ss` for Unix sockets) can name the peer processes here. */
+  peersKnowable: boolean;
 }
 
 export interface FifoFixture {
@@ -40,6 +42,17 @@ export interface FifoFixture {
   readerPath(dir: string): string;
   spec(dir: string): string;
   expectFiles: string[];
+}
+
+/** The pids the tap reported for a connection's client and server (in 'open' and later notes). */
+function reportedPeers(sink: RecordingSink, conn: number): { client: number[]; server: number[] } {
+  const out = { client: [] as number[], server: [] as number[] };
+  for (const e of sink.events) {
+    if (e.conn !== conn || !e.peers) continue;
+    out.client.push(...(e.peers.client ?? []));
+    out.server.push(...(e.peers.server ?? []));
+  }
+  return out;
 }
 
 export type TapFixture = SocketFixture | FifoFixture;
@@ -119,6 +132,9 @@ function socketTests(f: SocketFixture): void {
       assert.equal(sink.bytes(conn, 's2c'), BULK);
       assert.equal(sink.sha(conn, 's2c'), sr.sentSha, 'captured s2c equals what was sent');
       assert.equal(sink.closeOf(conn)?.reason, 'eof');
+      if (f.peersKnowable) {
+        assert.deepEqual(reportedPeers(sink, conn), { client: [c.child.pid], server: [server.child.pid] }, 'the peer processes');
+      }
     });
   });
 
@@ -233,7 +249,8 @@ async function withFifoTap(f: FifoFixture, readerFlags: string[], body: (c: Ctx 
 function fifoTests(f: FifoFixture): void {
   test('64 MiB writer to reader: sha256 equal at the reader and in the capture', T, async () => {
     await withFifoTap(f, [], async ({ sink, reader, writer }) => {
-      const w = await writer(String(BULK)).next((o) => 'sha256' in o, 50_000);
+      const writerPeer = writer(String(BULK));
+      const w = await writerPeer.next((o) => 'sha256' in o, 50_000);
       const r = await reader.next((o) => 'sha256' in o);
       assert.equal(r.bytes, BULK);
       assert.equal(r.sha256, w.sha256, 'the reader got what the writer wrote');
@@ -242,6 +259,7 @@ function fifoTests(f: FifoFixture): void {
       assert.equal(sink.bytes(conn, 'c2s'), BULK);
       assert.equal(sink.sha(conn, 'c2s'), w.sha256, 'captured bytes equal what was written');
       assert.equal(sink.closeOf(conn)?.reason, 'eof');
+      assert.deepEqual(reportedPeers(sink, conn), { client: [writerPeer.child.pid], server: [reader.child.pid] }, 'the writer and reader processes');
     });
   });
 

@@ -9,14 +9,19 @@
 // Semantics we chose, so that writer and reader see what they would see without the tap:
 // - A "connection" is one writer session: from the first bytes (or EOF) after the FIFO has a
 //   writer until every writer has closed it. Each session gets a new conn id.
-// - We open the original for writing only while it has a reader (polling O_WRONLY|O_NONBLOCK,
-//   which fails with ENXIO without one), and only then open our FIFO for reading. So while nobody
-//   reads the original, writers opening PATH wait in open() (or get ENXIO with O_NONBLOCK), exactly
-//   as without the tap.
-// - When the writers close (EOF on our side) we close our write end: the reader sees EOF too. For
-//   the next session we reopen both ends (the reader may reopen the FIFO, or keep reading).
+// - We keep a read end open on PATH/LISTEN, and open the reader's FIFO for writing only when a
+//   session's first bytes arrive (polling O_WRONLY|O_NONBLOCK, which fails with ENXIO while it has
+//   no reader; the bytes wait, and the writer blocks once the pipe is full).
+// - When the writers close (EOF on our side) we close our write end: the reader sees EOF too. The
+//   next session reopens both ends, whether the reader keeps its FIFO open or reopens it.
 // - When the reader goes away (EPIPE on our write), the session closes with reason 'reset' and we
-//   close our read end, so a writer still writing gets EPIPE/SIGPIPE as it would without the tap.
+//   close our read end; we reopen it only once the reader's FIFO has a reader again, so a writer
+//   that goes on writing gets EPIPE/SIGPIPE as it would without the tap.
+// - A writer that opens and closes without writing is an empty session (open, half-close, close)
+//   and the reader, if there, sees EOF as well.
+// - Limitation of a takeover: a reader that reopens PATH (e.g. after every EOF) opens our FIFO,
+//   not the original, and competes with us for the writer's bytes. We say so in a 'note' when we
+//   can tell, and release such a reader at stop. The relay form has no such problem.
 // - Reading uses net.Socket on the non-blocking fd (faster than fs streams, see DESIGN.md); writes
 //   go through a net.Socket too, so backpressure is the Relay's pause/drain.
 import net from 'node:net';

@@ -15,6 +15,7 @@ tapSuite({
   spec: (_dir, addr) => `tcp:0=${addr}`,
   clientArgs: (tap) => ['tcp', tap.address!],
   expectFiles: [],
+  peersKnowable: true,
 });
 
 test('tcp: a port in use is a clear UserError', async () => {

@@ -14,6 +14,7 @@ import { createTap } from '../../../extension/engine/taps/create';
 import { parseTapSpec } from '../../../extension/engine/taps/spec';
 import { journalDir, restoreAll } from '../../../extension/engine/taps/journal';
 import { UserError } from '../../../extension/engine/util/errors';
+import { ssAvailable } from '../../../extension/engine/process/unix-peers';
 
 tapSuite({
   kind: 'socket',
@@ -22,6 +23,7 @@ tapSuite({
   spec: (dir) => `unix:${join(dir, 'app.sock')}`,
   clientArgs: (tap) => ['unix', tap.address!],
   expectFiles: ['app.sock'],
+  peersKnowable: ssAvailable(),
 });
 
 tapSuite({
@@ -31,6 +33,7 @@ tapSuite({
   spec: (dir) => `unix:${join(dir, 'proxy.sock')}=${join(dir, 'app.sock')}`,
   clientArgs: (tap) => ['unix', tap.address!],
   expectFiles: ['app.sock'],
+  peersKnowable: ssAvailable(),
 });
 
 /** One echo exchange over a Unix socket path. */
