@@ -11,7 +11,8 @@ import type {
   SessionSummary,
   TapInfo,
 } from '../protocol/requests';
-import { FilteredRows, MemoryRowStore, type RowStore } from './row-store';
+import { FrameStore } from '../engine/capture/frame-store';
+import { FilteredRows } from './row-store';
 import { Throttle } from './throttle';
 
 export const NOTIFY_INTERVAL_MS = 150;
@@ -82,7 +83,7 @@ export class HostedSession {
   ownsCapture: boolean;
   readonly startedAt: number;
   engine?: Session;
-  readonly store: RowStore = new MemoryRowStore();
+  readonly store = FrameStore.createSync();
   readonly rows = new FilteredRows(this.store);
   readonly tapNames = new Map<string, string>();
   /** Processes not launched by us but shown (attach). */
@@ -133,6 +134,7 @@ export class HostedSession {
   dispose(): void {
     this.throttle.dispose();
     this.rowListeners.clear();
+    void this.store.close().catch(() => undefined);
   }
 
   processes(): ProcessInfo[] {
@@ -174,9 +176,9 @@ export class HostedSession {
     const total = this.store.count;
     const params: SessionChangedParams = { sessionId: this.id, summary: this.summary() };
     if (total > this.notifiedUpTo) {
-      const first = this.store.getRange(this.notifiedUpTo, this.notifiedUpTo + 1)[0];
-      const last = this.store.getRange(total - 1, total)[0];
-      if (first && last) params.appended = { from: first.id, to: last.id };
+      const from = this.store.idAt(this.notifiedUpTo);
+      const to = this.store.idAt(total - 1);
+      if (from !== undefined && to !== undefined) params.appended = { from, to };
       this.notifiedUpTo = total;
     }
     this.notify(params);

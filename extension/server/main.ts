@@ -47,7 +47,7 @@ export function startServer(connection: Connection): void {
   handle(P.SessionDecodeAs, (p) => sessions.decodeAs(p.sessionId, p.tap, p.decoder));
   handle(P.DecodersList, () => listDecoders().map((d) => ({ name: d.name, description: d.description })));
   handle(P.RowsGet, (p) => sessions.rowsGet(p));
-  handle(P.RowsCount, (p) => ({ total: sessions.rowsCount(p.sessionId, p.filter) }));
+  handle(P.RowsCount, async (p) => ({ total: await sessions.rowsCount(p.sessionId, p.filter) }));
   handle(P.RowsFind, (p) => sessions.rowsFind(p));
   handle(P.SignalList, () => sessions.signals());
   handle(P.SignalSend, (p) => sessions.signal(p));
@@ -87,7 +87,7 @@ export function startServer(connection: Connection): void {
   });
 
   let stopping: Promise<void> | undefined;
-  const stopAll = () => (stopping ??= sessions.stopAll());
+  const stopAll = () => (stopping ??= sessions.shutdown());
   connection.onShutdown(() => stopAll());
   connection.onExit(() => {
     void stopAll().finally(() => process.exit(0));

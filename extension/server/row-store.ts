@@ -1,55 +1,37 @@
-// Rows of one session, served by range and by filter.
-// TODO(lead): replace MemoryRowStore with engine/capture/frame-store.ts FrameStore once it lands
-// (bounded memory); the server only relies on the RowStore interface below.
+// Rows of one session served by range and by filter, over the engine's FrameStore (rows on disk,
+// bounded memory). Filtered views keep the matching row ids, built incrementally per filter text.
+import { FrameStore } from '../engine/capture/frame-store';
 import type { Row } from '../engine/types';
-import { compileFilter } from '../protocol/filter';
 
 export type RowPredicate = (row: Row) => boolean;
 
-export interface RowStore {
-  append(row: Row): void;
-  readonly count: number;
-  /** Rows at indices [start, end) in append order. */
-  getRange(start: number, end: number): Row[];
-}
-
-export class MemoryRowStore implements RowStore {
-  private readonly rows: Row[] = [];
-  append(row: Row): void {
-    this.rows.push(row);
-  }
-  get count(): number {
-    return this.rows.length;
-  }
-  getRange(start: number, end: number): Row[] {
-    return this.rows.slice(Math.max(0, start), Math.max(0, end));
-  }
-}
-
 interface View {
-  pred: RowPredicate;
-  /** Store indices of matching rows, ascending. */
-  indices: number[];
+  /** Ids of matching rows, ascending. */
+  ids: number[];
+  /** Store positions [0, scanned) have been filtered. */
   scanned: number;
   usedAt: number;
+  /** A scan in progress (views are extended one scan at a time). */
+  busy?: Promise<void>;
 }
 
 const MAX_VIEWS = 8;
-const SCAN_BATCH = 4096;
 
-/** Filtered views over a store: index lists built incrementally and cached per filter text. */
 export class FilteredRows {
   private readonly views = new Map<string, View>();
 
-  constructor(readonly store: RowStore) {}
+  constructor(readonly store: FrameStore) {}
 
-  private view(filter: string): View | undefined {
-    const key = filter.trim();
+  get count(): number {
+    return this.store.count;
+  }
+
+  private async view(filter: string | undefined): Promise<View | undefined> {
+    const key = (filter ?? '').trim();
     if (!key) return undefined;
     let v = this.views.get(key);
     if (!v) {
-      const pred: RowPredicate = compileFilter(key);
-      v = { pred, indices: [], scanned: 0, usedAt: 0 };
+      v = { ids: [], scanned: 0, usedAt: 0 };
       if (this.views.size >= MAX_VIEWS) {
         const oldest = [...this.views.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]!;
         this.views.delete(oldest[0]);
@@ -57,70 +39,56 @@ export class FilteredRows {
       this.views.set(key, v);
     }
     v.usedAt = Date.now();
+    while (v.busy) await v.busy;
     const total = this.store.count;
-    while (v.scanned < total) {
-      const end = Math.min(total, v.scanned + SCAN_BATCH);
-      const rows = this.store.getRange(v.scanned, end);
-      for (let i = 0; i < rows.length; i++) if (v.pred(rows[i]!)) v.indices.push(v.scanned + i);
-      v.scanned = end;
+    if (v.scanned < total) {
+      const view = v;
+      view.busy = (async () => {
+        const fromId = this.store.idAt(view.scanned)!;
+        const ids = await this.store.filter(key, { from: fromId });
+        for (const id of ids) view.ids.push(id);
+        view.scanned = total;
+      })().finally(() => (view.busy = undefined));
+      await view.busy;
     }
     return v;
   }
 
-  count(filter?: string): number {
-    const v = filter ? this.view(filter) : undefined;
-    return v ? v.indices.length : this.store.count;
+  async countOf(filter?: string): Promise<number> {
+    const v = await this.view(filter);
+    return v ? v.ids.length : this.store.count;
   }
 
   /** Rows at positions [start, start+count) of the filtered list. */
-  get(filter: string | undefined, start: number, count: number): { rows: Row[]; total: number } {
-    const v = filter ? this.view(filter) : undefined;
-    if (!v) {
-      const total = this.store.count;
-      const s = Math.max(0, Math.min(start, total));
-      return { rows: this.store.getRange(s, Math.min(total, s + Math.max(0, count))), total };
-    }
-    const total = v.indices.length;
+  async get(filter: string | undefined, start: number, count: number): Promise<{ rows: Row[]; total: number }> {
+    const v = await this.view(filter);
+    const total = v ? v.ids.length : this.store.count;
     const s = Math.max(0, Math.min(start, total));
-    const picked = v.indices.slice(s, Math.min(total, s + Math.max(0, count)));
-    const rows: Row[] = [];
-    for (const i of picked) rows.push(...this.store.getRange(i, i + 1));
+    const e = Math.min(total, s + Math.max(0, count));
+    if (e <= s) return { rows: [], total };
+    const rows = v ? await this.store.getMany(v.ids.slice(s, e)) : await this.store.rowsAt(s, e);
     return { rows, total };
   }
 
   /** Position in the filtered list of the row with this id, or -1. */
-  indexOfId(filter: string | undefined, id: number): number {
-    const idx = this.storeIndexOfId(id);
-    if (idx < 0) return -1;
-    const v = filter ? this.view(filter) : undefined;
-    if (!v) return idx;
-    return binarySearch(v.indices, idx);
+  async indexOfId(filter: string | undefined, id: number): Promise<number> {
+    const v = await this.view(filter);
+    if (!v) return this.store.indexOf(id);
+    return binarySearch(v.ids, id);
   }
 
   /** Next position (from `from`) whose row satisfies `match`, or -1. */
-  find(filter: string | undefined, from: number, backwards: boolean, match: RowPredicate): number {
-    const total = this.count(filter);
-    const step = backwards ? -1 : 1;
-    for (let pos = Math.max(0, Math.min(from, total - 1)); pos >= 0 && pos < total; pos += step) {
-      const r = this.get(filter, pos, 1).rows[0];
-      if (r && match(r)) return pos;
-    }
-    return -1;
-  }
-
-  private storeIndexOfId(id: number): number {
-    // Ids are consecutive from 1 in append order; verify and fall back to a search.
-    const guess = id - 1;
-    const at = this.store.getRange(guess, guess + 1)[0];
-    if (at?.id === id) return guess;
-    let lo = 0;
-    let hi = this.store.count - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.store.getRange(mid, mid + 1)[0]!;
-      if (r.id === id) return mid;
-      if (r.id < id) lo = mid + 1;
-      else hi = mid - 1;
+  async find(filter: string | undefined, from: number, backwards: boolean, match: RowPredicate): Promise<number> {
+    const total = await this.countOf(filter);
+    const batch = 512;
+    let pos = Math.max(0, Math.min(from, total - 1));
+    while (pos >= 0 && pos < total) {
+      const s = backwards ? Math.max(0, pos - batch + 1) : pos;
+      const { rows } = await this.get(filter, s, batch);
+      const order = backwards ? rows.map((_, i) => rows.length - 1 - i).filter((i) => s + i <= pos) : rows.map((_, i) => i);
+      for (const i of order) if (match(rows[i]!)) return s + i;
+      pos = backwards ? s - 1 : s + rows.length;
+      if (rows.length === 0) break;
     }
     return -1;
   }

@@ -209,6 +209,12 @@ export class SessionService {
     await Promise.all([...this.sessions.keys()].map((id) => this.stop(id).catch(() => undefined)));
   }
 
+  /** Server exit: stop every session and remove the row stores' temp files (captures stay). */
+  async shutdown(): Promise<void> {
+    await this.stopAll();
+    await Promise.all([...this.sessions.values()].map((s) => s.store.close().catch(() => undefined)));
+  }
+
   /** Read a capture file into a new (read-only) session. Rows keep arriving after this returns. */
   async openCapture(path: string, decode?: string): Promise<SessionSummary> {
     const { stat } = await import('node:fs/promises');
@@ -256,34 +262,34 @@ export class SessionService {
     this.opts.log(`saved ${s.name} to ${path}`);
   }
 
-  rowsGet(p: RowsGetParams): RowsGetResult {
+  async rowsGet(p: RowsGetParams): Promise<RowsGetResult> {
     const s = this.get(p.sessionId);
     const count = Math.min(Math.max(0, p.count), MAX_ROWS_PER_REQUEST);
-    const { rows, total } = s.rows.get(p.filter, p.start, count);
+    const { rows, total } = await s.rows.get(p.filter, p.start, count);
     return { rows: rows.map(toWireRow), total };
   }
 
-  rowsCount(id: string, filter?: string): number {
-    return this.get(id).rows.count(filter);
+  rowsCount(id: string, filter?: string): Promise<number> {
+    return this.get(id).rows.countOf(filter);
   }
 
-  rowsFind(p: RowsFindParams): RowsFindResult {
+  async rowsFind(p: RowsFindParams): Promise<RowsFindResult> {
     const s = this.get(p.sessionId);
     let index = -1;
-    if (p.id !== undefined) index = s.rows.indexOfId(p.filter, p.id);
+    if (p.id !== undefined) index = await s.rows.indexOfId(p.filter, p.id);
     else if (p.text) {
       const match = compileFilter(p.text);
-      index = s.rows.find(p.filter, p.from ?? 0, !!p.backwards, match);
+      index = await s.rows.find(p.filter, p.from ?? 0, !!p.backwards, match);
     }
-    const row = index >= 0 ? s.rows.get(p.filter, index, 1).rows[0] : undefined;
+    const row = index >= 0 ? (await s.rows.get(p.filter, index, 1)).rows[0] : undefined;
     return { index, row: row ? toWireRow(row) : undefined };
   }
 
   /** Rows of a session in order (for rendering as text). */
-  *allRows(id: string): Iterable<Row> {
+  async *allRows(id: string): AsyncIterable<Row> {
     const s = this.get(id);
     const total = s.store.count;
-    for (let i = 0; i < total; i += 4096) yield* s.store.getRange(i, Math.min(total, i + 4096));
+    for (let i = 0; i < total; i += 4096) yield* await s.store.rowsAt(i, Math.min(total, i + 4096));
   }
 
   signals(): SignalDescription[] {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FilteredRows, MemoryRowStore } from '../../../extension/server/row-store';
+import { FilteredRows } from '../../../extension/server/row-store';
+import { FrameStore } from '../../../extension/engine/capture/frame-store';
 import { Throttle } from '../../../extension/server/throttle';
 import { prettyJson } from '../../../extension/server/json-pretty';
 import { toWireRow } from '../../../extension/server/wire';
@@ -10,21 +11,26 @@ function frame(id: number, conn: number, summary: string): Row {
   return { type: 'frame', id, ts: id, mono: id, tap: 't', conn, dir: 'c2s', proto: 'lines', len: 1, data: new Uint8Array([id & 255]), summary, decoded: summary };
 }
 
-test('filtered views: ranges, counts, incremental growth, id lookup, find', () => {
-  const store = new MemoryRowStore();
-  const fr = new FilteredRows(store);
-  for (let i = 1; i <= 100; i++) store.append(frame(i, i % 2 ? 1 : 2, `msg ${i}`));
-  assert.equal(fr.count(), 100);
-  assert.equal(fr.count('conn:2'), 50);
-  assert.deepEqual(fr.get('conn:2', 0, 3).rows.map((r) => r.id), [2, 4, 6]);
-  for (let i = 101; i <= 110; i++) store.append(frame(i, 2, `msg ${i}`));
-  assert.equal(fr.count('conn:2'), 60, 'new rows are picked up');
-  assert.equal(fr.indexOfId('conn:2', 104), 53);
-  assert.equal(fr.indexOfId('conn:2', 3), -1);
-  assert.equal(fr.get(undefined, 105, 100).rows.length, 5);
-  assert.equal(fr.get(undefined, 500, 10).rows.length, 0);
-  const pos = fr.find(undefined, 0, false, (r) => r.type === 'frame' && r.summary === 'msg 42');
-  assert.equal(pos, 41);
+test('filtered views over the FrameStore: ranges, counts, incremental growth, id lookup, find', async () => {
+  const store = FrameStore.createSync();
+  try {
+    const fr = new FilteredRows(store);
+    for (let i = 1; i <= 100; i++) store.append(frame(i, i % 2 ? 1 : 2, `msg ${i}`));
+    assert.equal(await fr.countOf(), 100);
+    assert.equal(await fr.countOf('conn:2'), 50);
+    assert.deepEqual((await fr.get('conn:2', 0, 3)).rows.map((r) => r.id), [2, 4, 6]);
+    for (let i = 101; i <= 110; i++) store.append(frame(i, 2, `msg ${i}`));
+    assert.equal(await fr.countOf('conn:2'), 60, 'new rows are picked up');
+    assert.equal(await fr.indexOfId('conn:2', 104), 53);
+    assert.equal(await fr.indexOfId('conn:2', 3), -1);
+    assert.equal((await fr.get(undefined, 105, 100)).rows.length, 5);
+    assert.equal((await fr.get(undefined, 500, 10)).rows.length, 0);
+    assert.equal(await fr.find(undefined, 0, false, (r) => r.type === 'frame' && r.summary === 'msg 42'), 41);
+    assert.equal(await fr.find(undefined, 99, true, (r) => r.type === 'frame' && r.summary === 'msg 42'), 41);
+    assert.equal(await fr.find('conn:1', 0, false, (r) => r.type === 'frame' && r.summary === 'msg 42'), -1);
+  } finally {
+    await store.close();
+  }
 });
 
 test('wire rows: base64 bytes and exact JSON text', () => {
