@@ -74,18 +74,28 @@ export class ByteAccumulator {
 export class StreamInput {
   private readonly acc = new ByteAccumulator();
   private cur: Uint8Array = EMPTY;
+  private chunk: Uint8Array = EMPTY;
   private fromAcc = false;
+  /** Bytes left over from earlier pushes at the front of `cur` (when fromAcc). */
+  private carried = 0;
 
   /** Bytes buffered between pushes. */
   get pending(): number {
     return this.acc.length;
   }
 
+  /** The bytes being parsed (what begin/rebase returned last). */
+  get data(): Uint8Array {
+    return this.cur;
+  }
+
   begin(chunk: Uint8Array): Uint8Array {
+    this.chunk = chunk;
     if (this.acc.length === 0) {
       this.fromAcc = false;
       this.cur = chunk;
     } else {
+      this.carried = this.acc.length;
       this.acc.append(chunk);
       this.fromAcc = true;
       this.cur = this.acc.view();
@@ -93,20 +103,39 @@ export class StreamInput {
     return this.cur;
   }
 
+  /**
+   * Once parsing has passed every carried-over byte (pos >= carried), continue on the pushed
+   * chunk itself so later frames are views, not copies. Returns how far positions shift (the
+   * caller subtracts it from its positions and re-reads `data`), 0 when nothing changed.
+   */
+  rebase(pos: number): number {
+    if (!this.fromAcc || pos < this.carried) return 0;
+    const skip = pos - this.carried;
+    this.acc.clear();
+    this.fromAcc = false;
+    this.cur = skip === 0 ? this.chunk : view(this.chunk, skip, this.chunk.length);
+    return pos;
+  }
+
   cut(start: number, end: number): Uint8Array {
-    return this.fromAcc ? this.cur.slice(start, end) : this.cur.subarray(start, end);
+    return this.fromAcc ? this.cur.slice(start, end) : view(this.cur, start, end);
   }
 
   finish(used: number): void {
     if (this.fromAcc) this.acc.consume(used);
     else if (used < this.cur.length) this.acc.append(this.cur.subarray(used));
-    this.cur = EMPTY;
+    this.cur = this.chunk = EMPTY;
   }
 
   /** Everything buffered, as an owned copy; the buffer is emptied. */
   drain(): Uint8Array {
     return this.acc.take(this.acc.length);
   }
+}
+
+/** A plain Uint8Array view of bytes [start, end) (cheaper than Buffer#subarray). */
+export function view(b: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
 }
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {

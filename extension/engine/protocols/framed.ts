@@ -13,6 +13,8 @@ export interface Piece {
   end: number;
   /** Set when these bytes are not a well-formed frame (skipped garbage, truncation, oversize). */
   error?: string;
+  /** The payload decoded as UTF-8, when the framer decodes it anyway (lines, lsp). */
+  text?: string;
   /** Framer-specific facts (e.g. LSP headers). */
   meta?: Record<string, string>;
 }

@@ -159,7 +159,7 @@ export class JsonRpcConnDecoder implements ConnDecoder {
       f.summary = '(blank line)';
       return f;
     }
-    const r = parseBody(body);
+    const r = parseBody(body, p.text);
     if (!r.ok) {
       f.decoded = r.text;
       f.error = `invalid JSON: ${r.why}`;

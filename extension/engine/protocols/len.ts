@@ -8,7 +8,7 @@ import type { Direction, Frame } from '../types';
 import { StreamInput } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
 import { FramedConnDecoder, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
-import { bytesPreview, printableText } from './text';
+import { bytesPreview, preview, printableText } from './text';
 
 export type LenKind = 'len16be' | 'len16le' | 'len32be' | 'len32le' | 'lenvarint';
 export const LEN_KINDS: readonly LenKind[] = ['len16be', 'len16le', 'len32be', 'len32le', 'lenvarint'];
@@ -57,9 +57,14 @@ export class LenFramer implements Framer {
       out.push({ data: bytes, start: 0, end: bytes.length, error: 'framing lost (continued)' });
       return out;
     }
-    const d = this.input.begin(bytes);
+    let d = this.input.begin(bytes);
     let pos = 0;
     while (pos < d.length) {
+      const shift = this.input.rebase(pos);
+      if (shift) {
+        pos -= shift;
+        d = this.input.data;
+      }
       if (this.skip > 0) {
         const n = Math.min(this.skip, d.length - pos);
         out.push({ data: this.input.cut(pos, pos + n), start: 0, end: n, error: 'oversized frame (continued)' });
@@ -111,7 +116,7 @@ export function lenFrame(p: Piece, dir: Direction): Frame {
   const f: Frame = {
     dir,
     data: p.data,
-    summary: `${payload.length} B ${bytesPreview(payload)}`,
+    summary: `${payload.length} B ${text !== null ? JSON.stringify(preview(text, 100)) : bytesPreview(payload)}`,
     decoded: text,
     payload: { start: p.start, end: p.end },
   };

@@ -18,19 +18,27 @@ export class LineFramer implements Framer {
   constructor(private readonly maxFrame: number) {}
 
   push(bytes: Uint8Array): Piece[] {
-    const data = this.input.begin(bytes);
-    const buf = asBuffer(data);
+    const input = this.input;
+    let data = input.begin(bytes);
+    let buf = asBuffer(data);
     const out: Piece[] = [];
     const max = this.maxFrame;
     let pos = 0;
     let from = this.scanned;
     for (;;) {
+      const shift = input.rebase(pos);
+      if (shift) {
+        pos -= shift;
+        from -= shift;
+        data = input.data;
+        buf = asBuffer(data);
+      }
       const nl = buf.indexOf(10, from);
       if (nl >= 0 && nl - pos < max) {
-        out.push(this.piece(this.input.cut(pos, nl + 1), false));
+        out.push(this.piece(input.cut(pos, nl + 1), false, buf, pos));
         pos = from = nl + 1;
       } else if (data.length - pos >= max) {
-        out.push(this.piece(this.input.cut(pos, pos + max), true));
+        out.push(this.piece(input.cut(pos, pos + max), true, buf, pos));
         pos = from = pos + max;
       } else break;
     }
@@ -45,18 +53,20 @@ export class LineFramer implements Framer {
       this.skipping = false;
       return [];
     }
-    const p = this.piece(this.input.drain(), false);
+    const d = this.input.drain();
+    const p = this.piece(d, false, asBuffer(d), 0);
     this.skipping = false;
     return [p];
   }
 
-  private piece(data: Uint8Array, cut: boolean): Piece {
+  /** `data` is also at `at` in `buf` (for decoding the text without another view). */
+  private piece(data: Uint8Array, cut: boolean, buf: Buffer, at: number): Piece {
     let end = data.length;
     if (!cut && end > 0 && data[end - 1] === 10) {
       end--;
       if (end > 0 && data[end - 1] === 13) end--;
     }
-    const p: Piece = { data, start: 0, end };
+    const p: Piece = { data, start: 0, end, text: buf.toString('utf8', at, at + end) };
     if (cut) p.error = this.skipping ? 'over-long line (continued)' : `line longer than ${this.maxFrame} bytes`;
     else if (this.skipping) p.error = 'over-long line (end)';
     this.skipping = cut;
@@ -65,8 +75,7 @@ export class LineFramer implements Framer {
 }
 
 export function lineFrame(p: Piece, dir: Direction): Frame {
-  const payload = p.end === p.data.length ? p.data : p.data.subarray(0, p.end);
-  const text = utf8(payload);
+  const text = p.text ?? utf8(p.data.subarray(0, p.end));
   const f: Frame = { dir, data: p.data, summary: preview(text), decoded: text, payload: { start: 0, end: p.end } };
   if (p.error) f.error = p.error;
   return f;

@@ -5,7 +5,7 @@
 // and decoding resumes there. decoded = the body parsed as JSON (integers exact), else its text.
 import type { Direction, Frame } from '../types';
 import { parseJsonExact } from '../util/json';
-import { StreamInput } from './bytes';
+import { asBuffer, StreamInput } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
 import { FramedConnDecoder, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
 import { bytesPreview, preview, utf8 } from './text';
@@ -89,10 +89,15 @@ export class LspFramer implements Framer {
   constructor(private readonly maxFrame: number) {}
 
   push(bytes: Uint8Array): Piece[] {
-    const d = this.input.begin(bytes);
+    let d = this.input.begin(bytes);
     const out: Piece[] = [];
     let pos = 0;
     while (pos < d.length) {
+      const shift = this.input.rebase(pos);
+      if (shift) {
+        pos -= shift;
+        d = this.input.data;
+      }
       if (this.skipping) {
         // Resync: garbage runs up to the next "Content-Length" (searched from the byte after
         // the bad start). Without one, pass on MAX_HEADER bytes at a time once enough follow to
@@ -117,7 +122,8 @@ export class LspFramer implements Framer {
       }
       const total = h.headerLen + h.length;
       if (d.length - pos < total) break;
-      out.push({ data: this.input.cut(pos, pos + total), start: h.headerLen, end: total, meta: h.headers });
+      const text = asBuffer(d).toString('utf8', pos + h.headerLen, pos + total);
+      out.push({ data: this.input.cut(pos, pos + total), start: h.headerLen, end: total, meta: h.headers, text });
       pos += total;
     }
     this.input.finish(pos);
@@ -148,8 +154,9 @@ export class LspFramer implements Framer {
 /** Body of an LSP message: parsed JSON (exact integers) or null when it is not JSON. */
 export function parseBody(
   body: Uint8Array,
+  decodedText?: string,
 ): { ok: true; value: unknown; text: string } | { ok: false; text: string; why: string } {
-  const text = utf8(body);
+  const text = decodedText ?? utf8(body);
   try {
     return { ok: true, value: parseJsonExact(text), text };
   } catch (err) {
@@ -165,7 +172,7 @@ function lspFrame(p: Piece, dir: Direction): Frame {
     f.summary = `${p.data.length} B ${bytesPreview(p.data)}`;
     return f;
   }
-  const r = parseBody(body);
+  const r = parseBody(body, p.text);
   f.decoded = r.ok ? r.value : r.text;
   f.summary = `Content-Length ${body.length}: ${preview(r.text, 100)}`;
   return f;

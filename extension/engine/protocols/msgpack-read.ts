@@ -38,12 +38,14 @@ export function buildValue(d: Uint8Array, start: number, maxLen: number): [unkno
   } catch (e) {
     if (e === FAIL) return null;
     throw e;
-  } finally {
-    // do not keep the caller's memory alive
-    src = EMPTY;
-    buf = EMPTY_BUF;
-    view = EMPTY_VIEW;
   }
+}
+
+/** Drop the reference to the last buffer read (so it can be collected). */
+export function releaseBuffer(): void {
+  src = EMPTY;
+  buf = EMPTY_BUF;
+  view = EMPTY_VIEW;
 }
 const EMPTY = new Uint8Array(0);
 const EMPTY_BUF = Buffer.alloc(0);
@@ -200,14 +202,10 @@ function readStr(n: number): string {
   need(n);
   const s = p;
   p += n;
-  if (n < 24) {
-    let out = '';
-    for (let i = s; i < p; i++) {
-      const c = src[i];
-      if (c >= 0x80) return buf.toString('utf8', s, p);
-      out += String.fromCharCode(c);
-    }
-    return out;
+  if (n < 16) {
+    // short strings: plain ASCII is decoded without a native call
+    for (let i = s; i < p; i++) if (src[i] >= 0x80) return buf.toString('utf8', s, p);
+    return String.fromCharCode.apply(null, src.subarray(s, p) as unknown as number[]);
   }
   return buf.toString('utf8', s, p);
 }
@@ -265,12 +263,50 @@ function readArray(n: number, depth: number): unknown[] {
   return out;
 }
 
+// Map keys repeat from message to message: short ASCII keys come from a small cache, so each
+// is decoded (and interned as a property name) once.
+const KEY_SLOTS = 4096;
+const keyBytes: (Uint8Array | undefined)[] = new Array(KEY_SLOTS);
+const keyStrings: string[] = new Array(KEY_SLOTS);
+
+function readKey(n: number): string {
+  p++;
+  need(n);
+  const s = p;
+  let h = n;
+  for (let i = s; i < s + n; i++) {
+    const c = src[i];
+    if (c >= 0x80) {
+      p += n;
+      return buf.toString('utf8', s, p);
+    }
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  p += n;
+  const slot = (h ^ (h >>> 12)) & (KEY_SLOTS - 1);
+  const kb = keyBytes[slot];
+  if (kb !== undefined && kb.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++)
+      if (kb[i] !== src[s + i]) {
+        same = false;
+        break;
+      }
+    if (same) return keyStrings[slot];
+  }
+  const str = buf.toString("latin1", s, p);
+  keyBytes[slot] = src.slice(s, p);
+  keyStrings[slot] = str;
+  return str;
+}
+
 function readMap(n: number, depth: number): unknown {
   if (n > 0 && depth >= MAX_DEPTH) throw FAIL;
   const obj: Record<string, unknown> = {};
   let pairs: unknown[][] | null = null;
   for (let i = 0; i < n; i++) {
-    const k = read(depth + 1);
+    const b = p < src.length ? src[p] : 0;
+    const k = b >= 0xa0 && b <= 0xb0 ? readKey(b & 0x1f) : read(depth + 1);
     const v = read(depth + 1);
     if (pairs) {
       pairs.push([k, v]);

@@ -10,7 +10,7 @@ import type { Direction, Frame } from '../types';
 import { StreamInput } from './bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions } from './decoder';
 import { maxFrameOf } from './framed';
-import { buildValue, Scanner } from './msgpack-read';
+import { buildValue, releaseBuffer, Scanner } from './msgpack-read';
 import { valuePreview } from './preview';
 import { hexPreview } from './text';
 
@@ -42,12 +42,17 @@ export class MsgpackConnDecoder implements ConnDecoder {
     let st = this.dirs.get(dir);
     if (!st) this.dirs.set(dir, (st = new MsgpackDir()));
     const input = st.input;
-    const d = input.begin(bytes);
+    let d = input.begin(bytes);
     const out: Frame[] = [];
     const max = this.max;
     let pos = 0;
     while (pos < d.length) {
       if (!st.scanning) {
+        const shift = input.rebase(pos);
+        if (shift) {
+          pos -= shift;
+          d = input.data;
+        }
         const b = buildValue(d, pos, max);
         if (b && b[1] - pos <= max) {
           out.push(msgpackFrame(dir, input.cut(pos, b[1]), b[0]));
@@ -76,6 +81,7 @@ export class MsgpackConnDecoder implements ConnDecoder {
       }
     }
     input.finish(pos);
+    releaseBuffer();
     return out;
   }
 

@@ -2,49 +2,61 @@
 // stops walking once `max` characters are written, so huge values cost little.
 import { preview } from './text';
 
-export function valuePreview(value: unknown, max = 100): string {
-  const out: string[] = [];
-  let len = 0;
-  const put = (s: string): boolean => {
-    out.push(s);
-    len += s.length;
-    return len < max;
-  };
-  const walk = (v: unknown, depth: number): boolean => {
-    if (v === null || v === undefined) return put('null');
+class Writer {
+  parts: string[] = [];
+  len = 0;
+  constructor(readonly max: number) {}
+
+  /** false once full */
+  put(s: string): boolean {
+    this.parts.push(s);
+    this.len += s.length;
+    return this.len < this.max;
+  }
+
+  walk(v: unknown, depth: number): boolean {
+    if (v === null || v === undefined) return this.put('null');
     switch (typeof v) {
       case 'string':
-        return put(JSON.stringify(v.length > max ? v.slice(0, max) : v));
+        return this.put(JSON.stringify(v.length > this.max ? v.slice(0, this.max) : v));
       case 'number':
       case 'boolean':
-        return put(String(v));
+        return this.put(String(v));
       case 'bigint':
-        return put(v.toString());
-      case 'object': {
-        if (depth > 20) return put('…');
-        if (Array.isArray(v)) {
-          if (!put('[')) return false;
-          for (let i = 0; i < v.length; i++) {
-            if (i > 0 && !put(',')) return false;
-            if (!walk(v[i], depth + 1)) return false;
-          }
-          return put(']');
-        }
-        if (v instanceof Uint8Array) return put(`<${v.length} B>`);
-        if (!put('{')) return false;
-        let first = true;
-        for (const k in v as Record<string, unknown>) {
-          if (!first && !put(',')) return false;
-          first = false;
-          if (!put(JSON.stringify(k) + ':')) return false;
-          if (!walk((v as Record<string, unknown>)[k], depth + 1)) return false;
-        }
-        return put('}');
-      }
+        return this.put(v.toString());
+      case 'object':
+        return this.object(v as object, depth);
       default:
-        return put(String(v));
+        return this.put(String(v));
     }
-  };
-  walk(value, 0);
-  return preview(out.join(''), max);
+  }
+
+  private object(v: object, depth: number): boolean {
+    if (depth > 20) return this.put('…');
+    if (Array.isArray(v)) {
+      if (!this.put('[')) return false;
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0 && !this.put(',')) return false;
+        if (!this.walk(v[i], depth + 1)) return false;
+      }
+      return this.put(']');
+    }
+    if (v instanceof Uint8Array) return this.put(`<${v.length} B>`);
+    if (!this.put('{')) return false;
+    let first = true;
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      if (!first && !this.put(',')) return false;
+      first = false;
+      if (!this.put(JSON.stringify(k) + ':')) return false;
+      if (!this.walk(o[k], depth + 1)) return false;
+    }
+    return this.put('}');
+  }
+}
+
+export function valuePreview(value: unknown, max = 100): string {
+  const w = new Writer(max);
+  w.walk(value, 0);
+  return preview(w.parts.join(''), max);
 }

@@ -23,7 +23,8 @@ export function toJson(value: unknown): string {
  * Digits inside strings, fractions and exponents are left alone.
  */
 export function parseJsonExact(text: string): unknown {
-  // Fast path: no run of 16+ digits anywhere, so every integer fits a double exactly.
+  // Fast path: no run of 16+ digits that starts a number (fractions don't count), so every
+  // integer fits a double exactly.
   if (!LONG_DIGITS.test(text)) return JSON.parse(text);
   const marked = text.replace(BIG_INT, (m, str, big) => (str !== undefined ? str : `"\\u0000big:${big}"`));
   return JSON.parse(marked, (_k, v) => {
@@ -35,7 +36,7 @@ export function parseJsonExact(text: string): unknown {
   });
 }
 
-const LONG_DIGITS = /\d{16}/;
+const LONG_DIGITS = /(?<![\d.])\d{16}/;
 // A string literal (skipped), or an integer of 16+ digits that is not part of a fraction or an
 // exponent (not preceded by a digit, '.', 'e', 'E', '+', '-' and not followed by '.', 'e', 'E').
 const BIG_INT = /("(?:[^"\\]|\\.)*")|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;
