@@ -66,6 +66,7 @@ export class FifoTap implements Tap {
   private stopped = false;
   private stopping: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  private starting: Promise<void> | undefined;
   private relay: Relay | undefined;
   private pending: net.Socket[] = [];
   private loopDone: Promise<void> | undefined;
@@ -81,7 +82,13 @@ export class FifoTap implements Tap {
     this.targetPath = s.mode === 'takeover' ? s.path : s.target;
   }
 
-  async start(signal?: AbortSignal): Promise<void> {
+  start(signal?: AbortSignal): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error(`tap ${this.spec} is stopped`));
+    if (!this.starting) this.starting = this.doStart(AbortSignal.any(signal ? [signal, this.abort.signal] : [this.abort.signal]));
+    return this.starting;
+  }
+
+  private async doStart(signal: AbortSignal): Promise<void> {
     const waitFor = this.s.mode === 'takeover' ? this.s.path : this.s.target;
     if (!lstatQuiet(dirname(waitFor))) throw new UserError(`no FIFO at ${waitFor}: directory ${dirname(waitFor)} does not exist`);
     const waitMs = this.opts.waitMs ?? DEFAULT_WAIT_MS;
@@ -346,8 +353,9 @@ export class FifoTap implements Tap {
 
   private async doStop(): Promise<void> {
     this.stopped = true;
-    const wasReady = this.address !== undefined;
     this.abort.abort();
+    await this.starting?.catch(() => undefined); // a start in progress finishes or fails first
+    const wasReady = this.address !== undefined;
     this.relay?.stop();
     for (const s of this.pending) s.destroy();
     const j = this.journal;

@@ -12,7 +12,10 @@ export abstract class SocketTap implements Tap {
   protected server: net.Server | undefined;
   private readonly relays = new Set<Relay>();
   private stopping: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   protected stopped = false;
+  /** Aborted by stop(): ends a start() that is still waiting for its path. */
+  protected readonly stopSignal = new AbortController();
 
   constructor(
     spec: TapSpec,
@@ -21,7 +24,17 @@ export abstract class SocketTap implements Tap {
     this.spec = spec.spec;
   }
 
-  abstract start(signal?: AbortSignal): Promise<void>;
+  start(signal?: AbortSignal): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error(`tap ${this.spec} is stopped`));
+    if (!this.starting) {
+      const signals = signal ? [signal, this.stopSignal.signal] : [this.stopSignal.signal];
+      this.starting = this.doStart(AbortSignal.any(signals));
+    }
+    return this.starting;
+  }
+
+  /** Listen (and take over). `signal` is aborted by the caller or by stop(). */
+  protected abstract doStart(signal: AbortSignal): Promise<void>;
   /** A new connection to the target (allowHalfOpen). */
   protected abstract connectTarget(): net.Socket;
   /** The target as shown in 'open' events. */
@@ -86,6 +99,8 @@ export abstract class SocketTap implements Tap {
   /** Restore first (new clients reach the server at once), then stop accepting and close. */
   protected async doStop(): Promise<void> {
     this.stopped = true;
+    this.stopSignal.abort();
+    await this.starting?.catch(() => undefined); // a start in progress finishes or fails first
     const server = this.server;
     const wasReady = this.address !== undefined;
     await this.beforeClose();

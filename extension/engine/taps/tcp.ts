@@ -27,7 +27,7 @@ export class TcpTap extends SocketTap {
     return a && typeof a === 'object' ? a.port : undefined;
   }
 
-  async start(): Promise<void> {
+  protected async doStart(): Promise<void> {
     const { listenHost, listenPort, targetHost, targetPort } = this.s;
     const server = this.createServer();
     try {

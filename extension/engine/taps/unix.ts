@@ -62,7 +62,7 @@ export class UnixTakeoverTap extends SocketTap {
     this.path = spec.path;
   }
 
-  async start(signal?: AbortSignal): Promise<void> {
+  protected async doStart(signal: AbortSignal): Promise<void> {
     const path = this.path;
     if (!lstatQuiet(dirname(path))) throw new UserError(`cannot take over ${path}: directory ${dirname(path)} does not exist`);
     await waitUntil(
@@ -91,6 +91,7 @@ export class UnixTakeoverTap extends SocketTap {
     await this.listen(server, { path: names.tmp });
     this.server = server;
     try {
+      if (signal.aborted) throw new UserError(`tap ${this.spec} was stopped before it started`);
       chmodSync(names.tmp, orig.mode & 0o7777);
       try {
         chownSync(names.tmp, orig.uid, orig.gid);
@@ -160,7 +161,7 @@ export class UnixProxyTap extends SocketTap {
     super(s, sink);
   }
 
-  async start(): Promise<void> {
+  protected async doStart(): Promise<void> {
     const { listen, target } = this.s;
     if (!listen.startsWith('@')) {
       if (!lstatQuiet(dirname(listen))) throw new UserError(`cannot listen at ${listen}: directory ${dirname(listen)} does not exist`);

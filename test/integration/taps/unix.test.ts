@@ -205,6 +205,59 @@ describe('unix takeover specifics', () => {
     });
   });
 
+  test('an uncaught error in a process that installed the exit restore: restored on the way out', async () => {
+    await withDir(async () => {
+      await startServer();
+      const before = lstatSync(sock()).ino;
+      const owner = new Peer('takeover.ts', spawn(process.execPath, ['--import', 'tsx', TAKEOVER_SCRIPT, `unix:${sock()}`, '--exit-restore', '--crash'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      try {
+        await owner.next((o) => 'ready' in o, 30_000);
+        const ex = await owner.exited;
+        assert.equal(ex.code, 1);
+        assert.match(owner.stderr.join(''), /deliberate crash/);
+        assert.equal(lstatSync(sock()).ino, before);
+        assert.deepEqual(readdirSync(dir), ['app.sock']);
+        assertJournalEmpty();
+      } finally {
+        await owner.kill();
+      }
+    });
+  });
+
+  test('stop() while start() still waits for the server ends the wait; nothing is left', async () => {
+    await withDir(async () => {
+      const sink = new RecordingSink();
+      const tap = createTap(parseTapSpec(`unix:${sock()}`), sink, { waitMs: Infinity });
+      const started = tap.start();
+      await new Promise((r) => setTimeout(r, 100));
+      await tap.stop();
+      await assert.rejects(started, (e: Error) => e.name === 'AbortError');
+      await startServer(); // a server that comes after the stop is left alone
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(readdirSync(dir), ['app.sock']);
+      assert.equal(await echo(sock(), 'untouched'), 'echo\nuntouched');
+      assert.ok(!sink.events.some((e) => e.kind === 'tap-ready' || e.kind === 'tap-stopped'));
+    });
+  });
+
+  test('proxy on an abstract socket name', async () => {
+    await withDir(async () => {
+      await startServer();
+      const name = `@ipctap-test-${process.pid}`;
+      const sink = new RecordingSink();
+      const tap = createTap(parseTapSpec(`unix:${name}=${sock()}`), sink);
+      await tap.start();
+      try {
+        assert.equal(tap.address, name);
+        assert.equal(await echo(`\0${name.slice(1)}`, 'abstract'), 'echo\nabstract');
+        assert.equal(sink.conns().length, 1);
+      } finally {
+        await tap.stop();
+      }
+      assert.deepEqual(readdirSync(dir), ['app.sock']);
+    });
+  });
+
   test('SIGINT to a process that installed the exit restore: restored, and it dies by SIGINT', async () => {
     await withDir(async () => {
       await startServer();
