@@ -84,6 +84,11 @@ export class StreamInput {
     return this.acc.length;
   }
 
+  /** Whether cut() copies (the bytes being parsed are in the reusable buffer). */
+  get copying(): boolean {
+    return this.fromAcc;
+  }
+
   /** The bytes being parsed (what begin/rebase returned last). */
   get data(): Uint8Array {
     return this.cur;

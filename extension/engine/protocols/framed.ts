@@ -15,6 +15,12 @@ export interface Piece {
   error?: string;
   /** The payload decoded as UTF-8, when the framer decodes it anyway (lines, lsp). */
   text?: string;
+  /**
+   * The bytes being parsed when the piece was cut and where `data` starts in them: lets a frame
+   * builder decode text without another view. Valid only until the framer's next push.
+   */
+  src?: Buffer;
+  at?: number;
   /** Framer-specific facts (e.g. LSP headers). */
   meta?: Record<string, string>;
 }
@@ -23,6 +29,24 @@ export interface Framer {
   push(bytes: Uint8Array): Piece[];
   /** End of input (or of a layered message): flush what is buffered; the framer can go on. */
   end(): Piece[];
+}
+
+/**
+ * Set by the layered decoder on its OUTER decoder: only framing is needed (payload ranges), the
+ * INNER decoder provides summary and decoded, so framing decoders skip their own decoding.
+ */
+export function isOuter(options?: DecoderOptions): boolean {
+  return options?.asOuter === true;
+}
+
+/** The frame an OUTER-only framing decoder gives: bytes, payload range, error. */
+export function bareFrame(p: Piece, dir: Direction): Frame {
+  const f: Frame = { dir, data: p.data, summary: '', decoded: null, payload: { start: p.start, end: p.end } };
+  if (p.error) {
+    f.error = p.error;
+    f.summary = `${p.data.length} B`;
+  }
+  return f;
 }
 
 export function maxFrameOf(options?: DecoderOptions): number {

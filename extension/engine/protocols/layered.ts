@@ -57,6 +57,7 @@ export class LayeredConnDecoder implements ConnDecoder {
 function merge(outer: Frame, inner: Frame[], start: number, len: number, innerName: string): Frame {
   const f: Frame = { dir: outer.dir, data: outer.data, summary: outer.summary, decoded: outer.decoded, payload: { start, end: start + len } };
   if (inner.length === 0) {
+    if (!f.summary) f.summary = `${len} B`;
     if (len > 0) f.summary += ` (${innerName}: partial message, continues)`;
     return f;
   }
@@ -91,7 +92,7 @@ export function layeredDecoder(name: string, outer: DecoderInfo, inner: DecoderI
     name,
     description: `${inner.name} messages inside ${outer.name} frames`,
     create(options?: DecoderOptions) {
-      return new LayeredConnDecoder(outer.create(options), inner.create(options), inner.name);
+      return new LayeredConnDecoder(outer.create({ ...options, asOuter: true }), inner.create(options), inner.name);
     },
   };
 }

@@ -5,10 +5,10 @@
 // without buffering) and decoding resumes after the body. A varint longer than 10 bytes means
 // the framing is lost: the rest of the direction is passed on as error frames.
 import type { Direction, Frame } from '../types';
-import { StreamInput } from './bytes';
+import { asBuffer, StreamInput } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
-import { FramedConnDecoder, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
-import { bytesPreview, preview, printableText } from './text';
+import { bareFrame, FramedConnDecoder, isOuter, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
+import { bytesPreview, preview, printableAt, printableText } from './text';
 
 export type LenKind = 'len16be' | 'len16le' | 'len32be' | 'len32le' | 'lenvarint';
 export const LEN_KINDS: readonly LenKind[] = ['len16be', 'len16le', 'len32be', 'len32le', 'lenvarint'];
@@ -58,12 +58,14 @@ export class LenFramer implements Framer {
       return out;
     }
     let d = this.input.begin(bytes);
+    let src = asBuffer(d);
     let pos = 0;
     while (pos < d.length) {
       const shift = this.input.rebase(pos);
       if (shift) {
         pos -= shift;
         d = this.input.data;
+        src = asBuffer(d);
       }
       if (this.skip > 0) {
         const n = Math.min(this.skip, d.length - pos);
@@ -89,7 +91,13 @@ export class LenFramer implements Framer {
         continue;
       }
       if (d.length - pos < size + len) break;
-      out.push({ data: this.input.cut(pos, pos + size + len), start: size, end: size + len });
+      const piece: Piece = { data: this.input.cut(pos, pos + size + len), start: size, end: size + len };
+      if (!this.input.copying) {
+        // src stays valid after this push only when it is the caller's chunk, not our buffer
+        piece.src = src;
+        piece.at = pos;
+      }
+      out.push(piece);
       pos += size + len;
     }
     this.input.finish(pos);
@@ -112,7 +120,7 @@ export class LenFramer implements Framer {
 
 export function lenFrame(p: Piece, dir: Direction): Frame {
   const payload = payloadOf(p);
-  const text = payload.length <= 64 * 1024 ? printableText(payload) : null;
+  const text = payload.length > 64 * 1024 ? null : p.src ? printableAt(payload, p.src, p.at! + p.start) : printableText(payload);
   const f: Frame = {
     dir,
     data: p.data,
@@ -137,6 +145,6 @@ export const lenDecoders: DecoderInfo[] = LEN_KINDS.map((kind) => ({
   description: DESCRIPTIONS[kind],
   create(options?: DecoderOptions) {
     const max = maxFrameOf(options);
-    return new FramedConnDecoder(() => new LenFramer(kind, max), lenFrame);
+    return new FramedConnDecoder(() => new LenFramer(kind, max), isOuter(options) ? bareFrame : lenFrame);
   },
 }));

@@ -5,7 +5,7 @@
 import type { Direction, Frame } from '../types';
 import { asBuffer, StreamInput } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
-import { FramedConnDecoder, maxFrameOf, type Framer, type Piece } from './framed';
+import { bareFrame, FramedConnDecoder, isOuter, maxFrameOf, type Framer, type Piece } from './framed';
 import { preview, printableText, utf8 } from './text';
 
 export class LineFramer implements Framer {
@@ -15,7 +15,11 @@ export class LineFramer implements Framer {
   /** Inside an over-long line that was cut. */
   private skipping = false;
 
-  constructor(private readonly maxFrame: number) {}
+  constructor(
+    private readonly maxFrame: number,
+    /** Decode each line's text into piece.text. */
+    private readonly withText = true,
+  ) {}
 
   push(bytes: Uint8Array): Piece[] {
     const input = this.input;
@@ -66,7 +70,8 @@ export class LineFramer implements Framer {
       end--;
       if (end > 0 && data[end - 1] === 13) end--;
     }
-    const p: Piece = { data, start: 0, end, text: buf.toString('utf8', at, at + end) };
+    const p: Piece = { data, start: 0, end };
+    if (this.withText) p.text = buf.toString('utf8', at, at + end);
     if (cut) p.error = this.skipping ? 'over-long line (continued)' : `line longer than ${this.maxFrame} bytes`;
     else if (this.skipping) p.error = 'over-long line (end)';
     this.skipping = cut;
@@ -93,6 +98,7 @@ export const linesDecoder: DecoderInfo = {
   },
   create(options?: DecoderOptions) {
     const max = maxFrameOf(options);
+    if (isOuter(options)) return new FramedConnDecoder(() => new LineFramer(max, false), bareFrame);
     return new FramedConnDecoder(() => new LineFramer(max), lineFrame);
   },
 };

@@ -7,7 +7,7 @@ import type { Direction, Frame } from '../types';
 import { parseJsonExact } from '../util/json';
 import { asBuffer, StreamInput } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
-import { FramedConnDecoder, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
+import { bareFrame, FramedConnDecoder, isOuter, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
 import { bytesPreview, preview, utf8 } from './text';
 
 export const MAX_HEADER = 8 * 1024;
@@ -86,7 +86,11 @@ export class LspFramer implements Framer {
   private skipping = false;
   private why = '';
 
-  constructor(private readonly maxFrame: number) {}
+  constructor(
+    private readonly maxFrame: number,
+    /** Decode each body's text into piece.text. */
+    private readonly withText = true,
+  ) {}
 
   push(bytes: Uint8Array): Piece[] {
     let d = this.input.begin(bytes);
@@ -122,8 +126,9 @@ export class LspFramer implements Framer {
       }
       const total = h.headerLen + h.length;
       if (d.length - pos < total) break;
-      const text = asBuffer(d).toString('utf8', pos + h.headerLen, pos + total);
-      out.push({ data: this.input.cut(pos, pos + total), start: h.headerLen, end: total, meta: h.headers, text });
+      const piece: Piece = { data: this.input.cut(pos, pos + total), start: h.headerLen, end: total, meta: h.headers };
+      if (this.withText) piece.text = asBuffer(d).toString('utf8', pos + h.headerLen, pos + total);
+      out.push(piece);
       pos += total;
     }
     this.input.finish(pos);
@@ -183,6 +188,7 @@ export const lspDecoder: DecoderInfo = {
   description: 'LSP/DAP base protocol: Content-Length headers + body (decoded: the JSON body, else its text)',
   create(options?: DecoderOptions) {
     const max = maxFrameOf(options);
+    if (isOuter(options)) return new FramedConnDecoder(() => new LspFramer(max, false), bareFrame);
     return new FramedConnDecoder(() => new LspFramer(max), lspFrame);
   },
 };

@@ -266,35 +266,26 @@ function readArray(n: number, depth: number): unknown[] {
 // Map keys repeat from message to message: short ASCII keys come from a small cache, so each
 // is decoded (and interned as a property name) once.
 const KEY_SLOTS = 4096;
-const keyBytes: (Uint8Array | undefined)[] = new Array(KEY_SLOTS);
-const keyStrings: string[] = new Array(KEY_SLOTS);
+const keyBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(KEY_SLOTS).fill(undefined);
+const keyStrings: string[] = new Array<string>(KEY_SLOTS).fill('');
 
 function readKey(n: number): string {
   p++;
   need(n);
   const s = p;
-  let h = n;
-  for (let i = s; i < s + n; i++) {
-    const c = src[i];
-    if (c >= 0x80) {
-      p += n;
-      return buf.toString('utf8', s, p);
-    }
-    h = (Math.imul(h, 31) + c) | 0;
-  }
   p += n;
-  const slot = (h ^ (h >>> 12)) & (KEY_SLOTS - 1);
+  if (n === 0) return '';
+  // a cheap hash: length, first two and last two bytes; the full compare below decides
+  const h = (n * 0x9e3779b1) ^ (src[s] << 3) ^ (src[s + (n > 1 ? 1 : 0)] << 10) ^ (src[p - 1] << 17) ^ (src[p - (n > 1 ? 2 : 1)] << 24);
+  const slot = (h ^ (h >>> 13)) & (KEY_SLOTS - 1);
   const kb = keyBytes[slot];
   if (kb !== undefined && kb.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++)
-      if (kb[i] !== src[s + i]) {
-        same = false;
-        break;
-      }
-    if (same) return keyStrings[slot];
+    let i = 0;
+    while (i < n && kb[i] === src[s + i]) i++;
+    if (i === n) return keyStrings[slot];
   }
-  const str = buf.toString("latin1", s, p);
+  for (let i = s; i < p; i++) if (src[i] >= 0x80) return buf.toString('utf8', s, p);
+  const str = buf.toString('latin1', s, p);
   keyBytes[slot] = src.slice(s, p);
   keyStrings[slot] = str;
   return str;

@@ -2,23 +2,27 @@
 // stops walking once `max` characters are written, so huge values cost little.
 import { preview } from './text';
 
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
+
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
 class Writer {
-  parts: string[] = [];
-  len = 0;
+  out = '';
   constructor(readonly max: number) {}
 
   /** false once full */
   put(s: string): boolean {
-    this.parts.push(s);
-    this.len += s.length;
-    return this.len < this.max;
+    this.out += s;
+    return this.out.length < this.max;
   }
 
   walk(v: unknown, depth: number): boolean {
     if (v === null || v === undefined) return this.put('null');
     switch (typeof v) {
       case 'string':
-        return this.put(JSON.stringify(v.length > this.max ? v.slice(0, this.max) : v));
+        return this.put(quote(v.length > this.max ? v.slice(0, this.max) : v));
       case 'number':
       case 'boolean':
         return this.put(String(v));
@@ -48,7 +52,7 @@ class Writer {
     for (const k in o) {
       if (!first && !this.put(',')) return false;
       first = false;
-      if (!this.put(JSON.stringify(k) + ':')) return false;
+      if (!this.put(quote(k) + ':')) return false;
       if (!this.walk(o[k], depth + 1)) return false;
     }
     return this.put('}');
@@ -58,5 +62,5 @@ class Writer {
 export function valuePreview(value: unknown, max = 100): string {
   const w = new Writer(max);
   w.walk(value, 0);
-  return preview(w.parts.join(''), max);
+  return preview(w.out, max);
 }

@@ -14,6 +14,14 @@ export function printableText(bytes: Uint8Array): string | null {
   return CONTROL.test(s) ? null : s;
 }
 
+/** printableText for `bytes`, which are also at `at` in `src` (saves making a Buffer view). */
+export function printableAt(bytes: Uint8Array, src: Buffer, at: number): string | null {
+  if (bytes.length === 0) return '';
+  if (!isUtf8(bytes)) return null;
+  const s = src.toString('utf8', at, at + bytes.length);
+  return CONTROL.test(s) ? null : s;
+}
+
 /** UTF-8 decoding (invalid sequences become U+FFFD). */
 export function utf8(bytes: Uint8Array): string {
   return asBuffer(bytes).toString('utf8');
