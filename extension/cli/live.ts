@@ -1,6 +1,8 @@
 // What `run`, `proxy` and `attach --tap` share: a live session printing rows until it ends,
 // stopped cleanly (takeovers restored, children reaped, capture closed) on SIGINT/SIGTERM/SIGHUP.
+import { constants as osConstants } from 'node:os';
 import { Session, type SessionOptions } from '../engine/session';
+import { restoreOwnSync } from '../engine/taps/journal';
 import type { Row } from '../engine/types';
 import { rowToJsonLine, TextFormatter } from './format';
 import { ControlServer } from './control';
@@ -18,7 +20,6 @@ export class LiveSession {
   readonly session: Session;
   private control: ControlServer | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly cleanups: (() => void)[] = [];
 
   constructor(private readonly opts: LiveOptions) {
     this.session = new Session(opts);
@@ -37,10 +38,15 @@ export class LiveSession {
   async start(): Promise<void> {
     await this.session.start();
     this.control = await ControlServer.start(this.session).catch(() => undefined);
+    // Our handlers stay installed until the process exits: while one is listening, no other
+    // library's handler (execa's cleanup) re-raises the signal and kills us mid-restore.
+    // A second signal while stopping restores the takeovers at once and exits.
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      const h = () => void this.stop(sig);
-      process.on(sig, h);
-      this.cleanups.push(() => process.off(sig, h));
+      process.on(sig, () => {
+        if (!this.stopping) return void this.stop(sig);
+        restoreOwnSync();
+        process.exit(128 + (osConstants.signals[sig] ?? 1));
+      });
     }
   }
 
@@ -49,7 +55,6 @@ export class LiveSession {
     if (!this.stopping) {
       if (reason && !this.opts.json) process.stderr.write(`ipctap: ${reason}: stopping (restoring takeovers, closing capture)\n`);
       this.stopping = (async () => {
-        for (const c of this.cleanups) c();
         await this.control?.close();
         await this.session.stop();
       })();

@@ -134,6 +134,10 @@ export class Session {
   private trackEvent(ev: EventRecord): void {
     if (ev.kind === 'open' && ev.conn !== undefined) {
       this.connInfo.set(ev.conn, { conn: ev.conn, tap: ev.tap ?? '?', from: ev.from, to: ev.to, peers: ev.peers, frames: 0, bytes: 0, open: true });
+    } else if (ev.kind === 'note' && ev.conn !== undefined && ev.peers) {
+      // Peer pids found after the connection opened.
+      const ci = this.connInfo.get(ev.conn);
+      if (ci) ci.peers = { ...ci.peers, ...ev.peers };
     } else if (ev.kind === 'close' && ev.conn !== undefined) {
       const ci = this.connInfo.get(ev.conn);
       if (ci) ci.open = false;
@@ -229,12 +233,14 @@ export class Session {
     if (this.stopped) return;
     this.stopped = true;
     const errors: unknown[] = [];
+    // Taps first: takeovers are undone while the servers still run, so their names go back to
+    // live sockets; then the processes we launched are ended.
+    for (const tap of this.tapList) await tap.stop().catch((e: unknown) => errors.push(e));
     if (!opts.leaveProcesses) {
       await Promise.all(
         [...this.procs.values()].filter((p) => p.info.state !== 'exited').map((p) => p.proc.terminate().catch((e: unknown) => errors.push(e))),
       );
     }
-    for (const tap of this.tapList) await tap.stop().catch((e: unknown) => errors.push(e));
     await new Promise((r) => setImmediate(r));
     this.drain();
     const end = this.rows.finish(this.clock.wall(), this.clock.mono());
