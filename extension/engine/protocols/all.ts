@@ -1,6 +1,9 @@
 // Every decoder IPC Tap ships, in registration order (auto sniffs by `priority`, then this order).
 // Adding a decoder: import its DecoderInfo and add it to the array.
 import type { DecoderInfo } from './decoder';
+import { gobDecoder } from './gob/index';
+import { jsonrpc1Decoder } from './jsonrpc1';
+import { netrpcDecoder } from './netrpc';
 import { jsonrpcDecoder } from './jsonrpc';
 import { lenDecoders } from './len';
 import { linesDecoder } from './lines';
@@ -20,6 +23,9 @@ export const ALL_DECODERS: DecoderInfo[] = [
   jsonrpcDecoder,
   msgpackDecoder,
   protobufDecoder,
+  gobDecoder,
+  netrpcDecoder,
+  jsonrpc1Decoder,
   zmtpDecoder,
   http2Decoder,
   grpcDecoder,
