@@ -9,6 +9,7 @@ import type { DecodeChoice } from '../rows';
 import type { Session } from '../session';
 import type { Direction, FrameRow } from '../types';
 import { UserError } from '../util/errors';
+import { toJson } from '../util/json';
 
 export type ReplayTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fifo'; path: string };
 
@@ -33,6 +34,7 @@ export interface Comparison {
   at?: number;
   original?: FrameRow;
   replayed?: FrameRow;
+  note?: string;
 }
 
 export interface ReplayResult {
@@ -164,19 +166,38 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   return { conn, sent, comparisons, ok: comparisons.every((c) => c.result === 'same') && sent === client.length, notes };
 }
 
+/**
+ * Pair each original server frame with its replayed counterpart — by request/response pairing key
+ * where the decoder gives one (replies may come back in another order), else by position — and
+ * compare them. Frames whose bytes differ but whose decoded values are equal (a Go map encoded in
+ * another iteration order) count as the same, with a note.
+ */
 export function compareFrames(original: FrameRow[], replayed: FrameRow[]): Comparison[] {
-  const out: Comparison[] = [];
-  for (let i = 0; i < Math.max(original.length, replayed.length); i++) {
-    const a = original[i];
-    const b = replayed[i];
-    if (a && !b) out.push({ index: i, result: 'missing', original: a });
-    else if (!a && b) out.push({ index: i, result: 'extra', replayed: b });
-    else if (a && b) {
-      const at = firstDifference(a.data, b.data);
-      out.push(at < 0 ? { index: i, result: 'same', original: a, replayed: b } : { index: i, result: 'differs', at, original: a, replayed: b });
-    }
-  }
+  const byKey = new Map<string, FrameRow>();
+  for (const r of replayed) if (r.pair?.role === 'response' && !byKey.has(r.pair.key)) byKey.set(r.pair.key, r);
+  const used = new Set<FrameRow>();
+  const matched = original.map((a) => {
+    const b = a.pair?.role === 'response' ? byKey.get(a.pair.key) : undefined;
+    if (b) used.add(b);
+    return b;
+  });
+  const rest = replayed.filter((r) => !used.has(r));
+  let next = 0;
+  const out: Comparison[] = original.map((a, i) => {
+    const b = matched[i] ?? (a.pair?.role === 'response' && byKey.size ? undefined : rest[next++]);
+    if (!b) return { index: i, result: 'missing', original: a };
+    const at = firstDifference(a.data, b.data);
+    if (at < 0) return { index: i, result: 'same', original: a, replayed: b };
+    if (sameValue(a, b)) return { index: i, result: 'same', original: a, replayed: b, note: 'same decoded value; bytes differ' };
+    return { index: i, result: 'differs', at, original: a, replayed: b };
+  });
+  for (; next < rest.length; next++) out.push({ index: out.length, result: 'extra', replayed: rest[next] });
   return out;
+}
+
+function sameValue(a: FrameRow, b: FrameRow): boolean {
+  if (a.error || b.error || a.decoded == null || b.decoded == null) return false;
+  return toJson(a.decoded) === toJson(b.decoded);
 }
 
 function firstDifference(a: Uint8Array, b: Uint8Array): number {
