@@ -1,9 +1,7 @@
-// A recording relay for protocol integration tests: listens on loopback TCP or a Unix socket,
-// forwards every accepted connection to the target, and records each chunk per connection and
-// direction (c2s = from the connecting peer). Swappable: the engine's real taps can replace it
-// as long as they yield the same RecordedChunk list.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+// Protocol integration tests' relay: the engine's real proxy tap (tcp:PORT=HOST:PORT or
+// unix:LISTEN=TARGET) between the peers, recording each chunk per connection and direction
+// (c2s = from the connecting peer).
+import { recordThroughTap, tapPort } from './tap-recorder';
 import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../../extension/engine/protocols/decoder';
 import type { Direction, Frame } from '../../extension/engine/types';
 
@@ -26,45 +24,17 @@ export interface Relay {
 }
 
 export async function startRelay(target: Endpoint, listen: Endpoint): Promise<Relay> {
-  const chunks: RecordedChunk[] = [];
-  const sockets = new Set<Socket>();
-  let next = 0;
-  const server: Server = createServer((client) => {
-    const conn = ++next;
-    const upstream = 'path' in target ? createConnection(target.path) : createConnection(target.port, target.host);
-    sockets.add(client);
-    sockets.add(upstream);
-    const pipe = (from: Socket, to: Socket, dir: Direction) => {
-      from.on('data', (b: Buffer) => {
-        chunks.push({ conn, dir, data: Uint8Array.from(b) });
-        to.write(b);
-      });
-      from.on('end', () => to.end());
-      from.on('error', () => to.destroy());
-      from.on('close', () => {
-        sockets.delete(from);
-        to.destroy();
-      });
-    };
-    pipe(client, upstream, 'c2s');
-    pipe(upstream, client, 's2c');
-  });
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    if ('path' in listen) server.listen(listen.path, res);
-    else server.listen(listen.port, listen.host, res);
-  });
-  const addr = server.address();
-  const bound: Endpoint = 'path' in listen ? listen : { host: '127.0.0.1', port: typeof addr === 'object' && addr ? addr.port : 0 };
+  const spec =
+    'path' in target
+      ? `unix:${'path' in listen ? listen.path : ''}=${target.path}`
+      : `tcp:${'port' in listen ? listen.port : 0}=${target.host}:${target.port}`;
+  if ('path' in target !== 'path' in listen) throw new Error('relay: listen and target must both be Unix or both TCP');
+  const rec = await recordThroughTap(spec);
   return {
-    listen: bound,
-    chunks,
-    connections: () => next,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((res) => server.close(() => res()));
-      if ('path' in listen) rmSync(listen.path, { force: true });
-    },
+    listen: 'path' in listen ? listen : { host: '127.0.0.1', port: tapPort(rec.tap) },
+    chunks: rec.chunks,
+    connections: rec.connections,
+    close: () => rec.stop(),
   };
 }
 
