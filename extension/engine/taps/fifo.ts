@@ -136,7 +136,7 @@ export class FifoTap implements Tap {
         // only root may give files away
       }
       const ours = lstatSync(names.tmp);
-      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'fifo', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev });
+      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'fifo', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
       try {
         linkSync(path, names.renamedTo);
       } catch (e) {

@@ -42,6 +42,8 @@ export interface JournalEntry {
   /** Inode of our own socket/FIFO (so a restore never clobbers somebody else's new file). */
   tapIno?: number;
   tapDev?: number;
+  /** Its birth time (ms, from statx), so a reused inode number is not mistaken for ours. */
+  tapBirth?: number;
 }
 
 export interface RestoreResult {
@@ -212,8 +214,10 @@ function restoreFile(file: string, opts: UndoOptions = {}): RestoreResult | unde
   return result;
 }
 
-function sameFile(a: Stats, ino: number | undefined, dev: number | undefined): boolean {
-  return ino === undefined || (a.ino === ino && (dev === undefined || a.dev === dev));
+function sameFile(a: Stats, ino: number | undefined, dev: number | undefined, birth?: number): boolean {
+  if (ino === undefined) return true;
+  if (a.ino !== ino || (dev !== undefined && a.dev !== dev)) return false;
+  return !birth || !a.birthtimeMs || a.birthtimeMs === birth;
 }
 
 export interface UndoOptions {
@@ -235,7 +239,7 @@ export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreRe
   try {
     const orig = lstatQuiet(e.renamedTo);
     const cur = lstatQuiet(e.path);
-    const curIsOurs = cur !== undefined && sameFile(cur, e.tapIno, e.tapDev) && (e.tapIno !== undefined || !!orig);
+    const curIsOurs = cur !== undefined && sameFile(cur, e.tapIno, e.tapDev, e.tapBirth) && (e.tapIno !== undefined || !!orig);
     let out: RestoreResult;
     if (!orig) {
       if (cur && e.tapIno !== undefined && curIsOurs) {
@@ -264,7 +268,7 @@ export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreRe
     }
     if (e.tmpPath) {
       const t = lstatQuiet(e.tmpPath);
-      if (t && sameFile(t, e.tapIno, e.tapDev)) rmQuiet(e.tmpPath);
+      if (t && sameFile(t, e.tapIno, e.tapDev, e.tapBirth)) rmQuiet(e.tmpPath);
     }
     return out;
   } catch (err) {

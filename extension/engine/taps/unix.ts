@@ -99,7 +99,7 @@ export class UnixTakeoverTap extends SocketTap {
         // only root may give files away; ours then has our owner and the original's mode
       }
       const ours = lstatSync(names.tmp);
-      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'unix', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev });
+      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'unix', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
       try {
         linkSync(path, names.renamedTo);
       } catch (e) {

@@ -28,7 +28,8 @@ function takeOver(stopAfter: 'journal' | 'link' | 'all' = 'all'): { orig: number
   writeFileSync(p('tmp'), 'ours');
   const orig = lstatSync(p('app')).ino;
   const ours = lstatSync(p('tmp')).ino;
-  writeEntry({ path: p('app'), renamedTo: p('.app.renamed'), kind: 'unix', tmpPath: p('tmp'), tapIno: ours, tapDev: lstatSync(p('tmp')).dev });
+  const st = lstatSync(p('tmp'));
+  writeEntry({ path: p('app'), renamedTo: p('.app.renamed'), kind: 'unix', tmpPath: p('tmp'), tapIno: ours, tapDev: st.dev, tapBirth: st.birthtimeMs });
   if (stopAfter === 'journal') return { orig, ours };
   linkSync(p('app'), p('.app.renamed'));
   if (stopAfter === 'link') return { orig, ours };
@@ -84,7 +85,7 @@ test('interrupted before the link: nothing to put back, our temporary file remov
 test('someone else replaced the path meanwhile: theirs is kept, the stale original removed', () => {
   takeOver();
   unlinkSync(p('app'));
-  writeFileSync(p('app'), 'new server');
+  writeFileSync(p('app'), 'new server'); // may well get our freed inode number back
   const r = restoreOwnSync();
   assert.deepEqual(r.map((x) => x.action), ['removed']);
   assert.match(r[0].message, /replaced by someone else/);
