@@ -17,6 +17,10 @@ export interface BenchCase {
   json: string[];
   /** Target in MB/s from the issue, if any. */
   target?: number;
+  /** Decoder options (e.g. asOuter: framing only, as under layering). */
+  options?: Record<string, unknown>;
+  /** Label in the table (default: the decoder name). */
+  label?: string;
 }
 
 const CHUNK = 64 * 1024;
@@ -81,6 +85,7 @@ export function defaultCases(): BenchCase[] {
   {
     const { bytes, json } = repeatTo(lines.map((l) => enc.encode(l + '\n')), lines.map((l) => JSON.stringify(l)));
     cases.push({ decoder: 'lines', what: 'log lines, ~100 B', bytes, json, target: 300 });
+    cases.push({ decoder: 'lines', label: 'lines (framing only)', what: 'the same, text not decoded', bytes, json, target: 300, options: { asOuter: true } });
   }
   // length-prefixed binary frames (the JSON texts as payloads)
   const be32 = (b: Uint8Array) => concat([Uint8Array.from([b.length >>> 24, (b.length >>> 16) & 255, (b.length >>> 8) & 255, b.length & 255]), b]);
@@ -97,6 +102,7 @@ export function defaultCases(): BenchCase[] {
   {
     const { bytes, json } = repeatTo(texts.map((t) => be32(enc.encode(t))), texts);
     cases.push({ decoder: 'len32be', what: 'JSON payloads, ~330 B', bytes, json, target: 300 });
+    cases.push({ decoder: 'len32be', label: 'len32be (framing only)', what: 'the same, payload text not decoded', bytes, json, target: 300, options: { asOuter: true } });
   }
   {
     const { bytes, json } = repeatTo(texts.map((t) => vint(enc.encode(t))), texts);
@@ -106,7 +112,8 @@ export function defaultCases(): BenchCase[] {
   const lsp = (t: string) => enc.encode(`Content-Length: ${Buffer.byteLength(t)}\r\n\r\n${t}`);
   {
     const { bytes, json } = repeatTo(texts.map(lsp), texts);
-    cases.push({ decoder: 'lsp', what: 'LSP messages, ~350 B', bytes, json, target: 300 });
+    cases.push({ decoder: 'lsp', label: 'lsp (framing only)', what: 'LSP messages, ~350 B, bodies not parsed', bytes, json, target: 300, options: { asOuter: true } });
+    cases.push({ decoder: 'lsp', what: 'LSP messages, ~350 B, bodies parsed', bytes, json, target: 300 });
     cases.push({ decoder: 'jsonrpc', what: 'the same, with pairing and summaries', bytes, json });
   }
   // MessagePack: the same messages
@@ -141,7 +148,7 @@ function measureDecoder(c: BenchCase): Measured {
   let best = Infinity;
   let frames = 0;
   for (let run = 0; run < 6; run++) {
-    const dec = info.create();
+    const dec = info.create(c.options);
     let n = 0;
     const t0 = cpuMs();
     for (const ch of chunks) n += dec.push('c2s', ch).length;
@@ -175,7 +182,7 @@ export async function benchDecoders(cases: BenchCase[] = defaultCases()): Promis
     const m = measureDecoder(c);
     const j = measureJson(c.json);
     rows.push([
-      c.decoder,
+      c.label ?? c.decoder,
       c.what,
       (c.bytes.length / 1e6).toFixed(1),
       String(m.frames),
@@ -192,5 +199,8 @@ export async function benchDecoders(cases: BenchCase[] = defaultCases()): Promis
 }
 
 if (require.main === module) {
-  void benchDecoders().then((t) => console.log(`Decoder throughput, per CPU-second (node ${process.version})\n${t}`));
+  // optional filter: decoder names to run
+  const only = process.argv.slice(2);
+  const cases = defaultCases().filter((c) => only.length === 0 || only.includes(c.decoder));
+  void benchDecoders(cases).then((t) => console.log(`Decoder throughput, per CPU-second (node ${process.version})\n${t}`));
 }

@@ -160,3 +160,20 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
 export function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
+
+// Node's Buffer has native slice-to-string methods behind toString(); calling them directly skips
+// argument checks on hot paths. Fall back to toString where they are missing.
+type SliceFn = (this: Buffer, start: number, end: number) => string;
+const proto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
+const nativeUtf8 = proto.utf8Slice;
+const nativeLatin1 = proto.latin1Slice;
+
+/** UTF-8 text of buf[start, end). */
+export function utf8Slice(buf: Buffer, start: number, end: number): string {
+  return nativeUtf8 ? nativeUtf8.call(buf, start, end) : buf.toString('utf8', start, end);
+}
+
+/** Latin-1 text of buf[start, end) (for bytes known to be ASCII). */
+export function latin1Slice(buf: Buffer, start: number, end: number): string {
+  return nativeLatin1 ? nativeLatin1.call(buf, start, end) : buf.toString('latin1', start, end);
+}

@@ -25,6 +25,11 @@ export interface Piece {
   meta?: Record<string, string>;
 }
 
+/** A piece with every field present (one object shape for all pieces keeps hot code monomorphic). */
+export function makePiece(data: Uint8Array, start: number, end: number, error?: string): Piece {
+  return { data, start, end, error, text: undefined, src: undefined, at: 0, meta: undefined };
+}
+
 export interface Framer {
   push(bytes: Uint8Array): Piece[];
   /** End of input (or of a layered message): flush what is buffered; the framer can go on. */

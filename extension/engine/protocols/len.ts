@@ -7,7 +7,7 @@
 import type { Direction, Frame } from '../types';
 import { asBuffer, StreamInput } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
-import { bareFrame, FramedConnDecoder, isOuter, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
+import { bareFrame, FramedConnDecoder, isOuter, makePiece, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
 import { bytesPreview, preview, printableAt, printableText } from './text';
 
 export type LenKind = 'len16be' | 'len16le' | 'len32be' | 'len32le' | 'lenvarint';
@@ -54,7 +54,7 @@ export class LenFramer implements Framer {
   push(bytes: Uint8Array): Piece[] {
     const out: Piece[] = [];
     if (this.lost) {
-      out.push({ data: bytes, start: 0, end: bytes.length, error: 'framing lost (continued)' });
+      out.push(makePiece(bytes, 0, bytes.length, 'framing lost (continued)'));
       return out;
     }
     let d = this.input.begin(bytes);
@@ -69,7 +69,7 @@ export class LenFramer implements Framer {
       }
       if (this.skip > 0) {
         const n = Math.min(this.skip, d.length - pos);
-        out.push({ data: this.input.cut(pos, pos + n), start: 0, end: n, error: 'oversized frame (continued)' });
+        out.push(makePiece(this.input.cut(pos, pos + n), 0, n, 'oversized frame (continued)'));
         this.skip -= n;
         pos += n;
         continue;
@@ -78,7 +78,7 @@ export class LenFramer implements Framer {
       if (pre === null) break;
       const [len, size] = pre;
       if (size < 0) {
-        out.push({ data: this.input.cut(pos, d.length), start: 0, end: d.length - pos, error: 'invalid varint length prefix (more than 10 bytes); framing lost' });
+        out.push(makePiece(this.input.cut(pos, d.length), 0, d.length - pos, 'invalid varint length prefix (more than 10 bytes); framing lost'));
         pos = d.length;
         this.lost = true;
         break;
@@ -91,7 +91,7 @@ export class LenFramer implements Framer {
         continue;
       }
       if (d.length - pos < size + len) break;
-      const piece: Piece = { data: this.input.cut(pos, pos + size + len), start: size, end: size + len };
+      const piece = makePiece(this.input.cut(pos, pos + size + len), size, size + len);
       if (!this.input.copying) {
         // src stays valid after this push only when it is the caller's chunk, not our buffer
         piece.src = src;
@@ -114,7 +114,7 @@ export class LenFramer implements Framer {
       pre === null
         ? `truncated length prefix (${data.length} B)`
         : `truncated frame: length ${pre[0]}, got ${data.length - pre[1]} B`;
-    return [{ data, start: pre && pre[1] > 0 ? pre[1] : 0, end: data.length, error }];
+    return [makePiece(data, pre && pre[1] > 0 ? pre[1] : 0, data.length, error)];
   }
 }
 

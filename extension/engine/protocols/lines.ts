@@ -3,9 +3,9 @@
 // into error frames of maxFrame bytes up to its end, then decoding goes on with the next line.
 // A last line without "\n" at the end of the stream is still a line.
 import type { Direction, Frame } from '../types';
-import { asBuffer, StreamInput } from './bytes';
+import { asBuffer, StreamInput, utf8Slice } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
-import { bareFrame, FramedConnDecoder, isOuter, maxFrameOf, type Framer, type Piece } from './framed';
+import { bareFrame, FramedConnDecoder, isOuter, makePiece, maxFrameOf, type Framer, type Piece } from './framed';
 import { preview, printableText, utf8 } from './text';
 
 export class LineFramer implements Framer {
@@ -70,8 +70,8 @@ export class LineFramer implements Framer {
       end--;
       if (end > 0 && data[end - 1] === 13) end--;
     }
-    const p: Piece = { data, start: 0, end };
-    if (this.withText) p.text = buf.toString('utf8', at, at + end);
+    const p = makePiece(data, 0, end);
+    if (this.withText) p.text = utf8Slice(buf, at, at + end);
     if (cut) p.error = this.skipping ? 'over-long line (continued)' : `line longer than ${this.maxFrame} bytes`;
     else if (this.skipping) p.error = 'over-long line (end)';
     this.skipping = cut;

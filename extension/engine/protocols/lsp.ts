@@ -5,9 +5,9 @@
 // and decoding resumes there. decoded = the body parsed as JSON (integers exact), else its text.
 import type { Direction, Frame } from '../types';
 import { parseJsonExact } from '../util/json';
-import { asBuffer, StreamInput } from './bytes';
+import { asBuffer, StreamInput, utf8Slice } from './bytes';
 import type { DecoderInfo, DecoderOptions } from './decoder';
-import { bareFrame, FramedConnDecoder, isOuter, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
+import { bareFrame, FramedConnDecoder, isOuter, makePiece, maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
 import { bytesPreview, preview, utf8 } from './text';
 
 export const MAX_HEADER = 8 * 1024;
@@ -126,8 +126,9 @@ export class LspFramer implements Framer {
       }
       const total = h.headerLen + h.length;
       if (d.length - pos < total) break;
-      const piece: Piece = { data: this.input.cut(pos, pos + total), start: h.headerLen, end: total, meta: h.headers };
-      if (this.withText) piece.text = asBuffer(d).toString('utf8', pos + h.headerLen, pos + total);
+      const piece = makePiece(this.input.cut(pos, pos + total), h.headerLen, total);
+      piece.meta = h.headers;
+      if (this.withText) piece.text = utf8Slice(asBuffer(d), pos + h.headerLen, pos + total);
       out.push(piece);
       pos += total;
     }
@@ -140,7 +141,7 @@ export class LspFramer implements Framer {
     this.skipping = false;
     if (this.input.pending === 0) return [];
     const data = this.input.drain();
-    if (wasSkipping) return [{ data, start: 0, end: data.length, error: this.why }];
+    if (wasSkipping) return [makePiece(data, 0, data.length, this.why)];
     const h = parseHeaders(data, 0, this.maxFrame);
     const error =
       h.kind === 'ok'
@@ -148,11 +149,11 @@ export class LspFramer implements Framer {
         : h.kind === 'bad'
           ? h.why
           : 'truncated headers';
-    return [{ data, start: h.kind === 'ok' ? h.headerLen : 0, end: data.length, error }];
+    return [makePiece(data, h.kind === 'ok' ? h.headerLen : 0, data.length, error)];
   }
 
   private garbage(start: number, end: number): Piece {
-    return { data: this.input.cut(start, end), start: 0, end: end - start, error: this.why };
+    return makePiece(this.input.cut(start, end), 0, end - start, this.why);
   }
 }
 

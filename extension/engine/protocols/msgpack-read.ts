@@ -9,7 +9,7 @@
 //   other ext → {"$ext":TYPE,"data":"BASE64"} (TYPE −128…127);
 //   map with only string keys, no duplicates → object; otherwise (or when its only key is one of
 //   the markers "$map" "$bin" "$ext" "$float") → {"$map":[[KEY,VALUE],…]} in wire order.
-import { asBuffer } from './bytes';
+import { asBuffer, latin1Slice, utf8Slice } from './bytes';
 
 export const MAX_DEPTH = 512;
 const MARKERS = new Set(['$map', '$bin', '$ext', '$float']);
@@ -202,12 +202,12 @@ function readStr(n: number): string {
   need(n);
   const s = p;
   p += n;
-  if (n < 16) {
-    // short strings: plain ASCII is decoded without a native call
-    for (let i = s; i < p; i++) if (src[i] >= 0x80) return buf.toString('utf8', s, p);
-    return String.fromCharCode.apply(null, src.subarray(s, p) as unknown as number[]);
+  if (n < 64) {
+    // short strings: plain ASCII needs no UTF-8 decoding
+    for (let i = s; i < p; i++) if (src[i] >= 0x80) return utf8Slice(buf, s, p);
+    return latin1Slice(buf, s, p);
   }
-  return buf.toString('utf8', s, p);
+  return utf8Slice(buf, s, p);
 }
 
 function readBin(n: number): unknown {
@@ -284,8 +284,8 @@ function readKey(n: number): string {
     while (i < n && kb[i] === src[s + i]) i++;
     if (i === n) return keyStrings[slot];
   }
-  for (let i = s; i < p; i++) if (src[i] >= 0x80) return buf.toString('utf8', s, p);
-  const str = buf.toString('latin1', s, p);
+  for (let i = s; i < p; i++) if (src[i] >= 0x80) return utf8Slice(buf, s, p);
+  const str = latin1Slice(buf, s, p);
   keyBytes[slot] = src.slice(s, p);
   keyStrings[slot] = str;
   return str;
@@ -301,7 +301,9 @@ function readMap(n: number, depth: number): unknown {
     const v = read(depth + 1);
     if (pairs) {
       pairs.push([k, v]);
-    } else if (typeof k === 'string' && !Object.prototype.hasOwnProperty.call(obj, k)) {
+    } else if (typeof k === 'string' && (obj[k] === undefined || !Object.prototype.hasOwnProperty.call(obj, k))) {
+      // (values are never undefined, so obj[k] === undefined means a new key; otherwise it is
+      // a duplicate or an inherited name such as "constructor", which hasOwnProperty tells apart)
       if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[k] = v;
     } else {
@@ -311,8 +313,7 @@ function readMap(n: number, depth: number): unknown {
   }
   if (pairs) return { $map: pairs };
   if (n === 1) {
-    const only = Object.keys(obj)[0];
-    if (MARKERS.has(only)) return { $map: [[only, obj[only]]] };
+    for (const only in obj) if (MARKERS.has(only)) return { $map: [[only, obj[only]]] };
   }
   return obj;
 }

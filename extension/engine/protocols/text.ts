@@ -1,6 +1,6 @@
 // Text helpers for decoders: UTF-8 checks and one-line previews for summaries.
 import { isUtf8 } from 'node:buffer';
-import { asBuffer } from './bytes';
+import { asBuffer, utf8Slice } from './bytes';
 
 // Control characters other than tab, LF, CR (and DEL) make bytes "not printable text".
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -18,7 +18,7 @@ export function printableText(bytes: Uint8Array): string | null {
 export function printableAt(bytes: Uint8Array, src: Buffer, at: number): string | null {
   if (bytes.length === 0) return '';
   if (!isUtf8(bytes)) return null;
-  const s = src.toString('utf8', at, at + bytes.length);
+  const s = utf8Slice(src, at, at + bytes.length);
   return CONTROL.test(s) ? null : s;
 }
 
