@@ -168,7 +168,7 @@ export class JsonRpcConnDecoder implements ConnDecoder {
     }
     f.decoded = r.value;
     const d = this.rpc.describe(r.value, dir);
-    f.summary = d.summary;
+    f.summary = preview(d.summary, 200); // method names etc. may hold control characters
     if (d.pair) f.pair = d.pair;
     return f;
   }

@@ -112,3 +112,8 @@ test('parseJsonExact: exact integers; fractions, exponents and strings untouched
   ]);
   assert.deepEqual(parseJsonExact('{"k\\"1234567890123456789":1}'), { 'k"1234567890123456789': 1 });
 });
+
+test('jsonrpc: control characters in method names are escaped in the one-line summary (found by fuzzing)', () => {
+  const [f] = feed(dec(), [['c2s', nd(req(1, 'a\nb'))]], 'whole');
+  assert.equal(f.summary, 'a\\nb #1');
+});
