@@ -1,5 +1,6 @@
 // How the CLI prints rows: JSON Lines (the stable interface for scripts) or readable text.
 import type { EventRow, FrameRow, Row } from '../engine/types';
+import { formatLatency } from '../engine/rows';
 import { toJson } from '../engine/util/json';
 
 /** One JSON Lines object for a row (see README "JSON Lines"). */
@@ -45,6 +46,7 @@ export class TextFormatter {
     let summary = row.summary.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '.').replace(/\n/g, '⏎');
     if (summary.length > max) summary = summary.slice(0, max - 1) + '…';
     const err = row.error ? ` [${row.error}]` : '';
+    if (row.pair?.latencyUs !== undefined) summary += ` (${formatLatency(row.pair.latencyUs)})`;
     const line = `${id} ${rel}  #${row.conn} ${(ARROWS[row.dir] ?? row.dir).padEnd(5)} ${row.proto.padEnd(8)} ${String(row.len).padStart(6)}  ${summary}${err}`;
     return this.opts.color && row.error ? `\x1b[31m${line}\x1b[0m` : line;
   }

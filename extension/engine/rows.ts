@@ -154,7 +154,6 @@ export class RowBuilder {
           const req = st.pending.get(f.pair.key);
           if (req) st.pending.delete(f.pair.key);
           row.pair = req ? { ...f.pair, request: req.id, latencyUs: mono - req.mono } : { ...f.pair };
-          if (req && row.summary) row.summary += ` (${formatLatency(mono - req.mono)})`;
         }
       }
       st.frames++;
