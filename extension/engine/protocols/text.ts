@@ -58,7 +58,13 @@ export function hexPreview(bytes: Uint8Array, max = 24): string {
 
 /** Text preview when printable, else hex preview. */
 export function bytesPreview(bytes: Uint8Array, max = 120): string {
-  const t = printableText(bytes.length > max * 4 ? bytes.subarray(0, max * 4) : bytes);
+  let t: string | null;
+  if (bytes.length <= max * 4) t = printableText(bytes);
+  else {
+    // the cut may split a UTF-8 sequence: try ending 0-3 bytes earlier
+    t = null;
+    for (let back = 0; back < 4 && t === null; back++) t = printableText(bytes.subarray(0, max * 4 - back));
+  }
   return t !== null ? JSON.stringify(preview(t, max)) : hexPreview(bytes);
 }
 
