@@ -7,7 +7,7 @@ import type { Direction, Frame } from '../../types';
 import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../decoder';
 import { gobFrame } from './frames';
 import { sniffGob } from './sniff';
-import { GobStream, type GobStreamOptions } from './stream';
+import { GobStream, type GobItem, type GobStreamOptions } from './stream';
 
 export { GobStream, type GobItem, type GobStreamOptions } from './stream';
 export { gobFrame, concreteList } from './frames';
@@ -22,6 +22,12 @@ export function gobStreamOptions(options?: DecoderOptions): GobStreamOptions {
   return o;
 }
 
+function frames(dir: Direction, items: GobItem[]): Frame[] {
+  const out: Frame[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) out[i] = gobFrame(dir, items[i]!);
+  return out;
+}
+
 class GobConnDecoder implements ConnDecoder {
   private readonly streams = new Map<Direction, GobStream>();
   constructor(private readonly opts: GobStreamOptions) {}
@@ -33,11 +39,11 @@ class GobConnDecoder implements ConnDecoder {
   }
 
   push(dir: Direction, bytes: Uint8Array): Frame[] {
-    return this.stream(dir).push(bytes).map((it) => gobFrame(dir, it));
+    return frames(dir, this.stream(dir).push(bytes));
   }
 
   end(dir: Direction): Frame[] {
-    return this.stream(dir).end().map((it) => gobFrame(dir, it));
+    return frames(dir, this.stream(dir).end());
   }
 }
 

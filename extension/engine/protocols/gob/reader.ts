@@ -20,6 +20,20 @@ export class GobError extends Error {
 const TWO32 = 4294967296;
 const scratch = new DataView(new ArrayBuffer(8));
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+// Floats are assembled in little-endian byte order where the machine is little-endian.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+// Node's native slice-to-string methods (what Buffer#toString calls), called directly.
+type SliceFn = (this: Buffer, start: number, end: number) => string;
+const bufferProto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
+const nativeUtf8 = bufferProto.utf8Slice;
+const nativeBase64 = bufferProto.base64Slice;
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
 
 export class Reader {
   pos: number;
@@ -37,6 +51,13 @@ export class Reader {
     this.pos = pos;
     this.end = end;
     this.start = pos;
+  }
+
+  /** A Buffer over `buf`, made when first needed (for native text decoding). */
+  private nodeBuf: Buffer | undefined;
+
+  private asNode(): Buffer {
+    return (this.nodeBuf ??= asBuffer(this.buf));
   }
 
   get remaining(): number {
@@ -72,7 +93,9 @@ export class Reader {
     for (let i = 0; i < n - 4; i++) hi = hi * 256 + buf[p++]!;
     const lo = ((buf[p]! << 24) >>> 0) + (buf[p + 1]! << 16) + (buf[p + 2]! << 8) + buf[p + 3]!;
     if (hi < 0x200000) return hi * TWO32 + lo;
-    return (BigInt(hi) << 32n) | BigInt(lo);
+    scratch.setUint32(0, hi);
+    scratch.setUint32(4, lo);
+    return scratch.getBigUint64(0);
   }
 
   /** A uint that must be a small count/length/delta (fits in a safe integer). */
@@ -83,14 +106,39 @@ export class Reader {
   }
 
   int(): number | bigint {
-    const u = this.uint();
-    if (typeof u === 'number') {
+    if (this.pos >= this.end) this.eom();
+    const buf = this.buf;
+    const b = buf[this.pos]!;
+    if (b < 0x80) {
+      this.pos++;
+      return b & 1 ? -(b >> 1) - 1 : b >> 1;
+    }
+    const n = 256 - b;
+    if (n < 7 || n > 8) {
+      const u = this.uint() as number;
       const half = Math.floor(u / 2);
       return u % 2 === 1 ? -half - 1 : half;
     }
-    const half = u >> 1n;
-    const i = (u & 1n) === 1n ? -half - 1n : half;
-    return i >= -9007199254740991n && i <= 9007199254740991n ? Number(i) : i;
+    // 7 or 8 bytes: zigzag-decoded from the high and low 32 bits.
+    let p = this.pos + 1;
+    if (p + n > this.end) this.eom();
+    this.pos = p + n;
+    let hi = 0;
+    for (let i = 0; i < n - 4; i++) hi = hi * 256 + buf[p++]!;
+    const lo = ((buf[p]! << 24) >>> 0) + (buf[p + 1]! << 16) + (buf[p + 2]! << 8) + buf[p + 3]!;
+    const odd = lo & 1;
+    // half = u >> 1
+    const halfHi = hi >>> 1;
+    const halfLo = (hi & 1) * 0x80000000 + (lo >>> 1);
+    if (halfHi < 0x200000) {
+      const half = halfHi * TWO32 + halfLo;
+      if (!odd) return half;
+      if (half <= 9007199254740990) return -half - 1;
+    }
+    // Beyond a safe integer: exact as a bigint. Odd values are -half-1, i.e. NOT half in 64 bits.
+    scratch.setUint32(0, odd ? ~halfHi >>> 0 : halfHi);
+    scratch.setUint32(4, odd ? ~halfLo >>> 0 : halfLo);
+    return scratch.getBigInt64(0);
   }
 
   /** An int that must fit in a safe integer (type ids). */
@@ -103,6 +151,20 @@ export class Reader {
   float(): number {
     if (this.pos >= this.end) this.eom();
     const b = this.buf[this.pos++]!;
+    if (LITTLE_ENDIAN) {
+      // The float's little-endian bytes: zeros, then the wire bytes in wire order at the top.
+      f64Bytes.fill(0);
+      if (b < 0x80) {
+        f64Bytes[7] = b;
+        return f64[0]!;
+      }
+      const n = 256 - b;
+      if (n > 8) throw new GobError(`invalid float length byte 0x${b.toString(16)}`);
+      if (this.pos + n > this.end) this.eom();
+      for (let i = 0; i < n; i++) f64Bytes[8 - n + i] = this.buf[this.pos + i]!;
+      this.pos += n;
+      return f64[0]!;
+    }
     scratch.setFloat64(0, 0);
     if (b < 0x80) {
       scratch.setUint8(0, b);
@@ -132,8 +194,40 @@ export class Reader {
   }
 
   string(what = 'string'): string {
-    const b = this.lenBytes(what);
-    return decodeUtf8(b);
+    const v = this.uint();
+    if (typeof v !== 'number') throw new GobError(`${what} length too large: ${v}`);
+    const n = v;
+    if (n > this.end - this.pos) throw new GobError(`length ${n} exceeds the ${this.end - this.pos} bytes left in the message`);
+    const start = this.pos;
+    this.pos += n;
+    return this.utf8(start, start + n);
+  }
+
+  /** UTF-8 text of buf[start, end), as decodeUtf8 makes it. */
+  utf8(start: number, end: number): string {
+    const buf = this.buf;
+    if (end - start < 32) {
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const c = buf[i]!;
+        if (c >= 0x80) return utf8.decode(buf.subarray(start, end));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return nativeUtf8 ? nativeUtf8.call(this.asNode(), start, end) : this.asNode().toString('utf8', start, end);
+  }
+
+  /** uint length + bytes, as base64 (null when empty: a receiver's nil slice). */
+  base64(what: string): string | null {
+    const v = this.uint();
+    if (typeof v !== 'number') throw new GobError(`${what} length too large: ${v}`);
+    const n = v;
+    if (n > this.end - this.pos) throw new GobError(`length ${n} exceeds the ${this.end - this.pos} bytes left in the message`);
+    const start = this.pos;
+    this.pos += n;
+    if (n === 0) return null;
+    return nativeBase64 ? nativeBase64.call(this.asNode(), start, start + n) : this.asNode().toString('base64', start, start + n);
   }
 
   /**

@@ -28,44 +28,64 @@ export function sortKeys(keys: string[]): string[] {
   return keys.sort(compareUtf8);
 }
 
+/** Characters JSON.stringify escapes in a string (lone surrogates too, so all surrogates go the slow way). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(s), without the call for the common strings that need no escapes. */
+export function jsonString(s: string): string {
+  return JSON_ESCAPED.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
+/** Writes a preview until `limit` characters (one object per call: no closures per value). */
+class PreviewWriter {
+  out = '';
+  constructor(private readonly limit: number) {}
+
+  /** false once full */
+  private put(s: string): boolean {
+    this.out += s;
+    return this.out.length < this.limit;
+  }
+
+  walk(x: unknown): boolean {
+    if (x === null || x === undefined) return this.put('null');
+    if (typeof x === 'string') return this.put(jsonString(x.length > this.limit ? x.slice(0, this.limit) : x));
+    if (typeof x !== 'object') return this.put(String(x));
+    if (Array.isArray(x)) {
+      if (!this.put('[')) return false;
+      for (let i = 0; i < x.length; i++) {
+        if (i > 0 && !this.put(',')) return false;
+        if (!this.walk(x[i])) return false;
+      }
+      return this.put(']');
+    }
+    if (!this.put('{')) return false;
+    let first = true;
+    const o = x as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!first && !this.put(',')) return false;
+      first = false;
+      if (!this.put(jsonString(k) + ':')) return false;
+      if (!this.walk(o[k])) return false;
+    }
+    return this.put('}');
+  }
+}
+
 /** JSON text of a value, cut to about `limit` characters without rendering all of a big value. */
 export function preview(v: unknown, limit = 120): string {
-  const out: string[] = [];
-  let len = 0;
-  const put = (s: string): boolean => {
-    out.push(s);
-    len += s.length;
-    return len < limit;
-  };
-  const walk = (x: unknown): boolean => {
-    if (x === null || x === undefined) return put('null');
-    if (typeof x === 'string') return put(JSON.stringify(x.length > limit ? x.slice(0, limit) : x));
-    if (typeof x !== 'object') return put(String(x));
-    if (Array.isArray(x)) {
-      if (!put('[')) return false;
-      for (let i = 0; i < x.length; i++) {
-        if (i > 0 && !put(',')) return false;
-        if (!walk(x[i])) return false;
-      }
-      return put(']');
-    }
-    if (!put('{')) return false;
-    let first = true;
-    for (const k of Object.keys(x)) {
-      if (!first && !put(',')) return false;
-      first = false;
-      if (!put(JSON.stringify(k) + ':')) return false;
-      if (!walk((x as Record<string, unknown>)[k])) return false;
-    }
-    return put('}');
-  };
-  const done = walk(v);
-  const s = out.join('');
+  const w = new PreviewWriter(limit);
+  const done = w.walk(v);
+  const s = w.out;
   return done && s.length <= limit ? s : s.slice(0, limit) + '…';
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
 /** A summary on one line: control characters (newlines included) shown as escapes. */
 export function oneLine(s: string): string {
+  if (!CONTROL.test(s)) return s;
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

@@ -45,14 +45,31 @@ type Attempt = { item: GobItem; end: number } | { need: number };
 
 const EMPTY = new Uint8Array(0);
 const MAX_HEADER = 9;
+/** Messages at least this large are handed out in the memory they were gathered in. */
+const LARGE = 64 * 1024;
 
 export class GobStream {
   readonly types = new TypeTable();
   private readonly maxFrame: number;
   private readonly maxDepth: number;
+  /**
+   * The bytes being parsed, [head, tail): between pushes, the leftover in `store` (owned memory);
+   * during a push, either `store` (leftover + the pushed chunk) or the pushed chunk itself when
+   * nothing was left over (or once the leftover has been consumed), so that messages inside a
+   * chunk become views of it instead of copies.
+   */
   private buf: Uint8Array = EMPTY;
   private head = 0;
   private tail = 0;
+  /** Owned memory for bytes that straddle pushes. */
+  private store: Uint8Array = EMPTY;
+  /**
+   * Whether frames may be views of `buf`: it is the pushed chunk, or memory given up by `store`
+   * (after a large message, which is handed out without a copy). Else `buf` is `store` (copies).
+   */
+  private onChunk = false;
+  /** The chunk being pushed, while it is parsed from `store` (for switching to it). */
+  private chunk: Uint8Array = EMPTY;
   /** Do not try again before this many bytes are buffered (relative to head). */
   private waitLen = 0;
 
@@ -67,8 +84,28 @@ export class GobStream {
   }
 
   push(bytes: Uint8Array): GobItem[] {
-    if (bytes.length > 0) this.append(bytes);
-    return this.drain();
+    if (bytes.length === 0) {
+      // nothing new
+    } else if (this.head === this.tail) {
+      this.buf = bytes;
+      this.head = 0;
+      this.tail = bytes.length;
+      this.onChunk = true;
+    } else {
+      this.append(bytes);
+      this.chunk = bytes;
+    }
+    const out = this.drain();
+    this.chunk = EMPTY;
+    if (this.buf !== this.store) {
+      // Keep what is left of the chunk in owned memory (the caller's chunk is not held).
+      const rest = this.buf.subarray(this.head, this.tail);
+      this.buf = this.store;
+      this.head = this.tail = 0;
+      this.onChunk = false;
+      if (rest.length > 0) this.append(rest);
+    }
+    return out;
   }
 
   /** The direction ended: whatever is left is a truncated message. */
@@ -80,31 +117,62 @@ export class GobStream {
       const what = h && Number.isFinite(h.count) ? `${data.length - (h.bodyStart - this.head)} of ${h.count} bytes` : `${data.length} bytes`;
       out.push({ kind: 'error', data, error: `stream ended inside a message (${what})` });
     }
-    this.buf = EMPTY;
+    this.buf = this.store = EMPTY;
     this.head = this.tail = this.waitLen = 0;
     return out;
   }
 
+  /** Bytes [start, end) of the buffer for a frame: a view of the pushed chunk, or a copy. */
+  private cut(start: number, end: number): Uint8Array {
+    const b = this.buf;
+    if (!this.onChunk) {
+      if (end - start < LARGE) return b.slice(start, end);
+      // A large message: give `store`'s memory to the frame rather than copy it; later bytes go
+      // to new memory.
+      this.store = EMPTY;
+      this.onChunk = true;
+    }
+    return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
+  }
+
+  /** Append to owned memory (`buf` is `store` here). */
   private append(bytes: Uint8Array): void {
     const n = bytes.length;
     if (this.head === this.tail) {
       this.head = this.tail = 0;
-      if (this.buf.length > 1 << 20 && n <= 1 << 16) this.buf = EMPTY;
+      if (this.store.length > 1 << 20 && n <= 1 << 16) this.store = EMPTY;
     }
-    if (this.tail + n > this.buf.length) {
+    if (this.tail + n > this.store.length) {
       const len = this.tail - this.head;
-      if (len + n <= this.buf.length && this.head >= len) {
-        this.buf.copyWithin(0, this.head, this.tail);
+      if (len + n <= this.store.length && this.head >= len) {
+        this.store.copyWithin(0, this.head, this.tail);
       } else {
-        const next = new Uint8Array(Math.max(len + n, this.buf.length * 2, 4096));
-        next.set(this.buf.subarray(this.head, this.tail));
-        this.buf = next;
+        const next = new Uint8Array(Math.max(len + n, this.store.length * 2, 4096));
+        next.set(this.store.subarray(this.head, this.tail));
+        this.store = next;
       }
       this.head = 0;
       this.tail = len;
     }
-    this.buf.set(bytes, this.tail);
+    this.store.set(bytes, this.tail);
     this.tail += n;
+    this.buf = this.store;
+  }
+
+  /**
+   * Once parsing in `store` has passed every byte left over from earlier pushes, continue on
+   * the pushed chunk itself (only at a message boundary: positions change).
+   */
+  private rebase(): void {
+    const c = this.chunk;
+    if (c.length === 0 || this.buf === c) return;
+    const chunkStart = this.tail - c.length;
+    if (this.head < chunkStart) return;
+    this.buf = c;
+    this.head -= chunkStart;
+    this.tail = c.length;
+    this.onChunk = true;
+    this.chunk = EMPTY;
   }
 
   private drain(): GobItem[] {
@@ -127,8 +195,9 @@ export class GobStream {
         break;
       }
       if (h.count === 0) {
-        out.push({ kind: 'empty', data: this.buf.slice(this.head, msgEnd) });
+        out.push({ kind: 'empty', data: this.cut(this.head, msgEnd) });
         this.head = msgEnd;
+        this.rebase();
         continue;
       }
       const a = this.attempt(h.bodyStart, msgEnd);
@@ -138,6 +207,7 @@ export class GobStream {
       }
       out.push(a.item);
       this.head = a.end;
+      this.rebase();
     }
     return out;
   }
@@ -160,8 +230,9 @@ export class GobStream {
     }
     if (p >= this.tail) stop = Math.max(this.head + 1, this.tail - MAX_HEADER);
     const cut = Math.min(p, stop);
-    out.push({ kind: 'error', data: buf.slice(this.head, cut), error: `${why}; skipped ${cut - this.head} bytes` });
+    out.push({ kind: 'error', data: this.cut(this.head, cut), error: `${why}; skipped ${cut - this.head} bytes` });
     this.head = cut;
+    this.rebase();
     if (cut === p && p < this.tail) return true;
     this.waitLen = this.tail - this.head + 1;
     return false;
@@ -202,7 +273,7 @@ export class GobStream {
         return {
           item: {
             kind: 'typedef',
-            data: this.buf.slice(this.head, msgEnd),
+            data: this.cut(this.head, msgEnd),
             type: t,
             typedef: describeType(types, t),
             summary: typeSummary(types, t) + (redefined ? ' (redefined)' : ''),
@@ -219,7 +290,7 @@ export class GobStream {
       const value = decodeTop(ctx, id);
       const item: GobItem = {
         kind: 'value',
-        data: this.buf.slice(this.head, r.end),
+        data: this.cut(this.head, r.end),
         typeId: id,
         typeName: types.name(id),
         type: t,
@@ -237,7 +308,7 @@ export class GobStream {
       const error =
         e instanceof GobError ? e.message : e instanceof RangeError ? 'value nested too deeply to decode' : `decoder failure: ${String(e)}`;
       const end = Math.max(msgEnd, r.end);
-      const item: GobItem = { kind: 'error', data: this.buf.slice(this.head, end), error };
+      const item: GobItem = { kind: 'error', data: this.cut(this.head, end), error };
       if (typeId !== undefined) item.typeId = typeId;
       return { item, end };
     }

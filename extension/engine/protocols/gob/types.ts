@@ -97,6 +97,10 @@ export class TypeTable {
   private readonly user = new Map<number, GobType>();
   /** Ids added since the last mark(), so a failed decoding attempt can be undone. */
   private added: { id: number; prev: GobType | undefined }[] = [];
+  /** Changes whenever the table does (define, rollback): plans built from it check this. */
+  generation = 0;
+  /** Decoding plans derived from this table, by type (see value.ts), valid for `generation`. */
+  readonly plans = new WeakMap<GobType, { gen: number }>();
 
   get(id: number): GobType | undefined {
     return this.user.get(id) ?? PREDEFINED.get(id);
@@ -112,6 +116,7 @@ export class TypeTable {
     if (!prev && this.user.size >= MAX_USER_TYPES) throw new GobError(`more than ${MAX_USER_TYPES} type definitions in one stream`);
     this.added.push({ id: t.id, prev });
     this.user.set(t.id, t);
+    this.generation++;
     return prev;
   }
 
@@ -120,6 +125,7 @@ export class TypeTable {
   }
 
   rollback(): void {
+    if (this.added.length > 0) this.generation++;
     for (let i = this.added.length - 1; i >= 0; i--) {
       const { id, prev } = this.added[i]!;
       if (prev) this.user.set(id, prev);

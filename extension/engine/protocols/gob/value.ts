@@ -63,10 +63,8 @@ export function decodeValue(ctx: ValueContext, id: number, t: GobType = typeOf(c
       return formatComplex(r.float(), r.float());
     case 'string':
       return r.string();
-    case 'bytes': {
-      const b = r.lenBytes('[]byte');
-      return b.length === 0 ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-    }
+    case 'bytes':
+      return r.base64('[]byte');
     case 'interface':
       enter(ctx);
       try {
@@ -127,20 +125,54 @@ function enter(ctx: ValueContext): void {
 
 const SCALAR = new Set(['bool', 'int', 'uint', 'float', 'complex', 'string', 'bytes', 'external']);
 
+function tooFew(n: number, i: number): GobError {
+  return new GobError(`${n} elements claimed but the message ended after ${i}`);
+}
+
 function decodeElems(ctx: ValueContext, elem: number, n: number): unknown[] {
   const t = typeOf(ctx, elem);
   const r = ctx.r;
   const out: unknown[] = [];
-  const scalar = SCALAR.has(t.kind);
-  for (let i = 0; i < n; i++) {
-    // Every element takes at least one byte of the current message: bounds hostile counts.
-    if (r.pos >= r.end) throw new GobError(`${n} elements claimed but the message ended after ${i}`);
-    if (scalar) out.push(decodeValue(ctx, elem, t));
-    else {
-      ctx.path.push(String(i));
+  // Every element takes at least one byte of the current message: bounds hostile counts.
+  switch (t.kind) {
+    case 'int':
+      for (let i = 0; i < n; i++) {
+        if (r.pos >= r.end) throw tooFew(n, i);
+        out.push(r.int());
+      }
+      return out;
+    case 'uint':
+      for (let i = 0; i < n; i++) {
+        if (r.pos >= r.end) throw tooFew(n, i);
+        out.push(r.uint());
+      }
+      return out;
+    case 'string':
+      for (let i = 0; i < n; i++) {
+        if (r.pos >= r.end) throw tooFew(n, i);
+        out.push(r.string());
+      }
+      return out;
+    case 'bool':
+      for (let i = 0; i < n; i++) {
+        if (r.pos >= r.end) throw tooFew(n, i);
+        out.push(r.uint() !== 0);
+      }
+      return out;
+  }
+  if (SCALAR.has(t.kind)) {
+    for (let i = 0; i < n; i++) {
+      if (r.pos >= r.end) throw tooFew(n, i);
       out.push(decodeValue(ctx, elem, t));
-      ctx.path.pop();
     }
+    return out;
+  }
+  const path = ctx.path;
+  for (let i = 0; i < n; i++) {
+    if (r.pos >= r.end) throw tooFew(n, i);
+    path.push(String(i));
+    out.push(decodeValue(ctx, elem, t));
+    path.pop();
   }
   return out;
 }
@@ -164,9 +196,32 @@ function decodeMap(ctx: ValueContext, key: number, elem: number, n: number): Rec
 
 const MISSING = Symbol('missing');
 
+/** What decoding a struct type needs from the table: its fields' types and zero values. */
+interface StructPlan {
+  gen: number;
+  types: (GobType | undefined)[];
+  zeros: unknown[];
+}
+
+/** The struct's plan for the table as it is now (rebuilt after any definition or rollback). */
+function structPlan(types: TypeTable, t: Extract<GobType, { kind: 'struct' }>): StructPlan {
+  const p = types.plans.get(t) as StructPlan | undefined;
+  if (p && p.gen === types.generation) return p;
+  const fields = t.fields;
+  const plan: StructPlan = { gen: types.generation, types: new Array(fields.length), zeros: new Array(fields.length) };
+  for (let i = 0; i < fields.length; i++) {
+    plan.types[i] = types.get(fields[i]!.id);
+    plan.zeros[i] = zeroValue(types, fields[i]!.id);
+  }
+  types.plans.set(t, plan);
+  return plan;
+}
+
 function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>): Record<string, unknown> {
   const r = ctx.r;
+  const types = ctx.types;
   const fields = t.fields;
+  let plan = structPlan(types, t);
   const vals: unknown[] = new Array(fields.length).fill(MISSING);
   let num = -1;
   while (r.pos < r.end) {
@@ -175,14 +230,18 @@ function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>
     num += d;
     if (num >= fields.length) throw new GobError(`field number ${num} out of range for ${t.name || 'struct'}`);
     const f = fields[num]!;
+    if (plan.gen !== types.generation) plan = structPlan(types, t);
+    const ft = plan.types[num];
+    if (!ft) throw new GobError(definedBefore(f.id));
     ctx.path.push(f.name);
-    vals[num] = decodeValue(ctx, f.id);
+    vals[num] = decodeValue(ctx, f.id, ft);
     ctx.path.pop();
   }
+  if (plan.gen !== types.generation) plan = structPlan(types, t);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    setKey(out, f.name, vals[i] === MISSING ? zeroValue(ctx.types, f.id) : vals[i]);
+    const v = vals[i];
+    setKey(out, fields[i]!.name, v === MISSING ? plan.zeros[i] : v);
   }
   return out;
 }
