@@ -28,6 +28,16 @@ interface Pending {
   parts: Uint8Array[];
 }
 
+/** A call's messages as one array: one view when they lie back to back in one pushed chunk. */
+function joinMessages(parts: Uint8Array[]): Uint8Array {
+  if (parts.length > 1 && adjacentViews(parts)) {
+    const first = parts[0]!;
+    const last = parts[parts.length - 1]!;
+    return new Uint8Array(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
+  }
+  return concat(parts);
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   let n = 0;
@@ -39,6 +49,19 @@ function concat(parts: Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/** Views of the same memory, each right after the one before (messages cut from one chunk). */
+function adjacentViews(parts: Uint8Array[]): boolean {
+  const first = parts[0]!;
+  let next = first.byteOffset + first.length;
+  let adjacent = true;
+  for (let i = 1; i < parts.length && adjacent; i++) {
+    const p = parts[i]!;
+    adjacent = p.buffer === first.buffer && p.byteOffset === next;
+    next += p.length;
+  }
+  return adjacent;
 }
 
 function startsWith(b: Uint8Array, s: string): 'yes' | 'no' | 'more' {
@@ -220,7 +243,7 @@ class Side {
     if (body && body.typeName) decoded.bodyType = body.typeName;
     const f: Frame = {
       dir: this.dir,
-      data: concat(p.parts),
+      data: joinMessages(p.parts),
       summary: rpcSummary(decoded, body?.concrete),
       decoded,
       pair: { key: `seq:${String(h.seq)}`, role: p.role },

@@ -33,7 +33,30 @@ const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** JSON.stringify(s), without the call for the common strings that need no escapes. */
 export function jsonString(s: string): string {
+  if (s.length <= 24) {
+    // short strings: a plain scan beats the regular expression
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+    }
+    return '"' + s + '"';
+  }
   return JSON_ESCAPED.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
+/** Object keys as written in previews (`"key":`): struct field and map keys repeat. */
+const keyCache = new Map<string, string>();
+
+function jsonKey(k: string): string {
+  let q = keyCache.get(k);
+  if (q === undefined) {
+    q = jsonString(k) + ':';
+    if (k.length <= 64) {
+      if (keyCache.size >= 4096) keyCache.clear();
+      keyCache.set(k, q);
+    }
+  }
+  return q;
 }
 
 /** Writes a preview until `limit` characters (one object per call: no closures per value). */
@@ -65,7 +88,7 @@ class PreviewWriter {
     for (const k of Object.keys(o)) {
       if (!first && !this.put(',')) return false;
       first = false;
-      if (!this.put(jsonString(k) + ':')) return false;
+      if (!this.put(jsonKey(k))) return false;
       if (!this.walk(o[k])) return false;
     }
     return this.put('}');

@@ -66,11 +66,16 @@ function sniffPredefinedValue(head: Uint8Array): SniffResult {
   }
 }
 
+const rpcRoles = new WeakMap<GobType, 'request' | 'response' | 'none'>();
+
 /** net/rpc's header types: struct Request{ServiceMethod, Seq} and Response{ServiceMethod, Seq, Error}. */
 export function isRpcHeaderType(t: GobType): 'request' | 'response' | undefined {
   if (t.kind !== 'struct') return undefined;
-  const names = t.fields.map((f) => f.name).join(',');
-  if (t.name === 'Request' && names === 'ServiceMethod,Seq') return 'request';
-  if (t.name === 'Response' && names === 'ServiceMethod,Seq,Error') return 'response';
-  return undefined;
+  let role = rpcRoles.get(t);
+  if (role === undefined) {
+    const names = t.fields.map((f) => f.name).join(',');
+    role = t.name === 'Request' && names === 'ServiceMethod,Seq' ? 'request' : t.name === 'Response' && names === 'ServiceMethod,Seq,Error' ? 'response' : 'none';
+    rpcRoles.set(t, role);
+  }
+  return role === 'none' ? undefined : role;
 }

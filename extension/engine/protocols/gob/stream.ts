@@ -41,8 +41,6 @@ export type GobItem =
   | { kind: 'error'; data: Uint8Array; error: string; typeId?: number }
   | { kind: 'empty'; data: Uint8Array };
 
-type Attempt = { item: GobItem; end: number } | { need: number };
-
 const EMPTY = new Uint8Array(0);
 const MAX_HEADER = 9;
 /** Messages at least this large are handed out in the memory they were gathered in. */
@@ -200,13 +198,13 @@ export class GobStream {
         this.rebase();
         continue;
       }
-      const a = this.attempt(h.bodyStart, msgEnd);
-      if ('need' in a) {
-        this.waitLen = a.need - this.head;
+      const item = this.attempt(h.bodyStart, msgEnd);
+      if (item === undefined) {
+        this.waitLen = this.attemptEnd - this.head;
         break;
       }
-      out.push(a.item);
-      this.head = a.end;
+      out.push(item);
+      this.head = this.attemptEnd;
       this.rebase();
     }
     return out;
@@ -258,7 +256,11 @@ export class GobStream {
     }
   }
 
-  private attempt(bodyStart: number, msgEnd: number): Attempt {
+  /** Where the item attempt() returned ends; when it returned undefined, the offset it needs. */
+  private attemptEnd = 0;
+
+  /** The item of the message at bodyStart, or undefined when more bytes are needed. */
+  private attempt(bodyStart: number, msgEnd: number): GobItem | undefined {
     const types = this.types;
     types.mark();
     const r = new Reader(this.buf, bodyStart, msgEnd, this.tail, this.maxFrame);
@@ -270,16 +272,14 @@ export class GobStream {
         if (r.pos !== r.end) throw new GobError(`extra data after the definition of type ${-id}`);
         const prev = types.define(t);
         const redefined = prev !== undefined && JSON.stringify(prev) !== JSON.stringify(t);
+        this.attemptEnd = msgEnd;
         return {
-          item: {
-            kind: 'typedef',
-            data: this.cut(this.head, msgEnd),
-            type: t,
-            typedef: describeType(types, t),
-            summary: typeSummary(types, t) + (redefined ? ' (redefined)' : ''),
-            redefined,
-          },
-          end: msgEnd,
+          kind: 'typedef',
+          data: this.cut(this.head, msgEnd),
+          type: t,
+          typedef: describeType(types, t),
+          summary: typeSummary(types, t) + (redefined ? ' (redefined)' : ''),
+          redefined,
         };
       }
       if (id === 0) throw new GobError('invalid type id 0');
@@ -299,18 +299,21 @@ export class GobStream {
       if (ctx.concrete) item.concrete = ctx.concrete;
       if (ctx.defined) item.defines = ctx.defined;
       if (r.pos < r.end) item.note = `${r.end - r.pos} bytes left over in the message`;
-      return { item, end: r.end };
+      this.attemptEnd = r.end;
+      return item;
     } catch (e) {
       if (e instanceof NeedMore) {
         types.rollback();
-        return { need: e.need };
+        this.attemptEnd = e.need;
+        return undefined;
       }
       const error =
         e instanceof GobError ? e.message : e instanceof RangeError ? 'value nested too deeply to decode' : `decoder failure: ${String(e)}`;
       const end = Math.max(msgEnd, r.end);
       const item: GobItem = { kind: 'error', data: this.cut(this.head, end), error };
       if (typeId !== undefined) item.typeId = typeId;
-      return { item, end };
+      this.attemptEnd = end;
+      return item;
     }
   }
 }

@@ -121,7 +121,7 @@ export class TypeTable {
   }
 
   mark(): void {
-    this.added = [];
+    if (this.added.length > 0) this.added = [];
   }
 
   rollback(): void {
