@@ -22,7 +22,9 @@ export class ByteQueue {
   /** Byte at offset i from the front (i < length). */
   byteAt(i: number): number {
     let off = i + this.head;
-    for (const c of this.chunks) {
+    const chunks = this.chunks;
+    for (let k = 0; k < chunks.length; k++) {
+      const c = chunks[k];
       if (off < c.length) return c[off];
       off -= c.length;
     }

@@ -11,7 +11,7 @@ import { ByteQueue } from '../http2/byte-queue';
 import { oneLine } from '../http2/connection';
 import { decodeCommand } from './commands';
 import { detectVersion, parseGreetingV2, parseGreetingV3 } from './greeting';
-import { b64, clip, partForSummary, printableText, textOrHex } from './parts';
+import { b64, b64At, clip, nodeBuf, partForSummaryAt, printableText, textAt, textOrHex, textOrHexAt } from './parts';
 
 const FLAG_MORE = 1;
 const FLAG_LONG = 2;
@@ -41,6 +41,14 @@ interface DirState {
 }
 
 const ENVELOPE_TYPES = new Set(['REQ', 'REP', 'ROUTER', 'DEALER']);
+const SUMMARY_MAX = 160;
+
+const PART_PATHS: string[] = [];
+/** "/parts/i" (made once per index). */
+function partPath(i: number): string {
+  if (i >= 256) return `/parts/${i}`;
+  return (PART_PATHS[i] ??= `/parts/${i}`);
+}
 
 export class ZmtpConnection implements ConnDecoder {
   private readonly maxFrame: number;
@@ -159,6 +167,7 @@ export class ZmtpConnection implements ConnDecoder {
         continue;
       }
       if (st.q.length < 2) return;
+      if (st.parts.length === 0 && !st.discarding && this.wholeMessage(dir, st, out)) continue;
       const flags = st.q.byteAt(0);
       const v2 = st.phase === 'v2';
       const invalid = v2 ? (flags & ~(FLAG_MORE | FLAG_LONG)) !== 0 : (flags & ~7) !== 0 || flags === 5 || flags === 7;
@@ -172,8 +181,10 @@ export class ZmtpConnection implements ConnDecoder {
       const long = (flags & FLAG_LONG) !== 0;
       const hl = long ? 9 : 2;
       if (st.q.length < hl) return;
-      const head = st.q.peek(hl);
-      const size = long ? head[1] * 2 ** 56 + head[2] * 2 ** 48 + head[3] * 2 ** 40 + head[4] * 2 ** 32 + (head[5] * 2 ** 24 + ((head[6] << 16) | (head[7] << 8) | head[8])) : head[1];
+      const q = st.q;
+      const size = long
+        ? q.byteAt(1) * 2 ** 56 + q.byteAt(2) * 2 ** 48 + q.byteAt(3) * 2 ** 40 + q.byteAt(4) * 2 ** 32 + (q.byteAt(5) * 2 ** 24 + ((q.byteAt(6) << 16) | (q.byteAt(7) << 8) | q.byteAt(8)))
+        : q.byteAt(1);
       const command = (flags & FLAG_COMMAND) !== 0;
       const more = (flags & FLAG_MORE) !== 0;
       const msgLimit = command ? this.maxFrame : this.maxFrame - st.wireLen;
@@ -208,8 +219,58 @@ export class ZmtpConnection implements ConnDecoder {
     }
   }
 
+  /**
+   * Fast path: a complete message of ordinary parts at the front of the queue is taken in one
+   * piece (false, with nothing consumed, when anything needs the part-by-part path: a command,
+   * bad flags, an oversized part, or a message not fully buffered).
+   */
+  private wholeMessage(dir: Direction, st: DirState, out: Frame[]): boolean {
+    const q = st.q;
+    const v2 = st.phase === 'v2';
+    const parts: Part[] = [];
+    let off = 0;
+    for (;;) {
+      if (q.length < off + 2) return false;
+      const flags = q.byteAt(off);
+      const invalid = v2 ? (flags & ~(FLAG_MORE | FLAG_LONG)) !== 0 : (flags & ~7) !== 0 || flags === 5 || flags === 7;
+      if (invalid || (flags & FLAG_COMMAND) !== 0) return false;
+      const long = (flags & FLAG_LONG) !== 0;
+      const hl = long ? 9 : 2;
+      if (q.length < off + hl) return false;
+      const size = long
+        ? q.byteAt(off + 1) * 2 ** 56 + q.byteAt(off + 2) * 2 ** 48 + q.byteAt(off + 3) * 2 ** 40 + q.byteAt(off + 4) * 2 ** 32 + (q.byteAt(off + 5) * 2 ** 24 + ((q.byteAt(off + 6) << 16) | (q.byteAt(off + 7) << 8) | q.byteAt(off + 8)))
+        : q.byteAt(off + 1);
+      if (size + hl > this.maxFrame - off) return false;
+      if (q.length < off + hl + size) return false;
+      parts.push({ start: off + hl, end: off + hl + size });
+      off += hl + size;
+      if ((flags & FLAG_MORE) === 0) break;
+    }
+    let wire = q.take(off);
+    // (as the part-by-part path gives it: a multipart message in an array of its own)
+    if (parts.length > 1 && Buffer.isBuffer(wire)) wire = new Uint8Array(wire.buffer, wire.byteOffset, wire.length);
+    st.parts = parts;
+    st.wire = [wire];
+    st.wireLen = off;
+    out.push(this.message(dir, st));
+    this.resetMessage(st);
+    return true;
+  }
+
   private joinWire(st: DirState): Uint8Array {
     if (st.wire.length === 1) return st.wire[0];
+    // Parts taken back to back from one pushed chunk: one view of them all.
+    const w = st.wire;
+    if (w.length > 1) {
+      const first = w[0];
+      let next = first.byteOffset + first.length;
+      let i = 1;
+      for (; i < w.length; i++) {
+        if (w[i].buffer !== first.buffer || w[i].byteOffset !== next) break;
+        next += w[i].length;
+      }
+      if (i === w.length) return new Uint8Array(first.buffer, first.byteOffset, st.wireLen);
+    }
     const out = new Uint8Array(st.wireLen);
     let o = 0;
     for (const w of st.wire) {
@@ -248,43 +309,66 @@ export class ZmtpConnection implements ConnDecoder {
 
   private message(dir: Direction, st: DirState): Frame {
     const wire = this.joinWire(st);
-    const bodies = st.parts.map((p) => wire.subarray(p.start, p.end));
-    const ranges: FieldRange[] = st.parts.map((p, i) => ({ path: `/parts/${i}`, start: p.start, end: p.end }));
+    const parts = st.parts;
+    const n = parts.length;
+    const buf = nodeBuf(wire);
+    const ranges: FieldRange[] = new Array(n);
+    for (let i = 0; i < n; i++) ranges[i] = { path: partPath(i), start: parts[i]!.start, end: parts[i]!.end };
     const mine = st.socketType;
     const theirs = this.peer(dir)?.socketType;
     // ZMTP 2.0: each side's first message is its identity.
     if (st.phase === 'v2' && !st.identitySeen) {
       st.identitySeen = true;
-      const id = bodies[0] ?? new Uint8Array(0);
+      const id = n > 0 ? wire.subarray(parts[0]!.start, parts[0]!.end) : new Uint8Array(0);
       return { dir, data: wire, summary: `identity ${id.length ? textOrHex(id) : '(anonymous)'}`, decoded: { kind: 'identity', identity: b64(id), text: printableText(id) }, ranges };
     }
     // 3.0-style subscription: a SUB/XSUB socket's single-part message starting with 01 or 00.
     const subSide = mine === 'SUB' || mine === 'XSUB' || (mine === undefined && (theirs === 'PUB' || theirs === 'XPUB'));
-    if (subSide && bodies.length === 1 && bodies[0].length >= 1 && bodies[0][0] <= 1) {
-      const topic = bodies[0].subarray(1);
-      const kind = bodies[0][0] === 1 ? 'subscribe' : 'cancel';
+    if (subSide && n === 1 && parts[0]!.end > parts[0]!.start && wire[parts[0]!.start]! <= 1) {
+      const body = wire.subarray(parts[0]!.start, parts[0]!.end);
+      const topic = body.subarray(1);
+      const kind = body[0] === 1 ? 'subscribe' : 'cancel';
       return {
         dir,
         data: wire,
         summary: `${kind === 'subscribe' ? 'SUBSCRIBE' : 'CANCEL'} ${topic.length ? JSON.stringify(textOrHex(topic, 32)) : '(all)'} (3.0 message)`,
         decoded: { kind, topic: printableText(topic), topicBase64: b64(topic) },
-        ranges: [{ path: '/topic', start: st.parts[0].start + 1, end: st.parts[0].end }],
+        ranges: [{ path: '/topic', start: parts[0]!.start + 1, end: parts[0]!.end }],
       };
     }
-    const decoded: Record<string, unknown> = { kind: 'message', parts: bodies.map(b64), text: bodies.map(printableText) };
-    let shown = bodies;
+    // Every part as base64 and as text (or null), from offsets into the one message buffer.
+    const b64s: string[] = new Array(n);
+    const texts: (string | null)[] = new Array(n);
+    let delim = -1;
+    for (let i = 0; i < n; i++) {
+      const p = parts[i]!;
+      b64s[i] = b64At(buf, p.start, p.end);
+      texts[i] = textAt(buf, p.start, p.end);
+      if (delim < 0 && p.end === p.start) delim = i;
+    }
+    const decoded: Record<string, unknown> = { kind: 'message', parts: b64s, text: texts };
+    let first = 0;
     let envelope = '';
     if ((mine && ENVELOPE_TYPES.has(mine)) || (theirs && ENVELOPE_TYPES.has(theirs))) {
-      const delim = bodies.findIndex((b) => b.length === 0);
       if (delim >= 0 && (delim === 0 || mine === 'ROUTER' || mine === 'DEALER' || theirs === 'ROUTER' || theirs === 'DEALER')) {
         decoded.delimiter = delim;
-        envelope = delim > 0 ? `[${bodies.slice(0, delim).map((b) => textOrHex(b, 8)).join(', ')}] ` : '';
-        shown = bodies.slice(delim + 1);
+        if (delim > 0) {
+          const env: string[] = new Array(delim);
+          for (let i = 0; i < delim; i++) env[i] = textOrHexAt(buf, parts[i]!.start, parts[i]!.end, texts[i]!, 8);
+          envelope = `[${env.join(', ')}] `;
+        }
+        first = delim + 1;
       }
     }
     const frame: Frame = { dir, data: wire, summary: '', decoded, ranges };
-    const count = bodies.length === 1 ? '' : `[${bodies.length} parts] `;
-    frame.summary = clip(`${mine ? mine + ' ' : ''}message ${count}${envelope}${shown.map(partForSummary).join(' | ')}`);
+    const count = n === 1 ? '' : `[${n} parts] `;
+    // The summary is clipped to 160 characters: parts past that are not rendered.
+    let summary = `${mine ? mine + ' ' : ''}message ${count}${envelope}`;
+    for (let i = first; i < n && summary.length <= SUMMARY_MAX; i++) {
+      const p = parts[i]!;
+      summary += (i > first ? ' | ' : '') + partForSummaryAt(buf, p.start, p.end, texts[i]!);
+    }
+    frame.summary = clip(summary, SUMMARY_MAX);
     if (mine === 'REQ' && theirs !== 'ROUTER') frame.pair = { key: `req${++this.reqCount}`, role: 'request' };
     else if (mine === 'REP' && theirs !== 'DEALER') frame.pair = { key: `req${++this.repCount}`, role: 'response' };
     st.messages++;

@@ -1,18 +1,82 @@
 // Rendering of ZMTP message parts and command values: base64 always, text when printable UTF-8.
+// The *At forms work on offsets of one Buffer (a whole message), so a multipart message needs no
+// per-part views; the results equal the plain forms on the part's bytes.
+import * as nodeBuffer from 'node:buffer';
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const isUtf8 = (nodeBuffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8;
+
+// Node's native slice-to-string methods (what Buffer#toString calls), called directly.
+type SliceFn = (this: Buffer, start: number, end: number) => string;
+const proto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
+const base64Slice = proto.base64Slice ?? function (this: Buffer, s: number, e: number) { return this.toString('base64', s, e); };
+const latin1Slice = proto.latin1Slice ?? function (this: Buffer, s: number, e: number) { return this.toString('latin1', s, e); };
+const utf8Slice = proto.utf8Slice ?? function (this: Buffer, s: number, e: number) { return this.toString('utf8', s, e); };
+
+/** A Buffer over the same memory (no copy). */
+export function nodeBuf(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
 
 export function b64(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+  return base64Slice.call(nodeBuf(b), 0, b.length);
+}
+
+/** base64 of buf[start, end). */
+export function b64At(buf: Buffer, start: number, end: number): string {
+  return base64Slice.call(buf, start, end);
 }
 
 /** The part as text when it is valid UTF-8 without control characters (tab/CR/LF allowed). */
 export function printableText(b: Uint8Array): string | null {
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i];
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return null;
+  return textAt(nodeBuf(b), 0, b.length);
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Bytes checked one by one before a long part is scanned as a string. */
+const SCAN = 256;
+
+/** printableText of buf[start, end). */
+export function textAt(buf: Buffer, start: number, end: number): string | null {
+  let ascii = true;
+  const stop = Math.min(end, start + SCAN);
+  for (let i = start; i < stop; i++) {
+    const c = buf[i]!;
+    if (c < 0x20) {
+      if (c !== 0x09 && c !== 0x0a && c !== 0x0d) return null;
+    } else if (c >= 0x7f) {
+      if (c === 0x7f) return null;
+      ascii = false;
+    }
+  }
+  if (stop < end) {
+    // A long part that starts like text: decoded at once, then checked as a string. Control
+    // characters are ASCII, which UTF-8 decoding maps one to one even next to invalid bytes.
+    const s = utf8Slice.call(buf, start, end);
+    if (CONTROL.test(s)) return null;
+    // Without U+FFFD the bytes were valid UTF-8; with one, it may be a real U+FFFD: check.
+    if (s.indexOf('\ufffd') >= 0) {
+      if (!isUtf8) return utf8Text(buf, start, end);
+      if (!isUtf8(buf.subarray(start, end))) return null;
+    }
+    // TextDecoder (what this decoder has always used) drops a leading byte order mark.
+    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  }
+  if (ascii) return latin1Slice.call(buf, start, end);
+  return utf8Text(buf, start, end);
+}
+
+/** buf[start, end) (no control characters) as UTF-8 text, or null when not valid UTF-8. */
+function utf8Text(buf: Buffer, start: number, end: number): string | null {
+  if (isUtf8) {
+    if (!isUtf8(buf.subarray(start, end))) return null;
+    // TextDecoder (what this decoder has always used) drops a leading byte order mark.
+    const bom = end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf;
+    return utf8Slice.call(buf, bom ? start + 3 : start, end);
   }
   try {
-    return utf8.decode(b);
+    return utf8.decode(buf.subarray(start, end));
   } catch {
     return null;
   }
@@ -22,16 +86,40 @@ export function printableText(b: Uint8Array): string | null {
 export function textOrHex(b: Uint8Array, maxHex = 64): string {
   const t = printableText(b);
   if (t !== null) return t;
-  const h = Buffer.from(b.subarray(0, maxHex)).toString('hex');
-  return `0x${h}${b.length > maxHex ? '…' : ''}`;
+  return hexOf(nodeBuf(b), 0, b.length, maxHex);
+}
+
+/** 0x + hex of the first maxHex bytes of buf[start, end), … when cut. */
+function hexOf(buf: Buffer, start: number, end: number, maxHex: number): string {
+  const h = buf.toString('hex', start, Math.min(end, start + maxHex));
+  return `0x${h}${end - start > maxHex ? '…' : ''}`;
+}
+
+/** textOrHex of buf[start, end) whose printableText is `text`. */
+export function textOrHexAt(buf: Buffer, start: number, end: number, text: string | null, maxHex = 64): string {
+  return text !== null ? text : hexOf(buf, start, end, maxHex);
 }
 
 /** One part for a summary line. */
 export function partForSummary(b: Uint8Array): string {
-  if (b.length === 0) return '""';
-  const t = printableText(b);
-  if (t !== null) return t.length > 40 ? JSON.stringify(t.slice(0, 39) + '…') : JSON.stringify(t);
-  return textOrHex(b, 12);
+  const buf = nodeBuf(b);
+  return partForSummaryAt(buf, 0, b.length, textAt(buf, 0, b.length));
+}
+
+/** partForSummary of buf[start, end) whose printableText is `text`. */
+export function partForSummaryAt(buf: Buffer, start: number, end: number, text: string | null): string {
+  if (end === start) return '""';
+  if (text !== null) return text.length > 40 ? JSON.stringify(text.slice(0, 39) + '…') : jsonString(text);
+  return hexOf(buf, start, end, 12);
+}
+
+/** JSON.stringify(s) for a string, without the call when nothing needs escaping. */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
 }
 
 export function clip(s: string, max = 160): string {
