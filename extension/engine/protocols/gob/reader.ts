@@ -30,6 +30,7 @@ type SliceFn = (this: Buffer, start: number, end: number) => string;
 const bufferProto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
 const nativeUtf8 = bufferProto.utf8Slice;
 const nativeBase64 = bufferProto.base64Slice;
+const nativeLatin1 = bufferProto.latin1Slice;
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -207,13 +208,14 @@ export class Reader {
   utf8(start: number, end: number): string {
     const buf = this.buf;
     if (end - start < 32) {
-      let s = '';
-      for (let i = start; i < end; i++) {
-        const c = buf[i]!;
-        if (c >= 0x80) return utf8.decode(buf.subarray(start, end));
-        s += String.fromCharCode(c);
+      for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return utf8.decode(buf.subarray(start, end));
+      if (end - start < 4) {
+        let s = '';
+        for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+        return s;
       }
-      return s;
+      // ASCII: Latin-1 decoding gives the same text
+      return nativeLatin1 ? nativeLatin1.call(this.asNode(), start, end) : this.asNode().toString('latin1', start, end);
     }
     return nativeUtf8 ? nativeUtf8.call(this.asNode(), start, end) : this.asNode().toString('utf8', start, end);
   }

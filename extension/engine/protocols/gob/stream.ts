@@ -145,7 +145,10 @@ export class GobStream {
       if (len + n <= this.store.length && this.head >= len) {
         this.store.copyWithin(0, this.head, this.tail);
       } else {
-        const next = new Uint8Array(Math.max(len + n, this.store.length * 2, 4096));
+        // Room for the message being waited for (its size is known from its header), within
+        // 8 times what has arrived: a large message is gathered with one or two copies.
+        const want = Math.min(this.waitLen, 8 * (len + n));
+        const next = new Uint8Array(Math.max(len + n, this.store.length * 2, 4096, want));
         next.set(this.store.subarray(this.head, this.tail));
         this.store = next;
       }
