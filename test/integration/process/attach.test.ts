@@ -2,7 +2,7 @@
 // with a client, a Go program talking to its child over os.Pipe, a FIFO, and the errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,19 +204,22 @@ test('another user\'s process cannot be read: says whose it is (reader runs as n
   const srv = start('sleep', ['30']);
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-attach-'));
   try {
-    const { chmodSync, writeFileSync } = await import('node:fs');
+    const { chmodSync, copyFileSync, mkdirSync } = await import('node:fs');
     const { resolve } = await import('node:path');
+    // The built CLI, copied where nobody can read it (the checkout may sit in a private dir).
     chmodSync(dir, 0o755);
-    const script = join(dir, 'attach.ts');
-    const mod = resolve(__dirname, '../../../extension/engine/process/attach.ts');
-    writeFileSync(script, `import { listEndpoints } from ${JSON.stringify(mod)};\nlistEndpoints(${srv.pid}).then(() => console.log('READ'), (e) => console.log(e.name + ': ' + e.message));\n`);
-    chmodSync(script, 0o644);
-    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', script], {
-      cwd: resolve(__dirname, '../../..'),
+    const cli = join(dir, 'cli.js');
+    copyFileSync(resolve(__dirname, '../../../dist/cli.js'), cli);
+    chmodSync(cli, 0o644);
+    mkdirSync(join(dir, 'state'), { mode: 0o777 });
+    chmodSync(join(dir, 'state'), 0o777);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'attach', String(srv.pid)], {
+      cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, HOME: dir },
+      env: { ...process.env, HOME: dir, IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'state', 'run') },
     });
-    assert.equal(out.trim(), `UserError: cannot read the open files of pid ${srv.pid} (sleep, owned by root): run ipctap as that user or with sudo`);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim(), `ipctap: cannot read the open files of pid ${srv.pid} (sleep, owned by root): run ipctap as that user or with sudo`);
   } finally {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
