@@ -11,9 +11,14 @@ const root = resolve(__dirname, '../fixtures/go');
 export function goBinary(name: string): string {
   const dir = join(root, name);
   if (!existsSync(dir)) throw new Error(`no Go fixture ${name} in ${root}`);
+  return buildGoDir(dir, 'ipctap-go-fixtures', name);
+}
+
+/** Build the Go program in `dir` into <tmpdir>/<cache>/<name>-<hash of its .go files>, once. */
+export function buildGoDir(dir: string, cache: string, name: string): string {
   const h = createHash('sha256');
   for (const f of readdirSync(dir).sort()) if (f.endsWith('.go')) h.update(f).update(readFileSync(join(dir, f)));
-  const outDir = join(tmpdir(), 'ipctap-go-fixtures');
+  const outDir = join(tmpdir(), cache);
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `${name}-${h.digest('hex').slice(0, 12)}`);
   if (!existsSync(out)) {

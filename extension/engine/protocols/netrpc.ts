@@ -12,6 +12,7 @@
 // Whether a header is a request or a response follows its type (Request/Response), so the
 // decoder works whichever direction name the tap uses.
 import type { Direction, Frame } from '../types';
+import { concatBytes } from './bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions, SniffResult } from './decoder';
 import { concreteList, firstTypedef, oneLine, gobFrame, gobStreamOptions, GobStream, isRpcHeaderType, preview, type GobItem, type GobStreamOptions } from './gob/index';
 
@@ -35,21 +36,9 @@ function joinMessages(parts: Uint8Array[]): Uint8Array {
     const last = parts[parts.length - 1]!;
     return new Uint8Array(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Views of the same memory, each right after the one before (messages cut from one chunk). */
 function adjacentViews(parts: Uint8Array[]): boolean {
@@ -124,7 +113,7 @@ class Side {
   }
 
   private handshake(atEnd: boolean): Frame[] {
-    const buf = concat(this.head);
+    const buf = concatBytes(this.head);
     const isConnect = startsWith(buf, CONNECT);
     const isHttp = startsWith(buf, HTTP);
     if (isConnect === 'no' && isHttp === 'no') return this.toGob(buf);

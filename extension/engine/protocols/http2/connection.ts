@@ -5,6 +5,7 @@
 import type { ConnDecoder, DecoderOptions } from '../decoder';
 import { DEFAULT_MAX_FRAME } from '../decoder';
 import type { Direction, Frame } from '../../types';
+import { concatBytes } from '../bytes';
 import { ByteQueue } from './byte-queue';
 import { decodeControl } from './control';
 import { FLAG, FRAME_HEADER_LEN, PREFACE, T, parseFrameHeader, plausibleHeader, typeName, u32, type FrameHeader } from './frame-types';
@@ -47,18 +48,6 @@ export interface HeadersEvent {
   frame: Frame;
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export function header(headers: HeaderPair[], name: string): string | undefined {
   for (const [n, v] of headers) if (n === name) return v;
@@ -95,7 +84,7 @@ export class H2Connection implements ConnDecoder {
       const st = this.state(dir);
       this.run(dir, st, out, true);
       if (st.block) {
-        out.push(this.errorFrame(dir, concat(st.block.raws), `header block on s${st.block.stream} never ended (no END_HEADERS)`));
+        out.push(this.errorFrame(dir, concatBytes(st.block.raws), `header block on s${st.block.stream} never ended (no END_HEADERS)`));
         st.block = undefined;
       }
       if (st.q.length > 0) {
@@ -267,7 +256,7 @@ export class H2Connection implements ConnDecoder {
         if (b.size > this.maxFrame) {
           st.block = undefined;
           st.hpack.markLost('an oversized header block');
-          return void out.push(this.errorFrame(dir, concat(b.raws), `header block on s${b.stream} exceeds maxFrame (${this.maxFrame})`));
+          return void out.push(this.errorFrame(dir, concatBytes(b.raws), `header block on s${b.stream} exceeds maxFrame (${this.maxFrame})`));
         }
         if (h.flags & FLAG.END_HEADERS) {
           st.block = undefined;
@@ -291,7 +280,7 @@ export class H2Connection implements ConnDecoder {
 
   private interruptBlock(dir: Direction, st: DirState, out: Frame[], by: string): void {
     if (!st.block) return;
-    out.push(this.errorFrame(dir, concat(st.block.raws), `header block on s${st.block.stream} interrupted by ${by} (protocol error)`));
+    out.push(this.errorFrame(dir, concatBytes(st.block.raws), `header block on s${st.block.stream} interrupted by ${by} (protocol error)`));
     st.hpack.markLost('an interrupted header block');
     st.block = undefined;
   }
@@ -302,8 +291,8 @@ export class H2Connection implements ConnDecoder {
   }
 
   private finishBlock(dir: Direction, st: DirState, b: Block, out: Frame[]): void {
-    const res = st.hpack.decode(concat(b.fragments));
-    const data = concat(b.raws);
+    const res = st.hpack.decode(concatBytes(b.fragments));
+    const data = concatBytes(b.raws);
     const s = this.streams.get(b.stream);
     const endStream = b.type === T.HEADERS && (b.flags & FLAG.END_STREAM) !== 0;
     const headers = res.headers;
