@@ -121,7 +121,8 @@ step('4. Replay… a connection: every response the same', async () => {
   await pickQuick(page, 'tcp:', { filter: false });
   await answerInput(page, ''); // the original endpoint
   await pickQuick(page, 'Wait for the responses');
-  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Replay' });
+  // The progress toast ("replaying connection N…") comes first; wait for the result.
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /Replay.*(same|different|missing)/ });
   await toast.first().waitFor({ timeout: 30_000 });
   await wb.shot('replay-result');
   const text = await toast.first().innerText();
