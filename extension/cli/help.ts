@@ -33,10 +33,13 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
 
   -t, --tap SPEC          tap an endpoint as well (repeatable); takeovers wait for the path
   -w, --write FILE        write the capture to FILE (.ipctap)
+      --checksum-data     checksum the captured bytes too, not only record headers (slower)
   -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto;
                           'stdio' names the launched process's streams)
       --json              JSON Lines on stdout (see README); child output is not passed through
   -q, --quiet             print no frames (capture only)
+      --stats             decode everything and print a per-connection summary on exit
+                          (with -q: decode quietly)
       --show-stdio        in text mode, also print the frames of the child's own streams
       --cwd DIR           working directory for COMMAND
   -e, --env NAME=VALUE    extra environment variable (repeatable)
@@ -49,9 +52,11 @@ Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on 
 
   -t, --tap SPEC          endpoint to tap (repeatable; see 'ipctap help')
   -w, --write FILE        write the capture to FILE
+      --checksum-data     checksum the captured bytes too, not only record headers (slower)
   -d, --decode PROTO[@TAP]
       --json              JSON Lines on stdout
-  -q, --quiet             print no frames`,
+  -q, --quiet             print no frames
+      --stats             decode everything and print a per-connection summary on exit`,
   attach: `Usage: ipctap attach PID [--json] [--tap SPEC...] [-w FILE] [--decode PROTO]
 
 Without --tap: list the process's endpoints (Unix sockets, TCP, pipes, FIFOs) and their peers.
@@ -64,7 +69,9 @@ Print the frames and events of a capture file, decoding it again.
   -d, --decode PROTO[@TAP] decode with another decoder
       --json              JSON Lines
   -f, --follow            keep reading as the file grows (a capture still being written)
-      --conn N            only connection N (repeatable)`,
+      --conn N            only connection N (repeatable)
+      --stats             instead of the frames, one table: per connection the protocols,
+                          frames and bytes each way, decode errors, pairs, median latency`,
   replay: `Usage: ipctap replay FILE --conn N --to ENDPOINT [options]
 
 Open a fresh connection to ENDPOINT (unix:PATH, tcp:HOST:PORT, fifo:PATH), send connection N's
@@ -80,11 +87,13 @@ Exit code 0 when every response matched, 3 when any differed or was missing.
   -w, --write FILE        capture the new exchange
       --json              JSON Lines`,
   signal: `Usage: ipctap signal PID SIGNAL [--group]
+       ipctap signal --list
 
 Send SIGNAL (name like SIGUSR1 or USR1, or a number) to PID. If a running ipctap session launched
 PID, the signal goes through that session and is recorded there.
 
-      --group             send to PID's process group`,
+      --group             send to PID's process group
+  -l, --list              print the signal names and numbers this machine knows`,
   restore: `Usage: ipctap restore
 
 Put back every socket and FIFO that an ipctap which is no longer running left renamed

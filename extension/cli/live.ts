@@ -6,6 +6,7 @@ import { restoreOwnSync } from '../engine/taps/journal';
 import type { Row } from '../engine/types';
 import { rowToJsonLine, TextFormatter } from './format';
 import { ControlServer } from './control';
+import { StatsCollector } from './stats';
 
 export interface LiveOptions extends SessionOptions {
   json: boolean;
@@ -14,12 +15,15 @@ export interface LiveOptions extends SessionOptions {
   showStdio: boolean;
   /** Where text rows go (stdout for proxy/attach; stderr for run so the child's stdout stays clean). */
   textOut: NodeJS.WritableStream;
+  /** Decode everything and print a per-connection summary (to stderr) when the session stops. */
+  stats?: boolean;
 }
 
 export class LiveSession {
   readonly session: Session;
   private control: ControlServer | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly stats: StatsCollector | undefined;
 
   constructor(private readonly opts: LiveOptions) {
     this.session = new Session(opts);
@@ -32,6 +36,10 @@ export class LiveSession {
           opts.textOut.write(text.format(row) + '\n');
         }
       });
+    }
+    if (opts.stats) {
+      const stats = (this.stats = new StatsCollector());
+      this.session.onRow((row) => stats.add(row));
     }
   }
 
@@ -57,6 +65,7 @@ export class LiveSession {
       this.stopping = (async () => {
         await this.control?.close();
         await this.session.stop();
+        if (this.stats) process.stderr.write(this.stats.format() + '\n');
       })();
     }
     return this.stopping;

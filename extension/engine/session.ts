@@ -19,6 +19,8 @@ export interface SessionOptions extends DecodeChoice {
   name?: string;
   /** Bytes of undecoded chunks queued for decoding before live decoding is skipped (default 64 MiB). */
   maxDecodeBacklog?: number;
+  /** Checksum the captured payload too, not only record headers (see CaptureHeader.crc). */
+  checksumData?: boolean;
 }
 
 export interface LaunchOptions {
@@ -93,7 +95,7 @@ export class Session {
         name: this.name,
         decode: this.opts.decode ?? 'auto',
         decodeByTap: this.opts.decodeByTap ?? {},
-      });
+      }, { checksumData: this.opts.checksumData });
     }
   }
 

@@ -84,6 +84,16 @@ export class LiveCli {
     });
   }
 
+  /** Resolves with stderr once it matches `re`. */
+  async waitForStderr(re: RegExp, timeoutMs = 15000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    while (!re.test(this.stderr)) {
+      if (Date.now() > end || this.proc.exitCode !== null) throw new Error(`stderr never matched ${re}: ${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.stderr;
+  }
+
   async stop(sig: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(sig);
     return this.closed;

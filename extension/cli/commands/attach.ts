@@ -10,9 +10,11 @@ export async function attachCommand(argv: string[]): Promise<number> {
     [
       { name: 'tap', short: 't', value: true, multiple: true },
       { name: 'write', short: 'w', value: true },
+      { name: 'checksum-data' },
       { name: 'decode', short: 'd', value: true, multiple: true },
       { name: 'json' },
       { name: 'quiet', short: 'q' },
+      { name: 'stats' },
     ],
     'attach',
   );

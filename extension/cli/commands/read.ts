@@ -4,6 +4,7 @@ import { readCaptureRows } from '../../engine/read';
 import { UserError } from '../../engine/util/errors';
 import { flag, list, parseArgs, usageError } from '../args';
 import { rowToJsonLine, TextFormatter } from '../format';
+import { StatsCollector } from '../stats';
 import { decodeOptions } from './run';
 
 export async function readCommand(argv: string[]): Promise<number> {
@@ -14,6 +15,7 @@ export async function readCommand(argv: string[]): Promise<number> {
       { name: 'json' },
       { name: 'follow', short: 'f' },
       { name: 'conn', value: true, multiple: true },
+      { name: 'stats' },
     ],
     'read',
   );
@@ -25,6 +27,8 @@ export async function readCommand(argv: string[]): Promise<number> {
     return Number(c);
   }));
   const json = flag(p, 'json');
+  const stats = flag(p, 'stats') ? new StatsCollector() : undefined;
+  if (stats && (json || flag(p, 'follow'))) throw usageError('--stats prints one table at the end: it goes with neither --json nor --follow');
   const text = new TextFormatter({ color: process.stdout.isTTY === true });
   const abort = new AbortController();
   const onSig = () => abort.abort();
@@ -37,10 +41,15 @@ export async function readCommand(argv: string[]): Promise<number> {
       onWarning: (w) => process.stderr.write(`ipctap: warning: ${w}\n`),
     })) {
       if (conns.size && (row.conn === undefined || !conns.has(row.conn))) continue;
+      if (stats) {
+        stats.add(row);
+        continue;
+      }
       process.stdout.write((json ? rowToJsonLine(row) : text.format(row)) + '\n');
     }
   } finally {
     process.off('SIGINT', onSig);
   }
+  if (stats) process.stdout.write(stats.format() + '\n');
   return 0;
 }

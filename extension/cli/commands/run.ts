@@ -8,9 +8,11 @@ import { LiveSession } from '../live';
 const COMMON: OptionSpec[] = [
   { name: 'tap', short: 't', value: true, multiple: true },
   { name: 'write', short: 'w', value: true },
+  { name: 'checksum-data' },
   { name: 'decode', short: 'd', value: true, multiple: true },
   { name: 'json' },
   { name: 'quiet', short: 'q' },
+  { name: 'stats' },
 ];
 
 const RUN: OptionSpec[] = [
@@ -37,8 +39,10 @@ export function liveOptions(p: ReturnType<typeof parseArgs>, textOut: NodeJS.Wri
   return {
     ...decodeOptions(list(p, 'decode')),
     capturePath: write ? resolve(write) : undefined,
+    checksumData: flag(p, 'checksum-data'),
     json: flag(p, 'json'),
     quiet: flag(p, 'quiet'),
+    stats: flag(p, 'stats'),
     showStdio: flag(p, 'show-stdio'),
     textOut,
   };

@@ -1,11 +1,16 @@
-// ipctap signal PID SIGNAL [--group]
-import { parseSignal, sendSignal } from '../../engine/process/signals';
+// ipctap signal PID SIGNAL [--group] | ipctap signal --list
+import { formatSignalTable, parseSignal, sendSignal } from '../../engine/process/signals';
 import { flag, parseArgs, usageError } from '../args';
 import { askSessions } from '../control';
 
 export async function signalCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, [{ name: 'group' }], 'signal');
-  if (p.positionals.length !== 2) throw usageError('usage: ipctap signal PID SIGNAL [--group]');
+  const p = parseArgs(argv, [{ name: 'group' }, { name: 'list', short: 'l' }], 'signal');
+  if (flag(p, 'list')) {
+    if (p.positionals.length > 0 || flag(p, 'group')) throw usageError('usage: ipctap signal --list (no other arguments)');
+    process.stdout.write(formatSignalTable() + '\n');
+    return 0;
+  }
+  if (p.positionals.length !== 2) throw usageError('usage: ipctap signal PID SIGNAL [--group]  |  ipctap signal --list');
   const [pidText, sigText] = p.positionals as [string, string];
   if (!/^\d+$/.test(pidText)) throw usageError(`'${pidText}' is not a process id`);
   const pid = Number(pidText);

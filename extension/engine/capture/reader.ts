@@ -75,9 +75,15 @@ export class CaptureReader {
       }
       const buf = carry.length > 0 ? Buffer.concat([carry, block.subarray(0, bytesRead)]) : block.subarray(0, bytesRead);
       const entries: RecordEntry[] = [];
-      const r = parseRecords(this.unpackr, buf, (record, start) => {
-        entries.push({ offset: pos + start, record: record as CaptureRecord });
-      });
+      const r = parseRecords(
+        this.unpackr,
+        buf,
+        (record, start) => {
+          entries.push({ offset: pos + start, record: record as CaptureRecord });
+        },
+        false,
+        this.header.crc,
+      );
       for (const e of entries) {
         if (signal?.aborted) return;
         yield e;
@@ -100,10 +106,16 @@ export class CaptureReader {
       const { bytesRead } = await this.fh.read(buf, 0, size, offset);
       const data = buf.subarray(0, bytesRead);
       let found: CaptureRecord | undefined;
-      const r = parseRecords(this.unpackr, data, (record) => {
-        found = record as CaptureRecord;
-        return false;
-      });
+      const r = parseRecords(
+        this.unpackr,
+        data,
+        (record) => {
+          found = record as CaptureRecord;
+          return false;
+        },
+        false,
+        this.header.crc,
+      );
       if (found) return found;
       if (r.corrupt) throw new UserError(`no record starts at byte ${offset} of ${this.name} (${r.corrupt.reason})`);
       if (bytesRead < size || size >= MAX_RECORD_BYTES) {
@@ -132,7 +144,7 @@ export class CaptureReader {
   private endsInsideRecord(tail: Buffer, at: number): void {
     // A cut-off record is expected after a crash. But if a whole valid record follows, the
     // "incomplete" one was damage (e.g. a corrupted length), and skipping it would hide data.
-    const next = findValidRecord(this.unpackr, tail, 0);
+    const next = findValidRecord(this.unpackr, tail, 0, this.header.crc);
     if (next >= 0) throw this.corrupt(at, `a record's length runs past a valid record at byte ${at + next}`);
     this.warnings.push(
       `capture ends with a truncated record at byte ${at} (ignored); the file was probably cut off while being written`,

@@ -1,9 +1,12 @@
 // Appends chunks and events to a .ipctap capture file (format in ./format.ts).
 //
 // writeChunk/writeEvent are synchronous and never block or throw: they encode the record at once
-// into a batch buffer (copying the caller's bytes, so no reference to them is kept) and a flush
-// scheduled with setImmediate writes the batches with one writev. Every batch holds whole
-// records, so the file always ends on a record boundary except while a write is in flight.
+// into a batch buffer (copying the caller's bytes, so no reference to them is kept). The batches
+// go to the disk with one writev as soon as a batch is full, and otherwise `flushDelayMs` after
+// the first unwritten record: chatty traffic (a ping-pong, an RPC conversation) then costs one
+// write per interval instead of one per message, which keeps the disk thread off the CPU the
+// forwarding needs. Every batch holds whole records, so the file always ends on a record
+// boundary except while a write is in flight.
 //
 // Memory is bounded: when more than `highWaterMark` bytes wait for the disk, chunk data is
 // dropped (forwarding goes on) until the backlog falls under `lowWaterMark`; then one
@@ -33,8 +36,14 @@ export interface CaptureWriterOptions {
   highWaterMark?: number;
   /** Dropping stops once the backlog is at or below this. Default highWaterMark / 2. */
   lowWaterMark?: number;
+  /** Checksum the captured payload bytes too (header `crc: 'full'`), not only the record
+   *  headers. Default false: see CaptureHeader.crc. */
+  checksumData?: boolean;
   /** Size of the buffers records are coalesced into. Default 1 MiB. */
   batchSize?: number;
+  /** Longest a record waits in memory before it is written when no batch is full. Default 10 ms;
+   *  0 writes after the current I/O callbacks (setImmediate). */
+  flushDelayMs?: number;
   /** Called once, with the first I/O error; the capture stops there. */
   onError?: (err: Error) => void;
   /** Events the writer itself produces: 'capture-dropped' (also written to the file) and
@@ -87,6 +96,8 @@ export class CaptureWriter {
   private droppedEvents = 0;
   private episode: { ts: number; mono: number; bytes: number; chunks: number; events: number } | undefined;
   private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly flushDelay: number;
   private pumping: Promise<void> | undefined;
   private failed: Error | undefined;
   private closed = false;
@@ -104,13 +115,14 @@ export class CaptureWriter {
     this.hwm = opts.highWaterMark ?? 32 * 1024 * 1024;
     this.lwm = opts.lowWaterMark ?? Math.floor(this.hwm / 2);
     this.batchSize = opts.batchSize ?? 1024 * 1024;
+    this.flushDelay = opts.flushDelayMs ?? 10;
     this.cur = this.newBatch(this.batchSize);
     this.bytesWritten = headerBytes;
   }
 
   /** Create (or truncate) the capture file at `path` and write its header. */
   static async open(path: string, init: CaptureHeaderInit, opts: CaptureWriterOptions = {}): Promise<CaptureWriter> {
-    const header = buildHeader(init);
+    const header = buildHeader({ ...init, crc: opts.checksumData ? 'full' : 'no-data' });
     let fh: FileHandle;
     try {
       fh = await open(path, 'w', 0o600);
@@ -161,7 +173,7 @@ export class CaptureWriter {
     do {
       const to = Math.min(len, from + MAX_CHUNK_DATA);
       const at = this.reserve(chunkRecordBound(to - from));
-      this.curPos = encodeChunkRecord(this.cur, at, chunk, from, to);
+      this.curPos = encodeChunkRecord(this.cur, at, chunk, from, to, this.opts.checksumData === true);
       this.account(this.curPos - at);
       from = to;
     } while (from < len);
@@ -216,6 +228,8 @@ export class CaptureWriter {
     if (this.episode && !this.failed) this.endEpisode();
     this.closed = true;
     await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (!this.failed) {
       try {
         await this.fh.sync();
@@ -325,13 +339,27 @@ export class CaptureWriter {
     this.records++;
     this.queuedBytes += n;
     if (this.queuedBytes > this.peakQueued) this.peakQueued = this.queuedBytes;
-    if (!this.scheduled && !this.pumping) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        if (!this.pumping) this.pumping = this.pump();
-      });
+    if (this.pumping || this.scheduled) return;
+    if (this.queuedBytes >= this.batchSize || this.flushDelay === 0) this.schedulePump();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.pumping && !this.scheduled) this.schedulePump();
+      }, this.flushDelay);
+      this.timer.unref();
     }
+  }
+
+  private schedulePump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.pumping) this.pumping = this.pump();
+    });
   }
 
   private async pump(): Promise<void> {

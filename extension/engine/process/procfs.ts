@@ -179,7 +179,9 @@ export async function findHolders(targets: Iterable<string>, opts: HolderScanOpt
   if (want.size === 0) return found;
   const exclude = new Set(opts.exclude ?? [process.pid]);
   const deadline = Date.now() + (opts.budgetMs ?? 1500);
-  const pids = (opts.pids ?? (await listPids())).filter((p) => !exclude.has(p));
+  // Newest first: the peer of a fresh connection is most often a process started moments ago
+  // (a client that may be gone again soon), and the budget may run out before the old ones.
+  const pids = (opts.pids ?? (await listPids())).filter((p) => !exclude.has(p)).sort((a, b) => b - a);
   const BATCH = 32;
   for (let i = 0; i < pids.length && Date.now() < deadline; i += BATCH) {
     await Promise.all(
@@ -229,7 +231,7 @@ interface PeerRequest {
 }
 
 let batch: PeerRequest[] | undefined;
-const BATCH_DELAY_MS = 5;
+const BATCH_DELAY_MS = 1;
 
 /**
  * The pids (other than ours) holding the other end of a connected Unix or TCP socket.

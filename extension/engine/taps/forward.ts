@@ -99,6 +99,10 @@ export class Relay {
     const { sink, conn } = this.o;
     src.on('data', (buf: Buffer) => {
       if (!this.opened) this.emitOpen();
+      // Forward first, then capture: the bytes are on their way while the capture encodes them
+      // (nothing else runs in between, so the capture order is still the order of reads).
+      if (!dst.destroyed && !dst.writableEnded && !dst.write(buf)) src.pause();
+      // (When the other side is gone the bytes are captured, not forwarded.)
       if (!this.sinkFailed) {
         try {
           sink.chunk(conn, dir, buf);
@@ -107,8 +111,6 @@ export class Relay {
           this.event({ kind: 'error', conn, tap: this.o.tap, message: `capture failed, forwarding goes on: ${(e as Error).message}` });
         }
       }
-      if (dst.destroyed || dst.writableEnded) return; // the other side is gone; captured, not forwarded
-      if (!dst.write(buf)) src.pause();
     });
     dst.on('drain', () => {
       if (!src.destroyed) src.resume();
@@ -172,7 +174,9 @@ export class Relay {
       if (this.pending === 0) this.emitOpen();
       return;
     }
-    if (pids.length > 0 && !this.closed) {
+    // Also after the close: a short connection is often gone before /proc has answered, and
+    // its peers are still worth knowing.
+    if (pids.length > 0) {
       this.event({
         kind: 'note',
         conn: this.o.conn,

@@ -76,6 +76,14 @@ test('signals: unknown names and missing pids', async () => {
   assert.equal(b.code, 2);
   assert.match(b.stderr, /no process/);
   noStack(a.stderr + b.stderr);
+  // The error points at --list, and --list answers.
+  assert.match(a.stderr, /ipctap signal --list/);
+  const l = await runCli(['signal', '--list'], { env: env.env });
+  assert.equal(l.code, 0);
+  assert.match(l.stdout, /^10\s+SIGUSR1\s/m);
+  assert.match(l.stdout, /SIGRTMIN\+n/);
+  const bad = await runCli(['signal', '--list', '42'], { env: env.env });
+  assert.equal(bad.code, 1);
 });
 
 test('run: a program that does not exist', async () => {

@@ -59,6 +59,16 @@ async function captureClientSession(mode: 'tcp' | 'http', cap: string): Promise<
 test('replay a captured net/rpc session against a fresh server: every response the same', async () => {
   const cap = join(env.dir, 'rpc.ipctap');
   const { conn, calls } = await captureClientSession('tcp', cap);
+  // read --stats: one table instead of the frames; the connection's calls all paired.
+  const st = await runCli(['read', '--stats', cap], { env: env.env });
+  assert.equal(st.code, 0, st.stderr);
+  const line = st.stdout.split('\n').find((l) => new RegExp(`^${conn}\\s`).test(l));
+  assert.ok(line, st.stdout);
+  assert.match(line, /\bnetrpc\b/);
+  const cells = line.trim().split(/\s{2,}/);
+  assert.equal(cells[5], '0', `no decode errors: ${line}`);
+  assert.equal(cells[6], String(calls.length), `pairs: ${line}`);
+  assert.match(st.stdout, /\d+ connections?, \d+ frames, \d+ bytes, 0 decode errors/);
   const fresh = await rpcServer('tcp');
   const out = join(env.dir, 'replayed.ipctap');
   const r = await runCli(['replay', cap, '--conn', String(conn), '--to', `tcp:${fresh}`, '-w', out, '-q'], { env: env.env });

@@ -75,6 +75,38 @@ test('proxy tcp: both directions captured byte-exact with connection ids and JSO
   }
 });
 
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+test('proxy -q --stats: nothing per frame, a per-connection table on exit', async () => {
+  const server = net.createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const target = (server.address() as net.AddressInfo).port;
+  const port = await freePort();
+  const live = new LiveCli(['proxy', '-q', '--stats', '--decode', 'lines', '--tap', `tcp:${port}=127.0.0.1:${target}`], env.env);
+  try {
+    await live.waitForStderr(/tapping/);
+    await new Promise<void>((res, rej) => {
+      const c = net.connect(port, '127.0.0.1', () => c.end('one\ntwo\nthree\n'));
+      c.resume();
+      c.on('end', () => res());
+      c.on('error', rej);
+    });
+  } finally {
+    const end = await live.stop();
+    server.close();
+    assert.equal(end.code, 0, live.stderr);
+    assert.equal(live.rows.length, 0, 'nothing printed per frame');
+    assert.match(live.stderr, /^1\s+tcp:\d+=127\.0\.0\.1:\d+\s+lines\s+3\/3\s+14\/14\s+0\s/m);
+  }
+});
+
 test('signal through a running session: the Go program reacts, signal-sent and exit are recorded', async () => {
   const bin = goBinary('signals');
   const live = new LiveCli(['run', '--json', '--decode', 'lines', '--', bin], env.env);

@@ -46,8 +46,8 @@ function makeItems(n: number, seed: number): Item[] {
   return items;
 }
 
-async function writeCapture(path: string, items: Item[]): Promise<CaptureWriter> {
-  const w = await CaptureWriter.open(path, { start: 1_760_000_000_000_000, taps: [{ spec: 'unix:/tmp/x.sock', kind: 'unix' }], decode: 'lines' });
+async function writeCapture(path: string, items: Item[], opts: { checksumData?: boolean } = {}): Promise<CaptureWriter> {
+  const w = await CaptureWriter.open(path, { start: 1_760_000_000_000_000, taps: [{ spec: 'unix:/tmp/x.sock', kind: 'unix' }], decode: 'lines' }, opts);
   for (const it of items) {
     const res = 'chunk' in it ? w.writeChunk(it.chunk) : w.writeEvent(it.event);
     assert.equal(res, 'ok');
@@ -169,42 +169,62 @@ test('a file cut anywhere inside its last record reads every earlier record and 
   assert.equal(clean.entries.length, items.length - 1);
 });
 
-test('any damaged byte in a middle record is an error naming that record\'s offset; earlier records still come out', async (t) => {
-  const dir = tmp(t);
-  const path = join(dir, 'app.ipctap');
-  const items = makeItems(30, 3);
-  items.splice(15, 0, { chunk: { conn: 2, dir: 's2c', ts: 100, mono: 100, data: Buffer.from('a middle chunk of some bytes') } });
-  items.splice(16, 0, { event: { kind: 'exit', pid: 77, code: null, signal: 'SIGTERM', bySignal: true, ts: 101, mono: 101 } });
-  await writeCapture(path, items);
-  const good = readFileSync(path);
-  const { entries } = await readAll(path);
-  const bad = join(dir, 'bad.ipctap');
-  for (const k of [15, 16]) {
-    const start = entries[k]!.offset;
-    const end = entries[k + 1]!.offset;
-    for (let pos = start; pos < end; pos++) {
-      for (const mask of [0x01, 0x80, 0xff]) {
-        const copy = Buffer.from(good);
-        copy[pos] ^= mask;
-        writeFileSync(bad, copy);
-        const r = await openCapture(bad);
-        const seen: RecordEntry[] = [];
-        await assert.rejects(
-          (async () => {
+for (const checksumData of [true, false]) {
+  const what = checksumData
+    ? 'with checksumData, any damaged byte in a middle record'
+    : 'by default, any damaged byte of a middle record outside the captured payload';
+  test(`${what} is an error naming that record's offset; earlier records still come out`, async (t) => {
+    const dir = tmp(t);
+    const path = join(dir, 'app.ipctap');
+    const items = makeItems(30, 3);
+    const payload = Buffer.from('a middle chunk of some bytes');
+    items.splice(15, 0, { chunk: { conn: 2, dir: 's2c', ts: 100, mono: 100, data: payload } });
+    items.splice(16, 0, { event: { kind: 'exit', pid: 77, code: null, signal: 'SIGTERM', bySignal: true, ts: 101, mono: 101 } });
+    await writeCapture(path, items, { checksumData });
+    const good = readFileSync(path);
+    const { entries } = await readAll(path);
+    const bad = join(dir, 'bad.ipctap');
+    let payloadFlips = 0;
+    for (const k of [15, 16]) {
+      const start = entries[k]!.offset;
+      const end = entries[k + 1]!.offset;
+      // The chunk record ends with its payload, then the 5 checksum bytes.
+      const payloadAt = k === 15 ? end - 5 - payload.length : end;
+      for (let pos = start; pos < end; pos++) {
+        for (const mask of [0x01, 0x80, 0xff]) {
+          const copy = Buffer.from(good);
+          copy[pos] ^= mask;
+          writeFileSync(bad, copy);
+          const r = await openCapture(bad);
+          const seen: RecordEntry[] = [];
+          if (!checksumData && pos >= payloadAt && pos < end - 5) {
+            // Not summed: the record reads back whole, with the damaged byte in its data.
             for await (const e of r.records({ blockSize: 1000 })) seen.push(e);
-          })(),
-          (e: Error) => {
-            assert.ok(e instanceof UserError);
-            assert.match(e.message, new RegExp(`^corrupt capture bad\\.ipctap at byte ${start}: `), `flip ${mask} at ${pos}: ${e.message}`);
-            return true;
-          },
-        );
-        await r.close();
-        assertSame(seen, items.slice(0, k));
+            await r.close();
+            const expected = items.map((it) => ('chunk' in it && it.chunk.data === payload ? { chunk: { ...it.chunk, data: Buffer.from(payload) } } : it));
+            (expected[15] as { chunk: { data: Buffer } }).chunk.data[pos - payloadAt] ^= mask;
+            assertSame(seen, expected);
+            payloadFlips++;
+            continue;
+          }
+          await assert.rejects(
+            (async () => {
+              for await (const e of r.records({ blockSize: 1000 })) seen.push(e);
+            })(),
+            (e: Error) => {
+              assert.ok(e instanceof UserError);
+              assert.match(e.message, new RegExp(`^corrupt capture bad\\.ipctap at byte ${start}: `), `flip ${mask} at ${pos}: ${e.message}`);
+              return true;
+            },
+          );
+          await r.close();
+          assertSame(seen, items.slice(0, k));
+        }
       }
     }
-  }
-});
+    assert.equal(payloadFlips, checksumData ? 0 : payload.length * 3);
+  });
+}
 
 test('a length damaged so it runs past the end of the file is an error, not a truncation', async (t) => {
   const dir = tmp(t);

@@ -1,0 +1,92 @@
+// `--stats`: decode everything, print one summary table instead of every frame — per connection:
+// its tap, the protocols seen, frames and bytes each way, decode errors, request/response pairs
+// and their median latency. Used by `run`/`proxy`/`attach` (printed when the session stops) and
+// by `read` (printed at the end of the file).
+import type { Row } from '../engine/types';
+import { formatLatency } from '../engine/rows';
+
+interface ConnStats {
+  conn: number;
+  tap: string;
+  protos: Set<string>;
+  frames: Record<string, number>;
+  bytes: Record<string, number>;
+  errors: number;
+  latencies: number[];
+  peers: { client?: number[]; server?: number[] };
+}
+
+/** Latencies kept per connection for the median (older ones are thinned out beyond this). */
+const MAX_LATENCIES = 4096;
+
+export class StatsCollector {
+  private readonly conns = new Map<number, ConnStats>();
+  private events = 0;
+
+  add(row: Row): void {
+    if (row.type === 'event') {
+      this.events++;
+      if (row.conn === undefined) return;
+      const c = this.conn(row.conn, row.tap);
+      // Each side's pids may come in an event of its own (a 'note' after the 'open').
+      if (row.peers?.client?.length) c.peers.client = row.peers.client;
+      if (row.peers?.server?.length) c.peers.server = row.peers.server;
+      return;
+    }
+    const c = this.conn(row.conn, row.tap);
+    c.protos.add(row.proto);
+    c.frames[row.dir] = (c.frames[row.dir] ?? 0) + 1;
+    c.bytes[row.dir] = (c.bytes[row.dir] ?? 0) + row.len;
+    if (row.error !== undefined) c.errors++;
+    const lat = row.pair?.latencyUs;
+    if (lat !== undefined) {
+      if (c.latencies.length >= MAX_LATENCIES) c.latencies.splice(0, c.latencies.length, ...c.latencies.filter((_, i) => i % 2 === 0));
+      c.latencies.push(lat);
+    }
+  }
+
+  /** The table as text (a line saying so when nothing was seen). */
+  format(): string {
+    if (this.conns.size === 0) return `no connections (${this.events} events)`;
+    const head = ['conn', 'tap', 'proto', 'frames →/←', 'bytes →/←', 'errors', 'pairs', 'median', 'peers'];
+    const rows: string[][] = [head];
+    const total = { frames: 0, bytes: 0, errors: 0 };
+    for (const c of [...this.conns.values()].sort((a, b) => a.conn - b.conn)) {
+      const [fo, fi] = sides(c.frames);
+      const [bo, bi] = sides(c.bytes);
+      total.frames += fo + fi;
+      total.bytes += bo + bi;
+      total.errors += c.errors;
+      const lat = [...c.latencies].sort((a, b) => a - b);
+      rows.push([
+        String(c.conn),
+        c.tap,
+        [...c.protos].join(',') || '-',
+        `${fo}/${fi}`,
+        `${bo}/${bi}`,
+        String(c.errors),
+        String(c.latencies.length),
+        lat.length ? formatLatency(lat[lat.length >> 1]!) : '-',
+        [c.peers.client ? `client ${c.peers.client.join(',')}` : '', c.peers.server ? `server ${c.peers.server.join(',')}` : ''].filter(Boolean).join(' ') || '-',
+      ]);
+    }
+    const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+    lines.push(`${this.conns.size} connection${this.conns.size === 1 ? '' : 's'}, ${total.frames} frames, ${total.bytes} bytes, ${total.errors} decode error${total.errors === 1 ? '' : 's'}, ${this.events} events`);
+    return lines.join('\n');
+  }
+
+  private conn(conn: number, tap: string | undefined): ConnStats {
+    let c = this.conns.get(conn);
+    if (!c) {
+      c = { conn, tap: tap ?? '?', protos: new Set(), frames: {}, bytes: {}, errors: 0, latencies: [], peers: {} };
+      this.conns.set(conn, c);
+    }
+    return c;
+  }
+}
+
+/** [outgoing, incoming]: c2s/s2c, or stdin against stdout+stderr for a process's streams. */
+function sides(m: Record<string, number>): [number, number] {
+  return [(m.c2s ?? 0) + (m.stdin ?? 0), (m.s2c ?? 0) + (m.stdout ?? 0) + (m.stderr ?? 0)];
+}
