@@ -36,6 +36,9 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
       --checksum-data     checksum the captured bytes too, not only record headers (slower)
   -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto;
                           'stdio' names the launched process's streams)
+      --proto FILE        .proto file(s) for protobuf and gRPC bodies (repeatable): gRPC
+                          messages are typed by their method; protobuf needs --proto-type
+      --proto-type TYPE   the message type of --decode protobuf frames, e.g. pkg.Msg
       --json              JSON Lines on stdout (see README); child output is not passed through
   -q, --quiet             print no frames (capture only)
       --stats             decode everything and print a per-connection summary on exit
@@ -67,6 +70,8 @@ With --tap: take over those listening endpoints; connections opened from then on
 Print the frames and events of a capture file, decoding it again.
 
   -d, --decode PROTO[@TAP] decode with another decoder
+      --proto FILE        .proto file(s) for protobuf/gRPC bodies (repeatable)
+      --proto-type TYPE   message type for --decode protobuf, e.g. pkg.Msg
       --json              JSON Lines
   -f, --follow            keep reading as the file grows (a capture still being written)
       --conn N            only connection N (repeatable)

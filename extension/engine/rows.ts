@@ -31,7 +31,12 @@ export class RowBuilder {
   private nextId = 1;
   private readonly conns = new Map<number, ConnState>();
 
-  constructor(private readonly choice: DecodeChoice = {}) {}
+  /** Validates the choice now (unknown decoder names, bad options such as a .proto file that
+   *  does not load): a UserError before any traffic, not a failure at the first connection. */
+  constructor(private readonly choice: DecodeChoice = {}) {
+    const names = new Set([choice.decode ?? 'auto', ...Object.values(choice.decodeByTap ?? {})]);
+    for (const name of names) resolveDecoder(name, choice.decoderOptions);
+  }
 
   /** The decoder name a tap uses. */
   decoderFor(tap: string): string {
@@ -41,7 +46,7 @@ export class RowBuilder {
 
   /** Change the decoder for a tap (applies to connections opened afterwards). */
   setDecoder(tap: string | undefined, name: string): void {
-    resolveDecoder(name); // validate now: throws UserError for unknown names
+    resolveDecoder(name, this.choice.decoderOptions); // validate now: throws UserError for unknown names
     if (tap === undefined) this.choice.decode = name;
     else this.choice.decodeByTap = { ...this.choice.decodeByTap, [tap]: name };
   }

@@ -1,7 +1,8 @@
 // Forwarding benchmark: throughput and ping-pong latency through Unix sockets and TCP, side by
-// side in one run: direct, socat, socat -x -v (logging hex to a file), ipctap with capture on,
-// and ipctap with capture and live decoding. Figures are reported as ratios to the direct run.
-//   node --import tsx test/bench/forward.ts [--gib 1] [--small-mib 256] [--pings 5000]
+// side in one run: direct, socat, socat -x -v (logging hex to a file), ipctap without capture,
+// with capture, and with capture and live decoding. Figures are medians over interleaved rounds,
+// reported as ratios to plain socat in the same run.
+//   node --import tsx test/bench/forward.ts [--gib 1] [--small-mib 256] [--pings 5000] [--rounds 3]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -63,7 +64,9 @@ async function stopProc(p: ChildProcess): Promise<void> {
 /** Send `total` bytes in writes of `size`, wait for the sink's count; returns MB/s. */
 async function throughput(a: Addr, total: number, size: number): Promise<number> {
   const s = await connect(a);
+  // 64-byte lines ('a' x 63 + newline), so the decoding path has frames to decode.
   const buf = Buffer.alloc(size, 0x61);
+  for (let i = 63; i < size; i += 64) buf[i] = 0x0a;
   const t0 = process.hrtime.bigint();
   let sent = 0;
   await new Promise<void>((res) => {
@@ -119,6 +122,8 @@ interface Variant {
   name: string;
   /** Start a forwarder from `listen` to `target`; undefined = direct. */
   start?: (listen: Addr, target: Addr, dir: string) => ChildProcess;
+  /** Throughput runs move this fraction of the data (socat -x -v writes a hex dump and is slow). */
+  share?: number;
 }
 
 function socatAddr(a: Addr, listen: boolean): string {
@@ -130,66 +135,94 @@ function tapSpec(listen: Addr, target: Addr): string {
   return 'unix' in listen && 'unix' in target ? `unix:${listen.unix}=${target.unix}` : `tcp:${(listen as { port: number }).port}=127.0.0.1:${(target as { port: number }).port}`;
 }
 
+let capN = 0;
+const ipctap = (extra: string[]) => (l: Addr, t: Addr, d: string) =>
+  startProc(process.execPath, [cli, 'proxy', '-q', ...extra.map((x) => (x === 'CAP' ? join(d, `cap${capN++}.ipctap`) : x)), '--tap', tapSpec(l, t)]);
+
 const variants: Variant[] = [
   { name: 'direct' },
   { name: 'socat', start: (l, t) => startProc('socat', ['-b', '65536', socatAddr(l, true), socatAddr(t, false)]) },
-  { name: 'socat -x -v', start: (l, t, d) => startProc('sh', ['-c', `exec socat -b 65536 -x -v ${socatAddr(l, true)} ${socatAddr(t, false)} 2>${join(d, 'socat.log')}`]) },
-  { name: 'ipctap (capture)', start: (l, t, d) => startProc(process.execPath, [cli, 'proxy', '-q', '-w', join(d, 'cap.ipctap'), '--tap', tapSpec(l, t)]) },
-  { name: 'ipctap (capture+decode)', start: (l, t, d) => startProc(process.execPath, [cli, 'proxy', '--json', '--decode', 'lines', '-w', join(d, 'cap2.ipctap'), '--tap', tapSpec(l, t)]) },
+  { name: 'socat -x -v', share: 1 / 64, start: (l, t, d) => startProc('sh', ['-c', `exec socat -b 65536 -x -v ${socatAddr(l, true)} ${socatAddr(t, false)} 2>>${join(d, 'socat.log')}`]) },
+  { name: 'ipctap, no capture', start: ipctap([]) },
+  { name: 'ipctap, capture', start: ipctap(['-w', 'CAP']) },
+  // Decoding every frame (64-byte lines) without printing them: --stats keeps a per-connection tally.
+  { name: 'ipctap, capture+decode', start: ipctap(['-w', 'CAP', '--stats', '--decode', 'lines']) },
 ];
 
 let nextPort = 20000 + Math.floor(Math.random() * 20000);
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/**
+ * Every forwarder is started once per transport; then `rounds` rounds run each measurement on
+ * every path in turn, so a burst of load from the rest of the machine hits all paths alike.
+ * Each figure is the median over the rounds.
+ */
 export async function benchForward(): Promise<string> {
   const total = arg('gib', 1) * 1024 ** 3;
   const small = arg('small-mib', 256) * 1024 ** 2;
   const pings = arg('pings', 5000);
+  const rounds = arg('rounds', 3);
   const lines: string[] = [];
-  lines.push(`Forwarding: ${total / 1024 ** 3} GiB in 64 KiB writes, ${small / 1024 ** 2} MiB in 256 B writes, ${pings} 64-byte ping-pongs`);
-  lines.push(`${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'ratio'.padStart(6)} ${'256B MB/s'.padStart(10)} ${'ratio'.padStart(6)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50 vs socat'.padStart(13)}`);
+  lines.push(`Forwarding: ${total / 1024 ** 3} GiB in 64 KiB writes, ${small / 1024 ** 2} MiB in 256 B writes, ${pings} 64-byte ping-pongs; median of ${rounds} interleaved rounds`);
+  lines.push(`${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'/socat'.padStart(7)} ${'256B MB/s'.padStart(10)} ${'/socat'.padStart(7)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50/socat'.padStart(10)}`);
   for (const transport of ['unix', 'tcp'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-'));
-    const results: { name: string; big: number; small: number; p50: number; p99: number }[] = [];
+    const procs: ChildProcess[] = [];
+    const addr = (name: string): Addr => (transport === 'unix' ? { unix: join(dir, `${name}.sock`) } : { port: nextPort++ });
+    const spec = (a: Addr) => ('unix' in a ? a.unix : `tcp:${a.port}`);
+    const samples = variants.map(() => ({ big: [] as number[], small: [] as number[], p50: [] as number[], p99: [] as number[] }));
     try {
-      for (const v of variants) {
-        const sinkAddr: Addr = transport === 'unix' ? { unix: join(dir, 'sink.sock') } : { port: nextPort++ };
-        const echoAddr: Addr = transport === 'unix' ? { unix: join(dir, 'echo.sock') } : { port: nextPort++ };
-        const sink = startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'sink', 'unix' in sinkAddr ? sinkAddr.unix : `tcp:${sinkAddr.port}`]);
-        const echo = startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'echo', 'unix' in echoAddr ? echoAddr.unix : `tcp:${echoAddr.port}`]);
-        const procs = [sink, echo];
-        try {
-          await waitConnectable(sinkAddr);
-          await waitConnectable(echoAddr);
-          let a1 = sinkAddr;
-          let a2 = echoAddr;
-          if (v.start) {
-            a1 = transport === 'unix' ? { unix: join(dir, 'p1.sock') } : { port: nextPort++ };
-            a2 = transport === 'unix' ? { unix: join(dir, 'p2.sock') } : { port: nextPort++ };
-            procs.push(v.start(a1, sinkAddr, dir), v.start(a2, echoAddr, dir));
-            await waitConnectable(a1);
-            await waitConnectable(a2);
-          }
-          const big = await throughput(a1, total, 65536);
-          const sm = await throughput(a1, small, 256);
-          const lat = await pingpong(a2, pings);
-          results.push({ name: v.name, big, small: sm, ...lat });
-        } finally {
-          for (const p of procs) await stopProc(p);
-          for (const f of ['cap.ipctap', 'cap2.ipctap', 'socat.log']) if (existsSync(join(dir, f))) statSync(join(dir, f));
+      const sinkAddr = addr('sink');
+      const echoAddr = addr('echo');
+      procs.push(startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'sink', spec(sinkAddr)]));
+      procs.push(startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'echo', spec(echoAddr)]));
+      await waitConnectable(sinkAddr);
+      await waitConnectable(echoAddr);
+      const paths: { a1: Addr; a2: Addr }[] = [];
+      for (const [i, v] of variants.entries()) {
+        if (!v.start) {
+          paths.push({ a1: sinkAddr, a2: echoAddr });
+          continue;
+        }
+        const a1 = addr(`p${i}a`);
+        const a2 = addr(`p${i}b`);
+        procs.push(v.start(a1, sinkAddr, dir), v.start(a2, echoAddr, dir));
+        await waitConnectable(a1);
+        await waitConnectable(a2);
+        paths.push({ a1, a2 });
+      }
+      for (let r = 0; r < rounds; r++) {
+        for (const [i, v] of variants.entries()) {
+          const share = v.share ?? 1;
+          const chunkAlign = (n: number, size: number) => Math.max(size, Math.floor((n * share) / size) * size);
+          samples[i]!.big.push(await throughput(paths[i]!.a1, chunkAlign(total, 65536), 65536));
+          samples[i]!.small.push(await throughput(paths[i]!.a1, chunkAlign(small, 256), 256));
+          const lat = await pingpong(paths[i]!.a2, v.share ? Math.min(pings, 500) : pings);
+          samples[i]!.p50.push(lat.p50);
+          samples[i]!.p99.push(lat.p99);
         }
       }
     } finally {
+      for (const p of procs) await stopProc(p);
       rmSync(dir, { recursive: true, force: true });
     }
-    const direct = results[0]!;
-    const socat = results.find((r) => r.name === 'socat')!;
-    for (const r of results) {
+    const med = samples.map((x) => ({ big: median(x.big), small: median(x.small), p50: median(x.p50), p99: median(x.p99) }));
+    const socat = med[variants.findIndex((v) => v.name === 'socat')]!;
+    for (const [i, v] of variants.entries()) {
+      const m = med[i]!;
       lines.push(
-        `${transport.padEnd(6)} ${r.name.padEnd(24)} ${r.big.toFixed(0).padStart(9)} ${(r.big / direct.big).toFixed(2).padStart(6)} ${r.small.toFixed(0).padStart(10)} ${(r.small / direct.small).toFixed(2).padStart(6)} ${r.p50.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)} ${(r.p50 / socat.p50).toFixed(2).padStart(13)}`,
+        `${transport.padEnd(6)} ${v.name.padEnd(24)} ${m.big.toFixed(0).padStart(9)} ${(m.big / socat.big).toFixed(2).padStart(7)} ${m.small.toFixed(0).padStart(10)} ${(m.small / socat.small).toFixed(2).padStart(7)} ${m.p50.toFixed(0).padStart(8)} ${m.p99.toFixed(0).padStart(8)} ${(m.p50 / socat.p50).toFixed(2).padStart(10)}`,
       );
     }
+    const cap = med[variants.findIndex((v) => v.name === 'ipctap, capture')]!;
+    const dec = med[variants.findIndex((v) => v.name === 'ipctap, capture+decode')]!;
+    lines.push(`${transport.padEnd(6)} decoding vs not (capture on both): 64K ${(dec.big / cap.big).toFixed(2)}, 256B ${(dec.small / cap.small).toFixed(2)}`);
   }
-  lines.push('ratio = throughput / direct in the same run; p50 vs socat = added-latency comparison (lower is better).');
+  lines.push('/socat = throughput relative to plain socat in the same run (higher is better); p50/socat = round-trip latency relative to socat (lower is better).');
   return lines.join('\n');
 }
 

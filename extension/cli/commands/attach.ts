@@ -12,6 +12,8 @@ export async function attachCommand(argv: string[]): Promise<number> {
       { name: 'write', short: 'w', value: true },
       { name: 'checksum-data' },
       { name: 'decode', short: 'd', value: true, multiple: true },
+      { name: 'proto', value: true, multiple: true },
+      { name: 'proto-type', value: true },
       { name: 'json' },
       { name: 'quiet', short: 'q' },
       { name: 'stats' },

@@ -5,13 +5,15 @@ import { UserError } from '../../engine/util/errors';
 import { flag, list, parseArgs, usageError } from '../args';
 import { rowToJsonLine, TextFormatter } from '../format';
 import { StatsCollector } from '../stats';
-import { decodeOptions } from './run';
+import { decodeOptions, protoOptions } from './run';
 
 export async function readCommand(argv: string[]): Promise<number> {
   const p = parseArgs(
     argv,
     [
       { name: 'decode', short: 'd', value: true, multiple: true },
+      { name: 'proto', value: true, multiple: true },
+      { name: 'proto-type', value: true },
       { name: 'json' },
       { name: 'follow', short: 'f' },
       { name: 'conn', value: true, multiple: true },
@@ -36,6 +38,7 @@ export async function readCommand(argv: string[]): Promise<number> {
   try {
     for await (const row of readCaptureRows(file, {
       ...decodeOptions(list(p, 'decode')),
+      ...protoOptions(p),
       follow: flag(p, 'follow'),
       signal: abort.signal,
       onWarning: (w) => process.stderr.write(`ipctap: warning: ${w}\n`),

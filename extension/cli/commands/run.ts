@@ -1,5 +1,7 @@
 // ipctap run / ipctap proxy
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { DecoderOptions } from '../../engine/protocols/decoder';
 import { parseTapSpec } from '../../engine/taps/spec';
 import { UserError } from '../../engine/util/errors';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
@@ -10,6 +12,8 @@ const COMMON: OptionSpec[] = [
   { name: 'write', short: 'w', value: true },
   { name: 'checksum-data' },
   { name: 'decode', short: 'd', value: true, multiple: true },
+  { name: 'proto', value: true, multiple: true },
+  { name: 'proto-type', value: true },
   { name: 'json' },
   { name: 'quiet', short: 'q' },
   { name: 'stats' },
@@ -23,6 +27,15 @@ const RUN: OptionSpec[] = [
   { name: 'group' },
   { name: 'no-stdin' },
 ];
+
+/** --proto FILE... and --proto-type pkg.Msg as decoder options (protobuf, and gRPC's methods). */
+export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?: DecoderOptions } {
+  const files = list(p, 'proto').map((f) => resolve(f));
+  const type = str(p, 'proto-type');
+  for (const f of files) if (!existsSync(f)) throw new UserError(`--proto ${f}: no such file`);
+  if (files.length === 0 && type === undefined) return {};
+  return { decoderOptions: { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) } };
+}
 
 /** --decode values with their tap part canonicalised like the tap's own name. */
 export function decodeOptions(values: string[]): { decode?: string; decodeByTap: Record<string, string> } {
@@ -38,6 +51,7 @@ export function liveOptions(p: ReturnType<typeof parseArgs>, textOut: NodeJS.Wri
   const write = str(p, 'write');
   return {
     ...decodeOptions(list(p, 'decode')),
+    ...protoOptions(p),
     capturePath: write ? resolve(write) : undefined,
     checksumData: flag(p, 'checksum-data'),
     json: flag(p, 'json'),

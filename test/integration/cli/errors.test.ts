@@ -1,9 +1,11 @@
-// Bad input gets a clear message on stderr, the documented exit code, and no stack trace.
+// Bad input gets a clear message on stderr, the documented exit code, and no stack trace (plus
+// the working counterpart of options whose misuse is tested here, e.g. --proto).
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { CaptureWriter } from '../../../extension/engine/capture/writer';
 import { cliEnv, runCli } from '../../helpers/cli';
 
 const env = cliEnv();
@@ -52,6 +54,51 @@ test('missing capture file, a file that is not a capture', async () => {
   assert.equal(b.code, 2);
   assert.match(b.stderr, /junk\.ipctap/);
   noStack(a.stderr + b.stderr);
+});
+
+test('decoders and their options are checked before any traffic: unknown names, .proto problems', async () => {
+  const proto = join(__dirname, '../../fixtures/node/grpc/demo.proto');
+  const tap = ['--tap', 'tcp:0=127.0.0.1:9'];
+  const cases: [string[], RegExp][] = [
+    [['proxy', '--decode', 'nosuch', ...tap], /unknown decoder "nosuch"; available: .*gob/],
+    [['proxy', '--decode', 'len32be+nosuch', ...tap], /unknown decoder "nosuch"/],
+    [['proxy', '--decode', 'nosuch@tcp:0=127.0.0.1:9', ...tap], /unknown decoder "nosuch"/],
+    [['proxy', '--decode', 'protobuf', '--proto', join(env.dir, 'missing.proto'), '--proto-type', 'demo.Note', ...tap], /missing\.proto: no such file/],
+    [['proxy', '--decode', 'protobuf', '--proto-type', 'demo.Note', ...tap], /--proto-type needs --proto FILE/],
+    [['proxy', '--decode', 'protobuf', '--proto', proto, ...tap], /--proto FILE needs --proto-type/],
+    [['proxy', '--decode', 'protobuf', '--proto', proto, '--proto-type', 'demo.Nope', ...tap], /demo\.Nope.*demo\.Note/s],
+  ];
+  writeFileSync(join(env.dir, 'broken.proto'), 'syntax = "proto3"; message {');
+  cases.push([['proxy', '--decode', 'grpc', '--proto', join(env.dir, 'broken.proto'), ...tap], /cannot load \.proto files/]);
+  for (const [args, re] of cases) {
+    const r = await runCli(args, { env: env.env });
+    assert.notEqual(r.code, 0, args.join(' '));
+    assert.match(r.stderr, re, args.join(' '));
+    assert.doesNotMatch(r.stderr, /tapping/, 'refused before tapping');
+    noStack(r.stderr);
+  }
+});
+
+test('read --proto/--proto-type: a schema names the fields; without one the same bytes are schema-less', async () => {
+  const protobuf = (await import('protobufjs')).default;
+  const proto = join(__dirname, '../../fixtures/node/grpc/demo.proto');
+  const Note = protobuf.loadSync(proto).lookupType('demo.Note');
+  const msg = Buffer.from(Note.encode(Note.fromObject({ text: 'hi <b>', id: '9007199254740993', tags: ['a', 'b'] })).finish());
+  const cap = join(env.dir, 'pb.ipctap');
+  const w = await CaptureWriter.open(cap, { start: 1 });
+  w.writeEvent({ kind: 'open', conn: 1, tap: 'tcp:1=127.0.0.1:2', ts: 1, mono: 1 });
+  w.writeChunk({ conn: 1, dir: 'c2s', ts: 2, mono: 2, data: msg });
+  w.writeEvent({ kind: 'close', conn: 1, tap: 'tcp:1=127.0.0.1:2', ts: 3, mono: 3 });
+  await w.close();
+  const typed = await runCli(['read', '--json', '--decode', 'protobuf', '--proto', proto, '--proto-type', 'demo.Note', cap], { env: env.env });
+  assert.equal(typed.code, 0, typed.stderr);
+  const frame = typed.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((x) => x.type === 'frame');
+  assert.equal(frame.decoded.text, 'hi <b>');
+  assert.deepEqual(frame.decoded.tags, ['a', 'b']);
+  assert.match(typed.stdout, /"id":"?9007199254740993"?/, 'int64 exact');
+  const plain = await runCli(['read', '--json', '--decode', 'protobuf', cap], { env: env.env });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stdout, /"text"/, 'no field names without a schema');
 });
 
 test('a port in use is reported plainly', async () => {
