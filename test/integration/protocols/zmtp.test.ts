@@ -1,16 +1,17 @@
 // ZMTP decoder against real ZeroMQ peers (Debian /usr/bin/python3 + python3-zmq, libzmq 4.3):
-// REQ/REP, PUB/SUB with topics, ROUTER/DEALER multipart, over tcp:// (127.0.0.1) and ipc://
-// (a Unix socket in a temp dir), each through a recording relay. The parts each peer sent (it
-// prints them) must equal the decoded message parts, in order, per direction.
+// REQ/REP, PUB/SUB with topics, ROUTER/DEALER multipart, over tcp:// (127.0.0.1, through a tcp
+// proxy tap) and ipc:// (the server's Unix socket taken over in place). The parts each peer sent
+// (it prints them) must equal the decoded message parts, in order, per direction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { zmtpDecoder } from '../../../extension/engine/protocols/zmtp/index';
 import type { Frame } from '../../../extension/engine/types';
 import { JsonProcess } from '../../helpers/json-process';
-import { decodeRecorded, startRelay, type Endpoint } from '../../helpers/recording-relay';
+import { decodeRecorded } from '../../helpers/recording-relay';
+import { recordThroughTap, tapPort, type TapRecorder } from '../../helpers/tap-recorder';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, which has python3-zmq (not a pyenv python on PATH)
 const SCRIPT = resolve(__dirname, '../../fixtures/python/zmq_peers.py');
@@ -20,25 +21,25 @@ const d = (f: Frame) => f.decoded as Record<string, any>;
 
 async function runScenario(scenario: string, transport: 'tcp' | 'ipc') {
   const tmp = mkdtempSync(join(tmpdir(), 'ipctap-zmtp-'));
-  const py = new JsonProcess(PYTHON, [SCRIPT, scenario, transport === 'tcp' ? 'tcp://127.0.0.1:*' : `ipc://${join(tmp, 'server.sock')}`]);
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  const serverPath = join(tmp, 'server.sock');
+  const py = new JsonProcess(PYTHON, [SCRIPT, scenario, transport === 'tcp' ? 'tcp://127.0.0.1:*' : `ipc://${serverPath}`]);
+  let rec: TapRecorder | undefined;
   try {
     const { bound } = await py.line<{ bound: string }>((o) => 'bound' in o);
-    const target: Endpoint = bound.startsWith('tcp://')
-      ? { host: '127.0.0.1', port: Number(bound.slice(bound.lastIndexOf(':') + 1)) }
-      : { path: bound.slice('ipc://'.length) };
-    relay = await startRelay(target, transport === 'tcp' ? { host: '127.0.0.1', port: 0 } : { path: join(tmp, 'relay.sock') });
-    const l = relay.listen;
-    py.send('path' in l ? `ipc://${l.path}` : `tcp://127.0.0.1:${l.port}`);
+    // ipc://: take over the socket the server bound (renamed aside, ours in its place), so the
+    // client connects to the very path the server announced. tcp://: a proxy tap in front.
+    rec = await recordThroughTap(transport === 'ipc' ? `unix:${serverPath}` : `tcp:0=127.0.0.1:${bound.slice(bound.lastIndexOf(':') + 1)}`);
+    py.send(transport === 'ipc' ? bound : `tcp://127.0.0.1:${tapPort(rec.tap)}`);
     await py.line((o) => o.done === true);
     assert.equal(await py.exited, 0, py.stderr.join(''));
-    await new Promise((r) => setTimeout(r, 50)); // let the relay see the last bytes and closes
-    const chunks = relay.chunks;
-    await relay.close();
-    relay = undefined;
+    await rec.idle();
+    const chunks = rec.chunks;
+    await rec.stop();
+    rec = undefined;
+    if (transport === 'ipc') assert.ok(existsSync(serverPath), 'the taken-over socket is back in place');
     return { lines: py.lines as Line[], conns: decodeRecorded(zmtpDecoder, chunks) };
   } finally {
-    if (relay) await relay.close();
+    if (rec) await rec.stop();
     await py.kill();
     rmSync(tmp, { recursive: true, force: true });
   }
