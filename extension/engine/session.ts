@@ -13,6 +13,11 @@ import type { Tap, TapSink } from './taps/tap';
 import type { Chunk, Direction, EventBody, EventRecord, Row } from './types';
 import { UserError } from './util/errors';
 
+/** Longest live-decoding slice, and the share of the thread decoding may take from busy
+ *  forwarding (see Session.drainSlice). */
+const SLICE_MS = 2;
+const DECODE_SHARE = 0.1;
+
 export interface SessionOptions extends DecodeChoice {
   /** Write the capture here (.ipctap). Without it nothing is written to disk. */
   capturePath?: string;
@@ -76,6 +81,8 @@ export class Session {
   private queuedBytes = 0;
   private skippedBytes = 0;
   private flushScheduled = false;
+  /** Chunks that arrived since the last decoding slice began (a sign forwarding is busy). */
+  private arrivals = 0;
   private stopped = false;
   private readonly maxBacklog: number;
 
@@ -121,6 +128,7 @@ export class Session {
         return;
       }
       this.queuedBytes += data.length;
+      this.arrivals++;
       this.enqueue({ chunk });
     },
     event: (body: EventBody) => this.emitEventNow(body),
@@ -157,17 +165,41 @@ export class Session {
     this.queue.push(item);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.drain());
+      setImmediate(() => this.drainSlice());
     }
   }
 
-  /** Decode queued items (after the current I/O callbacks, so forwarding never waits on it). */
-  private drain(): void {
+  /**
+   * Live decoding takes turns with forwarding on this thread: it runs in slices of at most
+   * SLICE_MS. When traffic kept arriving before a slice and work is left, the next slice waits
+   * DECODE_SHARE^-1 - 1 times as long as this one took, so decoding uses at most DECODE_SHARE of
+   * the thread while forwarding is busy (what it cannot keep up with is skipped past the backlog
+   * cap and stays in the capture file); when nothing arrived, it goes on at once.
+   */
+  private drainSlice(): void {
     this.flushScheduled = false;
+    // Chunks that came in since the last slice ended (none can arrive during a slice: it runs
+    // synchronously) say whether forwarding is busy.
+    const busy = this.arrivals > 0;
+    this.arrivals = 0;
+    const t0 = performance.now();
+    const done = this.drain(t0 + SLICE_MS);
+    if (done) return;
+    this.flushScheduled = true;
+    const took = performance.now() - t0;
+    if (!busy) setImmediate(() => this.drainSlice());
+    else setTimeout(() => this.drainSlice(), Math.ceil(took * (1 / DECODE_SHARE - 1)));
+  }
+
+  /** Decode queued items until `deadline` (performance.now() ms; default: all of them).
+   *  Returns whether the queue is empty. */
+  private drain(deadline = Infinity): boolean {
+    let i = 0;
     const items = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    for (const item of items) {
+    for (; i < items.length; i++) {
+      if (i > 0 && performance.now() > deadline) break;
+      const item = items[i]!;
+      if ('chunk' in item) this.queuedBytes -= item.chunk.data.length;
       const rows = 'chunk' in item ? this.rows.chunk(item.chunk) : this.rows.event(item.event);
       for (const row of rows) {
         if (row.type === 'frame') {
@@ -177,6 +209,13 @@ export class Session {
         for (const l of this.listeners) l(row);
       }
     }
+    if (i >= items.length) {
+      this.queue = [];
+      this.queuedBytes = 0;
+      return true;
+    }
+    this.queue = items.slice(i);
+    return false;
   }
 
   /** Add a tap and start it; resolves when it is ready (a takeover waits for its path). */
