@@ -5,9 +5,10 @@
 //   (or benchPeerDecoders() from test/bench/run.ts)
 // Peers: the Go gob sender (test/fixtures/go/gobsender), Go net/rpc (rpcserver + a client loop
 // over real connections), pyzmq (Debian /usr/bin/python3) PUSH/PULL and REQ/REP, grpc-js server
-// (test/fixtures/node/grpc/server.mjs) with a grpc-js client in this process. Socket traffic is
-// recorded through the engine's real proxy tap. Recording takes a few seconds; decoding is timed
-// as this process's CPU time, best of 5 runs after 2 warm-up runs.
+// (test/fixtures/node/grpc/server.mjs) with a grpc-js client in this process. The socket peers
+// talk through the engine's real tcp proxy tap (test/helpers/tap-recorder.ts), which records
+// their traffic. Recording takes a few seconds; decoding is timed as this process's CPU time,
+// best of 5 runs after 2 warm-up runs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import type { Direction, Frame } from '../../extension/engine/types';
 import { toJson } from '../../extension/engine/util/json';
 import { goBinary } from '../helpers/go';
 import { JsonProcess } from '../helpers/json-process';
-import { startRelay, type RecordedChunk } from '../helpers/recording-relay';
+import { recordThroughTap, tapPort, type TappedChunk, type TapRecorder } from '../helpers/tap-recorder';
 
 const PYTHON = '/usr/bin/python3';
 const GRPC_DIR = resolve(__dirname, '../fixtures/node/grpc');
@@ -67,7 +68,7 @@ function merge(chunks: Piece[]): Conn {
   return out;
 }
 
-function byConn(chunks: RecordedChunk[]): Conn[] {
+function byConn(chunks: TappedChunk[]): Conn[] {
   const m = new Map<number, Piece[]>();
   for (const c of chunks) {
     let l = m.get(c.conn);
@@ -134,26 +135,26 @@ async function gobCases(): Promise<PeerCase[]> {
 }
 
 /**
- * net/rpc: a Go client making calls over real connections to the Go rpcserver, recorded through
- * the proxy tap. The recorded connection is then extended the way a long-lived client's would
- * be: after the first pass (which carries the type definitions), its calls repeat.
+ * net/rpc: a Go client making calls over real connections to the Go rpcserver, through the
+ * real proxy tap that records them. The recorded connection is then extended the way a
+ * long-lived client's would be: after the first pass (which carries the type definitions), its
+ * calls repeat.
  */
 async function netrpcCases(): Promise<PeerCase[]> {
   const server = new JsonProcess(goBinary('rpcserver'), ['tcp']);
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  let rec: TapRecorder | undefined;
   const tmp = mkdtempSync(join(tmpdir(), 'ipctap-bench-rpc-'));
   try {
     const { text } = await server.line<{ text: string }>((o) => 'text' in o);
     const port = Number(String(text).split(':').pop());
-    relay = await startRelay({ host: '127.0.0.1', port }, { host: '127.0.0.1', port: 0 });
-    const l = relay.listen as { port: number };
-    const client = spawn(goBinary('rpcclient'), ['tcp', `127.0.0.1:${l.port}`, join(tmp, 'calls.jsonl')], { stdio: 'ignore' });
+    rec = await recordThroughTap(`tcp:0=127.0.0.1:${port}`);
+    const client = spawn(goBinary('rpcclient'), ['tcp', `127.0.0.1:${tapPort(rec.tap)}`, join(tmp, 'calls.jsonl')], { stdio: 'ignore' });
     const code = await new Promise<number | null>((res) => client.on('close', res));
     if (code !== 0) throw new Error(`rpcclient exited ${code}`);
-    await new Promise((r) => setTimeout(r, 100));
-    const chunks = relay.chunks;
-    await relay.close();
-    relay = undefined;
+    await rec.idle();
+    const chunks = rec.chunks;
+    await rec.stop();
+    rec = undefined;
     const conn = byConn(chunks)[0]!;
     const streams = new Map<Direction, Uint8Array>();
     for (const d of ['c2s', 's2c'] as Direction[]) streams.set(d, Buffer.concat(conn.filter((p) => p.dir === d).map((p) => p.data)));
@@ -175,7 +176,7 @@ async function netrpcCases(): Promise<PeerCase[]> {
     const size = long.reduce((n, p) => n + p.data.length, 0);
     return [{ decoder: 'netrpc', what: `Go net/rpc calls (Arith.*) over one connection, both directions, ${kb(size)}`, conns: [long], target: 100 }];
   } finally {
-    if (relay) await relay.close();
+    if (rec) await rec.stop();
     await server.kill();
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -219,20 +220,20 @@ print(json.dumps({"done": True}), flush=True)
 
 async function zmqRecord(mode: 'push' | 'reqrep'): Promise<Conn[]> {
   const py = new JsonProcess(PYTHON, ['-c', ZMQ_SCRIPT, mode, '']);
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  let rec: TapRecorder | undefined;
   try {
     const { bound } = await py.line<{ bound: string }>((o) => 'bound' in o);
-    relay = await startRelay({ host: '127.0.0.1', port: Number(bound.slice(bound.lastIndexOf(':') + 1)) }, { host: '127.0.0.1', port: 0 });
-    py.send(`tcp://127.0.0.1:${(relay.listen as { port: number }).port}`);
+    rec = await recordThroughTap(`tcp:0=127.0.0.1:${bound.slice(bound.lastIndexOf(':') + 1)}`);
+    py.send(`tcp://127.0.0.1:${tapPort(rec.tap)}`);
     await py.line((o) => o.done === true);
     await py.exited;
-    await new Promise((r) => setTimeout(r, 100));
-    const chunks = relay.chunks;
-    await relay.close();
-    relay = undefined;
+    await rec.idle();
+    const chunks = rec.chunks;
+    await rec.stop();
+    rec = undefined;
     return byConn(chunks);
   } finally {
-    if (relay) await relay.close();
+    if (rec) await rec.stop();
     await py.kill();
   }
 }
@@ -258,24 +259,24 @@ async function grpcRecord(calls: (c: GrpcClient) => Promise<void>): Promise<Conn
   const def = loader.loadSync(PROTO, { keepCase: true, longs: Number, enums: String, bytes: String, defaults: true, arrays: true });
   const demo = grpc.loadPackageDefinition(def).demo;
   const server = new JsonProcess(process.execPath, [join(GRPC_DIR, 'server.mjs'), '127.0.0.1:0']);
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  let rec: TapRecorder | undefined;
   let client: { close(): void } | undefined;
   try {
     const { listening } = await server.line<{ listening: number }>((o) => 'listening' in o);
-    relay = await startRelay({ host: '127.0.0.1', port: listening }, { host: '127.0.0.1', port: 0 });
-    const c = new demo.Calc(`127.0.0.1:${(relay.listen as { port: number }).port}`, grpc.credentials.createInsecure());
+    rec = await recordThroughTap(`tcp:0=127.0.0.1:${listening}`);
+    const c = new demo.Calc(`127.0.0.1:${tapPort(rec.tap)}`, grpc.credentials.createInsecure());
     client = c;
     await calls(c);
     c.close();
     client = undefined;
-    await new Promise((r) => setTimeout(r, 150));
-    const chunks = relay.chunks;
-    await relay.close();
-    relay = undefined;
+    await rec.idle();
+    const chunks = rec.chunks;
+    await rec.stop();
+    rec = undefined;
     return byConn(chunks);
   } finally {
     client?.close();
-    if (relay) await relay.close();
+    if (rec) await rec.stop();
     await server.kill();
   }
 }

@@ -1,16 +1,18 @@
 // gRPC decoder against real grpc-js peers (@grpc/grpc-js + @grpc/proto-loader): unary,
 // server-streaming, client-streaming and bidi calls, one call with gzip compression, one ending
-// in an error status; over TCP (127.0.0.1) and a Unix socket, through a recording relay. The
-// messages and statuses the client saw must equal the decoded ones (typed with the .proto).
+// in an error status; over TCP (127.0.0.1, through a tcp proxy tap) and a Unix socket (the
+// server's socket taken over in place by a unix tap), so the peers talk through the real taps.
+// The messages and statuses the client saw must equal the decoded ones (typed with the .proto).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { grpcDecoder } from '../../../extension/engine/protocols/grpc';
 import type { Frame } from '../../../extension/engine/types';
 import { JsonProcess } from '../../helpers/json-process';
-import { decodeRecorded, startRelay } from '../../helpers/recording-relay';
+import { decodeRecorded } from '../../helpers/recording-relay';
+import { recordThroughTap, tapPort, type TapRecorder } from '../../helpers/tap-recorder';
 
 const DIR = resolve(__dirname, '../../fixtures/node/grpc');
 const PROTO = join(DIR, 'demo.proto');
@@ -38,26 +40,26 @@ interface DecodedCall {
 
 async function capture(transport: 'tcp' | 'unix') {
   const tmp = mkdtempSync(join(tmpdir(), 'ipctap-grpc-'));
-  const server = new JsonProcess(process.execPath, [join(DIR, 'server.mjs'), transport === 'tcp' ? '127.0.0.1:0' : `unix:${join(tmp, 'server.sock')}`]);
+  const serverPath = join(tmp, 'server.sock');
+  const server = new JsonProcess(process.execPath, [join(DIR, 'server.mjs'), transport === 'tcp' ? '127.0.0.1:0' : `unix:${serverPath}`]);
   let client: JsonProcess | undefined;
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  let rec: TapRecorder | undefined;
   try {
     const { listening } = await server.line<{ listening: number | string }>((o) => 'listening' in o);
-    relay = await startRelay(
-      typeof listening === 'number' ? { host: '127.0.0.1', port: listening } : { path: listening },
-      transport === 'tcp' ? { host: '127.0.0.1', port: 0 } : { path: join(tmp, 'relay.sock') },
-    );
-    const l = relay.listen;
-    client = new JsonProcess(process.execPath, [join(DIR, 'client.mjs'), 'path' in l ? `unix:${l.path}` : `127.0.0.1:${l.port}`]);
+    // Unix: take over the socket the server bound (renamed aside, the tap's in its place), so the
+    // client connects to the server's own path. TCP: a proxy tap in front of the server's port.
+    rec = await recordThroughTap(typeof listening === 'number' ? `tcp:0=127.0.0.1:${listening}` : `unix:${listening}`);
+    client = new JsonProcess(process.execPath, [join(DIR, 'client.mjs'), typeof listening === 'number' ? `127.0.0.1:${tapPort(rec.tap)}` : `unix:${listening}`]);
     await client.line((o) => o.done === true);
     assert.equal(await client.exited, 0, client.stderr.join(''));
-    await new Promise((r) => setTimeout(r, 50));
-    const chunks = relay.chunks;
-    await relay.close();
-    relay = undefined;
+    await rec.idle();
+    const chunks = rec.chunks;
+    await rec.stop();
+    rec = undefined;
+    if (transport === 'unix') assert.ok(existsSync(serverPath), 'the taken-over socket is back in place');
     return { calls: client.lines.filter((o) => (o as Call).call) as Call[], conns: decodeRecorded(grpcDecoder, chunks, { protoFiles: [PROTO] }) };
   } finally {
-    if (relay) await relay.close();
+    if (rec) await rec.stop();
     await client?.kill();
     await server.kill();
     rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // A real Go net/rpc server and client (gob over TCP, gob after the HTTP CONNECT handshake, and
-// net/rpc/jsonrpc) talk through a recording relay; the decoded requests and responses must match
-// what the client says it sent and got, paired by seq, with replies out of order.
+// net/rpc/jsonrpc) talk through the engine's real TCP proxy tap on 127.0.0.1, which records every
+// chunk; the decoded requests and responses must match what the client says it sent and got,
+// paired by seq, with replies out of order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -14,8 +15,8 @@ import { netrpcDecoder } from '../../../extension/engine/protocols/netrpc';
 import type { Frame } from '../../../extension/engine/types';
 import { parseJsonExact } from '../../../extension/engine/util/json';
 import { goBinary } from '../../helpers/go';
+import { recordThroughTap, tapPort, type TappedChunk, type TapRecorder } from '../../helpers/tap-recorder';
 import { compareGoJson } from './gob-compare';
-import { startRelay, type RecordedChunk } from './netrpc-relay';
 
 interface CallRecord {
   seq: number;
@@ -25,36 +26,53 @@ interface CallRecord {
   error: string;
 }
 
-async function session(mode: 'tcp' | 'http' | 'jsonrpc'): Promise<{ chunks: RecordedChunk[]; calls: CallRecord[] }> {
+async function session(mode: 'tcp' | 'http' | 'jsonrpc'): Promise<{ chunks: TappedChunk[]; calls: CallRecord[] }> {
   const server = spawn(goBinary('rpcserver'), [mode], { stdio: ['pipe', 'pipe', 'inherit'] });
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-netrpc-'));
+  let rec: TapRecorder | undefined;
   try {
     const addr = await new Promise<string>((resolve, reject) => {
       server.on('error', reject);
       server.on('exit', (c) => reject(new Error(`rpcserver exited (${c})`)));
       createInterface({ input: server.stdout! }).once('line', resolve);
     });
-    const relay = await startRelay(Number(addr.split(':')[1]));
+    rec = await recordThroughTap(`tcp:0=127.0.0.1:${Number(addr.split(':')[1])}`);
     const out = join(dir, 'calls.jsonl');
+    const port = tapPort(rec.tap);
     await new Promise<void>((resolve, reject) =>
-      execFile(goBinary('rpcclient'), [mode, `127.0.0.1:${relay.port}`, out], { timeout: 20000 }, (err, _o, stderr) =>
+      execFile(goBinary('rpcclient'), [mode, `127.0.0.1:${port}`, out], { timeout: 20000 }, (err, _o, stderr) =>
         err ? reject(new Error(`rpcclient: ${err.message} ${stderr}`)) : resolve(),
       ),
     );
-    await relay.close();
+    await rec.idle();
+    const chunks = rec.chunks;
+    await rec.stop();
+    rec = undefined;
     const calls = readFileSync(out, 'utf8')
       .trim()
       .split('\n')
       .map((l) => parseJsonExact(l) as CallRecord);
-    return { chunks: relay.chunks, calls };
+    return { chunks, calls };
   } finally {
+    if (rec) await rec.stop();
+    // The server exits when its stdin closes; killed if it has not within 5 s.
     server.stdin!.end();
-    if (server.exitCode === null) await new Promise((r) => server.once('exit', r));
+    if (server.exitCode === null && server.signalCode === null)
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          server.kill('SIGKILL');
+          r();
+        }, 5000);
+        server.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function decode(info: DecoderInfo, chunks: RecordedChunk[]): Frame[] {
+function decode(info: DecoderInfo, chunks: TappedChunk[]): Frame[] {
   assert.ok(chunks.length > 0);
   assert.ok(chunks.every((c) => c.conn === 1), 'one connection');
   const dec = info.create();
