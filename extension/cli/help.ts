@@ -85,6 +85,8 @@ it had in the original; then compare each response frame with the original.
 Exit code 0 when every response matched, 3 when any differed or was missing.
 
       --conn N            the captured connection to replay
+      --from ID           start at frame ID (the # column of 'ipctap read'; a reply starts at
+                          its request); only the server frames after it are compared
       --to ENDPOINT       where to send it
       --timeout MS        how long to wait for the server before each frame (default 5000)
       --pace original     reproduce the original gaps instead of waiting for responses

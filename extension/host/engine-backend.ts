@@ -49,8 +49,8 @@ export class EngineBackend implements PanelBackend {
         r = null;
         break;
       case 'replay/start': {
-        // TODO(webview): `fromId` (replay from a frame on) needs engine support; ignored for now.
-        const result = await e.request(P.ReplayStart, { sessionId, conn: p.conn as number });
+        const fromId = typeof p.fromId === 'number' ? p.fromId : undefined;
+        const result = await e.request(P.ReplayStart, { sessionId, conn: p.conn as number, fromId });
         void showReplayResult(this.svc, result);
         r = result;
         break;

@@ -213,6 +213,8 @@ export interface ReplayStartParams {
   target?: string;
   pace?: 'responses' | 'original';
   timeoutMs?: number;
+  /** Replay from this frame on (see ReplayOptions.fromId in the engine). */
+  fromId?: number;
 }
 export interface ReplayResponseMark {
   index: number;

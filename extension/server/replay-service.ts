@@ -46,6 +46,7 @@ export async function startReplay(sessions: SessionService, p: ReplayStartParams
     session: host.engine!,
     pace: p.pace,
     timeoutMs: p.timeoutMs,
+    fromId: p.fromId,
   });
   host.changed();
   const responses = result.comparisons

@@ -14,6 +14,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     argv,
     [
       { name: 'conn', value: true },
+      { name: 'from', value: true },
       { name: 'to', value: true },
       { name: 'timeout', value: true },
       { name: 'pace', value: true },
@@ -35,6 +36,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const pace = str(p, 'pace') ?? 'responses';
   if (pace !== 'original' && pace !== 'responses') throw usageError(`--pace ${pace}: expected 'original' (or the default, 'responses')`);
   const timeoutMs = intOpt(p, 'timeout', 5000);
+  const fromText = str(p, 'from');
+  if (fromText !== undefined && !/^\d+$/.test(fromText)) throw usageError(`--from ${fromText}: expected a frame number (the # column of ipctap read)`);
+  const fromId = fromText === undefined ? undefined : Number(fromText);
   const json = flag(p, 'json');
 
   // Decode as the capture was decoded, unless told otherwise.
@@ -58,7 +62,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   await live.session.start();
   let result;
   try {
-    result = await replayConnection({ file, conn: Number(connText), to, timeoutMs, pace, session: live.session, decode, decodeByTap });
+    result = await replayConnection({ file, conn: Number(connText), to, timeoutMs, pace, session: live.session, decode, decodeByTap, fromId });
   } finally {
     await live.session.stop();
   }

@@ -54,7 +54,15 @@ export interface ReplayOptions extends DecodeChoice {
   pace?: 'responses' | 'original';
   /** The session the new exchange is captured in (its sink gets the chunks). */
   session: Session;
+  /** Replay from this row on ("Replay from here"): the client frames from this id (or, for a
+   *  server frame, from the request it answers, else the next client frame), and only the
+   *  server frames after that point are compared. */
+  fromId?: number;
 }
+
+/** Decoders whose connections set up state early (type definitions, a handshake, settings): a
+ *  replay that skips the start of such a connection may not be understood by a fresh peer. */
+const STATEFUL = /^(gob|netrpc|zmtp|http2|grpc|lsp|jsonrpc)$/;
 
 const CLIENT_DIRS: Direction[] = ['c2s', 'stdin'];
 
@@ -74,10 +82,35 @@ async function loadConnection(opts: ReplayOptions): Promise<{ tap: string; clien
   return { tap, client, server };
 }
 
+/** The part of the connection a replay from `fromId` covers, with a note saying what was left out. */
+function fromRow(conn: number, client: FrameRow[], server: FrameRow[], fromId: number): { client: FrameRow[]; server: FrameRow[]; note: string } {
+  const picked = [...client, ...server].find((f) => f.id === fromId);
+  if (!picked) throw new UserError(`frame #${fromId} is not a frame of connection ${conn}`);
+  // A response replays from its request.
+  let start = picked.dir === 'c2s' || picked.dir === 'stdin' ? picked.id : (picked.pair?.request ?? picked.id);
+  const first = client.find((f) => f.id >= start);
+  if (!first) throw new UserError(`connection ${conn} has no client frame at or after #${fromId} to replay`);
+  start = first.id;
+  const skipped = client.filter((f) => f.id < start).length;
+  const rest = client.filter((f) => f.id >= start);
+  const proto = first.proto;
+  let note = `replaying connection ${conn} from frame #${start}: ${skipped} earlier client frame${skipped === 1 ? '' : 's'} not sent`;
+  if (skipped > 0 && STATEFUL.test(proto.split('+').pop()!)) {
+    note += ` (${proto} sets up state at the start of a connection — type definitions, a handshake or settings — so a fresh peer may not understand the rest; replay the whole connection if it answers with errors)`;
+  }
+  return { client: rest, server: server.filter((f) => f.id > start), note };
+}
+
 export async function replayConnection(opts: ReplayOptions): Promise<ReplayResult> {
-  const { client, server } = await loadConnection(opts);
-  const timeoutMs = opts.timeoutMs ?? 5000;
+  const loaded = await loadConnection(opts);
   const notes: string[] = [];
+  let { client, server } = loaded;
+  if (opts.fromId !== undefined) {
+    const part = fromRow(opts.conn, client, server, opts.fromId);
+    ({ client, server } = part);
+    notes.push(part.note);
+  }
+  const timeoutMs = opts.timeoutMs ?? 5000;
   const session = opts.session;
   const sink = session.sink;
   const conn = sink.newConn();

@@ -34,7 +34,7 @@ function run(cmd: string, args: string[]): Promise<number | null> {
   });
 }
 
-async function captureClientSession(mode: 'tcp' | 'http', cap: string): Promise<{ conn: number; calls: unknown[] }> {
+async function captureClientSession(mode: 'tcp' | 'http' | 'jsonrpc', cap: string): Promise<{ conn: number; calls: unknown[] }> {
   const addr = await rpcServer(mode);
   const live = new LiveCli(['proxy', '--json', '-w', cap, '--tap', `tcp:0=${addr}`], env.env);
   try {
@@ -48,7 +48,8 @@ async function captureClientSession(mode: 'tcp' | 'http', cap: string): Promise<
     // The live decode saw the calls as net/rpc, paired with their replies.
     const requests = live.rows.filter((x) => x.type === 'frame' && (x.decoded as { kind?: string })?.kind === 'request');
     assert.equal(requests.length, calls.length);
-    assert.ok(requests.every((r) => r.proto === 'netrpc'), 'auto picked netrpc');
+    const proto = mode === 'jsonrpc' ? 'jsonrpc1' : 'netrpc';
+    assert.ok(requests.every((r) => r.proto === proto), `auto picked ${proto}`);
     return { conn: Number(open.conn), calls };
   } finally {
     const end = await live.stop('SIGINT');
@@ -97,6 +98,52 @@ test('replay against a server that answers differently: differences named, exit 
   const r = await runCli(['replay', cap, '--conn', String(conn), '--to', `tcp:${other}`, '--timeout', '1000', '-q'], { env: env.env });
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stdout, /(differs at byte \d+|missing)/);
+});
+
+test('replay --from: the calls from that frame on are sent and compared; a reply starts at its request', async () => {
+  const cap = join(env.dir, 'jsonrpc.ipctap');
+  const { conn, calls } = await captureClientSession('jsonrpc', cap);
+  const rows = (await runCli(['read', '--json', cap], { env: env.env })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const requests = rows.filter((x) => x.type === 'frame' && x.conn === conn && x.decoded?.kind === 'request');
+  const replies = rows.filter((x) => x.type === 'frame' && x.conn === conn && x.decoded?.kind === 'response');
+  assert.ok(requests.length >= 4, `enough calls to start in the middle (${calls.length})`);
+  const k = 2;
+  const fresh = await rpcServer('jsonrpc');
+  const clientFrames = rows.filter((x) => x.type === 'frame' && x.conn === conn && x.dir === 'c2s');
+  const expectSent = clientFrames.filter((f) => f.id >= requests[k].id).length;
+  const r = await runCli(['replay', cap, '--conn', String(conn), '--to', `tcp:${fresh}`, '--from', String(requests[k].id), '-q'], { env: env.env });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`replaying connection ${conn} from frame #${requests[k].id}: ${clientFrames.length - expectSent} earlier client frames not sent`));
+  assert.doesNotMatch(r.stderr, /sets up state/, 'JSON-RPC 1.0 over net/rpc carries no connection state');
+  const m = /sent (\d+) frames; (\d+) responses: (\d+) same, 0 differ, 0 missing/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.equal(Number(m[1]), expectSent);
+  // Compared: the server's frames after the starting request (the replies to it and later calls).
+  const compared = rows.filter((x) => x.type === 'frame' && x.conn === conn && x.dir === 's2c' && x.id > requests[k].id);
+  assert.equal(Number(m[2]), compared.length);
+  assert.equal(Number(m[3]), compared.length);
+  // Picking the reply to request k replays from request k as well.
+  const reply = replies.find((f) => f.pair?.request === requests[k].id);
+  assert.ok(reply, 'request k has a paired reply');
+  const r2 = await runCli(['replay', cap, '--conn', String(conn), '--to', `tcp:${fresh}`, '--from', String(reply.id), '-q'], { env: env.env });
+  assert.equal(r2.code, 0, r2.stdout + r2.stderr);
+  assert.match(r2.stderr, new RegExp(`from frame #${requests[k].id}:`));
+  // A frame of another connection, or not a number: clear errors.
+  const bad = await runCli(['replay', cap, '--conn', String(conn), '--to', `tcp:${fresh}`, '--from', '999999'], { env: env.env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /frame #999999 is not a frame of connection/);
+  const nan = await runCli(['replay', cap, '--conn', String(conn), '--to', `tcp:${fresh}`, '--from', 'x'], { env: env.env });
+  assert.equal(nan.code, 1);
+});
+
+test('replay --from in a gob net/rpc connection warns that the skipped start carried state', async () => {
+  const cap = join(env.dir, 'rpc-from.ipctap');
+  await captureClientSession('tcp', cap);
+  const rows = (await runCli(['read', '--json', cap], { env: env.env })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const requests = rows.filter((x) => x.type === 'frame' && x.decoded?.kind === 'request');
+  const fresh = await rpcServer('tcp');
+  const r = await runCli(['replay', cap, '--conn', String(requests[2].conn), '--to', `tcp:${fresh}`, '--from', String(requests[2].id), '--timeout', '1000', '-q'], { env: env.env });
+  assert.match(r.stderr, /netrpc sets up state at the start of a connection/);
 });
 
 test('replay errors: unknown connection, nothing listening', async () => {
