@@ -143,6 +143,8 @@ const variants: Variant[] = [
   { name: 'direct' },
   { name: 'socat', start: (l, t) => startProc('socat', ['-b', '65536', socatAddr(l, true), socatAddr(t, false)]) },
   { name: 'socat -x -v', share: 1 / 64, start: (l, t, d) => startProc('sh', ['-c', `exec socat -b 65536 -x -v ${socatAddr(l, true)} ${socatAddr(t, false)} 2>>${join(d, 'socat.log')}`]) },
+  // The ceiling for any Node.js forwarder on this machine: a bare relay, nothing else.
+  { name: 'node relay (bare)', start: (l, t) => startProc(process.execPath, [join(__dirname, 'bare-relay.mjs'), 'unix' in l ? l.unix : `tcp:${l.port}`, 'unix' in t ? t.unix : `tcp:${t.port}`]) },
   { name: 'ipctap, no capture', start: ipctap([]) },
   { name: 'ipctap, capture', start: ipctap(['-w', 'CAP']) },
   // Decoding every frame (64-byte lines) without printing them: --stats keeps a per-connection tally.
