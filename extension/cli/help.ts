@@ -22,7 +22,8 @@ Tap specs (--tap):
   tcp:PORT=HOST:PORT       listen on 127.0.0.1:PORT, forward to HOST:PORT
 
 Run 'ipctap help <command>' for a command's options.
-Exit codes: 0 success, 1 usage error, 2 runtime failure (replay: 3 when responses differ).`;
+Exit codes: 0 success, 1 usage error, 2 runtime failure (replay: 3 when responses differ;
+run: the launched program's own status — its exit code, or 128 + the signal that ended it).`;
 
 export const HELP: Record<string, string> = {
   run: `Usage: ipctap run [options] [--] COMMAND [ARGS...]

@@ -1,5 +1,6 @@
 // ipctap run / ipctap proxy
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import type { DecoderOptions } from '../../engine/protocols/decoder';
 import { parseTapSpec } from '../../engine/taps/spec';
@@ -92,6 +93,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   await live.start();
   const abort = new AbortController();
   let failure: unknown;
+  let status = 0;
   const tapsReady = startTaps(live, specs, abort).map((t) =>
     t.catch((err: unknown) => {
       failure ??= err;
@@ -113,6 +115,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (exit && !json) {
       process.stderr.write(`ipctap: ${command[0]} exited ${exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`}\n`);
     }
+    // Like env, time or strace, run ends with the program's own status (also when it was ended
+    // because ipctap was stopped), so `ipctap run -w x.ipctap -- ./tests` fails when the tests do.
+    const end = exit ?? (await live.stop().then(() => proc.exited));
+    status = end ? exitStatus(end) : 0;
   } catch (err) {
     failure ??= err;
   } finally {
@@ -121,7 +127,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     await live.stop();
   }
   if (failure) throw failure;
-  return 0;
+  return status;
+}
+
+/** A shell-style exit status: the code, or 128 + the signal's number. */
+function exitStatus(e: { code: number | null; signal: string | null }): number {
+  if (e.code !== null) return e.code;
+  const n = e.signal ? osConstants.signals[e.signal as NodeJS.Signals] : undefined;
+  return n ? 128 + n : 1;
 }
 
 export async function proxyCommand(argv: string[]): Promise<number> {

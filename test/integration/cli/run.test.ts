@@ -124,7 +124,17 @@ test('signal through a running session: the Go program reacts, signal-sent and e
   const exit = await live.waitFor((x) => x.kind === 'exit');
   assert.equal(exit.code, 43, 'the Go handler ran and exited with its code for SIGTERM');
   const end = await live.closed;
-  assert.equal(end.code, 0, live.stderr);
+  assert.equal(end.code, 43, `run ends with the program's own status: ${live.stderr}`);
+});
+
+test('run ends with the launched program\'s status: its code, or 128 + the signal', async () => {
+  const a = await runCli(['run', '-q', '--no-stdin', '--', 'sh', '-c', 'exit 3'], { env: env.env });
+  assert.equal(a.code, 3, a.stderr);
+  assert.match(a.stderr, /sh exited with code 3/);
+  const b = await runCli(['run', '-q', '--no-stdin', '--', 'sh', '-c', 'kill -TERM $$'], { env: env.env });
+  assert.equal(b.code, 143, b.stderr);
+  const c = await runCli(['run', '-q', '--no-stdin', '--', 'true'], { env: env.env });
+  assert.equal(c.code, 0, c.stderr);
 });
 
 test('a 16 MiB stream through run stdio is captured whole', async () => {

@@ -1,15 +1,17 @@
-// A real Go program writes a wide set of values as one gob stream through a pipe; for each value
-// it also writes encoding/json of what a real gob.Decoder made of it. The decoder's `value` must
-// match Go's JSON value by value, with exact integers.
+// A real Go program, launched under `ipctap run` (the built CLI), writes a wide set of values as
+// one gob stream to its stdout, which the product's real stdio tap captures (direction stdout) into
+// a .ipctap file; for each value it also writes, to a JSON Lines file, encoding/json of what a real
+// gob.Decoder made of it. The stdout chunks read back from the capture are decoded, and the
+// decoder's `value` must match Go's JSON value by value, with exact integers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openCapture } from '../../../extension/engine/capture/reader';
 import { gobDecoder } from '../../../extension/engine/protocols/gob/index';
 import type { Frame } from '../../../extension/engine/types';
 import { parseJsonExact } from '../../../extension/engine/util/json';
+import { cliEnv, runCli } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
 import { compareGoJson } from './gob-compare';
 
@@ -20,26 +22,37 @@ interface GoLine {
   text?: string;
 }
 
-async function runSender(): Promise<{ chunks: Buffer[]; lines: GoLine[] }> {
+/** Run gobsender under `ipctap run`; return the stdout chunks of its capture, in order, and its JSON lines. */
+async function runSender(): Promise<{ chunks: Uint8Array[]; lines: GoLine[] }> {
   const bin = goBinary('gobsender');
-  const dir = mkdtempSync(join(tmpdir(), 'ipctap-gob-'));
+  const env = cliEnv();
   try {
-    const jsonPath = join(dir, 'values.jsonl');
-    const child = spawn(bin, [jsonPath], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    assert.equal(code, 0, 'gobsender exit code');
+    const jsonPath = join(env.dir, 'values.jsonl');
+    const cap = join(env.dir, 'gob.ipctap');
+    const r = await runCli(['run', '-q', '-w', cap, '--no-stdin', '--', bin, jsonPath], { env: env.env, timeoutMs: 60000 });
+    assert.equal(r.code, 0, `ipctap run failed: ${r.stderr}`);
+    const chunks: Uint8Array[] = [];
+    const exits: (number | null | undefined)[] = [];
+    const reader = await openCapture(cap);
+    try {
+      for await (const { record } of reader.records()) {
+        if (record.t === 'c') {
+          assert.equal(record.dir, 'stdout', 'gobsender writes only to its stdout');
+          chunks.push(record.data);
+        } else if (record.t === 'e' && record.kind === 'exit') exits.push(record.code);
+      }
+      assert.deepEqual(reader.warnings, []);
+    } finally {
+      await reader.close();
+    }
+    assert.deepEqual(exits, [0], 'gobsender exit code (from the capture)');
     const lines = readFileSync(jsonPath, 'utf8')
       .trim()
       .split('\n')
       .map((l) => parseJsonExact(l) as GoLine);
     return { chunks, lines };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    env.cleanup();
   }
 }
 
@@ -50,7 +63,7 @@ test('gob from a real Go encoder: every value matches encoding/json of the recei
   assert.ok(lines.length > 330, `${lines.length} values`);
   const stream = Buffer.concat(chunks);
 
-  // decode the chunks exactly as the pipe delivered them
+  // decode the chunks exactly as the stdio tap captured them
   const dec = gobDecoder.create();
   const frames: Frame[] = [];
   for (const c of chunks) frames.push(...dec.push('stdout', c));

@@ -1,42 +1,53 @@
-// MessagePack written by an independent encoder (Debian's python3-msgpack) through a real pipe,
-// decoded chunk by chunk as the pipe delivered it; compared value by value with the encoder's own
-// description of each value (exact integers).
+// MessagePack written by an independent encoder (Debian's python3-msgpack), launched under
+// `ipctap run` (the built CLI): its stdout is captured by the product's real stdio tap (direction
+// stdout) into a .ipctap file, and the capture's stdout chunks are decoded chunk by chunk as the
+// tap captured them; compared value by value with the encoder's own description of each value
+// (exact integers), which it writes to a JSON Lines file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { openCapture } from '../../../extension/engine/capture/reader';
 import { resolveDecoder } from '../../../extension/engine/protocols/registry';
 import type { Frame } from '../../../extension/engine/types';
 import { parseJsonExact } from '../../../extension/engine/util/json';
+import { cliEnv, runCli } from '../../helpers/cli';
 
 const PYTHON = process.env.IPCTAP_PYTHON ?? '/usr/bin/python3';
 const PEER = resolve(__dirname, '../../fixtures/python/msgpack_peer.py');
 
 async function capture(mode: string, decoder: string): Promise<{ frames: Frame[]; expected: unknown[]; chunks: number; bytes: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ipctap-msgpack-'));
+  const env = cliEnv();
   try {
-    const expPath = join(dir, 'expected.jsonl');
-    const child = spawn(PYTHON, [PEER, mode, expPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const expPath = join(env.dir, 'expected.jsonl');
+    const cap = join(env.dir, 'msgpack.ipctap');
+    const r = await runCli(['run', '-q', '-w', cap, '--no-stdin', '--', PYTHON, PEER, mode, expPath], { env: env.env, timeoutMs: 60000 });
+    assert.equal(r.code, 0, `ipctap run failed: ${r.stderr}`);
     const dec = resolveDecoder(decoder).create();
     const frames: Frame[] = [];
+    const exits: (number | null | undefined)[] = [];
     let chunks = 0;
     let bytes = 0;
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      chunks++;
-      bytes += d.length;
-      frames.push(...dec.push('stdout', d));
-    });
-    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
-    assert.equal(code, 0, `python peer failed: ${stderr}`);
+    const reader = await openCapture(cap);
+    try {
+      for await (const { record } of reader.records()) {
+        if (record.t === 'c') {
+          assert.equal(record.dir, 'stdout', `the python peer wrote to ${record.dir}: ${Buffer.from(record.data).toString()}`);
+          chunks++;
+          bytes += record.data.length;
+          frames.push(...dec.push('stdout', record.data));
+        } else if (record.t === 'e' && record.kind === 'exit') exits.push(record.code);
+      }
+      assert.deepEqual(reader.warnings, []);
+    } finally {
+      await reader.close();
+    }
+    assert.deepEqual(exits, [0], `python peer failed: ${r.stderr}`);
     frames.push(...dec.end('stdout'));
     const expected = readFileSync(expPath, 'utf8').trim().split('\n').map((l) => parseJsonExact(l));
     return { frames, expected, chunks, bytes };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    env.cleanup();
   }
 }
 
@@ -46,10 +57,10 @@ function compare(frames: Frame[], expected: unknown[]): void {
   for (let i = 0; i < expected.length; i++) assert.deepEqual(frames[i].decoded, expected[i], `value ${i}`);
 }
 
-test('msgpack: values from python3-msgpack through a pipe, decoded exactly', async () => {
+test('msgpack: values from python3-msgpack through the stdio tap, decoded exactly', async () => {
   const { frames, expected, chunks, bytes } = await capture('stream', 'msgpack');
   assert.ok(expected.length > 50);
-  assert.ok(chunks > 1, 'the pipe delivered the stream in several chunks');
+  assert.ok(chunks > 1, 'the stdio tap captured the stream in several chunks');
   compare(frames, expected);
   assert.equal(frames.reduce((n, f) => n + f.data.length, 0), bytes);
   // spot checks a user would make
