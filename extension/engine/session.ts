@@ -81,7 +81,7 @@ export class Session {
   private queuedBytes = 0;
   private skippedBytes = 0;
   private flushScheduled = false;
-  /** Chunks that arrived since the last decoding slice began (a sign forwarding is busy). */
+  /** Chunks that arrived since the last decoding slice ended (a sign forwarding is busy). */
   private arrivals = 0;
   private stopped = false;
   private readonly maxBacklog: number;
