@@ -130,6 +130,22 @@ step('4. Replay… a connection: every response the same', async () => {
   await page.keyboard.press('Escape');
 });
 
+step('4b. Replay from here on a request in the panel: replays from that call, warns that gob state was skipped', async () => {
+  await runCommand(page, 'IPC Tap: Show Panel');
+  const f = await panel();
+  const row = f.locator('[data-testid="frame-row"]', { hasText: 'Arith.Multiply #3' }).first();
+  await row.waitFor({ timeout: 20_000 });
+  await row.click();
+  await f.locator('[data-testid="replay"]').click();
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /from frame #\d+/ });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await wb.shot('replay-from-here');
+  const text = await toast.first().innerText();
+  assert.match(text, /replaying connection \d+ from frame #\d+: \d+ earlier client frames? not sent/, text);
+  assert.match(text, /netrpc sets up state/, text);
+  await page.keyboard.press('Escape');
+});
+
 step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decoded value', async () => {
   await runCommand(page, 'IPC Tap: Open Capture as Text');
   const editor = page.locator('.editor-instance .monaco-editor').first();
