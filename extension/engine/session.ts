@@ -83,6 +83,7 @@ export class Session {
   private flushScheduled = false;
   /** Chunks that arrived since the last decoding slice ended (a sign forwarding is busy). */
   private arrivals = 0;
+  private readonly eventListeners = new Set<(ev: EventRecord) => void>();
   private stopped = false;
   private readonly maxBacklog: number;
 
@@ -104,6 +105,13 @@ export class Session {
         decodeByTap: this.opts.decodeByTap ?? {},
       }, { checksumData: this.opts.checksumData });
     }
+  }
+
+  /** Every event as it happens, before it is numbered and queued behind the traffic being
+   *  decoded (for watching a process's reaction without waiting for live decoding). */
+  onEvent(listener: (ev: EventRecord) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   /** Every frame and event, numbered, in order. Returns an unsubscribe function. */
@@ -137,6 +145,7 @@ export class Session {
   private emitEventNow(body: EventBody): void {
     const ev: EventRecord = { ...body, ts: this.clock.wall(), mono: this.clock.mono() };
     this.trackEvent(ev);
+    for (const l of this.eventListeners) l(ev);
     this.capture?.writeEvent(ev);
     this.enqueue({ event: ev });
   }
@@ -188,7 +197,14 @@ export class Session {
     this.flushScheduled = true;
     const took = performance.now() - t0;
     if (!busy) setImmediate(() => this.drainSlice());
-    else setTimeout(() => this.drainSlice(), Math.ceil(took * (1 / DECODE_SHARE - 1)));
+    // (A slice that took long because the process was descheduled must not park decoding for long.)
+    else setTimeout(() => this.drainSlice(), Math.min(100, Math.ceil(took * (1 / DECODE_SHARE - 1))));
+  }
+
+  /** Decode everything queued now (for a caller that needs the rows of what has arrived, e.g.
+   *  replay before it compares), instead of waiting for the paced slices. */
+  decodeQueued(): void {
+    this.drain();
   }
 
   /** Decode queued items until `deadline` (performance.now() ms; default: all of them).

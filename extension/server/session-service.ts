@@ -308,12 +308,13 @@ export class SessionService {
         off();
         resolve('no visible effect');
       }, SIGNAL_WATCH_MS);
-      const off = s.onRow((row) => {
-        if (row.type !== 'event' || row.pid !== p.pid) return;
+      // Events as they happen, not rows: rows can lag behind a flood being decoded.
+      const off = s.engine!.onEvent((ev) => {
+        if (ev.pid !== p.pid) return;
         let what: string | undefined;
-        if (row.kind === 'exit') what = row.signal ? `exited: killed by ${row.signal}` : `exited with code ${row.code}`;
-        else if (row.kind === 'stopped') what = 'stopped';
-        else if (row.kind === 'continued') what = 'continued';
+        if (ev.kind === 'exit') what = ev.signal ? `exited: killed by ${ev.signal}` : `exited with code ${ev.code}`;
+        else if (ev.kind === 'stopped') what = 'stopped';
+        else if (ev.kind === 'continued') what = 'continued';
         if (what) {
           clearTimeout(timer);
           off();
