@@ -13,7 +13,8 @@ import { closeSync, mkdtempSync, openSync, read, rmSync, writeSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Row } from '../types';
-import { compileFilter, matchRow, type FilterSpec, type MatchableRow } from '../../protocol/filter';
+import { compileFilter, matchRow, parseFilter, type FilterSpec, type MatchableRow } from '../../protocol/filter';
+import { RowFacets } from './row-facets';
 import { makePackr, makeUnpackr } from './format';
 import { Unpackr } from 'msgpackr';
 
@@ -57,6 +58,8 @@ export class FrameStore {
   private readonly runIndex: number[] = [];
   private readonly runId: number[] = [];
   private lastId = -Infinity;
+  /** Type, conn, dir, proto/kind and tap of every row, in memory (a few bytes each). */
+  private readonly facets = new RowFacets();
 
   private constructor(readonly dir: string, opts: FrameStoreOptions) {
     this.flushBytes = opts.flushBytes ?? 256 * 1024;
@@ -111,6 +114,7 @@ export class FrameStore {
       if (bytes.length > this.buf.length) this.buf = Buffer.allocUnsafeSlow(bytes.length);
     }
     bytes.copy(this.buf, this.bufPos);
+    this.facets.push(row);
     this.bufStarts.push(this.diskBytes + this.bufPos);
     this.bufPos += bytes.length;
     if (id !== this.lastId + 1 || this.rowCount === 0) {
@@ -193,6 +197,29 @@ export class FrameStore {
     const pred = toPredicate(filter);
     const i0 = range.from === undefined ? 0 : this.lowerBound(range.from);
     const i1 = range.to === undefined ? this.rowCount : this.lowerBound(range.to);
+    // Terms on conn/dir/type/kind/proto/tap/after are decided from the in-memory facets; only
+    // the rows they let through are read when the filter also searches text, methods or errors.
+    if (typeof filter !== 'function' && this.facets.usable) {
+      const spec = typeof filter === 'string' ? parseFilter(filter).spec : filter;
+      const { facet, whole } = RowFacets.split(spec);
+      if (facet) {
+        const ids: number[] = [];
+        for (let i = i0; i < i1; i++) {
+          const id = this.idAt(i)!;
+          if (this.facets.matches(facet, i, id)) ids.push(id);
+        }
+        if (whole) return Uint32Array.from(ids);
+        // Few candidates: read just those rows. Many (scattered reads would cost more than
+        // reading the file through): fall through to the sequential scan below.
+        if (ids.length <= Math.max(256, (i1 - i0) >> 8)) {
+          const out: number[] = [];
+          for (let k = 0; k < ids.length; k += 4096) {
+            for (const row of await this.getMany(ids.slice(k, k + 4096))) if (pred(row)) out.push(row.id);
+          }
+          return Uint32Array.from(out);
+        }
+      }
+    }
     let out = new Uint32Array(1024);
     let n = 0;
     const take = (row: Row): void => {

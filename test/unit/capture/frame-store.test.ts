@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameStore } from '../../../extension/engine/capture/frame-store';
-import { parseFilter } from '../../../extension/protocol/filter';
+import { matchRow, parseFilter, type MatchableRow } from '../../../extension/protocol/filter';
 import type { Direction, FrameRow, EventRow, Row } from '../../../extension/engine/types';
 
 function parentDir(t: { after(fn: () => void): void }): string {
@@ -122,6 +122,40 @@ test('filter by predicate, by filter text and by parsed spec, within an id range
     assert.equal((await store.filter(() => true)).length, N);
     assert.equal((await store.filter(() => false)).length, 0);
     assert.ok((await store.filter(isConn3)) instanceof Uint32Array);
+  } finally {
+    await store.close();
+  }
+});
+
+test('filters answered from the in-memory facets give exactly what matching every row gives', async (t) => {
+  const store = await FrameStore.create(parentDir(t), { flushBytes: 4096 });
+  try {
+    const N = 3000;
+    // Ids with gaps (a cleared panel), events with and without a connection and direction.
+    const rows: Row[] = [];
+    for (let id = 1, k = 0; k < N; k++, id += k % 97 === 0 ? 5 : 1) {
+      const r = make(id);
+      if (r.type === 'event' && id % 3 === 0) Object.assign(r, { kind: 'half-close', conn: Math.floor(id / 10) % 5, dir: DIRS[Math.floor(id / 10) % 2], tap: 'unix:/tmp/app.sock' });
+      rows.push(r);
+      store.append(r);
+    }
+    const filters = [
+      'conn:3', 'conn:4', 'conn:1,2', '-conn:0', 'type:event conn:2', 'type:event dir:s2c', 'dir:c2s', 'dir:s2c conn:4', 'type:event', 'type:frame -proto:gob', 'kind:exit',
+      'kind:half conn:2', 'proto:gob,lin', 'tap:unix', '-tap:tcp dir:c2s', 'after:1500', 'after:1500 conn:1',
+      // with terms the facets cannot decide: only the rows the facet terms let through are read
+      'after:2900 Arith', 'after:2700 conn:1 -Arith', 'after:2800 kind:half SIGTERM', // few candidates: read one by one
+      'conn:3 Arith', 'dir:c2s error', 'proto:gob error:short', 'conn:2 -frame', 'type:event SIGTERM', 'method:nothing conn:1',
+      // none of the facet fields: the full scan
+      'Arith', 'error',
+    ];
+    for (const f of filters) {
+      const spec = parseFilter(f).spec;
+      const expected = rows.filter((r) => matchRow(spec, r as unknown as MatchableRow)).map((r) => r.id);
+      assert.deepEqual([...(await store.filter(f))], expected, f);
+      const from = rows[700]!.id;
+      const to = rows[2200]!.id;
+      assert.deepEqual([...(await store.filter(f, { from, to }))], expected.filter((id) => id >= from && id < to), `${f} in a range`);
+    }
   } finally {
     await store.close();
   }
