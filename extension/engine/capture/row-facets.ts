@@ -12,6 +12,9 @@ import { matchRow, type FilterSpec, type FilterTerm, type MatchableRow } from '.
 
 const FACET_FIELDS: ReadonlySet<FilterTerm['field']> = new Set(['conn', 'dir', 'type', 'kind', 'proto', 'tap', 'after']);
 const DIRS = ['', 'c2s', 's2c', 'stdin', 'stdout', 'stderr'];
+/** Past this many rows (~150 MiB of facets) filters go back to reading every row: memory stays
+ *  bounded whatever the session's size. */
+const MAX_ROWS = 16 * 1024 * 1024;
 
 export class RowFacets {
   private conn = new Int32Array(1024);
@@ -22,7 +25,8 @@ export class RowFacets {
   private readonly strings: string[] = [''];
   private readonly index = new Map<string, number>([['', 0]]);
   private n = 0;
-  /** Set when more distinct strings came than an index holds: facets stop being usable. */
+  /** Set when more distinct strings came than an index holds, or more rows than MAX_ROWS:
+   *  facets stop being usable (and stop growing). */
   private overflow = false;
 
   get usable(): boolean {
@@ -30,6 +34,15 @@ export class RowFacets {
   }
 
   push(row: Row): void {
+    if (this.overflow) return;
+    if (this.n >= MAX_ROWS) {
+      this.overflow = true;
+      this.conn = new Int32Array(0);
+      this.dir = new Uint8Array(0);
+      this.what = new Uint16Array(0);
+      this.tap = new Uint16Array(0);
+      return;
+    }
     if (this.n === this.conn.length) this.grow();
     const i = this.n++;
     this.conn[i] = row.conn === undefined ? -1 : row.conn;
