@@ -1,6 +1,6 @@
 // Run the built ipctap CLI (dist/cli.js) as a user would, with a private state/runtime dir.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,24 @@ export function cliEnv(): CliEnv {
     env: { ...process.env, IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Run the built CLI as user nobody (setpriv; the caller must be root), from a copy in `dir`
+ * (the checkout may sit in a directory nobody can read), with a state dir in `dir` too.
+ */
+export function runCliAsNobody(dir: string, args: string[]): SpawnSyncReturns<string> {
+  chmodSync(dir, 0o755);
+  const cli = join(dir, 'cli.js');
+  copyFileSync(CLI, cli);
+  chmodSync(cli, 0o644);
+  mkdirSync(join(dir, 'state'), { mode: 0o777 });
+  chmodSync(join(dir, 'state'), 0o777);
+  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, HOME: dir, IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'state', 'run') },
+  });
 }
 
 export interface CliResult {

@@ -2,12 +2,13 @@
 // with a client, a Go program talking to its child over os.Pipe, a FIFO, and the errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatEndpoints, listEndpoints, listProcessesWithEndpoints, type Endpoint } from '../../../extension/engine/process/attach';
 import { UserError } from '../../../extension/engine/util/errors';
+import { runCliAsNobody } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
 
 const children: ChildProcess[] = [];
@@ -204,20 +205,7 @@ test('another user\'s process cannot be read: says whose it is (reader runs as n
   const srv = start('sleep', ['30']);
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-attach-'));
   try {
-    const { chmodSync, copyFileSync, mkdirSync } = await import('node:fs');
-    const { resolve } = await import('node:path');
-    // The built CLI, copied where nobody can read it (the checkout may sit in a private dir).
-    chmodSync(dir, 0o755);
-    const cli = join(dir, 'cli.js');
-    copyFileSync(resolve(__dirname, '../../../dist/cli.js'), cli);
-    chmodSync(cli, 0o644);
-    mkdirSync(join(dir, 'state'), { mode: 0o777 });
-    chmodSync(join(dir, 'state'), 0o777);
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'attach', String(srv.pid)], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, HOME: dir, IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'state', 'run') },
-    });
+    const r = runCliAsNobody(dir, ['attach', String(srv.pid)]);
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stderr.trim(), `ipctap: cannot read the open files of pid ${srv.pid} (sleep, owned by root): run ipctap as that user or with sudo`);
   } finally {

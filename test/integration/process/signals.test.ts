@@ -1,13 +1,14 @@
 // Signals reaching a real Go program (os/signal), and the exits, stops and errors recorded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { launchProcess, type ManagedProcess } from '../../../extension/engine/process/launch';
 import { sendSignal, signalRegistry } from '../../../extension/engine/process/signals';
 import { UserError } from '../../../extension/engine/util/errors';
+import { runCliAsNobody } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
 import { Recorder } from './recorder';
 
@@ -194,18 +195,7 @@ test('another user\'s process: EPERM, shown as "belongs to another user" (sender
   const { p } = await startSignals(); // owned by root
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-eperm-'));
   try {
-    // The built CLI, copied where nobody can read it (the checkout may sit in a private dir).
-    chmodSync(dir, 0o755);
-    const cli = join(dir, 'cli.js');
-    copyFileSync(resolve(__dirname, '../../../dist/cli.js'), cli);
-    chmodSync(cli, 0o644);
-    mkdirSync(join(dir, 'state'), { mode: 0o777 });
-    chmodSync(join(dir, 'state'), 0o777);
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'signal', String(p.pid), 'USR1'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, HOME: dir, IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'state', 'run') },
-    });
+    const r = runCliAsNobody(dir, ['signal', String(p.pid), 'USR1']);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`^ipctap: pid ${p.pid} belongs to another user \\(owned by root \\(uid 0\\); you are nobody \\(uid 65534\\)\\)`));
     assert.equal(p.state, 'running');
