@@ -8,10 +8,11 @@
 // Because different fields AND together, the facet terms of a filter are a necessary condition of
 // the whole filter: rows failing them can be skipped.
 import type { Row } from '../types';
-import { matchRow, type FilterSpec, type FilterTerm, type MatchableRow } from '../../protocol/filter';
+import { FILTER_DIRECTIONS, matchRow, type FilterSpec, type FilterTerm, type MatchableRow } from '../../protocol/filter';
 
 const FACET_FIELDS: ReadonlySet<FilterTerm['field']> = new Set(['conn', 'dir', 'type', 'kind', 'proto', 'tap', 'after']);
-const DIRS = ['', 'c2s', 's2c', 'stdin', 'stdout', 'stderr'];
+/** Direction codes: 0 none, then the filter language's directions. */
+const DIRS = ['', ...FILTER_DIRECTIONS];
 /** Past this many rows (~150 MiB of facets) filters go back to reading every row: memory stays
  *  bounded whatever the session's size. */
 const MAX_ROWS = 16 * 1024 * 1024;
@@ -92,17 +93,15 @@ export class RowFacets {
 
   private grow(): void {
     const size = this.conn.length * 2;
-    const conn = new Int32Array(size);
-    conn.set(this.conn);
-    this.conn = conn;
-    const dir = new Uint8Array(size);
-    dir.set(this.dir);
-    this.dir = dir;
-    const what = new Uint16Array(size);
-    what.set(this.what);
-    this.what = what;
-    const tap = new Uint16Array(size);
-    tap.set(this.tap);
-    this.tap = tap;
+    this.conn = grown(this.conn, new Int32Array(size));
+    this.dir = grown(this.dir, new Uint8Array(size));
+    this.what = grown(this.what, new Uint16Array(size));
+    this.tap = grown(this.tap, new Uint16Array(size));
   }
+}
+
+/** `into`, holding `from`'s values first. */
+function grown<T extends Int32Array | Uint8Array | Uint16Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
