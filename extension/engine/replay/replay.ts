@@ -87,24 +87,22 @@ function fromRow(conn: number, client: FrameRow[], server: FrameRow[], fromId: n
   const picked = [...client, ...server].find((f) => f.id === fromId);
   if (!picked) throw new UserError(`frame #${fromId} is not a frame of connection ${conn}`);
   // A response replays from its request.
-  let start = picked.dir === 'c2s' || picked.dir === 'stdin' ? picked.id : (picked.pair?.request ?? picked.id);
-  const first = client.find((f) => f.id >= start);
-  if (!first) throw new UserError(`connection ${conn} has no client frame at or after #${fromId} to replay`);
-  start = first.id;
-  const skipped = client.filter((f) => f.id < start).length;
-  const rest = client.filter((f) => f.id >= start);
+  const want = CLIENT_DIRS.includes(picked.dir) ? picked.id : (picked.pair?.request ?? picked.id);
+  const skipped = client.findIndex((f) => f.id >= want); // client frames are in id order
+  if (skipped < 0) throw new UserError(`connection ${conn} has no client frame at or after #${fromId} to replay`);
+  const first = client[skipped]!;
+  const start = first.id;
   const proto = first.proto;
   let note = `replaying connection ${conn} from frame #${start}: ${skipped} earlier client frame${skipped === 1 ? '' : 's'} not sent`;
   if (skipped > 0 && STATEFUL.test(proto.split('+').pop()!)) {
     note += ` (${proto} sets up state at the start of a connection — type definitions, a handshake or settings — so a fresh peer may not understand the rest; replay the whole connection if it answers with errors)`;
   }
-  return { client: rest, server: server.filter((f) => f.id > start), note };
+  return { client: client.slice(skipped), server: server.filter((f) => f.id > start), note };
 }
 
 export async function replayConnection(opts: ReplayOptions): Promise<ReplayResult> {
-  const loaded = await loadConnection(opts);
+  let { client, server } = await loadConnection(opts);
   const notes: string[] = [];
-  let { client, server } = loaded;
   if (opts.fromId !== undefined) {
     const part = fromRow(opts.conn, client, server, opts.fromId);
     ({ client, server } = part);

@@ -17,13 +17,19 @@ function frameTexts(rows: Row[]): string[] {
   return rows.filter((r) => r.type === 'frame').map((r) => (r as { decoded: string }).decoded);
 }
 
-test('paced live decoding: a flood over many loop turns is decoded whole and in order once it stops', async () => {
+/** A started session decoding lines, its rows as they come, and one open connection. */
+async function openSession(): Promise<{ s: Session; rows: Row[]; conn: number }> {
   const s = new Session({ decode: 'lines' });
   await s.start();
   const rows: Row[] = [];
   s.onRow((r) => rows.push(r));
   const conn = s.sink.newConn();
   s.sink.event({ kind: 'open', conn, tap: 'test' });
+  return { s, rows, conn };
+}
+
+test('paced live decoding: a flood over many loop turns is decoded whole and in order once it stops', async () => {
+  const { s, rows, conn } = await openSession();
   const N = 300; // 19 MiB, below the 64 MiB backlog cap: nothing may be skipped
   for (let i = 0; i < N; i++) {
     s.sink.chunk(conn, 'c2s', chunk(i));
@@ -39,12 +45,7 @@ test('paced live decoding: a flood over many loop turns is decoded whole and in 
 });
 
 test('decodeQueued: the rows of everything that has arrived, at once', async () => {
-  const s = new Session({ decode: 'lines' });
-  await s.start();
-  const rows: Row[] = [];
-  s.onRow((r) => rows.push(r));
-  const conn = s.sink.newConn();
-  s.sink.event({ kind: 'open', conn, tap: 'test' });
+  const { s, rows, conn } = await openSession();
   for (let i = 0; i < 40; i++) s.sink.chunk(conn, 'c2s', chunk(i));
   assert.equal(frameTexts(rows).length, 0, 'nothing is decoded inside the I/O callback that delivered the bytes');
   s.decodeQueued();
