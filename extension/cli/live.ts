@@ -1,8 +1,8 @@
 // What `run`, `proxy` and `attach --tap` share: a live session printing rows until it ends,
 // stopped cleanly (takeovers restored, children reaped, capture closed) on SIGINT/SIGTERM/SIGHUP.
-import { constants as osConstants } from 'node:os';
 import { Session, type SessionOptions } from '../engine/session';
 import { restoreOwnSync } from '../engine/taps/journal';
+import { signalExitStatus } from '../engine/process/signals';
 import type { Row } from '../engine/types';
 import { rowToJsonLine, TextFormatter } from './format';
 import { ControlServer } from './control';
@@ -53,7 +53,7 @@ export class LiveSession {
       process.on(sig, () => {
         if (!this.stopping) return void this.stop(sig);
         restoreOwnSync();
-        process.exit(128 + (osConstants.signals[sig] ?? 1));
+        process.exit(signalExitStatus(sig));
       });
     }
   }

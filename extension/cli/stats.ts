@@ -2,7 +2,7 @@
 // its tap, the protocols seen, frames and bytes each way, decode errors, request/response pairs
 // and their median latency. Used by `run`/`proxy`/`attach` (printed when the session stops) and
 // by `read` (printed at the end of the file).
-import type { Row } from '../engine/types';
+import type { EventRow, Row } from '../engine/types';
 import { formatLatency } from '../engine/rows';
 
 interface ConnStats {
@@ -13,7 +13,7 @@ interface ConnStats {
   bytes: Record<string, number>;
   errors: number;
   latencies: number[];
-  peers: { client?: number[]; server?: number[] };
+  peers: NonNullable<EventRow['peers']>;
 }
 
 /** Latencies kept per connection for the median (older ones are thinned out beyond this). */

@@ -1,8 +1,8 @@
 // ipctap run / ipctap proxy
 import { existsSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import type { DecoderOptions } from '../../engine/protocols/decoder';
+import { signalExitStatus } from '../../engine/process/signals';
 import { parseTapSpec } from '../../engine/taps/spec';
 import { UserError } from '../../engine/util/errors';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
@@ -117,8 +117,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     // Like env, time or strace, run ends with the program's own status (also when it was ended
     // because ipctap was stopped), so `ipctap run -w x.ipctap -- ./tests` fails when the tests do.
-    const end = exit ?? (await live.stop().then(() => proc.exited));
-    status = end ? exitStatus(end) : 0;
+    if (!exit) await live.stop();
+    status = exitStatus(exit ?? (await proc.exited));
   } catch (err) {
     failure ??= err;
   } finally {
@@ -132,9 +132,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 /** A shell-style exit status: the code, or 128 + the signal's number. */
 function exitStatus(e: { code: number | null; signal: string | null }): number {
-  if (e.code !== null) return e.code;
-  const n = e.signal ? osConstants.signals[e.signal as NodeJS.Signals] : undefined;
-  return n ? 128 + n : 1;
+  return e.code ?? (e.signal ? signalExitStatus(e.signal) : 1);
 }
 
 export async function proxyCommand(argv: string[]): Promise<number> {

@@ -1,5 +1,6 @@
 // The POSIX signals of Linux (x86-64/arm64 numbering), with a one-line description each, and
 // name/number parsing. Pure data and functions: no I/O.
+import { constants as osConstants } from 'node:os';
 import { UserError } from '../util/errors';
 
 export interface SignalInfo {
@@ -113,6 +114,11 @@ export function parseSignal(input: string | number): { name: string; number: num
     throw new UserError(`${raw} is outside the realtime range (SIGRTMIN..SIGRTMIN+${SIGRTMAX - SIGRTMIN})`, 1);
   }
   throw new UserError(`unknown signal "${raw}": ${HELP}`, 1);
+}
+
+/** The exit status a shell reports for a process ended by signal `name`: 128 + its number. */
+export function signalExitStatus(name: string): number {
+  return 128 + (osConstants.signals[name as NodeJS.Signals] ?? 1);
 }
 
 /** The table as text, one signal a line: "10  SIGUSR1    user-defined signal 1". */

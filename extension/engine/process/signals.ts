@@ -6,7 +6,7 @@ import { UserError } from '../util/errors';
 import { parseSignal } from './signal-table';
 import { readProcStat, userName } from './procfs';
 
-export { parseSignal, allSignals, signalByNumber, signalName, formatSignalTable, SIGRTMIN, SIGRTMAX } from './signal-table';
+export { parseSignal, allSignals, signalByNumber, signalName, formatSignalTable, signalExitStatus, SIGRTMIN, SIGRTMAX } from './signal-table';
 export type { SignalInfo } from './signal-table';
 
 export interface SentSignal {

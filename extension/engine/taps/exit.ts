@@ -7,7 +7,7 @@
 //   A second signal while that runs restores at once and exits with 128+signal.
 // - 'exit' (normal exit, process.exit, uncaught exception, unhandled rejection): restore this
 //   process's journal entries synchronously.
-import { constants } from 'node:os';
+import { signalExitStatus } from '../process/signal-table';
 import { restoreOwnSync } from './journal';
 import type { Tap } from './tap';
 
@@ -33,7 +33,7 @@ export function installExitRestore(opts: ExitRestoreOptions = {}): () => void {
   const onSig = (sig: NodeJS.Signals): void => {
     if (handling) {
       restoreOwnSync();
-      process.exit(128 + (constants.signals[sig] ?? 1));
+      process.exit(signalExitStatus(sig));
     }
     handling = true;
     void (async () => {
@@ -53,7 +53,7 @@ export function installExitRestore(opts: ExitRestoreOptions = {}): () => void {
       restoreOwnSync();
       uninstall();
       // Die by the same signal, unless somebody else still listens for it (then exit plainly).
-      if (process.listenerCount(sig) > 0) process.exit(128 + (constants.signals[sig] ?? 1));
+      if (process.listenerCount(sig) > 0) process.exit(signalExitStatus(sig));
       process.kill(process.pid, sig);
     })();
   };
