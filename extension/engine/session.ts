@@ -1,7 +1,9 @@
 // A session: taps and launched processes whose traffic and events go to one capture file and
 // one numbered row stream. Front ends (CLI, language server) are thin layers over this.
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { CaptureTail } from './capture/tail';
 import { CaptureWriter } from './capture/writer';
 import { Clock } from './clock';
 import { launchProcess, type ManagedProcess } from './process/launch';
@@ -22,7 +24,9 @@ export interface SessionOptions extends DecodeChoice {
   /** Write the capture here (.ipctap). Without it nothing is written to disk. */
   capturePath?: string;
   name?: string;
-  /** Bytes of undecoded chunks queued for decoding before live decoding is skipped (default 64 MiB). */
+  /** Bytes of undecoded chunks held in memory for live decoding (default 16 MiB). Past it, live
+   *  decoding catches up from the capture file (when it is a regular file), else those bytes
+   *  are not decoded live (they are still captured). */
   maxDecodeBacklog?: number;
   /** Checksum the captured payload too, not only record headers (see CaptureHeader.crc). */
   checksumData?: boolean;
@@ -78,7 +82,14 @@ export class Session {
   private readonly connInfo = new Map<number, ConnInfo>();
   private nextConn = 1;
   private queue: Item[] = [];
+  /** Index of the first item of `queue` not yet decoded. */
+  private queueHead = 0;
   private queuedBytes = 0;
+  /** Set while live decoding reads the traffic back from the capture file (it fell behind). */
+  private spill: { tail: CaptureTail; events: EventRecord[] } | undefined;
+  /** The capture file can be read back (a regular file, not a FIFO or a device). */
+  private captureReadable = false;
+  private spillNoted = false;
   private skippedBytes = 0;
   private flushScheduled = false;
   /** Chunks that arrived since the last decoding slice ended (a sign forwarding is busy). */
@@ -92,7 +103,7 @@ export class Session {
     this.capturePath = opts.capturePath;
     this.startedAt = this.clock.wall();
     this.rows = new RowBuilder(opts);
-    this.maxBacklog = opts.maxDecodeBacklog ?? 64 * 1024 * 1024;
+    this.maxBacklog = opts.maxDecodeBacklog ?? 16 * 1024 * 1024;
   }
 
   /** Open the capture file. */
@@ -104,6 +115,11 @@ export class Session {
         decode: this.opts.decode ?? 'auto',
         decodeByTap: this.opts.decodeByTap ?? {},
       }, { checksumData: this.opts.checksumData });
+      try {
+        this.captureReadable = statSync(this.opts.capturePath).isFile();
+      } catch {
+        this.captureReadable = false;
+      }
     }
   }
 
@@ -125,10 +141,22 @@ export class Session {
     newConn: () => this.nextConn++,
     chunk: (conn: number, dir: Direction, data: Uint8Array) => {
       const chunk: Chunk = { conn, dir, ts: this.clock.wall(), mono: this.clock.mono(), data };
+      const at = this.capture?.appendOffset;
       this.capture?.writeChunk(chunk);
       const ci = this.connInfo.get(conn);
       if (ci) ci.bytes += data.length;
       if (this.listeners.size === 0) return;
+      if (this.spill) {
+        // Decoded later from the capture file, in order.
+        this.arrivals++;
+        this.scheduleDrain();
+        return;
+      }
+      if (this.queuedBytes + data.length > this.maxBacklog && at !== undefined && this.startSpill(at)) {
+        this.arrivals++;
+        this.scheduleDrain();
+        return;
+      }
       if (this.queuedBytes + data.length > this.maxBacklog) {
         // Decoding fell behind: forwarding and capture go on; the bytes stay in the capture file.
         if (this.skippedBytes === 0) this.emitEventNow({ kind: 'note', message: 'live decoding fell behind; some bytes are only in the capture file' });
@@ -146,8 +174,37 @@ export class Session {
     const ev: EventRecord = { ...body, ts: this.clock.wall(), mono: this.clock.mono() };
     this.trackEvent(ev);
     for (const l of this.eventListeners) l(ev);
-    this.capture?.writeEvent(ev);
+    const written = this.capture?.writeEvent(ev);
+    if (this.spill) {
+      // Read back from the file in its place among the chunks; one the file did not take is
+      // shown once decoding has caught up.
+      if (written !== 'ok') this.spill.events.push(ev);
+      this.scheduleDrain();
+      return;
+    }
     this.enqueue({ event: ev });
+  }
+
+  /**
+   * Live decoding fell behind the traffic: stop holding chunks in memory and read them back from
+   * the capture file from `at` (where the record of the chunk that did not fit starts) once the
+   * decoding reaches it. Memory stays bounded and nothing is skipped. False when the capture
+   * cannot be read back (no file, a FIFO, a write error).
+   */
+  private startSpill(at: number): boolean {
+    if (!this.capture || !this.captureReadable || !this.capture.writing) return false;
+    let tail: CaptureTail;
+    try {
+      tail = new CaptureTail(this.capture.path, at, this.capture.header.crc);
+    } catch {
+      return false;
+    }
+    this.spill = { tail, events: [] };
+    if (!this.spillNoted) {
+      this.spillNoted = true;
+      this.emitEventNow({ kind: 'note', message: 'live decoding is behind the traffic; it catches up from the capture file (nothing is skipped)' });
+    }
+    return true;
   }
 
   private trackEvent(ev: EventRecord): void {
@@ -172,6 +229,10 @@ export class Session {
 
   private enqueue(item: Item): void {
     this.queue.push(item);
+    this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.drainSlice());
@@ -192,46 +253,112 @@ export class Session {
     const busy = this.arrivals > 0;
     this.arrivals = 0;
     const t0 = performance.now();
-    const done = this.drain(t0 + SLICE_MS);
-    if (done) return;
+    const state = this.drain(t0 + SLICE_MS);
+    if (state === 'done') return;
     this.flushScheduled = true;
     const took = performance.now() - t0;
-    if (!busy) setImmediate(() => this.drainSlice());
+    // Caught up with what is on disk: the writer puts the rest there within its flush delay.
+    if (state === 'wait') setTimeout(() => this.drainSlice(), 5);
+    else if (!busy) setImmediate(() => this.drainSlice());
     // (A slice that took long because the process was descheduled must not park decoding for long.)
     else setTimeout(() => this.drainSlice(), Math.min(100, Math.ceil(took * (1 / DECODE_SHARE - 1))));
   }
 
-  /** Decode everything queued now (for a caller that needs the rows of what has arrived, e.g.
-   *  replay before it compares), instead of waiting for the paced slices. */
-  decodeQueued(): void {
+  /** Decode everything that has arrived (for a caller that needs its rows now, e.g. replay
+   *  before it compares), instead of waiting for the paced slices. */
+  async decodeQueued(): Promise<void> {
     this.drain();
+    // (drainSpill ends the read-back once it has caught up, or when the file stopped taking records.)
+    while (this.spill) {
+      await this.capture?.flush();
+      this.drain();
+    }
   }
 
-  /** Decode queued items until `deadline` (performance.now() ms; default: all of them).
-   *  Returns whether the queue is empty. */
-  private drain(deadline = Infinity): boolean {
-    let i = 0;
+  /**
+   * Decode queued items, then what is being read back from the capture file, until `deadline`
+   * (performance.now() ms; default: all there is). 'done': nothing is left; 'more': stopped at
+   * the deadline; 'wait': the rest is still on its way to the capture file.
+   */
+  private drain(deadline = Infinity): 'done' | 'more' | 'wait' {
     const items = this.queue;
+    let i = this.queueHead;
+    let first = true;
     for (; i < items.length; i++) {
-      if (i > 0 && performance.now() > deadline) break;
+      if (!first && performance.now() > deadline) break;
+      first = false;
       const item = items[i]!;
-      if ('chunk' in item) this.queuedBytes -= item.chunk.data.length;
-      const rows = 'chunk' in item ? this.rows.chunk(item.chunk) : this.rows.event(item.event);
-      for (const row of rows) {
-        if (row.type === 'frame') {
-          const ci = this.connInfo.get(row.conn);
-          if (ci) ci.frames++;
-        }
-        for (const l of this.listeners) l(row);
+      items[i] = undefined as unknown as Item; // (decoded: let the bytes go)
+      if ('chunk' in item) {
+        this.queuedBytes -= item.chunk.data.length;
+        this.emitRows(this.rows.chunk(item.chunk));
+      } else this.emitRows(this.rows.event(item.event));
+    }
+    if (i < items.length) {
+      this.queueHead = i;
+      // Drop the decoded part now and then, not on every slice (that would copy the list each time).
+      if (i > 4096 && i > items.length >> 1) {
+        this.queue = items.slice(i);
+        this.queueHead = 0;
       }
+      return 'more';
     }
-    if (i >= items.length) {
-      this.queue = [];
-      this.queuedBytes = 0;
-      return true;
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
+    return this.spill ? this.drainSpill(deadline, first) : 'done';
+  }
+
+  private drainSpill(deadline: number, first: boolean): 'done' | 'more' | 'wait' {
+    const spill = this.spill!;
+    const capture = this.capture!;
+    for (;;) {
+      if (!first && performance.now() > deadline) return 'more';
+      first = false;
+      const records = spill.tail.read(capture.diskOffset);
+      for (const rec of records) {
+        if (rec.t === 'c') this.emitRows(this.rows.chunk(rec));
+        else if (rec.t === 'e') {
+          const { t: _t, ...ev } = rec;
+          this.emitRows(this.rows.event(ev));
+        }
+      }
+      if (spill.tail.problem) {
+        this.endSpill(spill.tail.problem);
+        return this.queue.length > 0 ? 'more' : 'done';
+      }
+      if (records.length > 0) continue;
+      // Nothing more on disk. Caught up when the writer holds nothing more either.
+      if (spill.tail.pos >= capture.appendOffset) {
+        this.endSpill();
+        return this.queue.length > 0 ? 'more' : 'done';
+      }
+      if (!capture.writing) {
+        this.endSpill('the capture file stopped taking records; live decoding goes on with new traffic only');
+        return this.queue.length > 0 ? 'more' : 'done';
+      }
+      return 'wait';
     }
-    this.queue = items.slice(i);
-    return false;
+  }
+
+  /** Back to decoding from memory (caught up with the capture file, or it cannot be read). */
+  private endSpill(problem?: string): void {
+    const spill = this.spill;
+    if (!spill) return;
+    this.spill = undefined;
+    spill.tail.close();
+    for (const ev of spill.events) this.emitRows(this.rows.event(ev));
+    if (problem) this.emitEventNow({ kind: 'note', message: problem });
+  }
+
+  private emitRows(rows: Row[]): void {
+    for (const row of rows) {
+      if (row.type === 'frame') {
+        const ci = this.connInfo.get(row.conn);
+        if (ci) ci.frames++;
+      }
+      for (const l of this.listeners) l(row);
+    }
   }
 
   /** Add a tap and start it; resolves when it is ready (a takeover waits for its path). */
@@ -299,7 +426,7 @@ export class Session {
       );
     }
     await new Promise((r) => setImmediate(r));
-    this.drain();
+    await this.decodeQueued();
     const end = this.rows.finish(this.clock.wall(), this.clock.mono());
     for (const row of end) for (const l of this.listeners) l(row);
     await this.capture?.close();

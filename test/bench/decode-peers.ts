@@ -358,7 +358,7 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-function decodeAll(c: PeerCase, times: number, collect?: Frame[]): number {
+export function decodeAll(c: PeerCase, times: number, collect?: Frame[]): number {
   const info = resolveDecoder(c.decoder);
   let frames = 0;
   for (let t = 0; t < times; t++) {

@@ -2,9 +2,9 @@
 // side in one run: direct, socat, socat -x -v (logging hex to a file), ipctap without capture,
 // with capture, and with capture and live decoding. Figures are medians over interleaved rounds,
 // reported as ratios to plain socat in the same run.
-//   node --import tsx test/bench/forward.ts [--gib 1] [--small-mib 256] [--pings 5000] [--rounds 3]
+//   node --import tsx test/bench/forward.ts [--gib 1] [--small-mib 256] [--pings 5000] [--rounds 3] [--only 'ROW;ROW']
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -139,7 +139,7 @@ let capN = 0;
 const ipctap = (extra: string[]) => (l: Addr, t: Addr, d: string) =>
   startProc(process.execPath, [cli, 'proxy', '-q', ...extra.map((x) => (x === 'CAP' ? join(d, `cap${capN++}.ipctap`) : x)), '--tap', tapSpec(l, t)]);
 
-const variants: Variant[] = [
+const allVariants: Variant[] = [
   { name: 'direct' },
   { name: 'socat', start: (l, t) => startProc('socat', ['-b', '65536', socatAddr(l, true), socatAddr(t, false)]) },
   { name: 'socat -x -v', share: 1 / 64, start: (l, t, d) => startProc('sh', ['-c', `exec socat -b 65536 -x -v ${socatAddr(l, true)} ${socatAddr(t, false)} 2>>${join(d, 'socat.log')}`]) },
@@ -150,6 +150,41 @@ const variants: Variant[] = [
   // Decoding every frame (64-byte lines) without printing them: --stats keeps a per-connection tally.
   { name: 'ipctap, capture+decode', start: ipctap(['-w', 'CAP', '--stats', '--decode', 'lines']) },
 ];
+
+/** `--only 'ipctap, capture;ipctap, capture+decode'`: just those rows (socat, the reference, is always run). */
+function selected(): Variant[] {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return allVariants;
+  const names = new Set(process.argv[i + 1]!.split(';').map((x) => x.trim()));
+  names.add('socat');
+  const unknown = [...names].filter((n) => !allVariants.some((v) => v.name === n));
+  if (unknown.length) throw new Error(`--only: unknown row ${unknown.join(', ')}; rows: ${allVariants.map((v) => v.name).join('; ')}`);
+  return allVariants.filter((v) => names.has(v.name));
+}
+const variants = selected();
+
+/** CPU ticks (user + system) a process has used; 0 once it is gone. */
+function cpuTicks(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Wait until these processes use (almost) no CPU over 200 ms (at most `maxMs`). */
+async function waitIdle(pids: number[], maxMs = 300_000): Promise<void> {
+  const end = Date.now() + maxMs;
+  let before = pids.reduce((n, p) => n + cpuTicks(p), 0);
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = pids.reduce((n, p) => n + cpuTicks(p), 0);
+    if (now - before <= 2) return;
+    before = now;
+  }
+}
 
 let nextPort = 20000 + Math.floor(Math.random() * 20000);
 
@@ -184,25 +219,33 @@ export async function benchForward(): Promise<string> {
       procs.push(startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'echo', spec(echoAddr)]));
       await waitConnectable(sinkAddr);
       await waitConnectable(echoAddr);
-      const paths: { a1: Addr; a2: Addr }[] = [];
+      const paths: { a1: Addr; a2: Addr; pids: number[] }[] = [];
       for (const [i, v] of variants.entries()) {
         if (!v.start) {
-          paths.push({ a1: sinkAddr, a2: echoAddr });
+          paths.push({ a1: sinkAddr, a2: echoAddr, pids: [] });
           continue;
         }
         const a1 = addr(`p${i}a`);
         const a2 = addr(`p${i}b`);
-        procs.push(v.start(a1, sinkAddr, dir), v.start(a2, echoAddr, dir));
+        const p1 = v.start(a1, sinkAddr, dir);
+        const p2 = v.start(a2, echoAddr, dir);
+        procs.push(p1, p2);
         await waitConnectable(a1);
         await waitConnectable(a2);
-        paths.push({ a1, a2 });
+        paths.push({ a1, a2, pids: [p1.pid!, p2.pid!] });
       }
       for (let r = 0; r < rounds; r++) {
         for (const [i, v] of variants.entries()) {
           const share = v.share ?? 1;
           const chunkAlign = (n: number, size: number) => Math.max(size, Math.floor((n * share) / size) * size);
+          // (A forwarder still busy with the last run, e.g. decoding what it is behind on, would
+          // slow whichever run comes next: each run starts once every forwarder is idle.)
+          const all = paths.flatMap((p) => p.pids);
+          await waitIdle(all);
           samples[i]!.big.push(await throughput(paths[i]!.a1, chunkAlign(total, 65536), 65536));
+          await waitIdle(all);
           samples[i]!.small.push(await throughput(paths[i]!.a1, chunkAlign(small, 256), 256));
+          await waitIdle(all);
           const lat = await pingpong(paths[i]!.a2, v.share ? Math.min(pings, 500) : pings);
           samples[i]!.p50.push(lat.p50);
           samples[i]!.p99.push(lat.p99);
@@ -220,9 +263,9 @@ export async function benchForward(): Promise<string> {
         `${transport.padEnd(6)} ${v.name.padEnd(24)} ${m.big.toFixed(0).padStart(9)} ${(m.big / socat.big).toFixed(2).padStart(7)} ${m.small.toFixed(0).padStart(10)} ${(m.small / socat.small).toFixed(2).padStart(7)} ${m.p50.toFixed(0).padStart(8)} ${m.p99.toFixed(0).padStart(8)} ${(m.p50 / socat.p50).toFixed(2).padStart(10)}`,
       );
     }
-    const cap = med[variants.findIndex((v) => v.name === 'ipctap, capture')]!;
-    const dec = med[variants.findIndex((v) => v.name === 'ipctap, capture+decode')]!;
-    lines.push(`${transport.padEnd(6)} decoding vs not (capture on both): 64K ${(dec.big / cap.big).toFixed(2)}, 256B ${(dec.small / cap.small).toFixed(2)}`);
+    const cap = med[variants.findIndex((v) => v.name === 'ipctap, capture')];
+    const dec = med[variants.findIndex((v) => v.name === 'ipctap, capture+decode')];
+    if (cap && dec) lines.push(`${transport.padEnd(6)} decoding vs not (capture on both): 64K ${(dec.big / cap.big).toFixed(2)}, 256B ${(dec.small / cap.small).toFixed(2)}`);
   }
   lines.push('/socat = throughput relative to plain socat in the same run (higher is better); p50/socat = round-trip latency relative to socat (lower is better).');
   return lines.join('\n');

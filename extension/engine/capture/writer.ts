@@ -209,6 +209,21 @@ export class CaptureWriter {
     return this.closing;
   }
 
+  /** File offset where the next record will start: every record accepted so far lies before it. */
+  get appendOffset(): number {
+    return this.bytesWritten + this.queuedBytes;
+  }
+
+  /** Bytes of the file on disk now (whole records only, once no write is in flight). */
+  get diskOffset(): number {
+    return this.bytesWritten;
+  }
+
+  /** Whether records still reach the file (not closed, no I/O error). */
+  get writing(): boolean {
+    return !this.closed && !this.failed;
+  }
+
   stats(): CaptureWriterStats {
     return {
       bytesWritten: this.bytesWritten,

@@ -192,7 +192,7 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   await new Promise((r) => setImmediate(r));
   // Live decoding may be pacing itself behind the traffic: decode what is queued now, so every
   // replayed response is a row before the comparison.
-  session.decodeQueued();
+  await session.decodeQueued();
   unsubscribe();
 
   const comparisons = compareFrames(server, replayed);
