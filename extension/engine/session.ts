@@ -19,6 +19,11 @@ import { UserError } from './util/errors';
  *  forwarding (see Session.drainSlice). */
 const SLICE_MS = 2;
 const DECODE_SHARE = 0.1;
+/** The share while decoding reads back from the capture file: it is behind anyway and catches up
+ *  once the traffic pauses, so forwarding a flood keeps nearly all of the thread. */
+const BEHIND_SHARE = 0.03;
+/** Bytes read back from the capture file per step (small enough to keep a slice near SLICE_MS). */
+const SPILL_READ = 64 * 1024;
 
 export interface SessionOptions extends DecodeChoice {
   /** Write the capture here (.ipctap). Without it nothing is written to disk. */
@@ -261,7 +266,10 @@ export class Session {
     if (state === 'wait') setTimeout(() => this.drainSlice(), 5);
     else if (!busy) setImmediate(() => this.drainSlice());
     // (A slice that took long because the process was descheduled must not park decoding for long.)
-    else setTimeout(() => this.drainSlice(), Math.min(100, Math.ceil(took * (1 / DECODE_SHARE - 1))));
+    else {
+      const share = this.spill ? BEHIND_SHARE : DECODE_SHARE;
+      setTimeout(() => this.drainSlice(), Math.min(100, Math.ceil(took * (1 / share - 1))));
+    }
   }
 
   /** Decode everything that has arrived (for a caller that needs its rows now, e.g. replay
@@ -315,7 +323,7 @@ export class Session {
     for (;;) {
       if (!first && performance.now() > deadline) return 'more';
       first = false;
-      const records = spill.tail.read(capture.diskOffset);
+      const records = spill.tail.read(capture.diskOffset, SPILL_READ);
       for (const rec of records) {
         if (rec.t === 'c') this.emitRows(this.rows.chunk(rec));
         else if (rec.t === 'e') {

@@ -243,3 +243,13 @@ decoderSuite({
   ],
   fuzz: { iterations: 600 },
 });
+
+test('summaries are one line with no control characters, whatever the stream holds (names and values)', () => {
+  // A struct type whose name and string field carry a newline, DEL, U+2028 and U+2029.
+  const nasty = 'a\nb\u007fc\u2028d\u2029e\u0000f';
+  const fs = decode(structDef(65, `T${nasty}`, [['S', 6]]), msg(i(65), [1, ...str(nasty), 0]));
+  assert.equal(fs.length, 2);
+  assert.deepEqual(fs[1]!.decoded, { type: `T${nasty}`, value: { S: nasty } }, 'the decoded value keeps the text as sent');
+  for (const f of fs) assert.doesNotMatch(f.summary, /[\u0000-\u001f\u007f\u2028\u2029]/, f.summary);
+  assert.match(fs[1]!.summary, /\\u2028/);
+});

@@ -3,30 +3,26 @@ import type { Direction, Frame } from '../../types';
 import { oneLine, preview } from './render';
 import type { GobItem } from './stream';
 
+/** A gob item as a frame; its summary is one line (names from the stream are escaped). */
 export function gobFrame(dir: Direction, item: GobItem): Frame {
-  const f = rawGobFrame(dir, item);
-  f.summary = oneLine(f.summary);
-  return f;
-}
-
-function rawGobFrame(dir: Direction, item: GobItem): Frame {
   switch (item.kind) {
     case 'typedef':
-      return { dir, data: item.data, summary: item.summary, decoded: { typedef: item.typedef } };
+      return { dir, data: item.data, summary: oneLine(item.summary), decoded: { typedef: item.typedef } };
     case 'value': {
       const decoded: Record<string, unknown> = { type: item.typeName, value: item.value };
       if (item.concrete) decoded.concrete = item.concrete;
       if (item.defines) decoded.defines = item.defines;
-      let summary = `${item.typeName} ${preview(item.value)}`;
-      if (item.concrete) summary += ` (${concreteList(item.concrete)})`;
-      if (item.note) summary += ` [${item.note}]`;
+      // (preview() is one line already; the type name and the rest come from the stream)
+      let summary = `${oneLine(item.typeName)} ${preview(item.value)}`;
+      if (item.concrete) summary += ` (${oneLine(concreteList(item.concrete))})`;
+      if (item.note) summary += ` [${oneLine(item.note)}]`;
       return { dir, data: item.data, summary, decoded };
     }
     case 'error':
       return {
         dir,
         data: item.data,
-        summary: `error: ${item.error}`,
+        summary: oneLine(`error: ${item.error}`),
         decoded: item.typeId !== undefined ? { type: `type#${item.typeId}`, value: null } : null,
         error: item.error,
       };

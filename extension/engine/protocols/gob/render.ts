@@ -28,20 +28,27 @@ export function sortKeys(keys: string[]): string[] {
   return keys.sort(compareUtf8);
 }
 
-/** Characters JSON.stringify escapes in a string (lone surrogates too, so all surrogates go the slow way). */
-const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** Characters JSON.stringify escapes in a string (lone surrogates too, so all surrogates go the
+ *  slow way), and the three it leaves that would break a one-line summary (DEL, U+2028, U+2029). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\u007f\u2028\u2029\ud800-\udfff]/;
 
-/** JSON.stringify(s), without the call for the common strings that need no escapes. */
+/** JSON.stringify(s), with DEL, U+2028 and U+2029 escaped too (so the text is one line with no
+ *  control characters), without the call for the common strings that need no escapes. */
 export function jsonString(s: string): string {
   if (s.length <= 24) {
     // short strings: a plain scan beats the regular expression
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x7f || c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff)) return slowJsonString(s);
     }
     return '"' + s + '"';
   }
-  return JSON_ESCAPED.test(s) ? JSON.stringify(s) : '"' + s + '"';
+  return JSON_ESCAPED.test(s) ? slowJsonString(s) : '"' + s + '"';
+}
+
+function slowJsonString(s: string): string {
+  const j = JSON.stringify(s);
+  return /[\u007f\u2028\u2029]/.test(j) ? j.replace(/[\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
 }
 
 /** Object keys as written in previews (`"key":`): struct field and map keys repeat. */
@@ -95,7 +102,8 @@ class PreviewWriter {
   }
 }
 
-/** JSON text of a value, cut to about `limit` characters without rendering all of a big value. */
+/** JSON text of a value, cut to about `limit` characters without rendering all of a big value.
+ *  One line, no control characters (strings and keys go through jsonString). */
 export function preview(v: unknown, limit = 120): string {
   const w = new PreviewWriter(limit);
   const done = w.walk(v);
