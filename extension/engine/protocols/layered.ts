@@ -54,8 +54,14 @@ export class LayeredConnDecoder implements ConnDecoder {
   }
 }
 
+/** OUTER's frame with what INNER made of its payload (the frame object itself is reused when it
+ *  carries nothing of OUTER's own beyond its bytes, summary and payload range). */
 function merge(outer: Frame, inner: Frame[], start: number, len: number, innerName: string): Frame {
-  const f: Frame = { dir: outer.dir, data: outer.data, summary: outer.summary, decoded: outer.decoded, payload: { start, end: start + len } };
+  const f: Frame =
+    outer.ranges === undefined && outer.pair === undefined && outer.proto === undefined
+      ? outer
+      : { dir: outer.dir, data: outer.data, summary: outer.summary, decoded: outer.decoded };
+  if (!f.payload || f.payload.start !== start || f.payload.end !== start + len) f.payload = { start, end: start + len };
   if (inner.length === 0) {
     if (!f.summary) f.summary = `${len} B`;
     if (len > 0) f.summary += ` (${innerName}: partial message, continues)`;

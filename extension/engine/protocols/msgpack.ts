@@ -42,6 +42,14 @@ export class MsgpackConnDecoder implements ConnDecoder {
     let st = this.dirs.get(dir);
     if (!st) this.dirs.set(dir, (st = new MsgpackDir()));
     const input = st.input;
+    if (!st.scanning && input.pending === 0 && bytes.length <= this.max) {
+      // One whole value (a payload under a length prefix, a datagram-like write): no buffering.
+      const b = buildValue(bytes, 0, this.max);
+      if (b && b[1] === bytes.length) {
+        releaseBuffer();
+        return [msgpackFrame(dir, bytes, b[0])];
+      }
+    }
     let d = input.begin(bytes);
     const out: Frame[] = [];
     const max = this.max;

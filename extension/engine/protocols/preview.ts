@@ -1,11 +1,42 @@
 // A bounded one-line rendering of a decoded (JSON-able, bigint-allowed) value for summaries:
 // stops walking once `max` characters are written, so huge values cost little.
-import { preview } from './text';
 
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
+/** Characters JSON.stringify escapes in a string (lone surrogates too, so all surrogates go the
+ *  slow way), and the three it leaves that would break a one-line summary (DEL, U+2028, U+2029). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\u007f\u2028\u2029\ud800-\udfff]/;
 
-function quote(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
+/** JSON.stringify(s), with DEL, U+2028 and U+2029 escaped too (so the text is one line with no
+ *  control characters), without the call for the common strings that need no escapes. */
+export function jsonQuote(s: string): string {
+  if (s.length <= 24) {
+    // short strings: a plain scan beats the regular expression
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x7f || c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff)) return slowQuote(s);
+    }
+    return '"' + s + '"';
+  }
+  return JSON_ESCAPED.test(s) ? slowQuote(s) : '"' + s + '"';
+}
+
+function slowQuote(s: string): string {
+  const j = JSON.stringify(s);
+  return /[\u007f\u2028\u2029]/.test(j) ? j.replace(/[\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
+}
+
+/** `"key":` for object keys, which repeat from message to message. */
+const keyCache = new Map<string, string>();
+
+export function jsonKey(k: string): string {
+  let q = keyCache.get(k);
+  if (q === undefined) {
+    q = jsonQuote(k) + ':';
+    if (k.length <= 64) {
+      if (keyCache.size >= 4096) keyCache.clear();
+      keyCache.set(k, q);
+    }
+  }
+  return q;
 }
 
 class Writer {
@@ -22,7 +53,7 @@ class Writer {
     if (v === null || v === undefined) return this.put('null');
     switch (typeof v) {
       case 'string':
-        return this.put(quote(v.length > this.max ? v.slice(0, this.max) : v));
+        return this.put(jsonQuote(v.length > this.max ? v.slice(0, this.max) : v));
       case 'number':
       case 'boolean':
         return this.put(String(v));
@@ -52,15 +83,16 @@ class Writer {
     for (const k in o) {
       if (!first && !this.put(',')) return false;
       first = false;
-      if (!this.put(quote(k) + ':')) return false;
+      if (!this.put(jsonKey(k))) return false;
       if (!this.walk(o[k], depth + 1)) return false;
     }
     return this.put('}');
   }
 }
 
+/** One line, no control characters: every string and key goes through jsonQuote. */
 export function valuePreview(value: unknown, max = 100): string {
   const w = new Writer(max);
   w.walk(value, 0);
-  return preview(w.out, max);
+  return w.out.length > max ? w.out.slice(0, max) + '…' : w.out;
 }

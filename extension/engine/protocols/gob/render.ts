@@ -1,6 +1,7 @@
 // Rendering helpers shared by the gob, net/rpc and jsonrpc1 decoders: map keys as Go's
 // encoding/json writes them (sorted by their UTF-8 bytes), and short previews for summaries.
 import { toJson } from '../../util/json';
+import { jsonKey, jsonQuote } from '../preview';
 
 /** A decoded map key as the string encoding/json uses for it. */
 export function mapKeyString(k: unknown): string {
@@ -28,43 +29,8 @@ export function sortKeys(keys: string[]): string[] {
   return keys.sort(compareUtf8);
 }
 
-/** Characters JSON.stringify escapes in a string (lone surrogates too, so all surrogates go the
- *  slow way), and the three it leaves that would break a one-line summary (DEL, U+2028, U+2029). */
-const JSON_ESCAPED = /["\\\u0000-\u001f\u007f\u2028\u2029\ud800-\udfff]/;
-
-/** JSON.stringify(s), with DEL, U+2028 and U+2029 escaped too (so the text is one line with no
- *  control characters), without the call for the common strings that need no escapes. */
-export function jsonString(s: string): string {
-  if (s.length <= 24) {
-    // short strings: a plain scan beats the regular expression
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x7f || c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff)) return slowJsonString(s);
-    }
-    return '"' + s + '"';
-  }
-  return JSON_ESCAPED.test(s) ? slowJsonString(s) : '"' + s + '"';
-}
-
-function slowJsonString(s: string): string {
-  const j = JSON.stringify(s);
-  return /[\u007f\u2028\u2029]/.test(j) ? j.replace(/[\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
-}
-
-/** Object keys as written in previews (`"key":`): struct field and map keys repeat. */
-const keyCache = new Map<string, string>();
-
-function jsonKey(k: string): string {
-  let q = keyCache.get(k);
-  if (q === undefined) {
-    q = jsonString(k) + ':';
-    if (k.length <= 64) {
-      if (keyCache.size >= 4096) keyCache.clear();
-      keyCache.set(k, q);
-    }
-  }
-  return q;
-}
+/** JSON text of a string, one line (see jsonQuote). */
+export const jsonString = jsonQuote;
 
 /** Writes a preview until `limit` characters (one object per call: no closures per value). */
 class PreviewWriter {
