@@ -4,10 +4,11 @@
 // reported as ratios to plain socat in the same run.
 //   node --import tsx test/bench/forward.ts [--gib 1] [--small-mib 256] [--pings 5000] [--rounds 3] [--only 'ROW;ROW']
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, statSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openCapture } from '../../extension/engine/capture/reader';
 
 const root = resolve(__dirname, '../..');
 const cli = join(root, 'dist/cli.js');
@@ -136,8 +137,48 @@ function tapSpec(listen: Addr, target: Addr): string {
 }
 
 let capN = 0;
-const ipctap = (extra: string[]) => (l: Addr, t: Addr, d: string) =>
-  startProc(process.execPath, [cli, 'proxy', '-q', ...extra.map((x) => (x === 'CAP' ? join(d, `cap${capN++}.ipctap`) : x)), '--tap', tapSpec(l, t)]);
+/** The capture file each forwarder writes (by pid). */
+const captureOf = new Map<number, string>();
+const ipctap = (extra: string[]) => (l: Addr, t: Addr, d: string) => {
+  let file: string | undefined;
+  const args = extra.map((x) => (x === 'CAP' ? (file = join(d, `cap${capN++}.ipctap`)) : x));
+  const p = startProc(process.execPath, [cli, 'proxy', '-q', ...args, '--tap', tapSpec(l, t)]);
+  if (file && p.pid) captureOf.set(p.pid, file);
+  return p;
+};
+
+/**
+ * Chunk bytes in a capture file from `from` (a record boundary) to its end, and where that end
+ * is. The writer drops chunk data when the disk falls behind (forwarding goes on): this says how
+ * much of a run was really captured.
+ */
+async function capturedSince(file: string, from: number): Promise<{ bytes: number; end: number }> {
+  const r = await openCapture(file);
+  try {
+    let bytes = 0;
+    for await (const e of r.records({ from: Math.max(from, r.dataStart) })) if (e.record.t === 'c') bytes += e.record.data.length;
+    return { bytes, end: await r.size() };
+  } finally {
+    await r.close();
+  }
+}
+
+/** MB/s of writing `total` bytes to a new file in `dir` (1 MiB writes): what the disk, through the
+ *  page cache, gives any capture on this machine. */
+function newFileWrite(dir: string, total: number): number {
+  const f = join(dir, 'disk-probe');
+  const buf = Buffer.alloc(1024 * 1024, 0x61);
+  const fd = openSync(f, 'w');
+  const t0 = process.hrtime.bigint();
+  try {
+    for (let n = 0; n < total; n += buf.length) writeSync(fd, buf);
+  } finally {
+    closeSync(fd);
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  rmSync(f, { force: true });
+  return total / 1e6 / (ms / 1000);
+}
 
 const allVariants: Variant[] = [
   { name: 'direct' },
@@ -189,6 +230,10 @@ async function waitIdle(pids: number[], maxMs = 300_000): Promise<void> {
 
 let nextPort = 20000 + Math.floor(Math.random() * 20000);
 
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(x >= 0.9995 ? 0 : 1)}%` : '';
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -206,13 +251,14 @@ export async function benchForward(): Promise<string> {
   const rounds = arg('rounds', 3);
   const lines: string[] = [];
   lines.push(`Forwarding: ${total / 1024 ** 3} GiB in 64 KiB writes, ${small / 1024 ** 2} MiB in 256 B writes, ${pings} 64-byte ping-pongs; median of ${rounds} interleaved rounds`);
-  lines.push(`${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'/socat'.padStart(7)} ${'256B MB/s'.padStart(10)} ${'/socat'.padStart(7)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50/socat'.padStart(10)}`);
+  lines.push(`${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'/socat'.padStart(7)} ${'256B MB/s'.padStart(10)} ${'/socat'.padStart(7)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50/socat'.padStart(10)} ${'64K capt'.padStart(9)} ${'256B capt'.padStart(9)}`);
   for (const transport of ['unix', 'tcp'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-'));
     const procs: ChildProcess[] = [];
     const addr = (name: string): Addr => (transport === 'unix' ? { unix: join(dir, `${name}.sock`) } : { port: nextPort++ });
     const spec = (a: Addr) => ('unix' in a ? a.unix : `tcp:${a.port}`);
-    const samples = variants.map(() => ({ big: [] as number[], small: [] as number[], p50: [] as number[], p99: [] as number[] }));
+    const samples = variants.map(() => ({ big: [] as number[], small: [] as number[], p50: [] as number[], p99: [] as number[], capBig: [] as number[], capSmall: [] as number[] }));
+    let disk = 0;
     try {
       const sinkAddr = addr('sink');
       const echoAddr = addr('echo');
@@ -235,6 +281,16 @@ export async function benchForward(): Promise<string> {
         await waitConnectable(a2);
         paths.push({ a1, a2, pids: [p1.pid!, p2.pid!] });
       }
+      disk = newFileWrite(dir, total);
+      const capEnd = new Map<string, number>();
+      /** Share of `sent` bytes the forwarder's capture file took since the last call (NaN: no capture). */
+      const captured = async (pid: number, sent: number): Promise<number> => {
+        const file = captureOf.get(pid);
+        if (!file) return NaN;
+        const c = await capturedSince(file, capEnd.get(file) ?? 0);
+        capEnd.set(file, c.end);
+        return c.bytes / sent;
+      };
       for (let r = 0; r < rounds; r++) {
         for (const [i, v] of variants.entries()) {
           const share = v.share ?? 1;
@@ -245,9 +301,12 @@ export async function benchForward(): Promise<string> {
           await waitIdle(all);
           samples[i]!.big.push(await throughput(paths[i]!.a1, chunkAlign(total, 65536), 65536));
           await waitIdle(all);
+          samples[i]!.capBig.push(await captured(paths[i]!.pids[0] ?? 0, chunkAlign(total, 65536)));
           samples[i]!.small.push(await throughput(paths[i]!.a1, chunkAlign(small, 256), 256));
           await waitIdle(all);
+          samples[i]!.capSmall.push(await captured(paths[i]!.pids[0] ?? 0, chunkAlign(small, 256)));
           const lat = await pingpong(paths[i]!.a2, v.share ? Math.min(pings, 500) : pings);
+          if (process.env.BENCH_DEBUG) console.error(`${transport} ${v.name}: 64K ${samples[i]!.big.at(-1)!.toFixed(0)} 256B ${samples[i]!.small.at(-1)!.toFixed(0)} p50 ${lat.p50.toFixed(0)}`);
           samples[i]!.p50.push(lat.p50);
           samples[i]!.p99.push(lat.p99);
         }
@@ -256,12 +315,13 @@ export async function benchForward(): Promise<string> {
       for (const p of procs) await stopProc(p);
       rmSync(dir, { recursive: true, force: true });
     }
-    const med = samples.map((x) => ({ big: median(x.big), small: median(x.small), p50: median(x.p50), p99: median(x.p99) }));
+    const med = samples.map((x) => ({ big: median(x.big), small: median(x.small), p50: median(x.p50), p99: median(x.p99), capBig: Math.min(...x.capBig), capSmall: Math.min(...x.capSmall) }));
+    lines.push(`${transport.padEnd(6)} (disk here: a new ${total / 1024 ** 3} GiB file written at ${disk.toFixed(0)} MB/s — the ceiling for any capture; past it the capture drops data and says so)`);
     const socat = med[variants.findIndex((v) => v.name === 'socat')]!;
     for (const [i, v] of variants.entries()) {
       const m = med[i]!;
       lines.push(
-        `${transport.padEnd(6)} ${v.name.padEnd(24)} ${m.big.toFixed(0).padStart(9)} ${(m.big / socat.big).toFixed(2).padStart(7)} ${m.small.toFixed(0).padStart(10)} ${(m.small / socat.small).toFixed(2).padStart(7)} ${m.p50.toFixed(0).padStart(8)} ${m.p99.toFixed(0).padStart(8)} ${(m.p50 / socat.p50).toFixed(2).padStart(10)}`,
+        `${transport.padEnd(6)} ${v.name.padEnd(24)} ${m.big.toFixed(0).padStart(9)} ${(m.big / socat.big).toFixed(2).padStart(7)} ${m.small.toFixed(0).padStart(10)} ${(m.small / socat.small).toFixed(2).padStart(7)} ${m.p50.toFixed(0).padStart(8)} ${m.p99.toFixed(0).padStart(8)} ${(m.p50 / socat.p50).toFixed(2).padStart(10)} ${pct(m.capBig).padStart(9)} ${pct(m.capSmall).padStart(9)}`,
       );
     }
     const cap = med[variants.findIndex((v) => v.name === 'ipctap, capture')];
@@ -269,6 +329,7 @@ export async function benchForward(): Promise<string> {
     if (cap && dec) lines.push(`${transport.padEnd(6)} decoding vs not (capture on both): 64K ${(dec.big / cap.big).toFixed(2)}, 256B ${(dec.small / cap.small).toFixed(2)}`);
   }
   lines.push('/socat = throughput relative to plain socat in the same run (higher is better); p50/socat = round-trip latency relative to socat (lower is better).');
+  lines.push('capt = share of the bytes sent that the capture file holds (lowest over the rounds; the rest was dropped because the disk fell behind, with a capture-dropped event).');
   return lines.join('\n');
 }
 
