@@ -35,6 +35,8 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
   -t, --tap SPEC          tap an endpoint as well (repeatable); takeovers wait for the path
   -w, --write FILE        write the capture to FILE (.ipctap)
       --checksum-data     checksum the captured bytes too, not only record headers (slower)
+      --lossless          when the disk falls behind, slow the traffic instead of dropping
+                          captured data (default: forwarding goes on, the gap is recorded)
   -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto;
                           'stdio' names the launched process's streams)
       --proto FILE        .proto file(s) for protobuf and gRPC bodies (repeatable): gRPC
@@ -57,6 +59,8 @@ Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on 
   -t, --tap SPEC          endpoint to tap (repeatable; see 'ipctap help')
   -w, --write FILE        write the capture to FILE
       --checksum-data     checksum the captured bytes too, not only record headers (slower)
+      --lossless          when the disk falls behind, slow the traffic instead of dropping
+                          captured data (default: forwarding goes on, the gap is recorded)
   -d, --decode PROTO[@TAP]
       --json              JSON Lines on stdout
   -q, --quiet             print no frames

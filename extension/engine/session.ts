@@ -35,6 +35,9 @@ export interface SessionOptions extends DecodeChoice {
   maxDecodeBacklog?: number;
   /** Checksum the captured payload too, not only record headers (see CaptureHeader.crc). */
   checksumData?: boolean;
+  /** Never drop captured data when the disk falls behind: the taps stop reading until it has
+   *  caught up, so forwarding slows to what the disk takes (default: drop, forwarding goes on). */
+  lossless?: boolean;
 }
 
 export interface LaunchOptions {
@@ -119,7 +122,7 @@ export class Session {
         name: this.name,
         decode: this.opts.decode ?? 'auto',
         decodeByTap: this.opts.decodeByTap ?? {},
-      }, { checksumData: this.opts.checksumData });
+      }, { checksumData: this.opts.checksumData, lossless: this.opts.lossless });
       try {
         this.captureReadable = statSync(this.opts.capturePath).isFile();
       } catch {
@@ -173,6 +176,7 @@ export class Session {
       this.enqueue({ chunk });
     },
     event: (body: EventBody) => this.emitEventNow(body),
+    holdBack: () => this.capture?.holdBack(),
   };
 
   private emitEventNow(body: EventBody): void {
@@ -270,6 +274,11 @@ export class Session {
       const share = this.spill ? BEHIND_SHARE : DECODE_SHARE;
       setTimeout(() => this.drainSlice(), Math.min(100, Math.ceil(took * (1 / share - 1))));
     }
+  }
+
+  /** Live decoding is behind the traffic, reading it back from the capture file. */
+  get behind(): boolean {
+    return this.spill !== undefined;
   }
 
   /** Decode everything that has arrived (for a caller that needs its rows now, e.g. replay

@@ -324,7 +324,11 @@ export class SessionService {
     });
     s.engine.signal(p.pid, name, { group: p.group });
     s.changed();
-    return { outcome: await seen };
+    const outcome = await seen;
+    // The outcome's rows (signal-sent, exit) are in the table when the answer arrives, unless
+    // live decoding is far behind a flood (then they come when it catches up).
+    if (!s.engine.behind) await s.engine.decodeQueued();
+    return { outcome };
   }
 
   private pickSessionFor(pid: number, sessionId?: string): HostedSession | undefined {

@@ -11,6 +11,7 @@ export async function attachCommand(argv: string[]): Promise<number> {
       { name: 'tap', short: 't', value: true, multiple: true },
       { name: 'write', short: 'w', value: true },
       { name: 'checksum-data' },
+      { name: 'lossless' },
       { name: 'decode', short: 'd', value: true, multiple: true },
       { name: 'proto', value: true, multiple: true },
       { name: 'proto-type', value: true },

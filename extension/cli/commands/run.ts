@@ -12,6 +12,7 @@ const COMMON: OptionSpec[] = [
   { name: 'tap', short: 't', value: true, multiple: true },
   { name: 'write', short: 'w', value: true },
   { name: 'checksum-data' },
+  { name: 'lossless' },
   { name: 'decode', short: 'd', value: true, multiple: true },
   { name: 'proto', value: true, multiple: true },
   { name: 'proto-type', value: true },
@@ -50,11 +51,13 @@ export function decodeOptions(values: string[]): { decode?: string; decodeByTap:
 
 export function liveOptions(p: ReturnType<typeof parseArgs>, textOut: NodeJS.WritableStream) {
   const write = str(p, 'write');
+  if (flag(p, 'lossless') && !write) throw usageError('--lossless needs a capture file (-w FILE): it makes forwarding wait for the file instead of dropping data');
   return {
     ...decodeOptions(list(p, 'decode')),
     ...protoOptions(p),
     capturePath: write ? resolve(write) : undefined,
     checksumData: flag(p, 'checksum-data'),
+    lossless: flag(p, 'lossless'),
     json: flag(p, 'json'),
     quiet: flag(p, 'quiet'),
     stats: flag(p, 'stats'),

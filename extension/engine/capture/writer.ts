@@ -10,7 +10,9 @@
 //
 // Memory is bounded: when more than `highWaterMark` bytes wait for the disk, chunk data is
 // dropped (forwarding goes on) until the backlog falls under `lowWaterMark`; then one
-// `capture-dropped` event with the dropped byte count marks the gap in the file.
+// `capture-dropped` event with the dropped byte count marks the gap in the file. With `lossless`
+// nothing is dropped: holdBack() gives the taps a promise to wait on instead (they stop reading
+// until the backlog is under the low-water mark), so forwarding slows to what the disk takes.
 // An I/O error stops the capture: it is reported once through onError (and as an 'error' event
 // through onEvent); later writes return 'error'. flush() and close() never reject.
 import { open, type FileHandle } from 'node:fs/promises';
@@ -44,6 +46,8 @@ export interface CaptureWriterOptions {
   /** Longest a record waits in memory before it is written when no batch is full. Default 10 ms;
    *  0 writes after the current I/O callbacks (setImmediate). */
   flushDelayMs?: number;
+  /** Never drop chunk data: past the high-water mark, holdBack() asks the taps to wait. */
+  lossless?: boolean;
   /** Called once, with the first I/O error; the capture stops there. */
   onError?: (err: Error) => void;
   /** Events the writer itself produces: 'capture-dropped' (also written to the file) and
@@ -104,6 +108,8 @@ export class CaptureWriter {
   private closing: Promise<void> | undefined;
   private lastTs = 0;
   private lastMono = 0;
+  /** Lossless: resolves the taps' wait once the backlog is under the low-water mark. */
+  private caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
 
   private constructor(
     readonly path: string,
@@ -152,7 +158,7 @@ export class CaptureWriter {
       this.droppedChunks++;
       return this.closed ? 'closed' : 'error';
     }
-    if (this.episode) {
+    if (this.episode && !this.opts.lossless) {
       if (this.queuedBytes > this.lwm) {
         this.episode.bytes += len;
         this.episode.chunks++;
@@ -163,7 +169,7 @@ export class CaptureWriter {
       this.endEpisode();
     }
     // (A single chunk bigger than the mark still goes in when nothing waits: the caller holds it anyway.)
-    if (this.queuedBytes > 0 && this.queuedBytes + chunkRecordBound(len) > this.hwm) {
+    if (!this.opts.lossless && this.queuedBytes > 0 && this.queuedBytes + chunkRecordBound(len) > this.hwm) {
       this.episode = { ts: chunk.ts, mono: chunk.mono, bytes: len, chunks: 1, events: 0 };
       this.dropped += len;
       this.droppedChunks++;
@@ -209,6 +215,26 @@ export class CaptureWriter {
     return this.closing;
   }
 
+  /** Lossless capture: while more than the high-water mark waits for the disk, a promise that
+   *  resolves once the backlog is under the low-water mark (or the capture stopped); else
+   *  undefined. */
+  holdBack(): Promise<void> | undefined {
+    if (!this.opts.lossless || this.queuedBytes <= this.hwm || this.failed || this.closed) return undefined;
+    if (!this.caughtUp) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.caughtUp = { promise, resolve };
+      this.schedulePump();
+    }
+    return this.caughtUp.promise;
+  }
+
+  private releaseHolds(): void {
+    const c = this.caughtUp;
+    this.caughtUp = undefined;
+    c?.resolve();
+  }
+
   /** File offset where the next record will start: every record accepted so far lies before it. */
   get appendOffset(): number {
     return this.bytesWritten + this.queuedBytes;
@@ -242,6 +268,7 @@ export class CaptureWriter {
   private async doClose(): Promise<void> {
     if (this.episode && !this.failed) this.endEpisode();
     this.closed = true;
+    this.releaseHolds();
     await this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -264,7 +291,7 @@ export class CaptureWriter {
     }
     // Events are small and say what happened (spawn, exit, open, close): they go through a
     // drop episode, up to a hard cap above the high-water mark.
-    if (this.queuedBytes > this.hwm + (this.hwm >> 2)) {
+    if (!this.opts.lossless && this.queuedBytes > this.hwm + (this.hwm >> 2)) {
       this.droppedEvents++;
       if (this.episode) this.episode.events++;
       return 'dropped';
@@ -395,6 +422,7 @@ export class CaptureWriter {
         this.queuedBytes -= n;
         for (const b of batch) this.written(b);
         if (this.episode && this.queuedBytes <= this.lwm) this.endEpisode();
+        if (this.caughtUp && this.queuedBytes <= this.lwm) this.releaseHolds();
       }
     } finally {
       this.pumping = undefined;
@@ -413,6 +441,7 @@ export class CaptureWriter {
     this.curPos = 0;
     this.queuedBytes = 0;
     this.episode = undefined;
+    this.releaseHolds();
     this.opts.onError?.(e);
     this.opts.onEvent?.({ kind: 'error', ts: this.lastTs, mono: this.lastMono, message: e.message });
   }

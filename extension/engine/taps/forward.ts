@@ -5,13 +5,15 @@
 // - Backpressure: when the other side's write() says its buffer is full, reading pauses until
 //   'drain' (what stream.pipe does), so a slow reader slows the writer; nothing piles up here.
 // - Capture never blocks forwarding: sink.chunk() gets the Buffer just read, synchronously; the
-//   sink copies or spills it. A throwing sink is reported once and ignored.
+//   sink copies or spills it. A throwing sink is reported once and ignored. Only with lossless
+//   capture (sink.holdBack) does reading wait while the capture file is behind.
 // - Half-close: one side's EOF becomes end() on the other (sockets are allowHalfOpen).
 // - A reset or error on one side is recorded (close reason 'reset' or 'error'); the other side is
 //   ended cleanly (FIN after flushing what was already written) and then closed.
 import type { Socket } from 'node:net';
 import type { Direction, EventBody } from '../types';
 import type { TapSink } from './tap';
+import { SourceHolds } from './holds';
 
 export type Peers = { client?: number[]; server?: number[] };
 /** Finds the processes (other than ours) at the far end of one side of the connection. */
@@ -97,11 +99,15 @@ export class Relay {
 
   private pump(src: Socket, dst: Socket, dir: Direction): void {
     const { sink, conn } = this.o;
+    const holds = new SourceHolds(src);
     src.on('data', (buf: Buffer) => {
       if (!this.opened) this.emitOpen();
       // Forward first, then capture: the bytes are on their way while the capture encodes them
       // (nothing else runs in between, so the capture order is still the order of reads).
-      if (!dst.destroyed && !dst.writableEnded && !dst.write(buf)) src.pause();
+      if (!dst.destroyed && !dst.writableEnded && !dst.write(buf)) {
+        holds.hold();
+        dst.once('drain', () => holds.release());
+      }
       // (When the other side is gone the bytes are captured, not forwarded.)
       if (!this.sinkFailed) {
         try {
@@ -110,10 +116,9 @@ export class Relay {
           this.sinkFailed = true;
           this.event({ kind: 'error', conn, tap: this.o.tap, message: `capture failed, forwarding goes on: ${(e as Error).message}` });
         }
+        const behind = sink.holdBack?.();
+        if (behind) holds.holdUntil(behind);
       }
-    });
-    dst.on('drain', () => {
-      if (!src.destroyed) src.resume();
     });
     src.on('end', () => {
       if (!this.opened) this.emitOpen();

@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Direction } from '../types';
 import type { Tap, TapSink } from './tap';
+import { SourceHolds } from './holds';
 
 export interface StdioTapOptions {
   sink: TapSink;
@@ -64,11 +65,12 @@ export class StdioTap implements Tap {
 
   private relay(src: Readable | null, dir: 'stdout' | 'stderr', pass: NodeJS.WritableStream | undefined): void {
     if (!src) return;
+    const holds = new SourceHolds(src);
     src.on('data', (data: Buffer) => {
-      if (this.capturing) this.o.sink.chunk(this.conn, dir, data);
+      if (this.capturing) this.captured(holds, dir, data);
       if (pass && !pass.write(data)) {
-        src.pause();
-        pass.once('drain', () => src.resume());
+        holds.hold();
+        pass.once('drain', () => holds.release());
       }
     });
     let done = false;
@@ -105,10 +107,21 @@ export class StdioTap implements Tap {
    * is not a pipe or was ended.
    */
   write(data: Uint8Array | string): boolean {
+    return this.writeHeld(data, undefined);
+  }
+
+  private writeHeld(data: Uint8Array | string, holds: SourceHolds | undefined): boolean {
     if (!this.stdinWritable) return false;
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.capturing && buf.length > 0) this.o.sink.chunk(this.conn, 'stdin', buf);
+    if (this.capturing && buf.length > 0) this.captured(holds, 'stdin', buf);
     return this.o.stdin!.write(buf);
+  }
+
+  /** Capture a chunk; with lossless capture, hold its source while the capture file is behind. */
+  private captured(holds: SourceHolds | undefined, dir: 'stdin' | 'stdout' | 'stderr', data: Uint8Array): void {
+    this.o.sink.chunk(this.conn, dir, data);
+    const behind = holds && this.o.sink.holdBack?.();
+    if (behind) holds.holdUntil(behind);
   }
 
   /** Close the child's stdin (it reads EOF). Idempotent. */
@@ -132,11 +145,12 @@ export class StdioTap implements Tap {
     if (!this.o.stdin || this.source) return;
     this.source = src;
     const stdin = this.o.stdin;
+    const holds = new SourceHolds(src);
     const data = (b: Buffer | string): void => {
-      if (!this.write(b)) {
+      if (!this.writeHeld(b, holds)) {
         if (!this.stdinWritable) return this.stopSource();
-        src.pause();
-        stdin.once('drain', () => src.resume());
+        holds.hold();
+        stdin.once('drain', () => holds.release());
       }
     };
     const end = (): void => this.endStdin();

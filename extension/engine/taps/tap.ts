@@ -9,6 +9,9 @@ export interface TapSink {
    *  past the call unless it copies it (taps may reuse nothing, but the sink should not rely on it). */
   chunk(conn: number, dir: Direction, data: Uint8Array): void;
   event(ev: EventBody): void;
+  /** Lossless capture: a promise while the capture file is behind (the tap stops reading the
+   *  source that just delivered a chunk until it settles); undefined to go on reading. */
+  holdBack?(): Promise<void> | undefined;
 }
 
 export type TapKind = 'stdio' | 'unix' | 'fifo' | 'tcp';

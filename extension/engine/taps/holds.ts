@@ -1,0 +1,34 @@
+// A source (a socket or pipe being read) paused while anything holds it: the other side's full
+// write buffer, or (with lossless capture) a capture file that is behind. It resumes only when
+// no reason is left, so one reason ending cannot undo another.
+export interface Pausable {
+  pause(): unknown;
+  resume(): unknown;
+  readonly destroyed?: boolean;
+}
+
+export class SourceHolds {
+  private count = 0;
+
+  constructor(private readonly src: Pausable) {}
+
+  get held(): boolean {
+    return this.count > 0;
+  }
+
+  hold(): void {
+    if (this.count++ === 0) this.src.pause();
+  }
+
+  release(): void {
+    if (this.count === 0) return;
+    if (--this.count === 0 && !this.src.destroyed) this.src.resume();
+  }
+
+  /** Hold until `until` settles. */
+  holdUntil(until: Promise<unknown>): void {
+    this.hold();
+    const done = (): void => this.release();
+    until.then(done, done);
+  }
+}
