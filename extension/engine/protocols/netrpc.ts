@@ -68,14 +68,14 @@ function headEnd(b: Uint8Array): number {
   return -1;
 }
 
+/** A call's summary, on one line (what came from the stream is escaped; previews are one line). */
 export function rpcSummary(d: Record<string, unknown>, concrete?: Record<string, string>): string {
-  const seq = String(d.seq);
-  const method = String(d.serviceMethod || '?');
-  if (d.kind === 'request') {
-    return `→ ${method} #${seq} ${preview(d.args, 100)}${concrete ? ` (${concreteList(concrete)})` : ''}`;
-  }
-  if (d.error !== '' && d.error !== null && d.error !== undefined) return `← ${method} #${seq} error: ${typeof d.error === 'string' ? d.error : preview(d.error, 100)}`;
-  return `← ${method} #${seq} ${preview(d.reply, 100)}${concrete ? ` (${concreteList(concrete)})` : ''}`;
+  const seq = oneLine(String(d.seq));
+  const method = oneLine(String(d.serviceMethod || '?'));
+  const types = concrete ? ` (${oneLine(concreteList(concrete))})` : '';
+  if (d.kind === 'request') return `→ ${method} #${seq} ${preview(d.args, 100)}${types}`;
+  if (d.error !== '' && d.error !== null && d.error !== undefined) return `← ${method} #${seq} error: ${typeof d.error === 'string' ? oneLine(d.error) : preview(d.error, 100)}`;
+  return `← ${method} #${seq} ${preview(d.reply, 100)}${types}`;
 }
 
 class Side {
@@ -140,12 +140,12 @@ class Side {
     let ok = true;
     if (isConnect === 'yes') {
       const [method, path, proto] = line.split(' ');
-      frames.push({ dir: this.dir, data, summary: line, decoded: { kind: 'connect', method, path: path ?? '', proto: proto ?? '' } });
+      frames.push({ dir: this.dir, data, summary: oneLine(line), decoded: { kind: 'connect', method, path: path ?? '', proto: proto ?? '' } });
     } else {
       const m = /^(HTTP\/\S+) (\d{3})(?: (.*))?$/.exec(line);
       const status = m ? Number(m[2]) : 0;
       ok = status === 200;
-      const f: Frame = { dir: this.dir, data, summary: line, decoded: { kind: 'connected', proto: m?.[1] ?? '', status, text: m ? `${m[2]}${m[3] ? ' ' + m[3] : ''}` : line } };
+      const f: Frame = { dir: this.dir, data, summary: oneLine(line), decoded: { kind: 'connected', proto: m?.[1] ?? '', status, text: m ? `${m[2]}${m[3] ? ' ' + m[3] : ''}` : line } };
       if (!ok) f.error = `the server refused the RPC handshake: ${line}`;
       frames.push(f);
     }
@@ -179,7 +179,7 @@ class Side {
     const p = this.pending;
     if (it.kind === 'typedef' || it.kind === 'empty') {
       if (p) p.parts.push(it.data);
-      else if (it.kind === 'typedef') out.push({ dir: this.dir, data: it.data, summary: it.summary, decoded: { kind: 'typedef', typedef: it.typedef } });
+      else if (it.kind === 'typedef') out.push({ dir: this.dir, data: it.data, summary: oneLine(it.summary), decoded: { kind: 'typedef', typedef: it.typedef } });
       else out.push(gobFrame(this.dir, it));
       return;
     }
@@ -239,7 +239,7 @@ class Side {
     };
     if (error) {
       f.error = error;
-      f.summary += ` [${error}]`;
+      f.summary += ` [${oneLine(error)}]`;
     }
     return f;
   }
@@ -249,11 +249,6 @@ class Side {
     this.pending = undefined;
     return this.callFrame(p, undefined, error);
   }
-}
-
-function oneLines(frames: Frame[]): Frame[] {
-  for (const f of frames) f.summary = oneLine(f.summary);
-  return frames;
 }
 
 class NetRpcDecoder implements ConnDecoder {
@@ -267,11 +262,11 @@ class NetRpcDecoder implements ConnDecoder {
   }
 
   push(dir: Direction, bytes: Uint8Array): Frame[] {
-    return oneLines(this.side(dir).push(bytes));
+    return this.side(dir).push(bytes);
   }
 
   end(dir: Direction): Frame[] {
-    return oneLines(this.side(dir).end());
+    return this.side(dir).end();
   }
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { netrpcDecoder } from '../../../extension/engine/protocols/netrpc';
 import { decoderSuite } from '../../helpers/decoder-suite';
-import { assertSplitInvariant, fuzz, hex, run, V } from './gob-util';
+import { assertSplitInvariant, fuzz, hex, i, msg, run, str, structDef, u, V } from './gob-util';
 
 const calls = (fs: { decoded: unknown }[]) => fs.map((f) => f.decoded as Record<string, unknown>).filter((d) => d.kind === 'request' || d.kind === 'response');
 
@@ -93,4 +93,27 @@ decoderSuite({
     { name: 'HTTP CONNECT then gob', input: [['c2s', Uint8Array.from([...V.httpConnect, ...V.rpcC2S])], ['s2c', Uint8Array.from([...V.httpConnected, ...V.rpcS2C])]] },
   ],
   fuzz: { iterations: 600 },
+});
+
+test('summaries are one line whatever the stream holds: method names, errors and values with control characters', () => {
+  const method = 'Arith\nMul\u2028x\u007f';
+  const err = 'bad\r\nthing\u2029';
+  const c2s = Uint8Array.from([
+    ...structDef(65, 'Request', [['ServiceMethod', 6], ['Seq', 3]]),
+    ...msg(i(65), [1, ...str(method), 1, ...u(1), 0]),
+    ...msg(i(6), [0, ...str('line1\nline2')]),
+  ]);
+  const s2c = Uint8Array.from([
+    ...structDef(66, 'Response', [['ServiceMethod', 6], ['Seq', 3], ['Error', 6]]),
+    ...msg(i(66), [1, ...str(method), 1, ...u(1), 1, ...str(err), 0]),
+    ...msg(i(2), [0, ...i(0)]),
+  ]);
+  const d = netrpcDecoder.create();
+  const fs = [...d.push('c2s', c2s), ...d.push('s2c', s2c), ...d.end('c2s'), ...d.end('s2c')];
+  const cs = calls(fs);
+  assert.equal(cs.length, 2);
+  assert.equal(cs[0]!.serviceMethod, method, 'decoded values keep the text as sent');
+  assert.equal(cs[1]!.error, err);
+  for (const f of fs) assert.doesNotMatch(f.summary, /[\u0000-\u001f\u007f\u2028\u2029]/, f.summary);
+  assert.ok(fs.some((f) => f.summary.includes('Arith\\nMul')), 'the newline is shown escaped');
 });
