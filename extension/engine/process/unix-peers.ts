@@ -2,7 +2,8 @@
 // through sock_diag netlink (UNIX_DIAG_PEER), which iproute2's `ss -x` prints as "Peer Port".
 // Node has no netlink access, so we run `ss` when it is installed; without it the answer is
 // "unknown" (an empty map), never an error.
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 
 export interface UnixPeerMap {
   /** false when `ss` is missing or failed: no peer can be known. */
@@ -29,23 +30,94 @@ export function parseSsUnix(text: string): Map<number, number> {
 
 let ssMissing = false;
 
+/**
+ * One long-lived shell runs `ss` for us on request. Spawning from the engine costs several
+ * milliseconds of its event loop each time (fork of a large process), which every connection
+ * being forwarded would feel; the shell is small, so its forks cost the engine nothing. It reads
+ * a line per request and answers with the output of `ss` followed by a sentinel line carrying
+ * the exit status. It holds no reference keeping the engine alive and ends when the engine's end
+ * of its stdin closes (the engine exiting, however).
+ */
+interface SsHelper {
+  proc: ChildProcess;
+  sentinel: string;
+  out: string;
+  waiting: { resolve: (r: { code: number; text: string } | undefined) => void; timer: NodeJS.Timeout }[];
+}
+let helper: SsHelper | undefined;
+
+function startHelper(): SsHelper {
+  const sentinel = `__ipctap_ss_${randomBytes(8).toString('hex')}__`;
+  const proc = spawn('sh', ['-c', `while read -r _; do ss -x -a -n -H 2>/dev/null; c=$?; echo; echo "${sentinel} $c"; done`], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  const h: SsHelper = { proc, sentinel, out: '', waiting: [] };
+  proc.unref();
+  (proc.stdin as unknown as { unref?: () => void }).unref?.();
+  (proc.stdout as unknown as { unref?: () => void }).unref?.();
+  proc.stdin!.on('error', () => undefined);
+  proc.stdout!.setEncoding('utf8');
+  proc.stdout!.on('data', (d: string) => {
+    h.out += d;
+    for (;;) {
+      const at = h.out.indexOf(`\n${sentinel} `);
+      if (at < 0) return;
+      const eol = h.out.indexOf('\n', at + 1);
+      if (eol < 0) return;
+      const code = Number(h.out.slice(at + 1 + sentinel.length + 1, eol));
+      const text = h.out.slice(0, at);
+      h.out = h.out.slice(eol + 1);
+      const w = h.waiting.shift();
+      if (w) {
+        clearTimeout(w.timer);
+        w.resolve({ code, text });
+      }
+    }
+  });
+  const gone = (): void => {
+    if (helper === h) helper = undefined;
+    for (const w of h.waiting.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve(undefined);
+    }
+  };
+  proc.on('error', gone);
+  proc.on('exit', gone);
+  return h;
+}
+
+/** The helper shell's pid (for tests: one process serves every lookup). */
+export function ssHelperPid(): number | undefined {
+  return helper?.proc.pid;
+}
+
+function runSs(timeoutMs: number): Promise<{ code: number; text: string } | undefined> {
+  if (!helper) helper = startHelper();
+  const h = helper;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      // No answer: drop this helper (its answers would come out of turn); the next call starts one.
+      if (helper === h) helper = undefined;
+      h.proc.kill('SIGKILL');
+      resolve(undefined);
+    }, timeoutMs);
+    timer.unref();
+    h.waiting.push({ resolve, timer });
+    h.proc.stdin!.write('\n');
+  });
+}
+
 /** Run `ss` once (bounded by `timeoutMs`) and return the peer map of all connected Unix sockets. */
 export function unixPeerMap(timeoutMs = 2000): Promise<UnixPeerMap> {
   if (ssMissing) return Promise.resolve({ available: false, peers: new Map() });
-  return new Promise((resolve) => {
-    execFile(
-      'ss',
-      ['-x', '-a', '-n', '-H'],
-      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
-      (err, stdout) => {
-        if (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') ssMissing = true;
-          resolve({ available: false, peers: new Map() });
-          return;
-        }
-        resolve({ available: true, peers: parseSsUnix(stdout) });
-      },
-    );
+  return runSs(timeoutMs).then((r) => {
+    if (!r || r.code !== 0) {
+      // (127: the shell found no `ss`)
+      if (r?.code === 127) ssMissing = true;
+      return { available: false, peers: new Map() };
+    }
+    return { available: true, peers: parseSsUnix(r.text) };
   });
 }
 

@@ -2,12 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerPidsOfSocket } from '../../../extension/engine/process/procfs';
-import { ssAvailable, unixPeerMap } from '../../../extension/engine/process/unix-peers';
+import { ssAvailable, ssHelperPid, unixPeerMap } from '../../../extension/engine/process/unix-peers';
 import { goBinary } from '../../helpers/go';
 
 function listenOnce(server: Server, addr: string | { port: number; host: string }): Promise<void> {
@@ -178,6 +179,32 @@ test('20 clients at once (one batched scan): each accepted socket gets its own c
   } finally {
     for (const s of accepted) s.destroy();
     await Promise.all(children.map(stop));
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Unix peer lookups run `ss` through one long-lived helper shell (no spawn from the engine per lookup)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-sshelper-'));
+  const path = join(dir, 's.sock');
+  const server = createServer(() => undefined);
+  server.listen(path);
+  await once(server, 'listening');
+  try {
+    const client = createConnection(path);
+    await once(client, 'connect');
+    const ownInode = Number(/socket:\[(\d+)\]/.exec(readlinkSync(`/proc/self/fd/${(client as unknown as { _handle: { fd: number } })._handle.fd}`))![1]);
+    const first = await unixPeerMap();
+    assert.ok(first.available, 'ss answered');
+    const peer = first.peers.get(ownInode);
+    assert.ok(peer && peer > 0, 'the connected socket has a peer inode');
+    assert.equal(first.peers.get(peer), ownInode, 'and the peer points back');
+    const pid = ssHelperPid();
+    assert.ok(pid, 'a helper runs');
+    for (let i = 0; i < 5; i++) assert.ok((await unixPeerMap()).peers.has(ownInode));
+    assert.equal(ssHelperPid(), pid, 'the same helper answered every lookup');
+    client.destroy();
+  } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
