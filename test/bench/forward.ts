@@ -119,6 +119,30 @@ async function pingpong(a: Addr, count: number): Promise<{ p50: number; p99: num
   return { p50: times[Math.floor(count * 0.5)]!, p99: times[Math.floor(count * 0.99)]! };
 }
 
+/** `count` times: connect, one 64-byte round trip, close. Returns the p50 in µs (what a client
+ *  making short connections, a net/rpc call per connection say, waits for through the path). */
+async function setupLatency(a: Addr, count: number): Promise<number> {
+  const msg = Buffer.alloc(64, 0x63);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    const s = await connect(a);
+    s.setNoDelay(true);
+    s.write(msg);
+    let got = 0;
+    await new Promise<void>((res) => {
+      s.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= 64) res();
+      });
+    });
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    s.destroy();
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(count * 0.5)]!;
+}
+
 interface Variant {
   name: string;
   /** Start a forwarder from `listen` to `target`; undefined = direct. */
@@ -251,13 +275,13 @@ export async function benchForward(): Promise<string> {
   const rounds = arg('rounds', 3);
   const lines: string[] = [];
   lines.push(`Forwarding: ${total / 1024 ** 3} GiB in 64 KiB writes, ${small / 1024 ** 2} MiB in 256 B writes, ${pings} 64-byte ping-pongs; median of ${rounds} interleaved rounds`);
-  lines.push(`${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'/socat'.padStart(7)} ${'256B MB/s'.padStart(10)} ${'/socat'.padStart(7)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50/socat'.padStart(10)} ${'64K capt'.padStart(9)} ${'256B capt'.padStart(9)}`);
+  lines.push(`${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'/socat'.padStart(7)} ${'256B MB/s'.padStart(10)} ${'/socat'.padStart(7)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50/socat'.padStart(10)} ${'64K capt'.padStart(9)} ${'256B capt'.padStart(9)} ${'setup µs'.padStart(9)}`);
   for (const transport of ['unix', 'tcp'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-'));
     const procs: ChildProcess[] = [];
     const addr = (name: string): Addr => (transport === 'unix' ? { unix: join(dir, `${name}.sock`) } : { port: nextPort++ });
     const spec = (a: Addr) => ('unix' in a ? a.unix : `tcp:${a.port}`);
-    const samples = variants.map(() => ({ big: [] as number[], small: [] as number[], p50: [] as number[], p99: [] as number[], capBig: [] as number[], capSmall: [] as number[] }));
+    const samples = variants.map(() => ({ big: [] as number[], small: [] as number[], p50: [] as number[], p99: [] as number[], capBig: [] as number[], capSmall: [] as number[], setup: [] as number[] }));
     let disk = 0;
     try {
       const sinkAddr = addr('sink');
@@ -309,19 +333,20 @@ export async function benchForward(): Promise<string> {
           if (process.env.BENCH_DEBUG) console.error(`${transport} ${v.name}: 64K ${samples[i]!.big.at(-1)!.toFixed(0)} 256B ${samples[i]!.small.at(-1)!.toFixed(0)} p50 ${lat.p50.toFixed(0)}`);
           samples[i]!.p50.push(lat.p50);
           samples[i]!.p99.push(lat.p99);
+          samples[i]!.setup.push(await setupLatency(paths[i]!.a2, v.share ? 50 : 300));
         }
       }
     } finally {
       for (const p of procs) await stopProc(p);
       rmSync(dir, { recursive: true, force: true });
     }
-    const med = samples.map((x) => ({ big: median(x.big), small: median(x.small), p50: median(x.p50), p99: median(x.p99), capBig: Math.min(...x.capBig), capSmall: Math.min(...x.capSmall) }));
+    const med = samples.map((x) => ({ big: median(x.big), small: median(x.small), p50: median(x.p50), p99: median(x.p99), capBig: Math.min(...x.capBig), capSmall: Math.min(...x.capSmall), setup: median(x.setup) }));
     lines.push(`${transport.padEnd(6)} (disk here: a new ${total / 1024 ** 3} GiB file written at ${disk.toFixed(0)} MB/s — the ceiling for any capture; past it the capture drops data and says so)`);
     const socat = med[variants.findIndex((v) => v.name === 'socat')]!;
     for (const [i, v] of variants.entries()) {
       const m = med[i]!;
       lines.push(
-        `${transport.padEnd(6)} ${v.name.padEnd(24)} ${m.big.toFixed(0).padStart(9)} ${(m.big / socat.big).toFixed(2).padStart(7)} ${m.small.toFixed(0).padStart(10)} ${(m.small / socat.small).toFixed(2).padStart(7)} ${m.p50.toFixed(0).padStart(8)} ${m.p99.toFixed(0).padStart(8)} ${(m.p50 / socat.p50).toFixed(2).padStart(10)} ${pct(m.capBig).padStart(9)} ${pct(m.capSmall).padStart(9)}`,
+        `${transport.padEnd(6)} ${v.name.padEnd(24)} ${m.big.toFixed(0).padStart(9)} ${(m.big / socat.big).toFixed(2).padStart(7)} ${m.small.toFixed(0).padStart(10)} ${(m.small / socat.small).toFixed(2).padStart(7)} ${m.p50.toFixed(0).padStart(8)} ${m.p99.toFixed(0).padStart(8)} ${(m.p50 / socat.p50).toFixed(2).padStart(10)} ${pct(m.capBig).padStart(9)} ${pct(m.capSmall).padStart(9)} ${m.setup.toFixed(0).padStart(9)}`,
       );
     }
     const cap = med[variants.findIndex((v) => v.name === 'ipctap, capture')];
@@ -329,6 +354,7 @@ export async function benchForward(): Promise<string> {
     if (cap && dec) lines.push(`${transport.padEnd(6)} decoding vs not (capture on both): 64K ${(dec.big / cap.big).toFixed(2)}, 256B ${(dec.small / cap.small).toFixed(2)}`);
   }
   lines.push('/socat = throughput relative to plain socat in the same run (higher is better); p50/socat = round-trip latency relative to socat (lower is better).');
+  lines.push('setup = p50 of connect + one 64-byte round trip + close (300 times).');
   lines.push('capt = share of the bytes sent that the capture file holds (lowest over the rounds; the rest was dropped because the disk fell behind, with a capture-dropped event).');
   return lines.join('\n');
 }
