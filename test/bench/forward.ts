@@ -212,6 +212,8 @@ const allVariants: Variant[] = [
   { name: 'node relay (bare)', start: (l, t) => startProc(process.execPath, [join(__dirname, 'bare-relay.mjs'), 'unix' in l ? l.unix : `tcp:${l.port}`, 'unix' in t ? t.unix : `tcp:${t.port}`]) },
   { name: 'ipctap, no capture', start: ipctap([]) },
   { name: 'ipctap, capture', start: ipctap(['-w', 'CAP']) },
+  // Nothing dropped: forwarding waits for the disk when the capture falls behind.
+  { name: 'ipctap, lossless capture', start: ipctap(['-w', 'CAP', '--lossless']) },
   // Decoding every frame (64-byte lines) without printing them: --stats keeps a per-connection tally.
   { name: 'ipctap, capture+decode', start: ipctap(['-w', 'CAP', '--stats', '--decode', 'lines']) },
 ];
