@@ -154,13 +154,8 @@ export class Session {
       const ci = this.connInfo.get(conn);
       if (ci) ci.bytes += data.length;
       if (this.listeners.size === 0) return;
-      if (this.spill) {
+      if (this.spill || (this.queuedBytes + data.length > this.maxBacklog && at !== undefined && this.startSpill(at))) {
         // Decoded later from the capture file, in order.
-        this.arrivals++;
-        this.scheduleDrain();
-        return;
-      }
-      if (this.queuedBytes + data.length > this.maxBacklog && at !== undefined && this.startSpill(at)) {
         this.arrivals++;
         this.scheduleDrain();
         return;
@@ -344,7 +339,8 @@ export class Session {
         this.endSpill(spill.tail.problem);
         return this.queue.length > 0 ? 'more' : 'done';
       }
-      if (records.length > 0) continue;
+      // (A record longer than one read step yields nothing until its end has been read.)
+      if (records.length > 0 || spill.tail.readUpTo < capture.diskOffset) continue;
       // Nothing more on disk. Caught up when the writer holds nothing more either.
       if (spill.tail.pos >= capture.appendOffset) {
         this.endSpill();

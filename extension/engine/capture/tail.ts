@@ -27,6 +27,11 @@ export class CaptureTail {
     this.offset = from;
   }
 
+  /** File offset up to which bytes have been read (whole records returned, the rest carried). */
+  get readUpTo(): number {
+    return this.offset;
+  }
+
   /** File offset of the first record not yet returned. */
   get pos(): number {
     return this.offset - this.carry.length;
@@ -50,6 +55,10 @@ export class CaptureTail {
       }
     } catch (e) {
       this.problem = `cannot read the capture file back: ${(e as Error).message}`;
+      return out;
+    }
+    if (got === 0) {
+      this.problem = `the capture file ends at byte ${this.offset}, before what was written to it`;
       return out;
     }
     this.offset += got;

@@ -118,3 +118,20 @@ test('a capture that cannot be read back (/dev/null): past the backlog, bytes ar
   assert.ok(rows.some((r) => r.type === 'event' && (r as { message?: string }).message?.includes('only in the capture file')));
   await s.stop();
 });
+
+test('read-back of records longer than one read step (1 MiB chunks): whole, in order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-spill-'));
+  try {
+    const { s, rows, conn } = await openSession({ capturePath: join(dir, 'c.ipctap'), maxDecodeBacklog: 1024 * 1024 });
+    const big = (n: number) => Buffer.concat(Array.from({ length: 16 }, (_, k) => chunk(n * 16 + k)));
+    for (let i = 0; i < 12; i++) {
+      s.sink.chunk(conn, 'c2s', big(i));
+      await new Promise((r) => setImmediate(r));
+    }
+    await s.decodeQueued();
+    assertInOrder(frameTexts(rows), 12 * 16);
+    await s.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
