@@ -267,6 +267,33 @@ export function peerPidsOfSocket(sock: Socket): Promise<number[]> {
   });
 }
 
+/** Pids found at the far end of recent connections, most recent first (a tap's peers are most
+ *  often the same few processes, connection after connection). */
+const recentPeers: number[] = [];
+const RECENT_PEERS = 16;
+
+/**
+ * findHolders for connection peers: the processes that were peers recently are looked at first,
+ * and when they hold every target the rest of /proc is not scanned (a full scan reads the fds of
+ * every process, a few milliseconds of the engine's time per new connection). Otherwise the
+ * full scan runs for what is still missing.
+ */
+async function findPeerHolders(targets: string[]): Promise<Map<string, Holder[]>> {
+  const hinted = recentPeers.length > 0 ? await findHolders(targets, { pids: [...recentPeers] }) : new Map<string, Holder[]>();
+  const missing = targets.filter((t) => !hinted.has(t));
+  const found = missing.length > 0 ? await findHolders(missing) : new Map<string, Holder[]>();
+  for (const [t, list] of hinted) found.set(t, list);
+  for (const list of found.values()) {
+    for (const h of list) {
+      const at = recentPeers.indexOf(h.pid);
+      if (at >= 0) recentPeers.splice(at, 1);
+      recentPeers.unshift(h.pid);
+    }
+  }
+  recentPeers.length = Math.min(recentPeers.length, RECENT_PEERS);
+  return found;
+}
+
 async function runPeerBatch(): Promise<void> {
   const reqs = batch ?? [];
   batch = undefined;
@@ -289,7 +316,7 @@ async function runPeerBatch(): Promise<void> {
         if (peer !== undefined) peerOf.set(r, peer);
       }
     }
-    const holders = peerOf.size > 0 ? await findHolders([...peerOf.values()].map((i) => `socket:[${i}]`)) : new Map<string, Holder[]>();
+    const holders = peerOf.size > 0 ? await findPeerHolders([...peerOf.values()].map((i) => `socket:[${i}]`)) : new Map<string, Holder[]>();
     for (const r of reqs) {
       const ino = peerOf.get(r);
       r.resolve(ino === undefined ? [] : holderPids(holders.get(`socket:[${ino}]`)));

@@ -209,3 +209,23 @@ test('Unix peer lookups run `ss` through one long-lived helper shell (no spawn f
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('one client process after another on the same listener: each connection gets its own client (recent peers are looked at first, not taken for granted)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-peer-'));
+  const server = createServer();
+  const path = join(dir, 's.sock');
+  await listenOnce(server, path);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const { child, accepted } = await clientProcess(server, `UNIX-CONNECT:${path}`);
+      try {
+        assert.deepEqual(await peersSettled(accepted), [child.pid], `client ${i}`);
+      } finally {
+        await stop(child);
+      }
+    }
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
