@@ -18,6 +18,7 @@ export interface RawConfiguration extends Partial<RawProcess> {
   taps?: (string | TapDef)[];
   processes?: RawProcess[];
   capture?: string;
+  lossless?: boolean;
 }
 
 export interface ConfigFile {
@@ -117,5 +118,6 @@ export function toStartParams(cfg: RawConfiguration, ctx: ExpandContext): Sessio
     taps,
     processes: processes.map((p) => expandProcess(p, ctx)),
     capturePath: cfg.capture ? expandVars(cfg.capture, ctx) : undefined,
+    ...(cfg.lossless ? { lossless: true } : {}),
   };
 }

@@ -155,6 +155,8 @@ export interface SessionStartParams {
   capturePath?: string;
   /** Attach: the process whose endpoints are taken over (shown in the session's processes). */
   attachPid?: number;
+  /** Slow the traffic instead of dropping captured data when the disk falls behind. */
+  lossless?: boolean;
 }
 
 export interface RowsGetParams {

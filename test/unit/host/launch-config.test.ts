@@ -18,6 +18,8 @@ test('the examples configuration parses and expands', () => {
   assert.equal(single.processes![0]!.command, '/opt/prog');
   assert.equal(single.processes![0]!.name, undefined);
   assert.deepEqual(single.taps, [{ spec: 'unix:/w/a.sock' }]);
+  assert.equal(single.lossless, undefined, 'dropping under floods unless asked');
+  assert.equal(toStartParams({ name: 'l', taps: ['tcp:1=127.0.0.1:2'], lossless: true }, { workspaceFolder: '/w', env: {} }).lossless, true);
 });
 
 test('JSON with comments and trailing commas; clear errors', () => {
