@@ -254,7 +254,8 @@ async function waitIdle(pids: number[], maxMs = 300_000): Promise<void> {
   if (process.env.BENCH_DEBUG) console.error(`(waited ${Date.now() - (end - maxMs)} ms for the forwarders to idle)`);
 }
 
-let nextPort = 20000 + Math.floor(Math.random() * 20000);
+// Below the kernel's ephemeral range (32768+ here), so a port picked here is not one a client socket holds.
+let nextPort = 12000 + Math.floor(Math.random() * 18000);
 
 function pct(x: number): string {
   return Number.isFinite(x) ? `${(x * 100).toFixed(x >= 0.9995 ? 0 : 1)}%` : '';
