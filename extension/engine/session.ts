@@ -247,8 +247,8 @@ export class Session {
    * Live decoding takes turns with forwarding on this thread: it runs in slices of at most
    * SLICE_MS. When traffic kept arriving before a slice and work is left, the next slice waits
    * DECODE_SHARE^-1 - 1 times as long as this one took, so decoding uses at most DECODE_SHARE of
-   * the thread while forwarding is busy (what it cannot keep up with is skipped past the backlog
-   * cap and stays in the capture file); when nothing arrived, it goes on at once.
+   * the thread while forwarding is busy (BEHIND_SHARE once it reads back from the capture file);
+   * when nothing arrived, it goes on at once.
    */
   private drainSlice(): void {
     this.flushScheduled = false;
@@ -335,22 +335,18 @@ export class Session {
           this.emitRows(this.rows.event(ev));
         }
       }
-      if (spill.tail.problem) {
-        this.endSpill(spill.tail.problem);
-        return this.queue.length > 0 ? 'more' : 'done';
+      let problem = spill.tail.problem;
+      if (!problem) {
+        // (A record longer than one read step yields nothing until its end has been read.)
+        if (records.length > 0 || spill.tail.readUpTo < capture.diskOffset) continue;
+        // Nothing more on disk. Caught up when the writer holds nothing more either.
+        if (spill.tail.pos < capture.appendOffset) {
+          if (capture.writing) return 'wait';
+          problem = 'the capture file stopped taking records; live decoding goes on with new traffic only';
+        }
       }
-      // (A record longer than one read step yields nothing until its end has been read.)
-      if (records.length > 0 || spill.tail.readUpTo < capture.diskOffset) continue;
-      // Nothing more on disk. Caught up when the writer holds nothing more either.
-      if (spill.tail.pos >= capture.appendOffset) {
-        this.endSpill();
-        return this.queue.length > 0 ? 'more' : 'done';
-      }
-      if (!capture.writing) {
-        this.endSpill('the capture file stopped taking records; live decoding goes on with new traffic only');
-        return this.queue.length > 0 ? 'more' : 'done';
-      }
-      return 'wait';
+      this.endSpill(problem);
+      return this.queue.length > 0 ? 'more' : 'done';
     }
   }
 

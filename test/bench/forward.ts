@@ -92,6 +92,22 @@ async function throughput(a: Addr, total: number, size: number): Promise<number>
   return sent / secs / 1e6;
 }
 
+/** Write `msg` to an echo peer and wait until as many bytes came back. */
+function roundTrip(s: net.Socket, msg: Buffer): Promise<void> {
+  s.write(msg);
+  let got = 0;
+  return new Promise<void>((res) => {
+    const on = (d: Buffer) => {
+      got += d.length;
+      if (got >= msg.length) {
+        s.off('data', on);
+        res();
+      }
+    };
+    s.on('data', on);
+  });
+}
+
 /** 64-byte ping-pong; returns p50 and p99 round trip in µs. */
 async function pingpong(a: Addr, count: number): Promise<{ p50: number; p99: number }> {
   const s = await connect(a);
@@ -100,18 +116,7 @@ async function pingpong(a: Addr, count: number): Promise<{ p50: number; p99: num
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const t0 = process.hrtime.bigint();
-    s.write(msg);
-    let got = 0;
-    await new Promise<void>((res) => {
-      const on = (d: Buffer) => {
-        got += d.length;
-        if (got >= 64) {
-          s.off('data', on);
-          res();
-        }
-      };
-      s.on('data', on);
-    });
+    await roundTrip(s, msg);
     times.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
   s.destroy();
@@ -128,14 +133,7 @@ async function setupLatency(a: Addr, count: number): Promise<number> {
     const t0 = process.hrtime.bigint();
     const s = await connect(a);
     s.setNoDelay(true);
-    s.write(msg);
-    let got = 0;
-    await new Promise<void>((res) => {
-      s.on('data', (d: Buffer) => {
-        got += d.length;
-        if (got >= 64) res();
-      });
-    });
+    await roundTrip(s, msg);
     times.push(Number(process.hrtime.bigint() - t0) / 1000);
     s.destroy();
   }

@@ -104,10 +104,7 @@ export class Relay {
       if (!this.opened) this.emitOpen();
       // Forward first, then capture: the bytes are on their way while the capture encodes them
       // (nothing else runs in between, so the capture order is still the order of reads).
-      if (!dst.destroyed && !dst.writableEnded && !dst.write(buf)) {
-        holds.hold();
-        dst.once('drain', () => holds.release());
-      }
+      if (!dst.destroyed && !dst.writableEnded && !dst.write(buf)) holds.holdUntilDrain(dst);
       // (When the other side is gone the bytes are captured, not forwarded.)
       if (!this.sinkFailed) {
         try {
@@ -116,8 +113,7 @@ export class Relay {
           this.sinkFailed = true;
           this.event({ kind: 'error', conn, tap: this.o.tap, message: `capture failed, forwarding goes on: ${(e as Error).message}` });
         }
-        const behind = sink.holdBack?.();
-        if (behind) holds.holdUntil(behind);
+        holds.holdUntil(sink.holdBack?.());
       }
     });
     src.on('end', () => {

@@ -25,10 +25,17 @@ export class SourceHolds {
     if (--this.count === 0 && !this.src.destroyed) this.src.resume();
   }
 
-  /** Hold until `until` settles. */
-  holdUntil(until: Promise<unknown>): void {
+  /** Hold until `until` settles (nothing when there is nothing to wait for). */
+  holdUntil(until: Promise<unknown> | undefined): void {
+    if (!until) return;
     this.hold();
     const done = (): void => this.release();
     until.then(done, done);
+  }
+
+  /** Hold until `dst` drains (its write() just said its buffer is full). */
+  holdUntilDrain(dst: { once(event: 'drain', listener: () => void): unknown }): void {
+    this.hold();
+    dst.once('drain', () => this.release());
   }
 }

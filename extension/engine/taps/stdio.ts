@@ -68,10 +68,7 @@ export class StdioTap implements Tap {
     const holds = new SourceHolds(src);
     src.on('data', (data: Buffer) => {
       if (this.capturing) this.captured(holds, dir, data);
-      if (pass && !pass.write(data)) {
-        holds.hold();
-        pass.once('drain', () => holds.release());
-      }
+      if (pass && !pass.write(data)) holds.holdUntilDrain(pass);
     });
     let done = false;
     const end = (): void => {
@@ -120,8 +117,7 @@ export class StdioTap implements Tap {
   /** Capture a chunk; with lossless capture, hold its source while the capture file is behind. */
   private captured(holds: SourceHolds | undefined, dir: 'stdin' | 'stdout' | 'stderr', data: Uint8Array): void {
     this.o.sink.chunk(this.conn, dir, data);
-    const behind = holds && this.o.sink.holdBack?.();
-    if (behind) holds.holdUntil(behind);
+    if (holds) holds.holdUntil(this.o.sink.holdBack?.());
   }
 
   /** Close the child's stdin (it reads EOF). Idempotent. */
@@ -149,8 +145,7 @@ export class StdioTap implements Tap {
     const data = (b: Buffer | string): void => {
       if (!this.writeHeld(b, holds)) {
         if (!this.stdinWritable) return this.stopSource();
-        holds.hold();
-        stdin.once('drain', () => holds.release());
+        holds.holdUntilDrain(stdin);
       }
     };
     const end = (): void => this.endStdin();

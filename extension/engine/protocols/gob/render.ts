@@ -29,9 +29,6 @@ export function sortKeys(keys: string[]): string[] {
   return keys.sort(compareUtf8);
 }
 
-/** JSON text of a string, one line (see jsonQuote). */
-export const jsonString = jsonQuote;
-
 /** Writes a preview until `limit` characters (one object per call: no closures per value). */
 class PreviewWriter {
   out = '';
@@ -45,7 +42,7 @@ class PreviewWriter {
 
   walk(x: unknown): boolean {
     if (x === null || x === undefined) return this.put('null');
-    if (typeof x === 'string') return this.put(jsonString(x.length > this.limit ? x.slice(0, this.limit) : x));
+    if (typeof x === 'string') return this.put(jsonQuote(x.length > this.limit ? x.slice(0, this.limit) : x));
     if (typeof x !== 'object') return this.put(String(x));
     if (Array.isArray(x)) {
       if (!this.put('[')) return false;
@@ -69,7 +66,7 @@ class PreviewWriter {
 }
 
 /** JSON text of a value, cut to about `limit` characters without rendering all of a big value.
- *  One line, no control characters (strings and keys go through jsonString). */
+ *  One line, no control characters (strings and keys go through jsonQuote). */
 export function preview(v: unknown, limit = 120): string {
   const w = new PreviewWriter(limit);
   const done = w.walk(v);
