@@ -8,12 +8,12 @@
 // (test/fixtures/node/grpc/server.mjs) with a grpc-js client in this process. The socket peers
 // talk through the engine's real tcp proxy tap (test/helpers/tap-recorder.ts), which records
 // their traffic. Recording takes a few seconds; decoding is timed as this process's CPU time,
-// best of 5 runs after 2 warm-up runs.
+// best of 5 runs after 2 warm-up runs. The decoders run as esbuild bundles them (./bundled.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveDecoder } from '../../extension/engine/protocols/registry';
+import { bundledDecoders } from './bundled';
 import { readHeader } from '../../extension/engine/protocols/gob/reader';
 import type { DecoderOptions } from '../../extension/engine/protocols/decoder';
 import type { Direction, Frame } from '../../extension/engine/types';
@@ -359,7 +359,7 @@ function cpuMs(): number {
 }
 
 export function decodeAll(c: PeerCase, times: number, collect?: Frame[]): number {
-  const info = resolveDecoder(c.decoder);
+  const info = bundledDecoders().resolveDecoder(c.decoder);
   let frames = 0;
   for (let t = 0; t < times; t++) {
     for (const conn of c.conns) {

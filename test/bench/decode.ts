@@ -2,10 +2,11 @@
 // equivalent JSON (the same messages as JSON texts) measured in the same run as the reference.
 //   node --import tsx test/bench/decode.ts          (or benchDecoders() from test/bench/run.ts)
 // Input is pushed in 64 KiB chunks, as a socket read would deliver it. Best of 5 timed runs.
+// The decoders run as esbuild bundles them (test/bench/bundled.ts), as in dist/.
 // Time is this process's CPU time (user + system), so figures stay comparable on a busy machine;
 // the decoders are synchronous and single-threaded, so CPU time is what a run costs.
 import { Packr } from 'msgpackr';
-import { resolveDecoder } from '../../extension/engine/protocols/registry';
+import { bundledDecoders } from './bundled';
 
 export interface BenchCase {
   decoder: string;
@@ -142,7 +143,7 @@ interface Measured {
 }
 
 function measureDecoder(c: BenchCase): Measured {
-  const info = resolveDecoder(c.decoder);
+  const info = bundledDecoders().resolveDecoder(c.decoder);
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < c.bytes.length; i += CHUNK) chunks.push(c.bytes.subarray(i, i + CHUNK));
   let best = Infinity;

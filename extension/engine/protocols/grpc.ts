@@ -117,6 +117,8 @@ interface GrpcStream {
   dirs: Partial<Record<Direction, MsgState>>;
 }
 
+const STATUS_CODE = /^\d{1,9}$/;
+
 function isGrpc(s: StreamInfo): boolean {
   return (s.contentType ?? '').startsWith('application/grpc');
 }
@@ -154,7 +156,7 @@ export class GrpcConnection extends H2Connection {
     } else if (trailers && !this.isClient(ev.dir)) {
       d.kind = 'trailers';
       if (ev.role === 'response') d.trailersOnly = true;
-      const code = status !== undefined && /^\d{1,9}$/.test(status) ? Number(status) : undefined;
+      const code = status !== undefined && STATUS_CODE.test(status) ? Number(status) : undefined;
       if (status !== undefined && code === undefined) d.statusText = status;
       const message = header(ev.headers, 'grpc-message');
       d.status = code ?? null;

@@ -117,3 +117,60 @@ service Svc { rpc Call (Msg) returns (Inner); }
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('protobuf: a length-delimited value reads as a nested message exactly when it parses strictly on its own', () => {
+  // Random and mutated bodies, each also wrapped as field 1 of an outer message: the inner
+  // reading must appear iff the body alone decodes without an error (groups, long varints, tags
+  // past 32 bits, truncation, END_GROUP mismatches all included).
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const seeds = [
+    fromHex('08 96 01 12 07 74 65 73 74 69 6e 67 1a 03 08 96 01'),
+    fromHex('0b 08 01 0c 15 00 00 80 3f 19 00 00 00 00 00 00 f0 3f'), // a group, i32, i64
+    fromHex('08 ff ff ff ff ff ff ff ff ff 01 10 80 80 80 80 80 80 80 01'), // 10- and 8-byte varints
+    fromHex('08 ff ff ff ff ff ff ff ff ff 02'), // 10th byte > 1
+    fromHex('f8 ff ff ff 0f 01 f8 ff ff ff 1f 01'), // tag at 32 bits, then past
+  ];
+  let messages = 0;
+  let others = 0;
+  for (let i = 0; i < 4000; i++) {
+    let body: Uint8Array;
+    if (i % 2) {
+      body = Uint8Array.from({ length: 1 + rnd(24) }, () => (rnd(3) ? rnd(256) : [0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x80, 0x01][rnd(8)]!));
+    } else {
+      body = Uint8Array.from(seeds[rnd(seeds.length)]!);
+      for (let k = rnd(3); k > 0; k--) body[rnd(body.length)] = rnd(256);
+      if (rnd(3) === 0) body = body.subarray(0, rnd(body.length) + 1);
+    }
+    const alone = decodeProtobuf(body);
+    const outer = decodeProtobuf(bytesOf([0x0a, body.length], body)).decoded as { fields: { message?: unknown }[] };
+    const nested = outer.fields[0]!.message !== undefined;
+    assert.equal(nested, alone.error === undefined, `body ${Buffer.from(body).toString('hex')}`);
+    if (nested) assert.deepEqual(outer.fields[0]!.message, alone.decoded);
+    if (nested) messages++;
+    else others++;
+  }
+  assert.ok(messages > 300 && others > 300, `${messages} messages, ${others} others`);
+});
+
+test('protobuf: varint readings at the 7/8-byte boundary (2^49) agree with 64-bit arithmetic', () => {
+  for (const v of [0n, 1n, 2n, 149n, (1n << 49n) - 2n, (1n << 49n) - 1n, 1n << 49n, (1n << 53n) + 1n, (1n << 63n) + 5n, (1n << 64n) - 1n]) {
+    const bytes: number[] = [0x08];
+    let x = v;
+    do {
+      bytes.push(Number(x & 0x7fn) | (x >= 0x80n ? 0x80 : 0));
+      x >>= 7n;
+    } while (x > 0n);
+    const f = (decodeProtobuf(Uint8Array.from(bytes)).decoded as { fields: Record<string, unknown>[] }).fields[0]!;
+    const norm = (b: bigint) => (b >= -(2n ** 53n - 1n) && b <= 2n ** 53n - 1n ? Number(b) : b);
+    const signed = v >= 1n << 63n ? v - (1n << 64n) : v;
+    const expected: Record<string, unknown> = { n: 1, wire: 'varint', uint: norm(v) };
+    if (signed < 0n) expected.int = norm(signed);
+    expected.sint = norm(v & 1n ? -((v >> 1n) + 1n) : v >> 1n);
+    assert.deepEqual(f, expected, `varint ${v}`);
+    assert.deepEqual(Object.keys(f), Object.keys(expected), `key order for ${v}`);
+  }
+});

@@ -390,16 +390,23 @@ function unpad(h: FrameHeader, payload: Uint8Array, extra: number): { start: num
 
 /** Summaries are one line whatever the peer sent (CR/LF in a header value, say). */
 export function oneLine(frames: Frame[]): Frame[] {
-  for (const f of frames) if (/[\r\n\u2028\u2029]/.test(f.summary)) f.summary = f.summary.replace(/[\r\n\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    if (LINE_BREAK.test(f.summary)) f.summary = f.summary.replace(LINE_BREAKS, (c) => JSON.stringify(c).slice(1, -1));
+  }
   return frames;
 }
+const LINE_BREAK = /[\r\n\u2028\u2029]/;
+const LINE_BREAKS = /[\r\n\u2028\u2029]/g;
+
+const BINARY_CONTROL = /[\x00-\x08\x0e-\x1f\x7f]/;
 
 /** Printable UTF-8 text of a body, else undefined (shown up to 1 KiB). */
 export function previewText(b: Uint8Array): string | undefined {
   if (b.length === 0) return undefined;
   const slice = b.subarray(0, 1024);
   const s = Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('utf8');
-  if (/[\x00-\x08\x0e-\x1f\x7f]/.test(s)) return undefined;
+  if (BINARY_CONTROL.test(s)) return undefined;
   if (s.includes('\ufffd') && !(b.length > 1024 && s.indexOf('\ufffd') >= s.length - 3)) return undefined;
   return s;
 }

@@ -40,34 +40,32 @@ class Reader {
     this.pos = start;
   }
 
-  /** A varint as bigint, or null when malformed/truncated. */
-  varint(): bigint | null {
+  /**
+   * A varint: a number when it has at most 7 bytes (below 2^49, exact as a double), a bigint
+   * when longer, null when malformed or cut short.
+   */
+  varint(): number | bigint | null {
     const d = this.d;
-    let lo = 0;
-    let shift = 0;
-    // up to 7 bytes fit a double exactly
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) return null;
-      const b = d[this.pos++];
-      if (i < 7) {
-        lo += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-        if ((b & 0x80) === 0) return BigInt(lo);
-      } else {
-        // slow path for long varints
-        let v = BigInt(lo);
-        let s = 49n;
-        this.pos--;
-        for (let j = i; j < 10; j++) {
-          if (this.pos >= this.end) return null;
-          const c = d[this.pos++];
-          if (j === 9 && c > 1) return null;
-          v |= BigInt(c & 0x7f) << s;
-          s += 7n;
-          if ((c & 0x80) === 0) return v;
-        }
-        return null;
-      }
+    const end = this.end;
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      if (this.pos >= end) return null;
+      const b = d[this.pos++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 128;
+    }
+    // 8 to 10 bytes: the rest in bigint
+    let big = BigInt(v);
+    let s = 49n;
+    for (let j = 7; j < 10; j++) {
+      if (this.pos >= end) return null;
+      const c = d[this.pos++]!;
+      if (j === 9 && c > 1) return null;
+      big |= BigInt(c & 0x7f) << s;
+      s += 7n;
+      if (c < 0x80) return big;
     }
     return null;
   }
@@ -75,11 +73,15 @@ class Reader {
   /** A varint as a number when it fits 32 bits (tags, lengths), else null. */
   smallVarint(): number | null {
     const v = this.varint();
-    return v === null || v > 0xffffffffn ? null : Number(v);
+    return typeof v === 'number' && v <= 0xffffffff ? v : null;
   }
 }
 
-function varintField(n: number, u: bigint): PbField {
+function varintField(n: number, u: number | bigint): PbField {
+  if (typeof u === 'number') {
+    // below 2^49: never negative as an int64; zigzag in exact double arithmetic
+    return { n, wire: 'varint', uint: u, sint: u % 2 === 1 ? -(u - 1) / 2 - 1 : u / 2 };
+  }
   const f: PbField = { n, wire: 'varint', uint: norm(u) };
   const signed = u >= TWO63 ? u - TWO64 : u;
   if (signed < 0n) f.int = norm(signed);
@@ -100,7 +102,7 @@ type Parse = { ok: true; fields: PbField[] } | { ok: false; fields: PbField[]; a
 function parseFields(r: Reader, depth: number, endGroup = 0): Parse {
   const fields: PbField[] = [];
   const d = r.d;
-  const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  let view: DataView | undefined;
   while (r.pos < r.end) {
     const at = r.pos;
     const tag = r.smallVarint();
@@ -117,6 +119,7 @@ function parseFields(r: Reader, depth: number, endGroup = 0): Parse {
       }
       case 1: {
         if (r.pos + 8 > r.end) return { ok: false, fields, at, why: `field ${n}: truncated i64` };
+        view ??= new DataView(d.buffer, d.byteOffset, d.byteLength);
         const f: PbField = { n, wire: 'i64', uint: norm(view.getBigUint64(r.pos, true)) };
         const s = view.getBigInt64(r.pos, true);
         if (s < 0n) f.int = norm(s);
@@ -127,6 +130,7 @@ function parseFields(r: Reader, depth: number, endGroup = 0): Parse {
       }
       case 5: {
         if (r.pos + 4 > r.end) return { ok: false, fields, at, why: `field ${n}: truncated i32` };
+        view ??= new DataView(d.buffer, d.byteOffset, d.byteLength);
         const f: PbField = { n, wire: 'i32', uint: view.getUint32(r.pos, true) };
         const s = view.getInt32(r.pos, true);
         if (s < 0) f.int = s;
@@ -160,11 +164,51 @@ function parseFields(r: Reader, depth: number, endGroup = 0): Parse {
   return { ok: true, fields };
 }
 
+/**
+ * Whether parseFields would read [r.pos, r.end) without a problem — the same rules, checked
+ * without building fields or messages (most length-delimited values are strings or bytes, and
+ * building their failed readings as messages was a good part of decoding small messages).
+ */
+function strictFields(r: Reader, depth: number, endGroup: number): boolean {
+  while (r.pos < r.end) {
+    const tag = r.smallVarint();
+    if (tag === null || tag >>> 3 === 0) return false;
+    const n = tag >>> 3;
+    switch (tag & 7) {
+      case 0:
+        if (r.varint() === null) return false;
+        break;
+      case 1:
+        if (r.pos + 8 > r.end) return false;
+        r.pos += 8;
+        break;
+      case 5:
+        if (r.pos + 4 > r.end) return false;
+        r.pos += 4;
+        break;
+      case 2: {
+        const len = r.smallVarint();
+        if (len === null || r.pos + len > r.end) return false;
+        r.pos += len;
+        break;
+      }
+      case 3:
+        if (depth >= MAX_NEST || !strictFields(r, depth + 1, n)) return false;
+        break;
+      case 4:
+        return endGroup === n;
+      default:
+        return false;
+    }
+  }
+  return endGroup === 0;
+}
+
 function lenField(n: number, d: Uint8Array, start: number, end: number, depth: number): PbField {
   const f: PbField = { n, wire: 'len', length: end - start };
   const bytes = d.subarray(start, end);
   let isMsg = false;
-  if (end > start && depth < MAX_NEST) {
+  if (end > start && depth < MAX_NEST && strictFields(new Reader(d, start, end), depth + 1, 0)) {
     const sub = parseFields(new Reader(d, start, end), depth + 1);
     if (sub.ok) {
       f.message = { fields: sub.fields };
@@ -188,7 +232,7 @@ function packedVarints(d: Uint8Array, start: number, end: number): (number | big
   while (r.pos < end) {
     const v = r.varint();
     if (v === null) return null;
-    out.push(norm(v));
+    out.push(typeof v === 'number' ? v : norm(v));
   }
   return out;
 }
@@ -203,30 +247,29 @@ export function decodeRaw(bytes: Uint8Array): { message: PbMessage; error?: stri
 
 /** protoc-like one-line rendering: `1: 150, 2: "testing", 3: {1: 150}`. */
 export function rawSummary(m: PbMessage, max = 120): string {
-  const out: string[] = [];
-  let len = 0;
-  const walk = (fields: PbField[]): boolean => {
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i];
-      let s = (i > 0 ? ', ' : '') + f.n + ': ';
-      const sub = f.message as PbMessage | undefined;
-      if (f.wire === 'varint') s += String(f.uint);
-      else if (f.wire === 'i32') s += String(f.float);
-      else if (f.wire === 'i64') s += String(f.double);
-      else if (f.string !== undefined && (!sub || (f.string as string).charCodeAt(0) >= 0x20)) s += JSON.stringify(f.string);
-      else if (sub) {
-        out.push(s + '{');
-        len += s.length + 1;
-        if (!walk(sub.fields)) return false;
-        s = '}';
-      } else s += `<${String(f.length)} B>`;
-      out.push(s);
-      len += s.length;
-      if (len > max) return false;
-    }
-    return true;
-  };
-  const done = walk(m.fields);
-  const text = out.join('');
+  const sum = { text: '', max };
+  const done = summarize(m.fields, sum);
+  const text = sum.text;
   return text.length > max || !done ? text.slice(0, max) + '…' : text;
+}
+
+/** Appends fields to sum.text; false once it is longer than sum.max (the rest is not needed). */
+function summarize(fields: PbField[], sum: { text: string; max: number }): boolean {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    let s = (i > 0 ? ', ' : '') + f.n + ': ';
+    const sub = f.message as PbMessage | undefined;
+    if (f.wire === 'varint') s += String(f.uint);
+    else if (f.wire === 'i32') s += String(f.float);
+    else if (f.wire === 'i64') s += String(f.double);
+    else if (f.string !== undefined && (!sub || (f.string as string).charCodeAt(0) >= 0x20)) s += JSON.stringify(f.string);
+    else if (sub) {
+      sum.text += s + '{';
+      if (sum.text.length > sum.max || !summarize(sub.fields, sum)) return false;
+      s = '}';
+    } else s += `<${String(f.length)} B>`;
+    sum.text += s;
+    if (sum.text.length > sum.max) return false;
+  }
+  return true;
 }
