@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { addressKey, parseProcNetTcp, parseProcNetUnix, type TcpEntry, type UnixSocketEntry } from './procnet';
-import { unixPeerMap } from './unix-peers';
+import { tcpSockets, unixPeerMap } from './unix-peers';
 
 export interface ProcStat {
   pid: number;
@@ -235,8 +235,8 @@ const BATCH_DELAY_MS = 1;
 
 /**
  * The pids (other than ours) holding the other end of a connected Unix or TCP socket.
- * TCP: the peer is the socket whose 4-tuple is ours reversed in /proc/net/tcp{,6}; Unix: the peer
- * inode comes from `ss -x` (sock_diag). Then one bounded /proc scan finds the holders.
+ * TCP: the peer is the socket whose 4-tuple is ours reversed (from `ss` with a port filter, or
+ * /proc/net/tcp{,6} without `ss`); Unix: the peer inode comes from `ss -x` (sock_diag). Then one bounded /proc scan finds the holders.
  * Requests arriving within a few milliseconds share one `ss` run and one scan (50 connections
  * accepted at once cost about as much as one). The socket's addresses (or fd) are read at the
  * call, so closing it right after is fine.
@@ -299,8 +299,9 @@ async function runPeerBatch(): Promise<void> {
   batch = undefined;
   const peerOf = new Map<PeerRequest, number>();
   try {
+    const tcpWanted = reqs.flatMap((r) => (r.tcp ? [{ localPort: r.tcp.remotePort, remotePort: r.tcp.localPort }] : []));
     const [tcp, unix] = await Promise.all([
-      reqs.some((r) => r.tcp) ? readTcpTables() : Promise.resolve([]),
+      tcpWanted.length > 0 ? tcpSockets(tcpWanted).then((found) => found ?? readTcpTables()) : Promise.resolve([]),
       reqs.some((r) => r.unixInode) ? unixPeerMap() : Promise.resolve(undefined),
     ]);
     for (const r of reqs) {

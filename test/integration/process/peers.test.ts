@@ -8,7 +8,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerPidsOfSocket } from '../../../extension/engine/process/procfs';
-import { ssAvailable, ssHelperPid, unixPeerMap } from '../../../extension/engine/process/unix-peers';
+import { ssAvailable, ssHelperPid, ssRuns, unixPeerMap } from '../../../extension/engine/process/unix-peers';
 import { goBinary } from '../../helpers/go';
 
 function listenOnce(server: Server, addr: string | { port: number; host: string }): Promise<void> {
@@ -89,6 +89,7 @@ test('TCP over IPv4: both directions; a peer inside our own process is not repor
   await listenOnce(server, { port: 0, host: '127.0.0.1' });
   const port = (server.address() as { port: number }).port;
   const { child, accepted } = await clientProcess(server, `TCP4:127.0.0.1:${port}`);
+  const runs = ssRuns.tcp;
   try {
     assert.deepEqual(await peerPidsOfSocket(accepted), [child.pid]);
   } finally {
@@ -106,6 +107,9 @@ test('TCP over IPv4: both directions; a peer inside our own process is not repor
     mine.destroy();
     server.close();
   }
+  // Through the kernel's port filter (ss), not by reading all of /proc/net/tcp: one run per
+  // lookup above (made one after another).
+  assert.equal(ssRuns.tcp, runs + 3, 'filtered ss runs answered the TCP lookups');
   const srv = await goServer(['-tcp']);
   const [host, p] = [srv.addr.slice(0, srv.addr.lastIndexOf(':')), Number(srv.addr.slice(srv.addr.lastIndexOf(':') + 1))];
   const sock = createConnection(p, host);

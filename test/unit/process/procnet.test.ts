@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { endianness } from 'node:os';
 import { addressKey, formatIPv6, hostPort, isLoopback, isUnspecified, parseProcNetTcp, parseProcNetUnix } from '../../../extension/engine/process/procnet';
-import { parseSsUnix } from '../../../extension/engine/process/unix-peers';
+import { parseSsTcp, parseSsUnix } from '../../../extension/engine/process/unix-peers';
 import { inodeOf } from '../../../extension/engine/process/procfs';
 
 const UNIX = `Num       RefCount Protocol Flags    Type St Inode Path
@@ -100,4 +100,22 @@ test('fd link texts', () => {
   assert.equal(inodeOf('pipe:[9]', 'pipe'), 9);
   assert.equal(inodeOf('pipe:[9]', 'socket'), undefined);
   assert.equal(inodeOf('/tmp/x', 'socket'), undefined);
+});
+
+test('ss -t -e lines: with and without the State column, IPv4, IPv6, mapped and zoned addresses, inode 0', () => {
+  const text = [
+    'FIN-WAIT-2 0      0      127.0.0.1:38206 127.0.0.1:56857 timer:(timewait,1min,0) ino:0 sk:3c9ea',
+    'CLOSE-WAIT 1      0      127.0.0.1:56857 127.0.0.1:38206 ino:1742227 sk:3c9eb cgroup:/ -->',
+    '0      0          [::1]:35652     [::1]:39399 ino:1742096 sk:3c9e7 cgroup:/ <->',
+    'ESTAB 0 0 [::ffff:127.0.0.1]:7000 [::ffff:127.0.0.1]:5000 uid:1000 ino:5 sk:1',
+    'ESTAB 0 0 [fe80::1%lo]:7000 [fe80::2%eth0]:5000 ino:6 sk:1',
+    'garbage',
+  ].join('\n');
+  assert.deepEqual(parseSsTcp(text), [
+    { localAddress: '127.0.0.1', localPort: 38206, remoteAddress: '127.0.0.1', remotePort: 56857, inode: 0 },
+    { localAddress: '127.0.0.1', localPort: 56857, remoteAddress: '127.0.0.1', remotePort: 38206, inode: 1742227 },
+    { localAddress: '::1', localPort: 35652, remoteAddress: '::1', remotePort: 39399, inode: 1742096 },
+    { localAddress: '::ffff:127.0.0.1', localPort: 7000, remoteAddress: '::ffff:127.0.0.1', remotePort: 5000, inode: 5 },
+    { localAddress: 'fe80::1', localPort: 7000, remoteAddress: 'fe80::2', remotePort: 5000, inode: 6 },
+  ]);
 });
