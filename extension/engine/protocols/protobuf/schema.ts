@@ -24,10 +24,19 @@ export function loadProtoRoot(files: string[]): protobuf.Root {
   return root;
 }
 
+/** Types found by name, per root (protobufjs walks its namespaces on every lookup). */
+const typeCache = new WeakMap<protobuf.Root, Map<string, protobuf.Type>>();
+
 /** A message type by full name, e.g. "pkg.Msg". Throws UserError naming the known types. */
 export function lookupMessageType(root: protobuf.Root, name: string): protobuf.Type {
+  let types = typeCache.get(root);
+  if (!types) typeCache.set(root, (types = new Map()));
+  const known = types.get(name);
+  if (known) return known;
   try {
-    return root.lookupType(name.replace(/^\./, ''));
+    const type = root.lookupType(name.replace(/^\./, ''));
+    types.set(name, type);
+    return type;
   } catch {
     const known = listTypes(root).slice(0, 30).join(', ');
     throw new UserError(`no message type "${name}" in the .proto files; known types: ${known || '(none)'}`);
@@ -68,8 +77,10 @@ export function decodeWithType(type: protobuf.Type, bytes: Uint8Array): Record<s
   return exactLongs(type, obj);
 }
 
+const INTEGER = /^-?\d+$/;
+
 function exactInt(s: unknown): unknown {
-  if (typeof s !== 'string' || !/^-?\d+$/.test(s)) return s;
+  if (typeof s !== 'string' || !INTEGER.test(s)) return s;
   const b = BigInt(s);
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
