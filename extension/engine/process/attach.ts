@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { UserError } from '../util/errors';
 import { fdMode, findHolders, inodeOf, listFds, listPids, processInfo, readProcStat, readTcpTables, readUnixTable, userName, type FdEntry, type FdMode, type Holder } from './procfs';
 import { hostPort, isLoopback, isUnspecified, type TcpEntry, type UnixSockType } from './procnet';
-import { unixPeerMap } from './unix-peers';
+import { unixPeerMap } from './ss';
 
 export { formatEndpoints, formatProcessList } from './attach-format';
 

@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { addressKey, parseProcNetTcp, parseProcNetUnix, type TcpEntry, type UnixSocketEntry } from './procnet';
-import { tcpSockets, unixPeerMap } from './unix-peers';
+import { tcpSockets, unixPeerMap } from './ss';
 
 export interface ProcStat {
   pid: number;
@@ -236,7 +236,8 @@ const BATCH_DELAY_MS = 1;
 /**
  * The pids (other than ours) holding the other end of a connected Unix or TCP socket.
  * TCP: the peer is the socket whose 4-tuple is ours reversed (from `ss` with a port filter, or
- * /proc/net/tcp{,6} without `ss`); Unix: the peer inode comes from `ss -x` (sock_diag). Then one bounded /proc scan finds the holders.
+ * /proc/net/tcp{,6} without `ss`); Unix: the peer inode comes from `ss -x` (sock_diag). Then one
+ * bounded /proc scan finds the holders.
  * Requests arriving within a few milliseconds share one `ss` run and one scan (50 connections
  * accepted at once cost about as much as one). The socket's addresses (or fd) are read at the
  * call, so closing it right after is fine.

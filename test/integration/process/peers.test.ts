@@ -8,7 +8,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerPidsOfSocket } from '../../../extension/engine/process/procfs';
-import { ssAvailable, ssHelperPid, ssRuns, unixPeerMap } from '../../../extension/engine/process/unix-peers';
+import { ssAvailable, ssHelperPid, ssRuns, unixPeerMap } from '../../../extension/engine/process/ss';
 import { goBinary } from '../../helpers/go';
 
 function listenOnce(server: Server, addr: string | { port: number; host: string }): Promise<void> {

@@ -14,7 +14,7 @@ import { createTap } from '../../../extension/engine/taps/create';
 import { parseTapSpec } from '../../../extension/engine/taps/spec';
 import { journalDir, restoreAll } from '../../../extension/engine/taps/journal';
 import { UserError } from '../../../extension/engine/util/errors';
-import { ssAvailable } from '../../../extension/engine/process/unix-peers';
+import { ssAvailable } from '../../../extension/engine/process/ss';
 
 tapSuite({
   kind: 'socket',

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { endianness } from 'node:os';
 import { addressKey, formatIPv6, hostPort, isLoopback, isUnspecified, parseProcNetTcp, parseProcNetUnix } from '../../../extension/engine/process/procnet';
-import { parseSsTcp, parseSsUnix } from '../../../extension/engine/process/unix-peers';
+import { parseSsTcp, parseSsUnix } from '../../../extension/engine/process/ss';
 import { inodeOf } from '../../../extension/engine/process/procfs';
 
 const UNIX = `Num       RefCount Protocol Flags    Type St Inode Path

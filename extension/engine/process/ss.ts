@@ -37,8 +37,8 @@ let ssMissing = false;
  * milliseconds of its event loop each time (fork of a large process), which every connection
  * being forwarded would feel; the shell is small, so its forks cost the engine nothing. It reads
  * a line per request and answers with the output of `ss` followed by a sentinel line carrying
- * the exit status. It keeps the engine alive only while an answer is awaited, and ends when the engine's end
- * of its stdin closes (the engine exiting, however).
+ * the exit status. It keeps the engine alive only while an answer is awaited, and ends when the
+ * engine's end of its stdin closes (the engine exiting, however).
  */
 interface SsHelper {
   proc: ChildProcess;
@@ -173,8 +173,9 @@ function stripZone(a: string): string {
 const PORTS_PER_RUN = 64;
 
 /**
- * The connected TCP sockets (any state but listening/closed) with the given (local port, remote port) pairs, from the kernel
- * (no TIME_WAIT table to read). undefined when `ss` is missing or failed: read /proc instead.
+ * The connected TCP sockets (any state but listening/closed) with the given (local port, remote
+ * port) pairs, filtered by the kernel (no TIME_WAIT table to read). undefined when `ss` is
+ * missing or failed: read /proc instead.
  */
 export async function tcpSockets(pairs: { localPort: number; remotePort: number }[], timeoutMs = 2000): Promise<SsTcpSocket[] | undefined> {
   if (ssMissing) return undefined;
