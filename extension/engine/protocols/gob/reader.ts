@@ -32,7 +32,7 @@ const nativeUtf8 = bufferProto.utf8Slice;
 const nativeBase64 = bufferProto.base64Slice;
 const nativeLatin1 = bufferProto.latin1Slice;
 
-function asBuffer(b: Uint8Array): Buffer {
+export function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
@@ -40,22 +40,36 @@ export class Reader {
   pos: number;
   end: number;
   /** First byte of the item being decoded (for the size cap across messages). */
-  readonly start: number;
+  start: number;
+  buf: Uint8Array;
+  avail: number;
+  /** A Buffer over `buf` (for native text decoding): given by the caller, or made when first needed. */
+  private nodeBuf: Buffer | undefined;
 
   constructor(
-    readonly buf: Uint8Array,
+    buf: Uint8Array,
     pos: number,
     end: number,
-    readonly avail: number,
+    avail: number,
     readonly maxBytes: number,
   ) {
+    this.buf = buf;
     this.pos = pos;
     this.end = end;
+    this.avail = avail;
     this.start = pos;
+    this.nodeBuf = undefined;
   }
 
-  /** A Buffer over `buf`, made when first needed (for native text decoding). */
-  private nodeBuf: Buffer | undefined;
+  /** Start over on another item (a stream reuses one Reader); `nodeBuf`, when given, views `buf`. */
+  reset(buf: Uint8Array, nodeBuf: Buffer | undefined, pos: number, end: number, avail: number): void {
+    this.buf = buf;
+    this.nodeBuf = nodeBuf;
+    this.pos = pos;
+    this.end = end;
+    this.avail = avail;
+    this.start = pos;
+  }
 
   private asNode(): Buffer {
     return (this.nodeBuf ??= asBuffer(this.buf));

@@ -4,7 +4,7 @@
 // message header; a value that spans messages (interface values with new concrete types) is
 // retried only once the bytes it waits for have arrived.
 import { DEFAULT_MAX_FRAME } from '../decoder';
-import { GobError, NeedMore, Reader, readHeader } from './reader';
+import { asBuffer, GobError, NeedMore, Reader, readHeader } from './reader';
 import { describeType, typeSummary, TypeTable, type GobType } from './types';
 import { decodeTop, definedBefore, type ValueContext } from './value';
 import { parseWireType } from './wiretype';
@@ -70,10 +70,18 @@ export class GobStream {
   private chunk: Uint8Array = EMPTY;
   /** Do not try again before this many bytes are buffered (relative to head). */
   private waitLen = 0;
+  /** A Buffer view of `nodeOf` (the last `buf` the reader was set to), shared by its items. */
+  private nodeOf: Uint8Array = EMPTY;
+  private nodeBuf: Buffer | undefined;
+  /** The reader and value context every decoding attempt reuses (reset per message). */
+  private readonly r: Reader;
+  private readonly ctx: ValueContext;
 
   constructor(opts: GobStreamOptions = {}) {
     this.maxFrame = Math.max(16, opts.maxFrame ?? DEFAULT_MAX_FRAME);
     this.maxDepth = Math.max(1, opts.maxDepth ?? 1000);
+    this.r = new Reader(EMPTY, 0, 0, 0, this.maxFrame);
+    this.ctx = { types: this.types, r: this.r, maxDepth: this.maxDepth, depth: 0, path: [], concrete: undefined, defined: undefined };
   }
 
   /** Bytes waiting for the rest of their message. */
@@ -95,6 +103,7 @@ export class GobStream {
     }
     const out = this.drain();
     this.chunk = EMPTY;
+    this.release();
     if (this.buf !== this.store) {
       // Keep what is left of the chunk in owned memory (the caller's chunk is not held).
       const rest = this.buf.subarray(this.head, this.tail);
@@ -116,6 +125,7 @@ export class GobStream {
       out.push({ kind: 'error', data, error: `stream ended inside a message (${what})` });
     }
     this.buf = this.store = EMPTY;
+    this.release();
     this.head = this.tail = this.waitLen = 0;
     return out;
   }
@@ -239,6 +249,23 @@ export class GobStream {
     return false;
   }
 
+  /** The reader, set to [pos, end) of `buf` (one Buffer view of `buf` serves all its messages). */
+  private reader(pos: number, end: number): Reader {
+    if (this.nodeOf !== this.buf) {
+      this.nodeOf = this.buf;
+      this.nodeBuf = asBuffer(this.buf);
+    }
+    this.r.reset(this.buf, this.nodeBuf, pos, end, this.tail);
+    return this.r;
+  }
+
+  /** Drop references to memory the stream no longer reads (the caller's chunk). */
+  private release(): void {
+    this.nodeOf = EMPTY;
+    this.nodeBuf = undefined;
+    this.r.reset(EMPTY, undefined, 0, 0, 0);
+  }
+
   /** Could a message start at p? */
   private plausible(p: number): 'yes' | 'no' | 'more' {
     const h = readHeader(this.buf, p, this.tail);
@@ -266,7 +293,7 @@ export class GobStream {
   private attempt(bodyStart: number, msgEnd: number): GobItem | undefined {
     const types = this.types;
     types.mark();
-    const r = new Reader(this.buf, bodyStart, msgEnd, this.tail, this.maxFrame);
+    const r = this.reader(bodyStart, msgEnd);
     let typeId: number | undefined;
     try {
       const id = r.smallInt('type id');
@@ -289,7 +316,11 @@ export class GobStream {
       typeId = id;
       const t = types.get(id);
       if (!t) throw new GobError(definedBefore(id));
-      const ctx: ValueContext = { types, r, maxDepth: this.maxDepth, depth: 0, path: [] };
+      const ctx = this.ctx;
+      ctx.depth = 0;
+      ctx.path.length = 0;
+      ctx.concrete = undefined;
+      ctx.defined = undefined;
       const value = decodeTop(ctx, id);
       const item: GobItem = {
         kind: 'value',

@@ -16,9 +16,9 @@ export interface ValueContext {
   /** Path segments from the top value to the value being decoded (JSON-pointer style). */
   readonly path: string[];
   /** Concrete type names of interface values, by path. */
-  concrete?: Record<string, string>;
+  concrete: Record<string, string> | undefined;
   /** Types defined inside this value (interface values whose concrete type was new). */
-  defined?: Record<string, unknown>[];
+  defined: Record<string, unknown>[] | undefined;
 }
 
 export function definedBefore(id: number): string {
