@@ -318,7 +318,8 @@ export class GobStream {
       if (!t) throw new GobError(definedBefore(id));
       const ctx = this.ctx;
       ctx.depth = 0;
-      ctx.path.length = 0;
+      // (balanced after a success; emptied only after a failure, which keeps its memory otherwise)
+      if (ctx.path.length !== 0) ctx.path.length = 0;
       ctx.concrete = undefined;
       ctx.defined = undefined;
       const value = decodeTop(ctx, id);
