@@ -191,27 +191,34 @@ export class GobStream {
     while (this.head < this.tail) {
       if (this.tail - this.head < this.waitLen) break;
       this.waitLen = 0;
-      const h = readHeader(this.buf, this.head, this.tail);
-      if (!h) {
-        this.waitLen = this.tail - this.head + 1;
-        break;
+      // The byte count: one byte below 128 (small messages, read here without a Header object).
+      let count = this.buf[this.head]!;
+      let bodyStart = this.head + 1;
+      if (count >= 0x80) {
+        const h = readHeader(this.buf, this.head, this.tail);
+        if (!h) {
+          this.waitLen = this.tail - this.head + 1;
+          break;
+        }
+        count = h.count;
+        bodyStart = h.bodyStart;
       }
-      if (h.count > this.maxFrame) {
-        if (!this.resync(out, `not a gob message: byte count ${Number.isFinite(h.count) ? h.count : 'invalid'} exceeds the ${this.maxFrame}-byte limit`)) break;
+      if (count > this.maxFrame) {
+        if (!this.resync(out, `not a gob message: byte count ${Number.isFinite(count) ? count : 'invalid'} exceeds the ${this.maxFrame}-byte limit`)) break;
         continue;
       }
-      const msgEnd = h.bodyStart + h.count;
+      const msgEnd = bodyStart + count;
       if (msgEnd > this.tail) {
         this.waitLen = msgEnd - this.head;
         break;
       }
-      if (h.count === 0) {
+      if (count === 0) {
         out.push({ kind: 'empty', data: this.cut(this.head, msgEnd) });
         this.head = msgEnd;
         this.rebase();
         continue;
       }
-      const item = this.attempt(h.bodyStart, msgEnd);
+      const item = this.attempt(bodyStart, msgEnd);
       if (item === undefined) {
         this.waitLen = this.attemptEnd - this.head;
         break;
