@@ -120,6 +120,28 @@ test('omitted fields come back as the receiver sees them', () => {
   ]);
 });
 
+test('an omitted field whose type is defined later in the value (by an interface) gets that type\'s zero', () => {
+  // struct S {X T; A interface}, T not defined yet; the value omits X and sends A as a T, whose
+  // definition comes inside the value: X is the zero of T as the table is once S is read.
+  const def = externalDef(66, 'Time', 5).slice(1);
+  const rest = [...i(66), ...u(18), 0, ...u(15), ...V.timeBinaryUtc];
+  const fs = decode(
+    structDef(65, 'S', [
+      ['X', 66],
+      ['A', 8],
+    ]),
+    msg(i(65), [2], str('main.T'), def, u(rest.length), rest, [0]),
+  );
+  assert.deepEqual(values(fs), [
+    {
+      type: 'S',
+      value: { X: '0001-01-01T00:00:00Z', A: '2024-01-02T03:04:05.000000006Z' },
+      concrete: { '/A': 'main.T' },
+      defines: [{ id: 66, kind: 'external', name: 'Time', encoding: 'GobEncoder' }],
+    },
+  ]);
+});
+
 test('integers stay exact past 2^53; floats, bytes, unicode strings, complex, empty slices', () => {
   const fs = decode(
     msg(i(3), [0], u(18446744073709551615n)),

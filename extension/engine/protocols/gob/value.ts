@@ -201,6 +201,11 @@ interface StructPlan {
   gen: number;
   types: (GobType | undefined)[];
   zeros: unknown[];
+  /**
+   * No interface can occur inside a value of the struct, so the table cannot change while one
+   * is decoded: an omitted field's zero value is final as soon as the field is passed.
+   */
+  fixed: boolean;
 }
 
 /** The struct's plan for the table as it is now (rebuilt after any definition or rollback). */
@@ -208,7 +213,7 @@ function structPlan(types: TypeTable, t: Extract<GobType, { kind: 'struct' }>): 
   const p = types.plans.get(t) as StructPlan | undefined;
   if (p && p.gen === types.generation) return p;
   const fields = t.fields;
-  const plan: StructPlan = { gen: types.generation, types: new Array(fields.length), zeros: new Array(fields.length) };
+  const plan: StructPlan = { gen: types.generation, types: new Array(fields.length), zeros: new Array(fields.length), fixed: !mayHoldInterface(types, t) };
   for (let i = 0; i < fields.length; i++) {
     plan.types[i] = types.get(fields[i]!.id);
     plan.zeros[i] = zeroValue(types, fields[i]!.id);
@@ -217,11 +222,78 @@ function structPlan(types: TypeTable, t: Extract<GobType, { kind: 'struct' }>): 
   return plan;
 }
 
+/** Types looked at before mayHoldInterface gives up (and answers yes). */
+const HOLDS_SCAN_LIMIT = 64;
+
+/**
+ * Whether a value of type `t` may contain an interface value (whose concrete type may be defined
+ * inside it), as far as the table tells now; yes when that takes too long to find out. Types not
+ * defined yet cannot be decoded, so they hold nothing.
+ */
+function mayHoldInterface(types: TypeTable, t: GobType): boolean {
+  const seen = new Set<number>([t.id]);
+  const todo: GobType[] = [t];
+  const visit = (id: number): boolean => {
+    if (seen.has(id)) return true;
+    if (seen.size >= HOLDS_SCAN_LIMIT) return false;
+    seen.add(id);
+    const u = types.get(id);
+    if (u) todo.push(u);
+    return true;
+  };
+  for (let u = todo.pop(); u !== undefined; u = todo.pop()) {
+    switch (u.kind) {
+      case 'interface':
+        return true;
+      case 'struct':
+        for (const f of u.fields) if (!visit(f.id)) return true;
+        break;
+      case 'slice':
+      case 'array':
+        if (!visit(u.elem)) return true;
+        break;
+      case 'map':
+        if (!visit(u.key) || !visit(u.elem)) return true;
+        break;
+    }
+  }
+  return false;
+}
+
 function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>): Record<string, unknown> {
+  const plan = structPlan(ctx.types, t);
+  if (!plan.fixed) return decodeStructDeferred(ctx, t, plan);
+  // Fields arrive in increasing order: the object is built as they come, omitted ones (zero)
+  // set when passed, so that keys stay in declared order.
+  const r = ctx.r;
+  const fields = t.fields;
+  const out: Record<string, unknown> = {};
+  let num = -1;
+  let next = 0;
+  while (r.pos < r.end) {
+    const d = r.count('field delta');
+    if (d === 0) break;
+    num += d;
+    if (num >= fields.length) throw new GobError(`field number ${num} out of range for ${t.name || 'struct'}`);
+    const f = fields[num]!;
+    const ft = plan.types[num];
+    if (!ft) throw new GobError(definedBefore(f.id));
+    for (; next < num; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
+    ctx.path.push(f.name);
+    setKey(out, f.name, decodeValue(ctx, f.id, ft));
+    ctx.path.pop();
+    next = num + 1;
+  }
+  for (; next < fields.length; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
+  return out;
+}
+
+/** A struct that may hold interface values: omitted fields take their zero values from the
+ *  table as it is once the whole struct has been read. */
+function decodeStructDeferred(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>, plan: StructPlan): Record<string, unknown> {
   const r = ctx.r;
   const types = ctx.types;
   const fields = t.fields;
-  let plan = structPlan(types, t);
   const vals: unknown[] = new Array(fields.length).fill(MISSING);
   let num = -1;
   while (r.pos < r.end) {
