@@ -31,26 +31,19 @@ interface Pending {
 
 /** A call's messages as one array: one view when they lie back to back in one pushed chunk. */
 function joinMessages(parts: Uint8Array[]): Uint8Array {
-  if (parts.length > 1 && adjacentViews(parts)) {
+  if (parts.length > 1) {
     const first = parts[0]!;
-    const last = parts[parts.length - 1]!;
-    return new Uint8Array(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
+    const mem = first.buffer;
+    let next = first.byteOffset + first.length;
+    let adjacent = true;
+    for (let i = 1; i < parts.length && adjacent; i++) {
+      const p = parts[i]!;
+      adjacent = p.byteOffset === next && p.buffer === mem;
+      next += p.length;
+    }
+    if (adjacent) return new Uint8Array(mem, first.byteOffset, next - first.byteOffset);
   }
   return concatBytes(parts);
-}
-
-
-/** Views of the same memory, each right after the one before (messages cut from one chunk). */
-function adjacentViews(parts: Uint8Array[]): boolean {
-  const first = parts[0]!;
-  let next = first.byteOffset + first.length;
-  let adjacent = true;
-  for (let i = 1; i < parts.length && adjacent; i++) {
-    const p = parts[i]!;
-    adjacent = p.buffer === first.buffer && p.byteOffset === next;
-    next += p.length;
-  }
-  return adjacent;
 }
 
 function startsWith(b: Uint8Array, s: string): 'yes' | 'no' | 'more' {

@@ -81,7 +81,15 @@ const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /** A summary on one line: control characters (newlines included) shown as escapes. */
 export function oneLine(s: string): string {
-  if (!CONTROL.test(s)) return s;
+  if (s.length <= 32) {
+    // short strings (names, numbers): a plain scan beats the regular expression
+    let plain = true;
+    for (let i = 0; i < s.length && plain; i++) {
+      const c = s.charCodeAt(i);
+      plain = c >= 0x20 && c !== 0x7f && c !== 0x2028 && c !== 0x2029;
+    }
+    if (plain) return s;
+  } else if (!CONTROL.test(s)) return s;
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

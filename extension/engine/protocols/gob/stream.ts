@@ -70,8 +70,10 @@ export class GobStream {
   private chunk: Uint8Array = EMPTY;
   /** Do not try again before this many bytes are buffered (relative to head). */
   private waitLen = 0;
-  /** A Buffer view of `nodeOf` (the last `buf` the reader was set to), shared by its items. */
-  private nodeOf: Uint8Array = EMPTY;
+  /** `viewOf` is the `buf` last cut from or read: its memory, and a Buffer view of it. */
+  private viewOf: Uint8Array = EMPTY;
+  private viewMem: ArrayBufferLike = EMPTY.buffer;
+  private viewOffset = 0;
   private nodeBuf: Buffer | undefined;
   /** The reader and value context every decoding attempt reuses (reset per message). */
   private readonly r: Reader;
@@ -140,7 +142,8 @@ export class GobStream {
       this.store = EMPTY;
       this.onChunk = true;
     }
-    return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
+    if (this.viewOf !== b) this.see();
+    return new Uint8Array(this.viewMem, this.viewOffset + start, end - start);
   }
 
   /** Append to owned memory (`buf` is `store` here). */
@@ -258,17 +261,24 @@ export class GobStream {
 
   /** The reader, set to [pos, end) of `buf` (one Buffer view of `buf` serves all its messages). */
   private reader(pos: number, end: number): Reader {
-    if (this.nodeOf !== this.buf) {
-      this.nodeOf = this.buf;
-      this.nodeBuf = asBuffer(this.buf);
-    }
+    if (this.viewOf !== this.buf) this.see();
     this.r.reset(this.buf, this.nodeBuf, pos, end, this.tail);
     return this.r;
   }
 
+  /** Note `buf`'s memory and make a Buffer view of it (once per buffer, not per message). */
+  private see(): void {
+    const b = this.buf;
+    this.viewOf = b;
+    this.viewMem = b.buffer;
+    this.viewOffset = b.byteOffset;
+    this.nodeBuf = asBuffer(b);
+  }
+
   /** Drop references to memory the stream no longer reads (the caller's chunk). */
   private release(): void {
-    this.nodeOf = EMPTY;
+    this.viewOf = EMPTY;
+    this.viewMem = EMPTY.buffer;
     this.nodeBuf = undefined;
     this.r.reset(EMPTY, undefined, 0, 0, 0);
   }
