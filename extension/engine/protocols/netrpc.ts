@@ -29,21 +29,25 @@ interface Pending {
   parts: Uint8Array[];
 }
 
-/** A call's messages as one array: one view when they lie back to back in one pushed chunk. */
-function joinMessages(parts: Uint8Array[]): Uint8Array {
-  if (parts.length > 1) {
+/**
+ * A call's messages (`parts`, then `last` when given) as one array: one view when they lie back
+ * to back in one pushed chunk.
+ */
+function joinMessages(parts: Uint8Array[], last?: Uint8Array): Uint8Array {
+  const n = parts.length + (last ? 1 : 0);
+  if (n > 1) {
     const first = parts[0]!;
     const mem = first.buffer;
     let next = first.byteOffset + first.length;
     let adjacent = true;
-    for (let i = 1; i < parts.length && adjacent; i++) {
-      const p = parts[i]!;
+    for (let i = 1; i < n && adjacent; i++) {
+      const p = i < parts.length ? parts[i]! : last!;
       adjacent = p.byteOffset === next && p.buffer === mem;
       next += p.length;
     }
     if (adjacent) return new Uint8Array(mem, first.byteOffset, next - first.byteOffset);
   }
-  return concatBytes(parts);
+  return concatBytes(last ? [...parts, last] : parts);
 }
 
 function startsWith(b: Uint8Array, s: string): 'yes' | 'no' | 'more' {
@@ -196,7 +200,6 @@ class Side {
         this.pending = { header: it, role, parts: [it.data] };
         return;
       }
-      p.parts.push(it.data);
       this.pending = undefined;
       out.push(this.callFrame(p, it));
       return;
@@ -211,24 +214,25 @@ class Side {
     out.push(f);
   }
 
-  private headerFields(h: ValueItem): { serviceMethod: unknown; seq: unknown; error: unknown } {
-    const v = (h.value ?? {}) as Record<string, unknown>;
-    return { serviceMethod: v.ServiceMethod ?? '', seq: v.Seq ?? 0, error: v.Error ?? '' };
-  }
-
+  /** The frame of a call: its header, the messages after it, and the body (its last message). */
   private callFrame(p: Pending, body: ValueItem | undefined, error?: string): Frame {
-    const h = this.headerFields(p.header);
+    const v = (p.header.value ?? {}) as Record<string, unknown>;
+    const serviceMethod = v.ServiceMethod ?? '';
+    const seq = v.Seq ?? 0;
     let decoded: Record<string, unknown>;
-    if (p.role === 'request') decoded = { kind: 'request', serviceMethod: h.serviceMethod, seq: h.seq, args: body ? body.value : null };
-    else decoded = { kind: 'response', serviceMethod: h.serviceMethod, seq: h.seq, reply: body && h.error === '' ? body.value : null, error: h.error };
+    if (p.role === 'request') decoded = { kind: 'request', serviceMethod, seq, args: body ? body.value : null };
+    else {
+      const err = v.Error ?? '';
+      decoded = { kind: 'response', serviceMethod, seq, reply: body && err === '' ? body.value : null, error: err };
+    }
     if (body?.concrete) decoded.concrete = body.concrete;
     if (body && body.typeName) decoded.bodyType = body.typeName;
     const f: Frame = {
       dir: this.dir,
-      data: joinMessages(p.parts),
+      data: joinMessages(p.parts, body?.data),
       summary: rpcSummary(decoded, body?.concrete),
       decoded,
-      pair: { key: `seq:${String(h.seq)}`, role: p.role },
+      pair: { key: `seq:${String(seq)}`, role: p.role },
     };
     if (error) {
       f.error = error;
