@@ -24,6 +24,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
+const f64Words = new Uint32Array(f64.buffer);
 
 // Node's native slice-to-string methods (what Buffer#toString calls), called directly.
 type SliceFn = (this: Buffer, start: number, end: number) => string;
@@ -168,7 +169,8 @@ export class Reader {
     const b = this.buf[this.pos++]!;
     if (LITTLE_ENDIAN) {
       // The float's little-endian bytes: zeros, then the wire bytes in wire order at the top.
-      f64Bytes.fill(0);
+      f64Words[0] = 0;
+      f64Words[1] = 0;
       if (b < 0x80) {
         f64Bytes[7] = b;
         return f64[0]!;

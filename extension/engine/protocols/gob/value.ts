@@ -279,9 +279,8 @@ function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>
     const ft = plan.types[num];
     if (!ft) throw new GobError(definedBefore(f.id));
     for (; next < num; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
-    ctx.path.push(f.name);
+    // (no interface inside: nothing will read the path, so the field's name is not pushed)
     setKey(out, f.name, decodeValue(ctx, f.id, ft));
-    ctx.path.pop();
     next = num + 1;
   }
   for (; next < fields.length; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
