@@ -29,6 +29,22 @@ export function sortKeys(keys: string[]): string[] {
   return keys.sort(compareUtf8);
 }
 
+/** `,"key":` for the keys after an object's first (cached like jsonKey's). Writing it in one
+ *  piece gives the same preview: past the limit, the text is cut at the limit anyway. */
+const commaKeys = new Map<string, string>();
+
+function commaKey(k: string): string {
+  let q = commaKeys.get(k);
+  if (q === undefined) {
+    q = ',' + jsonKey(k);
+    if (k.length <= 64) {
+      if (commaKeys.size >= 4096) commaKeys.clear();
+      commaKeys.set(k, q);
+    }
+  }
+  return q;
+}
+
 /** Writes a preview until `limit` characters (one object per call: no closures per value). */
 class PreviewWriter {
   out = '';
@@ -58,9 +74,8 @@ class PreviewWriter {
     // for-in: the same keys in the same order as Object.keys here (decoded values are plain
     // objects; nothing enumerable is inherited), without the array and with fast o[k] loads
     for (const k in o) {
-      if (!first && !this.put(',')) return false;
+      if (!this.put(first ? jsonKey(k) : commaKey(k))) return false;
       first = false;
-      if (!this.put(jsonKey(k))) return false;
       if (!this.walk(o[k])) return false;
     }
     return this.put('}');
