@@ -9,7 +9,7 @@
 //   other ext → {"$ext":TYPE,"data":"BASE64"} (TYPE −128…127);
 //   map with only string keys, no duplicates → object; otherwise (or when its only key is one of
 //   the markers "$map" "$bin" "$ext" "$float") → {"$map":[[KEY,VALUE],…]} in wire order.
-import { asBuffer, latin1Slice, utf8Slice } from './bytes';
+import { latin1Slice, utf8Slice } from './bytes';
 
 export const MAX_DEPTH = 512;
 const MARKERS = new Set(['$map', '$bin', '$ext', '$float']);
@@ -17,9 +17,19 @@ const MARKERS = new Set(['$map', '$bin', '$ext', '$float']);
 /** Thrown (without a stack) when the builder cannot finish; the scanner then says why. */
 const FAIL = { fail: true };
 
-let src: Uint8Array = new Uint8Array(0);
-let buf: Buffer = Buffer.alloc(0);
-let view: DataView = new DataView(new ArrayBuffer(0));
+// The bytes being read: `src` indexes them from 0; `buf` and `view` span their whole ArrayBuffer,
+// so positions in src are `base +` there. Spanning the ArrayBuffer lets consecutive values from
+// one chunk (the payloads under a length prefix, each its own small view) share one Buffer and
+// one DataView instead of making both per value.
+const NO_MEMORY = new ArrayBuffer(0);
+const EMPTY = new Uint8Array(NO_MEMORY);
+const EMPTY_BUF = Buffer.from(NO_MEMORY);
+const EMPTY_VIEW = new DataView(NO_MEMORY);
+let src: Uint8Array = EMPTY;
+let memory: ArrayBufferLike = NO_MEMORY;
+let buf: Buffer = EMPTY_BUF;
+let view: DataView = EMPTY_VIEW;
+let base = 0;
 let p = 0;
 let limit = 0;
 
@@ -27,8 +37,12 @@ let limit = 0;
 export function buildValue(d: Uint8Array, start: number, maxLen: number): [unknown, number] | null {
   if (d !== src) {
     src = d;
-    buf = asBuffer(d);
-    view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    base = d.byteOffset;
+    if (d.buffer !== memory) {
+      memory = d.buffer;
+      buf = Buffer.from(memory);
+      view = new DataView(memory);
+    }
   }
   p = start;
   limit = maxLen;
@@ -41,15 +55,17 @@ export function buildValue(d: Uint8Array, start: number, maxLen: number): [unkno
   }
 }
 
-/** Drop the reference to the last buffer read (so it can be collected). */
-export function releaseBuffer(): void {
+/**
+ * Drop the references to the last bytes read (so they can be collected), unless they are in the
+ * memory of `kept`: bytes a caller pushed, which the frames made from them refer to anyway.
+ */
+export function releaseBuffer(kept?: Uint8Array): void {
+  if (kept !== undefined && kept.buffer === memory) return;
   src = EMPTY;
+  memory = NO_MEMORY;
   buf = EMPTY_BUF;
   view = EMPTY_VIEW;
 }
-const EMPTY = new Uint8Array(0);
-const EMPTY_BUF = Buffer.alloc(0);
-const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 function need(n: number): void {
   if (p + n > src.length) throw FAIL;
@@ -81,114 +97,114 @@ function read(depth: number): unknown {
     case 0xc5:
       need(2);
       p += 2;
-      return readBin(len(view.getUint16(p - 2)));
+      return readBin(len(view.getUint16(base + p - 2)));
     case 0xc6:
       need(4);
       p += 4;
-      return readBin(len(view.getUint32(p - 4)));
+      return readBin(len(view.getUint32(base + p - 4)));
     case 0xc7:
       need(2);
       p += 2;
-      return readExt(len(src[p - 2]), view.getInt8(p - 1));
+      return readExt(len(src[p - 2]), view.getInt8(base + p - 1));
     case 0xc8:
       need(3);
       p += 3;
-      return readExt(len(view.getUint16(p - 3)), view.getInt8(p - 1));
+      return readExt(len(view.getUint16(base + p - 3)), view.getInt8(base + p - 1));
     case 0xc9:
       need(5);
       p += 5;
-      return readExt(len(view.getUint32(p - 5)), view.getInt8(p - 1));
+      return readExt(len(view.getUint32(base + p - 5)), view.getInt8(base + p - 1));
     case 0xca:
       need(4);
       p += 4;
-      return float(view.getFloat32(p - 4));
+      return float(view.getFloat32(base + p - 4));
     case 0xcb:
       need(8);
       p += 8;
-      return float(view.getFloat64(p - 8));
+      return float(view.getFloat64(base + p - 8));
     case 0xcc:
       need(1);
       return src[p++];
     case 0xcd:
       need(2);
       p += 2;
-      return view.getUint16(p - 2);
+      return view.getUint16(base + p - 2);
     case 0xce:
       need(4);
       p += 4;
-      return view.getUint32(p - 4);
+      return view.getUint32(base + p - 4);
     case 0xcf: {
       need(8);
       p += 8;
-      const hi = view.getUint32(p - 8);
-      if (hi < 0x200000) return hi * 0x100000000 + view.getUint32(p - 4);
-      return view.getBigUint64(p - 8);
+      const hi = view.getUint32(base + p - 8);
+      if (hi < 0x200000) return hi * 0x100000000 + view.getUint32(base + p - 4);
+      return view.getBigUint64(base + p - 8);
     }
     case 0xd0:
       need(1);
-      return view.getInt8(p++);
+      return view.getInt8(base + p++);
     case 0xd1:
       need(2);
       p += 2;
-      return view.getInt16(p - 2);
+      return view.getInt16(base + p - 2);
     case 0xd2:
       need(4);
       p += 4;
-      return view.getInt32(p - 4);
+      return view.getInt32(base + p - 4);
     case 0xd3: {
       need(8);
       p += 8;
-      const hi = view.getInt32(p - 8);
-      if (hi >= -0x200000 && hi < 0x200000) return hi * 0x100000000 + view.getUint32(p - 4);
-      return view.getBigInt64(p - 8);
+      const hi = view.getInt32(base + p - 8);
+      if (hi >= -0x200000 && hi < 0x200000) return hi * 0x100000000 + view.getUint32(base + p - 4);
+      return view.getBigInt64(base + p - 8);
     }
     case 0xd4:
       need(1);
       p += 1;
-      return readExt(1, view.getInt8(p - 1));
+      return readExt(1, view.getInt8(base + p - 1));
     case 0xd5:
       need(1);
       p += 1;
-      return readExt(2, view.getInt8(p - 1));
+      return readExt(2, view.getInt8(base + p - 1));
     case 0xd6:
       need(1);
       p += 1;
-      return readExt(4, view.getInt8(p - 1));
+      return readExt(4, view.getInt8(base + p - 1));
     case 0xd7:
       need(1);
       p += 1;
-      return readExt(8, view.getInt8(p - 1));
+      return readExt(8, view.getInt8(base + p - 1));
     case 0xd8:
       need(1);
       p += 1;
-      return readExt(16, view.getInt8(p - 1));
+      return readExt(16, view.getInt8(base + p - 1));
     case 0xd9:
       need(1);
       return readStr(len(src[p++]));
     case 0xda:
       need(2);
       p += 2;
-      return readStr(len(view.getUint16(p - 2)));
+      return readStr(len(view.getUint16(base + p - 2)));
     case 0xdb:
       need(4);
       p += 4;
-      return readStr(len(view.getUint32(p - 4)));
+      return readStr(len(view.getUint32(base + p - 4)));
     case 0xdc:
       need(2);
       p += 2;
-      return readArray(len(view.getUint16(p - 2)), depth);
+      return readArray(len(view.getUint16(base + p - 2)), depth);
     case 0xdd:
       need(4);
       p += 4;
-      return readArray(len(view.getUint32(p - 4)), depth);
+      return readArray(len(view.getUint32(base + p - 4)), depth);
     case 0xde:
       need(2);
       p += 2;
-      return readMap(len(view.getUint16(p - 2)), depth);
+      return readMap(len(view.getUint16(base + p - 2)), depth);
     case 0xdf:
       need(4);
       p += 4;
-      return readMap(len(view.getUint32(p - 4)), depth);
+      return readMap(len(view.getUint32(base + p - 4)), depth);
     default:
       throw FAIL; // 0xc1: never used
   }
@@ -204,16 +220,16 @@ function readStr(n: number): string {
   p += n;
   if (n < 64) {
     // short strings: plain ASCII needs no UTF-8 decoding
-    for (let i = s; i < p; i++) if (src[i] >= 0x80) return utf8Slice(buf, s, p);
-    return latin1Slice(buf, s, p);
+    for (let i = s; i < p; i++) if (src[i] >= 0x80) return utf8Slice(buf, base + s, base + p);
+    return latin1Slice(buf, base + s, base + p);
   }
-  return utf8Slice(buf, s, p);
+  return utf8Slice(buf, base + s, base + p);
 }
 
 function readBin(n: number): unknown {
   need(n);
   p += n;
-  return { $bin: buf.toString('base64', p - n, p) };
+  return { $bin: buf.toString('base64', base + p - n, base + p) };
 }
 
 function readExt(n: number, type: number): unknown {
@@ -223,21 +239,21 @@ function readExt(n: number, type: number): unknown {
     const t = timestamp(p - n, n);
     if (t !== null) return t;
   }
-  return { $ext: type, data: buf.toString('base64', p - n, p) };
+  return { $ext: type, data: buf.toString('base64', base + p - n, base + p) };
 }
 
 /** MessagePack timestamp (ext −1: 32, 64 or 96 bit) as an ISO 8601 string, or null. */
 function timestamp(at: number, n: number): string | null {
   let sec: number;
   let ns = 0;
-  if (n === 4) sec = view.getUint32(at);
+  if (n === 4) sec = view.getUint32(base + at);
   else if (n === 8) {
-    const hi = view.getUint32(at);
+    const hi = view.getUint32(base + at);
     ns = hi >>> 2;
-    sec = (hi & 3) * 0x100000000 + view.getUint32(at + 4);
+    sec = (hi & 3) * 0x100000000 + view.getUint32(base + at + 4);
   } else if (n === 12) {
-    ns = view.getUint32(at);
-    const s = view.getBigInt64(at + 4);
+    ns = view.getUint32(base + at);
+    const s = view.getBigInt64(base + at + 4);
     if (s > 8640000000000n || s < -8640000000000n) return null;
     sec = Number(s);
   } else return null;
@@ -284,8 +300,8 @@ function readKey(n: number): string {
     while (i < n && kb[i] === src[s + i]) i++;
     if (i === n) return keyStrings[slot];
   }
-  for (let i = s; i < p; i++) if (src[i] >= 0x80) return utf8Slice(buf, s, p);
-  const str = latin1Slice(buf, s, p);
+  for (let i = s; i < p; i++) if (src[i] >= 0x80) return utf8Slice(buf, base + s, base + p);
+  const str = latin1Slice(buf, base + s, base + p);
   keyBytes[slot] = src.slice(s, p);
   keyStrings[slot] = str;
   return str;

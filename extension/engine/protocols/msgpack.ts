@@ -52,7 +52,7 @@ export class MsgpackConnDecoder implements ConnDecoder {
       // One whole value (a payload under a length prefix, a datagram-like write): no buffering.
       const b = buildValue(bytes, 0, this.max);
       if (b && b[1] === bytes.length) {
-        releaseBuffer();
+        releaseBuffer(bytes);
         return [msgpackFrame(dir, bytes, b[0])];
       }
     }
@@ -95,7 +95,7 @@ export class MsgpackConnDecoder implements ConnDecoder {
       }
     }
     input.finish(pos);
-    releaseBuffer();
+    releaseBuffer(bytes);
     return out;
   }
 
