@@ -24,7 +24,7 @@ export function b64(b: Uint8Array): string {
 
 /** base64 of buf[start, end). */
 export function b64At(buf: Buffer, start: number, end: number): string {
-  return base64Slice.call(buf, start, end);
+  return end === start ? '' : base64Slice.call(buf, start, end);
 }
 
 /** The part as text when it is valid UTF-8 without control characters (tab/CR/LF allowed). */
@@ -39,6 +39,7 @@ const SCAN = 256;
 
 /** printableText of buf[start, end). */
 export function textAt(buf: Buffer, start: number, end: number): string | null {
+  if (end === start) return '';
   let ascii = true;
   const stop = Math.min(end, start + SCAN);
   for (let i = start; i < stop; i++) {
