@@ -38,6 +38,8 @@ interface DirState {
   skip: number;
   messages: number;
   identitySeen: boolean;
+  /** The other direction's state, once it exists (see peer()). */
+  peer?: DirState;
 }
 
 const ENVELOPE_TYPES = new Set(['REQ', 'REP', 'ROUTER', 'DEALER']);
@@ -96,14 +98,16 @@ export class ZmtpConnection implements ConnDecoder {
   private state(dir: Direction): DirState {
     let st = this.dirs.get(dir);
     if (!st) {
-      st = { q: new ByteQueue(), phase: 'greeting', mechanism: 'NULL', wire: [], wireLen: 0, parts: [], discarding: false, skip: 0, messages: 0, identitySeen: false };
+      st = { q: new ByteQueue(), phase: 'greeting', mechanism: 'NULL', wire: [], wireLen: 0, parts: [], discarding: false, skip: 0, messages: 0, identitySeen: false, peer: undefined };
       this.dirs.set(dir, st);
     }
     return st;
   }
 
-  private peer(dir: Direction): DirState | undefined {
-    for (const [d, st] of this.dirs) if (d !== dir) return st;
+  /** The first other direction seen (directions are only added, so once found it stays). */
+  private peer(dir: Direction, st: DirState): DirState | undefined {
+    if (st.peer) return st.peer;
+    for (const [d, other] of this.dirs) if (d !== dir) return (st.peer = other);
     return undefined;
   }
 
@@ -246,13 +250,14 @@ export class ZmtpConnection implements ConnDecoder {
       off += hl + size;
       if ((flags & FLAG_MORE) === 0) break;
     }
-    let wire = q.take(off);
+    const taken = q.take(off);
+    let wire = taken;
     // (as the part-by-part path gives it: a multipart message in an array of its own)
     if (parts.length > 1 && Buffer.isBuffer(wire)) wire = new Uint8Array(wire.buffer, wire.byteOffset, wire.length);
     st.parts = parts;
     st.wire = [wire];
     st.wireLen = off;
-    out.push(this.message(dir, st));
+    out.push(this.message(dir, st, Buffer.isBuffer(taken) ? taken : undefined));
     this.resetMessage(st);
     return true;
   }
@@ -307,15 +312,16 @@ export class ZmtpConnection implements ConnDecoder {
     return f;
   }
 
-  private message(dir: Direction, st: DirState): Frame {
+  /** `wireBuf`: the message's bytes as a Buffer, when the caller has one. */
+  private message(dir: Direction, st: DirState, wireBuf?: Buffer): Frame {
     const wire = this.joinWire(st);
     const parts = st.parts;
     const n = parts.length;
-    const buf = nodeBuf(wire);
+    const buf = wireBuf ?? nodeBuf(wire);
     const ranges: FieldRange[] = new Array(n);
     for (let i = 0; i < n; i++) ranges[i] = { path: partPath(i), start: parts[i]!.start, end: parts[i]!.end };
     const mine = st.socketType;
-    const theirs = this.peer(dir)?.socketType;
+    const theirs = this.peer(dir, st)?.socketType;
     // ZMTP 2.0: each side's first message is its identity.
     if (st.phase === 'v2' && !st.identitySeen) {
       st.identitySeen = true;
