@@ -17,11 +17,9 @@ const FLAG_MORE = 1;
 const FLAG_LONG = 2;
 const FLAG_COMMAND = 4;
 
-interface Part {
-  /** Offsets of the body in the message's wire bytes. */
-  start: number;
-  end: number;
-}
+/** A part: offsets of its body in the message's wire bytes, and its path ("/parts/i"). The
+ *  message's frame takes these objects, in their array, as its ranges. */
+type Part = FieldRange;
 
 interface DirState {
   q: ByteQueue;
@@ -213,7 +211,7 @@ export class ZmtpConnection implements ConnDecoder {
         out.push({ dir, data: wire, summary: `part of a dropped message (${size} bytes, not decoded)`, decoded: { kind: 'skipped' } });
         continue;
       }
-      st.parts.push({ start: st.wireLen + hl, end: st.wireLen + wire.length });
+      st.parts.push({ path: partPath(st.parts.length), start: st.wireLen + hl, end: st.wireLen + wire.length });
       st.wire.push(wire);
       st.wireLen += wire.length;
       if (!more) {
@@ -246,7 +244,7 @@ export class ZmtpConnection implements ConnDecoder {
         : q.byteAt(off + 1);
       if (size + hl > this.maxFrame - off) return false;
       if (q.length < off + hl + size) return false;
-      parts.push({ start: off + hl, end: off + hl + size });
+      parts.push({ path: partPath(parts.length), start: off + hl, end: off + hl + size });
       off += hl + size;
       if ((flags & FLAG_MORE) === 0) break;
     }
@@ -318,8 +316,8 @@ export class ZmtpConnection implements ConnDecoder {
     const parts = st.parts;
     const n = parts.length;
     const buf = wireBuf ?? nodeBuf(wire);
-    const ranges: FieldRange[] = new Array(n);
-    for (let i = 0; i < n; i++) ranges[i] = { path: partPath(i), start: parts[i]!.start, end: parts[i]!.end };
+    // (handed out as they are: resetMessage gives the state a new array after every message)
+    const ranges: FieldRange[] = parts;
     const mine = st.socketType;
     const theirs = this.peer(dir, st)?.socketType;
     // ZMTP 2.0: each side's first message is its identity.
