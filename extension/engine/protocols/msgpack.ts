@@ -21,7 +21,8 @@ class MsgpackDir {
   scanning = false;
 }
 
-/** Built from an empty literal, which V8 does not pretenure (see makePiece in ./framed.ts). */
+/** Built from an empty literal, which V8 does not pretenure (see makePiece in ./framed.ts; a
+ *  frame stays a plain object). */
 export function msgpackFrame(dir: Direction, data: Uint8Array, value: unknown): Frame {
   const f = {} as Frame;
   f.dir = dir;
