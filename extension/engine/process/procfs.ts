@@ -268,6 +268,40 @@ export function peerPidsOfSocket(sock: Socket): Promise<number[]> {
   });
 }
 
+/** Full scans start at least this far apart. */
+const FULL_SCAN_GAP_MS = 100;
+/** Full scans of /proc for peers, started (for tests). */
+export const peerScans = { full: 0 };
+let scanRunning: Promise<unknown> = Promise.resolve();
+let nextScan: { targets: Set<string>; result: Promise<Map<string, Holder[]>> } | undefined;
+let lastScanStart = -Infinity;
+
+/**
+ * A full /proc scan for `targets`, shared: one runs at a time, at least FULL_SCAN_GAP_MS after
+ * the last one started, and the lookups waiting for it share it. Short connections, whose far
+ * end is often gone before the lookup (so the recent peers do not hold it), each asked for a
+ * scan of their own: a burst of them kept the event loop busy with readlink callbacks (~9 ms
+ * and up to 4 ms of loop lag per scan with 70 processes), and connection setup through a tap
+ * took 2–9 ms.
+ */
+function fullScan(targets: string[]): Promise<Map<string, Holder[]>> {
+  if (!nextScan) {
+    const scan = { targets: new Set<string>(), result: Promise.resolve(new Map<string, Holder[]>()) };
+    scan.result = scanRunning.then(async () => {
+      const gap = lastScanStart + FULL_SCAN_GAP_MS - performance.now();
+      if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+      if (nextScan === scan) nextScan = undefined; // later lookups wait for the one after
+      lastScanStart = performance.now();
+      peerScans.full++;
+      return findHolders([...scan.targets]);
+    });
+    scanRunning = scan.result.catch(() => undefined);
+    nextScan = scan;
+  }
+  for (const t of targets) nextScan.targets.add(t);
+  return nextScan.result;
+}
+
 /** Pids found at the far end of recent connections, most recent first (a tap's peers are most
  *  often the same few processes, connection after connection). */
 const recentPeers: number[] = [];
@@ -276,13 +310,20 @@ const RECENT_PEERS = 16;
 /**
  * findHolders for connection peers: the processes that were peers recently are looked at first,
  * and when they hold every target the rest of /proc is not scanned (a full scan reads the fds of
- * every process, a few milliseconds of the engine's time per new connection). Otherwise the
- * full scan runs for what is still missing.
+ * every process, a few milliseconds of the engine's time per new connection). Otherwise a full
+ * scan looks for what is still missing; full scans are shared (see fullScan).
  */
 async function findPeerHolders(targets: string[]): Promise<Map<string, Holder[]>> {
   const hinted = recentPeers.length > 0 ? await findHolders(targets, { pids: [...recentPeers] }) : new Map<string, Holder[]>();
   const missing = targets.filter((t) => !hinted.has(t));
-  const found = missing.length > 0 ? await findHolders(missing) : new Map<string, Holder[]>();
+  const found = new Map<string, Holder[]>();
+  if (missing.length > 0) {
+    const all = await fullScan(missing);
+    for (const t of missing) {
+      const list = all.get(t);
+      if (list) found.set(t, list);
+    }
+  }
   for (const [t, list] of hinted) found.set(t, list);
   for (const list of found.values()) {
     for (const h of list) {

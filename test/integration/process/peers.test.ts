@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peerPidsOfSocket } from '../../../extension/engine/process/procfs';
+import { peerPidsOfSocket, peerScans } from '../../../extension/engine/process/procfs';
 import { ssAvailable, ssHelperPid, ssRuns, unixPeerMap } from '../../../extension/engine/process/ss';
 import { goBinary } from '../../helpers/go';
 
@@ -231,5 +231,35 @@ test('one client process after another on the same listener: each connection get
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a burst of short connections whose far end is gone shares full /proc scans (at most one per 100 ms)', async () => {
+  // Client and server both in this process: no other process holds either end, so every lookup
+  // misses the recent peers and needs a full scan, like a short connection already closed.
+  const server = createServer((s) => s.on('error', () => undefined));
+  await listenOnce(server, { port: 0, host: '127.0.0.1' });
+  const port = (server.address() as { port: number }).port;
+  const before = peerScans.full;
+  const lookups: Promise<number[]>[] = [];
+  const socks: Socket[] = [];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < 30; i++) {
+      const acc = new Promise<Socket>((r) => server.once('connection', r));
+      const c = createConnection(port, '127.0.0.1');
+      socks.push(c, await acc);
+      lookups.push(peerPidsOfSocket(socks.at(-1)!));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const results = await Promise.all(lookups);
+    const ms = performance.now() - t0;
+    assert.ok(results.every((r) => r.length === 0), 'nobody else holds these sockets');
+    const scans = peerScans.full - before;
+    // one per FULL_SCAN_GAP_MS of the burst, plus the first (was one per lookup batch: ~30)
+    assert.ok(scans >= 1 && scans <= Math.ceil(ms / 100) + 1, `${scans} full scans for 30 lookups in ${ms.toFixed(0)} ms`);
+  } finally {
+    for (const s of socks) s.destroy();
+    server.close();
   }
 });
