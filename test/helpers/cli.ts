@@ -56,7 +56,10 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
-      p.kill('SIGKILL');
+      // SIGTERM first: ipctap then stops its program and restores what it took over (a SIGKILL
+      // would leave the program orphaned); SIGKILL only if it does not end.
+      p.kill('SIGTERM');
+      setTimeout(() => p.exitCode === null && p.signalCode === null && p.kill('SIGKILL'), 3000).unref();
       rej(new Error(`ipctap ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, opts.timeoutMs ?? 30000);
     p.on('error', rej);
