@@ -22,6 +22,10 @@ const DECODE_SHARE = 0.1;
 /** The share while decoding reads back from the capture file: it is behind anyway and catches up
  *  once the traffic pauses, so forwarding a flood keeps nearly all of the thread. */
 const BEHIND_SHARE = 0.03;
+/** Traffic this recent (µs) counts as busy forwarding: a flood pauses for a moment now and then
+ *  (the receiver's window, the capture writer), and a slice that ran at full speed in each
+ *  pause cost a flood 10-20 % of its speed. */
+const BUSY_US = 50_000;
 /** Bytes read back from the capture file per step (small enough to keep a slice near SLICE_MS). */
 const SPILL_READ = 64 * 1024;
 
@@ -100,8 +104,10 @@ export class Session {
   private spillNoted = false;
   private skippedBytes = 0;
   private flushScheduled = false;
-  /** Chunks that arrived since the last decoding slice ended (a sign forwarding is busy). */
-  private arrivals = 0;
+  /** performance.now() before which no decoding slice starts (the share while forwarding is busy). */
+  private nextSliceAt = 0;
+  /** Monotonic µs of the last chunk (traffic within BUSY_US of a slice: forwarding is busy). */
+  private lastArrival = -Infinity;
   private readonly eventListeners = new Set<(ev: EventRecord) => void>();
   private stopped = false;
   private readonly maxBacklog: number;
@@ -156,7 +162,7 @@ export class Session {
       if (this.listeners.size === 0) return;
       if (this.spill || (this.queuedBytes + data.length > this.maxBacklog && at !== undefined && this.startSpill(at))) {
         // Decoded later from the capture file, in order.
-        this.arrivals++;
+        this.lastArrival = chunk.mono;
         this.scheduleDrain();
         return;
       }
@@ -167,7 +173,7 @@ export class Session {
         return;
       }
       this.queuedBytes += data.length;
-      this.arrivals++;
+      this.lastArrival = chunk.mono;
       this.enqueue({ chunk });
     },
     event: (body: EventBody) => this.emitEventNow(body),
@@ -239,36 +245,43 @@ export class Session {
   private scheduleDrain(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.drainSlice());
+      const wait = this.nextSliceAt - performance.now();
+      if (wait > 0) setTimeout(() => this.drainSlice(), wait);
+      else setImmediate(() => this.drainSlice());
     }
   }
 
   /**
    * Live decoding takes turns with forwarding on this thread: it runs in slices of at most
-   * SLICE_MS. When traffic kept arriving before a slice and work is left, the next slice waits
-   * DECODE_SHARE^-1 - 1 times as long as this one took, so decoding uses at most DECODE_SHARE of
-   * the thread while forwarding is busy (BEHIND_SHARE once it reads back from the capture file);
-   * when nothing arrived, it goes on at once.
+   * SLICE_MS. When traffic arrived within BUSY_US, no slice starts before DECODE_SHARE^-1 - 1
+   * times the last one's duration has passed, so decoding uses at most DECODE_SHARE of the
+   * thread while forwarding is busy (BEHIND_SHARE once it reads back from the capture file);
+   * when nothing arrived for that long, it goes on at once.
    */
   private drainSlice(): void {
-    this.flushScheduled = false;
-    // Chunks that came in since the last slice ended (none can arrive during a slice: it runs
-    // synchronously) say whether forwarding is busy.
-    const busy = this.arrivals > 0;
-    this.arrivals = 0;
+    // (flushScheduled stays set while the slice runs: an event emitted inside it, e.g. when the
+    // read-back ends, must not start a second chain of slices, each paced on its own.)
+    const busy = this.clock.mono() - this.lastArrival < BUSY_US;
     const t0 = performance.now();
     const state = this.drain(t0 + SLICE_MS);
-    if (state === 'done') return;
-    this.flushScheduled = true;
-    const took = performance.now() - t0;
-    // Caught up with what is on disk: the writer puts the rest there within its flush delay.
-    if (state === 'wait') setTimeout(() => this.drainSlice(), 5);
-    else if (!busy) setImmediate(() => this.drainSlice());
+    const end = performance.now();
+    const took = end - t0;
+    // The share holds for slices that finish their work too: decoding that keeps pace with a
+    // flood chunk by chunk (each slice done in time, the next started by the next chunk) took
+    // 70 % of the thread, and forwarding slowed until the two matched (measured: a third of
+    // the flood's speed), instead of falling behind and reading back from the capture file.
     // (A slice that took long because the process was descheduled must not park decoding for long.)
-    else {
-      const share = this.spill ? BEHIND_SHARE : DECODE_SHARE;
-      setTimeout(() => this.drainSlice(), Math.min(100, Math.ceil(took * (1 / share - 1))));
+    const share = this.spill ? BEHIND_SHARE : DECODE_SHARE;
+    this.nextSliceAt = busy ? end + Math.min(100, took * (1 / share - 1)) : 0;
+    if (state === 'done') {
+      this.flushScheduled = false;
+      return;
     }
+    // 'wait': caught up with what is on disk; the writer puts the rest there within its flush
+    // delay (polled every 5 ms, and no sooner than the share allows).
+    const wait = Math.max(state === 'wait' ? 5 : 0, this.nextSliceAt - end);
+    if (wait > 0) setTimeout(() => this.drainSlice(), wait);
+    else setImmediate(() => this.drainSlice());
   }
 
   /** Live decoding is behind the traffic, reading it back from the capture file. */

@@ -3,6 +3,7 @@
 // with capture, and with capture and live decoding. Figures are medians over interleaved rounds,
 // reported as ratios to plain socat in the same run.
 //   node --import tsx test/bench/forward.ts [--gib 1] [--small-mib 256] [--pings 5000] [--rounds 3] [--only 'ROW;ROW']
+//   node --import tsx test/bench/forward.ts --decode-ab [--gib 1] [--rounds 5] [--transport unix|tcp]   decoding vs not, alone
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, statSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import net from 'node:net';
@@ -264,12 +265,77 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** `--transport unix` or `tcp`: only that one (default both). */
+function transports(): ('unix' | 'tcp')[] {
+  const i = process.argv.indexOf('--transport');
+  if (i < 0) return ['unix', 'tcp'];
+  const t = process.argv[i + 1];
+  if (t !== 'unix' && t !== 'tcp') throw new Error(`--transport: unix or tcp, not ${t}`);
+  return [t];
+}
+
+/**
+ * `--decode-ab`: decoding vs not, measured alone. Two capturing proxies, one also decoding
+ * (`--stats --decode lines`; the flood is 64-byte lines, 16 M frames per GiB), take turns with
+ * one flood each per round (the order alternates). Before and after every flood both proxies
+ * must be idle: the decoding proxy catches up for seconds after a flood, and a flood through
+ * the other one meanwhile would be slowed by it (earlier A/B figures were, both ways).
+ * Reports each pair, the median ratio, and the proxies' CPU during the floods.
+ */
+async function benchDecodeAB(): Promise<string> {
+  const total = arg('gib', 1) * 1024 ** 3;
+  const rounds = arg('rounds', 5);
+  const lines: string[] = [`Decoding vs not: ${rounds} rounds of one ${total / 1024 ** 3} GiB flood (64 KiB writes of 64-byte lines) through each proxy, both idle before and after each flood`];
+  for (const transport of transports()) {
+    const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-ab-'));
+    const procs: ChildProcess[] = [];
+    const addr = (name: string): Addr => (transport === 'unix' ? { unix: join(dir, `${name}.sock`) } : { port: nextPort++ });
+    try {
+      const sink = addr('sink');
+      procs.push(startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'sink', 'unix' in sink ? sink.unix : `tcp:${sink.port}`]));
+      await waitConnectable(sink);
+      const paths = [
+        { name: 'capture', extra: ['-w', 'CAP'] },
+        { name: 'capture+decode', extra: ['-w', 'CAP', '--stats', '--decode', 'lines'] },
+      ].map((v) => {
+        const a = addr(v.name);
+        const p = ipctap(v.extra)(a, sink, dir);
+        procs.push(p);
+        return { ...v, a, pid: p.pid!, mbs: [] as number[], ticks: [] as number[] };
+      });
+      for (const p of paths) await waitConnectable(p.a);
+      const pids = paths.map((p) => p.pid);
+      const ratios: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const order = r % 2 ? [1, 0] : [0, 1];
+        for (const i of order) {
+          const p = paths[i]!;
+          await waitIdle(pids);
+          const t0 = cpuTicks(p.pid);
+          p.mbs.push(await throughput(p.a, total, 65536));
+          p.ticks.push(cpuTicks(p.pid) - t0);
+        }
+        ratios.push(paths[1]!.mbs[r]! / paths[0]!.mbs[r]!);
+        lines.push(`${transport.padEnd(5)} round ${r + 1}: capture ${paths[0]!.mbs[r]!.toFixed(0)} MB/s (${paths[0]!.ticks[r]} ticks), capture+decode ${paths[1]!.mbs[r]!.toFixed(0)} MB/s (${paths[1]!.ticks[r]} ticks): ${ratios[r]!.toFixed(2)}`);
+      }
+      await waitIdle(pids);
+      lines.push(`${transport.padEnd(5)} decoding vs not: median ${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); CPU ticks during a flood, median: ${median(paths[0]!.ticks)} vs ${median(paths[1]!.ticks)}`);
+    } finally {
+      for (const p of procs) await stopProc(p);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  lines.push('ticks = the proxy process\'s CPU time during the flood, in 10 ms units (the decoding proxy also decodes for seconds after each flood, at full speed once the traffic has stopped).');
+  return lines.join('\n');
+}
+
 /**
  * Every forwarder is started once per transport; then `rounds` rounds run each measurement on
  * every path in turn, so a burst of load from the rest of the machine hits all paths alike.
  * Each figure is the median over the rounds.
  */
 export async function benchForward(): Promise<string> {
+  if (process.argv.includes('--decode-ab')) return benchDecodeAB();
   const total = arg('gib', 1) * 1024 ** 3;
   const small = arg('small-mib', 256) * 1024 ** 2;
   const pings = arg('pings', 5000);

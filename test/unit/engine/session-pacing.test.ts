@@ -135,3 +135,22 @@ test('read-back of records longer than one read step (1 MiB chunks): whole, in o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('decoding that keeps up chunk by chunk still leaves the thread to busy forwarding (its share holds)', async () => {
+  // Small chunks, one per loop turn for 300 ms: each would be decoded in a quick slice of its
+  // own right after it arrived. The share must hold for such slices too, so decoding falls
+  // behind while the traffic lasts (and catches up after), instead of taking turns 1:1.
+  const { s, rows, conn } = await openSession();
+  const small = (n: number) => Buffer.from(Array.from({ length: 16 }, (_, i) => `${String(n).padStart(6, '0')}:${String(i).padStart(4, '0')}:`.padEnd(63, 'y')).join('\n') + '\n');
+  let fed = 0;
+  const until = performance.now() + 300;
+  while (performance.now() < until) {
+    s.sink.chunk(conn, 'c2s', small(fed++));
+    await new Promise((r) => setImmediate(r));
+  }
+  const duringFeed = frameTexts(rows).length;
+  assert.ok(duringFeed < fed * 16 * 0.6, `decoded ${duringFeed} of ${fed * 16} lines while they kept coming`);
+  for (let waited = 0; frameTexts(rows).length < fed * 16 && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(frameTexts(rows).length, fed * 16, 'all decoded once the traffic stopped');
+  await s.stop();
+});
