@@ -19,7 +19,8 @@ import { UserError } from './util/errors';
  *  forwarding (see Session.drainSlice). What it cannot decode meanwhile waits (in memory, then
  *  in the capture file) and is decoded once the traffic pauses. On two cores shared with the
  *  peers every share of CPU is taken from a flood: with 10 % (and 3 % only once behind) a 1 GiB
- *  Unix flood ran at 0.65-0.81x of a proxy not decoding; with 3 % at 0.78-1.06x (median 0.98). */
+ *  Unix flood ran at 0.65-0.81x of a proxy not decoding; with 3 % (and the 1 MiB backlog below)
+ *  at 0.76-1.03x, median 0.88 (`npm run bench -- forward --decode-ab`). */
 const SLICE_MS = 2;
 const DECODE_SHARE = 0.03;
 /** Traffic this recent (µs) counts as busy forwarding: a flood pauses for a moment now and then
