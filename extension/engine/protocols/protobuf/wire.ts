@@ -9,7 +9,7 @@
 //            as a run of varints.
 //   group  → {n, wire:"group", message: {fields}}
 // Integers are exact (bigint beyond 2^53).
-import { asBuffer } from '../bytes';
+import { asBuffer, latin1Slice } from '../bytes';
 import { printableText } from '../text';
 
 export interface PbField {
@@ -33,7 +33,8 @@ function norm(v: bigint): number | bigint {
 class Reader {
   pos: number;
   constructor(
-    readonly d: Uint8Array,
+    /** The whole message (one Buffer view per message: strings and base64 are sliced from it). */
+    readonly d: Buffer,
     start: number,
     readonly end: number,
   ) {
@@ -204,42 +205,86 @@ function strictFields(r: Reader, depth: number, endGroup: number): boolean {
   return endGroup === 0;
 }
 
-function lenField(n: number, d: Uint8Array, start: number, end: number, depth: number): PbField {
+function lenField(n: number, d: Buffer, start: number, end: number, depth: number): PbField {
   const f: PbField = { n, wire: 'len', length: end - start };
-  const bytes = d.subarray(start, end);
   let isMsg = false;
-  if (end > start && depth < MAX_NEST && strictFields(new Reader(d, start, end), depth + 1, 0)) {
-    const sub = parseFields(new Reader(d, start, end), depth + 1);
-    if (sub.ok) {
-      f.message = { fields: sub.fields };
-      isMsg = true;
+  if (end > start && depth < MAX_NEST) {
+    const r = new Reader(d, start, end);
+    if (strictFields(r, depth + 1, 0)) {
+      r.pos = start;
+      const sub = parseFields(r, depth + 1);
+      if (sub.ok) {
+        f.message = { fields: sub.fields };
+        isMsg = true;
+      }
     }
   }
-  const text = printableText(bytes);
+  const text = textAt(d, start, end);
   if (text !== null) f.string = text;
   if (!isMsg && text === null) {
-    f.bytes = asBuffer(bytes).toString('base64');
+    f.bytes = d.toString('base64', start, end);
     const packed = packedVarints(d, start, end);
     if (packed) f.packed = packed;
   }
   return f;
 }
 
-function packedVarints(d: Uint8Array, start: number, end: number): (number | bigint)[] | null {
-  if (end <= start) return null;
-  const r = new Reader(d, start, end);
-  const out: (number | bigint)[] = [];
-  while (r.pos < end) {
-    const v = r.varint();
-    if (v === null) return null;
-    out.push(typeof v === 'number' ? v : norm(v));
+/**
+ * printableText of d[start, end): printable ASCII is checked and sliced here (most strings);
+ * a control byte rules the bytes out at once; anything else goes to printableText.
+ */
+function textAt(d: Buffer, start: number, end: number): string | null {
+  for (let i = start; i < end; i++) {
+    const c = d[i]!;
+    if (c >= 0x20 && c < 0x7f) continue;
+    if (c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    // UTF-8 never uses bytes below 0x80 inside a multi-byte sequence: a control byte is a control character.
+    if (c < 0x80) return null;
+    return printableText(d.subarray(start, end));
+  }
+  return latin1Slice(d, start, end);
+}
+
+function packedVarints(d: Buffer, start: number, end: number): (number | bigint)[] | null {
+  if (end <= start || d[end - 1]! >= 0x80) return null;
+  // Each varint ends with the one byte of it below 0x80: size the array once.
+  let count = 0;
+  for (let i = start; i < end; i++) if (d[i]! < 0x80) count++;
+  const out: (number | bigint)[] = count <= 65536 ? new Array<number | bigint>(count) : []; // (larger: V8 would make a slow dictionary array)
+  let v = 0;
+  let mul = 1;
+  let len = 0;
+  let k = 0;
+  for (let i = start; i < end; i++) {
+    const b = d[i]!;
+    if (len < 7) {
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+      len++;
+      if (b < 0x80) {
+        out[k++] = v;
+        v = 0;
+        mul = 1;
+        len = 0;
+      }
+      continue;
+    }
+    // a varint of 8 or more bytes: read it again exactly
+    const r = new Reader(d, i - 7, end);
+    const big = r.varint();
+    if (big === null) return null;
+    out[k++] = typeof big === 'number' ? big : norm(big);
+    i = r.pos - 1;
+    v = 0;
+    mul = 1;
+    len = 0;
   }
   return out;
 }
 
 /** Parse a whole message leniently: the fields read before any problem, and the problem. */
 export function decodeRaw(bytes: Uint8Array): { message: PbMessage; error?: string } {
-  const r = new Reader(bytes, 0, bytes.length);
+  const r = new Reader(asBuffer(bytes), 0, bytes.length);
   const p = parseFields(r, 0);
   if (p.ok) return { message: { fields: p.fields } };
   return { message: { fields: p.fields }, error: `not a valid protobuf message at byte ${p.at}: ${p.why}` };
