@@ -180,19 +180,31 @@ export class GrpcConnection extends H2Connection {
     return (g.dirs[dir] ??= { q: new ByteQueue(), skip: 0, count: 0 });
   }
 
-  protected override data(dir: Direction, s: StreamInfo, h: FrameHeader, raw: Uint8Array, start: number, end: number, endStream: boolean): Frame[] {
-    if (!isGrpc(s)) return super.data(dir, s, h, raw, start, end, endStream);
+  protected override data(dir: Direction, s: StreamInfo, h: FrameHeader, raw: Uint8Array, start: number, end: number, endStream: boolean, out: Frame[]): void {
+    if (!isGrpc(s)) return super.data(dir, s, h, raw, start, end, endStream, out);
     const m = this.msgState(s, dir);
-    let body = raw.subarray(start, end);
-    const out: Frame[] = [];
+    const before = out.length;
+    let pos = start;
     if (m.skip > 0) {
-      const n = Math.min(m.skip, body.length);
+      const n = Math.min(m.skip, end - pos);
       m.skip -= n;
-      body = body.subarray(n);
+      pos += n;
     }
-    m.q.push(body);
-    this.extract(dir, s, m, out);
-    if (endStream && out.length === 0 && m.q.length === 0 && body.length === 0) {
+    const empty = pos === end;
+    if (m.q.length === 0) {
+      // Nothing buffered: whole messages are read straight from the frame.
+      while (end - pos >= 5) {
+        const len = raw[pos + 1] * 2 ** 24 + ((raw[pos + 2] << 16) | (raw[pos + 3] << 8) | raw[pos + 4]);
+        if (len > this.maxFrame || end - pos - 5 < len) break;
+        out.push(this.message(dir, s, m, raw[pos], raw.subarray(pos, pos + 5 + len)));
+        pos += 5 + len;
+      }
+    }
+    if (pos < end) {
+      m.q.push(raw.subarray(pos, end));
+      this.extract(dir, s, m, out);
+    }
+    if (endStream && out.length === before && m.q.length === 0 && empty) {
       const who = this.isClient(dir) ? 'client' : 'server';
       out.push({
         dir,
@@ -201,7 +213,6 @@ export class GrpcConnection extends H2Connection {
         decoded: { kind: 'end-stream', stream: s.id, path: s.path ?? null },
       });
     }
-    return out;
   }
 
   private extract(dir: Direction, s: StreamInfo, m: MsgState, out: Frame[]): void {

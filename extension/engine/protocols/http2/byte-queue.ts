@@ -65,6 +65,20 @@ export class ByteQueue {
     return joined;
   }
 
+  /**
+   * Makes the first n bytes (0 < n <= length) contiguous and returns the chunk that holds them,
+   * at [frontOffset, frontOffset + n): for reading a header in place, without a view.
+   */
+  front(n: number): Uint8Array {
+    if (this.chunks[0].length - this.head < n) this.peek(n);
+    return this.chunks[0];
+  }
+
+  /** Where front()'s bytes start in the chunk it returned. */
+  get frontOffset(): number {
+    return this.head;
+  }
+
   /** Remove and return the first n bytes (n <= length). */
   take(n: number): Uint8Array {
     const out = this.peek(n);

@@ -129,8 +129,7 @@ export class H2Connection implements ConnDecoder {
         continue;
       }
       if (st.q.length < FRAME_HEADER_LEN) return;
-      const head = st.q.peek(FRAME_HEADER_LEN);
-      const h = parseFrameHeader(head);
+      const h = parseFrameHeader(st.q.front(FRAME_HEADER_LEN), st.q.frontOffset);
       if (h.length > this.maxFrame) {
         if (st.block) this.interruptBlock(dir, st, out, `an oversized ${typeName(h.type)} frame`);
         out.push(this.errorFrame(dir, st.q.take(FRAME_HEADER_LEN), `${typeName(h.type)} frame of ${h.length} bytes exceeds maxFrame (${this.maxFrame}); not decoded`));
@@ -216,30 +215,30 @@ export class H2Connection implements ConnDecoder {
   }
 
   private frame(dir: Direction, st: DirState, h: FrameHeader, raw: Uint8Array, out: Frame[]): void {
-    const payload = raw.subarray(FRAME_HEADER_LEN);
     if (st.block && !(h.type === T.CONTINUATION && h.stream === st.block.stream)) this.interruptBlock(dir, st, out, typeName(h.type));
     switch (h.type) {
       case T.DATA: {
-        const body = unpad(h, payload, 0);
-        if (typeof body === 'string') return void out.push(this.errorFrame(dir, raw, `DATA s${h.stream}: ${body}`));
+        // The body is raw[FRAME_HEADER_LEN + start, raw.length - pad) (frame coordinates).
+        const pad = padding(h, raw, 0);
+        if (typeof pad === 'string') return void out.push(this.errorFrame(dir, raw, `DATA s${h.stream}: ${pad}`));
         const s = this.streams.get(h.stream);
         const endStream = (h.flags & FLAG.END_STREAM) !== 0;
-        out.push(...this.data(dir, s, h, raw, body.start, body.end, endStream));
+        this.data(dir, s, h, raw, FRAME_HEADER_LEN + (h.flags & FLAG.PADDED ? 1 : 0), raw.length - pad, endStream, out);
         if (endStream) this.endStream(dir, s, out);
         return;
       }
       case T.HEADERS:
       case T.PUSH_PROMISE: {
         const extra = h.type === T.PUSH_PROMISE ? 4 : h.flags & FLAG.PRIORITY ? 5 : 0;
-        const body = unpad(h, payload, extra);
-        if (typeof body === 'string') {
+        const pad = padding(h, raw, extra);
+        if (typeof pad === 'string') {
           st.hpack.markLost('an undecodable header block');
-          return void out.push(this.errorFrame(dir, raw, `${typeName(h.type)} s${h.stream}: ${body}`));
+          return void out.push(this.errorFrame(dir, raw, `${typeName(h.type)} s${h.stream}: ${pad}`));
         }
-        const block: Block = { type: h.type, stream: h.stream, flags: h.flags, fragments: [], raws: [raw], size: 0 };
-        if (h.type === T.PUSH_PROMISE) block.promised = u32(payload, body.start - 4) & 0x7fffffff;
-        block.fragments.push(payload.subarray(body.start, body.end));
-        block.size = body.end - body.start;
+        const start = FRAME_HEADER_LEN + (h.flags & FLAG.PADDED ? 1 : 0) + extra;
+        const end = raw.length - pad;
+        const block: Block = { type: h.type, stream: h.stream, flags: h.flags, fragments: [raw.subarray(start, end)], raws: [raw], size: end - start };
+        if (h.type === T.PUSH_PROMISE) block.promised = u32(raw, start - 4) & 0x7fffffff;
         if (h.flags & FLAG.END_HEADERS) this.finishBlock(dir, st, block, out);
         else st.block = block;
         return;
@@ -250,9 +249,9 @@ export class H2Connection implements ConnDecoder {
           st.hpack.markLost('a header block whose start was not captured');
           return void out.push(this.errorFrame(dir, raw, `CONTINUATION s${h.stream} without its HEADERS (block start not captured)`));
         }
-        b.fragments.push(payload);
+        b.fragments.push(raw.subarray(FRAME_HEADER_LEN));
         b.raws.push(raw);
-        b.size += payload.length;
+        b.size += raw.length - FRAME_HEADER_LEN;
         if (b.size > this.maxFrame) {
           st.block = undefined;
           st.hpack.markLost('an oversized header block');
@@ -265,7 +264,7 @@ export class H2Connection implements ConnDecoder {
         return;
       }
       default: {
-        const c = decodeControl(h, payload);
+        const c = decodeControl(h, raw.subarray(FRAME_HEADER_LEN));
         const f: Frame = { dir, data: raw, summary: c.summary, decoded: c.decoded };
         if (c.error) f.error = c.error;
         out.push(f);
@@ -347,22 +346,20 @@ export class H2Connection implements ConnDecoder {
   /** A decoded header block; a layer may rewrite frame.summary/decoded/pair. */
   protected headers(_ev: HeadersEvent): void {}
 
-  /** A DATA frame's payload is raw[start, end). Plain HTTP/2 renders each DATA frame. */
-  protected data(dir: Direction, s: StreamInfo, h: FrameHeader, raw: Uint8Array, start: number, end: number, endStream: boolean): Frame[] {
+  /** A DATA frame's payload is raw[start, end); its frames go to `out`. Plain HTTP/2 renders each DATA frame. */
+  protected data(dir: Direction, s: StreamInfo, h: FrameHeader, raw: Uint8Array, start: number, end: number, endStream: boolean, out: Frame[]): void {
     const body = raw.subarray(start, end);
     const decoded: Record<string, unknown> = { kind: 'data', stream: s.id, endStream, length: body.length };
     if (h.flags & FLAG.PADDED) decoded.padding = raw.length - FRAME_HEADER_LEN - 1 - body.length;
     const text = previewText(body);
     if (text !== undefined) decoded.text = text;
-    return [
-      {
-        dir,
-        data: raw,
-        summary: `DATA s${s.id} ${body.length} bytes${endStream ? ' END_STREAM' : ''}${text ? ' ' + JSON.stringify(text.slice(0, 60)) : ''}`,
-        decoded,
-        payload: { start, end },
-      },
-    ];
+    out.push({
+      dir,
+      data: raw,
+      summary: `DATA s${s.id} ${body.length} bytes${endStream ? ' END_STREAM' : ''}${text ? ' ' + JSON.stringify(text.slice(0, 60)) : ''}`,
+      decoded,
+      payload: { start, end },
+    });
   }
 
   /** The stream ended in `dir` (END_STREAM, RST_STREAM or EOF): flush what a layer buffered. */
@@ -371,21 +368,22 @@ export class H2Connection implements ConnDecoder {
   }
 }
 
-/** Strip padding (and `extra` fixed bytes after the pad length); returns the body range in payload+9 terms. */
-function unpad(h: FrameHeader, payload: Uint8Array, extra: number): { start: number; end: number } | string {
+/**
+ * Padding of the frame in raw (header included): the pad length (0 when not PADDED), or what is
+ * wrong. `extra` fixed bytes follow the pad length (PUSH_PROMISE's promised id, a priority).
+ */
+function padding(h: FrameHeader, raw: Uint8Array, extra: number): number | string {
+  const len = raw.length - FRAME_HEADER_LEN;
   let start = 0;
-  let end = payload.length;
+  let pad = 0;
   if (h.flags & FLAG.PADDED) {
-    if (payload.length < 1) return 'PADDED frame without a pad length';
-    const pad = payload[0];
+    if (len < 1) return 'PADDED frame without a pad length';
+    pad = raw[FRAME_HEADER_LEN];
     start = 1;
-    if (pad + 1 + extra > payload.length) return `padding (${pad}) exceeds the payload (${payload.length})`;
-    end -= pad;
+    if (pad + 1 + extra > len) return `padding (${pad}) exceeds the payload (${len})`;
   }
-  if (start + extra > end) return `payload too short (${payload.length} bytes)`;
-  start += extra;
-  // In frame coordinates (the 9-byte header first) for DATA; HEADERS use payload coordinates.
-  return h.type === T.DATA ? { start: start + FRAME_HEADER_LEN, end: end + FRAME_HEADER_LEN } : { start, end };
+  if (start + extra > len - pad) return `payload too short (${len} bytes)`;
+  return pad;
 }
 
 /** Summaries are one line whatever the peer sent (CR/LF in a header value, say). */

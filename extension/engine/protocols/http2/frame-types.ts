@@ -81,12 +81,13 @@ export interface FrameHeader {
   stream: number;
 }
 
-export function parseFrameHeader(b: Uint8Array): FrameHeader {
+/** The 9-byte frame header at b[at]. */
+export function parseFrameHeader(b: Uint8Array, at = 0): FrameHeader {
   return {
-    length: (b[0] << 16) | (b[1] << 8) | b[2],
-    type: b[3],
-    flags: b[4],
-    stream: ((b[5] & 0x7f) * 2 ** 24) + ((b[6] << 16) | (b[7] << 8) | b[8]),
+    length: (b[at] << 16) | (b[at + 1] << 8) | b[at + 2],
+    type: b[at + 3],
+    flags: b[at + 4],
+    stream: ((b[at + 5] & 0x7f) * 2 ** 24) + ((b[at + 6] << 16) | (b[at + 7] << 8) | b[at + 8]),
   };
 }
 
