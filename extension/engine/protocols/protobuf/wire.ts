@@ -307,7 +307,7 @@ function summarize(fields: PbField[], sum: { text: string; max: number }): boole
     if (f.wire === 'varint') s += String(f.uint);
     else if (f.wire === 'i32') s += String(f.float);
     else if (f.wire === 'i64') s += String(f.double);
-    else if (f.string !== undefined && (!sub || (f.string as string).charCodeAt(0) >= 0x20)) s += JSON.stringify(f.string);
+    else if (f.string !== undefined && (!sub || (f.string as string).charCodeAt(0) >= 0x20)) s += quote(f.string as string);
     else if (sub) {
       sum.text += s + '{';
       if (sum.text.length > sum.max || !summarize(sub.fields, sum)) return false;
@@ -317,4 +317,13 @@ function summarize(fields: PbField[], sum: { text: string; max: number }): boole
     if (sum.text.length > sum.max) return false;
   }
   return true;
+}
+
+/** JSON.stringify(s), without the call when nothing needs escaping (most strings). */
+function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
 }
