@@ -15,18 +15,38 @@ export const HPACK_INT_MAX = 2 ** 32;
  * Returns 'truncated' when more bytes are needed, 'overflow' when it exceeds HPACK_INT_MAX.
  */
 export function readInt(buf: Uint8Array, pos: number, prefixBits: number): IntRead | 'truncated' | 'overflow' {
-  if (pos >= buf.length) return 'truncated';
+  const value = readIntAt(buf, pos, prefixBits);
+  if (value === INT_TRUNCATED) return 'truncated';
+  if (value === INT_OVERFLOW) return 'overflow';
+  return { value, next: intEnd.next };
+}
+
+export const INT_TRUNCATED = -1;
+export const INT_OVERFLOW = -2;
+
+/** Where the integer readIntAt read last ends (no result object per integer on hot paths). */
+export const intEnd = { next: 0 };
+
+/** readInt as a number (INT_TRUNCATED / INT_OVERFLOW when it fails); the next position is intEnd.next. */
+export function readIntAt(buf: Uint8Array, pos: number, prefixBits: number): number {
+  if (pos >= buf.length) return INT_TRUNCATED;
   const max = (1 << prefixBits) - 1;
   let value = buf[pos] & max;
   let p = pos + 1;
-  if (value < max) return { value, next: p };
+  if (value < max) {
+    intEnd.next = p;
+    return value;
+  }
   let mult = 1;
   for (;;) {
-    if (p >= buf.length) return 'truncated';
+    if (p >= buf.length) return INT_TRUNCATED;
     const b = buf[p++];
     value += (b & 0x7f) * mult;
-    if (value > HPACK_INT_MAX) return 'overflow';
-    if ((b & 0x80) === 0) return { value, next: p };
+    if (value > HPACK_INT_MAX) return INT_OVERFLOW;
+    if ((b & 0x80) === 0) {
+      intEnd.next = p;
+      return value;
+    }
     mult *= 128;
   }
 }
@@ -55,12 +75,13 @@ export interface StringRead {
 export function readString(buf: Uint8Array, pos: number): StringRead | string {
   if (pos >= buf.length) return 'truncated string literal';
   const huffman = (buf[pos] & 0x80) !== 0;
-  const len = readInt(buf, pos, 7);
-  if (len === 'truncated') return 'truncated string length';
-  if (len === 'overflow') return 'string length too large';
-  const end = len.next + len.value;
-  if (end > buf.length) return `string literal of ${len.value} bytes runs past the end of the header block`;
-  const raw = buf.subarray(len.next, end);
+  const len = readIntAt(buf, pos, 7);
+  if (len === INT_TRUNCATED) return 'truncated string length';
+  if (len === INT_OVERFLOW) return 'string length too large';
+  const start = intEnd.next;
+  const end = start + len;
+  if (end > buf.length) return `string literal of ${len} bytes runs past the end of the header block`;
+  const raw = buf.subarray(start, end);
   if (!huffman) return { bytes: raw, next: end, huffman };
   const dec = huffmanDecode(raw);
   if (dec.error !== undefined) return dec.error;

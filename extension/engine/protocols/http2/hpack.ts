@@ -2,7 +2,7 @@
 // all streams, fed header blocks in wire order. Never throws: errors and mid-stream gaps come
 // back in the result, and decoding carries on with the next block.
 import { STATIC_COUNT, STATIC_TABLE } from './hpack-static';
-import { HPACK_INT_MAX, headerText, readInt, readString } from './hpack-primitives';
+import { HPACK_INT_MAX, INT_OVERFLOW, INT_TRUNCATED, headerText, intEnd, readIntAt, readString } from './hpack-primitives';
 
 export type HeaderPair = [name: string, value: string];
 
@@ -40,6 +40,9 @@ interface Entry {
   /** Octets of the name on the wire (0 for a placeholder: underestimating keeps indexes right). */
   nameSize: number;
 }
+
+/** Static table entries as lookup returns them (made once, not per reference). */
+const STATIC_ENTRIES = STATIC_TABLE.map(([name, value]) => ({ name, value, nameSize: name.length }));
 
 export function placeholderName(index: number): string {
   return `[HPACK dynamic entry ${index} not seen]`;
@@ -109,10 +112,7 @@ export class HpackDecoder {
 
   private lookup(index: number, res: HpackResult): { name: string; value: string; nameSize: number } | string {
     if (index === 0) return 'index 0 is not valid';
-    if (index <= STATIC_COUNT) {
-      const [name, value] = STATIC_TABLE[index];
-      return { name, value, nameSize: name.length };
-    }
+    if (index <= STATIC_COUNT) return STATIC_ENTRIES[index];
     const d = index - STATIC_COUNT - 1;
     if (this.lost) res.unverified = true;
     if (d < this.entries.length) return this.entries[this.entries.length - 1 - d];
@@ -130,13 +130,14 @@ export class HpackDecoder {
   }
 
   private indexed(block: Uint8Array, pos: number, res: HpackResult): number | string {
-    const r = readInt(block, pos, 7);
-    if (r === 'truncated') return 'truncated index';
-    if (r === 'overflow') return 'index too large';
-    const e = this.lookup(r.value, res);
+    const index = readIntAt(block, pos, 7);
+    if (index === INT_TRUNCATED) return 'truncated index';
+    if (index === INT_OVERFLOW) return 'index too large';
+    const next = intEnd.next;
+    const e = this.lookup(index, res);
     if (typeof e === 'string') return e;
     res.headers.push([e.name, e.value]);
-    return r.next;
+    return next;
   }
 
   private literal(
@@ -146,20 +147,20 @@ export class HpackDecoder {
     kind: 'incremental' | 'without' | 'never',
     res: HpackResult,
   ): number | string {
-    const r = readInt(block, pos, prefix);
-    if (r === 'truncated') return 'truncated name index';
-    if (r === 'overflow') return 'name index too large';
-    let p = r.next;
+    const index = readIntAt(block, pos, prefix);
+    if (index === INT_TRUNCATED) return 'truncated name index';
+    if (index === INT_OVERFLOW) return 'name index too large';
+    let p = intEnd.next;
     let name: string;
     let nameLen: number;
-    if (r.value === 0) {
+    if (index === 0) {
       const s = readString(block, p);
       if (typeof s === 'string') return s;
       name = headerText(s.bytes);
       nameLen = s.bytes.length;
       p = s.next;
     } else {
-      const e = this.lookup(r.value, res);
+      const e = this.lookup(index, res);
       if (typeof e === 'string') return e;
       name = e.name;
       nameLen = e.nameSize;
@@ -174,10 +175,10 @@ export class HpackDecoder {
   }
 
   private sizeUpdate(block: Uint8Array, pos: number, first: boolean, res: HpackResult): number | string {
-    const r = readInt(block, pos, 5);
-    if (r === 'truncated') return 'truncated table size update';
-    if (r === 'overflow' || r.value > HPACK_INT_MAX) return 'table size update too large';
-    let size = r.value;
+    let size = readIntAt(block, pos, 5);
+    if (size === INT_TRUNCATED) return 'truncated table size update';
+    if (size === INT_OVERFLOW || size > HPACK_INT_MAX) return 'table size update too large';
+    const next = intEnd.next;
     if (!first) res.notes.push('table size update after the start of the block (not allowed; applied anyway)');
     if (size > HPACK_TABLE_CAP) {
       res.notes.push(`table size update to ${size} capped at ${HPACK_TABLE_CAP}`);
@@ -186,7 +187,7 @@ export class HpackDecoder {
     res.notes.push(`dynamic table size set to ${size}`);
     this.maxSize = size;
     this.evict(0);
-    return r.next;
+    return next;
   }
 
   private insert(e: Entry): void {
