@@ -251,33 +251,22 @@ function packedVarints(d: Buffer, start: number, end: number): (number | bigint)
   let count = 0;
   for (let i = start; i < end; i++) if (d[i]! < 0x80) count++;
   const out: (number | bigint)[] = count <= 65536 ? new Array<number | bigint>(count) : []; // (larger: V8 would make a slow dictionary array)
-  let v = 0;
-  let mul = 1;
-  let len = 0;
   let k = 0;
-  for (let i = start; i < end; i++) {
+  let r: Reader | undefined;
+  for (let i = start; i < end; ) {
     const b = d[i]!;
-    if (len < 7) {
-      v += (b & 0x7f) * mul;
-      mul *= 128;
-      len++;
-      if (b < 0x80) {
-        out[k++] = v;
-        v = 0;
-        mul = 1;
-        len = 0;
-      }
+    if (b < 0x80) {
+      // one byte (small integers stay small integers in the array)
+      out[k++] = b;
+      i++;
       continue;
     }
-    // a varint of 8 or more bytes: read it again exactly
-    const r = new Reader(d, i - 7, end);
-    const big = r.varint();
-    if (big === null) return null;
-    out[k++] = typeof big === 'number' ? big : norm(big);
-    i = r.pos - 1;
-    v = 0;
-    mul = 1;
-    len = 0;
+    r ??= new Reader(d, i, end);
+    r.pos = i;
+    const v = r.varint();
+    if (v === null) return null;
+    out[k++] = typeof v === 'number' ? v : norm(v);
+    i = r.pos;
   }
   return out;
 }
