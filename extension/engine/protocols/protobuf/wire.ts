@@ -121,22 +121,26 @@ function parseFields(r: Reader, depth: number, endGroup = 0): Parse {
       case 1: {
         if (r.pos + 8 > r.end) return { ok: false, fields, at, why: `field ${n}: truncated i64` };
         view ??= new DataView(d.buffer, d.byteOffset, d.byteLength);
-        const f: PbField = { n, wire: 'i64', uint: norm(view.getBigUint64(r.pos, true)) };
-        const s = view.getBigInt64(r.pos, true);
-        if (s < 0n) f.int = norm(s);
-        f.double = floatReading(view.getFloat64(r.pos, true));
-        fields.push(f);
+        const lo = view.getUint32(r.pos, true);
+        const hi = view.getUint32(r.pos + 4, true);
+        // Doubles are exact while the value is a safe integer; bigint only past 2^53.
+        const u = hi * 4294967296 + lo;
+        const uint = Number.isSafeInteger(u) ? u : view.getBigUint64(r.pos, true);
+        const double = floatReading(view.getFloat64(r.pos, true));
+        if (hi < 0x80000000) fields.push({ n, wire: 'i64', uint, double });
+        else {
+          const s = (hi | 0) * 4294967296 + lo;
+          fields.push({ n, wire: 'i64', uint, int: Number.isSafeInteger(s) ? s : view.getBigInt64(r.pos, true), double });
+        }
         r.pos += 8;
         break;
       }
       case 5: {
         if (r.pos + 4 > r.end) return { ok: false, fields, at, why: `field ${n}: truncated i32` };
         view ??= new DataView(d.buffer, d.byteOffset, d.byteLength);
-        const f: PbField = { n, wire: 'i32', uint: view.getUint32(r.pos, true) };
-        const s = view.getInt32(r.pos, true);
-        if (s < 0) f.int = s;
-        f.float = floatReading(view.getFloat32(r.pos, true));
-        fields.push(f);
+        const uint = view.getUint32(r.pos, true);
+        const float = floatReading(view.getFloat32(r.pos, true));
+        fields.push(uint < 0x80000000 ? { n, wire: 'i32', uint, float } : { n, wire: 'i32', uint, int: uint | 0, float });
         r.pos += 4;
         break;
       }
@@ -206,27 +210,23 @@ function strictFields(r: Reader, depth: number, endGroup: number): boolean {
 }
 
 function lenField(n: number, d: Buffer, start: number, end: number, depth: number): PbField {
-  const f: PbField = { n, wire: 'len', length: end - start };
-  let isMsg = false;
+  const length = end - start;
+  let message: PbMessage | undefined;
   if (end > start && depth < MAX_NEST) {
     const r = new Reader(d, start, end);
     if (strictFields(r, depth + 1, 0)) {
       r.pos = start;
       const sub = parseFields(r, depth + 1);
-      if (sub.ok) {
-        f.message = { fields: sub.fields };
-        isMsg = true;
-      }
+      if (sub.ok) message = { fields: sub.fields };
     }
   }
-  const text = textAt(d, start, end);
-  if (text !== null) f.string = text;
-  if (!isMsg && text === null) {
-    f.bytes = d.toString('base64', start, end);
-    const packed = packedVarints(d, start, end);
-    if (packed) f.packed = packed;
-  }
-  return f;
+  const string = textAt(d, start, end);
+  // Each shape built whole (properties added later would each cost V8 a property store).
+  if (message) return string !== null ? { n, wire: 'len', length, message, string } : { n, wire: 'len', length, message };
+  if (string !== null) return { n, wire: 'len', length, string };
+  const bytes = d.toString('base64', start, end);
+  const packed = packedVarints(d, start, end);
+  return packed ? { n, wire: 'len', length, bytes, packed } : { n, wire: 'len', length, bytes };
 }
 
 /**
