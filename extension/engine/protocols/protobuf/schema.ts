@@ -81,6 +81,7 @@ const INTEGER = /^-?\d+$/;
 
 function exactInt(s: unknown): unknown {
   if (typeof s !== 'string' || !INTEGER.test(s)) return s;
+  if (s.length <= 15) return Number(s) || 0; // at most 15 digits: exact as a double (0, not -0, for "-0")
   const b = BigInt(s);
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
