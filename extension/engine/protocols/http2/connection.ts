@@ -50,7 +50,7 @@ export interface HeadersEvent {
 
 
 export function header(headers: HeaderPair[], name: string): string | undefined {
-  for (const [n, v] of headers) if (n === name) return v;
+  for (let i = 0; i < headers.length; i++) if (headers[i][0] === name) return headers[i][1];
   return undefined;
 }
 
