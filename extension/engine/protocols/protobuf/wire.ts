@@ -246,10 +246,22 @@ function textAt(d: Buffer, start: number, end: number): string | null {
 }
 
 function packedVarints(d: Buffer, start: number, end: number): (number | bigint)[] | null {
-  if (end <= start || d[end - 1]! >= 0x80) return null;
-  // Each varint ends with the one byte of it below 0x80: size the array once.
+  if (end <= start) return null;
+  // Check the run of varints first (Reader.varint's rules: at most 10 bytes, the 10th 0 or 1),
+  // counting them, so the array is sized once and nothing is built for bytes that are no run.
   let count = 0;
-  for (let i = start; i < end; i++) if (d[i]! < 0x80) count++;
+  let run = 0; // bytes of the current varint so far
+  for (let i = start; i < end; i++) {
+    const b = d[i]!;
+    if (b >= 0x80) {
+      if (++run === 10) return null;
+    } else {
+      if (run === 9 && b > 1) return null;
+      count++;
+      run = 0;
+    }
+  }
+  if (run !== 0) return null;
   const out: (number | bigint)[] = count <= 65536 ? new Array<number | bigint>(count) : []; // (larger: V8 would make a slow dictionary array)
   let k = 0;
   let r: Reader | undefined;
