@@ -38,12 +38,13 @@ export function asBuffer(b: Uint8Array): Buffer {
 }
 
 export class Reader {
-  pos: number;
-  end: number;
+  // (all set by reset(), which the constructor calls)
+  pos!: number;
+  end!: number;
   /** First byte of the item being decoded (for the size cap across messages). */
-  start: number;
-  buf: Uint8Array;
-  avail: number;
+  start!: number;
+  buf!: Uint8Array;
+  avail!: number;
   /** A Buffer over `buf` (for native text decoding): given by the caller, or made when first needed. */
   private nodeBuf: Buffer | undefined;
 
@@ -54,12 +55,7 @@ export class Reader {
     avail: number,
     readonly maxBytes: number,
   ) {
-    this.buf = buf;
-    this.pos = pos;
-    this.end = end;
-    this.avail = avail;
-    this.start = pos;
-    this.nodeBuf = undefined;
+    this.reset(buf, undefined, pos, end, avail);
   }
 
   /** Start over on another item (a stream reuses one Reader); `nodeBuf`, when given, views `buf`. */

@@ -260,6 +260,16 @@ function mayHoldInterface(types: TypeTable, t: GobType): boolean {
   return false;
 }
 
+/** The next field number of a struct value after `num` (-1 first), or -1 at its end. */
+function nextField(r: Reader, num: number, t: Extract<GobType, { kind: 'struct' }>): number {
+  if (r.pos >= r.end) return -1;
+  const d = r.count('field delta');
+  if (d === 0) return -1;
+  num += d;
+  if (num >= t.fields.length) throw new GobError(`field number ${num} out of range for ${t.name || 'struct'}`);
+  return num;
+}
+
 function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>): Record<string, unknown> {
   const plan = structPlan(ctx.types, t);
   if (!plan.fixed) return decodeStructDeferred(ctx, t, plan);
@@ -268,13 +278,8 @@ function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>
   const r = ctx.r;
   const fields = t.fields;
   const out: Record<string, unknown> = {};
-  let num = -1;
   let next = 0;
-  while (r.pos < r.end) {
-    const d = r.count('field delta');
-    if (d === 0) break;
-    num += d;
-    if (num >= fields.length) throw new GobError(`field number ${num} out of range for ${t.name || 'struct'}`);
+  for (let num = nextField(r, -1, t); num >= 0; num = nextField(r, num, t)) {
     const f = fields[num]!;
     const ft = plan.types[num];
     if (!ft) throw new GobError(definedBefore(f.id));
@@ -294,12 +299,7 @@ function decodeStructDeferred(ctx: ValueContext, t: Extract<GobType, { kind: 'st
   const types = ctx.types;
   const fields = t.fields;
   const vals: unknown[] = new Array(fields.length).fill(MISSING);
-  let num = -1;
-  while (r.pos < r.end) {
-    const d = r.count('field delta');
-    if (d === 0) break;
-    num += d;
-    if (num >= fields.length) throw new GobError(`field number ${num} out of range for ${t.name || 'struct'}`);
+  for (let num = nextField(r, -1, t); num >= 0; num = nextField(r, num, t)) {
     const f = fields[num]!;
     if (plan.gen !== types.generation) plan = structPlan(types, t);
     const ft = plan.types[num];
