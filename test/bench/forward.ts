@@ -203,6 +203,19 @@ function newFileWrite(dir: string, total: number): number {
   return total / 1e6 / (ms / 1000);
 }
 
+const CAPTURE = ['-w', 'CAP'];
+const CAPTURE_DECODE = ['-w', 'CAP', '--stats', '--decode', 'lines'];
+
+/** Addresses for one transport's run: socket files in `dir`, or fresh loopback ports. */
+function addresses(transport: 'unix' | 'tcp', dir: string): (name: string) => Addr {
+  return (name) => (transport === 'unix' ? { unix: join(dir, `${name}.sock`) } : { port: nextPort++ });
+}
+
+/** Start a bench peer (peers.mjs sink|echo) listening at `a`. */
+function startPeer(mode: 'sink' | 'echo', a: Addr): ChildProcess {
+  return startProc(process.execPath, [join(__dirname, 'peers.mjs'), mode, 'unix' in a ? a.unix : `tcp:${a.port}`]);
+}
+
 const allVariants: Variant[] = [
   { name: 'direct' },
   { name: 'socat', start: (l, t) => startProc('socat', ['-b', '65536', socatAddr(l, true), socatAddr(t, false)]) },
@@ -210,11 +223,11 @@ const allVariants: Variant[] = [
   // The ceiling for any Node.js forwarder on this machine: a bare relay, nothing else.
   { name: 'node relay (bare)', start: (l, t) => startProc(process.execPath, [join(__dirname, 'bare-relay.mjs'), 'unix' in l ? l.unix : `tcp:${l.port}`, 'unix' in t ? t.unix : `tcp:${t.port}`]) },
   { name: 'ipctap, no capture', start: ipctap([]) },
-  { name: 'ipctap, capture', start: ipctap(['-w', 'CAP']) },
+  { name: 'ipctap, capture', start: ipctap(CAPTURE) },
   // Nothing dropped: forwarding waits for the disk when the capture falls behind.
   { name: 'ipctap, lossless capture', start: ipctap(['-w', 'CAP', '--lossless']) },
   // Decoding every frame (64-byte lines) without printing them: --stats keeps a per-connection tally.
-  { name: 'ipctap, capture+decode', start: ipctap(['-w', 'CAP', '--stats', '--decode', 'lines']) },
+  { name: 'ipctap, capture+decode', start: ipctap(CAPTURE_DECODE) },
 ];
 
 /** `--only 'ipctap, capture;ipctap, capture+decode'`: just those rows (socat, the reference, is always run). */
@@ -289,14 +302,14 @@ async function benchDecodeAB(): Promise<string> {
   for (const transport of transports()) {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-ab-'));
     const procs: ChildProcess[] = [];
-    const addr = (name: string): Addr => (transport === 'unix' ? { unix: join(dir, `${name}.sock`) } : { port: nextPort++ });
+    const addr = addresses(transport, dir);
     try {
       const sink = addr('sink');
-      procs.push(startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'sink', 'unix' in sink ? sink.unix : `tcp:${sink.port}`]));
+      procs.push(startPeer('sink', sink));
       await waitConnectable(sink);
       const paths = [
-        { name: 'capture', extra: ['-w', 'CAP'] },
-        { name: 'capture+decode', extra: ['-w', 'CAP', '--stats', '--decode', 'lines'] },
+        { name: 'capture', extra: CAPTURE },
+        { name: 'capture+decode', extra: CAPTURE_DECODE },
       ].map((v) => {
         const a = addr(v.name);
         const p = ipctap(v.extra)(a, sink, dir);
@@ -346,15 +359,14 @@ export async function benchForward(): Promise<string> {
   for (const transport of ['unix', 'tcp'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-'));
     const procs: ChildProcess[] = [];
-    const addr = (name: string): Addr => (transport === 'unix' ? { unix: join(dir, `${name}.sock`) } : { port: nextPort++ });
-    const spec = (a: Addr) => ('unix' in a ? a.unix : `tcp:${a.port}`);
+    const addr = addresses(transport, dir);
     const samples = variants.map(() => ({ big: [] as number[], small: [] as number[], p50: [] as number[], p99: [] as number[], capBig: [] as number[], capSmall: [] as number[], setup: [] as number[] }));
     let disk = 0;
     try {
       const sinkAddr = addr('sink');
       const echoAddr = addr('echo');
-      procs.push(startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'sink', spec(sinkAddr)]));
-      procs.push(startProc(process.execPath, [join(__dirname, 'peers.mjs'), 'echo', spec(echoAddr)]));
+      procs.push(startPeer('sink', sinkAddr));
+      procs.push(startPeer('echo', echoAddr));
       await waitConnectable(sinkAddr);
       await waitConnectable(echoAddr);
       const paths: { a1: Addr; a2: Addr; pids: number[] }[] = [];
