@@ -183,6 +183,8 @@ export class Session {
       }
       this.queuedBytes += data.length;
       this.lastArrival = chunk.mono;
+      // (The tap may read into `data` again once this returns: keep a copy.)
+      chunk.data = Buffer.from(data);
       this.enqueue({ chunk });
     },
     event: (body: EventBody) => this.emitEventNow(body),

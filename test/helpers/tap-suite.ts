@@ -160,6 +160,21 @@ function socketTests(f: SocketFixture): void {
     });
   });
 
+  test('small writes to a slow reader: every byte arrives in order (writes that wait keep their bytes)', T, async () => {
+    // The tap reads into a buffer it reuses (read-pool.ts); towards a slow reader its writes
+    // wait, and a read into a buffer a waiting write still holds would change bytes in flight.
+    await withSocketTap(f, async ({ sink, server, client }) => {
+      const c = client('trickle', String(8 * MiB), '700');
+      const cr = await c.next((o) => o.event === 'trickle' || o.event === 'client-error', 50_000);
+      const sr = await server.next((o) => o.event === 'slow');
+      assert.equal(cr.event, 'trickle', JSON.stringify(cr));
+      assert.equal(sr.recvBytes, cr.sentBytes);
+      assert.equal(sr.recvSha, cr.sentSha, 'the slow server received exactly what the client sent');
+      await sink.waitClosed(1);
+      assert.equal(sink.sha(sink.conns()[0], 'c2s'), cr.sentSha, 'captured what was sent');
+    });
+  });
+
   test('50 concurrent connections each get their own bytes back', T, async () => {
     await withSocketTap(f, async ({ sink, client }) => {
       const c = client('echo-many', '50', String(256 * 1024));

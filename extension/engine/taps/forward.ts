@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import type { Direction, EventBody } from '../types';
 import type { TapSink } from './tap';
 import { SourceHolds } from './holds';
+import type { ReadPort } from './read-pool';
 
 export type Peers = { client?: number[]; server?: number[] };
 /** Finds the processes (other than ours) at the far end of one side of the connection. */
@@ -36,6 +37,8 @@ export interface RelayOptions {
   lookupPeers?: PeerLookup;
   /** Called once, after the 'close' event. */
   onClose?: (relay: Relay) => void;
+  /** Sockets created with a ReadPort's onread (see read-pool.ts): their reads come through it. */
+  reads?: { client?: ReadPort; server?: ReadPort };
 }
 
 export type CloseReason = 'eof' | 'reset' | 'error' | 'stopped';
@@ -92,19 +95,24 @@ export class Relay {
     const { client, server } = this.o;
     client.setNoDelay(true);
     server.setNoDelay(true);
-    this.pump(client, server, 'c2s');
-    if (!this.o.oneWay) this.pump(server, client, 's2c');
+    this.pump(client, server, 'c2s', this.o.reads?.client);
+    if (!this.o.oneWay) this.pump(server, client, 's2c', this.o.reads?.server);
     client.resume();
   }
 
-  private pump(src: Socket, dst: Socket, dir: Direction): void {
+  private pump(src: Socket, dst: Socket, dir: Direction, port: ReadPort | undefined): void {
     const { sink, conn } = this.o;
     const holds = new SourceHolds(src);
-    src.on('data', (buf: Buffer) => {
+    const onData = (buf: Buffer): void => {
       if (!this.opened) this.emitOpen();
       // Forward first, then capture: the bytes are on their way while the capture encodes them
       // (nothing else runs in between, so the capture order is still the order of reads).
-      if (!dst.destroyed && !dst.writableEnded && !dst.write(buf)) holds.holdUntilDrain(dst);
+      if (!dst.destroyed && !dst.writableEnded) {
+        if (!dst.write(buf)) holds.holdUntilDrain(dst);
+        // Not all written at once: the socket keeps `buf` until it has, so a pooled read buffer
+        // must not be read into again. (A write done at once has already left writableLength.)
+        if (port && dst.writableLength > 0) port.hold();
+      }
       // (When the other side is gone the bytes are captured, not forwarded.)
       if (!this.sinkFailed) {
         try {
@@ -115,7 +123,9 @@ export class Relay {
         }
         holds.holdUntil(sink.holdBack?.());
       }
-    });
+    };
+    if (port) port.setHandler(onData);
+    else src.on('data', onData);
     src.on('end', () => {
       if (!this.opened) this.emitOpen();
       this.event({ kind: 'half-close', conn, tap: this.o.tap, dir });

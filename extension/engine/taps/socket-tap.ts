@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { TapSpec, Tap, TapKind, TapSink } from './tap';
 import { Relay } from './forward';
 import { socketPeers } from './peers';
+import { adoptWithOnread, MAX_POOLED, READ_SIZE, ReadPort } from './read-pool';
 
 export abstract class SocketTap implements Tap {
   abstract readonly kind: TapKind;
@@ -11,6 +12,8 @@ export abstract class SocketTap implements Tap {
   address: string | undefined;
   protected server: net.Server | undefined;
   private readonly relays = new Set<Relay>();
+  /** Relays reading into their own buffers (at most MAX_POOLED). */
+  private readonly pooled = new Set<Relay>();
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   protected stopped = false;
@@ -35,8 +38,8 @@ export abstract class SocketTap implements Tap {
 
   /** Listen (and take over). `signal` is aborted by the caller or by stop(). */
   protected abstract doStart(signal: AbortSignal): Promise<void>;
-  /** A new connection to the target (allowHalfOpen). */
-  protected abstract connectTarget(): net.Socket;
+  /** A new connection to the target (allowHalfOpen), reading through `onread` when given. */
+  protected abstract connectTarget(onread?: net.OnReadOpts): net.Socket;
   /** The target as shown in 'open' events. */
   protected abstract targetText(): string;
   /** The accepted client as shown in 'open' events. */
@@ -69,13 +72,24 @@ export abstract class SocketTap implements Tap {
     });
   }
 
-  private accept(client: net.Socket): void {
+  private accept(accepted: net.Socket): void {
     if (this.stopped) {
-      client.destroy();
+      accepted.destroy();
       return;
     }
     const conn = this.sink.newConn();
-    const server = this.connectTarget();
+    let client = accepted;
+    let reads: { client: ReadPort; server: ReadPort } | undefined;
+    if (this.pooled.size < MAX_POOLED && (this.kind === 'unix' || this.kind === 'tcp')) {
+      const size = READ_SIZE[this.kind];
+      const cport = new ReadPort(size);
+      const adopted = adoptWithOnread(accepted, cport.onread);
+      if (adopted) {
+        client = adopted;
+        reads = { client: cport, server: new ReadPort(size) };
+      }
+    }
+    const server = this.connectTarget(reads?.server.onread);
     const relay = new Relay({
       sink: this.sink,
       conn,
@@ -86,9 +100,14 @@ export abstract class SocketTap implements Tap {
       server,
       connecting: true,
       lookupPeers: (_side, s) => socketPeers(s),
-      onClose: (r) => this.relays.delete(r),
+      reads,
+      onClose: (r) => {
+        this.relays.delete(r);
+        this.pooled.delete(r);
+      },
     });
     this.relays.add(relay);
+    if (reads) this.pooled.add(relay);
   }
 
   stop(): Promise<void> {

@@ -6,7 +6,7 @@ export interface TapSink {
   /** A new connection id (unique in the session). */
   newConn(): number;
   /** A copy-free hand-off of bytes just read; the sink must not block and must not keep `data`
-   *  past the call unless it copies it (taps may reuse nothing, but the sink should not rely on it). */
+   *  past the call unless it copies it (the unix and tcp taps read into the same buffer again). */
   chunk(conn: number, dir: Direction, data: Uint8Array): void;
   event(ev: EventBody): void;
   /** Lossless capture: a promise while the capture file is behind (the tap stops reading the

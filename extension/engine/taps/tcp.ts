@@ -49,8 +49,8 @@ export class TcpTap extends SocketTap {
     });
   }
 
-  protected connectTarget(): net.Socket {
-    return net.createConnection({ host: this.s.targetHost, port: this.s.targetPort, allowHalfOpen: true });
+  protected connectTarget(onread?: net.OnReadOpts): net.Socket {
+    return net.createConnection({ host: this.s.targetHost, port: this.s.targetPort, allowHalfOpen: true, onread });
   }
   protected targetText(): string {
     return `${hostText(this.s.targetHost)}:${this.s.targetPort}`;

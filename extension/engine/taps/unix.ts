@@ -129,8 +129,8 @@ export class UnixTakeoverTap extends SocketTap {
     });
   }
 
-  protected connectTarget(): net.Socket {
-    return net.createConnection({ path: this.renamedTo, allowHalfOpen: true });
+  protected connectTarget(onread?: net.OnReadOpts): net.Socket {
+    return net.createConnection({ path: this.renamedTo, allowHalfOpen: true, onread });
   }
   protected targetText(): string {
     return `unix:${this.renamedTo}`;
@@ -188,8 +188,8 @@ export class UnixProxyTap extends SocketTap {
     this.event({ kind: 'tap-ready', tap: this.spec, address: listen, message: `listening at ${listen}, forwarding to ${target}` });
   }
 
-  protected connectTarget(): net.Socket {
-    return net.createConnection({ path: nodeSocketPath(this.s.target), allowHalfOpen: true });
+  protected connectTarget(onread?: net.OnReadOpts): net.Socket {
+    return net.createConnection({ path: nodeSocketPath(this.s.target), allowHalfOpen: true, onread });
   }
   protected targetText(): string {
     return `unix:${this.s.target}`;

@@ -91,3 +91,35 @@ test('tcp: listening on [::1] when IPv6 loopback is available', async (t) => {
     await new Promise((r) => server.close(r));
   }
 });
+
+test('tcp: reads are up to 256 KiB into the relay\'s own buffers, on both sides of a connection', async () => {
+  // Loopback TCP queues more than Node's default 64 KiB read per wake-up (read-pool.ts).
+  const { recordThroughTap, tapPort } = await import('../../helpers/tap-recorder');
+  const server = net.createServer((s) => {
+    s.on('data', () => undefined);
+    s.on('end', () => s.end(Buffer.alloc(8 * 1024 * 1024, 2)));
+  });
+  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, r));
+  const rec = await recordThroughTap(`tcp:0=127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  try {
+    const got = await new Promise<number>((resolve, reject) => {
+      const c = net.createConnection({ host: '127.0.0.1', port: tapPort(rec.tap) });
+      let n = 0;
+      c.on('data', (d) => (n += d.length));
+      c.on('end', () => resolve(n));
+      c.on('error', reject);
+      c.end(Buffer.alloc(8 * 1024 * 1024, 1));
+    });
+    assert.equal(got, 8 * 1024 * 1024);
+    await rec.idle();
+    for (const dir of ['c2s', 's2c'] as const) {
+      const sizes = rec.chunks.filter((c) => c.dir === dir).map((c) => c.data.length);
+      assert.equal(sizes.reduce((a, b) => a + b, 0), 8 * 1024 * 1024, `${dir}: every byte captured`);
+      assert.ok(Math.max(...sizes) > 64 * 1024, `${dir}: some read took more than 64 KiB (largest ${Math.max(...sizes)})`);
+      assert.ok(Math.max(...sizes) <= 256 * 1024, `${dir}: no read above 256 KiB`);
+    }
+  } finally {
+    await rec.stop();
+    await new Promise((r) => server.close(r));
+  }
+});
