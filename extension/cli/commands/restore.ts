@@ -12,7 +12,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
   let failed = 0;
   for (const r of results) {
-    process.stdout.write(`${r.action.padEnd(8)} ${r.message}\n`);
+    process.stdout.write(`${r.message}\n`); // each message says what was done
     if (r.action === 'failed') failed++;
   }
   return failed ? 2 : 0;

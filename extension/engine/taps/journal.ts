@@ -70,26 +70,33 @@ export function journalDir(): string {
 let seq = 0;
 
 /** The start time of a process, or undefined when it does not exist (or /proc is unavailable). */
-export function processStart(pid: number): string | undefined {
+/** /proc/PID/stat's fields after the command name (field 3, the state, first), if readable. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 2 (comm) is in parentheses and may contain spaces; fields after it are plain.
-    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return after[19]; // field 22 overall
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
+export function processStart(pid: number): string | undefined {
+  return statFields(pid)?.[19]; // field 22 overall
+}
+
+/** Whether the process that wrote a journal entry still runs. A zombie (killed, not yet reaped
+ *  by its parent, as after `kill -9` of an ipctap started in the background) has ended. */
 function alive(pid: number, start: string | undefined): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (start === undefined) return true;
-  const now = processStart(pid);
-  return now === undefined || now === start;
+  const fields = statFields(pid);
+  if (fields === undefined) return true; // no /proc to ask: trust kill(0)
+  if (fields[0] === 'Z' || fields[0] === 'X') return false;
+  return start === undefined || fields[19] === start;
 }
 
 function fsyncDir(dir: string): void {
@@ -316,7 +323,7 @@ function deadEntries(out: RestoreResult[]): Array<{ file: string; entry: Journal
     if (!e) continue;
     if (e.pid === process.pid) continue;
     if (alive(e.pid, e.pidStart)) {
-      out.push({ path: e.path, renamedTo: e.renamedTo, kind: e.kind, pid: e.pid, action: 'skipped', message: `process ${e.pid} still owns the takeover of ${e.path}` });
+      out.push({ path: e.path, renamedTo: e.renamedTo, kind: e.kind, pid: e.pid, action: 'skipped', message: `left alone: ${e.path} is still taken over by ipctap process ${e.pid}` });
       continue;
     }
     dead.push({ file, entry: e });
