@@ -71,13 +71,22 @@ async function loadConnection(opts: ReplayOptions): Promise<{ tap: string; clien
   const client: FrameRow[] = [];
   const server: FrameRow[] = [];
   let tap: string | undefined;
+  const others = new Set<number>(); // the connections there are, for the error when N is not one
   for await (const row of readCaptureRows(opts.file, opts)) {
-    if (row.type !== 'frame' || row.conn !== opts.conn) continue;
+    if (row.type !== 'frame') continue;
+    if (row.conn !== opts.conn) {
+      if (tap === undefined && row.conn !== undefined) others.add(row.conn);
+      continue;
+    }
     tap ??= row.tap;
     if (row.dir === 'stderr') continue;
     (CLIENT_DIRS.includes(row.dir) ? client : server).push(row);
   }
-  if (tap === undefined) throw new UserError(`connection ${opts.conn} has no frames in ${opts.file} (see 'ipctap read ${opts.file}')`);
+  if (tap === undefined) {
+    const list = [...others].sort((a, b) => a - b);
+    const has = list.length === 0 ? 'it has no frames at all' : `connections with frames: ${list.length > 20 ? `${list.slice(0, 20).join(', ')}, … (${list.length})` : list.join(', ')}`;
+    throw new UserError(`connection ${opts.conn} has no frames in ${opts.file}; ${has} (see 'ipctap read ${opts.file}')`);
+  }
   if (client.length === 0) throw new UserError(`connection ${opts.conn} has nothing sent by its client to replay`);
   return { tap, client, server };
 }
