@@ -37,6 +37,8 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
       --checksum-data     checksum the captured bytes too, not only record headers (slower)
       --lossless          when the disk falls behind, slow the traffic instead of dropping
                           captured data (default: forwarding goes on, the gap is recorded)
+      --no-direct-io      write the capture through the page cache (default: whole 1 MiB
+                          blocks with O_DIRECT where the file system allows it; see README)
   -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto;
                           'stdio' names the launched process's streams)
       --proto FILE        .proto file(s) for protobuf and gRPC bodies (repeatable): gRPC
@@ -61,6 +63,8 @@ Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on 
       --checksum-data     checksum the captured bytes too, not only record headers (slower)
       --lossless          when the disk falls behind, slow the traffic instead of dropping
                           captured data (default: forwarding goes on, the gap is recorded)
+      --no-direct-io      write the capture through the page cache (default: whole 1 MiB
+                          blocks with O_DIRECT where the file system allows it; see README)
   -d, --decode PROTO[@TAP]
       --json              JSON Lines on stdout
   -q, --quiet             print no frames

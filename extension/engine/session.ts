@@ -44,6 +44,9 @@ export interface SessionOptions extends DecodeChoice {
   /** Never drop captured data when the disk falls behind: the taps stop reading until it has
    *  caught up, so forwarding slows to what the disk takes (default: drop, forwarding goes on). */
   lossless?: boolean;
+  /** Write the capture's whole blocks with O_DIRECT, past the page cache, where the file system
+   *  allows it (default true; see capture/direct.ts). */
+  directIo?: boolean;
 }
 
 export interface LaunchOptions {
@@ -137,7 +140,7 @@ export class Session {
         name: this.name,
         decode: this.opts.decode ?? 'auto',
         decodeByTap: this.opts.decodeByTap ?? {},
-      }, { checksumData: this.opts.checksumData, lossless: this.opts.lossless });
+      }, { checksumData: this.opts.checksumData, lossless: this.opts.lossless, direct: this.opts.directIo !== false });
       try {
         this.captureReadable = statSync(this.opts.capturePath).isFile();
       } catch {

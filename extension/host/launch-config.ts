@@ -19,6 +19,7 @@ export interface RawConfiguration extends Partial<RawProcess> {
   processes?: RawProcess[];
   capture?: string;
   lossless?: boolean;
+  directIo?: boolean;
 }
 
 export interface ConfigFile {
@@ -119,5 +120,6 @@ export function toStartParams(cfg: RawConfiguration, ctx: ExpandContext): Sessio
     processes: processes.map((p) => expandProcess(p, ctx)),
     capturePath: cfg.capture ? expandVars(cfg.capture, ctx) : undefined,
     ...(cfg.lossless ? { lossless: true } : {}),
+    ...(cfg.directIo === false ? { directIo: false } : {}),
   };
 }

@@ -157,6 +157,8 @@ export interface SessionStartParams {
   attachPid?: number;
   /** Slow the traffic instead of dropping captured data when the disk falls behind. */
   lossless?: boolean;
+  /** false: write the capture through the page cache, not with O_DIRECT (default true). */
+  directIo?: boolean;
 }
 
 export interface RowsGetParams {

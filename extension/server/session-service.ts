@@ -78,7 +78,7 @@ export class SessionService {
     }
     const decodeByTap: Record<string, string> = {};
     for (const t of p.taps ?? []) if (t.decode) decodeByTap[t.spec] = t.decode;
-    const engine = new Session({ capturePath, name, decode: p.decode, decodeByTap, lossless: p.lossless === true });
+    const engine = new Session({ capturePath, name, decode: p.decode, decodeByTap, lossless: p.lossless === true, directIo: p.directIo !== false });
     const id = randomUUID();
     const hosted = new HostedSession(id, {
       name,

@@ -224,8 +224,11 @@ const allVariants: Variant[] = [
   { name: 'node relay (bare)', start: (l, t) => startProc(process.execPath, [join(__dirname, 'bare-relay.mjs'), 'unix' in l ? l.unix : `tcp:${l.port}`, 'unix' in t ? t.unix : `tcp:${t.port}`]) },
   { name: 'ipctap, no capture', start: ipctap([]) },
   { name: 'ipctap, capture', start: ipctap(CAPTURE) },
+  // The same through the page cache (what every capture did before direct I/O).
+  { name: 'ipctap, capture (page cache)', start: ipctap([...CAPTURE, '--no-direct-io']) },
   // Nothing dropped: forwarding waits for the disk when the capture falls behind.
   { name: 'ipctap, lossless capture', start: ipctap(['-w', 'CAP', '--lossless']) },
+  { name: 'ipctap, lossless (page cache)', start: ipctap(['-w', 'CAP', '--lossless', '--no-direct-io']) },
   // Decoding every frame (64-byte lines) without printing them: --stats keeps a per-connection tally.
   { name: 'ipctap, capture+decode', start: ipctap(CAPTURE_DECODE) },
 ];

@@ -4,6 +4,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import net from 'node:net';
 
 export const CLI = resolve(__dirname, '../../dist/cli.js');
 
@@ -127,4 +128,20 @@ export function frames(rows: Record<string, unknown>[], pred: (r: Record<string,
 
 export function b64(r: Record<string, unknown>): Buffer {
   return Buffer.from(String(r.data), 'base64');
+}
+
+/** Wait until a Unix socket at `path` accepts connections (for a CLI run with -q, which prints
+ *  no tap-ready row). */
+export async function connectable(path: string, ms = 15000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = net.connect(path);
+      s.once('connect', () => (s.destroy(), res(true)));
+      s.once('error', () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`${path} never accepted a connection`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

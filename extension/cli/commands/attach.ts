@@ -2,25 +2,10 @@
 import { formatEndpoints, listEndpoints } from '../../engine/process/attach';
 import { toJson } from '../../engine/util/json';
 import { flag, list, parseArgs, usageError } from '../args';
-import { serveTaps } from './run';
+import { COMMON, serveTaps } from './run';
 
 export async function attachCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(
-    argv,
-    [
-      { name: 'tap', short: 't', value: true, multiple: true },
-      { name: 'write', short: 'w', value: true },
-      { name: 'checksum-data' },
-      { name: 'lossless' },
-      { name: 'decode', short: 'd', value: true, multiple: true },
-      { name: 'proto', value: true, multiple: true },
-      { name: 'proto-type', value: true },
-      { name: 'json' },
-      { name: 'quiet', short: 'q' },
-      { name: 'stats' },
-    ],
-    'attach',
-  );
+  const p = parseArgs(argv, COMMON, 'attach');
   if (p.positionals.length !== 1 || !/^\d+$/.test(p.positionals[0]!)) throw usageError('usage: ipctap attach PID [--json] [--tap SPEC...]');
   const pid = Number(p.positionals[0]);
   const endpoints = await listEndpoints(pid);

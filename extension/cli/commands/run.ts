@@ -8,11 +8,13 @@ import { UserError } from '../../engine/util/errors';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
 
-const COMMON: OptionSpec[] = [
+/** Options of every command that taps and captures (run, proxy, attach --tap). */
+export const COMMON: OptionSpec[] = [
   { name: 'tap', short: 't', value: true, multiple: true },
   { name: 'write', short: 'w', value: true },
   { name: 'checksum-data' },
   { name: 'lossless' },
+  { name: 'no-direct-io' },
   { name: 'decode', short: 'd', value: true, multiple: true },
   { name: 'proto', value: true, multiple: true },
   { name: 'proto-type', value: true },
@@ -52,12 +54,14 @@ export function decodeOptions(values: string[]): { decode?: string; decodeByTap:
 export function liveOptions(p: ReturnType<typeof parseArgs>, textOut: NodeJS.WritableStream) {
   const write = str(p, 'write');
   if (flag(p, 'lossless') && !write) throw usageError('--lossless needs a capture file (-w FILE): it makes forwarding wait for the file instead of dropping data');
+  if (flag(p, 'no-direct-io') && !write) throw usageError('--no-direct-io needs a capture file (-w FILE): it says how the file is written');
   return {
     ...decodeOptions(list(p, 'decode')),
     ...protoOptions(p),
     capturePath: write ? resolve(write) : undefined,
     checksumData: flag(p, 'checksum-data'),
     lossless: flag(p, 'lossless'),
+    directIo: !flag(p, 'no-direct-io'),
     json: flag(p, 'json'),
     quiet: flag(p, 'quiet'),
     stats: flag(p, 'stats'),

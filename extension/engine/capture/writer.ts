@@ -19,6 +19,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Chunk, EventRecord } from '../types';
 import { UserError } from '../util/errors';
+import { DirectAppender } from './direct';
 import {
   buildHeader,
   chunkRecordBound,
@@ -48,6 +49,8 @@ export interface CaptureWriterOptions {
   flushDelayMs?: number;
   /** Never drop chunk data: past the high-water mark, holdBack() asks the taps to wait. */
   lossless?: boolean;
+  /** Write whole blocks with O_DIRECT when the file system allows it (./direct.ts). Default true. */
+  direct?: boolean;
   /** Called once, with the first I/O error; the capture stops there. */
   onError?: (err: Error) => void;
   /** Events the writer itself produces: 'capture-dropped' (also written to the file) and
@@ -72,6 +75,8 @@ export interface CaptureWriterStats {
   queued: number;
   /** Peak of `queued`. */
   peakQueued: number;
+  /** Whole blocks go to the disk with O_DIRECT (see ./direct.ts). */
+  direct: boolean;
   /** Set once an I/O error stopped the capture. */
   error?: string;
 }
@@ -110,6 +115,8 @@ export class CaptureWriter {
   private lastMono = 0;
   /** Lossless: resolves the taps' wait once the backlog is under the low-water mark. */
   private caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Direct I/O staging holds bytes that must reach the file now (a timer, flush or close). */
+  private tailDue = false;
 
   private constructor(
     readonly path: string,
@@ -117,6 +124,7 @@ export class CaptureWriter {
     private readonly fh: FileHandle,
     headerBytes: number,
     private readonly opts: CaptureWriterOptions,
+    private readonly direct: DirectAppender | undefined,
   ) {
     this.hwm = opts.highWaterMark ?? 32 * 1024 * 1024;
     this.lwm = opts.lowWaterMark ?? Math.floor(this.hwm / 2);
@@ -135,6 +143,7 @@ export class CaptureWriter {
     } catch (err) {
       throw new UserError(`cannot write the capture file ${path}: ${(err as Error).message}`);
     }
+    const direct = opts.direct === false ? undefined : DirectAppender.open(path, fh.fd);
     const packr = makePackr();
     const body = packr.pack(header);
     const bytes = Buffer.allocUnsafe(body.length + CRC_BYTES);
@@ -143,10 +152,12 @@ export class CaptureWriter {
     try {
       await writeAll(fh, [bytes]);
     } catch (err) {
+      direct?.close();
       await fh.close().catch(() => undefined);
       throw new UserError(`cannot write the capture file ${path}: ${(err as Error).message}`);
     }
-    return new CaptureWriter(path, header, fh, bytes.length, opts);
+    direct?.adopt(bytes);
+    return new CaptureWriter(path, header, fh, bytes.length, opts, direct);
   }
 
   writeChunk(chunk: Chunk): WriteResult {
@@ -203,8 +214,9 @@ export class CaptureWriter {
 
   /** Resolves once everything written so far is on disk (not fsynced). Never rejects. */
   async flush(): Promise<void> {
-    while (!this.failed && (this.pumping || this.queuedBytes > 0)) {
-      if (!this.pumping) this.pumping = this.pump();
+    while (!this.failed && (this.pumping || this.queuedBytes > 0 || (this.direct?.pending ?? 0) > 0)) {
+      this.tailDue = true;
+      if (!this.pumping) this.startPump();
       await this.pumping;
     }
   }
@@ -242,7 +254,7 @@ export class CaptureWriter {
 
   /** Bytes of the file on disk now (whole records only, once no write is in flight). */
   get diskOffset(): number {
-    return this.bytesWritten;
+    return this.bytesWritten - (this.direct?.pending ?? 0);
   }
 
   /** Whether records still reach the file (not closed, no I/O error). */
@@ -259,6 +271,7 @@ export class CaptureWriter {
       droppedEvents: this.droppedEvents,
       queued: this.queuedBytes,
       peakQueued: this.peakQueued,
+      direct: this.direct?.active ?? false,
       ...(this.failed ? { error: this.failed.message } : {}),
     };
   }
@@ -281,6 +294,7 @@ export class CaptureWriter {
         if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') this.fail(err as Error);
       }
     }
+    this.direct?.close();
     await this.fh.close().catch(() => undefined);
   }
 
@@ -384,12 +398,17 @@ export class CaptureWriter {
     if (this.pumping || this.scheduled) return;
     if (this.queuedBytes >= this.batchSize || this.flushDelay === 0) this.schedulePump();
     else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (!this.pumping && !this.scheduled) this.schedulePump();
-      }, this.flushDelay);
-      this.timer.unref();
+      this.armTimer();
     }
+  }
+
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tailDue = true;
+      if (!this.pumping && !this.scheduled) this.schedulePump();
+    }, this.flushDelay);
+    this.timer.unref();
   }
 
   private schedulePump(): void {
@@ -400,20 +419,29 @@ export class CaptureWriter {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.pumping) this.pumping = this.pump();
+      if (!this.pumping) this.startPump();
     });
   }
 
+  /** Run pump() as `pumping`. (Cleared from a later microtask: a pump with nothing to do ends
+   *  synchronously, and `pumping = pump()` would then keep a settled promise for good.) */
+  private startPump(): void {
+    const p: Promise<void> = this.pump().finally(() => {
+      if (this.pumping === p) this.pumping = undefined;
+    });
+    this.pumping = p;
+  }
+
   private async pump(): Promise<void> {
-    try {
-      while (!this.failed) {
-        this.seal();
-        if (this.sealed.length === 0) break;
+    while (!this.failed) {
+      this.seal();
+      if (this.sealed.length > 0) {
         const batch = this.sealed.splice(0, IOV_MAX);
         let n = 0;
         for (const b of batch) n += b.length;
         try {
-          await writeAll(this.fh, batch);
+          if (this.direct) await this.direct.append(batch);
+          else await writeAll(this.fh, batch);
         } catch (err) {
           this.fail(err as Error);
           break;
@@ -423,9 +451,22 @@ export class CaptureWriter {
         for (const b of batch) this.written(b);
         if (this.episode && this.queuedBytes <= this.lwm) this.endEpisode();
         if (this.caughtUp && this.queuedBytes <= this.lwm) this.releaseHolds();
+        continue;
       }
-    } finally {
-      this.pumping = undefined;
+      // Direct I/O: what fills no staging buffer goes to the file once a record has waited
+      // flushDelay (or on flush/close), not after every batch of a flood.
+      if (!this.direct || this.direct.pending === 0) break;
+      if (!this.tailDue && !this.closed && this.flushDelay > 0) {
+        if (!this.timer) this.armTimer();
+        break;
+      }
+      this.tailDue = false;
+      try {
+        await this.direct.flushTail();
+      } catch (err) {
+        this.fail(err as Error);
+      }
+      // (and round again for records that came meanwhile)
     }
   }
 

@@ -12,24 +12,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCapture } from '../../../extension/engine/capture/reader';
-import { cliEnv, LiveCli } from '../../helpers/cli';
+import { cliEnv, connectable, LiveCli } from '../../helpers/cli';
 
 const TOTAL = 48 * 1024 * 1024; // past the writer's 32 MiB high-water mark
 const DISK_RATE = 16 * 1024 * 1024; // bytes per second the "disk" takes
-
-async function connectable(path: string, ms = 15000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = net.connect(path);
-      s.once('connect', () => (s.destroy(), res(true)));
-      s.once('error', () => res(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`${path} never accepted a connection`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function floodThroughTap(lossless: boolean): Promise<{ sentSha: string; receivedSha: string; capturedSha: string; captured: number; dropped: number; sendMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-lossless-'));

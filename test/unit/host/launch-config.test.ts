@@ -20,6 +20,8 @@ test('the examples configuration parses and expands', () => {
   assert.deepEqual(single.taps, [{ spec: 'unix:/w/a.sock' }]);
   assert.equal(single.lossless, undefined, 'dropping under floods unless asked');
   assert.equal(toStartParams({ name: 'l', taps: ['tcp:1=127.0.0.1:2'], lossless: true }, { workspaceFolder: '/w', env: {} }).lossless, true);
+  assert.equal(single.directIo, undefined, 'direct I/O unless turned off');
+  assert.equal(toStartParams({ name: 'l', taps: ['tcp:1=127.0.0.1:2'], directIo: false }, { workspaceFolder: '/w', env: {} }).directIo, false);
 });
 
 test('JSON with comments and trailing commas; clear errors', () => {

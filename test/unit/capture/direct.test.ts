@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CaptureWriter } from '../../../extension/engine/capture/writer';
+import { openCapture } from '../../../extension/engine/capture/reader';
+import type { Chunk } from '../../../extension/engine/types';
+
+// The capture writer sends whole 1 MiB blocks to the disk with O_DIRECT where the file system
+// allows it, and the rest through the page cache (extension/engine/capture/direct.ts).
+
+function tmp(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-direct-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const INIT = { start: 1_760_000_000_000_000, taps: [{ spec: 'tcp:7000=127.0.0.1:7001', kind: 'tcp' as const }], decode: 'raw' };
+
+function chunk(i: number, len: number): Chunk {
+  const data = Buffer.alloc(len);
+  for (let j = 0; j < len; j++) data[j] = (i * 31 + j * 7) & 0xff;
+  return { conn: 1 + (i % 3), dir: i % 2 ? 's2c' : 'c2s', ts: 1_760_000_000_000_000 + i, mono: i, data };
+}
+
+/** Chunks of many sizes (a few larger than a staging block), written in bursts with pauses longer
+ *  than the flush delay between them, so partly filled blocks are made visible and later
+ *  rewritten whole. */
+async function writeBursts(path: string, direct: boolean): Promise<CaptureWriter> {
+  const w = await CaptureWriter.open(path, INIT, { direct, flushDelayMs: 2 });
+  let i = 0;
+  for (let burst = 0; burst < 12; burst++) {
+    const sizes = burst % 4 === 3 ? [1_500_000, 70_000] : [1, 300, 4096, 65_536, 12_345, 77];
+    for (const n of sizes) assert.equal(w.writeChunk(chunk(i++, n)), 'ok');
+    if (burst % 2) await sleep(10);
+  }
+  await w.close();
+  return w;
+}
+
+test('direct and page-cache writing produce byte-identical capture files', async (t) => {
+  const dir = tmp(t);
+  const a = await writeBursts(join(dir, 'direct.ipctap'), true);
+  const b = await writeBursts(join(dir, 'plain.ipctap'), false);
+  assert.equal(b.stats().direct, false);
+  if (!a.stats().direct) t.diagnostic('O_DIRECT is not available on this file system: both files were written the ordinary way');
+  const da = readFileSync(join(dir, 'direct.ipctap'));
+  const db = readFileSync(join(dir, 'plain.ipctap'));
+  assert.ok(da.length > 5 * 1024 * 1024, `${da.length} bytes`);
+  assert.equal(da.length, db.length);
+  assert.ok(da.equals(db), 'the files differ');
+});
+
+test('O_DIRECT is used on this machine’s temporary directory (ext4 and most local file systems)', async (t) => {
+  const w = await CaptureWriter.open(join(tmp(t), 'x.ipctap'), INIT);
+  await w.close();
+  const TMPFS_MAGIC = 0x01021994;
+  if (statfsSync(tmpdir()).type === TMPFS_MAGIC && !w.stats().direct) t.skip('the temporary directory is a tmpfs without O_DIRECT');
+  else assert.equal(w.stats().direct, true);
+});
+
+test('with direct I/O the file holds every record up to diskOffset, and what fills no block reaches the file within the flush delay', async (t) => {
+  const path = join(tmp(t), 'live.ipctap');
+  const w = await CaptureWriter.open(path, INIT, { flushDelayMs: 5 });
+  t.after(() => w.close());
+  // One small record, no flush(): the timer makes it visible although it fills no block.
+  w.writeChunk(chunk(0, 10));
+  await sleep(60);
+  assert.equal(statSync(path).size, w.diskOffset);
+  assert.equal(w.diskOffset, w.appendOffset);
+  let r = await openCapture(path);
+  const seen: number[] = [];
+  for await (const e of r.records()) if (e.record.t === 'c') seen.push(e.record.data.length);
+  await r.close();
+  assert.deepEqual(seen, [10]);
+  // A flood: the file never claims less than diskOffset says, and ends complete after flush().
+  for (let i = 1; i <= 200; i++) {
+    w.writeChunk(chunk(i, 20_000));
+    if (i % 10 === 0) {
+      await sleep(0);
+      assert.ok(statSync(path).size >= w.diskOffset, `size ${statSync(path).size} < diskOffset ${w.diskOffset}`);
+    }
+  }
+  await w.flush();
+  assert.equal(statSync(path).size, w.appendOffset);
+
+  r = await openCapture(path);
+  let n = 0;
+  for await (const e of r.records()) if (e.record.t === 'c') n++;
+  await r.close();
+  assert.equal(n, 201);
+});
+
+test('after a burst bigger than a block, the bytes that fill no block reach the file within the flush delay', async (t) => {
+  const path = join(tmp(t), 'burst.ipctap');
+  const w = await CaptureWriter.open(path, INIT, { flushDelayMs: 5 });
+  t.after(() => w.close());
+  // 1.6 MB at once: one block goes out whole; nothing is written after it, no flush().
+  for (let i = 0; i < 80; i++) w.writeChunk(chunk(i, 20_000));
+  await sleep(100);
+  assert.equal(statSync(path).size, w.appendOffset);
+  assert.equal(w.diskOffset, w.appendOffset);
+});
+
+test('a capture to /dev/null or a FIFO is written the ordinary way', async () => {
+  const w = await CaptureWriter.open('/dev/null', INIT);
+  assert.equal(w.writeChunk(chunk(1, 100_000)), 'ok');
+  await w.close();
+  assert.equal(w.stats().direct, false);
+  assert.equal(w.stats().error, undefined);
+});
