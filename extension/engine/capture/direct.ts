@@ -18,14 +18,19 @@
 // staging buffer by trying small direct writes (misaligned ones fail with EINVAL at once, before
 // any I/O), at offset 0 of the still-empty file. Where O_DIRECT is not available (tmpfs on older
 // kernels, FIFOs, /dev/null, some network file systems) open() returns undefined and the caller
-// writes the ordinary way; a direct write failing later switches to ordinary writes too.
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, write, writeSync } from 'node:fs';
+// writes the ordinary way; a direct write failing later switches to ordinary writes too. On tmpfs
+// the ordinary way is used too (nothing to gain there).
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, statfsSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const writeAsync = promisify(write);
 
 /** File offsets and lengths of direct writes are multiples of this. */
 const BLOCK = 4096;
+/** File systems in memory: a direct write there is the same copy into memory as any other, plus
+ *  ours into the staging buffer. */
+const IN_MEMORY = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
+
 /** Bytes per direct write. */
 const STAGING = 1024 * 1024;
 /** Staging buffers: one is filled while the others are being written. */
@@ -58,7 +63,7 @@ export class DirectAppender {
     const O_DIRECT = (constants as { O_DIRECT?: number }).O_DIRECT;
     if (!O_DIRECT || process.platform !== 'linux') return undefined;
     try {
-      if (!fstatSync(plainFd).isFile()) return undefined;
+      if (!fstatSync(plainFd).isFile() || IN_MEMORY.has(statfsSync(path).type)) return undefined;
     } catch {
       return undefined;
     }

@@ -111,3 +111,19 @@ test('a capture to /dev/null or a FIFO is written the ordinary way', async () =>
   assert.equal(w.stats().direct, false);
   assert.equal(w.stats().error, undefined);
 });
+
+test('a capture on tmpfs is written through the page cache (direct I/O would only add a copy there)', async (t) => {
+  let dir: string;
+  try {
+    dir = mkdtempSync('/dev/shm/ipctap-direct-');
+  } catch {
+    return t.skip('no /dev/shm here');
+  }
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  if (statfsSync(dir).type !== 0x01021994) return t.skip('/dev/shm is not a tmpfs here');
+  const w = await CaptureWriter.open(join(dir, 'x.ipctap'), INIT);
+  assert.equal(w.writeChunk(chunk(1, 2_000_000)), 'ok');
+  await w.close();
+  assert.equal(w.stats().direct, false);
+  assert.equal(statSync(join(dir, 'x.ipctap')).size, w.appendOffset);
+});
