@@ -185,7 +185,8 @@ export class DirectAppender {
 /** A STAGING-byte view of new memory that direct writes accept (tried at offset 0 of the still
  *  empty file `fd`), or undefined. */
 function aligned(fd: number): Buffer | undefined {
-  const raw = Buffer.allocUnsafeSlow(STAGING + BLOCK);
+  // (Zeroed: the probe writes it to the file, and no stale heap bytes should reach a disk.)
+  const raw = Buffer.alloc(STAGING + BLOCK);
   for (let at = 0; at < BLOCK; at += 16) {
     try {
       writeSync(fd, raw, at, BLOCK, 0);
