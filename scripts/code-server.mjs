@@ -37,7 +37,11 @@ export function ensureCodeServer({ log = (m) => process.stderr.write(m + '\n') }
   mkdirSync(dir, { recursive: true });
   const pkg = join(dir, 'package.json');
   if (!existsSync(pkg)) writeFileSync(pkg, JSON.stringify({ name: 'ipctap-code-server-cache', private: true }, null, 2));
-  const env = { ...process.env, PATH: path, npm_config_yes: 'true' };
+  // Not the npm_* variables of an npm that runs us (`npm test`, `npm start`): npm reads them as its
+  // own configuration, and code-server's postinstall would see that npm's Node in
+  // npm_config_user_agent (v20) instead of the Node 24 installed here, and refuse.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  Object.assign(env, { PATH: path, npm_config_yes: 'true' });
   run('npm', ['install', '--no-audit', '--no-fund', 'node@24'], { cwd: dir, env });
   run('npm', ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env });
   // npm 11 skips dependencies' install scripts unless approved; code-server needs its postinstall.
