@@ -132,7 +132,10 @@ export class DirectAppender {
     this.visible = this.fill;
   }
 
-  close(): void {
+  /** Close the direct descriptor once no write uses it (a write still queued for the thread pool
+   *  would otherwise go to whatever file gets the descriptor's number next). */
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.flight));
     try {
       closeSync(this.directFd);
     } catch {
