@@ -53,6 +53,35 @@ test('direct and page-cache writing produce byte-identical capture files', async
   assert.ok(da.equals(db), 'the files differ');
 });
 
+test('random chunk sizes, flushes and pauses (seeded): direct and page-cache files stay byte-identical', async (t) => {
+  const dir = tmp(t);
+  for (const seed of [1, 2, 3]) {
+    const run = async (direct: boolean): Promise<Buffer> => {
+      let s = seed;
+      const rnd = (n: number): number => {
+        s = (s * 1103515245 + 12345) >>> 0;
+        return s % n;
+      };
+      const path = join(dir, `r${seed}-${direct}.ipctap`);
+      const w = await CaptureWriter.open(path, INIT, { direct, flushDelayMs: 1 });
+      for (let i = 0; i < 60; i++) {
+        const size = rnd(4) === 0 ? rnd(2_500_000) : rnd(5000);
+        assert.equal(w.writeChunk(chunk(i, size)), 'ok');
+        const step = rnd(6);
+        if (step === 0) await w.flush();
+        else if (step === 1) await sleep(3);
+        else if (step === 2) await new Promise((r) => setImmediate(r));
+      }
+      await w.close();
+      return readFileSync(path);
+    };
+    const a = await run(true);
+    const b = await run(false);
+    assert.equal(a.length, b.length, `seed ${seed}`);
+    assert.ok(a.equals(b), `seed ${seed}: the files differ`);
+  }
+});
+
 test('O_DIRECT is used on this machine’s temporary directory (ext4 and most local file systems)', async (t) => {
   const w = await CaptureWriter.open(join(tmp(t), 'x.ipctap'), INIT);
   await w.close();
