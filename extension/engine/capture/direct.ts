@@ -33,8 +33,11 @@ const IN_MEMORY = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
 
 /** Bytes per direct write. */
 const STAGING = 1024 * 1024;
-/** Staging buffers: one is filled while the others are being written. */
-const SLOTS = 4;
+/** Staging buffers: one is filled while the others are being written. 16 MiB in flight keeps the
+ *  disk busy while the forwarding thread is busy for a few ms between completions (a TCP flood:
+ *  event-loop stalls of 5-8 ms at p90; 4 buffers: 810-850 MB/s captured, 16: 945-960 MB/s).
+ *  They are one allocation, normally of untouched pages: a small capture keeps little resident. */
+const SLOTS = 16;
 
 export class DirectAppender {
   /** File offset of the current staging buffer's byte 0 (a multiple of STAGING). */
@@ -73,18 +76,17 @@ export class DirectAppender {
     } catch {
       return undefined;
     }
-    const slots: { buf: Buffer }[] = [];
-    while (slots.length < SLOTS) {
-      const buf = aligned(fd);
-      if (!buf) break;
-      slots.push({ buf });
-    }
+    const all = aligned(fd, SLOTS * STAGING);
+    let ok = all !== undefined;
     try {
       ftruncateSync(plainFd, 0);
     } catch {
-      slots.length = 0;
+      ok = false;
     }
-    if (slots.length === SLOTS) return new DirectAppender(fd, plainFd, slots);
+    if (ok && all) {
+      const slots = Array.from({ length: SLOTS }, (_, i) => ({ buf: all.subarray(i * STAGING, (i + 1) * STAGING) }));
+      return new DirectAppender(fd, plainFd, slots);
+    }
     closeSync(fd);
     return undefined;
   }
@@ -185,15 +187,16 @@ export class DirectAppender {
   }
 }
 
-/** A STAGING-byte view of new memory that direct writes accept (tried at offset 0 of the still
+/** A `size`-byte view of new memory that direct writes accept (tried at offset 0 of the still
  *  empty file `fd`), or undefined. */
-function aligned(fd: number): Buffer | undefined {
-  // (Zeroed: the probe writes it to the file, and no stale heap bytes should reach a disk.)
-  const raw = Buffer.alloc(STAGING + BLOCK);
+function aligned(fd: number, size: number): Buffer | undefined {
+  // (Zeroed: the probe writes it to the file, and no stale heap bytes should reach a disk. A large
+  // zeroed allocation is normally fresh mmap pages, resident only once written.)
+  const raw = Buffer.alloc(size + BLOCK);
   for (let at = 0; at < BLOCK; at += 16) {
     try {
       writeSync(fd, raw, at, BLOCK, 0);
-      return raw.subarray(at, at + STAGING);
+      return raw.subarray(at, at + size);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EINVAL') return undefined;
     }
