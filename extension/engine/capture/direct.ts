@@ -2,16 +2,17 @@
 // memory to the disk, past the page cache.
 //
 // Why: writing a capture through the page cache costs the kernel a copy into freshly allocated
-// pages — measured on the 2-core VMs this was built on, 0.7-3 CPU-seconds per GiB, more than
+// pages — measured on the 2-core VMs this was built on, 0.6-3 CPU-seconds per GiB, more than
 // forwarding the same bytes — and that CPU is taken from the proxy and its peers. A direct write
 // of the same GiB costs ~0.1 CPU-seconds (the disk's DMA does the copy).
 //
-// The stream is copied into one aligned staging buffer; each time it is full it is written at its
-// (aligned) file offset. Bytes of a staging buffer that is not full yet are written through the
-// ordinary descriptor when the caller asks for them to be visible (flushTail), and written again
-// as part of the whole block once it fills (the kernel writes back and drops the cached pages of a
-// range a direct write covers, so readers always see the file's true bytes). The file on disk is
-// therefore always an exact prefix of the stream.
+// The stream is copied into aligned staging buffers; full ones are written at their (aligned)
+// file offsets, one write at a time, in file order, each taking every buffer that filled
+// meanwhile. Bytes of a buffer that is not full yet are written through the ordinary descriptor
+// when the caller asks for them to be visible (flushTail); once the buffer fills, the rest of the
+// page holding that end is written the ordinary way too and direct writes go on from the next
+// page. So a direct write never covers a page a reader may hold cached (the kernel does not
+// promise to refresh those), and the file is always an exact prefix of the stream, with no holes.
 //
 // O_DIRECT needs the memory address, the file offset and the length aligned to the device's
 // block size. Node.js does not tell a Buffer's address, so open() finds an aligned offset into the
@@ -20,10 +21,11 @@
 // kernels, FIFOs, /dev/null, some network file systems) open() returns undefined and the caller
 // writes the ordinary way; a direct write failing later switches to ordinary writes too. On tmpfs
 // the ordinary way is used too (nothing to gain there).
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, statfsSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, statfsSync, write, writeSync, writev } from 'node:fs';
 import { promisify } from 'node:util';
 
 const writeAsync = promisify(write);
+const writevAsync = promisify(writev);
 
 /** File offsets and lengths of direct writes are multiples of this. */
 const BLOCK = 4096;
@@ -33,11 +35,19 @@ const IN_MEMORY = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
 
 /** Bytes per direct write. */
 const STAGING = 1024 * 1024;
-/** Staging buffers: one is filled while the others are being written. 16 MiB in flight keeps the
- *  disk busy while the forwarding thread is busy for a few ms between completions (a TCP flood:
- *  event-loop stalls of 5-8 ms at p90; 4 buffers: 810-850 MB/s captured, 16: 945-960 MB/s).
+/** Staging buffers: one is filled while the others wait for or are in a write. 16 MiB lets the
+ *  next write take everything that filled while the forwarding thread was busy (a TCP flood: event
+ *  loop stalls of 5-8 ms at p90) instead of stopping the traffic.
  *  They are one allocation, normally of untouched pages: a small capture keeps little resident. */
 const SLOTS = 16;
+
+/** A full staging buffer waiting for (or in) a direct write: its slot, the file offset of its byte
+ *  0, and how many of its first bytes are in the file already (written the ordinary way). */
+interface Block {
+  slot: number;
+  start: number;
+  visible: number;
+}
 
 export class DirectAppender {
   /** File offset of the current staging buffer's byte 0 (a multiple of STAGING). */
@@ -47,15 +57,18 @@ export class DirectAppender {
   /** Bytes of the current staging buffer already in the file (written the ordinary way). */
   private visible = 0;
   private cur = 0;
-  /** Direct writes under way, oldest first: the file is complete up to the first one's start. */
-  private readonly flights: { start: number; done: boolean }[] = [];
+  /** Full buffers not yet in the file, in file order; the first `submitted` are being written. */
+  private readonly queue: Block[] = [];
+  private submitted = 0;
+  private writing: Promise<void> | undefined;
+  private slotFreed: (() => void) | undefined;
   private error: Error | undefined;
   private fallback = false;
 
   private constructor(
     private readonly directFd: number,
     private readonly plainFd: number,
-    private readonly slots: { buf: Buffer; flight?: Promise<void> }[],
+    private readonly slots: Buffer[],
   ) {}
 
   /**
@@ -83,10 +96,7 @@ export class DirectAppender {
     } catch {
       ok = false;
     }
-    if (ok && all) {
-      const slots = Array.from({ length: SLOTS }, (_, i) => ({ buf: all.subarray(i * STAGING, (i + 1) * STAGING) }));
-      return new DirectAppender(fd, plainFd, slots);
-    }
+    if (ok && all) return new DirectAppender(fd, plainFd, Array.from({ length: SLOTS }, (_, i) => all.subarray(i * STAGING, (i + 1) * STAGING)));
     closeSync(fd);
     return undefined;
   }
@@ -98,26 +108,25 @@ export class DirectAppender {
 
   /** Bytes appended that are not in the file yet (at most SLOTS staging buffers). */
   get pending(): number {
-    const end = this.base + this.fill;
-    return end - (this.flights.length > 0 ? this.flights[0]!.start : this.base + this.visible);
+    const first = this.queue[0];
+    return this.base + this.fill - (first ? first.start + first.visible : this.base + this.visible);
   }
 
-  /** Bytes already written at the start of the file by the caller (the header): kept in staging
-   *  so the first direct write covers them too. */
+  /** Bytes already written at the start of the file by the caller (the header). */
   adopt(head: Buffer): void {
-    head.copy(this.slots[0]!.buf, 0);
+    head.copy(this.slots[0]!, 0);
     this.fill = this.visible = head.length;
   }
 
-  /** Append `views`. A full staging buffer is sent to the disk and the next one filled meanwhile;
-   *  waits only when every staging buffer is still being written. Rejects on an I/O error. */
+  /** Append `views`. A full staging buffer is queued for the disk and the next one filled
+   *  meanwhile; waits only when every staging buffer is still queued. Rejects on an I/O error. */
   async append(views: Buffer[]): Promise<void> {
     this.check();
     for (const v of views) {
       let from = 0;
       while (from < v.length) {
         const n = Math.min(v.length - from, STAGING - this.fill);
-        v.copy(this.slots[this.cur]!.buf, this.fill, from, from + n);
+        v.copy(this.slots[this.cur]!, this.fill, from, from + n);
         this.fill += n;
         from += n;
         if (this.fill === STAGING) await this.launch();
@@ -127,17 +136,17 @@ export class DirectAppender {
 
   /** Make every appended byte visible in the file. Rejects on an I/O error. */
   async flushTail(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.flight));
+    await this.idle();
     this.check();
     if (this.fill === this.visible) return;
-    await writeFully(this.plainFd, this.slots[this.cur]!.buf, this.visible, this.fill, this.base);
+    await writeFully(this.plainFd, this.slots[this.cur]!, this.visible, this.fill, this.base);
     this.visible = this.fill;
   }
 
   /** Close the direct descriptor once no write uses it (a write still queued for the thread pool
    *  would otherwise go to whatever file gets the descriptor's number next). */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.flight));
+    await this.idle();
     try {
       closeSync(this.directFd);
     } catch {
@@ -149,41 +158,71 @@ export class DirectAppender {
     if (this.error) throw this.error;
   }
 
-  /** Start writing the full current staging buffer; move on to the next one. */
+  private async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Queue the full current staging buffer; move on to the next one (waiting until it is free). */
   private async launch(): Promise<void> {
-    const slot = this.slots[this.cur]!;
-    const flight = { start: this.base + this.visible, done: false };
-    this.flights.push(flight);
-    slot.flight = this.writeBlock(slot.buf, this.base, this.visible).then(
-      () => this.land(flight),
-      (e: Error) => {
-        this.error ??= e;
-        this.land(flight);
-      },
-    );
+    this.queue.push({ slot: this.cur, start: this.base, visible: this.visible });
     this.cur = (this.cur + 1) % this.slots.length;
     this.base += STAGING;
     this.fill = this.visible = 0;
-    await this.slots[this.cur]!.flight;
+    this.kick();
+    while (this.queue.length === this.slots.length) await new Promise<void>((r) => (this.slotFreed = r));
     this.check();
   }
 
-  private land(flight: { done: boolean }): void {
-    flight.done = true;
-    while (this.flights.length > 0 && this.flights[0]!.done) this.flights.shift();
+  /**
+   * One write at a time, of every buffer queued by then (one pwritev): the file only ever grows
+   * at its end, so a reader never finds a hole where a later block landed before an earlier one
+   * (concurrent direct writes could complete in any order and extend the file past a gap).
+   */
+  private kick(): void {
+    if (this.writing || this.queue.length === 0) return;
+    const group = this.queue.slice();
+    this.submitted = group.length;
+    this.writing = this.writeGroup(group)
+      .catch((e: Error) => {
+        this.error ??= e;
+      })
+      .then(() => {
+        this.queue.splice(0, this.submitted);
+        this.submitted = 0;
+        this.writing = undefined;
+        const freed = this.slotFreed;
+        this.slotFreed = undefined;
+        freed?.();
+        this.kick();
+      });
   }
 
-  private async writeBlock(buf: Buffer, base: number, visible: number): Promise<void> {
+  /**
+   * Write consecutive blocks. The first may begin with bytes already in the file: the rest of the
+   * page holding the file's end then goes the ordinary way (a reader may have that page cached,
+   * zeros past the old end included, and a direct write is not guaranteed to refresh it), and
+   * direct writes start at the next page: they only ever cover pages no reader has seen.
+   */
+  private async writeGroup(group: Block[]): Promise<void> {
+    const first = group[0]!;
+    const bufs = group.map((b) => this.slots[b.slot]!);
+    let pos = first.start;
+    if (first.visible > 0) {
+      const page = Math.min(STAGING, Math.ceil(first.visible / BLOCK) * BLOCK);
+      if (page > first.visible) await writeFully(this.plainFd, bufs[0]!, first.visible, page, first.start);
+      bufs[0] = bufs[0]!.subarray(page);
+      pos += page;
+    }
     if (!this.fallback) {
       try {
-        await writeFully(this.directFd, buf, 0, STAGING, base);
+        await writevFully(this.directFd, bufs, pos);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
         this.fallback = true;
       }
     }
-    await writeFully(this.plainFd, buf, visible, STAGING, base);
+    await writevFully(this.plainFd, bufs, pos);
   }
 }
 
@@ -202,6 +241,31 @@ function aligned(fd: number, size: number): Buffer | undefined {
     }
   }
   return undefined;
+}
+
+/** Write `bufs` one after the other from file offset `pos` (a write after a short one restarts
+ *  where it stopped; with O_DIRECT that is misaligned, fails with EINVAL, and the caller falls back). */
+async function writevFully(fd: number, bufs: Buffer[], pos: number): Promise<void> {
+  let list = bufs.filter((b) => b.length > 0);
+  while (list.length > 0) {
+    let total = 0;
+    for (const b of list) total += b.length;
+    const { bytesWritten } = await writevAsync(fd, list, pos);
+    if (bytesWritten <= 0) throw new Error('the disk accepted no bytes');
+    if (bytesWritten === total) return;
+    pos += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of list) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    list = rest;
+  }
 }
 
 /** Write buf[from, to) to the file where buf[0] belongs at `base`. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,6 +81,58 @@ test('random chunk sizes, flushes and pauses (seeded): direct and page-cache fil
     assert.equal(a.length, b.length, `seed ${seed}`);
     assert.ok(a.equals(b), `seed ${seed}: the files differ`);
   }
+});
+
+test('readers of the growing file never see a byte that is not the stream’s (no holes, no stale pages)', async (t) => {
+  const dir = tmp(t);
+  // The same records through the page cache give the expected bytes (see the test above).
+  const items: { size: number; pause: number }[] = [];
+  let seed = 11;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let i = 0; i < 400; i++) items.push({ size: rnd(3) === 0 ? rnd(600_000) : rnd(3000), pause: rnd(5) });
+  const write = async (path: string, direct: boolean, live?: () => void): Promise<CaptureWriter> => {
+    const w = await CaptureWriter.open(path, INIT, { direct, flushDelayMs: 1 });
+    for (const [i, it] of items.entries()) {
+      w.writeChunk(chunk(i, it.size));
+      if (it.pause === 0) await sleep(2);
+      else if (it.pause === 1) await new Promise((r) => setImmediate(r));
+      live?.();
+    }
+    await w.close();
+    return w;
+  };
+  await write(join(dir, 'expected.ipctap'), false);
+  const expected = readFileSync(join(dir, 'expected.ipctap'));
+  const path = join(dir, 'live.ipctap');
+  let done = false;
+  let reads = 0;
+  const reader = async (): Promise<void> => {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(expected.length);
+      while (!done) {
+        const size = (await fh.stat()).size;
+        const { bytesRead } = await fh.read(buf, 0, size, 0);
+        reads++;
+        assert.ok(bytesRead <= expected.length, 'the file grew past the stream');
+        const bad = buf.subarray(0, bytesRead).findIndex((b, k) => b !== expected[k]);
+        assert.equal(bad, -1, `byte ${bad} of ${bytesRead} read differs from the stream`);
+      }
+    } finally {
+      await fh.close();
+    }
+  };
+  const w = write(path, true, undefined);
+  await new Promise((r) => setTimeout(r, 5));
+  const readers = [reader(), reader()];
+  await w;
+  done = true;
+  await Promise.all(readers);
+  assert.ok(reads > 10, `${reads} reads`);
+  assert.ok(readFileSync(path).equals(expected));
 });
 
 test('O_DIRECT is used on this machine’s temporary directory (ext4 and most local file systems)', async (t) => {
