@@ -21,11 +21,8 @@
 // kernels, FIFOs, /dev/null, some network file systems) open() returns undefined and the caller
 // writes the ordinary way; a direct write failing later switches to ordinary writes too. On tmpfs
 // the ordinary way is used too (nothing to gain there).
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, statfsSync, write, writeSync, writev } from 'node:fs';
-import { promisify } from 'node:util';
-
-const writeAsync = promisify(write);
-const writevAsync = promisify(writev);
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, statfsSync, writeSync } from 'node:fs';
+import { writeAll } from '../util/write-all';
 
 /** File offsets and lengths of direct writes are multiples of this. */
 const BLOCK = 4096;
@@ -57,9 +54,8 @@ export class DirectAppender {
   /** Bytes of the current staging buffer already in the file (written the ordinary way). */
   private visible = 0;
   private cur = 0;
-  /** Full buffers not yet in the file, in file order; the first `submitted` are being written. */
+  /** Full buffers not yet in the file, in file order; the first ones may be being written. */
   private readonly queue: Block[] = [];
-  private submitted = 0;
   private writing: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
   private error: Error | undefined;
@@ -90,13 +86,14 @@ export class DirectAppender {
       return undefined;
     }
     const all = aligned(fd, SLOTS * STAGING);
-    let ok = all !== undefined;
     try {
-      ftruncateSync(plainFd, 0);
+      if (all) {
+        ftruncateSync(plainFd, 0); // (the probe's bytes)
+        return new DirectAppender(fd, plainFd, Array.from({ length: SLOTS }, (_, i) => all.subarray(i * STAGING, (i + 1) * STAGING)));
+      }
     } catch {
-      ok = false;
+      // fall through: the ordinary way
     }
-    if (ok && all) return new DirectAppender(fd, plainFd, Array.from({ length: SLOTS }, (_, i) => all.subarray(i * STAGING, (i + 1) * STAGING)));
     closeSync(fd);
     return undefined;
   }
@@ -139,7 +136,7 @@ export class DirectAppender {
     await this.idle();
     this.check();
     if (this.fill === this.visible) return;
-    await writeFully(this.plainFd, this.slots[this.cur]!, this.visible, this.fill, this.base);
+    await writeAll(this.plainFd, [this.slots[this.cur]!.subarray(this.visible, this.fill)], this.base + this.visible);
     this.visible = this.fill;
   }
 
@@ -181,14 +178,12 @@ export class DirectAppender {
   private kick(): void {
     if (this.writing || this.queue.length === 0) return;
     const group = this.queue.slice();
-    this.submitted = group.length;
     this.writing = this.writeGroup(group)
       .catch((e: Error) => {
         this.error ??= e;
       })
       .then(() => {
-        this.queue.splice(0, this.submitted);
-        this.submitted = 0;
+        this.queue.splice(0, group.length);
         this.writing = undefined;
         const freed = this.slotFreed;
         this.slotFreed = undefined;
@@ -209,20 +204,20 @@ export class DirectAppender {
     let pos = first.start;
     if (first.visible > 0) {
       const page = Math.min(STAGING, Math.ceil(first.visible / BLOCK) * BLOCK);
-      if (page > first.visible) await writeFully(this.plainFd, bufs[0]!, first.visible, page, first.start);
+      if (page > first.visible) await writeAll(this.plainFd, [bufs[0]!.subarray(first.visible, page)], first.start + first.visible);
       bufs[0] = bufs[0]!.subarray(page);
       pos += page;
     }
     if (!this.fallback) {
       try {
-        await writevFully(this.directFd, bufs, pos);
+        await writeAll(this.directFd, bufs, pos);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
         this.fallback = true;
       }
     }
-    await writevFully(this.plainFd, bufs, pos);
+    await writeAll(this.plainFd, bufs, pos);
   }
 }
 
@@ -241,40 +236,4 @@ function aligned(fd: number, size: number): Buffer | undefined {
     }
   }
   return undefined;
-}
-
-/** Write `bufs` one after the other from file offset `pos` (a write after a short one restarts
- *  where it stopped; with O_DIRECT that is misaligned, fails with EINVAL, and the caller falls back). */
-async function writevFully(fd: number, bufs: Buffer[], pos: number): Promise<void> {
-  let list = bufs.filter((b) => b.length > 0);
-  while (list.length > 0) {
-    let total = 0;
-    for (const b of list) total += b.length;
-    const { bytesWritten } = await writevAsync(fd, list, pos);
-    if (bytesWritten <= 0) throw new Error('the disk accepted no bytes');
-    if (bytesWritten === total) return;
-    pos += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of list) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    list = rest;
-  }
-}
-
-/** Write buf[from, to) to the file where buf[0] belongs at `base`. */
-async function writeFully(fd: number, buf: Buffer, from: number, to: number, base: number): Promise<void> {
-  let pos = base + from;
-  while (from < to) {
-    const { bytesWritten } = await writeAsync(fd, buf, from, to - from, pos);
-    if (bytesWritten <= 0) throw new Error('the disk accepted no bytes');
-    from += bytesWritten;
-    pos += bytesWritten;
-  }
 }

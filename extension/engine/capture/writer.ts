@@ -21,6 +21,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Chunk, EventRecord } from '../types';
 import { UserError } from '../util/errors';
+import { writeAll } from '../util/write-all';
 import { DirectAppender } from './direct';
 import {
   buildHeader,
@@ -152,7 +153,7 @@ export class CaptureWriter {
     body.copy(bytes);
     writeCrc(bytes, 0, body.length);
     try {
-      await writeAll(fh, [bytes]);
+      await writeAll(fh.fd, [bytes], null);
     } catch (err) {
       await direct?.close();
       await fh.close().catch(() => undefined);
@@ -443,7 +444,7 @@ export class CaptureWriter {
         for (const b of batch) n += b.length;
         try {
           if (this.direct) await this.direct.append(batch);
-          else await writeAll(this.fh, batch);
+          else await writeAll(this.fh.fd, batch, null);
         } catch (err) {
           this.fail(err as Error);
           break;
@@ -487,29 +488,5 @@ export class CaptureWriter {
     this.releaseHolds();
     this.opts.onError?.(e);
     this.opts.onEvent?.({ kind: 'error', ts: this.lastTs, mono: this.lastMono, message: e.message });
-  }
-}
-
-/** Write all of `bufs` at the file's position (so a FIFO works too), looping over short writes. */
-async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
-  let list = bufs;
-  for (;;) {
-    let total = 0;
-    for (const b of list) total += b.length;
-    if (total === 0) return;
-    const { bytesWritten } = list.length === 1 ? await fh.write(list[0]!, 0, list[0]!.length, null) : await fh.writev(list);
-    if (bytesWritten === total) return;
-    if (bytesWritten <= 0) throw new Error('the disk accepted no bytes');
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of list) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    list = rest;
   }
 }
