@@ -177,9 +177,17 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   await server.waitFor({ timeout: 20_000 });
   const pid = await server.getAttribute('data-pid');
   await server.locator('[data-testid="signal-SIGTERM"]').click();
+  // The process strip reads the engine's state; the timeline row may be out of view, so jump to
+  // the end before looking for it there.
+  const exited = f.locator(`[data-testid="process"][data-pid="${pid}"].state-exited`);
+  await exited.waitFor({ timeout: 20_000 });
+  assert.match(await exited.innerText(), /SIGTERM/);
   await waitFor(
-    'exit of the server',
-    async () => (await f.locator(`[data-testid="event-row"][data-kind="exit"]`).allTextContents()).some((t) => t.includes(pid!) || /SIGTERM/.test(t)),
+    'exit row of the server',
+    async () => {
+      await f.locator('[data-testid="jump-to-end"]').click();
+      return (await f.locator(`[data-testid="event-row"][data-kind="exit"]`).allTextContents()).some((t) => /SIGTERM/.test(t));
+    },
     20_000,
   );
   await wb.shot('sigterm-exit');

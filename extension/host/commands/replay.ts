@@ -79,9 +79,11 @@ export async function showReplayResult(svc: Services, r: P.ReplayStartResult): P
   const same = count('same');
   const diff = count('different');
   const missing = count('missing');
-  const text = r.allSame
-    ? `Replay: all ${same} response${same === 1 ? '' : 's'} the same (connection ${r.conn}).`
-    : `Replay (connection ${r.conn}): ${same} same, ${diff} different, ${missing} missing.` + (r.notes?.length ? ` ${r.notes.join('; ')}` : '');
+  const notes = r.notes?.length ? ` ${r.notes.join('; ')}` : '';
+  const text =
+    (r.allSame
+      ? `Replay: all ${same} response${same === 1 ? '' : 's'} the same (connection ${r.conn}).`
+      : `Replay (connection ${r.conn}): ${same} same, ${diff} different, ${missing} missing.`) + notes;
   const actions = ['Show in Panel', ...(diff ? ['Show Differences'] : [])];
   const pick = await (r.allSame ? vscode.window.showInformationMessage(text, ...actions) : vscode.window.showWarningMessage(text, ...actions));
   if (pick === 'Show in Panel') await svc.panels.show(r.sessionId, { conn: r.conn });

@@ -2,7 +2,7 @@
 // back — on SIGINT, and after SIGKILL by `ipctap restore` or by the next ipctap command.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -119,7 +119,12 @@ test('an ipctap killed while its parent does not reap it (a zombie) counts as go
   children.push(sh);
   const pid = Number(await new Promise<string>((res) => sh.stdout!.once('data', (d) => res(String(d)))));
   const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
-  for (let i = 0; i < 200 && !readdirSync(env.dir).some((n) => n.startsWith('.zombie.sock.ipctap')); i++) await new Promise((r) => setTimeout(r, 25));
+  // The takeover is complete once the tap's own socket answers at the path (the journal is
+  // written before the tap's socket takes the path).
+  const serverIno = statSync(path).ino;
+  for (let i = 0; i < 400 && statSync(path).ino === serverIno; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.notEqual(statSync(path).ino, serverIno, 'the tap took the path over');
+  assert.equal(await roundTrip(path, 'through the tap'), 'through the tap');
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 200 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(state(), 'Z', 'ipctap is a zombie');
