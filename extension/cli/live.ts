@@ -26,7 +26,9 @@ export class LiveSession {
   private readonly stats: StatsCollector | undefined;
 
   constructor(private readonly opts: LiveOptions) {
-    this.session = new Session(opts);
+    // Without -w, what live decoding cannot keep up with waits in a private spill file rather than
+    // being dropped: every frame reaches stdout (JSON Lines, text) and --stats.
+    this.session = new Session({ ...opts, spill: !opts.capturePath && (!opts.quiet || opts.stats === true) });
     const text = new TextFormatter({ color: !opts.json && (opts.textOut as { isTTY?: boolean }).isTTY === true });
     if (!opts.quiet) {
       this.session.onRow((row: Row) => {

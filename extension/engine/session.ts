@@ -1,8 +1,9 @@
 // A session: taps and launched processes whose traffic and events go to one capture file and
 // one numbered row stream. Front ends (CLI, language server) are thin layers over this.
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { CaptureTail } from './capture/tail';
 import { CaptureWriter } from './capture/writer';
 import { Clock } from './clock';
@@ -47,6 +48,11 @@ export interface SessionOptions extends DecodeChoice {
   /** Write the capture's whole blocks with O_DIRECT, past the page cache, where the file system
    *  allows it (default true; see capture/direct.ts). */
   directIo?: boolean;
+  /** Without capturePath: keep the traffic in a private, already unlinked file that live
+   *  decoding reads back from when it falls behind, so every frame is decoded (JSON Lines on
+   *  stdout must hold every frame). The taps slow down rather than let it drop a byte. Nothing
+   *  is left on disk: the file has no name once it is open and goes away with the process. */
+  spill?: boolean;
 }
 
 export interface LaunchOptions {
@@ -106,6 +112,9 @@ export class Session {
   private spill: { tail: CaptureTail; events: EventRecord[] } | undefined;
   /** The capture file can be read back (a regular file, not a FIFO or a device). */
   private captureReadable = false;
+  /** Where live decoding reads the capture back from (the capture path, or /proc/self/fd/N of
+   *  the unlinked spill file). */
+  private readBackPath = '';
   private spillNoted = false;
   private skippedBytes = 0;
   private flushScheduled = false;
@@ -134,6 +143,7 @@ export class Session {
 
   /** Open the capture file. */
   async start(): Promise<void> {
+    if (!this.opts.capturePath && this.opts.spill) await this.openSpillFile();
     if (this.opts.capturePath) {
       this.capture = await CaptureWriter.open(this.opts.capturePath, {
         start: this.startedAt,
@@ -141,11 +151,36 @@ export class Session {
         decode: this.opts.decode ?? 'auto',
         decodeByTap: this.opts.decodeByTap ?? {},
       }, { checksumData: this.opts.checksumData, lossless: this.opts.lossless, direct: this.opts.directIo !== false });
+      this.readBackPath = this.opts.capturePath;
       try {
         this.captureReadable = statSync(this.opts.capturePath).isFile();
       } catch {
         this.captureReadable = false;
       }
+    }
+  }
+
+  /** The private spill file: created 0600 in a 0700 directory of our own, both unlinked at once;
+   *  read back through our descriptor. */
+  private async openSpillFile(): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'ipctap-spill-'));
+    const path = join(dir, 'spill.ipctap');
+    try {
+      this.capture = await CaptureWriter.open(path, {
+        start: this.startedAt,
+        name: this.name,
+        decode: this.opts.decode ?? 'auto',
+        decodeByTap: this.opts.decodeByTap ?? {},
+      }, { lossless: true, direct: this.opts.directIo !== false });
+      this.readBackPath = `/proc/self/fd/${this.capture.fd}`;
+      this.captureReadable = statSync(this.readBackPath).isFile();
+    } finally {
+      try {
+        unlinkSync(path);
+      } catch {
+        // (not created: open failed)
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -180,7 +215,10 @@ export class Session {
       }
       if (this.queuedBytes + data.length > this.maxBacklog) {
         // Decoding fell behind: forwarding and capture go on; the bytes stay in the capture file.
-        if (this.skippedBytes === 0) this.emitEventNow({ kind: 'note', message: 'live decoding fell behind; some bytes are only in the capture file' });
+        if (this.skippedBytes === 0) {
+          const where = this.opts.capturePath ? 'they are in the capture file' : 'they were forwarded, not decoded';
+          this.emitEventNow({ kind: 'note', message: `live decoding fell behind; some bytes are not decoded live (${where})` });
+        }
         this.skippedBytes += data.length;
         return;
       }
@@ -219,7 +257,7 @@ export class Session {
     if (!this.capture || !this.captureReadable || !this.capture.writing) return false;
     let tail: CaptureTail;
     try {
-      tail = new CaptureTail(this.capture.path, at, this.capture.header.crc);
+      tail = new CaptureTail(this.readBackPath, at, this.capture.header.crc);
     } catch {
       return false;
     }

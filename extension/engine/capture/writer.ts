@@ -163,6 +163,12 @@ export class CaptureWriter {
     return new CaptureWriter(path, header, fh, bytes.length, opts, direct);
   }
 
+  /** The descriptor the capture is written through (the file can be read back through
+   *  /proc/self/fd/N even once unlinked). */
+  get fd(): number {
+    return this.fh.fd;
+  }
+
   writeChunk(chunk: Chunk): WriteResult {
     const len = chunk.data.length;
     this.lastTs = chunk.ts;

@@ -115,7 +115,7 @@ test('a capture that cannot be read back (/dev/null): past the backlog, bytes ar
   await s.decodeQueued();
   const texts = frameTexts(rows);
   assert.ok(texts.length > 0 && texts.length < 10 * 1024, `some but not all decoded live (${texts.length})`);
-  assert.ok(rows.some((r) => r.type === 'event' && (r as { message?: string }).message?.includes('only in the capture file')));
+  assert.ok(rows.some((r) => r.type === 'event' && (r as { message?: string }).message?.includes('not decoded live (they are in the capture file)')));
   await s.stop();
 });
 
