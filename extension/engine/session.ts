@@ -115,6 +115,9 @@ export class Session {
   /** Where live decoding reads the capture back from (the capture path, or /proc/self/fd/N of
    *  the unlinked spill file). */
   private readBackPath = '';
+  /** The capture is the private spill file (no capturePath): written only while live decoding is
+   *  behind, from the record it starts reading back at. */
+  private spillOnly = false;
   private spillNoted = false;
   private skippedBytes = 0;
   private flushScheduled = false;
@@ -173,6 +176,7 @@ export class Session {
         decodeByTap: this.opts.decodeByTap ?? {},
       }, { lossless: true, direct: this.opts.directIo !== false });
       this.readBackPath = `/proc/self/fd/${this.capture.fd}`;
+      this.spillOnly = true;
       this.captureReadable = statSync(this.readBackPath).isFile();
     } finally {
       try {
@@ -203,11 +207,13 @@ export class Session {
     chunk: (conn: number, dir: Direction, data: Uint8Array) => {
       const chunk: Chunk = { conn, dir, ts: this.clock.wall(), mono: this.clock.mono(), data };
       const at = this.capture?.appendOffset;
-      this.capture?.writeChunk(chunk);
+      // (The spill file takes only what live decoding is behind on.)
+      if (!this.spillOnly) this.capture?.writeChunk(chunk);
       const ci = this.connInfo.get(conn);
       if (ci) ci.bytes += data.length;
       if (this.listeners.size === 0) return;
       if (this.spill || (this.queuedBytes + data.length > this.spillBacklog && at !== undefined && this.startSpill(at))) {
+        if (this.spillOnly) this.capture!.writeChunk(chunk);
         // Decoded later from the capture file, in order.
         this.lastArrival = chunk.mono;
         this.scheduleDrain();
@@ -236,7 +242,7 @@ export class Session {
     const ev: EventRecord = { ...body, ts: this.clock.wall(), mono: this.clock.mono() };
     this.trackEvent(ev);
     for (const l of this.eventListeners) l(ev);
-    const written = this.capture?.writeEvent(ev);
+    const written = this.spillOnly && !this.spill ? undefined : this.capture?.writeEvent(ev);
     if (this.spill) {
       // Read back from the file in its place among the chunks; one the file did not take is
       // shown once decoding has caught up.
@@ -264,7 +270,7 @@ export class Session {
     this.spill = { tail, events: [] };
     if (!this.spillNoted) {
       this.spillNoted = true;
-      this.emitEventNow({ kind: 'note', message: 'live decoding is behind the traffic; it catches up from the capture file (nothing is skipped)' });
+      this.emitEventNow({ kind: 'note', message: `live decoding is behind the traffic; it catches up from the ${this.spillOnly ? 'private spill' : 'capture'} file (nothing is skipped)` });
     }
     return true;
   }
