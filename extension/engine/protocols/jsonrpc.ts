@@ -49,9 +49,14 @@ export class RpcPairing {
 
   describe(msg: unknown, dir: Direction): Described {
     if (Array.isArray(msg)) {
-      const parts = msg.slice(0, 3).map((m) => this.describe(m, dir).summary);
+      // (A batch holds messages, not batches: an array inside it is described as a value.)
+      const parts = msg.slice(0, 3).map((m) => this.describeOne(m, dir).summary);
       return { summary: `batch of ${msg.length}: ${parts.join(' | ')}${msg.length > 3 ? ' | …' : ''}` };
     }
+    return this.describeOne(msg, dir);
+  }
+
+  private describeOne(msg: unknown, dir: Direction): Described {
     if (!isObj(msg)) return { summary: preview(toJson(msg), 100) };
     if (typeof msg.seq === 'number' && typeof msg.type === 'string' && !('jsonrpc' in msg)) return this.dap(msg, dir);
     const method = typeof msg.method === 'string' ? msg.method : undefined;

@@ -1,7 +1,32 @@
 // JSON text with exact integers: bigint values are written as plain JSON numbers (never rounded,
 // never quoted), Uint8Array as base64. Everything else as JSON.stringify would.
 
+/** Deeper than this, a value that JSON.stringify cannot write (its recursion ran out of stack) is
+ *  written up to here, the rest replaced by a marker string. Hostile input (a JSON or MessagePack
+ *  message nested a million levels deep) must not stop a row from being written. */
+export const MAX_JSON_DEPTH = 256;
+export const TOO_DEEP = `…(nested deeper than ${MAX_JSON_DEPTH} levels)`;
+
 export function toJson(value: unknown): string {
+  try {
+    return writeJson(value);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return writeJson(clipDepth(value, MAX_JSON_DEPTH));
+  }
+}
+
+/** A copy of `value` down to `depth` levels of arrays and objects; deeper ones become TOO_DEEP. */
+function clipDepth(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
+  if (depth === 0) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((v) => clipDepth(v, depth - 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = clipDepth(v, depth - 1);
+  return out;
+}
+
+function writeJson(value: unknown): string {
   let hasBig = false;
   const tag = '\u0000big:';
   const text = JSON.stringify(value, (_k, v) => {
