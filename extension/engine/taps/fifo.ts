@@ -171,8 +171,18 @@ export class FifoTap implements Tap {
   /** One writer session after another until stopped. */
   private async loop(): Promise<void> {
     let wfd: number | undefined;
+    // A second read end that never reads, held across sessions: between one session's EOF and
+    // the next session's read end, a new writer may already have opened the FIFO and written;
+    // were the FIFO left with no reader for a moment, the kernel would drop those bytes and the
+    // writer would get EPIPE. (EOF depends on writers only, so this end does not delay it.)
+    let keeper: number | undefined;
+    const dropKeeper = (): void => {
+      if (keeper !== undefined) closeSync(keeper);
+      keeper = undefined;
+    };
     while (!this.stopped) {
       const rfd = openSync(this.listenPath, constants.O_RDONLY | constants.O_NONBLOCK);
+      keeper ??= openSync(this.listenPath, constants.O_RDONLY | constants.O_NONBLOCK);
       const rsock = new net.Socket({ fd: rfd, readable: true, writable: false, allowHalfOpen: true });
       rsock.on('error', () => undefined); // the relay reports errors once it owns the socket
       this.pending = [rsock];
@@ -198,6 +208,7 @@ export class FifoTap implements Tap {
         // The reader went away. Hold no read end until the original has a reader again, so a
         // writer that goes on writing gets EPIPE as it would without the tap; the write end
         // opened when the reader is back serves the next session.
+        dropKeeper();
         wfd = await this.openWriter(false);
         if (wfd === undefined) break;
       }
@@ -205,6 +216,7 @@ export class FifoTap implements Tap {
     if (wfd !== undefined) closeSync(wfd);
     for (const s of this.pending) s.destroy();
     this.pending = [];
+    dropKeeper();
   }
 
   /** Waits for a writer: its first bytes (put back for the relay), EOF, or our own close. */

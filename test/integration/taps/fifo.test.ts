@@ -3,7 +3,7 @@
 // journal restoring after the owner was SIGKILLed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,8 @@ import { createTap } from '../../../extension/engine/taps/create';
 import { parseTapSpec } from '../../../extension/engine/taps/spec';
 import { restoreAll } from '../../../extension/engine/taps/journal';
 import { UserError } from '../../../extension/engine/util/errors';
+
+const FIXTURES = resolve(__dirname, '../../fixtures/node');
 
 tapSuite({
   kind: 'fifo',
@@ -104,6 +106,36 @@ describe('fifo specifics', () => {
         await tap.stop();
       }
       assert.deepEqual(readdirSync(dir), ['app.fifo']);
+    });
+  });
+
+  test('writer sessions back to back (relay): no bytes dropped and no EPIPE between two sessions', async () => {
+    await withDir(async () => {
+      const target = join(dir, 'target.fifo');
+      const front = join(dir, 'front.fifo');
+      execFileSync('mkfifo', [target]);
+      const reader = new Peer('fifo-reader', spawn(process.execPath, [join(FIXTURES, 'fifo-reader.mjs'), target], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      peers.push(reader);
+      await reader.next((o) => o.text === 'ready');
+      const sink = new RecordingSink();
+      const tap = createTap(parseTapSpec(`fifo:${front}=${target}`), sink);
+      await tap.start();
+      try {
+        const writer = new Peer('fifo-sessions', spawn(process.execPath, [join(FIXTURES, 'fifo-sessions.mjs'), front, '60', String(256 * 1024)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+        peers.push(writer);
+        const wrote = await writer.next((o) => 'sha256' in o || 'error' in o, 60_000);
+        assert.equal(wrote.error, undefined, String(wrote.error));
+        // (Sessions that follow each other closely may be one connection: a writer opened the
+        // FIFO before the last one closed it.)
+        const captured = () => sink.conns().reduce((n, c) => n + sink.bytes(c, 'c2s'), 0);
+        await sink.waitFor(() => captured() === wrote.bytes && sink.conns().every((c) => sink.closeOf(c)), 'every session captured and closed');
+        reader.child.kill('SIGTERM');
+        const got = await reader.next((o) => 'sha' in o);
+        assert.equal(got.bytes, wrote.bytes, 'the reader got every byte');
+        assert.equal(got.sha, wrote.sha256);
+      } finally {
+        await tap.stop();
+      }
     });
   });
 
