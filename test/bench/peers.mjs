@@ -9,6 +9,7 @@ const [mode, addr] = process.argv.slice(2);
 const server = net.createServer({ allowHalfOpen: true }, (sock) => {
   sock.setNoDelay(true);
   if (mode === 'echo') {
+    sock.on('error', () => {});
     sock.pipe(sock);
     return;
   }
