@@ -5,6 +5,7 @@ import type { TapSpec, Tap, TapKind, TapSink } from './tap';
 import { Relay } from './forward';
 import { socketPeers } from './peers';
 import { adoptWithOnread, MAX_POOLED, READ_SIZE, ReadPort } from './read-pool';
+import { FdPressure } from './fd-limit';
 
 export abstract class SocketTap implements Tap {
   abstract readonly kind: TapKind;
@@ -19,6 +20,7 @@ export abstract class SocketTap implements Tap {
   protected stopped = false;
   /** Aborted by stop(): ends a start() that is still waiting for its path. */
   protected readonly stopSignal = new AbortController();
+  private readonly fds = new FdPressure((message) => this.event({ kind: 'error', tap: this.spec, message }));
 
   constructor(
     spec: TapSpec,
@@ -108,6 +110,7 @@ export abstract class SocketTap implements Tap {
     });
     this.relays.add(relay);
     if (reads) this.pooled.add(relay);
+    this.fds.accepted(this.relays.size);
   }
 
   stop(): Promise<void> {

@@ -1,0 +1,159 @@
+// Faults around a running ipctap: peers killed mid-transfer, a server restarted behind a proxy,
+// and running out of file descriptors.
+// What a user must see: the other side told at once, the tap still serving, the original socket
+// or FIFO back at its path, and clear errors instead of a crash.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { CLI, cliEnv, LiveCli } from '../../helpers/cli';
+
+const env = cliEnv();
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+  env.cleanup();
+});
+const PEERS = resolve(__dirname, '../../bench/peers.mjs');
+
+function child(cmd: string, args: string[]): Promise<ChildProcess> {
+  const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(p);
+  return new Promise((res, rej) => {
+    p.stdout!.once('data', () => res(p));
+    p.once('exit', (c) => rej(new Error(`${cmd} exited ${c}`)));
+  });
+}
+const echo = (addr: string) => child(process.execPath, [PEERS, 'echo', addr]);
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+function roundTrip(opts: net.NetConnectOpts, msg: string): Promise<string> {
+  return new Promise((res, rej) => {
+    const c = net.connect(opts, () => c.end(msg));
+    let got = '';
+    c.on('data', (d) => (got += d));
+    c.on('end', () => res(got));
+    c.on('error', rej);
+  });
+}
+
+/** A client streaming to `opts` without end; resolves with how it ended once it does. */
+function streamer(opts: net.NetConnectOpts): { ended: Promise<string>; started: Promise<void> } {
+  const s = net.connect(opts);
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const started = new Promise<void>((r) => s.once('connect', () => r()));
+  const ended = new Promise<string>((res) => {
+    s.on('error', (e: NodeJS.ErrnoException) => res(e.code ?? 'error'));
+    s.on('close', () => res('closed'));
+  });
+  s.on('data', () => undefined);
+  const pump = () => {
+    while (!s.destroyed && s.write(chunk));
+    if (!s.destroyed) s.once('drain', pump);
+  };
+  s.once('connect', pump);
+  return { ended, started };
+}
+
+for (const kind of ['unix', 'tcp'] as const) {
+  test(`${kind} proxy: server killed mid-transfer — the client is told, the tap serves the restarted server`, async () => {
+    const port = await freePort();
+    const target = kind === 'unix' ? join(env.dir, `srv-${kind}.sock`) : `tcp:${port}`;
+    const front = kind === 'unix' ? join(env.dir, `front-${kind}.sock`) : String(await freePort());
+    const spec = kind === 'unix' ? `unix:${front}=${target}` : `tcp:${front}=127.0.0.1:${port}`;
+    const connectOpts: net.NetConnectOpts = kind === 'unix' ? { path: front } : { port: Number(front), host: '127.0.0.1' };
+    let server = await echo(target);
+    const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', spec], env.env);
+    try {
+      await live.waitFor((x) => x.kind === 'tap-ready');
+      const s = streamer(connectOpts);
+      await s.started;
+      await new Promise((r) => setTimeout(r, 200)); // (bytes flowing)
+      server.kill('SIGKILL');
+      const how = await Promise.race([s.ended, new Promise<string>((r) => setTimeout(() => r('still open'), 10_000))]);
+      assert.notEqual(how, 'still open', 'the client learns that the server is gone');
+      server = await echo(target);
+      assert.equal(await roundTrip(connectOpts, 'after the restart'), 'after the restart');
+      const r = await live.stop();
+      assert.equal(r.code, 0, live.stderr);
+    } finally {
+      await live.stop();
+      server.kill();
+    }
+  });
+}
+
+test('client killed mid-transfer: the server sees the connection end; the tap goes on', async () => {
+  const target = join(env.dir, 'srv-ck.sock');
+  const front = join(env.dir, 'front-ck.sock');
+  // The Go server reads until EOF and prints "closed" per connection.
+  const server = await echo(target);
+  const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `unix:${front}=${target}`], env.env);
+  try {
+    await live.waitFor((x) => x.kind === 'tap-ready');
+    const client = spawn(process.execPath, ['-e', `const s=require('net').connect(${JSON.stringify(front)});const b=Buffer.alloc(65536);s.on('connect',()=>{const p=()=>{while(s.write(b));s.once('drain',p)};p()})`], { stdio: 'ignore' });
+    children.push(client);
+    const open = await live.waitFor((x) => x.kind === 'open');
+    await live.waitFor((x) => x.type === 'frame' && x.conn === open.conn);
+    client.kill('SIGKILL');
+    const close = await live.waitFor((x) => x.kind === 'close' && x.conn === open.conn);
+    assert.ok(['eof', 'reset', 'error'].includes(String(close.reason)), JSON.stringify(close));
+    assert.equal(await roundTrip({ path: front }, 'still serving'), 'still serving');
+  } finally {
+    await live.stop();
+    server.kill();
+  }
+});
+
+test('out of file descriptors (ulimit -n 64, 150 clients): clients are refused or reset, ipctap says why, and recovers', async () => {
+  const port = await freePort();
+  const front = await freePort();
+  const server = await echo(`tcp:${port}`);
+  const limited = spawn('prlimit', ['--nofile=64', '--', process.execPath, CLI, 'proxy', '--json', '--decode', 'raw', '--tap', `tcp:${front}=127.0.0.1:${port}`], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(limited);
+  let out = '';
+  let err = '';
+  limited.stdout!.on('data', (d) => (out += d));
+  limited.stderr!.on('data', (d) => (err += d));
+  try {
+    for (let i = 0; i < 200 && !/tap-ready/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    const socks: net.Socket[] = [];
+    const outcomes = await Promise.all(
+      Array.from({ length: 150 }, () =>
+        new Promise<string>((res) => {
+          const s = net.connect({ port: front, host: '127.0.0.1' });
+          socks.push(s);
+          s.on('connect', () => s.write('x'));
+          s.on('data', () => res('echoed'));
+          s.on('error', (e: NodeJS.ErrnoException) => res(e.code ?? 'error'));
+          s.on('close', () => res('closed'));
+          setTimeout(() => res('pending'), 5000);
+        }),
+      ),
+    );
+    assert.equal(limited.exitCode, null, `ipctap is still running: ${err}`);
+    assert.ok(outcomes.filter((o) => o === 'echoed').length > 0, 'some got through');
+    assert.ok(outcomes.some((o) => o !== 'echoed'), 'and some could not (the limit is real)');
+    assert.match(out, /file descriptors ipctap may open are in use/, `says why: ${err} ${out.slice(-2000)}`);
+    for (const s of socks) s.destroy();
+    // Once descriptors are free again, connections work.
+    let ok = '';
+    for (let i = 0; i < 50 && ok !== 'again'; i++) {
+      ok = await roundTrip({ port: front, host: '127.0.0.1' }, 'again').catch(() => '');
+      if (ok !== 'again') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(ok, 'again');
+  } finally {
+    limited.kill('SIGINT');
+    server.kill();
+  }
+});
