@@ -1,6 +1,7 @@
 // Long fuzz runs over every registered decoder (and auto and some layered stacks):
 //   npm run fuzz -- [--iterations N] [--decoder NAME]... [--seed S] [--max-len B] [--jobs J]
 //                   [--only INDEX] [--no-conserve]
+//   npm run fuzz -- --capture [--iterations N] [--seed S]   hostile capture files (./capture.ts)
 // Each input is random bytes or a mutated corpus entry (./corpus.ts), split at random points
 // across directions, derived from (seed, index) alone — so `--only INDEX` replays one input.
 // Checks per input: no exception out of push()/end(), well-formed frames, bytes conserved.
@@ -134,6 +135,15 @@ function runWorker(job: Job): Promise<Result> {
 
 async function main(): Promise<void> {
   const o = args();
+  if (process.argv.includes('--capture')) {
+    // Hostile capture files instead of decoder inputs (./capture.ts).
+    const { fuzzCaptures } = await import('./capture');
+    const r = await fuzzCaptures(o.iterations, o.seed);
+    for (const f of r.failures) console.log(`capture input ${f.index} (seed ${o.seed}): ${f.problem}`);
+    console.log(`fuzz: ${r.iterations} capture files, ${r.failures.length} problem(s)`);
+    process.exitCode = r.failures.length ? 1 : 0;
+    return;
+  }
   const names = o.decoders.length ? o.decoders : [...listDecoders().map((d) => d.name), ...LAYERED];
   for (const n of names) resolveDecoder(n); // unknown names fail early
   console.log(`fuzz: ${names.length} decoders, ${o.only !== undefined ? `input ${o.only}` : `${o.iterations} inputs each`}, seed ${o.seed}, inputs up to ${o.maxLen} B per segment`);

@@ -266,6 +266,30 @@ export interface ParseResult {
   corrupt?: CorruptRecord;
 }
 
+const STRING_FIELDS = ['tap', 'from', 'to', 'reason', 'message', 'address', 'path'];
+const NUMBER_FIELDS = ['pid', 'conn', 'bytes'];
+const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+const isPids = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.every(isNumber));
+
+/**
+ * An event's known fields with the wrong type (a capture file is untrusted input: a conn that is
+ * a string, a command that is a number) are dropped, so that what reads events can rely on the
+ * types in EventBody. Unknown fields are kept.
+ */
+function dropMistypedFields(r: Record<string, unknown>): void {
+  for (const k of STRING_FIELDS) if (k in r && typeof r[k] !== 'string') delete r[k];
+  for (const k of NUMBER_FIELDS) if (k in r && !isNumber(r[k])) delete r[k];
+  if ('code' in r && r.code !== null && !isNumber(r.code)) delete r.code;
+  if ('signal' in r && r.signal !== null && typeof r.signal !== 'string') delete r.signal;
+  for (const k of ['bySignal', 'group']) if (k in r && typeof r[k] !== 'boolean') delete r[k];
+  if ('dir' in r && !DIRECTIONS.includes(r.dir as Direction)) delete r.dir;
+  if ('command' in r && !(Array.isArray(r.command) && r.command.every((c) => typeof c === 'string'))) delete r.command;
+  if ('peers' in r) {
+    const p = r.peers as { client?: unknown; server?: unknown } | null;
+    if (typeof p !== 'object' || p === null || Array.isArray(p) || !isPids(p.client) || !isPids(p.server)) delete r.peers;
+  }
+}
+
 function shapeError(v: unknown): string | undefined {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || v instanceof Map) {
     return 'a record is not a map';
@@ -279,6 +303,7 @@ function shapeError(v: unknown): string | undefined {
       return undefined;
     case 'e':
       if (typeof r.kind !== 'string' || typeof r.ts !== 'number' || typeof r.mono !== 'number') return 'event record without kind/ts/mono';
+      dropMistypedFields(r);
       return undefined;
     case 'm':
       return undefined;
