@@ -143,6 +143,8 @@ test('out of file descriptors (ulimit -n 64, 150 clients): clients are refused o
     assert.equal(limited.exitCode, null, `ipctap is still running: ${err}`);
     assert.ok(outcomes.filter((o) => o === 'echoed').length > 0, 'some got through');
     assert.ok(outcomes.some((o) => o !== 'echoed'), 'and some could not (the limit is real)');
+    // (Rows reach stdout as live decoding gets to them.)
+    for (let i = 0; i < 200 && !/file descriptors ipctap may open are in use/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /file descriptors ipctap may open are in use/, `says why: ${err} ${out.slice(-2000)}`);
     for (const s of socks) s.destroy();
     // Once descriptors are free again, connections work.
