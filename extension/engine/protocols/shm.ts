@@ -153,11 +153,11 @@ class ShmConnDecoder implements ConnDecoder {
     const where = changes.slice(0, 4).map((c) => `${hex0x(c.offset)}+${c.new.length}`).join(', ') + (changes.length > 4 ? ', …' : '');
     let summary = `${changes.length} change${changes.length === 1 ? '' : 's'}, ${bytes} B at ${where}`;
     if (parts > 1) summary += ` (part ${part + 1} of ${parts})`;
-    this.applyDecoders(decoded, ranges, whole);
-    if (this.layout && before && decoded.fields) {
-      const diff = changedFields(before, decoded.fields as Record<string, unknown>);
-      if (diff.length) summary = `${diff.join(', ')} — ${summary}`;
-    } else if (changes.length === 1 && changes[0]!.new.length <= 8) {
+    const values = this.applyDecoders(decoded, ranges, whole);
+    const diff = this.layout && before && decoded.fields ? changedFields(before, decoded.fields as Record<string, unknown>) : [];
+    if (diff.length) summary = `${diff.join(', ')} — ${summary}`;
+    else if (values) summary += `: ${values}`;
+    else if (changes.length === 1 && changes[0]!.new.length <= 8) {
       summary += `: ${hexOf(changes[0]!.old)}→${hexOf(changes[0]!.new)}`;
     }
     return { dir, data, summary, decoded, ranges };
@@ -189,6 +189,8 @@ class ShmConnDecoder implements ConnDecoder {
       } catch (err) {
         frames = [{ dir: 's2c', data: EMPTY, summary: '', decoded: null, error: (err as Error).message }];
       }
+      // Zero bytes after the last message are unused space, not messages of length 0.
+      while (frames.length > 1 && frames[frames.length - 1]!.data.every((x) => x === 0)) frames.pop();
       const values: unknown[] = [];
       let p = 0;
       frames.forEach((f, i) => {

@@ -204,8 +204,14 @@ async function openSysv(t: { kind: 'sysv-key'; key: number } | { kind: 'sysv-id'
     throw new UserError(`no System V shared memory segment with ${name} (ipctap shm list shows them${t.kind === 'sysv-key' ? '; a plain decimal number is an id' : '; 0x… is a key'})`);
   }
   const label = `${hexKey(seg.key)} (id ${seg.shmid})`;
-  const { procs } = await scanSharedMaps();
+  const { procs, unreadable } = await scanSharedMaps();
   const attached = sysvAttachments(procs, seg.shmid);
+  if (attached.length === 0 && seg.nattch > 0 && unreadable > 0) {
+    // Attached, but by processes whose maps this user cannot read.
+    const why = `permission denied reading System V segment ${label}: it is attached by ${seg.nattch} process${seg.nattch === 1 ? '' : 'es'} (last attach by pid ${seg.lpid}) whose memory this user may not read${ptraceHint()}`;
+    if (retry) return { wait: why };
+    throw new UserError(why);
+  }
   if (attached.length === 0) {
     const why = `System V segment ${label} has no process attached: IPC Tap reads a segment through /proc/PID/mem of a process that has it attached (shmat); nothing can read it while none does`;
     if (retry) return { wait: why };
