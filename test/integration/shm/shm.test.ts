@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cliEnv, LiveCli, runCli, runCliAsNobody, frames } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
+import { startEngineServer } from '../../helpers/engine-server';
+import * as P from '../../../extension/protocol/requests';
 
 const bin = goBinary('shmcounter');
 const LAYOUT = 'u32 counter, pad[4], u64 ts, char[16] name';
@@ -236,4 +238,46 @@ test('shm watch errors: unknown key, no process attached, bad layout, bad region
   }
   assert.ok(!existsSync(c.info.path) && !existsSync(d.info.path), 'the /dev/shm files are gone');
   assert.ok(!segmentExists(c.info.shmid) && !segmentExists(d.info.shmid), 'the segments are gone');
+});
+
+test('engine server (the VS Code side): shm/list offers the segment; a session watching it has a row per change with the changed bytes and fields as ranges', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-shm-server-'));
+  const engine = await startEngineServer({ IPCTAP_STATE_DIR: dir });
+  const c = new Counter();
+  t.after(async () => {
+    await engine.close();
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const info = await c.ready();
+  const choices = await engine.request(P.ShmList, {});
+  const seg = choices.find((x) => x.kind === 'sysv' && x.target === info.key);
+  assert.ok(seg, `${info.key} offered: ${JSON.stringify(choices)}`);
+  assert.match(seg.detail, new RegExp(`mapped by shmcounter-\\w+ \\(${info.pid}\\)`));
+  assert.ok(choices.some((x) => x.kind === 'posix' && x.target === info.path));
+
+  const s = await engine.request(P.SessionStart, { name: 'shm', shm: { target: seg.target, region: '0:32', layout: LAYOUT } });
+  assert.equal(s.state, 'live');
+  const waitRow = async (what: string, pred: (r: P.WireFrameRow) => boolean): Promise<P.WireFrameRow> => {
+    for (let i = 0; ; i++) {
+      const r = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100, filter: 'proto:shm' });
+      const hit = r.rows.find((x): x is P.WireFrameRow => x.type === 'frame' && pred(x));
+      if (hit) return hit;
+      if (i > 200) throw new Error(`no row: ${what}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  };
+  await waitRow('snapshot', (r) => r.summary.startsWith('snapshot'));
+  c.send('inc');
+  await waitRow('counter 1', (r) => r.summary.startsWith('counter 0→1'));
+  c.send('inc');
+  const row = await waitRow('counter 2', (r) => r.summary.startsWith('counter 1→2'));
+  assert.match(row.summary, /^counter 1→2, ts 1000→2000, name "step-1"→"step-2"/);
+  assert.deepEqual(Buffer.from(row.data, 'base64'), struct(2));
+  const ranges = Object.fromEntries((row.ranges ?? []).map((r) => [r.path, [r.start, r.end]]));
+  assert.deepEqual(ranges['/changes/0'], [0, 10]);
+  assert.deepEqual(ranges['/changes/1'], [21, 22]);
+  assert.deepEqual(ranges['/fields/name'], [16, 32]);
+  const stopped = await engine.request(P.SessionStop, { sessionId: s.id });
+  assert.equal(stopped.state, 'stopped');
 });
