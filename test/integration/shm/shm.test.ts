@@ -281,3 +281,24 @@ test('engine server (the VS Code side): shm/list offers the segment; a session w
   const stopped = await engine.request(P.SessionStop, { sessionId: s.id });
   assert.equal(stopped.state, 'stopped');
 });
+
+test('attach names the shared memory a process maps, and says ZeroMQ inproc:// cannot be seen where it links libzmq', async () => {
+  const c = new Counter();
+  const py = spawn('/usr/bin/python3', ['-c', "import zmq, sys; s = zmq.Context().socket(zmq.PAIR); s.bind('inproc://x'); print('ready', flush=True); sys.stdin.read()"], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const info = await c.ready();
+    const r = await runCli(['attach', String(info.pid)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`shared memory: System V segment ${info.key} (id ${info.shmid}) — see its changes with 'ipctap shm watch ${info.shmid}'`), r.stdout);
+    assert.ok(r.stdout.includes(`shared memory: ${info.path} — see its changes with 'ipctap shm watch ${info.path}'`), r.stdout);
+    assert.doesNotMatch(r.stdout, /libzmq/);
+    await new Promise<void>((res) => createInterface({ input: py.stdout }).once('line', () => res()));
+    const z = await runCli(['attach', String(py.pid)]);
+    assert.equal(z.code, 0, z.stderr);
+    assert.match(z.stdout, /links libzmq: ZeroMQ inproc:\/\/ endpoints are memory inside this process and no tap can see them/);
+  } finally {
+    py.stdin.end();
+    await new Promise((res) => (py.exitCode !== null ? res(null) : py.once('close', res)));
+    await c.close();
+  }
+});
