@@ -1,13 +1,14 @@
 // The difference between two snapshots of the same memory: the byte ranges that changed, with
 // runs closer than `gap` bytes merged into one range (a counter's low byte and its next byte
-// changing is one change, not two). Equal blocks are skipped with a native compare, so an idle
-// 64 MiB segment costs one memcmp per 4 KiB block.
+// changing is one change, not two). Equal blocks are skipped with a native compare (64 KiB at a
+// time, then 4 KiB within one that differs), so an idle 64 MiB segment costs 1024 memcmp calls.
 
 export interface ByteSpan {
   offset: number;
   length: number;
 }
 
+const BIG = 65536;
 const BLOCK = 4096;
 
 export function diffSnapshots(prev: Uint8Array, cur: Uint8Array, gap = 8): ByteSpan[] {
@@ -18,6 +19,13 @@ export function diffSnapshots(prev: Uint8Array, cur: Uint8Array, gap = 8): ByteS
   let runStart = -1;
   let runEnd = -1; // exclusive end of the last differing byte seen
   for (let block = 0; block < n; block += BLOCK) {
+    if ((block & (BIG - 1)) === 0) {
+      const bigEnd = Math.min(n, block + BIG);
+      if (a.compare(b, block, bigEnd, block, bigEnd) === 0) {
+        block = bigEnd - BLOCK; // (the loop adds BLOCK)
+        continue;
+      }
+    }
     const end = Math.min(n, block + BLOCK);
     if (a.compare(b, block, end, block, end) === 0) continue;
     for (let i = block; i < end; i++) {
