@@ -15,6 +15,8 @@ const SHADOW_MAX = 1024 * 1024;
 const DATA_AREA_MAX = 4096;
 const HEX_SHOWN = 64;
 const EMPTY = new Uint8Array(0);
+/** Bytes 2.. of a watch's first record (bytes 0-1: the low half of its length). */
+const SNIFF_PREFIX = Uint8Array.from([0, 0, 0, 0, REC_HEADER, ...Buffer.from('{"shm":1', 'latin1')]);
 
 function hexOf(b: Uint8Array): string {
   const shown = b.length > HEX_SHOWN ? b.subarray(0, HEX_SHOWN) : b;
@@ -212,10 +214,12 @@ class ShmConnDecoder implements ConnDecoder {
 export const shmDecoder: DecoderInfo = {
   name: 'shm',
   description: 'shared memory watch records (ipctap shm watch): changed ranges with old and new bytes, a struct layout or decoder over the region',
-  // A watch's first record: length, 'H', then {"shm":1
+  // A watch's first record: a u32 LE length below 64 KiB, 'H', then {"shm":1. Bytes that stop
+  // matching that prefix are 'no' at once, so short traffic of other protocols is never held up.
   sniff(head: Uint8Array) {
-    if (head.length < 13) return head.length >= 5 && head[4] !== REC_HEADER ? 'no' : 'more';
-    return head[4] === REC_HEADER && Buffer.from(head.subarray(5, 13)).toString('latin1') === '{"shm":1' ? 'yes' : 'no';
+    const n = Math.min(head.length, SNIFF_PREFIX.length);
+    for (let i = 2; i < n; i++) if (head[i] !== SNIFF_PREFIX[i]) return 'no';
+    return head.length >= SNIFF_PREFIX.length ? 'yes' : 'more';
   },
   priority: 10,
   create(options?: DecoderOptions) {

@@ -148,3 +148,14 @@ test('shm decoder: random and mutated input never throws and yields well-formed 
     for (const f of frames) assert.equal(frameProblem(f), null);
   }
 });
+
+test('shm decoder: auto picks it for a watch, and says no at once to other bytes', () => {
+  const info = resolveDecoder('shm');
+  const rec = encodeHeader(header());
+  assert.equal(info.sniff!(rec.subarray(0, 3), 's2c'), 'more');
+  assert.equal(info.sniff!(rec, 's2c'), 'yes');
+  assert.equal(info.sniff!(Buffer.from('ok\n'), 's2c'), 'no');
+  assert.equal(info.sniff!(Buffer.from([0x10, 0, 0, 0, 0x53]), 's2c'), 'no');
+  const auto = feed(resolveDecoder('auto').create(), stream(header({ layout: LAYOUT })), 'whole');
+  assert.deepEqual(auto.map((f) => f.proto), ['shm', 'shm', 'shm', 'shm']);
+});
