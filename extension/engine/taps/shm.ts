@@ -47,6 +47,8 @@ export class ShmWatchTap implements Tap {
   private seq = 0;
   private stopped = false;
   private waiting: string | undefined;
+  private waitLookedAt = 0;
+  private shrankNoted = false;
   private endResolve!: (reason: string) => void;
   /** Resolves with the reason when the watch ends on its own (segment removed, process gone) or is stopped. */
   readonly ended: Promise<string> = new Promise((r) => (this.endResolve = r));
@@ -115,13 +117,27 @@ export class ShmWatchTap implements Tap {
   private async tick(): Promise<void> {
     const source = this.source;
     if (!source || this.stopped) return;
+    let n: number;
     try {
-      await source.read(this.cur, this.region.offset);
+      n = await source.read(this.cur, this.region.offset);
     } catch {
+      // While waiting (no process has the segment attached), look again once a second, not on
+      // every tick: each look reads every process's maps.
+      const now = Date.now();
+      if (this.waiting !== undefined && now - this.waitLookedAt < 1000) return;
+      this.waitLookedAt = now;
       await this.recover(source);
       return;
     }
     if (this.stopped) return;
+    if (n < this.cur.length) {
+      // A file that shrank: the bytes past its end read as zeros.
+      this.cur.fill(0, n);
+      if (!this.shrankNoted) {
+        this.shrankNoted = true;
+        this.sink.event({ kind: 'note', conn: this.conn, message: `${source.describe} is shorter than the watched region now (${this.region.offset + n} bytes); the bytes past its end count as zeros` });
+      }
+    }
     if (this.waiting !== undefined) {
       this.waiting = undefined;
       this.sink.event({ kind: 'note', conn: this.conn, message: `reading ${source.describe} again` });

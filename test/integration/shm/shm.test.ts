@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +17,7 @@ const LAYOUT = 'u32 counter, pad[4], u64 ts, char[16] name';
 
 interface Info {
   pid: number;
+  addr: string;
   key: string;
   shmid: number;
   path: string;
@@ -300,5 +301,44 @@ test('attach names the shared memory a process maps, and says ZeroMQ inproc:// c
     py.stdin.end();
     await new Promise((res) => (py.exitCode !== null ? res(null) : py.once('close', res)));
     await c.close();
+  }
+});
+
+test('shm watch PID:ADDR reads that mapping of the process until it goes away; a file that shrinks reads as zeros past its end', async () => {
+  const env = cliEnv();
+  const c = new Counter();
+  let w: LiveCli | undefined;
+  let f: LiveCli | undefined;
+  try {
+    const info = await c.ready();
+    w = new LiveCli(['shm', 'watch', `${info.pid}:${info.addr}`, '--region', '0:16', '--layout', 'u32 counter, pad[4], u64 ts', '--json'], env.env);
+    const open = await w.waitFor((r) => r.kind === 'open');
+    assert.match(String(open.from), new RegExp(`^/proc/${info.pid}/mem at ${info.addr} \\(/SYSV`));
+    await w.waitFor((r) => (r.decoded as { kind?: string })?.kind === 'snapshot');
+    c.send('inc');
+    const ch = await w.waitFor((r) => (r.decoded as { fields?: { counter?: number } })?.fields?.counter === 1);
+    assert.deepEqual((ch.decoded as { changes: Change[] }).changes.map((x) => [x.offset, x.length]), [[0, 10]]);
+    c.send('quit');
+    const end = await w.closed;
+    assert.equal(end.code, 0, w.stderr);
+    assert.match(String(w.rows.find((r) => r.kind === 'close')?.message), new RegExp(`pid ${info.pid} exited or unmapped ${info.addr}`));
+
+    const file = join(env.dir, 'mapped.bin');
+    writeFileSync(file, Buffer.alloc(64, 0xab));
+    f = new LiveCli(['shm', 'watch', file, '--json'], env.env);
+    await f.waitFor((r) => (r.decoded as { kind?: string })?.kind === 'snapshot');
+    truncateSync(file, 40);
+    const shrink = await f.waitFor((r) => (r.decoded as { kind?: string })?.kind === 'change');
+    assert.deepEqual((shrink.decoded as { changes: Change[] }).changes, [{ offset: 40, length: 24, old: 'ab'.repeat(24), new: '00'.repeat(24) }]);
+    assert.ok(f.rows.some((r) => r.kind === 'note' && /shorter than the watched region now \(40 bytes\)/.test(String(r.message))));
+    unlinkSync(file);
+    const fend = await f.closed;
+    assert.equal(fend.code, 0, f.stderr);
+    assert.match(String(f.rows.find((r) => r.kind === 'close')?.message), /mapped\.bin was removed/);
+  } finally {
+    await w?.stop();
+    await f?.stop();
+    await c.close();
+    env.cleanup();
   }
 });
