@@ -28,6 +28,8 @@ export interface ShmWatchOptions {
 
 /** The first snapshot is recorded whole up to this size (the decoder keeps it to apply layouts). */
 const SNAPSHOT_MAX = 1024 * 1024;
+/** The most one watch reads per snapshot (it keeps the previous snapshot beside it). */
+const WATCH_MAX = 1024 * 1024 * 1024;
 /** Changed bytes (old + new) per record; a larger change is split into parts. */
 const RECORD_MAX = 4 * 1024 * 1024;
 
@@ -72,6 +74,8 @@ export class ShmWatchTap implements Tap {
       const len = this.opts.region?.length ?? source.size - off;
       if (off >= source.size || len <= 0 || off + len > source.size)
         throw new UserError(`--region ${off}:${len} does not fit in ${source.size} bytes (${this.spec})`, 1);
+      if (len > WATCH_MAX)
+        throw new UserError(`${this.spec} is ${source.size} bytes: watch at most ${WATCH_MAX / 1024 / 1024 / 1024} GiB at a time (two copies are held): give --region OFF:LEN`, 1);
       if ((this.opts.layout || this.opts.decode) && len > SNAPSHOT_MAX)
         throw new UserError(`--layout and --decode apply to a region of at most ${SNAPSHOT_MAX} bytes: give --region OFF:LEN`, 1);
       this.region = { offset: off, length: len };
