@@ -144,6 +144,9 @@ export class SessionService {
       const w = p.shm;
       const tap = new ShmWatchTap({ target: w.target, interval: w.interval, region: w.region ? parseRegion(w.region) : undefined, layout: w.layout || undefined, decode: w.decode || undefined }, engine.sink);
       await engine.addTapInstance(tap, 'shm');
+      // The process whose memory is read: on the process strip, to signal it and see its reaction.
+      const proc = tap.process;
+      if (proc) hosted.external.set(proc.pid, { pid: proc.pid, name: proc.name, command: [], state: 'running' });
       hosted.changed();
     }
     for (const proc of p.processes ?? []) {

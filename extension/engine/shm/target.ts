@@ -5,6 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../util/errors';
 import { hexKey, parseMaps, readSysvSegments, scanSharedMaps, sysvAttachments } from './list';
 import { readFileSync } from 'node:fs';
+import { processInfo } from '../process/procfs';
 
 export type WatchTarget =
   | { kind: 'sysv-key'; key: number }
@@ -43,6 +44,8 @@ export function targetSpec(t: WatchTarget): string {
 export interface ShmSource {
   describe: string;
   size: number;
+  /** The process whose memory is read (System V and PID:ADDR), with its name. */
+  proc?: { pid: number; name: string };
   key?: string;
   shmid?: number;
   read(buf: Uint8Array, offset: number): Promise<number>;
@@ -121,6 +124,7 @@ class MemSource implements ShmSource {
     /** Address of offset 0 of the segment in that process. */
     private readonly base: bigint,
     private readonly again: () => Promise<{ source: ShmSource } | { gone: string } | { wait: string }>,
+    readonly proc: { pid: number; name: string },
     readonly key?: string,
     readonly shmid?: number,
   ) {}
@@ -188,7 +192,8 @@ async function openMem(pid: number, address: bigint): Promise<ShmSource> {
   }
   const size = Number(entry.end - address);
   const describe = `/proc/${pid}/mem at 0x${address.toString(16)}${entry.path ? ` (${entry.path})` : ''}`;
-  return new MemSource(describe, size, fh, address, async () => ({ gone: `pid ${pid} exited or unmapped 0x${address.toString(16)}` }));
+  const name = processInfo(pid)?.name ?? `pid ${pid}`;
+  return new MemSource(describe, size, fh, address, async () => ({ gone: `pid ${pid} exited or unmapped 0x${address.toString(16)}` }), { pid, name });
 }
 
 /**
@@ -223,7 +228,7 @@ async function openSysv(t: { kind: 'sysv-key'; key: number } | { kind: 'sysv-id'
       const fh = await open(`/proc/${a.proc.pid}/mem`, 'r');
       const base = a.entry.start - BigInt(a.entry.offset);
       const again = () => openSysv({ kind: 'sysv-id', shmid: seg.shmid }, true);
-      return { source: new MemSource(`/proc/${a.proc.pid}/mem (${a.proc.name}) at 0x${a.entry.start.toString(16)}`, seg.size, fh, base, again, hexKey(seg.key), seg.shmid) };
+      return { source: new MemSource(`/proc/${a.proc.pid}/mem (${a.proc.name}) at 0x${a.entry.start.toString(16)}`, seg.size, fh, base, again, { pid: a.proc.pid, name: a.proc.name }, hexKey(seg.key), seg.shmid) };
     } catch (err) {
       firstErr ??= err;
     }

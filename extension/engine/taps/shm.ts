@@ -67,6 +67,11 @@ export class ShmWatchTap implements Tap {
     if (opts.decode) resolveDecoder(opts.decode);
   }
 
+  /** The process whose memory is read now (System V segments and PID:ADDR). */
+  get process(): { pid: number; name: string } | undefined {
+    return this.source?.proc;
+  }
+
   async start(): Promise<void> {
     const source = (this.source = await openSource(this.target));
     try {

@@ -259,6 +259,8 @@ test('engine server (the VS Code side): shm/list offers the segment; a session w
 
   const s = await engine.request(P.SessionStart, { name: 'shm', shm: { target: seg.target, region: '0:32', layout: LAYOUT } });
   assert.equal(s.state, 'live');
+  // The process whose memory is read is on the session's process strip.
+  assert.deepEqual(s.processes.map((p) => p.pid), [info.pid]);
   const waitRow = async (what: string, pred: (r: P.WireFrameRow) => boolean): Promise<P.WireFrameRow> => {
     for (let i = 0; ; i++) {
       const r = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100, filter: 'proto:shm' });
