@@ -281,6 +281,7 @@ test('engine server (the VS Code side): shm/list offers the segment; a session w
   assert.deepEqual(ranges['/changes/0'], [0, 10]);
   assert.deepEqual(ranges['/changes/1'], [21, 22]);
   assert.deepEqual(ranges['/fields/name'], [16, 32]);
+  await assert.rejects(engine.request(P.ReplayStart, { sessionId: s.id, conn: row.conn, fromId: row.id }), /a shared memory watch records what changed in memory: there is no exchange to re-send/);
   const stopped = await engine.request(P.SessionStop, { sessionId: s.id });
   assert.equal(stopped.state, 'stopped');
 });
