@@ -13,6 +13,7 @@ Commands:
   signal   send a signal to a process (recorded by the session that launched it)
   restore  put back sockets and FIFOs that a crashed ipctap left renamed
   decoders list the decoders --decode accepts
+  shm      list shared memory (System V, /dev/shm, shared mappings) or watch it change
 
 Tap specs (--tap):
   unix:PATH                take over the Unix socket at PATH (waits for it to appear)
@@ -114,6 +115,36 @@ PID, the signal goes through that session and is recorded there.
 
 Put back every socket and FIFO that an ipctap which is no longer running left renamed
 (every ipctap command also does this when it starts).`,
+  shm: `Usage: ipctap shm list [--json]
+       ipctap shm watch TARGET [options]
+
+shm list: System V segments (key, id, size, owner, creator and last pid, attach count), POSIX
+shared memory (/dev/shm) and other shared mappings (mmap MAP_SHARED), each with the processes
+that have it mapped (pid, name, address), from /proc.
+
+shm watch: read TARGET every --interval ms and record one frame per change, holding the changed
+byte ranges with their old and new bytes (a session like any other: -w, --json, 'ipctap read').
+TARGET is a System V key (0x1234abcd, or key:N) or id (a decimal number, or id:N), a file
+(/dev/shm/NAME or any mmap'd file, read directly), or PID:ADDR (the mapping at hex ADDR in PID).
+A System V segment is read through /proc/PID/mem of a process that has it attached (found in
+/proc/*/maps); that needs the right to ptrace it (same user, or root; Yama ptrace_scope 0).
+
+      --interval MS       time between snapshots (default 50)
+      --region OFF:LEN    watch only LEN bytes at OFF (decimal or 0x hex)
+      --layout FIELDS     decode the region as a struct: "u32 counter, u64 ts, char[16] name";
+                          types u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 (little-endian; suffix be
+                          for big-endian, e.g. u32be), char[N], bytes[N], pad[N], TYPE[N] arrays;
+                          fields are packed in order (write the padding a C or Go struct has)
+  -d, --decode PROTO      decode the region's contents with a decoder, e.g. len32le+msgpack
+                          (--layout and --decode need a region of at most 1 MiB)
+  -w, --write FILE        write the capture to FILE
+      --json              JSON Lines on stdout
+  -q, --quiet             print no frames
+
+What cannot be seen: a change that is undone before the next snapshot, and the order of changes
+within one interval (they are merged into one frame). ZeroMQ inproc:// is memory inside one
+process: no tap sees it. The watch ends by itself when the segment is removed, the file
+unlinked, or the process exits.`,
   decoders: `Usage: ipctap decoders
 
 List the decoders that --decode accepts.`,

@@ -9,6 +9,7 @@ import { readCommand } from './commands/read';
 import { replayCommand } from './commands/replay';
 import { restoreCommand } from './commands/restore';
 import { signalCommand } from './commands/signal';
+import { shmCommand } from './commands/shm';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   signal: signalCommand,
   restore: restoreCommand,
   decoders: decodersCommand,
+  shm: shmCommand,
 };
 
 const VERSION = '0.1.0';

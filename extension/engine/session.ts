@@ -449,6 +449,15 @@ export class Session {
     return tap;
   }
 
+  /** Add a tap built by the caller (a shared memory watch) and start it. Its connections are
+   *  decoded with `decoder` unless the user chose another for its spec. */
+  async addTapInstance(tap: Tap, decoder?: string): Promise<Tap> {
+    if (decoder && this.rows.decoderFor(tap.spec) === (this.opts.decode ?? 'auto')) this.rows.setDecoder(tap.spec, decoder);
+    this.tapList.push(tap);
+    await tap.start();
+    return tap;
+  }
+
   async launch(command: string[], opts: LaunchOptions = {}): Promise<ManagedProcess> {
     if (command.length === 0) throw new UserError('no command to run');
     const proc = await launchProcess(command, { ...opts, sink: this.sink });

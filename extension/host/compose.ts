@@ -6,6 +6,7 @@ import { closeSession, openCapture, openCaptureAsText, saveCaptureAs, showPanel,
 import { attachToProcess, launchAndTap, tapEndpoint } from './commands/launch';
 import { replayCommand } from './commands/replay';
 import { sendSignalCommand } from './commands/signal';
+import { watchSharedMemory } from './commands/shm';
 import { EngineClient } from './engine-client';
 import { createPanels } from './engine-backend';
 import type { Services } from './services';
@@ -61,6 +62,7 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
     cmd('ipctap.launch', (name?: string) => launchAndTap(svc, typeof name === 'string' ? name : undefined)),
     cmd('ipctap.tapEndpoint', (spec?: string) => tapEndpoint(svc, typeof spec === 'string' ? spec : undefined)),
     cmd('ipctap.attach', (pid?: number) => attachToProcess(svc, typeof pid === 'number' ? pid : undefined)),
+    cmd('ipctap.watchShm', (target?: string) => watchSharedMemory(svc, typeof target === 'string' ? target : undefined)),
     cmd('ipctap.sendSignal', (arg?: unknown, signal?: string) => sendSignalCommand(svc, arg, signal)),
     cmd('ipctap.replay', (arg?: unknown) => replayCommand(svc, arg)),
     cmd('ipctap.replayConnection', (arg?: unknown) => replayCommand(svc, arg)),

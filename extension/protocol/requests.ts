@@ -159,6 +159,29 @@ export interface SessionStartParams {
   lossless?: boolean;
   /** false: write the capture through the page cache, not with O_DIRECT (default true). */
   directIo?: boolean;
+  /** Watch shared memory (see ShmWatchDef). */
+  shm?: ShmWatchDef;
+}
+
+/** A shared memory watch: TARGET as `ipctap shm watch` takes it, and its options. */
+export interface ShmWatchDef {
+  target: string;
+  interval?: number;
+  /** OFF:LEN */
+  region?: string;
+  layout?: string;
+  decode?: string;
+}
+
+/** One thing `shm/list` offers to watch. */
+export interface ShmChoice {
+  kind: 'sysv' | 'posix' | 'mapping';
+  /** What to pass as ShmWatchDef.target. */
+  target: string;
+  label: string;
+  size?: number;
+  /** Who has it mapped. */
+  detail: string;
 }
 
 export interface RowsGetParams {
@@ -313,6 +336,7 @@ export const CaptureText = request<CaptureTextParams, { text: string }>('capture
 
 export const AttachList = request<Record<string, never>, AttachProcess[]>('attach/list');
 export const AttachEndpoints = request<{ pid: number }, AttachEndpoint[]>('attach/endpoints');
+export const ShmList = request<Record<string, never>, ShmChoice[]>('shm/list');
 
 // ---------------------------------------------------------------------------------------------
 // Notifications (server → client)

@@ -13,6 +13,7 @@ import { UserError } from '../engine/util/errors';
 import * as P from '../protocol/requests';
 import { documentSymbols, definition, foldingRanges, hover } from './language-features';
 import { listAttachable, listAttachEndpoints } from './attach-service';
+import { listShmChoices } from './shm-service';
 import { startReplay } from './replay-service';
 import { SessionService } from './session-service';
 import { TextDocuments } from './text-documents';
@@ -57,6 +58,7 @@ export function startServer(connection: Connection): void {
   handle(P.ReplayStart, (p) => startReplay(sessions, p));
   handle(P.AttachList, () => listAttachable());
   handle(P.AttachEndpoints, (p) => listAttachEndpoints(p.pid));
+  handle(P.ShmList, () => listShmChoices());
 
   connection.onInitialize(() => ({
     capabilities: {

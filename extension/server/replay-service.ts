@@ -30,6 +30,7 @@ export async function startReplay(sessions: SessionService, p: ReplayStartParams
     const conn = source?.connections().find((c) => c.conn === p.conn);
     if (!conn) throw new UserError(`no connection ${p.conn} in ${source?.name ?? file}: give a target endpoint`);
     if (conn.tap === 'stdio' || conn.tap.startsWith('stdio')) throw new UserError('a stdio stream cannot be replayed to its original endpoint: give a target');
+    if (conn.tap.startsWith('shm:')) throw new UserError('a shared memory watch records what changed in memory: there is no exchange to re-send (replay works on connections)');
     target = originalEndpoint(conn.tap);
   }
   const to = parseReplayTarget(target);

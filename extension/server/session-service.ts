@@ -10,6 +10,8 @@ import { sendSignal } from '../engine/process/signals';
 import { stateDir } from '../engine/util/paths';
 import { parseTapSpec } from '../engine/taps/spec';
 import { UserError } from '../engine/util/errors';
+import { parseRegion, parseWatchTarget, targetSpec } from '../engine/shm/target';
+import { ShmWatchTap } from '../engine/taps/shm';
 import type { Row } from '../engine/types';
 import type {
   RowsFindParams,
@@ -78,6 +80,7 @@ export class SessionService {
     }
     const decodeByTap: Record<string, string> = {};
     for (const t of p.taps ?? []) if (t.decode) decodeByTap[t.spec] = t.decode;
+    if (p.shm) decodeByTap[targetSpec(parseWatchTarget(p.shm.target))] = 'shm';
     const engine = new Session({ capturePath, name, decode: p.decode, decodeByTap, lossless: p.lossless === true, directIo: p.directIo !== false });
     const id = randomUUID();
     const hosted = new HostedSession(id, {
@@ -136,6 +139,15 @@ export class SessionService {
       // With nothing to launch, a takeover's target already exists: wait for it too.
       if (takeover && (p.processes ?? []).length > 0) continue;
       await ready;
+    }
+    if (p.shm) {
+      const w = p.shm;
+      const tap = new ShmWatchTap({ target: w.target, interval: w.interval, region: w.region ? parseRegion(w.region) : undefined, layout: w.layout || undefined, decode: w.decode || undefined }, engine.sink);
+      await engine.addTapInstance(tap, 'shm');
+      // The process whose memory is read: on the process strip, to signal it and see its reaction.
+      const proc = tap.process;
+      if (proc) hosted.external.set(proc.pid, { pid: proc.pid, name: proc.name, command: [], state: 'running' });
+      hosted.changed();
     }
     for (const proc of p.processes ?? []) {
       for (const ref of tapRefs(proc)) {

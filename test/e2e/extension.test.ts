@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { CaptureWriter } from '../../extension/engine/capture/writer';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { exampleBinary, examplesDir } from '../helpers/examples';
+import { goBinary } from '../helpers/go';
 import { answerInput, openWorkbench, pickQuick, runCommand, waitFor, webviewFrame, type Workbench } from '../helpers/code-server';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ipctap-e2e-'));
@@ -244,4 +247,33 @@ step('6. A capture of 200,000 frames: jump to the end shows the last frame; scro
     return t.length > 5 && !t.some((s) => s.includes(`message ${BIG_FRAMES} of`)) && (await f.locator('[data-testid="loading-row"]').count()) === 0;
   }, 15_000);
   await wb.shot('big-capture-scrolled');
+});
+
+step('8. Watch Shared Memory…: the segment of a Go program, a row per change, changed bytes marked in the hex view', async () => {
+  await closeEditors();
+  const counter = spawn(goBinary('shmcounter'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: counter.stdout! });
+  const seen: string[] = [];
+  lines.on('line', (l) => seen.push(l));
+  try {
+    const info = JSON.parse(await waitFor('shmcounter info', async () => seen[0], 15_000)) as { key: string };
+    await runCommand(page, 'IPC Tap: Watch Shared Memory…');
+    await pickQuick(page, `System V ${info.key}`);
+    await page.locator('.quick-input-widget', { hasText: 'region' }).waitFor({ timeout: 15_000 });
+    await answerInput(page, '0:32');
+    await page.locator('.quick-input-widget', { hasText: 'struct layout' }).waitFor({ timeout: 15_000 });
+    await answerInput(page, 'u32 counter, pad[4], u64 ts, char[16] name');
+    const f = await panel();
+    await waitFor('snapshot row', async () => (await summaries(f)).some((s) => s.startsWith('snapshot of 32 B')), 20_000);
+    counter.stdin!.write('inc\n');
+    await waitFor('change row', async () => (await summaries(f)).some((s) => s.startsWith('counter 0→1')), 20_000);
+    await f.locator('[data-testid="frame-row"]', { hasText: 'counter 0→1' }).first().click();
+    const marked = f.locator('[data-testid="hex-view"] .chg');
+    await marked.first().waitFor({ timeout: 15_000 });
+    await wb.shot('shm-watch-change');
+    assert.ok((await marked.count()) >= 1);
+  } finally {
+    counter.stdin!.end('quit\n');
+    await new Promise((r) => (counter.exitCode !== null ? r(null) : counter.once('close', r)));
+  }
 });

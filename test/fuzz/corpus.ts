@@ -3,6 +3,7 @@
 import { Packr } from 'msgpackr';
 import type { Segment } from '../helpers/decoder-suite';
 import { bytesOf, fromHex } from '../helpers/decoder-suite';
+import { encodeChange, encodeHeader, encodeSnapshot } from '../../extension/engine/shm/record';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 const pack = (v: unknown) => Uint8Array.from(packr.pack(v));
@@ -41,6 +42,17 @@ export function corpus(): Segment[][] {
     [
       ['c2s', bytesOf('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', [0, 0, 0, 4, 0, 0, 0, 0, 0], [0, 0, 17, 1, 4, 0, 0, 0, 1], fromHex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff'), [0, 0, 8, 0, 1, 0, 0, 0, 1], [0, 0, 0, 0, 3], fromHex('089601'))],
       ['s2c', bytesOf([0, 0, 0, 4, 0, 0, 0, 0, 0], [0, 0, 0, 4, 1, 0, 0, 0, 0])],
+    ],
+    // shared memory watch records: header (with a layout and a region decoder), snapshot, change
+    [
+      [
+        's2c',
+        bytesOf(
+          encodeHeader({ shm: 1, target: 'shm:0x00001234', source: 'x', size: 64, region: { offset: 16, length: 16 }, interval: 50, layout: 'u32 n, char[4] s, u64be t', decode: 'len16le+msgpack' }),
+          encodeSnapshot(0, 16, new Uint8Array(16)),
+          encodeChange(1, 0, 1, [{ offset: 16, old: new Uint8Array(2), new: Uint8Array.from([2, 0]) }, { offset: 20, old: new Uint8Array(3), new: Uint8Array.from([0x81, 0xa1, 0x61]) }]),
+        ),
+      ],
     ],
   ];
 }

@@ -5,7 +5,7 @@ import { el, type Doc } from './dom';
 import { dirText, latency, relTime, summaryText } from './format';
 import { renderHex } from './hex-view';
 import type { JNode } from './json-tree';
-import { highlightFor } from './ranges';
+import { changedRanges, highlightFor } from './ranges';
 import { renderTree } from './tree-view';
 
 export interface PeerChoice {
@@ -133,7 +133,7 @@ export function renderDetail(doc: Doc, m: DetailModel, act: DetailActions): HTML
   if (row.type === 'frame' && m.bytes) {
     const hexBox = el(doc, 'div', { class: 'd-hex' });
     const highlight = highlightFor(row.ranges, m.selectedPath);
-    hexBox.appendChild(renderHex(doc, m.bytes, { maxLines: m.hexMaxLines, highlight }));
+    hexBox.appendChild(renderHex(doc, m.bytes, { maxLines: m.hexMaxLines, highlight, marks: changedRanges(row.ranges) }));
     const shown = m.hexMaxLines * 16;
     if (m.bytes.length > shown) {
       hexBox.appendChild(

@@ -4,16 +4,20 @@ import { HEX_COLUMN_WIDTH, hexLines, lineHexText, segmentGap } from './hex';
 
 export const HEX_PAGE_LINES = 4096;
 
-export function renderHex(doc: Doc, data: Uint8Array, opts: { maxLines: number; highlight?: { start: number; end: number } }): HTMLElement {
+export function renderHex(
+  doc: Doc,
+  data: Uint8Array,
+  opts: { maxLines: number; highlight?: { start: number; end: number }; marks?: readonly { start: number; end: number }[] },
+): HTMLElement {
   const hl = opts.highlight;
-  const lines = hexLines(data, 0, opts.maxLines, hl?.start ?? 0, hl?.end ?? 0);
+  const lines = hexLines(data, 0, opts.maxLines, hl?.start ?? 0, hl?.end ?? 0, opts.marks);
   const box = el(doc, 'div', { class: 'hex', 'data-testid': 'hex-view', role: 'document', 'aria-label': 'hex dump' });
   for (const line of lines) {
     const hexCol = el(doc, 'span', { class: 'h-hex' });
     const asciiCol = el(doc, 'span', { class: 'h-ascii' });
     line.segments.forEach((seg, i) => {
       if (i > 0) hexCol.appendChild(doc.createTextNode(segmentGap(line.offset, seg.start)));
-      const cls = seg.highlighted ? 'hl' : undefined;
+      const cls = [seg.highlighted ? 'hl' : '', seg.marked ? 'chg' : ''].filter(Boolean).join(' ') || undefined;
       hexCol.appendChild(el(doc, 'span', { class: cls, 'data-start': seg.start, 'data-end': seg.end }, seg.hex));
       asciiCol.appendChild(el(doc, 'span', { class: cls }, seg.ascii));
     });

@@ -22,6 +22,8 @@ export interface HexSegment {
   start: number;
   end: number;
   highlighted: boolean;
+  /** Inside one of the marked ranges (bytes a shared memory change touched). */
+  marked: boolean;
   /** Hex text of the run, bytes separated by spaces, an extra space after the 8th byte of a line. */
   hex: string;
   ascii: string;
@@ -51,18 +53,27 @@ function asciiRun(data: Uint8Array, start: number, end: number): string {
 
 /**
  * Lines [firstLine, firstLine + maxLines) of the dump, each split into segments by the
- * highlighted byte range [hlStart, hlEnd) (empty range: no highlight).
+ * highlighted byte range [hlStart, hlEnd) (empty range: no highlight) and by the marked ranges.
  */
-export function hexLines(data: Uint8Array, firstLine = 0, maxLines = Infinity, hlStart = 0, hlEnd = 0): HexLine[] {
+export function hexLines(
+  data: Uint8Array,
+  firstLine = 0,
+  maxLines = Infinity,
+  hlStart = 0,
+  hlEnd = 0,
+  marks: readonly { start: number; end: number }[] = [],
+): HexLine[] {
   const out: HexLine[] = [];
   const lines = Math.ceil(data.length / BYTES_PER_LINE);
   for (let l = firstLine; l < lines && l < firstLine + maxLines; l++) {
     const ls = l * BYTES_PER_LINE;
     const le = Math.min(data.length, ls + BYTES_PER_LINE);
     const cuts = [ls, le];
-    if (hlEnd > hlStart) {
-      if (hlStart > ls && hlStart < le) cuts.push(hlStart);
-      if (hlEnd > ls && hlEnd < le) cuts.push(hlEnd);
+    const lineMarks = marks.filter((m) => m.end > ls && m.start < le && m.end > m.start);
+    for (const [a, b] of [[hlStart, hlEnd] as const, ...lineMarks.map((m) => [m.start, m.end] as const)]) {
+      if (b <= a) continue;
+      if (a > ls && a < le) cuts.push(a);
+      if (b > ls && b < le) cuts.push(b);
     }
     cuts.sort((a, b) => a - b);
     const segments: HexSegment[] = [];
@@ -70,7 +81,14 @@ export function hexLines(data: Uint8Array, firstLine = 0, maxLines = Infinity, h
       const s = cuts[i]!;
       const e = cuts[i + 1]!;
       if (e <= s) continue;
-      segments.push({ start: s, end: e, highlighted: s >= hlStart && e <= hlEnd && hlEnd > hlStart, hex: hexRun(data, ls, s, e), ascii: asciiRun(data, s, e) });
+      segments.push({
+        start: s,
+        end: e,
+        highlighted: s >= hlStart && e <= hlEnd && hlEnd > hlStart,
+        marked: lineMarks.some((m) => s >= m.start && e <= m.end),
+        hex: hexRun(data, ls, s, e),
+        ascii: asciiRun(data, s, e),
+      });
     }
     out.push({ offset: ls, offsetText: offsetText(ls), segments });
   }

@@ -38,3 +38,9 @@ export function fieldAt(ranges: readonly ByteRange[] | undefined, offset: number
   }
   return best;
 }
+
+/** Bytes a frame marks as changed: its ranges at /changes/N (shared memory watches put each
+ *  changed range there), shown marked in the hex view whatever field is selected. */
+export function changedRanges(ranges: readonly ByteRange[] | undefined): ByteRange[] {
+  return (ranges ?? []).filter((r) => /^\/changes\/\d+$/.test(r.path));
+}

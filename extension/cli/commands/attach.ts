@@ -1,5 +1,6 @@
 // ipctap attach PID [--json] [--tap SPEC...]
 import { formatEndpoints, listEndpoints } from '../../engine/process/attach';
+import { memoryNotes } from '../../engine/shm/notes';
 import { toJson } from '../../engine/util/json';
 import { flag, list, parseArgs, usageError } from '../args';
 import { COMMON, serveTaps } from './run';
@@ -11,7 +12,8 @@ export async function attachCommand(argv: string[]): Promise<number> {
   const endpoints = await listEndpoints(pid);
   const taps = list(p, 'tap');
   if (taps.length === 0) {
-    process.stdout.write(flag(p, 'json') ? toJson(endpoints) + '\n' : formatEndpoints(endpoints) + '\n');
+    const notes = flag(p, 'json') ? [] : memoryNotes(pid);
+    process.stdout.write(flag(p, 'json') ? toJson(endpoints) + '\n' : formatEndpoints(endpoints) + '\n' + (notes.length ? '\n' + notes.join('\n') + '\n' : ''));
     return 0;
   }
   return serveTaps(

@@ -14,6 +14,7 @@ import { rawDecoder } from './raw';
 import { grpcDecoder } from './grpc';
 import { http2Decoder } from './http2/index';
 import { zmtpDecoder } from './zmtp/index';
+import { shmDecoder } from './shm';
 
 export const ALL_DECODERS: DecoderInfo[] = [
   rawDecoder,
@@ -29,4 +30,5 @@ export const ALL_DECODERS: DecoderInfo[] = [
   zmtpDecoder,
   http2Decoder,
   grpcDecoder,
+  shmDecoder,
 ];

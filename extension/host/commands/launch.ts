@@ -17,7 +17,7 @@ export function validateTapSpec(v: string): string | undefined {
   return undefined;
 }
 
-async function startSession(svc: Services, params: P.SessionStartParams): Promise<P.SessionSummary | undefined> {
+export async function startSession(svc: Services, params: P.SessionStartParams): Promise<P.SessionSummary | undefined> {
   try {
     const s = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `IPC Tap: starting ${params.name ?? 'session'}…` },
