@@ -247,14 +247,14 @@ async function zmtpCases(): Promise<PeerCase[]> {
   ];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type GrpcClient = any;
 
 /** Runs `calls` with a grpc-js client through the proxy tap to the grpc-js fixture server. */
 async function grpcRecord(calls: (c: GrpcClient) => Promise<void>): Promise<Conn[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const grpc = require('@grpc/grpc-js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const loader = require('@grpc/proto-loader');
   const def = loader.loadSync(PROTO, { keepCase: true, longs: Number, enums: String, bytes: String, defaults: true, arrays: true });
   const demo = grpc.loadPackageDefinition(def).demo;

@@ -5,7 +5,7 @@
 //   node --import tsx test/bench/forward.ts [--gib 1] [--small-mib 256] [--pings 5000] [--rounds 3] [--only 'ROW;ROW']
 //   node --import tsx test/bench/forward.ts --decode-ab [--gib 1] [--rounds 5] [--transport unix|tcp]   decoding vs not, alone
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, statSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

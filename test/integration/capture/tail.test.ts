@@ -89,7 +89,10 @@ test('follow mode waits at a half-written record and reads it once the rest arri
   // The bytes of the last record, taken from a complete file with the same content.
   const full = join(dir, 'full.ipctap');
   const w = await CaptureWriter.open(full, { start: 1 });
-  for (const it of items) 'chunk' in it ? w.writeChunk(it.chunk) : w.writeEvent(it.event);
+  for (const it of items) {
+    if ('chunk' in it) w.writeChunk(it.chunk);
+    else w.writeEvent(it.event);
+  }
   await w.close();
   const fr = await openCapture(full);
   const offsets: number[] = [];

@@ -93,7 +93,8 @@ test('chunks and events written are read back byte-exact, in order, with offsets
   const w = await CaptureWriter.open(path, { start: 7, name: 'demo', decode: 'lines' });
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!;
-    'chunk' in it ? w.writeChunk(it.chunk) : w.writeEvent(it.event);
+    if ('chunk' in it) w.writeChunk(it.chunk);
+    else w.writeEvent(it.event);
     if (i % 97 === 0) await new Promise((r) => setImmediate(r));
     if (i % 1000 === 0) await w.flush();
   }

@@ -104,6 +104,7 @@ test('jsonrpc: batches', () => {
 test('parseJsonExact: exact integers; fractions, exponents and strings untouched', () => {
   assert.deepEqual(parseJsonExact('[12345678901234567890,0.1234567890123456789,1e-1234567890123456,"9999999999999999999",-9007199254740993,9007199254740991]'), [
     12345678901234567890n,
+    // eslint-disable-next-line no-loss-of-precision -- the value JSON.parse gives for that text
     0.1234567890123456789,
     0,
     '9999999999999999999',

@@ -91,7 +91,7 @@ export function preview(v: unknown, limit = 120): string {
   return done && s.length <= limit ? s : s.slice(0, limit) + '…';
 }
 
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /** A summary on one line: control characters (newlines included) shown as escapes. */
@@ -105,6 +105,6 @@ export function oneLine(s: string): string {
     }
     if (plain) return s;
   } else if (!CONTROL.test(s)) return s;
-  // eslint-disable-next-line no-control-regex
+   
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

@@ -238,7 +238,6 @@ export class GobStream {
    * needed to find one (the undecided tail stays buffered).
    */
   private resync(out: GobItem[], why: string): boolean {
-    const buf = this.buf;
     let p = this.head + 1;
     let stop = this.tail;
     for (; p < this.tail; p++) {

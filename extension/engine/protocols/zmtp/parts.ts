@@ -32,7 +32,7 @@ export function printableText(b: Uint8Array): string | null {
   return textAt(nodeBuf(b), 0, b.length);
 }
 
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** Bytes checked one by one before a long part is scanned as a string. */
 const SCAN = 256;
