@@ -86,7 +86,10 @@ Print the frames and events of a capture file, decoding it again.
   -f, --follow            keep reading as the file grows (a capture still being written)
       --conn N            only connection N (repeatable)
       --stats             instead of the frames, one table: per connection the protocols,
-                          frames and bytes each way, decode errors, pairs, median latency`,
+                          frames and bytes each way, decode errors, pairs, median latency
+      --by method         with --stats: per RPC method (net/rpc, JSON-RPC/LSP/DAP, gRPC) the
+                          calls, errors, latency p50/p90/p99/max and a latency histogram
+                          (--json: one {"type":"method-stats","methods":[…]} line)`,
   replay: `Usage: ipctap replay FILE --conn N --to ENDPOINT [options]
 
 Open a fresh connection to ENDPOINT (unix:PATH, tcp:HOST:PORT, fifo:PATH), send connection N's

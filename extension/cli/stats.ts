@@ -4,6 +4,7 @@
 // by `read` (printed at the end of the file).
 import type { EventRow, Row } from '../engine/types';
 import { formatLatency } from '../engine/rows';
+import { BUCKETS_US, type MethodSummary } from '../engine/method-stats';
 
 interface ConnStats {
   conn: number;
@@ -89,4 +90,44 @@ export class StatsCollector {
 /** [outgoing, incoming]: c2s/s2c, or stdin against stdout+stderr for a process's streams. */
 function sides(m: Record<string, number>): [number, number] {
   return [(m.c2s ?? 0) + (m.stdin ?? 0), (m.s2c ?? 0) + (m.stdout ?? 0) + (m.stderr ?? 0)];
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** `--stats --by method`: one line per method with its latency histogram drawn as bars over
+ *  the same buckets for every method (so they can be compared), and the buckets' range below. */
+export function formatMethodStats(methods: MethodSummary[]): string {
+  if (methods.length === 0) return 'no request/response pairs (methods are counted for net/rpc, JSON-RPC/LSP/DAP and gRPC)';
+  let lo = BUCKETS_US.length;
+  let hi = -1;
+  for (const m of methods) {
+    m.histogram.forEach((n, i) => {
+      if (n > 0) {
+        lo = Math.min(lo, i);
+        hi = Math.max(hi, i);
+      }
+    });
+  }
+  const lat = (us: number | null) => (us === null ? '-' : formatLatency(us));
+  const head = ['method', 'calls', 'errors', 'p50', 'p90', 'p99', 'max', 'latency histogram'];
+  const rows: string[][] = [head];
+  for (const m of methods) {
+    let top = 0;
+    for (let i = lo; i <= hi; i++) top = Math.max(top, m.histogram[i]!);
+    let bars = '';
+    for (let i = lo; i <= hi && hi >= 0; i++) {
+      const n = m.histogram[i]!;
+      bars += n === 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((n / top) * (BARS.length - 1)))];
+    }
+    const errors = m.errors ? String(m.errors) : '0';
+    rows.push([m.method, String(m.calls) + (m.unanswered ? ` (+${m.unanswered} unanswered)` : ''), errors, lat(m.p50Us), lat(m.p90Us), lat(m.p99Us), lat(m.maxUs), bars ? `|${bars}|` : '-']);
+  }
+  const widths = head.map((_, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), 0));
+  const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  if (hi >= 0) {
+    const bound = (i: number) => (i === 0 ? `≤${formatLatency(BUCKETS_US[0]!)}` : Number.isFinite(BUCKETS_US[i]!) ? `≤${formatLatency(BUCKETS_US[i]!)}` : `>${formatLatency(BUCKETS_US[i - 1]!)}`);
+    const indent = widths.slice(0, -1).reduce((n, w) => n + w + 2, 0);
+    lines.push(`${' '.repeat(indent)} ${bound(lo)} … ${bound(hi)} (buckets of 1-2-5 per decade)`);
+  }
+  return lines.join('\n');
 }

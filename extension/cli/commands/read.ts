@@ -2,9 +2,11 @@
 import { existsSync } from 'node:fs';
 import { readCaptureRows } from '../../engine/read';
 import { UserError } from '../../engine/util/errors';
-import { flag, list, parseArgs, usageError } from '../args';
+import { flag, list, parseArgs, str, usageError } from '../args';
 import { rowToJsonLine, TextFormatter } from '../format';
-import { StatsCollector } from '../stats';
+import { formatMethodStats, StatsCollector } from '../stats';
+import { MethodStats } from '../../engine/method-stats';
+import { toJson } from '../../engine/util/json';
 import { decodeOptions, protoOptions } from './run';
 
 export async function readCommand(argv: string[]): Promise<number> {
@@ -18,6 +20,7 @@ export async function readCommand(argv: string[]): Promise<number> {
       { name: 'follow', short: 'f' },
       { name: 'conn', value: true, multiple: true },
       { name: 'stats' },
+      { name: 'by', value: true },
     ],
     'read',
   );
@@ -29,8 +32,13 @@ export async function readCommand(argv: string[]): Promise<number> {
     return Number(c);
   }));
   const json = flag(p, 'json');
-  const stats = flag(p, 'stats') ? new StatsCollector() : undefined;
-  if (stats && (json || flag(p, 'follow'))) throw usageError('--stats prints one table at the end: it goes with neither --json nor --follow');
+  const by = str(p, 'by');
+  if (by !== undefined && by !== 'method' && by !== 'connection') throw usageError(`--by ${by}: expected method or connection`);
+  if (by !== undefined && !flag(p, 'stats')) throw usageError('--by goes with --stats');
+  const methods = by === 'method' ? new MethodStats() : undefined;
+  const stats = flag(p, 'stats') && !methods ? new StatsCollector() : undefined;
+  if (stats && (json || flag(p, 'follow'))) throw usageError('--stats prints one table at the end: it goes with neither --json nor --follow (--stats --by method has --json)');
+  if (methods && flag(p, 'follow')) throw usageError('--stats prints one table at the end: it does not go with --follow');
   const text = new TextFormatter({ color: process.stdout.isTTY === true });
   const abort = new AbortController();
   const onSig = () => abort.abort();
@@ -48,11 +56,16 @@ export async function readCommand(argv: string[]): Promise<number> {
         stats.add(row);
         continue;
       }
+      if (methods) {
+        methods.add(row);
+        continue;
+      }
       process.stdout.write((json ? rowToJsonLine(row) : text.format(row)) + '\n');
     }
   } finally {
     process.off('SIGINT', onSig);
   }
   if (stats) process.stdout.write(stats.format() + '\n');
+  if (methods) process.stdout.write((json ? toJson({ type: 'method-stats', methods: methods.summaries() }) : formatMethodStats(methods.summaries())) + '\n');
   return 0;
 }
