@@ -87,6 +87,10 @@ Print the frames and events of a capture file, decoding it again.
       --conn N            only connection N (repeatable)
       --stats             instead of the frames, one table: per connection the protocols,
                           frames and bytes each way, decode errors, pairs, median latency
+      --flow              instead of the frames, a sequence diagram: a lifeline per process,
+                          an arrow per frame, signals and exits as marks
+      --svg FILE          with --flow: write it as SVG to FILE
+      --all               with --flow: also transport frames (type definitions, settings)
       --by method         with --stats: per RPC method (net/rpc, JSON-RPC/LSP/DAP, gRPC) the
                           calls, errors, latency p50/p90/p99/max and a latency histogram
                           (--json: one {"type":"method-stats","methods":[…]} line)`,

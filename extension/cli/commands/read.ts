@@ -6,6 +6,9 @@ import { flag, list, parseArgs, str, usageError } from '../args';
 import { rowToJsonLine, TextFormatter } from '../format';
 import { formatMethodStats, StatsCollector } from '../stats';
 import { MethodStats } from '../../engine/method-stats';
+import { buildFlow } from '../../engine/flow';
+import { flowSvg, flowText } from '../flow-render';
+import { writeFileSync } from 'node:fs';
 import { toJson } from '../../engine/util/json';
 import { decodeOptions, protoOptions } from './run';
 
@@ -21,6 +24,9 @@ export async function readCommand(argv: string[]): Promise<number> {
       { name: 'conn', value: true, multiple: true },
       { name: 'stats' },
       { name: 'by', value: true },
+      { name: 'flow' },
+      { name: 'svg', value: true },
+      { name: 'all' },
     ],
     'read',
   );
@@ -39,6 +45,8 @@ export async function readCommand(argv: string[]): Promise<number> {
   const stats = flag(p, 'stats') && !methods ? new StatsCollector() : undefined;
   if (stats && (json || flag(p, 'follow'))) throw usageError('--stats prints one table at the end: it goes with neither --json nor --follow (--stats --by method has --json)');
   if (methods && flag(p, 'follow')) throw usageError('--stats prints one table at the end: it does not go with --follow');
+  if (flag(p, 'flow')) return flowCommand(p, file);
+  if (str(p, 'svg') !== undefined || flag(p, 'all')) throw usageError('--svg and --all go with --flow');
   const text = new TextFormatter({ color: process.stdout.isTTY === true });
   const abort = new AbortController();
   const onSig = () => abort.abort();
@@ -67,5 +75,26 @@ export async function readCommand(argv: string[]): Promise<number> {
   }
   if (stats) process.stdout.write(stats.format() + '\n');
   if (methods) process.stdout.write((json ? toJson({ type: 'method-stats', methods: methods.summaries() }) : formatMethodStats(methods.summaries())) + '\n');
+  return 0;
+}
+
+/** `read FILE --flow [--svg OUT] [--all] [--conn N]`: the session as a sequence diagram. */
+async function flowCommand(p: ReturnType<typeof parseArgs>, file: string): Promise<number> {
+  if (flag(p, 'stats') || flag(p, 'follow') || flag(p, 'json')) throw usageError('--flow draws the whole capture: it goes with neither --stats, --follow nor --json');
+  const conns = new Set(list(p, 'conn').map(Number));
+  const rows = [];
+  for await (const row of readCaptureRows(file, { ...decodeOptions(list(p, 'decode')), ...protoOptions(p), onWarning: (w) => process.stderr.write(`ipctap: warning: ${w}\n`) })) {
+    // (Events without a connection — spawns, signals, exits — belong to every view.)
+    if (conns.size && row.conn !== undefined && !conns.has(row.conn)) continue;
+    rows.push(row);
+  }
+  const flow = buildFlow(rows, { transport: flag(p, 'all'), maxItems: 100_000 });
+  const svg = str(p, 'svg');
+  if (svg !== undefined) {
+    writeFileSync(svg, flowSvg(flow));
+    process.stderr.write(`ipctap: wrote ${svg}: ${flow.lifelines.length} lifelines, ${flow.items.length} arrows and marks\n`);
+    return 0;
+  }
+  process.stdout.write(flowText(flow, { width: process.stdout.columns ?? 160 }) + '\n');
   return 0;
 }
