@@ -14,6 +14,7 @@ Commands:
   restore  put back sockets and FIFOs that a crashed ipctap left renamed
   decoders list the decoders --decode accepts
   shm      list shared memory (System V, /dev/shm, shared mappings) or watch it change
+  export   write a capture as pcapng for Wireshark/tshark
 
 Tap specs (--tap):
   unix:PATH                take over the Unix socket at PATH (waits for it to appear)
@@ -122,6 +123,13 @@ PID, the signal goes through that session and is recorded there.
 
 Put back every socket and FIFO that an ipctap which is no longer running left renamed
 (every ipctap command also does this when it starts).`,
+  export: `Usage: ipctap export FILE --pcapng OUT.pcapng
+
+Write every connection of the capture as a TCP conversation on 127.0.0.1 (a synthetic handshake,
+its bytes as segments with correct sequence numbers, FIN or RST at its end), for Wireshark and
+tshark. TCP taps keep their ports; Unix sockets, FIFOs, pipes and stdio get a port pair per tap
+and connection, printed on stderr and named in each packet's comment with the pids. In
+Wireshark, "Decode As" the server port (e.g. HTTP/2 for gRPC).`,
   shm: `Usage: ipctap shm list [--json]
        ipctap shm watch TARGET [options]
 

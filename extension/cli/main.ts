@@ -10,6 +10,7 @@ import { replayCommand } from './commands/replay';
 import { restoreCommand } from './commands/restore';
 import { signalCommand } from './commands/signal';
 import { shmCommand } from './commands/shm';
+import { exportCommand } from './commands/export';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   restore: restoreCommand,
   decoders: decodersCommand,
   shm: shmCommand,
+  export: exportCommand,
 };
 
 const VERSION = '0.1.0';
