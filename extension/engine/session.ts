@@ -12,6 +12,7 @@ import { RowBuilder, type DecodeChoice } from './rows';
 import { createTap } from './taps/create';
 import { parseTapSpec } from './taps/spec';
 import type { Tap, TapSink } from './taps/tap';
+import { TraceTap, type TraceTapOptions } from './trace/trace-tap';
 import type { Chunk, Direction, EventBody, EventRecord, Row } from './types';
 import { UserError } from './util/errors';
 
@@ -61,6 +62,8 @@ export interface LaunchOptions {
   stderr?: NodeJS.WritableStream;
   /** Start the process in its own process group (signals with group: true reach its children). */
   detached?: boolean;
+  /** Trace all its I/O (and its children's) through this trace tap (see addTrace). */
+  trace?: TraceTap;
 }
 
 export interface ProcessInfo {
@@ -405,9 +408,19 @@ export class Session {
     return tap;
   }
 
+  /** Add a trace tap: attach to `pid`, or (without pid) one to pass to launch() as `trace`. */
+  async addTrace(opts: TraceTapOptions = {}): Promise<TraceTap> {
+    const tap = new TraceTap(this.sink, opts);
+    await tap.start();
+    this.tapList.push(tap);
+    return tap;
+  }
+
   async launch(command: string[], opts: LaunchOptions = {}): Promise<ManagedProcess> {
     if (command.length === 0) throw new UserError('no command to run');
-    const proc = await launchProcess(command, { ...opts, sink: this.sink });
+    const { trace, ...rest } = opts;
+    const proc = await launchProcess(trace ? trace.wrap(command) : command, { ...rest, sink: this.sink });
+    if (trace) await trace.launched(proc.pid);
     const info: ProcessInfo = { pid: proc.pid, name: opts.name ?? basename(command[0]!), command, state: 'running' };
     this.procs.set(proc.pid, { proc, info });
     return proc;

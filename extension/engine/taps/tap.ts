@@ -14,7 +14,7 @@ export interface TapSink {
   holdBack?(): Promise<void> | undefined;
 }
 
-export type TapKind = 'stdio' | 'unix' | 'fifo' | 'tcp';
+export type TapKind = 'stdio' | 'unix' | 'fifo' | 'tcp' | 'trace';
 
 export interface Tap {
   readonly kind: TapKind;
