@@ -7,7 +7,7 @@
 // detaches every tracee, which goes on running.
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../util/errors';
@@ -80,15 +80,6 @@ export function commOf(pid: number): string | undefined {
 export function alive(pid: number): boolean {
   const s = statusField(pid, 'State');
   return s !== undefined && !s.startsWith('Z') && !s.startsWith('X');
-}
-
-/** The threads of a process (strace -p each, so every thread is traced from the start). */
-export function threadsOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).filter((t) => /^\d+$/.test(t)).map(Number);
-  } catch {
-    return [pid];
-  }
 }
 
 /** Refuse plainly, before strace tries, what would not be allowed. */

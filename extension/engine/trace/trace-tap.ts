@@ -10,7 +10,7 @@ import type { Tap, TapSink } from '../taps/tap';
 import { sleep } from '../taps/wait';
 import { TraceAssembler } from './assembler';
 import { StraceLineParser } from './strace-line';
-import { alive, checkAttach, commOf, findStrace, straceArgs, straceFailure, tgidOf, threadsOf, tracerOf, TraceOutput } from './strace';
+import { alive, checkAttach, commOf, findStrace, straceArgs, straceFailure, tgidOf, tracerOf, TraceOutput } from './strace';
 
 export interface TraceTapOptions {
   /** Attach to this running process; without it the tap traces a program it is given to launch. */
@@ -55,7 +55,9 @@ export class TraceTap implements Tap {
     const pid = this.opts.pid;
     this.root = pid;
     this.makeAssembler(true);
-    const args = [...straceArgs(this.output.path), ...threadsOf(pid).flatMap((t) => ['-p', String(t)])];
+    this.early = undefined;
+    // (-f with -p attaches every thread of the process.)
+    const args = [...straceArgs(this.output.path), '-p', String(pid)];
     const child = spawn(this.strace, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
     let stderr = '';
