@@ -122,7 +122,7 @@ export class RowBuilder {
    *  what follows with a fresh decoder, as if the stream started there. */
   private gap(conn: number, dir: Direction | undefined, at: { ts: number; mono: number }, out: Row[]): void {
     const st = this.conns.get(conn);
-    if (!st) return;
+    if (!st || st.bytes === 0) return; // (nothing decoded yet: the decoder starts there anyway)
     for (const d of dir ? [dir] : SOCKET_DIRS) {
       if (st.ended.has(d)) continue;
       let frames: Frame[];

@@ -35,11 +35,11 @@ export function straceArgs(outPath: string): string[] {
   ];
 }
 
-/** The strace executable, or a UserError saying how to install it. */
-export function findStrace(pathEnv = process.env.PATH ?? ''): string {
+/** An executable on PATH, or undefined. */
+export function findExecutable(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
   for (const dir of pathEnv.split(delimiter)) {
     if (!dir) continue;
-    const p = join(dir, 'strace');
+    const p = join(dir, name);
     try {
       accessSync(p, constants.X_OK);
       return p;
@@ -47,7 +47,14 @@ export function findStrace(pathEnv = process.env.PATH ?? ''): string {
       // next
     }
   }
-  throw new UserError('strace is not installed: apt-get install strace');
+  return undefined;
+}
+
+/** The strace executable, or a UserError saying how to install it. */
+export function findStrace(pathEnv = process.env.PATH ?? ''): string {
+  const p = findExecutable('strace', pathEnv);
+  if (!p) throw new UserError('strace is not installed: apt-get install strace');
+  return p;
 }
 
 function statusField(pid: number, name: string): string | undefined {

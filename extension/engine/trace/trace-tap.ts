@@ -10,7 +10,7 @@ import type { Tap, TapSink } from '../taps/tap';
 import { sleep } from '../taps/wait';
 import { TraceAssembler } from './assembler';
 import { StraceLineParser } from './strace-line';
-import { alive, checkAttach, commOf, findStrace, straceArgs, straceFailure, tgidOf, tracerOf, TraceOutput } from './strace';
+import { alive, checkAttach, commOf, findExecutable, findStrace, straceArgs, straceFailure, tgidOf, tracerOf, TraceOutput } from './strace';
 
 export interface TraceTapOptions {
   /** Attach to this running process; without it the tap traces a program it is given to launch. */
@@ -58,7 +58,12 @@ export class TraceTap implements Tap {
     this.early = undefined;
     // (-f with -p attaches every thread of the process.)
     const args = [...straceArgs(this.output.path), '-p', String(pid)];
-    const child = spawn(this.strace, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    // strace ends (and so detaches) when ipctap dies, however it dies: setpriv gives it a parent-
+    // death signal. Without setpriv it ends at its next write to the FIFO nobody reads any more.
+    const setpriv = findExecutable('setpriv');
+    const child = setpriv
+      ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', this.strace, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+      : spawn(this.strace, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { goBinary } from '../../helpers/go';
-import { b64, cliEnv, frames, LiveCli, runCli } from '../../helpers/cli';
+import { b64, cliEnv, frames, LiveCli, runCli, runCliAsNobody } from '../../helpers/cli';
 
 const env = cliEnv();
 after(() => env.cleanup());
@@ -71,5 +71,104 @@ test('run --trace: signals another process sends are events with the sender pid;
     assert.equal(done.code, 43);
   } finally {
     await live.stop();
+  }
+});
+
+/** A Go fixture running outside ipctap, its stdout read line by line. */
+function startFixture(name: string, args: string[] = []) {
+  const p = spawn(goBinary(name), args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += d));
+  const waitOut = async (re: RegExp, ms = 15000): Promise<RegExpMatchArray> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(out);
+      if (m) return m;
+      if (Date.now() > end) throw new Error(`${name} never printed ${re}: ${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { p, waitOut, stop: () => p.exitCode === null && p.signalCode === null && p.kill('SIGKILL') };
+}
+
+function procStatus(pid: number, field: string): string | undefined {
+  try {
+    return new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+test('attach --trace: a net/rpc connection open before ipctap started; calls afterwards are captured after a mid-stream marker', async () => {
+  const server = startFixture('rpcserver', ['tcp']);
+  let live: LiveCli | undefined;
+  try {
+    const addr = (await server.waitOut(/^(127\.0\.0\.1:\d+)$/m))[1]!;
+    const pinger = startFixture('rpcpinger', [addr]);
+    try {
+      await pinger.waitOut(/^connected$/m);
+      live = new LiveCli(['attach', String(server.p.pid), '--trace', '--json', '--decode', 'netrpc'], env.env);
+      await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+      pinger.p.stdin!.write('6\n');
+      await pinger.waitOut(/^reply 42$/m);
+      const reply = await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && JSON.stringify(x.decoded).includes('42'));
+      const open = live.rows.find((x) => x.kind === 'open' && x.conn === reply.conn)!;
+      assert.match(String(open.from), /^TCP:\[127\.0\.0\.1:\d+->127\.0\.0\.1:\d+\]$/);
+      assert.match(String(open.message), new RegExp(`pid ${server.p.pid} fd \\d+`));
+      const marker = live.rows.find((x) => x.kind === 'gap' && x.conn === reply.conn);
+      assert.ok(marker && Number(marker.id) < Number(reply.id), 'the mid-stream marker comes first');
+      assert.match(String(marker.message), /mid-stream/);
+      const request = Buffer.concat(frames(live.rows, (f) => f.conn === reply.conn && f.dir === 'c2s').map(b64));
+      assert.ok(request.includes('Arith.Multiply'), request.toString('latin1'));
+      const stopped = await live.stop();
+      assert.equal(stopped.code, 0, live.stderr);
+      // Detached: the server is no longer traced and still serves.
+      assert.equal(procStatus(server.p.pid!, 'TracerPid'), '0');
+      pinger.p.stdin!.write('2\n');
+      await pinger.waitOut(/^reply 14$/m);
+    } finally {
+      pinger.stop();
+    }
+  } finally {
+    await live?.stop();
+    server.stop();
+  }
+});
+
+test('attach --trace: ipctap killed with SIGKILL; the traced program goes on running, not stopped, not traced', async () => {
+  const prog = startFixture('signals');
+  try {
+    await prog.waitOut(/^ready \d+$/m);
+    const pid = prog.p.pid!;
+    const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
+    await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    assert.notEqual(procStatus(pid, 'TracerPid'), '0');
+    live.proc.kill('SIGKILL');
+    await live.closed;
+    const end = Date.now() + 10000;
+    while (procStatus(pid, 'TracerPid') !== '0') {
+      assert.ok(Date.now() < end, 'strace detaches once ipctap is gone');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.doesNotMatch(procStatus(pid, 'State') ?? '', /^[tT]/);
+    process.kill(pid, 'SIGUSR1');
+    await prog.waitOut(/^got SIGUSR1$/m);
+  } finally {
+    prog.stop();
+  }
+});
+
+test('attach --trace refused for another user\'s process: one line with the fix, exit 2', async () => {
+  const prog = startFixture('signals');
+  try {
+    await prog.waitOut(/^ready \d+$/m);
+    const r = runCliAsNobody(env.dir, ['attach', String(prog.p.pid), '--trace']);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, new RegExp(`pid ${prog.p.pid} belongs to another user \\(uid 0\\): run ipctap as that user or as root`));
+    assert.equal(procStatus(prog.p.pid!, 'TracerPid'), '0');
+  } finally {
+    prog.stop();
   }
 });
