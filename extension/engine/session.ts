@@ -416,6 +416,11 @@ export class Session {
     return tap;
   }
 
+  /** Let go of every trace (strace detaches; the traced processes go on running). */
+  async detachTraces(): Promise<void> {
+    await Promise.all(this.tapList.filter((t) => t instanceof TraceTap).map((t) => t.stop()));
+  }
+
   async launch(command: string[], opts: LaunchOptions = {}): Promise<ManagedProcess> {
     if (command.length === 0) throw new UserError('no command to run');
     const { trace, ...rest } = opts;

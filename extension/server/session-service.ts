@@ -137,6 +137,10 @@ export class SessionService {
       if (takeover && (p.processes ?? []).length > 0) continue;
       await ready;
     }
+    if (p.trace && p.attachPid !== undefined) {
+      await engine.addTrace({ pid: p.attachPid, traceFiles: p.traceFiles === true });
+      hosted.changed();
+    }
     for (const proc of p.processes ?? []) {
       for (const ref of tapRefs(proc)) {
         const waiting = pending.get(ref);
@@ -146,11 +150,13 @@ export class SessionService {
       if (errors.length) throw errors[0];
       if (proc.delayMs) await new Promise((r) => setTimeout(r, proc.delayMs));
       const x = expandProcess(proc, addresses);
+      const trace = p.trace ? await engine.addTrace({ traceFiles: p.traceFiles === true }) : undefined;
       await engine.launch([x.command, ...(x.args ?? [])], {
         cwd: x.cwd,
         env: x.env,
         name: x.name,
         detached: true,
+        trace,
       });
       hosted.changed();
     }
@@ -173,6 +179,13 @@ export class SessionService {
     if (def.decode) s.engine.setDecoder(tap.spec, def.decode);
     s.changed();
     return { spec: tap.spec, kind: tap.kind, address: tap.address, name: def.name };
+  }
+
+  async detachTrace(id: string): Promise<void> {
+    const s = this.get(id);
+    if (!s.engine) throw new UserError(`session ${s.name} has no trace`);
+    await s.engine.detachTraces();
+    s.changed();
   }
 
   decodeAs(id: string, tap: string | undefined, decoder: string): void {

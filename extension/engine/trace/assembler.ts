@@ -273,6 +273,7 @@ export class TraceAssembler {
       this.sink.event({
         kind: 'gap',
         conn: conn.id,
+        tap: 'trace',
         message: 'joined mid-stream: the connection was open before the trace began; what was sent before is not captured',
       });
     }
@@ -298,6 +299,7 @@ export class TraceAssembler {
         this.sink.event({
           kind: 'gap',
           conn: conn.id,
+          tap: 'trace',
           dir,
           bytes: p,
           message: `${p} bytes not captured (longer than strace printed)`,

@@ -105,7 +105,7 @@ test('assembler: one connection per pipe/socket, each byte once, gaps for what n
   const pipeBytes = out.chunks.filter((c) => c.conn === pipe).map((c) => c.data).join('');
   assert.equal(pipeBytes, 'hello\n\x00\xff' + 'x'.repeat(16));
   const gaps = out.events.filter((e) => e.kind === 'gap');
-  assert.deepEqual(gaps.map((g) => [g.conn, g.dir, g.bytes]), [[pipe, 'c2s', 59984]]);
+  assert.deepEqual(gaps.map((g) => [g.conn, g.dir, g.bytes, g.tap]), [[pipe, 'c2s', 59984, 'trace']]);
   // The sender of the first bytes is the client.
   for (const [i, text] of [[1, 'ping'], [2, 'tcp'], [3, 'unix']] as const) {
     assert.deepEqual(out.chunks.filter((c) => c.conn === opens[i]!.conn), [{ conn: opens[i]!.conn, dir: 'c2s', data: text }]);
