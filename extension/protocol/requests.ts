@@ -73,6 +73,8 @@ export interface WireEventRow {
   address?: string;
   path?: string;
   bytes?: number;
+  senderPid?: number;
+  senderCommand?: string;
 }
 
 export type WireRow = WireFrameRow | WireEventRow;

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { goBinary } from '../../helpers/go';
 import { b64, cliEnv, frames, LiveCli, runCli, runCliAsNobody } from '../../helpers/cli';
@@ -171,4 +172,13 @@ test('attach --trace refused for another user\'s process: one line with the fix,
   } finally {
     prog.stop();
   }
+});
+
+test('--trace without strace on PATH: how to install it, exit 2', async () => {
+  const bin = join(env.dir, 'nostrace');
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const r = await runCli(['run', '--trace', '--', process.execPath, '-e', ''], { env: { ...env.env, PATH: bin } });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'ipctap: strace is not installed: apt-get install strace\n');
 });

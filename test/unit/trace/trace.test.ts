@@ -11,6 +11,7 @@ import { connectionKey, parseEndpoint } from '../../../extension/engine/trace/en
 import { callData, fdOf, StraceLineParser, type StraceRecord } from '../../../extension/engine/trace/strace-line';
 import type { Direction, EventBody } from '../../../extension/engine/types';
 import { RowBuilder } from '../../../extension/engine/rows';
+import { eventSummary } from '../../../extension/protocol/event-summary';
 
 const recorded = readFileSync(join(__dirname, '../../fixtures/strace/python-pair.txt'), 'latin1').split('\n').filter(Boolean);
 
@@ -159,4 +160,12 @@ test('rows: a gap ends the partial frame and the direction decodes afresh after 
   const fr = rows.filter((r) => r.type === 'frame');
   assert.deepEqual(fr.map((r) => (r.type === 'frame' ? Buffer.from(r.data).toString() : '')), ['one\n', 'tw', 'three\n']);
   assert.ok(rows.some((r) => r.type === 'event' && r.kind === 'gap'));
+});
+
+test('panel and filter text of the trace events', () => {
+  assert.equal(
+    eventSummary({ kind: 'signal-received', pid: 10, signal: 'SIGUSR1', senderPid: 22, senderCommand: 'kill' }),
+    'signal SIGUSR1 received by pid 10 from pid 22 (kill)',
+  );
+  assert.equal(eventSummary({ kind: 'gap', conn: 3, dir: 'c2s', bytes: 5, message: '5 bytes not captured (longer than strace printed)' }), 'gap conn 3 c2s: 5 bytes not captured (longer than strace printed)');
 });
