@@ -56,6 +56,15 @@ export class Flow {
   private heldEnd = 0;
   private heldBytes = 0;
 
+  /** A call of `n` bytes on this side shows nothing new (the other side showed it already): count
+   *  it and return true, so the caller need not decode its bytes. */
+  skipIfSeen(side: 0 | 1, n: number): boolean {
+    if (this.pos[side]! + n > this.emitted) return false;
+    this.pos[side]! += n;
+    this.seen[side] = true;
+    return true;
+  }
+
   /** Add what one side's call revealed; returns what can be emitted now, in order. */
   add(side: 0 | 1, pieces: Piece[]): Piece[] {
     this.seen[side] = true;
@@ -189,16 +198,17 @@ export class TraceAssembler {
       return;
     }
     if (rec.ret === 0) return;
-    const pieces = callData(rec.name, rec.args, rec.ret);
     if (isNew) this.open(conn, ep, pid, fd.fd, side, dir);
     else this.notePid(conn, pid, fd.fd, side, dir);
     if (conn.file) {
-      this.emit(conn, dir, pieces);
+      this.emit(conn, dir, callData(rec.name, rec.args, rec.ret, rec.blobs));
       return;
     }
     let flow = conn.flows.get(dir);
     if (!flow) conn.flows.set(dir, (flow = new Flow()));
-    this.emit(conn, dir, flow.add(side, pieces));
+    // (Byte counts of mmsg calls are per message, known only from their data.)
+    if (!rec.name.endsWith('mmsg') && flow.skipIfSeen(side, rec.ret)) return;
+    this.emit(conn, dir, flow.add(side, callData(rec.name, rec.args, rec.ret, rec.blobs)));
   }
 
   /** The trace ended: emit what is held and close every connection. */

@@ -8,19 +8,39 @@
 // quote, a parenthesis or " = " inside the data never confuses the parser.
 
 export type StraceRecord =
-  | { type: 'call'; pid: number; name: string; args: string; ret: number; retText: string }
+  /** `blobs`: long strings kept as the bytes of their escapes, named by "@N" in `args`. */
+  | { type: 'call'; pid: number; name: string; args: string; ret: number; retText: string; blobs?: Blobs }
   | { type: 'signal'; pid: number; signal: string; senderPid?: number; senderUid?: number; code?: string }
   | { type: 'exit'; pid: number; code: number | null; signal: string | null };
 
+export type Blobs = Map<string, Uint8Array>;
+
 const PREFIX = /^(\d+)\s+(?:\d+(?:\.\d+)?\s+)?/;
+/** Lines longer than this with one string are parsed without copying the string's text. */
+const LONG_LINE = 2048;
 const UNFINISHED = ' <unfinished ...>';
 
 /** Joins `<unfinished ...>` / `<... resumed>` halves per pid and parses complete lines. */
 export class StraceLineParser {
-  private readonly pending = new Map<number, { name: string; head: string }>();
+  private readonly pending = new Map<number, { name: string; head: string; blobs?: Blobs }>();
+  private nextBlob = 0;
+
+  /**
+   * One line (bytes, without its newline). A long line with a single string (a read or write of
+   * much data) keeps that string as bytes: only the text around it is made a string.
+   */
+  parseBytes(line: Buffer): StraceRecord | undefined {
+    if (line.length < LONG_LINE) return this.parse(line.toString('latin1'));
+    const q1 = line.indexOf(34);
+    const q2 = line.lastIndexOf(34);
+    if (q1 < 0 || q2 <= q1 || line.indexOf(34, q1 + 1) !== q2) return this.parse(line.toString('latin1'));
+    const id = `@${this.nextBlob++}`;
+    const text = line.toString('latin1', 0, q1 + 1) + id + line.toString('latin1', q2);
+    return this.parse(text, new Map([[id, line.subarray(q1 + 1, q2)]]));
+  }
 
   /** One line without its newline; undefined for lines that carry nothing we use. */
-  parse(line: string): StraceRecord | undefined {
+  parse(line: string, blobs?: Blobs): StraceRecord | undefined {
     const m = PREFIX.exec(line);
     // (Without -f and a single process strace prints no pid; we always pass -f.)
     const pid = m ? Number(m[1]) : 0;
@@ -38,13 +58,16 @@ export class StraceLineParser {
       this.pending.delete(pid);
       if (!head || head.name !== name) return undefined; // (its start was before we attached)
       rest = head.head + rest.slice(end + ' resumed>'.length);
+      if (head.blobs) blobs = blobs ? new Map([...head.blobs, ...blobs]) : head.blobs;
     } else if (rest.endsWith(UNFINISHED)) {
       const open = rest.indexOf('(');
       if (open <= 0) return undefined;
-      this.pending.set(pid, { name: rest.slice(0, open), head: rest.slice(0, -UNFINISHED.length) });
+      this.pending.set(pid, { name: rest.slice(0, open), head: rest.slice(0, -UNFINISHED.length), ...(blobs ? { blobs } : {}) });
       return undefined;
     }
-    return parseCall(pid, rest);
+    const call = parseCall(pid, rest);
+    if (call && blobs && call.type === 'call') call.blobs = blobs;
+    return call;
   }
 }
 
@@ -93,6 +116,14 @@ function parseExit(pid: number, text: string): StraceRecord | undefined {
 /** A run of bytes in a call's data: known bytes, or a count strace did not print. */
 export type Piece = Uint8Array | number;
 
+/** The same from the bytes of the escapes. */
+export function unhexBytes(b: Uint8Array): Uint8Array {
+  const n = b.length >> 2;
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0, j = 2; i < n; i++, j += 4) out[i] = (hexVal(b[j]!) << 4) | hexVal(b[j + 1]!);
+  return out;
+}
+
 /** `\xNN\xNN…` (the inside of a -xx string) to bytes. */
 export function unhex(s: string): Uint8Array {
   const n = s.length >> 2;
@@ -112,14 +143,18 @@ function hexVal(c: number): number {
  * msg_iov of sendmsg/recvmsg) and vectors of messages (sendmmsg/recvmmsg, where ret counts
  * messages and each msg_len its bytes).
  */
-export function callData(name: string, args: string, ret: number): Piece[] {
+export function callData(name: string, args: string, ret: number, blobs?: Blobs): Piece[] {
   const fdEnd = fdAnnotationEnd(args);
   const after = fdEnd >= 0 ? args.slice(fdEnd) : args;
   if (name.endsWith('mmsg')) return mmsgData(after, ret);
   if (after.includes('iov_base=')) return clampPieces(iovData(after), ret);
-  const m = /^, "((?:\\x[0-9a-f]{2})*)"(\.\.\.)?/.exec(after);
-  if (!m) return ret > 0 ? [ret] : [];
-  const bytes = unhex(m[1]!);
+  // (A -xx string holds only \xNN escapes: its closing quote is the next quote.)
+  if (!after.startsWith(', "')) return ret > 0 ? [ret] : [];
+  const close = after.indexOf('"', 3);
+  if (close < 0) return ret > 0 ? [ret] : [];
+  const inside = after.slice(3, close);
+  const blob = inside.charCodeAt(0) === 64 /* @ */ ? blobs?.get(inside) : undefined;
+  const bytes = blob ? unhexBytes(blob) : unhex(inside);
   return clampPieces(bytes.length ? [bytes] : [], ret, true);
 }
 

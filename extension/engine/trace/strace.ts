@@ -140,7 +140,7 @@ export class TraceOutput {
   private partial: Buffer[] = [];
   readonly ended: Promise<void>;
 
-  constructor(onLine: (line: string) => void) {
+  constructor(onLine: (line: Buffer) => void) {
     this.dir = mkdtempSync(join(tmpdir(), 'ipctap-trace-'));
     this.path = join(this.dir, 'strace.out');
     execFileSync('mkfifo', ['-m', '600', this.path], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -163,7 +163,7 @@ export class TraceOutput {
           line = Buffer.concat(this.partial);
           this.partial = [];
         }
-        onLine(line.toString('latin1'));
+        onLine(line);
         start = nl + 1;
       }
       if (start < buf.length) this.partial.push(buf.subarray(start));

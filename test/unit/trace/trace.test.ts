@@ -169,3 +169,17 @@ test('panel and filter text of the trace events', () => {
   );
   assert.equal(eventSummary({ kind: 'gap', conn: 3, dir: 'c2s', bytes: 5, message: '5 bytes not captured (longer than strace printed)' }), 'gap conn 3 c2s: 5 bytes not captured (longer than strace printed)');
 });
+
+test('long lines keep their string as bytes, also across unfinished/resumed halves', () => {
+  const data = Buffer.alloc(3000, 0).map((_, i) => (i * 7) & 0xff);
+  const hex = [...data].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
+  const p = new StraceLineParser();
+  assert.equal(p.parseBytes(Buffer.from(`41 write(3<pipe:[5]>, "${hex}", 3000 <unfinished ...>`, 'latin1')), undefined);
+  const w = p.parseBytes(Buffer.from('41 <... write resumed>)    = 3000', 'latin1'))!;
+  const r = p.parseBytes(Buffer.from(`42 read(4<pipe:[5]>, "${hex}"..., 4000) = 3100`, 'latin1'))!;
+  for (const rec of [w, r]) assert.ok(rec.type === 'call' && rec.blobs?.size === 1 && rec.args.length < 100, JSON.stringify(rec).slice(0, 200));
+  if (w.type !== 'call' || r.type !== 'call') return;
+  assert.deepEqual(Buffer.from(callData(w.name, w.args, w.ret, w.blobs)[0] as Uint8Array), data);
+  const rp = callData(r.name, r.args, r.ret, r.blobs);
+  assert.deepEqual([Buffer.from(rp[0] as Uint8Array).equals(data), rp[1]], [true, 100]);
+});
