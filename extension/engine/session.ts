@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { CaptureTail } from './capture/tail';
 import { CaptureWriter } from './capture/writer';
 import { Clock } from './clock';
-import { launchProcess, type ManagedProcess } from './process/launch';
+import { checkExecutable, launchProcess, type ManagedProcess } from './process/launch';
 import { sendSignal } from './process/signals';
 import { RowBuilder, type DecodeChoice } from './rows';
 import { createTap } from './taps/create';
@@ -424,6 +424,14 @@ export class Session {
   async launch(command: string[], opts: LaunchOptions = {}): Promise<ManagedProcess> {
     if (command.length === 0) throw new UserError('no command to run');
     const { trace, ...rest } = opts;
+    if (trace) {
+      // (strace would run and say so in its own words; say it as for any launch.)
+      const err = checkExecutable(command[0]!, opts.cwd ?? process.cwd(), opts.env?.PATH ?? process.env.PATH ?? '');
+      if (err) {
+        this.sink.event({ kind: 'error', command, message: err.message });
+        throw err;
+      }
+    }
     const proc = await launchProcess(trace ? trace.wrap(command) : command, { ...rest, sink: this.sink });
     if (trace) await trace.launched(proc.pid);
     const info: ProcessInfo = { pid: proc.pid, name: opts.name ?? basename(command[0]!), command, state: 'running' };
