@@ -31,7 +31,9 @@ async function traceAttached(p: ReturnType<typeof parseArgs>, pid: number): Prom
   const live = new LiveSession(liveOptions(p, process.stdout));
   await live.start();
   try {
-    await live.session.addTrace({ pid, traceFiles: flag(p, 'trace-files') });
+    const trace = await live.session.addTrace({ pid, traceFiles: flag(p, 'trace-files') });
+    // The process and every child it started exited: nothing more to see.
+    void trace.tracerGone.then(() => live.stop(`pid ${pid} exited`));
     for (const spec of list(p, 'tap')) await live.session.addTap(spec);
   } catch (err) {
     await live.stop();

@@ -35,6 +35,9 @@ export class TraceTap implements Tap {
   private stopping: Promise<void> | undefined;
   private readonly excludeInodes = new Set<string>();
   private sawOutput = false;
+  private straceExited!: () => void;
+  /** attach: resolves when strace has ended on its own (every traced process has exited). */
+  readonly tracerGone = new Promise<void>((r) => (this.straceExited = r));
 
   constructor(private readonly sink: TapSink, private readonly opts: TraceTapOptions = {}) {
     this.strace = findStrace();
@@ -71,6 +74,7 @@ export class TraceTap implements Tap {
     child.once('exit', () => {
       exited = true;
       this.output?.release();
+      this.straceExited();
     });
     // Attached once the target's TracerPid is strace.
     const deadline = Date.now() + 10_000;

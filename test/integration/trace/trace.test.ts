@@ -182,3 +182,21 @@ test('--trace without strace on PATH: how to install it, exit 2', async () => {
   assert.equal(r.code, 2);
   assert.equal(r.stderr, 'ipctap: strace is not installed: apt-get install strace\n');
 });
+
+test('attach --trace: when the traced process exits, its exit is recorded and ipctap ends', async () => {
+  const prog = startFixture('signals');
+  try {
+    await prog.waitOut(/^ready \d+$/m);
+    const pid = prog.p.pid!;
+    const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
+    await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    process.kill(pid, 'SIGTERM');
+    const received = await live.waitFor((x) => x.kind === 'signal-received' && x.signal === 'SIGTERM');
+    assert.equal(received.senderPid, process.pid);
+    const exit = await live.waitFor((x) => x.kind === 'exit' && x.pid === pid);
+    assert.equal(exit.code, 43);
+    assert.equal((await live.closed).code, 0, live.stderr);
+  } finally {
+    prog.stop();
+  }
+});
