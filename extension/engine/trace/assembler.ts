@@ -16,7 +16,7 @@
 import type { TapSink } from '../taps/tap';
 import type { Direction, EventBody } from '../types';
 import { connectionKey, parseEndpoint, type Endpoint } from './endpoint';
-import { callData, fdOf, type Piece, type StraceRecord } from './strace-line';
+import { callData, fdAnnotationEnd, fdOf, type Piece, type StraceRecord } from './strace-line';
 
 const WRITES = new Set(['write', 'writev', 'pwrite64', 'pwritev', 'pwritev2', 'sendto', 'sendmsg', 'sendmmsg']);
 const READS = new Set(['read', 'readv', 'pread64', 'preadv', 'preadv2', 'recvfrom', 'recvmsg', 'recvmmsg']);
@@ -161,6 +161,8 @@ export class TraceAssembler {
   private readonly conns = new Map<string, Conn>();
   private readonly tgids = new Map<number, number | undefined>();
   private readonly skipped = new Set<string>();
+  /** Parsed `N<annotation>` of recent calls (the same few descriptors come back all the time). */
+  private readonly fds = new Map<string, { fd: number; ep: Endpoint } | null>();
 
   constructor(private readonly sink: TapSink, private readonly opts: AssemblerOptions) {}
 
@@ -186,9 +188,18 @@ export class TraceAssembler {
     const out = WRITES.has(rec.name);
     if (!out && !READS.has(rec.name)) return;
     if (rec.ret < 0) return;
-    const fd = fdOf(rec.args);
+    const end = fdAnnotationEnd(rec.args);
+    if (end < 0) return;
+    const key = rec.args.slice(0, end);
+    let fd = this.fds.get(key);
+    if (fd === undefined) {
+      const f = fdOf(key);
+      fd = f ? { fd: f.fd, ep: parseEndpoint(f.annotation) } : null;
+      if (this.fds.size > 4096) this.fds.clear();
+      this.fds.set(key, fd);
+    }
     if (!fd) return;
-    const ep = parseEndpoint(fd.annotation);
+    const ep = fd.ep;
     const place = this.place(ep, out);
     if (!place) return;
     const { conn, dir, side } = place;
