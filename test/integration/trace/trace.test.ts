@@ -18,9 +18,14 @@ const bytesOf = (rows: RowObj[], conn: unknown, dir: string) =>
 
 test('run --trace: a parent and child over os.Pipe (gob) and a socketpair (lines), both directions byte-exact', async () => {
   const bin = goBinary('tracepair');
-  const r = await runCli(['run', '--trace', '--json', '--', bin], { env: env.env, timeoutMs: 60000 });
+  const cap = join(env.dir, 'tracepair.ipctap');
+  const r = await runCli(['run', '--trace', '--json', '-w', cap, '--', bin], { env: env.env, timeoutMs: 60000 });
   assert.equal(r.code, 0, r.stderr);
   const rows: RowObj[] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  // The capture reads back to the same frames.
+  const again = await runCli(['read', '--json', cap], { env: env.env });
+  const reread: RowObj[] = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(frames(reread).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]), frames(rows).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]));
   const stdout = Buffer.concat(frames(rows, (f) => String(f.tap).startsWith('stdio') && f.dir === 'stdout').map(b64)).toString();
   const want = Object.fromEntries([...stdout.matchAll(/^(child-pipe|child-sock|parent-sock) ([0-9a-f]{64})$/gm)].map((m) => [m[1], m[2]]));
   assert.equal(Object.keys(want).length, 3, stdout);
