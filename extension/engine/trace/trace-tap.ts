@@ -90,6 +90,7 @@ export class TraceTap implements Tap {
       throw straceFailure(stderr || 'strace could not attach', pid);
     }
     this.tracer = child.pid;
+    this.output.release(); // (strace opened its output before attaching)
     this.sink.event({ kind: 'tap-ready', tap: this.spec, message: `tracing pid ${pid} (${commOf(pid) ?? '?'}) and its threads and children` });
   }
 
@@ -114,6 +115,7 @@ export class TraceTap implements Tap {
       const t = tracerOf(pid);
       if (t !== 0) {
         this.tracer = t;
+        this.output?.release(); // (strace opened its output before attaching)
         break;
       }
       await sleep(10);

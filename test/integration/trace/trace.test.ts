@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { goBinary } from '../../helpers/go';
@@ -146,9 +147,13 @@ test('attach --trace: ipctap killed with SIGKILL; the traced program goes on run
   try {
     await prog.waitOut(/^ready \d+$/m);
     const pid = prog.p.pid!;
+    const fifos = () => readdirSync(tmpdir()).filter((n) => n.startsWith('ipctap-trace-')).sort();
+    const before = fifos();
     const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
     await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
     assert.notEqual(procStatus(pid, 'TracerPid'), '0');
+    // strace's output FIFO has no name left to leave behind.
+    assert.deepEqual(fifos(), before);
     live.proc.kill('SIGKILL');
     await live.closed;
     const end = Date.now() + 10000;
