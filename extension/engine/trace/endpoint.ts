@@ -16,8 +16,9 @@ export function parseEndpoint(annotation: string): Endpoint {
   const text = annotation;
   let m = /^pipe:\[(\d+)\]$/.exec(annotation);
   if (m) return { kind: 'pipe', ino: m[1]!, text };
-  m = /^([A-Z][A-Z0-9-]*(?:v6)?):\[(.*)\]$/.exec(annotation);
-  if (m && m[1] !== 'anon_inode') {
+  // (Sockets of other families — netlink, packet — are the kernel's, not IPC: 'other'.)
+  m = /^((?:UNIX|TCP|UDP|UDPLITE|SCTP)[A-Z-]*(?:v6)?):\[(.*)\]$/.exec(annotation);
+  if (m) {
     const family = m[1]!;
     let inner = m[2]!;
     let path: string | undefined;

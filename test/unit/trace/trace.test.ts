@@ -74,6 +74,8 @@ test('endpoints: -yy annotations, and both ends of a pipe / socketpair / TCP con
   const t2 = parseEndpoint('TCPv6:[[::1]:50066->[::1]:50677]');
   assert.equal(connectionKey(t1).key, connectionKey(parseEndpoint('TCP:[127.0.0.1:50066->127.0.0.1:50677]')).key);
   assert.equal(connectionKey(t2).end, '[::1]:50066');
+  assert.equal(parseEndpoint('NETLINK:[ROUTE:1234]').kind, 'other');
+  assert.equal(parseEndpoint('UNIX-DGRAM:[77]').kind, 'socket');
   assert.deepEqual(parseEndpoint('/tmp/x.fifo'), { kind: 'path', path: '/tmp/x.fifo', text: '/tmp/x.fifo' });
 });
 
