@@ -86,6 +86,10 @@ export function describeEvent(ev: Omit<EventRow, 'type' | 'id'>): string {
       return `restored ${ev.path}${ev.from ? ` (from ${ev.from})` : ''}`;
     case 'capture-dropped':
       return `capture fell behind: ${ev.bytes} bytes not written to the capture file`;
+    case 'gap':
+      return `${conn}${ev.dir ? `${ev.dir} ` : ''}gap: ${ev.message ?? `${ev.bytes} bytes missing`}`;
+    case 'signal-received':
+      return `pid ${ev.pid} received ${ev.signal}${ev.senderPid !== undefined ? ` from pid ${ev.senderPid}${ev.senderCommand ? ` (${ev.senderCommand})` : ''}` : ''}`;
     case 'error':
       return `${conn}error: ${ev.message ?? ''}`;
     default:

@@ -55,7 +55,10 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
   -e, --env NAME=VALUE    extra environment variable (repeatable)
       --group             start COMMAND in its own process group (signals with --group reach
                           its children too)
-      --no-stdin          do not pass this terminal's stdin to the child`,
+      --no-stdin          do not pass this terminal's stdin to the child
+      --trace             trace all I/O of COMMAND and its children through strace: pipes,
+                          socketpairs, sockets, FIFOs (tap 'trace'), signals they receive
+      --trace-files       with --trace: include regular files, ttys and the like`,
   proxy: `Usage: ipctap proxy --tap SPEC [--tap SPEC...] [options]
 
 Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on exit).
@@ -71,11 +74,15 @@ Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on 
       --json              JSON Lines on stdout
   -q, --quiet             print no frames
       --stats             decode everything and print a per-connection summary on exit`,
-  attach: `Usage: ipctap attach PID [--json] [--tap SPEC...] [-w FILE] [--decode PROTO]
+  attach: `Usage: ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files]] [-w FILE] [--decode PROTO]
 
-Without --tap: list the process's endpoints (Unix sockets, TCP, pipes, FIFOs) and their peers.
+Without --tap or --trace: list the process's endpoints (Unix sockets, TCP, pipes, FIFOs) and
+their peers.
 With --tap: take over those listening endpoints; connections opened from then on are captured
-(connections that are already open are not: they keep talking directly).`,
+(connections that are already open are not: they keep talking directly).
+With --trace: trace all I/O of the process, its threads and later children through strace,
+already-open connections included (each marked as joined mid-stream), and the signals it
+receives, until Ctrl-C; strace then detaches and the process keeps running.`,
   read: `Usage: ipctap read FILE [options]
 
 Print the frames and events of a capture file, decoding it again.

@@ -17,6 +17,10 @@ interface ConnState {
   tap: string;
   proto: string;
   decoder: ConnDecoder;
+  /** A direction decoded by its own fresh decoder since a gap (bytes missing) in it. */
+  byDir?: Partial<Record<Direction, ConnDecoder>>;
+  /** Decoder options, to make such a fresh decoder. */
+  create: () => ConnDecoder;
   ended: Set<Direction>;
   /** Open requests by pair key: row id and monotonic time. */
   pending: Map<string, { id: number; mono: number }>;
@@ -59,6 +63,8 @@ export class RowBuilder {
     const out: Row[] = [];
     if (ev.kind === 'open' && ev.conn !== undefined) {
       this.ensureConn(ev.conn, ev.tap ?? '?');
+    } else if (ev.kind === 'gap' && ev.conn !== undefined) {
+      this.gap(ev.conn, ev.dir, ev, out);
     } else if (ev.kind === 'half-close' && ev.conn !== undefined && ev.dir) {
       this.endDir(ev.conn, ev.dir, ev, out);
     } else if (ev.kind === 'close' && ev.conn !== undefined) {
@@ -97,10 +103,12 @@ export class RowBuilder {
     }
     const name = this.decoderFor(tap);
     const info = resolveDecoder(name);
+    const create = () => info.create(this.choice.decoderOptions);
     st = {
       tap,
       proto: info.name,
-      decoder: info.create(this.choice.decoderOptions),
+      decoder: create(),
+      create,
       ended: new Set(),
       pending: new Map(),
       frames: 0,
@@ -110,13 +118,35 @@ export class RowBuilder {
     return st;
   }
 
+  /** Bytes of `dir` (or of both directions) are missing: flush what the decoder holds, and decode
+   *  what follows with a fresh decoder, as if the stream started there. */
+  private gap(conn: number, dir: Direction | undefined, at: { ts: number; mono: number }, out: Row[]): void {
+    const st = this.conns.get(conn);
+    if (!st || st.bytes === 0) return; // (nothing decoded yet: the decoder starts there anyway)
+    for (const d of dir ? [dir] : SOCKET_DIRS) {
+      if (st.ended.has(d)) continue;
+      let frames: Frame[];
+      try {
+        frames = this.decoderOf(st, d).end(d);
+      } catch (err) {
+        frames = [decoderFault(d, err)];
+      }
+      out.push(...this.toRows(conn, st, frames, at.ts, at.mono));
+      (st.byDir ??= {})[d] = st.create();
+    }
+  }
+
+  private decoderOf(st: ConnState, dir: Direction): ConnDecoder {
+    return st.byDir?.[dir] ?? st.decoder;
+  }
+
   private endDir(conn: number, dir: Direction, at: { ts: number; mono: number }, out: Row[]): void {
     const st = this.conns.get(conn);
     if (!st || st.ended.has(dir)) return;
     st.ended.add(dir);
     let frames: Frame[];
     try {
-      frames = st.decoder.end(dir);
+      frames = this.decoderOf(st, dir).end(dir);
     } catch (err) {
       frames = [decoderFault(dir, err)];
     }
@@ -125,7 +155,7 @@ export class RowBuilder {
 
   private safePush(st: ConnState, dir: Direction, data: Uint8Array): Frame[] {
     try {
-      return st.decoder.push(dir, data);
+      return this.decoderOf(st, dir).push(dir, data);
     } catch (err) {
       // A decoder must never throw; if one does, keep the bytes visible and go on.
       return [{ ...decoderFault(dir, err), data }];

@@ -7,12 +7,13 @@ import { basename, join } from 'node:path';
 import { CaptureTail } from './capture/tail';
 import { CaptureWriter } from './capture/writer';
 import { Clock } from './clock';
-import { launchProcess, type ManagedProcess } from './process/launch';
+import { checkExecutable, launchProcess, type ManagedProcess } from './process/launch';
 import { sendSignal } from './process/signals';
 import { RowBuilder, type DecodeChoice } from './rows';
 import { createTap } from './taps/create';
 import { parseTapSpec } from './taps/spec';
 import type { Tap, TapSink } from './taps/tap';
+import { TraceTap, type TraceTapOptions } from './trace/trace-tap';
 import type { Chunk, Direction, EventBody, EventRecord, Row } from './types';
 import { UserError } from './util/errors';
 
@@ -67,6 +68,8 @@ export interface LaunchOptions {
   stderr?: NodeJS.WritableStream;
   /** Start the process in its own process group (signals with group: true reach its children). */
   detached?: boolean;
+  /** Trace all its I/O (and its children's) through this trace tap (see addTrace). */
+  trace?: TraceTap;
 }
 
 export interface ProcessInfo {
@@ -458,9 +461,32 @@ export class Session {
     return tap;
   }
 
+  /** Add a trace tap: attach to `pid`, or (without pid) one to pass to launch() as `trace`. */
+  async addTrace(opts: TraceTapOptions = {}): Promise<TraceTap> {
+    const tap = new TraceTap(this.sink, opts);
+    await tap.start();
+    this.tapList.push(tap);
+    return tap;
+  }
+
+  /** Let go of every trace (strace detaches; the traced processes go on running). */
+  async detachTraces(): Promise<void> {
+    await Promise.all(this.tapList.filter((t) => t instanceof TraceTap).map((t) => t.stop()));
+  }
+
   async launch(command: string[], opts: LaunchOptions = {}): Promise<ManagedProcess> {
     if (command.length === 0) throw new UserError('no command to run');
-    const proc = await launchProcess(command, { ...opts, sink: this.sink });
+    const { trace, ...rest } = opts;
+    if (trace) {
+      // (strace would run and say so in its own words; say it as for any launch.)
+      const err = checkExecutable(command[0]!, opts.cwd ?? process.cwd(), opts.env?.PATH ?? process.env.PATH ?? '');
+      if (err) {
+        this.sink.event({ kind: 'error', command, message: err.message });
+        throw err;
+      }
+    }
+    const proc = await launchProcess(trace ? trace.wrap(command) : command, { ...rest, sink: this.sink });
+    if (trace) await trace.launched(proc.pid);
     const info: ProcessInfo = { pid: proc.pid, name: opts.name ?? basename(command[0]!), command, state: 'running' };
     this.procs.set(proc.pid, { proc, info });
     return proc;

@@ -30,6 +30,8 @@ export type EventKind =
   | 'tap-stopped' // tap
   | 'restored' // path, from (a takeover rename was undone)
   | 'capture-dropped' // bytes: capture fell behind and dropped data (forwarding went on)
+  | 'gap' // conn, dir?, bytes?: traced bytes that were not captured (decoders resync after it)
+  | 'signal-received' // pid, signal, senderPid, senderCommand (seen by tracing)
   | 'note'; // message
 
 /** An event as taps and processes report it; the session adds ts/mono/id. */
@@ -53,6 +55,9 @@ export interface EventBody {
   address?: string;
   path?: string;
   bytes?: number;
+  /** signal-received: who sent it (pid and command name, when known). */
+  senderPid?: number;
+  senderCommand?: string;
 }
 
 export interface EventRecord extends EventBody {

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { CaptureEditorProvider, CAPTURE_EDITOR_VIEW_TYPE } from './capture-editor';
 import { CaptureTextProvider, TEXT_SCHEME } from './capture-text-provider';
-import { closeSession, openCapture, openCaptureAsText, saveCaptureAs, showPanel, stopSession } from './commands/capture';
+import { closeSession, detachTrace, openCapture, openCaptureAsText, saveCaptureAs, showPanel, stopSession } from './commands/capture';
 import { attachToProcess, launchAndTap, tapEndpoint } from './commands/launch';
 import { replayCommand } from './commands/replay';
 import { sendSignalCommand } from './commands/signal';
@@ -71,6 +71,7 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
     cmd('ipctap.openCaptureAsText', (arg?: unknown) => openCaptureAsText(svc, arg)),
     cmd('ipctap.stopSession', (arg?: unknown) => stopSession(svc, arg)),
     cmd('ipctap.closeSession', (arg?: unknown) => closeSession(svc, arg)),
+    cmd('ipctap.detachTrace', (arg?: unknown) => detachTrace(svc, arg)),
     cmd('ipctap.showPanel', (arg?: unknown) => showPanel(svc, arg)),
     cmd('ipctap.revealInPanel', (arg?: unknown) => showPanel(svc, arg)),
     cmd('ipctap.refreshSessions', () => model.refresh()),

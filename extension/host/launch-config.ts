@@ -20,6 +20,8 @@ export interface RawConfiguration extends Partial<RawProcess> {
   capture?: string;
   lossless?: boolean;
   directIo?: boolean;
+  trace?: boolean;
+  traceFiles?: boolean;
 }
 
 export interface ConfigFile {
@@ -120,6 +122,7 @@ export function toStartParams(cfg: RawConfiguration, ctx: ExpandContext): Sessio
     processes: processes.map((p) => expandProcess(p, ctx)),
     capturePath: cfg.capture ? expandVars(cfg.capture, ctx) : undefined,
     ...(cfg.lossless ? { lossless: true } : {}),
+    ...(cfg.trace ? { trace: true, ...(cfg.traceFiles ? { traceFiles: true } : {}) } : {}),
     ...(cfg.directIo === false ? { directIo: false } : {}),
   };
 }

@@ -8,7 +8,7 @@ import type { SessionModel } from './session-model';
 export type TreeNode =
   | { type: 'session'; session: P.SessionSummary }
   | { type: 'process'; sessionId: string; process: P.ProcessInfo }
-  | { type: 'tap'; sessionId: string; tap: string; label: string; address?: string }
+  | { type: 'tap'; sessionId: string; tap: string; label: string; address?: string; kind?: string }
   | { type: 'connection'; sessionId: string; connection: P.ConnectionInfo };
 
 export function formatBytes(n: number): string {
@@ -71,7 +71,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         item.id = `t:${n.sessionId}:${n.tap}`;
         item.description = n.address && !n.tap.includes(n.address) ? `→ ${n.address}` : undefined;
         item.iconPath = new vscode.ThemeIcon('plug');
-        item.contextValue = 'ipctap.tap';
+        item.contextValue = n.kind === 'trace' ? 'ipctap.tap.trace' : 'ipctap.tap';
         return item;
       }
       case 'connection': {
@@ -97,7 +97,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       const s = this.model.get(n.session.id) ?? n.session;
       const out: TreeNode[] = s.processes.map((process) => ({ type: 'process', sessionId: s.id, process }));
       const taps = new Map<string, TreeNode>();
-      for (const t of s.taps) taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : t.spec, address: t.address });
+      for (const t of s.taps) taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : t.spec, address: t.address, kind: t.kind });
       if (s.connections > 0) {
         const detail = await this.detail(s.id);
         for (const c of detail?.connectionList ?? []) {

@@ -21,6 +21,8 @@ export interface EventLike {
   address?: string;
   path?: string;
   bytes?: number;
+  senderPid?: number;
+  senderCommand?: string;
 }
 
 function pidText(ev: EventLike): string {
@@ -70,6 +72,10 @@ export function eventSummary(ev: EventLike): string {
       return `capture dropped ${ev.bytes ?? '?'} bytes (forwarding went on)`;
     case 'note':
       return `note: ${ev.message ?? ''}`;
+    case 'signal-received':
+      return `signal ${ev.signal ?? '?'} received by ${pidText(ev)}${ev.senderPid !== undefined ? ` from pid ${ev.senderPid}${ev.senderCommand ? ` (${ev.senderCommand})` : ''}` : ''}`;
+    case 'gap':
+      return `gap conn ${ev.conn ?? '?'}${ev.dir ? ' ' + ev.dir : ''}: ${ev.message ?? `${ev.bytes ?? '?'} bytes missing`}`;
     default:
       return `${ev.kind}${ev.message ? ': ' + ev.message : ''}`;
   }

@@ -73,6 +73,8 @@ export interface WireEventRow {
   address?: string;
   path?: string;
   bytes?: number;
+  senderPid?: number;
+  senderCommand?: string;
 }
 
 export type WireRow = WireFrameRow | WireEventRow;
@@ -155,6 +157,10 @@ export interface SessionStartParams {
   capturePath?: string;
   /** Attach: the process whose endpoints are taken over (shown in the session's processes). */
   attachPid?: number;
+  /** Trace all I/O through strace: of attachPid when given, else of every launched process. */
+  trace?: boolean;
+  /** With trace: include regular files, ttys and the like. */
+  traceFiles?: boolean;
   /** Slow the traffic instead of dropping captured data when the disk falls behind. */
   lossless?: boolean;
   /** false: write the capture through the page cache, not with O_DIRECT (default true). */
@@ -316,6 +322,8 @@ export const SessionStop = request<{ sessionId: string }, SessionSummary>('sessi
 export const SessionClose = request<{ sessionId: string }, void>('session/close');
 export const SessionList = request<Record<string, never>, SessionSummary[]>('session/list');
 export const SessionGet = request<{ sessionId: string }, SessionDetail>('session/get');
+/** Detach the session's traces (strace lets go; the traced processes go on running). */
+export const SessionDetachTrace = request<{ sessionId: string }, void>('session/detachTrace');
 export const SessionAddTap = request<{ sessionId: string; tap: TapDef }, TapInfo>('session/addTap');
 /** "Decode As…": a tap's decoder (applies to connections opened afterwards). */
 export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, void>('session/decodeAs');

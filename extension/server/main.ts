@@ -41,6 +41,7 @@ export function startServer(connection: Connection): void {
 
   handle(P.SessionStart, (p) => sessions.start(p));
   handle(P.SessionStop, (p) => sessions.stop(p.sessionId));
+  handle(P.SessionDetachTrace, (p) => sessions.detachTrace(p.sessionId));
   handle(P.SessionClose, (p) => sessions.close(p.sessionId));
   handle(P.SessionList, () => sessions.list());
   handle(P.SessionGet, (p) => sessions.detail(p.sessionId));

@@ -149,6 +149,10 @@ export class SessionService {
       if (proc) hosted.external.set(proc.pid, { pid: proc.pid, name: proc.name, command: [], state: 'running' });
       hosted.changed();
     }
+    if (p.trace && p.attachPid !== undefined) {
+      await engine.addTrace({ pid: p.attachPid, traceFiles: p.traceFiles === true });
+      hosted.changed();
+    }
     for (const proc of p.processes ?? []) {
       for (const ref of tapRefs(proc)) {
         const waiting = pending.get(ref);
@@ -158,11 +162,13 @@ export class SessionService {
       if (errors.length) throw errors[0];
       if (proc.delayMs) await new Promise((r) => setTimeout(r, proc.delayMs));
       const x = expandProcess(proc, addresses);
+      const trace = p.trace ? await engine.addTrace({ traceFiles: p.traceFiles === true }) : undefined;
       await engine.launch([x.command, ...(x.args ?? [])], {
         cwd: x.cwd,
         env: x.env,
         name: x.name,
         detached: true,
+        trace,
       });
       hosted.changed();
     }
@@ -185,6 +191,13 @@ export class SessionService {
     if (def.decode) s.engine.setDecoder(tap.spec, def.decode);
     s.changed();
     return { spec: tap.spec, kind: tap.kind, address: tap.address, name: def.name };
+  }
+
+  async detachTrace(id: string): Promise<void> {
+    const s = this.get(id);
+    if (!s.engine) throw new UserError(`session ${s.name} has no trace`);
+    await s.engine.detachTraces();
+    s.changed();
   }
 
   decodeAs(id: string, tap: string | undefined, decoder: string): void {

@@ -1,14 +1,19 @@
-// ipctap attach PID [--json] [--tap SPEC...]
+// ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files]]
 import { formatEndpoints, listEndpoints } from '../../engine/process/attach';
 import { memoryNotes } from '../../engine/shm/notes';
 import { toJson } from '../../engine/util/json';
 import { flag, list, parseArgs, usageError } from '../args';
-import { COMMON, serveTaps } from './run';
+import { LiveSession } from '../live';
+import { COMMON, liveOptions, serveTaps } from './run';
+
+const ATTACH = [...COMMON, { name: 'trace' }, { name: 'trace-files' }];
 
 export async function attachCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, COMMON, 'attach');
-  if (p.positionals.length !== 1 || !/^\d+$/.test(p.positionals[0]!)) throw usageError('usage: ipctap attach PID [--json] [--tap SPEC...]');
+  const p = parseArgs(argv, ATTACH, 'attach');
+  if (p.positionals.length !== 1 || !/^\d+$/.test(p.positionals[0]!)) throw usageError('usage: ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files]]');
   const pid = Number(p.positionals[0]);
+  if (flag(p, 'trace-files') && !flag(p, 'trace')) throw usageError('--trace-files goes with --trace');
+  if (flag(p, 'trace')) return traceAttached(p, pid);
   const endpoints = await listEndpoints(pid);
   const taps = list(p, 'tap');
   if (taps.length === 0) {
@@ -19,6 +24,24 @@ export async function attachCommand(argv: string[]): Promise<number> {
   return serveTaps(
     p,
     taps,
-    `taking over new connections only: connections pid ${pid} already has open keep talking directly and are not captured`,
+    `taking over new connections only: connections pid ${pid} already has open keep talking directly and are not captured (--trace sees them)`,
   );
+}
+
+/** Trace a running process (and --tap taps beside it) until Ctrl-C; the process goes on running. */
+async function traceAttached(p: ReturnType<typeof parseArgs>, pid: number): Promise<number> {
+  const live = new LiveSession(liveOptions(p, process.stdout));
+  await live.start();
+  try {
+    const trace = await live.session.addTrace({ pid, traceFiles: flag(p, 'trace-files') });
+    // The process and every child it started exited: nothing more to see.
+    void trace.tracerGone.then(() => live.stop(`pid ${pid} exited`));
+    for (const spec of list(p, 'tap')) await live.session.addTap(spec);
+  } catch (err) {
+    await live.stop();
+    throw err;
+  }
+  if (!flag(p, 'json')) process.stderr.write(`ipctap: tracing pid ${pid}; press Ctrl-C to detach (the process keeps running)\n`);
+  await live.stopped;
+  return 0;
 }

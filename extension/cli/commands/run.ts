@@ -30,6 +30,8 @@ const RUN: OptionSpec[] = [
   { name: 'env', short: 'e', value: true, multiple: true },
   { name: 'group' },
   { name: 'no-stdin' },
+  { name: 'trace' },
+  { name: 'trace-files' },
 ];
 
 /** --proto FILE... and --proto-type pkg.Msg as decoder options (protobuf, and gRPC's methods). */
@@ -46,7 +48,7 @@ export function decodeOptions(values: string[]): { decode?: string; decodeByTap:
   const choice = decodeChoice(values);
   const byTap: Record<string, string> = {};
   for (const [tap, proto] of Object.entries(choice.decodeByTap)) {
-    byTap[tap === 'stdio' ? 'stdio' : parseTapSpec(tap).spec] = proto;
+    byTap[tap === 'stdio' || tap === 'trace' ? tap : parseTapSpec(tap).spec] = proto;
   }
   return { decode: choice.decode, decodeByTap: byTap };
 }
@@ -96,8 +98,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const json = flag(p, 'json');
+  if (flag(p, 'trace-files') && !flag(p, 'trace')) throw usageError('--trace-files goes with --trace');
   const live = new LiveSession(liveOptions(p, process.stderr));
   await live.start();
+  let trace: Awaited<ReturnType<typeof live.session.addTrace>> | undefined;
+  try {
+    if (flag(p, 'trace')) trace = await live.session.addTrace({ traceFiles: flag(p, 'trace-files') });
+  } catch (err) {
+    await live.stop();
+    throw err;
+  }
   const abort = new AbortController();
   let failure: unknown;
   let status = 0;
@@ -116,6 +126,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       stdout: json ? undefined : process.stdout,
       stderr: json ? undefined : process.stderr,
       detached: flag(p, 'group'),
+      trace,
     });
     const stopped = live.stopped;
     const exit = await Promise.race([proc.exited, stopped.then(() => undefined)]);

@@ -48,7 +48,7 @@ export function formatEndpoints(endpoints: Endpoint[]): string {
   const lines = [line(header), ...rows.map(line)];
   const listening = endpoints.filter((e) => e.tapSpec && e.state === 'listening');
   if (listening.length > 0) {
-    lines.push('', 'taking over a listening endpoint captures new connections; connections already open are not captured');
+    lines.push('', 'taking over a listening endpoint captures new connections; connections already open are not captured (ipctap attach PID --trace sees them)');
   }
   return lines.join('\n');
 }

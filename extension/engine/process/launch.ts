@@ -131,7 +131,7 @@ function spawnReason(code: string | undefined, message: string | undefined): str
 }
 
 /** What we can tell before spawning: missing file, not executable, not on PATH. */
-function checkExecutable(file: string, cwd: string, pathVar: string): UserError | undefined {
+export function checkExecutable(file: string, cwd: string, pathVar: string): UserError | undefined {
   if (file.includes('/')) {
     const p = isAbsolute(file) ? file : resolve(cwd, file);
     let st;

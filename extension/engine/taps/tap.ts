@@ -14,7 +14,7 @@ export interface TapSink {
   holdBack?(): Promise<void> | undefined;
 }
 
-export type TapKind = 'stdio' | 'unix' | 'fifo' | 'tcp' | 'shm';
+export type TapKind = 'stdio' | 'unix' | 'fifo' | 'tcp' | 'shm' | 'trace';
 
 export interface Tap {
   readonly kind: TapKind;

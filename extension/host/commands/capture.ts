@@ -71,6 +71,17 @@ export async function stopSession(svc: Services, arg?: unknown): Promise<void> {
   }
 }
 
+/** Sessions view, on a trace: strace lets go of the processes (they go on running). */
+export async function detachTrace(svc: Services, arg?: unknown): Promise<void> {
+  const s = await pickSession(svc, { arg, filter: (x) => x.state === 'live' && x.taps.some((t) => t.kind === 'trace'), placeHolder: 'Session whose trace to detach' });
+  if (!s) return;
+  try {
+    await svc.engine.request(P.SessionDetachTrace, { sessionId: s.id });
+  } catch (err) {
+    showEngineError(err, `detaching the trace of ${s.name}`, svc.output);
+  }
+}
+
 export async function closeSession(svc: Services, arg?: unknown): Promise<void> {
   const id = sessionIdOf(arg) ?? (await pickSession(svc, { placeHolder: 'Session to close' }))?.id;
   if (!id) return;

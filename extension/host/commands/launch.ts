@@ -184,6 +184,18 @@ export async function attachToProcess(svc: Services, pidArg?: number): Promise<v
     }
     const endpoints = await svc.engine.request(P.AttachEndpoints, { pid });
     const usable = endpoints.filter((e) => e.tapSpec);
+    const how = await vscode.window.showQuickPick(
+      [
+        { label: '$(pulse) Trace all I/O (already-open connections, pipes, signals)', detail: 'Through strace: every pipe, socket and FIFO it reads or writes, and the signals it receives. Slows the process.', trace: true },
+        { label: '$(plug) Take over endpoints', detail: usable.length ? `New connections to ${usable.map((e) => e.tapSpec).join(', ')} go through a proxy` : 'It has no endpoint to take over', trace: false },
+      ],
+      { placeHolder: `How to attach to ${name} (${pid})` },
+    );
+    if (!how) return;
+    if (how.trace) {
+      await startSession(svc, { name: `${name} (${pid}) trace`, attachPid: pid, trace: true });
+      return;
+    }
     if (usable.length === 0) {
       void vscode.window.showInformationMessage(
         `${name} (${pid}) has no endpoint IPC Tap can take over (listening Unix sockets, FIFOs, local TCP listeners).` +

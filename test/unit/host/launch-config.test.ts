@@ -20,6 +20,9 @@ test('the examples configuration parses and expands', () => {
   assert.deepEqual(single.taps, [{ spec: 'unix:/w/a.sock' }]);
   assert.equal(single.lossless, undefined, 'dropping under floods unless asked');
   assert.equal(toStartParams({ name: 'l', taps: ['tcp:1=127.0.0.1:2'], lossless: true }, { workspaceFolder: '/w', env: {} }).lossless, true);
+  assert.equal(single.trace, undefined, 'no tracing unless asked');
+  const traced = toStartParams({ name: 't', command: './a', trace: true, traceFiles: true }, { workspaceFolder: '/w', env: {} });
+  assert.deepEqual([traced.trace, traced.traceFiles], [true, true]);
   assert.equal(single.directIo, undefined, 'direct I/O unless turned off');
   assert.equal(toStartParams({ name: 'l', taps: ['tcp:1=127.0.0.1:2'], directIo: false }, { workspaceFolder: '/w', env: {} }).directIo, false);
 });

@@ -24,7 +24,7 @@ test('endpoints as an aligned table with peers and tap specs', () => {
     '7          unix  listening (dgram)  @abs                                                           abstract name: cannot be taken over',
     '8          pipe  read               pipe:[15]       -',
     '',
-    'taking over a listening endpoint captures new connections; connections already open are not captured',
+    'taking over a listening endpoint captures new connections; connections already open are not captured (ipctap attach PID --trace sees them)',
   ]);
   assert.equal(formatEndpoints([]), 'no sockets, pipes or FIFOs open');
 });

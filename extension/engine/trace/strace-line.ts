@@ -1,0 +1,220 @@
+// Parsing strace's output, one line at a time, as `strace -f -q -yy -xx` prints it:
+//   PID [TIMESTAMP] name(args) = ret
+//   PID [TIMESTAMP] name(args <unfinished ...>        … later …
+//   PID [TIMESTAMP] <... name resumed>rest of args) = ret
+//   PID [TIMESTAMP] --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=123, si_uid=0} ---
+//   PID [TIMESTAMP] +++ exited with 3 +++   /   +++ killed by SIGKILL +++
+// With -xx every string (also a path inside an fd annotation) is printed as \xNN escapes, so a
+// quote, a parenthesis or " = " inside the data never confuses the parser.
+
+export type StraceRecord =
+  /** `blobs`: long strings kept as the bytes of their escapes, named by "@N" in `args`. */
+  | { type: 'call'; pid: number; name: string; args: string; ret: number; retText: string; blobs?: Blobs }
+  | { type: 'signal'; pid: number; signal: string; senderPid?: number; senderUid?: number; code?: string }
+  | { type: 'exit'; pid: number; code: number | null; signal: string | null };
+
+export type Blobs = Map<string, Uint8Array>;
+
+const PREFIX = /^(\d+)\s+(?:\d+(?:\.\d+)?\s+)?/;
+/** Lines longer than this with one string are parsed without copying the string's text. */
+const LONG_LINE = 2048;
+const UNFINISHED = ' <unfinished ...>';
+
+/** Joins `<unfinished ...>` / `<... resumed>` halves per pid and parses complete lines. */
+export class StraceLineParser {
+  private readonly pending = new Map<number, { name: string; head: string; blobs?: Blobs }>();
+  private nextBlob = 0;
+
+  /**
+   * One line (bytes, without its newline). A long line with a single string (a read or write of
+   * much data) keeps that string as bytes: only the text around it is made a string.
+   */
+  parseBytes(line: Buffer): StraceRecord | undefined {
+    if (line.length < LONG_LINE) return this.parse(line.toString('latin1'));
+    const q1 = line.indexOf(34);
+    const q2 = line.lastIndexOf(34);
+    if (q1 < 0 || q2 <= q1 || line.indexOf(34, q1 + 1) !== q2) return this.parse(line.toString('latin1'));
+    const id = `@${this.nextBlob++}`;
+    const text = line.toString('latin1', 0, q1 + 1) + id + line.toString('latin1', q2);
+    return this.parse(text, new Map([[id, line.subarray(q1 + 1, q2)]]));
+  }
+
+  /** One line without its newline; undefined for lines that carry nothing we use. */
+  parse(line: string, blobs?: Blobs): StraceRecord | undefined {
+    const m = PREFIX.exec(line);
+    // (Without -f and a single process strace prints no pid; we always pass -f.)
+    const pid = m ? Number(m[1]) : 0;
+    let rest = m ? line.slice(m[0].length) : line;
+    if (rest.startsWith('--- ')) return parseSignal(pid, rest);
+    if (rest.startsWith('+++ ')) {
+      this.pending.delete(pid);
+      return parseExit(pid, rest);
+    }
+    if (rest.startsWith('<... ')) {
+      const end = rest.indexOf(' resumed>');
+      if (end < 0) return undefined;
+      const name = rest.slice(5, end);
+      const head = this.pending.get(pid);
+      this.pending.delete(pid);
+      if (!head || head.name !== name) return undefined; // (its start was before we attached)
+      rest = head.head + rest.slice(end + ' resumed>'.length);
+      if (head.blobs) blobs = blobs ? new Map([...head.blobs, ...blobs]) : head.blobs;
+    } else if (rest.endsWith(UNFINISHED)) {
+      const open = rest.indexOf('(');
+      if (open <= 0) return undefined;
+      this.pending.set(pid, { name: rest.slice(0, open), head: rest.slice(0, -UNFINISHED.length), ...(blobs ? { blobs } : {}) });
+      return undefined;
+    }
+    const call = parseCall(pid, rest);
+    if (call && blobs && call.type === 'call') call.blobs = blobs;
+    return call;
+  }
+}
+
+function parseCall(pid: number, text: string): StraceRecord | undefined {
+  const open = text.indexOf('(');
+  if (open <= 0) return undefined;
+  const name = text.slice(0, open);
+  if (!/^[a-z_0-9]+$/.test(name)) return undefined;
+  // ") = ret", the ")" padded with spaces to a column when the line is long enough.
+  const sp = text.lastIndexOf(' = ');
+  if (sp < 0) return undefined;
+  let eq = sp;
+  while (eq > open && text.charCodeAt(eq) === 32) eq--;
+  if (text.charCodeAt(eq) !== 41 /* ) */) return undefined;
+  const retText = text.slice(sp + 3);
+  const r = /^-?\d+/.exec(retText);
+  if (!r) return undefined;
+  return { type: 'call', pid, name, args: text.slice(open + 1, eq), ret: Number(r[0]), retText };
+}
+
+function parseSignal(pid: number, text: string): StraceRecord | undefined {
+  const m = /^--- (SIG[A-Z0-9+-]+|SIGRT\w*) (?:\{(.*)\} )?---/.exec(text);
+  if (!m) return undefined;
+  const body = m[2] ?? '';
+  const field = (k: string): string | undefined => new RegExp(`(?:^|, )${k}=([^,}]+)`).exec(body)?.[1];
+  const sp = field('si_pid');
+  const su = field('si_uid');
+  return {
+    type: 'signal',
+    pid,
+    signal: m[1]!,
+    ...(sp !== undefined && /^\d+$/.test(sp) ? { senderPid: Number(sp) } : {}),
+    ...(su !== undefined && /^\d+$/.test(su) ? { senderUid: Number(su) } : {}),
+    ...(field('si_code') !== undefined ? { code: field('si_code') } : {}),
+  };
+}
+
+function parseExit(pid: number, text: string): StraceRecord | undefined {
+  let m = /^\+\+\+ exited with (\d+) \+\+\+/.exec(text);
+  if (m) return { type: 'exit', pid, code: Number(m[1]), signal: null };
+  m = /^\+\+\+ killed by (SIG[A-Z0-9+-]+)/.exec(text);
+  if (m) return { type: 'exit', pid, code: null, signal: m[1]! };
+  return undefined;
+}
+
+/** A run of bytes in a call's data: known bytes, or a count strace did not print. */
+export type Piece = Uint8Array | number;
+
+/** The same from the bytes of the escapes. */
+export function unhexBytes(b: Uint8Array): Uint8Array {
+  const n = b.length >> 2;
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0, j = 2; i < n; i++, j += 4) out[i] = (hexVal(b[j]!) << 4) | hexVal(b[j + 1]!);
+  return out;
+}
+
+/** `\xNN\xNN…` (the inside of a -xx string) to bytes. */
+export function unhex(s: string): Uint8Array {
+  const n = s.length >> 2;
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0, j = 2; i < n; i++, j += 4) out[i] = (hexVal(s.charCodeAt(j)) << 4) | hexVal(s.charCodeAt(j + 1));
+  return out;
+}
+
+function hexVal(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
+}
+
+/**
+ * The data of a read/write-family call, in order, as pieces: what strace printed and the counts it
+ * left out (a string longer than -s ends with `"...`). `ret` is the byte count the call returned.
+ * Handles one buffer (read, write, send*, recv*, pread/pwrite), iovecs (readv/writev, the
+ * msg_iov of sendmsg/recvmsg) and vectors of messages (sendmmsg/recvmmsg, where ret counts
+ * messages and each msg_len its bytes).
+ */
+export function callData(name: string, args: string, ret: number, blobs?: Blobs): Piece[] {
+  const fdEnd = fdAnnotationEnd(args);
+  const after = fdEnd >= 0 ? args.slice(fdEnd) : args;
+  if (name.endsWith('mmsg')) return mmsgData(after, ret);
+  if (after.includes('iov_base=')) return clampPieces(iovData(after), ret);
+  // (A -xx string holds only \xNN escapes: its closing quote is the next quote.)
+  if (!after.startsWith(', "')) return ret > 0 ? [ret] : [];
+  const close = after.indexOf('"', 3);
+  if (close < 0) return ret > 0 ? [ret] : [];
+  const inside = after.slice(3, close);
+  const blob = inside.charCodeAt(0) === 64 /* @ */ ? blobs?.get(inside) : undefined;
+  const bytes = blob ? unhexBytes(blob) : unhex(inside);
+  return clampPieces(bytes.length ? [bytes] : [], ret, true);
+}
+
+/** Known bytes, then what is left of `total` as a missing count; cut to `total`. */
+function clampPieces(pieces: Piece[], total: number, fillRest = true): Piece[] {
+  const out: Piece[] = [];
+  let left = total;
+  for (const p of pieces) {
+    if (left <= 0) break;
+    const len = typeof p === 'number' ? p : p.length;
+    if (len <= left) {
+      out.push(p);
+      left -= len;
+    } else {
+      out.push(typeof p === 'number' ? left : p.subarray(0, left));
+      left = 0;
+    }
+  }
+  if (fillRest && left > 0) out.push(left);
+  return out;
+}
+
+function iovData(text: string): Piece[] {
+  const out: Piece[] = [];
+  const re = /iov_base="((?:\\x[0-9a-f]{2})*)"(\.\.\.)?, iov_len=(\d+)/g;
+  for (let m; (m = re.exec(text)); ) {
+    const bytes = unhex(m[1]!);
+    if (bytes.length) out.push(bytes);
+    const missing = Number(m[3]) - bytes.length;
+    if (missing > 0) out.push(missing);
+  }
+  return out;
+}
+
+function mmsgData(text: string, ret: number): Piece[] {
+  const out: Piece[] = [];
+  // Each message: {msg_hdr={... msg_iov=[...] ...}, msg_len=N}
+  const parts = text.split(/\{msg_hdr=/).slice(1, ret + 1);
+  for (const p of parts) {
+    const len = /msg_len=(\d+)/.exec(p);
+    out.push(...clampPieces(iovData(p), len ? Number(len[1]) : 0));
+  }
+  return out;
+}
+
+/** Index just past the first argument's `N<…>` annotation (-1 when there is none). The
+ *  annotation's own `>` is the first one not part of a `->` (paths inside are hex escapes). */
+export function fdAnnotationEnd(args: string): number {
+  const lt = args.indexOf('<');
+  if (lt < 0) return -1;
+  for (let i = lt + 1; i < args.length; i++) if (args.charCodeAt(i) === 62 /* > */ && args.charCodeAt(i - 1) !== 45 /* - */) return i + 1;
+  return -1;
+}
+
+/** The descriptor and its annotation text (escapes decoded) of a call's first argument. */
+export function fdOf(args: string): { fd: number; annotation: string } | undefined {
+  const m = /^(\d+)</.exec(args);
+  if (!m) return undefined;
+  const end = fdAnnotationEnd(args);
+  if (end < 0) return undefined;
+  const raw = args.slice(m[0].length, end - 1);
+  return { fd: Number(m[1]), annotation: raw.includes('\\x') ? raw.replace(/(?:\\x[0-9a-f]{2})+/g, (h) => Buffer.from(unhex(h)).toString('utf8')) : raw };
+}

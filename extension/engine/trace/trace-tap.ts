@@ -1,0 +1,215 @@
+// The trace tap: every pipe, socket and FIFO a process (and its children and threads) reads or
+// writes, seen through strace instead of a proxy. Two ways to start:
+//  - run: `wrap(command)` gives the argv to launch (strace -D … -- command, so the launched pid is
+//    the program itself and strace runs beside it); `launched(pid)` once it runs.
+//  - attach: `start()` attaches strace to every thread of a running process.
+// stop() ends strace (it detaches; the program goes on running), then closes every connection.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readlinkSync, statSync } from 'node:fs';
+import type { Tap, TapSink } from '../taps/tap';
+import { sleep } from '../taps/wait';
+import { TraceAssembler } from './assembler';
+import { StraceLineParser } from './strace-line';
+import { alive, checkAttach, commOf, findExecutable, findStrace, straceArgs, straceFailure, tgidOf, tracerOf, TraceOutput } from './strace';
+
+export interface TraceTapOptions {
+  /** Attach to this running process; without it the tap traces a program it is given to launch. */
+  pid?: number;
+  /** Include regular files, ttys and the like. */
+  traceFiles?: boolean;
+}
+
+export class TraceTap implements Tap {
+  readonly kind = 'trace' as const;
+  readonly spec = 'trace';
+  address: string | undefined;
+  private readonly strace: string;
+  private output: TraceOutput | undefined;
+  private assembler: TraceAssembler | undefined;
+  private readonly parser = new StraceLineParser();
+  /** Lines that came before the tap knew what to leave out (the launched program's stdio). */
+  private early: Buffer[] | undefined = [];
+  private tracer: number | undefined;
+  private child: ChildProcess | undefined;
+  private root: number | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly excludeInodes = new Set<string>();
+  private sawOutput = false;
+  private straceExited!: () => void;
+  /** attach: resolves when strace has ended on its own (every traced process has exited). */
+  readonly tracerGone = new Promise<void>((r) => (this.straceExited = r));
+
+  constructor(private readonly sink: TapSink, private readonly opts: TraceTapOptions = {}) {
+    this.strace = findStrace();
+    if (opts.pid !== undefined) checkAttach(opts.pid);
+  }
+
+  /** For run: the command to launch in place of `command`. Call after start(). */
+  wrap(command: string[]): string[] {
+    if (!this.output) throw new Error('trace tap not started');
+    // -DD: strace runs as a grandchild in its own process group, so the launched pid is the
+    // program and a Ctrl-C meant for the program does not end the trace first.
+    return [this.strace, ...straceArgs(this.output.path), '-DD', '--', ...command];
+  }
+
+  async start(): Promise<void> {
+    this.output = new TraceOutput((line) => this.line(line));
+    if (this.opts.pid === undefined) return; // run: launched() follows
+    const pid = this.opts.pid;
+    this.root = pid;
+    this.makeAssembler(true);
+    this.early = undefined;
+    // (-f with -p attaches every thread of the process.)
+    const args = [...straceArgs(this.output.path), '-p', String(pid)];
+    // strace ends (and so detaches) when ipctap dies, however it dies: setpriv gives it a parent-
+    // death signal. Without setpriv it ends at its next write to the FIFO nobody reads any more.
+    const setpriv = findExecutable('setpriv');
+    const child = setpriv
+      ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', this.strace, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+      : spawn(this.strace, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    this.child = child;
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+      this.output?.release();
+      this.straceExited();
+    });
+    // Attached once the target's TracerPid is strace.
+    const deadline = Date.now() + 10_000;
+    while (!exited && tracerOf(pid) !== child.pid) {
+      if (Date.now() > deadline) break;
+      await sleep(20);
+    }
+    if (exited || tracerOf(pid) !== child.pid) {
+      if (!exited) child.kill('SIGTERM');
+      await new Promise((r) => (exited ? r(undefined) : child.once('exit', r)));
+      this.output.close();
+      this.output = undefined;
+      throw straceFailure(stderr || 'strace could not attach', pid);
+    }
+    this.tracer = child.pid;
+    this.output.release(); // (strace opened its output before attaching)
+    this.sink.event({ kind: 'tap-ready', tap: this.spec, message: `tracing pid ${pid} (${commOf(pid) ?? '?'}) and its threads and children` });
+  }
+
+  /** run: the program runs (as `pid`); its stdio pipes are the stdio tap's, not ours. */
+  async launched(pid: number): Promise<void> {
+    this.root = pid;
+    for (const fd of [0, 1, 2]) {
+      try {
+        const m = /^(?:pipe|socket):\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) this.excludeInodes.add(m[1]!);
+      } catch {
+        // exited already, or not ours to read
+      }
+    }
+    this.makeAssembler(false);
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const l of early) this.line(l);
+    // strace -D attaches before the program's first instruction: its TracerPid is strace.
+    const deadline = Date.now() + 5000;
+    while (alive(pid) && Date.now() < deadline) {
+      const t = tracerOf(pid);
+      if (t !== 0) {
+        this.tracer = t;
+        this.output?.release(); // (strace opened its output before attaching)
+        break;
+      }
+      await sleep(10);
+    }
+    this.sink.event({ kind: 'tap-ready', tap: this.spec, message: `tracing pid ${pid} and every process it starts` });
+  }
+
+  /** The pid of strace (to detach from the Sessions view), once known. */
+  get tracerPid(): number | undefined {
+    return this.tracer;
+  }
+
+  private makeAssembler(midStream: boolean): void {
+    this.assembler = new TraceAssembler(this.sink, {
+      traceFiles: this.opts.traceFiles,
+      excludeInodes: this.excludeInodes,
+      midStream,
+      skipExitOf: midStream ? undefined : this.root,
+      tgidOf,
+      commOf,
+      pathKind: (p) => {
+        try {
+          return statSync(p).isFIFO() ? 'fifo' : 'other';
+        } catch {
+          return 'other';
+        }
+      },
+    });
+  }
+
+  private line(line: Buffer): void {
+    if (!this.sawOutput) {
+      this.sawOutput = true;
+      this.output?.release(); // strace has the FIFO open
+    }
+    if (this.early) {
+      this.early.push(line);
+      return;
+    }
+    const rec = this.parser.parseBytes(line);
+    if (!rec) return;
+    try {
+      this.assembler!.record(rec);
+    } catch (err) {
+      this.sink.event({ kind: 'error', tap: this.spec, message: `trace: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
+  /** Detach: strace ends (the traced processes go on), then every traced connection closes. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const out = this.output;
+    if (!out) return;
+    const tracer = this.tracer;
+    if (tracer !== undefined && alive(tracer)) {
+      // After the program has exited strace ends by itself once its last tracee has gone.
+      if (this.root !== undefined && !alive(this.root)) await waitGone(tracer, 1000);
+      if (alive(tracer)) {
+        try {
+          process.kill(tracer, 'SIGTERM');
+        } catch {
+          // gone meanwhile
+        }
+        if (!(await waitGone(tracer, 5000))) {
+          try {
+            process.kill(tracer, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      }
+    }
+    out.release();
+    await Promise.race([out.ended, sleep(5000)]);
+    out.close();
+    if (this.early) {
+      // (stopped before the program ran)
+      this.makeAssembler(false);
+      this.early = undefined;
+    }
+    this.assembler?.finish(this.opts.pid !== undefined ? 'detached' : 'trace ended');
+    this.sink.event({ kind: 'tap-stopped', tap: this.spec });
+  }
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(10);
+  }
+  return true;
+}

@@ -1,0 +1,77 @@
+// Trace benchmark: the cost of `ipctap run --trace` beside strace alone, on the same program in
+// the same run, alternating configurations round by round (this machine's speed drifts).
+//   node --import tsx test/bench/trace.ts [--quick] [--rounds N] [--small-mib N]
+// Workloads (test/fixtures/go/traceflood, a parent and its child): a 256 MiB pipe flood in 64 KiB
+// writes; a pipe flood in 256 B writes (64 MiB by default: ptrace stops twice per call, so a
+// 256 MiB run in 256 B writes takes minutes under strace alone); 64-byte ping-pongs over a
+// socketpair. Configurations: direct; `strace -f -s 65536 -xx -o /dev/null`; `ipctap run --trace
+// -q` (captured to a file, not decoded); `ipctap run --trace` decoding and printing every frame
+// (to /dev/null); and, as the floor of ipctap's way, strace with ipctap's options writing into a
+// pipe that cat reads (strace writes a pipe line by line). Ratios are throughput against strace alone (time of strace / time of ours).
+import { spawn, spawnSync } from 'node:child_process';
+import { TRACED_CALLS } from '../../extension/engine/trace/strace';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { goBinary } from '../helpers/go';
+
+const MiB = 1024 * 1024;
+const CLI = resolve(__dirname, '../../dist/cli.js');
+
+function argNum(name: string): number | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+}
+
+function timeIt(cmd: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1024 * MiB });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${r.stderr?.toString().slice(-500)}`);
+  if (!/ok \d+/.test(r.stdout.toString())) throw new Error(`${cmd.join(' ')}: no "ok" in its output`);
+  return ms;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+export async function benchTrace(): Promise<string> {
+  const quick = process.argv.includes('--quick');
+  const rounds = argNum('--rounds') ?? (quick ? 1 : 3);
+  const bigMiB = quick ? 64 : 256;
+  const smallMiB = argNum('--small-mib') ?? (quick ? 8 : 64);
+  const pings = quick ? 2000 : 10000;
+  const bin = goBinary('traceflood');
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-trace-'));
+  // The output pipe ipctap reads strace's output from, here read by cat.
+  const fifo = join(dir, 'out.fifo');
+  spawnSync('mkfifo', [fifo]);
+  const cat = spawn('sh', ['-c', 'while :; do cat "$0" > /dev/null; done', fifo], { stdio: 'ignore', detached: true });
+  const workloads: [string, string[]][] = [
+    [`pipe flood ${bigMiB} MiB in 64 KiB writes`, ['flood', String(bigMiB * MiB), '65536']],
+    [`pipe flood ${smallMiB} MiB in 256 B writes`, ['flood', String(smallMiB * MiB), '256']],
+    [`socketpair ping-pong ${pings} × 64 B`, ['pingpong', String(pings)]],
+  ];
+  const configs: [string, (args: string[]) => string[]][] = [
+    ['direct', (a) => [bin, ...a]],
+    ['strace alone', (a) => ['strace', '-f', '-s', '65536', '-xx', '-o', '/dev/null', bin, ...a]],
+    ['strace as ipctap runs it, into a pipe read by cat', (a) => ['strace', '-f', '-q', '-yy', '-xx', '-s', '65536', '-e', `trace=${TRACED_CALLS.join(',')}`, '-o', fifo, bin, ...a]],
+    ['ipctap --trace -q -w', (a) => [process.execPath, CLI, 'run', '--trace', '-q', '--no-stdin', '-w', join(dir, 'q.ipctap'), '--', bin, ...a]],
+    ['ipctap --trace decoding', (a) => [process.execPath, CLI, 'run', '--trace', '--no-stdin', '--', bin, ...a]],
+  ];
+  const lines: string[] = ['workload | ' + configs.map((c) => c[0]).join(' | ') + ' | ours/strace (-q, decoding)', '---|' + configs.map(() => '---').join('|') + '|---'];
+  try {
+    for (const [name, args] of workloads) {
+      const times = configs.map(() => [] as number[]);
+      for (let r = 0; r < rounds; r++) configs.forEach(([, mk], i) => times[i]!.push(timeIt(mk(args))));
+      const med = times.map(median);
+      const ratio = (i: number) => (med[1]! / med[i]!).toFixed(2);
+      lines.push(`${name} | ${med.map((m) => `${(m / 1000).toFixed(2)} s`).join(' | ')} | ${ratio(3)}, ${ratio(4)}`);
+    }
+  } finally {
+    process.kill(-cat.pid!, 'SIGKILL'); // (the loop and its cat)
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return lines.join('\n') + `\n(medians of ${rounds} rounds; wall time of the whole command, ipctap's includes starting Node, ~0.2 s)`;
+}
+
+if (require.main === module) benchTrace().then((s) => console.log(s), (e) => { console.error(e); process.exit(1); });

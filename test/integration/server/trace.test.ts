@@ -1,0 +1,69 @@
+// The engine server with tracing, as the extension host drives it: a launch configuration with
+// "trace": true, Attach to Process → Trace all I/O, and Detach Trace from the Sessions view.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as P from '../../../extension/protocol/requests';
+import { goBinary } from '../../helpers/go';
+import { startEngineServer, type EngineServer } from '../../helpers/engine-server';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const tracerOf = (pid: number) => /^TracerPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+
+test('engine server: trace a launched program; attach a trace to a running one and detach it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-server-trace-'));
+  const engine: EngineServer = await startEngineServer({ IPCTAP_STATE_DIR: dir });
+  const prog = spawn(goBinary('pipechild'), [], { stdio: ['pipe', 'pipe', 'ignore'] });
+  t.after(async () => {
+    prog.kill('SIGKILL');
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // "trace": true in a launch configuration.
+  const launched = await engine.request(P.SessionStart, { name: 'traced', trace: true, processes: [{ command: goBinary('tracepair') }] });
+  const gob = await until('gob frames of the traced pipe', async () => {
+    const r = await engine.request(P.RowsGet, { sessionId: launched.id, start: 0, count: 500, filter: 'tap:trace proto:gob' });
+    return r.total >= 21 ? r : undefined;
+  });
+  assert.ok(gob.rows.some((r) => r.type === 'frame' && /"N":19/.test(r.summary)), 'the last message');
+
+  // Attach to Process → Trace all I/O: a pipe to a child that was open before.
+  let out = '';
+  prog.stdout!.on('data', (d) => (out += d));
+  const child = Number((await until("pipechild ready", () => /child (\d+)\nready/.exec(out) ?? undefined))[1]);
+  const attached = await engine.request(P.SessionStart, { name: 'attached', attachPid: prog.pid, trace: true });
+  assert.ok(attached.taps.some((x) => x.kind === 'trace'));
+  const ticks = await until('tick lines through the traced pipe', async () => {
+    const r = await engine.request(P.RowsGet, { sessionId: attached.id, start: 0, count: 200, filter: 'tap:trace' });
+    return r.rows.filter((x) => x.type === 'frame' && /^tick \d+/.test(x.summary)).length >= 2 ? r : undefined;
+  });
+  assert.ok(ticks.rows.some((x) => x.type === 'event' && x.kind === 'gap' && /mid-stream/.test(String(x.message))));
+  // The writer is traced; the reader, a child started before the attach, is not (later children are).
+  const conn = (await engine.request(P.SessionGet, { sessionId: attached.id })).connectionList.find((x) => x.tap === 'trace')!;
+  assert.deepEqual(conn.peers, { client: [prog.pid] });
+  assert.equal(conn.open, true);
+  assert.equal(tracerOf(child), '0');
+
+  // Detach Trace: strace lets go, both processes go on.
+  assert.notEqual(tracerOf(prog.pid!), '0');
+  await engine.request(P.SessionDetachTrace, { sessionId: attached.id });
+  assert.equal(tracerOf(prog.pid!), '0');
+  assert.equal(tracerOf(child), '0');
+  const after = await engine.request(P.SessionGet, { sessionId: attached.id });
+  assert.equal(after.state, 'live');
+  assert.ok(!after.connectionList.find((x) => x.tap === 'trace')?.open, 'the traced connection is closed');
+  assert.equal(prog.exitCode, null);
+});

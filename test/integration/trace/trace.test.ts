@@ -1,0 +1,212 @@
+// ipctap run --trace / attach --trace with real Go programs traced by the real strace.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { goBinary } from '../../helpers/go';
+import { b64, cliEnv, frames, LiveCli, runCli, runCliAsNobody } from '../../helpers/cli';
+
+const env = cliEnv();
+after(() => env.cleanup());
+
+type RowObj = Record<string, unknown>;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const bytesOf = (rows: RowObj[], conn: unknown, dir: string) =>
+  Buffer.concat(frames(rows, (f) => f.conn === conn && f.dir === dir).map(b64));
+
+test('run --trace: a parent and child over os.Pipe (gob) and a socketpair (lines), both directions byte-exact', async () => {
+  const bin = goBinary('tracepair');
+  const cap = join(env.dir, 'tracepair.ipctap');
+  const r = await runCli(['run', '--trace', '--json', '-w', cap, '--', bin], { env: env.env, timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  const rows: RowObj[] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  // The capture reads back to the same frames.
+  const again = await runCli(['read', '--json', cap], { env: env.env });
+  const reread: RowObj[] = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(frames(reread).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]), frames(rows).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]));
+  const stdout = Buffer.concat(frames(rows, (f) => String(f.tap).startsWith('stdio') && f.dir === 'stdout').map(b64)).toString();
+  const want = Object.fromEntries([...stdout.matchAll(/^(child-pipe|child-sock|parent-sock) ([0-9a-f]{64})$/gm)].map((m) => [m[1], m[2]]));
+  assert.equal(Object.keys(want).length, 3, stdout);
+  const opens = rows.filter((x) => x.kind === 'open' && x.tap === 'trace');
+  const pipe = opens.find((o) => String(o.from).startsWith('pipe:'));
+  const sock = opens.find((o) => String(o.from).startsWith('UNIX-STREAM:'));
+  assert.ok(pipe && sock, JSON.stringify(opens));
+  // Nothing of the program's stdio is traced twice (the stdio tap has it).
+  assert.equal(opens.length, 2, JSON.stringify(opens));
+  // The gob stream: byte-exact although one message is larger than strace prints in one string
+  // (the reader's reads fill in what the writer's call left out), decoded message by message.
+  assert.equal(sha(bytesOf(rows, pipe.conn, 'c2s')), want['child-pipe']);
+  const gob = frames(rows, (f) => f.conn === pipe.conn);
+  assert.ok(gob.every((f) => f.proto === 'gob' && !f.error), JSON.stringify(gob.filter((f) => f.error).slice(0, 2)));
+  assert.deepEqual(gob.filter((f) => /^Msg /.test(String(f.summary))).map((f) => (f.decoded as { value?: { N?: number } })?.value?.N ?? JSON.stringify(f.decoded).match(/"N":(\d+)/)?.[1]).map(Number), [...Array(20).keys()]);
+  assert.ok(!rows.some((x) => x.kind === 'gap'), 'no bytes missing');
+  // The socketpair: pings one way, pongs the other, as lines.
+  const c2s = bytesOf(rows, sock.conn, 'c2s');
+  const s2c = bytesOf(rows, sock.conn, 's2c');
+  const pingDir = c2s.toString().startsWith('ping') ? [c2s, s2c] : [s2c, c2s];
+  assert.equal(sha(pingDir[0]!), want['parent-sock']);
+  assert.equal(sha(pingDir[1]!), want['child-sock']);
+  assert.equal(pingDir[1]!.toString(), 'pong 0\npong 1\npong 2\npong 3\npong 4\n');
+  assert.ok(frames(rows, (f) => f.conn === sock.conn).every((f) => f.proto === 'lines'));
+  // The child's exit is recorded (the parent's by the launcher).
+  const pids = new Set(rows.filter((x) => x.kind === 'exit').map((x) => x.pid));
+  assert.ok(pids.size >= 2, JSON.stringify(rows.filter((x) => x.kind === 'exit')));
+});
+
+test('run --trace: signals another process sends are events with the sender pid; the exit is recorded', async () => {
+  const bin = goBinary('signals');
+  const live = new LiveCli(['run', '--trace', '--json', '--', bin], env.env);
+  try {
+    const ready = await live.waitFor((x) => x.type === 'frame' && /ready \d+/.test(b64(x).toString()));
+    const pid = Number(/ready (\d+)/.exec(b64(ready).toString())![1]);
+    for (const sig of ['USR1', 'HUP']) {
+      const kill = spawn('kill', [`-${sig}`, String(pid)]);
+      const killer = kill.pid;
+      await new Promise((r) => kill.on('close', r));
+      const ev = await live.waitFor((x) => x.kind === 'signal-received' && x.signal === `SIG${sig}`);
+      assert.equal(ev.pid, pid);
+      assert.equal(ev.senderPid, killer);
+      await live.waitFor((x) => x.type === 'frame' && b64(x).toString().includes(`got SIG${sig}`));
+    }
+    process.kill(pid, 'SIGTERM');
+    const exit = await live.waitFor((x) => x.kind === 'exit' && x.pid === pid);
+    assert.equal(exit.code, 43);
+    const done = await live.closed;
+    assert.equal(done.code, 43);
+  } finally {
+    await live.stop();
+  }
+});
+
+/** A Go fixture running outside ipctap, its stdout read line by line. */
+function startFixture(name: string, args: string[] = []) {
+  const p = spawn(goBinary(name), args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += d));
+  const waitOut = async (re: RegExp, ms = 15000): Promise<RegExpMatchArray> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(out);
+      if (m) return m;
+      if (Date.now() > end) throw new Error(`${name} never printed ${re}: ${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { p, waitOut, stop: () => p.exitCode === null && p.signalCode === null && p.kill('SIGKILL') };
+}
+
+function procStatus(pid: number, field: string): string | undefined {
+  try {
+    return new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+test('attach --trace: a net/rpc connection open before ipctap started; calls afterwards are captured after a mid-stream marker', async () => {
+  const server = startFixture('rpcserver', ['tcp']);
+  let live: LiveCli | undefined;
+  try {
+    const addr = (await server.waitOut(/^(127\.0\.0\.1:\d+)$/m))[1]!;
+    const pinger = startFixture('rpcpinger', [addr]);
+    try {
+      await pinger.waitOut(/^connected$/m);
+      live = new LiveCli(['attach', String(server.p.pid), '--trace', '--json', '--decode', 'netrpc'], env.env);
+      await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+      pinger.p.stdin!.write('6\n');
+      await pinger.waitOut(/^reply 42$/m);
+      const reply = await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && JSON.stringify(x.decoded).includes('42'));
+      const open = live.rows.find((x) => x.kind === 'open' && x.conn === reply.conn)!;
+      assert.match(String(open.from), /^TCP:\[127\.0\.0\.1:\d+->127\.0\.0\.1:\d+\]$/);
+      assert.match(String(open.message), new RegExp(`pid ${server.p.pid} fd \\d+`));
+      const marker = live.rows.find((x) => x.kind === 'gap' && x.conn === reply.conn);
+      assert.ok(marker && Number(marker.id) < Number(reply.id), 'the mid-stream marker comes first');
+      assert.match(String(marker.message), /mid-stream/);
+      const request = Buffer.concat(frames(live.rows, (f) => f.conn === reply.conn && f.dir === 'c2s').map(b64));
+      assert.ok(request.includes('Arith.Multiply'), request.toString('latin1'));
+      const stopped = await live.stop();
+      assert.equal(stopped.code, 0, live.stderr);
+      // Detached: the server is no longer traced and still serves.
+      assert.equal(procStatus(server.p.pid!, 'TracerPid'), '0');
+      pinger.p.stdin!.write('2\n');
+      await pinger.waitOut(/^reply 14$/m);
+    } finally {
+      pinger.stop();
+    }
+  } finally {
+    await live?.stop();
+    server.stop();
+  }
+});
+
+test('attach --trace: ipctap killed with SIGKILL; the traced program goes on running, not stopped, not traced', async () => {
+  const prog = startFixture('signals');
+  try {
+    await prog.waitOut(/^ready \d+$/m);
+    const pid = prog.p.pid!;
+    const fifos = () => readdirSync(tmpdir()).filter((n) => n.startsWith('ipctap-trace-')).sort();
+    const before = fifos();
+    const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
+    await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    assert.notEqual(procStatus(pid, 'TracerPid'), '0');
+    // strace's output FIFO has no name left to leave behind.
+    assert.deepEqual(fifos(), before);
+    live.proc.kill('SIGKILL');
+    await live.closed;
+    const end = Date.now() + 10000;
+    while (procStatus(pid, 'TracerPid') !== '0') {
+      assert.ok(Date.now() < end, 'strace detaches once ipctap is gone');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.doesNotMatch(procStatus(pid, 'State') ?? '', /^[tT]/);
+    process.kill(pid, 'SIGUSR1');
+    await prog.waitOut(/^got SIGUSR1$/m);
+  } finally {
+    prog.stop();
+  }
+});
+
+test('attach --trace refused for another user\'s process: one line with the fix, exit 2', async () => {
+  const prog = startFixture('signals');
+  try {
+    await prog.waitOut(/^ready \d+$/m);
+    const r = runCliAsNobody(env.dir, ['attach', String(prog.p.pid), '--trace']);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, new RegExp(`pid ${prog.p.pid} belongs to another user \\(uid 0\\): run ipctap as that user or as root`));
+    assert.equal(procStatus(prog.p.pid!, 'TracerPid'), '0');
+  } finally {
+    prog.stop();
+  }
+});
+
+test('--trace without strace on PATH: how to install it, exit 2', async () => {
+  const bin = join(env.dir, 'nostrace');
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const r = await runCli(['run', '--trace', '--', process.execPath, '-e', ''], { env: { ...env.env, PATH: bin } });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'ipctap: strace is not installed: apt-get install strace\n');
+});
+
+test('attach --trace: when the traced process exits, its exit is recorded and ipctap ends', async () => {
+  const prog = startFixture('signals');
+  try {
+    await prog.waitOut(/^ready \d+$/m);
+    const pid = prog.p.pid!;
+    const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
+    await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    process.kill(pid, 'SIGTERM');
+    const received = await live.waitFor((x) => x.kind === 'signal-received' && x.signal === 'SIGTERM');
+    assert.equal(received.senderPid, process.pid);
+    const exit = await live.waitFor((x) => x.kind === 'exit' && x.pid === pid);
+    assert.equal(exit.code, 43);
+    assert.equal((await live.closed).code, 0, live.stderr);
+  } finally {
+    prog.stop();
+  }
+});

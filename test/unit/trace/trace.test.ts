@@ -1,0 +1,187 @@
+// The strace line parser, the -yy endpoint parser and the assembler, on strace output recorded
+// from a real run (test/fixtures/strace/python-pair.txt: a Python parent and its forked child
+// over a pipe, a socketpair, local TCP and a Unix socket, traced with -f -yy -xx -s 16).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { TapSink } from '../../../extension/engine/taps/tap';
+import { TraceAssembler, Flow } from '../../../extension/engine/trace/assembler';
+import { connectionKey, parseEndpoint } from '../../../extension/engine/trace/endpoint';
+import { callData, fdOf, StraceLineParser, type StraceRecord } from '../../../extension/engine/trace/strace-line';
+import type { Direction, EventBody } from '../../../extension/engine/types';
+import { RowBuilder } from '../../../extension/engine/rows';
+import { eventSummary } from '../../../extension/protocol/event-summary';
+
+const recorded = readFileSync(join(__dirname, '../../fixtures/strace/python-pair.txt'), 'latin1').split('\n').filter(Boolean);
+
+function parseAll(lines: string[]): StraceRecord[] {
+  const p = new StraceLineParser();
+  return lines.map((l) => p.parse(l)).filter((r): r is StraceRecord => r !== undefined);
+}
+
+test('parser: unfinished/resumed halves joined per pid, padded returns, signals, exits', () => {
+  const recs = parseAll(recorded);
+  const first = recs[0]!;
+  assert.equal(first.type, 'call');
+  if (first.type !== 'call') return;
+  // The child's write completes first; the parent's read is joined with its resumed half.
+  assert.equal(first.name, 'write');
+  assert.equal(first.pid, 24316);
+  const read = recs.find((r) => r.type === 'call' && r.name === 'read' && r.pid === 24237)!;
+  assert.ok(read.type === 'call');
+  if (read.type !== 'call') return;
+  assert.equal(read.ret, 8);
+  assert.deepEqual(Buffer.from(callData(read.name, read.args, read.ret)[0] as Uint8Array), Buffer.from('hello\n\x00\xff', 'latin1'));
+  // "<... sendto resumed>)             = 4": the return after padding.
+  const sends = recs.filter((r) => r.type === 'call' && r.name === 'sendto');
+  assert.deepEqual(sends.map((r) => (r.type === 'call' ? r.ret : -1)), [4, 3, 4]);
+  // A resumed half whose start was not seen is dropped, not misread.
+  assert.equal(recs.filter((r) => r.type === 'call' && r.name === 'write').length, 2);
+  const sig = recs.find((r) => r.type === 'signal')!;
+  assert.deepEqual(sig, { type: 'signal', pid: 24237, signal: 'SIGCHLD', senderPid: 24316, senderUid: 0, code: 'CLD_EXITED' });
+  assert.deepEqual(recs.filter((r) => r.type === 'exit'), [
+    { type: 'exit', pid: 24316, code: 3, signal: null },
+    { type: 'exit', pid: 24237, code: 0, signal: null },
+  ]);
+  assert.deepEqual(new StraceLineParser().parse('77 +++ killed by SIGKILL +++'), { type: 'exit', pid: 77, code: null, signal: 'SIGKILL' });
+});
+
+test('parser: strings longer than -s leave a missing count; iovecs and messages keep their order', () => {
+  const recs = parseAll(recorded);
+  const big = recs.find((r) => r.type === 'call' && r.name === 'write' && r.ret === 60000)!;
+  assert.ok(big.type === 'call');
+  if (big.type !== 'call') return;
+  const pieces = callData(big.name, big.args, big.ret);
+  assert.equal((pieces[0] as Uint8Array).length, 16);
+  assert.equal(pieces[1], 60000 - 16);
+  const v = callData('writev', '3<pipe:[1]>, [{iov_base="\\x61\\x62"..., iov_len=5}, {iov_base="\\x63", iov_len=1}], 2', 6);
+  assert.deepEqual(v.map((p) => (typeof p === 'number' ? p : Buffer.from(p).toString())), ['ab', 3, 'c']);
+  const msg = callData('recvmsg', '5<UNIX-STREAM:[1->2]>, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="\\x68\\x69", iov_len=4096}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0', 2);
+  assert.deepEqual(msg.map((p) => (typeof p === 'number' ? p : Buffer.from(p).toString())), ['hi']);
+});
+
+test('endpoints: -yy annotations, and both ends of a pipe / socketpair / TCP connection share a key', () => {
+  const a = fdOf('13<UNIX-STREAM:[218527->218526,"\\x2f\\x74\\x6d\\x70\\x2f\\x61\\x70\\x70\\x2e\\x73\\x6f\\x63\\x6b"]>,  ')!;
+  assert.equal(a.fd, 13);
+  const ua = parseEndpoint(a.annotation);
+  assert.deepEqual(ua, { kind: 'socket', family: 'UNIX-STREAM', local: '218527', peer: '218526', path: '/tmp/app.sock', text: a.annotation });
+  const ub = parseEndpoint('UNIX-STREAM:[218526->218527]');
+  assert.equal(connectionKey(ua).key, connectionKey(ub).key);
+  const p = parseEndpoint(fdOf('3<\\x70\\x69\\x70\\x65\\x3a\\x5b\\x32\\x31\\x38\\x35\\x31\\x37\\x5d>, ""')!.annotation);
+  assert.deepEqual(p, { kind: 'pipe', ino: '218517', text: 'pipe:[218517]' });
+  const t1 = parseEndpoint('TCP:[127.0.0.1:50677->127.0.0.1:50066]');
+  const t2 = parseEndpoint('TCPv6:[[::1]:50066->[::1]:50677]');
+  assert.equal(connectionKey(t1).key, connectionKey(parseEndpoint('TCP:[127.0.0.1:50066->127.0.0.1:50677]')).key);
+  assert.equal(connectionKey(t2).end, '[::1]:50066');
+  assert.equal(parseEndpoint('NETLINK:[ROUTE:1234]').kind, 'other');
+  assert.equal(parseEndpoint('UNIX-DGRAM:[77]').kind, 'socket');
+  assert.deepEqual(parseEndpoint('/tmp/x.fifo'), { kind: 'path', path: '/tmp/x.fifo', text: '/tmp/x.fifo' });
+});
+
+interface Out {
+  chunks: { conn: number; dir: Direction; data: string }[];
+  events: EventBody[];
+}
+
+function assemble(recs: StraceRecord[], opts: Partial<ConstructorParameters<typeof TraceAssembler>[1]> = {}): Out {
+  const out: Out = { chunks: [], events: [] };
+  let next = 1;
+  const sink: TapSink = {
+    newConn: () => next++,
+    chunk: (conn, dir, data) => out.chunks.push({ conn, dir, data: Buffer.from(data).toString('latin1') }),
+    event: (ev) => out.events.push(ev),
+  };
+  const asm = new TraceAssembler(sink, { tgidOf: (t) => t, pathKind: () => 'other', commOf: (p) => (p === 24316 ? 'python3' : undefined), ...opts });
+  for (const r of recs) asm.record(r);
+  asm.finish();
+  return out;
+}
+
+test('assembler: one connection per pipe/socket, each byte once, gaps for what no side printed', () => {
+  const out = assemble(parseAll(recorded));
+  const opens = out.events.filter((e) => e.kind === 'open');
+  // (Each as the first call that showed bytes saw it: here the parent's reads returned first.)
+  assert.deepEqual(opens.map((o) => o.from), ['pipe:[218517]', 'UNIX-STREAM:[218519->218518]', 'TCP:[127.0.0.1:50677->127.0.0.1:50066]', 'UNIX-STREAM:[218527->218526,"/tmp/app.sock"]']);
+  const pipe = opens[0]!.conn!;
+  // Written by the child and read by the parent: captured once.
+  const pipeBytes = out.chunks.filter((c) => c.conn === pipe).map((c) => c.data).join('');
+  assert.equal(pipeBytes, 'hello\n\x00\xff' + 'x'.repeat(16));
+  const gaps = out.events.filter((e) => e.kind === 'gap');
+  assert.deepEqual(gaps.map((g) => [g.conn, g.dir, g.bytes, g.tap]), [[pipe, 'c2s', 59984, 'trace']]);
+  // The sender of the first bytes is the client.
+  for (const [i, text] of [[1, 'ping'], [2, 'tcp'], [3, 'unix']] as const) {
+    assert.deepEqual(out.chunks.filter((c) => c.conn === opens[i]!.conn), [{ conn: opens[i]!.conn, dir: 'c2s', data: text }]);
+    assert.deepEqual(opens[i]!.peers, { server: [24237] });
+  }
+  assert.ok(out.events.some((e) => e.kind === 'note' && e.conn === opens[1]!.conn && e.peers?.client?.includes(24316)));
+  assert.deepEqual(out.events.find((e) => e.kind === 'signal-received'), { kind: 'signal-received', pid: 24237, signal: 'SIGCHLD', senderPid: 24316, senderCommand: 'python3' });
+  assert.deepEqual(out.events.filter((e) => e.kind === 'exit').map((e) => [e.pid, e.code]), [[24316, 3], [24237, 0]]);
+  assert.equal(out.events.filter((e) => e.kind === 'close').length, 4);
+});
+
+test('assembler: the launched program\'s exit and stdio are left to the launcher; files only with traceFiles', () => {
+  const recs = parseAll([...recorded, '24237 write(1</dev/pts/0>, "\\x68\\x69", 2) = 2']);
+  const out = assemble(recs, { skipExitOf: 24237, excludeInodes: new Set(['218517']) });
+  assert.deepEqual(out.events.filter((e) => e.kind === 'exit').map((e) => e.pid), [24316]);
+  assert.ok(!out.events.some((e) => e.kind === 'open' && String(e.from).startsWith('pipe:')));
+  assert.ok(!out.events.some((e) => e.kind === 'open' && e.from === '/dev/pts/0'));
+  const withFiles = assemble(recs, { traceFiles: true });
+  assert.ok(withFiles.events.some((e) => e.kind === 'open' && e.from === '/dev/pts/0'));
+});
+
+test('flow: bytes one side left out are filled in from the other side; a side outside the trace gives a gap at once', () => {
+  const data = Buffer.from('0123456789'.repeat(10));
+  const f = new Flow();
+  const text = (ps: (Uint8Array | number)[]) => ps.map((p) => (typeof p === 'number' ? `<${p} missing>` : Buffer.from(p).toString())).join('');
+  assert.equal(text(f.add(1, [data.subarray(0, 25)])), data.subarray(0, 25).toString());
+  // The writer's call printed 16 of 100 bytes: the rest waits for the reader, who is behind.
+  assert.equal(text(f.add(0, [data.subarray(0, 16), 84])), '');
+  let got = '';
+  for (let i = 1; i < 4; i++) got += text(f.add(1, [data.subarray(i * 25, i * 25 + 25)]));
+  assert.equal(got, data.subarray(25).toString());
+  assert.deepEqual(f.finish(), []);
+  // A reader that stops early: what nobody printed is a gap once the stream ends.
+  const g = new Flow();
+  g.add(1, [data.subarray(0, 10)]);
+  assert.equal(text(g.add(0, [data.subarray(0, 16), 84])), '012345');
+  assert.equal(text(g.finish()), '<84 missing>');
+  const alone = new Flow();
+  assert.deepEqual(alone.add(0, [Buffer.from('ab'), 5]).map((p) => (typeof p === 'number' ? p : p.toString())), ['ab', 5]);
+});
+
+test('rows: a gap ends the partial frame and the direction decodes afresh after it', () => {
+  const rb = new RowBuilder({ decode: 'lines' });
+  const at = { ts: 0, mono: 0 };
+  rb.event({ kind: 'open', conn: 1, tap: 'trace', ...at });
+  const rows = [
+    ...rb.chunk({ conn: 1, dir: 'c2s', data: Buffer.from('one\ntw'), ...at }),
+    ...rb.event({ kind: 'gap', conn: 1, dir: 'c2s', bytes: 10, ...at }),
+    ...rb.chunk({ conn: 1, dir: 'c2s', data: Buffer.from('three\n'), ...at }),
+  ];
+  const fr = rows.filter((r) => r.type === 'frame');
+  assert.deepEqual(fr.map((r) => (r.type === 'frame' ? Buffer.from(r.data).toString() : '')), ['one\n', 'tw', 'three\n']);
+  assert.ok(rows.some((r) => r.type === 'event' && r.kind === 'gap'));
+});
+
+test('panel and filter text of the trace events', () => {
+  assert.equal(
+    eventSummary({ kind: 'signal-received', pid: 10, signal: 'SIGUSR1', senderPid: 22, senderCommand: 'kill' }),
+    'signal SIGUSR1 received by pid 10 from pid 22 (kill)',
+  );
+  assert.equal(eventSummary({ kind: 'gap', conn: 3, dir: 'c2s', bytes: 5, message: '5 bytes not captured (longer than strace printed)' }), 'gap conn 3 c2s: 5 bytes not captured (longer than strace printed)');
+});
+
+test('long lines keep their string as bytes, also across unfinished/resumed halves', () => {
+  const data = Buffer.alloc(3000, 0).map((_, i) => (i * 7) & 0xff);
+  const hex = [...data].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
+  const p = new StraceLineParser();
+  assert.equal(p.parseBytes(Buffer.from(`41 write(3<pipe:[5]>, "${hex}", 3000 <unfinished ...>`, 'latin1')), undefined);
+  const w = p.parseBytes(Buffer.from('41 <... write resumed>)    = 3000', 'latin1'))!;
+  const r = p.parseBytes(Buffer.from(`42 read(4<pipe:[5]>, "${hex}"..., 4000) = 3100`, 'latin1'))!;
+  for (const rec of [w, r]) assert.ok(rec.type === 'call' && rec.blobs?.size === 1 && rec.args.length < 100, JSON.stringify(rec).slice(0, 200));
+  if (w.type !== 'call' || r.type !== 'call') return;
+  assert.deepEqual(Buffer.from(callData(w.name, w.args, w.ret, w.blobs)[0] as Uint8Array), data);
+  const rp = callData(r.name, r.args, r.ret, r.blobs);
+  assert.deepEqual([Buffer.from(rp[0] as Uint8Array).equals(data), rp[1]], [true, 100]);
+});
