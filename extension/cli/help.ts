@@ -15,6 +15,7 @@ Commands:
   decoders list the decoders --decode accepts
   shm      list shared memory (System V, /dev/shm, shared mappings) or watch it change
   export   write a capture as pcapng for Wireshark/tshark
+  diff     compare two captures message by message (exit 3 when they differ)
 
 Tap specs (--tap):
   unix:PATH                take over the Unix socket at PATH (waits for it to appear)
@@ -130,6 +131,19 @@ PID, the signal goes through that session and is recorded there.
 
 Put back every socket and FIFO that an ipctap which is no longer running left renamed
 (every ipctap command also does this when it starts).`,
+  diff: `Usage: ipctap diff A.ipctap B.ipctap [options]
+
+Compare two captures' conversations. Connections pair up by tap in the order they carried data
+(--conn N:M pairs connection N of A with M of B); within each, messages are aligned per direction
+by method (or protocol) so that one added or missing shows as such, and matched messages are
+compared on their decoded values: each difference as a path with the old and new value. Then the
+p50 latency per RPC method on each side. Exit 0 when the same, 3 when different.
+
+      --conn N[:M]        compare connection N of A with connection M of B (default M = N)
+      --all               list the messages that are the same too
+      --json              one {"type":"diff",…} object
+  -d, --decode PROTO[@TAP] decode both with another decoder
+      --proto FILE        .proto file(s) for protobuf/gRPC bodies`,
   export: `Usage: ipctap export FILE --pcapng OUT.pcapng
 
 Write every connection of the capture as a TCP conversation on 127.0.0.1 (a synthetic handshake,

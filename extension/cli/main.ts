@@ -11,6 +11,7 @@ import { restoreCommand } from './commands/restore';
 import { signalCommand } from './commands/signal';
 import { shmCommand } from './commands/shm';
 import { exportCommand } from './commands/export';
+import { diffCommand } from './commands/diff';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   decoders: decodersCommand,
   shm: shmCommand,
   export: exportCommand,
+  diff: diffCommand,
 };
 
 const VERSION = '0.1.0';
