@@ -128,7 +128,7 @@ function diffDirection(a: FrameRow[], b: FrameRow[]): MessageDiff[] {
     const y = b[pj]!;
     const changes = valueChanges(x.decoded ?? null, y.decoded ?? null);
     if (changes.length === 0 && x.decoded === undefined && Buffer.compare(Buffer.from(x.data), Buffer.from(y.data)) !== 0) changes.push({ path: '(bytes)', a: x.summary, b: y.summary });
-    out.push(changes.length ? { kind: 'changed', a: x.id, b: y.id, summary: `${x.summary} → ${y.summary}`, changes } : { kind: 'same', a: x.id, b: y.id, summary: x.summary });
+    out.push(changes.length ? { kind: 'changed', a: x.id, b: y.id, summary: x.summary === y.summary ? x.summary : `${x.summary}  ⇒  ${y.summary}`, changes } : { kind: 'same', a: x.id, b: y.id, summary: x.summary });
     i = pi + 1;
     j = pj + 1;
   }
@@ -201,7 +201,8 @@ export function diffCaptures(rowsA: Iterable<Row>, rowsB: Iterable<Row>, conns?:
   }
   const sa = new Map(A.methods.summaries().map((m) => [m.method, m]));
   const sb = new Map(B.methods.summaries().map((m) => [m.method, m]));
-  const timing: TimingDiff[] = [...new Set([...sa.keys(), ...sb.keys()])].map((method) => ({
+  const timed = [...new Set([...sa.keys(), ...sb.keys()])].filter((m) => sa.get(m)?.p50Us != null || sb.get(m)?.p50Us != null);
+  const timing: TimingDiff[] = timed.map((method) => ({
     method,
     callsA: sa.get(method)?.calls ?? 0,
     callsB: sb.get(method)?.calls ?? 0,
