@@ -16,6 +16,7 @@ Commands:
   shm      list shared memory (System V, /dev/shm, shared mappings) or watch it change
   export   write a capture as pcapng for Wireshark/tshark
   diff     compare two captures message by message (exit 3 when they differ)
+  send     edit a captured client message and send it to a live peer
 
 Tap specs (--tap):
   unix:PATH                take over the Unix socket at PATH (waits for it to appear)
@@ -131,6 +132,18 @@ PID, the signal goes through that session and is recorded there.
 
 Put back every socket and FIFO that an ipctap which is no longer running left renamed
 (every ipctap command also does this when it starts).`,
+  send: `Usage: ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --hex HEX) [options]
+
+Send connection N's client frames up to frame ID on a fresh connection to ENDPOINT, with frame ID
+replaced: --value is its decoded value, edited (JSON-RPC/LSP, MessagePack, lines, and length
+framings around them are encoded back in the same protocol; 64-bit integers exact), --hex is raw
+bytes for any protocol. The frames before it are sent as captured, so what the protocol sets up
+first is there. Then the server's answers are compared with the original ones. Exit 0 when they
+are the same, 3 when they differ.
+
+      --timeout MS        how long to wait for the server (default 5000)
+  -w, --write FILE        capture the exchange
+      --json              one {"type":"send-result",…} object`,
   diff: `Usage: ipctap diff A.ipctap B.ipctap [options]
 
 Compare two captures' conversations. Connections pair up by tap in the order they carried data

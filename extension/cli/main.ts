@@ -12,6 +12,7 @@ import { signalCommand } from './commands/signal';
 import { shmCommand } from './commands/shm';
 import { exportCommand } from './commands/export';
 import { diffCommand } from './commands/diff';
+import { sendCommand } from './commands/send';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   shm: shmCommand,
   export: exportCommand,
   diff: diffCommand,
+  send: sendCommand,
 };
 
 const VERSION = '0.1.0';

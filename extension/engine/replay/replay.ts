@@ -58,6 +58,11 @@ export interface ReplayOptions extends DecodeChoice {
    *  server frame, from the request it answers, else the next client frame), and only the
    *  server frames after that point are compared. */
   fromId?: number;
+  /** Send the client frames only up to this id (and compare the server frames sent before the
+   *  next client frame): the connection's setup, then an edited message (see `edits`). */
+  untilId?: number;
+  /** Bytes to send instead of a client frame's, by frame id ("Edit and Send"). */
+  edits?: Map<number, Uint8Array>;
 }
 
 /** Decoders whose connections set up state early (type definitions, a handshake, settings): a
@@ -116,6 +121,13 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
     const part = fromRow(opts.conn, client, server, opts.fromId);
     ({ client, server } = part);
     notes.push(part.note);
+  }
+  if (opts.untilId !== undefined) {
+    const until = opts.untilId;
+    if (!client.some((f) => f.id === until)) throw new UserError(`frame #${until} is not a client frame of connection ${opts.conn}`);
+    const next = client.find((f) => f.id > until)?.id ?? Infinity;
+    client = client.filter((f) => f.id <= until);
+    server = server.filter((f) => f.id < next);
   }
   const timeoutMs = opts.timeoutMs ?? 5000;
   const session = opts.session;
@@ -188,8 +200,9 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
       notes.push(`the server closed the connection before frame ${i + 1} of ${client.length} was sent`);
       break;
     }
-    await out.write(frame.data);
-    sink.chunk(conn, 'c2s', frame.data);
+    const bytes = opts.edits?.get(frame.id) ?? frame.data;
+    await out.write(bytes);
+    sink.chunk(conn, 'c2s', bytes);
     sent++;
   }
   if (out.socket && !closed) {

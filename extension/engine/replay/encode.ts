@@ -1,0 +1,80 @@
+// Encoding an edited value back into the bytes of a frame, in the frame's own protocol
+// ("Edit and Send"). The value is what the decoder showed (the frame's `decoded`), changed.
+// Decoders with a value form that has one obvious encoding are covered: JSON-RPC and LSP (with
+// the original's framing: Content-Length or newline), Go's net/rpc/jsonrpc, MessagePack (exact
+// 64-bit integers), lines, and length prefixes around any of these. Others are edited as raw
+// bytes (hex).
+import { Packr } from 'msgpackr';
+import { UserError } from '../util/errors';
+import { toJson } from '../util/json';
+
+const packr = new Packr({ useRecords: false, int64AsType: 'bigint', variableMapSize: true });
+
+function lenPrefix(kind: string, body: Uint8Array): Uint8Array {
+  const m = kind.match(/^len(16|32)(be|le)$/);
+  if (kind === 'lenvarint') {
+    const v: number[] = [];
+    for (let n = body.length; ; n = Math.floor(n / 128)) {
+      if (n < 128) {
+        v.push(n);
+        break;
+      }
+      v.push((n % 128) | 0x80);
+    }
+    return Buffer.concat([Buffer.from(v), body]);
+  }
+  if (!m) throw new UserError(`cannot frame a value with ${kind}`);
+  const size = m[1] === '16' ? 2 : 4;
+  if (body.length >= 2 ** (size * 8)) throw new UserError(`the edited message (${body.length} bytes) does not fit a ${kind} length`);
+  const head = Buffer.alloc(size);
+  const be = m[2] === 'be';
+  if (size === 2) head[be ? 'writeUInt16BE' : 'writeUInt16LE'](body.length);
+  else head[be ? 'writeUInt32BE' : 'writeUInt32LE'](body.length);
+  return Buffer.concat([head, body]);
+}
+
+/** Protocols whose frames `encodeValue` can produce from a value. */
+export function canEncode(proto: string): boolean {
+  const parts = proto.split('+');
+  const inner = parts.at(-1)!;
+  return ['jsonrpc', 'jsonrpc1', 'lsp', 'msgpack', 'lines'].includes(inner) && parts.slice(0, -1).every((p) => /^len(16|32)(be|le)$|^lenvarint$|^lines$/.test(p));
+}
+
+/** The bytes of a frame of `proto` holding `value`; `original` (the frame's bytes) decides
+ *  details the value does not carry (LSP headers or a newline, a line ending). */
+export function encodeValue(proto: string, value: unknown, original: Uint8Array): Uint8Array {
+  const parts = proto.split('+');
+  const inner = parts.pop()!;
+  let body: Uint8Array;
+  const orig = Buffer.from(original);
+  switch (inner) {
+    case 'lsp':
+    case 'jsonrpc': {
+      const json = Buffer.from(toJson(value), 'utf8');
+      if (inner === 'lsp' || /^Content-Length:/i.test(orig.subarray(0, 32).toString('latin1'))) body = Buffer.concat([Buffer.from(`Content-Length: ${json.length}\r\n\r\n`, 'latin1'), json]);
+      else body = parts.length ? json : Buffer.concat([json, orig.subarray(-2).toString('latin1') === '\r\n' ? Buffer.from('\r\n') : Buffer.from('\n')]);
+      break;
+    }
+    case 'jsonrpc1': {
+      // Go's net/rpc/jsonrpc: the decoder shows {kind, serviceMethod, seq, args}; the wire has
+      // {"method", "params": [args], "id"}.
+      const v = value as { kind?: unknown; serviceMethod?: unknown; seq?: unknown; args?: unknown } | null;
+      const wire = v && typeof v === 'object' && v.kind === 'request' ? { method: v.serviceMethod, params: [v.args ?? null], id: v.seq ?? 0 } : value;
+      body = Buffer.from(toJson(wire) + '\n', 'utf8');
+      break;
+    }
+    case 'msgpack':
+      body = packr.pack(value);
+      break;
+    case 'lines': {
+      if (typeof value !== 'string') throw new UserError('a lines frame is edited as a JSON string (its text)');
+      const eol = orig.subarray(-2).toString('latin1') === '\r\n' ? '\r\n' : orig.at(-1) === 0x0a ? '\n' : '';
+      body = Buffer.from(value.endsWith('\n') ? value : value + eol, 'utf8');
+      break;
+    }
+    default:
+      throw new UserError(`${proto} frames cannot be encoded from a value yet: edit the bytes instead (--hex)`);
+  }
+  for (let i = parts.length - 1; i >= 0; i--) body = parts[i] === 'lines' ? Buffer.concat([body, Buffer.from('\n')]) : lenPrefix(parts[i]!, body);
+  return body;
+}

@@ -1,0 +1,66 @@
+// `ipctap send FILE --frame ID --to ENDPOINT`: a captured call edited and sent to the real Go
+// net/rpc/jsonrpc server — as a decoded value (encoded back in the same protocol) and as raw
+// bytes — and the changed answer reported; plus a MessagePack value with an exact 64-bit integer
+// encoded back byte for byte.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
+import { goBinary } from '../../helpers/go';
+import { encodeValue } from '../../../extension/engine/replay/encode';
+import { resolveDecoder } from '../../../extension/engine/protocols/registry';
+import '../../../extension/engine/protocols/all';
+
+const env = cliEnv();
+after(() => env.cleanup());
+
+test('edit a net/rpc/jsonrpc call and send it: the server answers the new arguments; exit 3; --hex; a server frame is refused', async () => {
+  const server = spawn(goBinary('rpcserver'), ['jsonrpc'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
+    const capture = join(env.dir, 'j.ipctap');
+    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
+    try {
+      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
+      const c = spawnSync(goBinary('rpcclient'), ['jsonrpc', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'calls.json')], { encoding: 'utf8' });
+      assert.equal(c.status, 0, c.stderr);
+    } finally {
+      await live.stop();
+    }
+    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const call = rows.find((r) => r.type === 'frame' && /Arith\.Multiply #0 \{"A":7,"B":8\}/.test(String(r.summary)))!;
+    const value = call.decoded as Record<string, unknown>;
+    const edited = JSON.stringify({ ...value, args: { A: 6, B: 7 } });
+    const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--value', edited], { env: env.env });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /was\s+← Arith\.Multiply #0 56\n\s+now\s+← Arith\.Multiply #0 42/, r.stdout);
+    const j = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--value', edited, '--json'], { env: env.env });
+    const res = JSON.parse(j.stdout) as { type: string; responses: { result: string; now: { decoded: { reply: number } } }[] };
+    assert.equal(res.type, 'send-result');
+    assert.equal(res.responses[0]!.now.decoded.reply, 42);
+    const same = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--value', JSON.stringify(value)], { env: env.env });
+    assert.equal(same.code, 0, `the unedited value answers as before: ${same.stdout}`);
+    const hex = Buffer.from('{"method":"Arith.Multiply","params":[{"A":2,"B":3}],"id":0}').toString('hex');
+    const h = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--hex', hex], { env: env.env });
+    assert.match(h.stdout, /now\s+← Arith\.Multiply #0 6/, h.stdout);
+    const reply = rows.find((x) => x.type === 'frame' && x.dir === 's2c')!;
+    const bad = await runCli(['send', capture, '--frame', String(reply.id), '--to', `tcp:${addr}`, '--value', '1'], { env: env.env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /was sent by the server/);
+  } finally {
+    server.stdin!.end();
+    server.kill();
+  }
+});
+
+test('round trip: encode(decode(bytes)) is the bytes for MessagePack (exact 64-bit) and JSON-RPC over LSP framing', () => {
+  const mp = Buffer.from([0x82, 0xa1, 0x6e, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xa1, 0x73, 0xa2, 0x68, 0x69]); // {n: 2^64-2, s: "hi"}
+  const f = resolveDecoder('msgpack').create().push('c2s', mp)[0]!;
+  assert.deepEqual(Buffer.from(encodeValue('msgpack', f.decoded, f.data)), mp);
+  const body = '{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{"line":3}}';
+  const lsp = Buffer.from(`Content-Length: ${body.length}\r\n\r\n${body}`);
+  const g = resolveDecoder('lsp').create().push('c2s', lsp)[0]!;
+  assert.deepEqual(Buffer.from(encodeValue(g.proto ?? 'lsp', g.decoded, g.data)).toString(), lsp.toString());
+});
