@@ -3,7 +3,7 @@
 import type { Flow, FlowItem } from '../engine/flow';
 
 const COL_MIN = 12;
-const COL_MAX = 26;
+const COL_MAX = 34;
 
 function relTime(us: number, t0: number): string {
   const s = (us - t0) / 1e6;
