@@ -1,5 +1,8 @@
 // Re-decode a capture file into rows, through the same RowBuilder the live session uses.
+import { open } from 'node:fs/promises';
 import { openCapture } from './capture/reader';
+import { pcapItems, pcapKind } from './capture/pcap-import';
+import { UserError } from './util/errors';
 import { RowBuilder, type DecodeChoice } from './rows';
 import type { Row } from './types';
 
@@ -11,6 +14,11 @@ export interface ReadOptions extends DecodeChoice {
 }
 
 export async function* readCaptureRows(path: string, opts: ReadOptions = {}): AsyncGenerator<Row> {
+  if (await isPcap(path)) {
+    if (opts.follow) throw new UserError('--follow reads IPC Tap captures as they grow; a pcap/pcapng file is read whole');
+    yield* readPcapRows(path, opts);
+    return;
+  }
   const reader = await openCapture(path);
   const header = reader.header as { decode?: string; decodeByTap?: Record<string, string> };
   const rows = new RowBuilder({
@@ -37,4 +45,36 @@ export async function* readCaptureRows(path: string, opts: ReadOptions = {}): As
     for (const w of reader.warnings) opts.onWarning?.(w);
     await reader.close?.();
   }
+}
+
+async function isPcap(path: string): Promise<boolean> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      const { bytesRead } = await fh.read(head, 0, 4, 0);
+      return pcapKind(head.subarray(0, bytesRead)) !== undefined;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false; // (openCapture says what is wrong)
+  }
+}
+
+/** A pcap/pcapng file's TCP conversations as rows (decoded with `auto` unless told otherwise). */
+async function* readPcapRows(path: string, opts: ReadOptions): AsyncGenerator<Row> {
+  const rows = new RowBuilder({ decode: opts.decode ?? 'auto', decodeByTap: opts.decodeByTap ?? {}, decoderOptions: opts.decoderOptions });
+  let last = { ts: 0, mono: 0 };
+  for await (const it of pcapItems(path)) {
+    if (opts.signal?.aborted) return;
+    if ('chunk' in it) {
+      last = it.chunk;
+      yield* rows.chunk(it.chunk);
+    } else {
+      last = it.event;
+      yield* rows.event(it.event);
+    }
+  }
+  yield* rows.finish(last.ts, last.mono);
 }
