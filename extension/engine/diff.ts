@@ -5,7 +5,9 @@
 // per method on each side.
 import { findMethods } from '../protocol/filter';
 import { MethodStats } from './method-stats';
+import { formatLatency } from './rows';
 import type { Row } from './types';
+import { toJson } from './util/json';
 
 type FrameRow = Extract<Row, { type: 'frame' }>;
 
@@ -211,3 +213,53 @@ export function diffCaptures(rowsA: Iterable<Row>, rowsB: Iterable<Row>, conns?:
   }));
   return { conns: out, unmatchedA, unmatchedB: leftB, timing, counts };
 }
+
+const show = (v: unknown): string => {
+  const s = v === undefined ? '(absent)' : toJson(v);
+  return s.length > 80 ? s.slice(0, 79) + '…' : s;
+};
+
+/** The comparison as text: per connection and direction the changed messages (each difference
+ *  a path with old → new), the ones on one side only, runs of same messages counted; then the
+ *  p50 latency per method; then one line saying same or different. */
+export function diffText(d: CaptureDiff, all = false): string {
+  const lines: string[] = [];
+  for (const c of d.conns) {
+    lines.push(`connection ${c.connA} ↔ ${c.connB}, ${c.dir}:`);
+    let same = 0;
+    const flushSame = () => {
+      if (same && !all) lines.push(`  = ${same} message${same === 1 ? '' : 's'} the same`);
+      same = 0;
+    };
+    for (const m of c.messages) {
+      if (m.kind === 'same') {
+        if (all) lines.push(`  = #${m.a} ↔ #${m.b} ${m.summary}`);
+        else same++;
+        continue;
+      }
+      flushSame();
+      if (m.kind === 'changed') {
+        lines.push(`  ~ #${m.a} ↔ #${m.b} ${m.summary}`);
+        for (const ch of m.changes) lines.push(`      ${ch.path}: ${show(ch.a)} → ${show(ch.b)}`);
+      } else if (m.kind === 'only-a') lines.push(`  - #${m.a} only in A: ${m.summary}`);
+      else lines.push(`  + #${m.b} only in B: ${m.summary}`);
+    }
+    flushSame();
+  }
+  for (const c of d.unmatchedA) lines.push(`connection ${c} only in A`);
+  for (const c of d.unmatchedB) lines.push(`connection ${c} only in B`);
+  if (d.timing.length) {
+    lines.push('latency per method (p50):');
+    const w = d.timing.reduce((n, t) => Math.max(n, t.method.length), 6);
+    for (const t of d.timing) {
+      const a = t.p50A === null ? '-' : formatLatency(t.p50A);
+      const b = t.p50B === null ? '-' : formatLatency(t.p50B);
+      const ratio = t.p50A && t.p50B ? ` (${(t.p50B / t.p50A).toFixed(2)}×)` : '';
+      lines.push(`  ${t.method.padEnd(w)}  A ${a.padStart(9)} (${t.callsA} calls)   B ${b.padStart(9)} (${t.callsB} calls)${ratio}`);
+    }
+  }
+  const { same, changed, onlyA, onlyB } = d.counts;
+  lines.push(changed + onlyA + onlyB + d.unmatchedA.length + d.unmatchedB.length === 0 ? `the same: ${same} message${same === 1 ? '' : 's'}` : `different: ${same} same, ${changed} changed, ${onlyA} only in A, ${onlyB} only in B`);
+  return lines.join('\n');
+}
+

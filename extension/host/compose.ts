@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CaptureEditorProvider, CAPTURE_EDITOR_VIEW_TYPE } from './capture-editor';
 import { CaptureTextProvider, TEXT_SCHEME } from './capture-text-provider';
 import { closeSession, detachTrace, openCapture, openCaptureAsText, saveCaptureAs, showPanel, stopSession } from './commands/capture';
+import { compareWith, exportPcapng } from './commands/compare';
 import { attachToProcess, launchAndTap, tapEndpoint } from './commands/launch';
 import { replayCommand } from './commands/replay';
 import { sendSignalCommand } from './commands/signal';
@@ -68,6 +69,8 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
     cmd('ipctap.replayConnection', (arg?: unknown) => replayCommand(svc, arg)),
     cmd('ipctap.openCapture', (uri?: vscode.Uri) => openCapture(svc, uri instanceof vscode.Uri ? uri : undefined)),
     cmd('ipctap.saveCapture', (arg?: unknown) => saveCaptureAs(svc, arg)),
+    cmd('ipctap.exportPcapng', (arg?: unknown) => exportPcapng(svc, arg)),
+    cmd('ipctap.compareWith', (arg?: unknown) => compareWith(svc, arg)),
     cmd('ipctap.openCaptureAsText', (arg?: unknown) => openCaptureAsText(svc, arg)),
     cmd('ipctap.stopSession', (arg?: unknown) => stopSession(svc, arg)),
     cmd('ipctap.closeSession', (arg?: unknown) => closeSession(svc, arg)),

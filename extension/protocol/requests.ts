@@ -275,6 +275,30 @@ export interface CaptureSaveParams {
   sessionId: string;
   path: string;
 }
+/** A capture to read: a session's (its capture file as written so far) or a file. */
+export interface CaptureRef {
+  sessionId?: string;
+  path?: string;
+}
+export interface CaptureExportParams extends CaptureRef {
+  /** The pcapng file to write. */
+  out: string;
+}
+export interface CaptureExportResult {
+  connections: number;
+  packets: number;
+  ports: { conn: number; tap: string; clientPort: number; serverPort: number }[];
+}
+export interface CaptureDiffParams {
+  a: CaptureRef;
+  b: CaptureRef;
+}
+export interface CaptureDiffResult {
+  different: boolean;
+  /** The comparison as text (as `ipctap diff` prints it). */
+  text: string;
+  counts: { same: number; changed: number; onlyA: number; onlyB: number };
+}
 export interface CaptureTextParams {
   /** The document's URI (the server keeps the line ↔ row map under it for language features). */
   uri: string;
@@ -341,6 +365,8 @@ export const ReplayStart = request<ReplayStartParams, ReplayStartResult>('replay
 export const CaptureOpen = request<CaptureOpenParams, SessionSummary>('capture/open');
 export const CaptureSave = request<CaptureSaveParams, void>('capture/save');
 export const CaptureText = request<CaptureTextParams, { text: string }>('capture/text');
+export const CaptureExport = request<CaptureExportParams, CaptureExportResult>('capture/exportPcapng');
+export const CaptureDiff = request<CaptureDiffParams, CaptureDiffResult>('capture/diff');
 
 export const AttachList = request<Record<string, never>, AttachProcess[]>('attach/list');
 export const AttachEndpoints = request<{ pid: number }, AttachEndpoint[]>('attach/endpoints');

@@ -15,6 +15,7 @@ import { documentSymbols, definition, foldingRanges, hover } from './language-fe
 import { listAttachable, listAttachEndpoints } from './attach-service';
 import { listShmChoices } from './shm-service';
 import { startReplay } from './replay-service';
+import { compareCaptures, exportCapture } from './compare-service';
 import { SessionService } from './session-service';
 import { TextDocuments } from './text-documents';
 
@@ -60,6 +61,8 @@ export function startServer(connection: Connection): void {
   handle(P.AttachList, () => listAttachable());
   handle(P.AttachEndpoints, (p) => listAttachEndpoints(p.pid));
   handle(P.ShmList, () => listShmChoices());
+  handle(P.CaptureExport, (p) => exportCapture(sessions, p));
+  handle(P.CaptureDiff, (p) => compareCaptures(sessions, p));
 
   connection.onInitialize(() => ({
     capabilities: {

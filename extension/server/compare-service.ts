@@ -1,0 +1,32 @@
+// Export as pcapng and Compare with…: both read a capture file, a session's or one on disk.
+import { diffCaptures, diffText } from '../engine/diff';
+import { exportPcapng } from '../engine/export/pcapng';
+import { readCaptureRows } from '../engine/read';
+import type { Row } from '../engine/types';
+import { UserError } from '../engine/util/errors';
+import type * as P from '../protocol/requests';
+import type { SessionService } from './session-service';
+
+function pathOf(sessions: SessionService, ref: P.CaptureRef): string {
+  if (ref.path) return ref.path;
+  if (!ref.sessionId) throw new UserError('no capture given');
+  const s = sessions.get(ref.sessionId);
+  if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file`);
+  return s.capturePath;
+}
+
+export function exportCapture(sessions: SessionService, p: P.CaptureExportParams): Promise<P.CaptureExportResult> {
+  return exportPcapng(pathOf(sessions, p), p.out);
+}
+
+async function frames(path: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const r of readCaptureRows(path)) if (r.type === 'frame') rows.push(r);
+  return rows;
+}
+
+export async function compareCaptures(sessions: SessionService, p: P.CaptureDiffParams): Promise<P.CaptureDiffResult> {
+  const d = diffCaptures(await frames(pathOf(sessions, p.a)), await frames(pathOf(sessions, p.b)));
+  const c = d.counts;
+  return { different: c.changed + c.onlyA + c.onlyB + d.unmatchedA.length + d.unmatchedB.length > 0, text: diffText(d), counts: c };
+}

@@ -1,0 +1,63 @@
+// The engine server's capture/exportPcapng and capture/diff (VS Code's "Export as pcapng…" and
+// "Compare with…"): two sessions of the example net/rpc programs, compared (the same calls), a
+// file of one of them compared with a session of the other, and one exported and read back by
+// tshark.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as P from '../../../extension/protocol/requests';
+import { exampleBinary } from '../../helpers/examples';
+import { startEngineServer, type EngineServer } from '../../helpers/engine-server';
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('engine server: compare two sessions and a file, export as pcapng', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-compare-'));
+  const engine: EngineServer = await startEngineServer({ IPCTAP_STATE_DIR: dir });
+  t.after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const run = async (name: string, port: number) => {
+    const s = await engine.request(P.SessionStart, {
+      name,
+      taps: [{ name: 'rpc', spec: 'tcp:0=127.0.0.1:' + port }],
+      processes: [
+        { name: 'server', command: exampleBinary('rpcserver'), args: ['-listen', `127.0.0.1:${port}`] },
+        { name: 'client', command: exampleBinary('rpcclient'), args: ['-connect', '${tap:rpc}', '-n', '3', '-interval', '10ms'], delayMs: 200 },
+      ],
+    });
+    await until(`${name}: client exit`, async () => (await engine.request(P.SessionGet, { sessionId: s.id })).processes.some((p) => p.name === 'client' && p.state === 'exited'));
+    await engine.request(P.SessionStop, { sessionId: s.id });
+    return s;
+  };
+  const base = 20000 + (process.pid % 20000);
+  const a = await run('first', base);
+  const b = await run('second', base + 1);
+  // The same calls and answers; only the server's first line (its port and pid) differs.
+  const d = await engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { sessionId: b.id } });
+  assert.equal(d.different, true, d.text);
+  assert.deepEqual({ changed: d.counts.changed, onlyA: d.counts.onlyA, onlyB: d.counts.onlyB }, { changed: 1, onlyA: 0, onlyB: 0 }, d.text);
+  assert.match(d.text, new RegExp(`/: "rpcserver listening on tcp 127\\.0\\.0\\.1:${base} \\(pid \\d+\\)" → "rpcserver listening on tcp 127\\.0\\.0\\.1:${base + 1} `), d.text);
+  assert.match(d.text, /Arith\.Multiply\s+A\s+\S+ \(3 calls\)\s+B\s+\S+ \(3 calls\)/);
+  const withFile = await engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { path: a.capturePath! } });
+  assert.equal(withFile.different, false, 'a session against its own capture file');
+  const out = join(dir, 'first.pcapng');
+  const ex = await engine.request(P.CaptureExport, { sessionId: a.id, out });
+  assert.ok(ex.connections >= 1 && ex.packets > 6, JSON.stringify(ex));
+  if (spawnSync('tshark', ['--version']).status === 0) {
+    const r = spawnSync('tshark', ['-r', out, '-q', '-z', 'conv,tcp'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /127\.0\.0\.1:\d+\s+<-> 127\.0\.0\.1:\d+/);
+  }
+  await assert.rejects(engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { path: join(dir, 'missing.ipctap') } }), /no such capture file/);
+});
