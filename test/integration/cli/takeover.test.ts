@@ -2,7 +2,7 @@
 // back — on SIGINT, and after SIGKILL by `ipctap restore` or by the next ipctap command.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -113,13 +113,14 @@ test('after SIGKILL, the next ipctap command of any kind restores first', async 
 test('an ipctap killed while its parent does not reap it (a zombie) counts as gone: restore puts the original back', async () => {
   const path = join(env.dir, 'zombie.sock');
   await echoServer(path);
+  const serverIno = lstatSync(path).ino;
   // sh starts ipctap in the background and becomes `sleep`, which never waits for children: the
   // killed ipctap stays a zombie (as with `ipctap proxy … &` from a shell that is still busy).
   const sh = spawn('sh', ['-c', `"$0" "$1" proxy --tap "unix:$2" & echo $!; exec sleep 60`, process.execPath, CLI, path], { env: env.env, stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(sh);
   const pid = Number(await new Promise<string>((res) => sh.stdout!.once('data', (d) => res(String(d)))));
   const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
-  for (let i = 0; i < 200 && !readdirSync(env.dir).some((n) => n.startsWith('.zombie.sock.ipctap')); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && lstatSync(path, { throwIfNoEntry: false })?.ino === serverIno; i++) await new Promise((r) => setTimeout(r, 25));
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 200 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(state(), 'Z', 'ipctap is a zombie');
