@@ -24,6 +24,8 @@ export class LiveSession {
   private control: ControlServer | undefined;
   private stopping: Promise<void> | undefined;
   private readonly stats: StatsCollector | undefined;
+  /** The capture file stopped on an I/O error: the command exits 2. */
+  captureFailed = false;
 
   constructor(private readonly opts: LiveOptions) {
     this.session = new Session(opts);
@@ -37,6 +39,12 @@ export class LiveSession {
         }
       });
     }
+    this.session.onCaptureError((err) => {
+      this.captureFailed = true;
+      process.stderr.write(`ipctap: ${err.message}\n`);
+      // Lossless promises that everything forwarded is in the file: forward nothing more.
+      if (opts.lossless) void this.stop('the capture file failed and --lossless forwards only what it captures');
+    });
     if (opts.stats) {
       const stats = (this.stats = new StatsCollector());
       this.session.onRow((row) => stats.add(row));

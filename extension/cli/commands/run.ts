@@ -134,7 +134,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     await live.stop();
   }
   if (failure) throw failure;
-  return status;
+  // A capture that stopped on an I/O error fails the command (2), whatever the program's status.
+  return live.captureFailed ? 2 : status;
 }
 
 /** A shell-style exit status: the code, or 128 + the signal's number. */
@@ -166,5 +167,5 @@ export async function serveTaps(p: ReturnType<typeof parseArgs>, specs: string[]
   if (note && !flag(p, 'json')) process.stderr.write(`ipctap: ${note}\n`);
   if (!flag(p, 'json')) process.stderr.write('ipctap: tapping; press Ctrl-C to stop\n');
   await live.stopped;
-  return 0;
+  return live.captureFailed ? 2 : 0;
 }
