@@ -7,6 +7,23 @@ import { rowToJsonLine, TextFormatter } from '../format';
 import { StatsCollector } from '../stats';
 import { decodeOptions, protoOptions } from './run';
 
+/** Write to stdout, waiting while its buffer is full (a slow or paused reader downstream): memory
+ *  stays bounded however big the capture. */
+function out(text: string): Promise<void> | undefined {
+  if (process.stdout.write(text)) return undefined;
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      process.stdout.off('error', done);
+      resolve();
+    };
+    process.stdout.on('drain', done);
+    process.stdout.on('close', done);
+    process.stdout.on('error', done);
+  });
+}
+
 export async function readCommand(argv: string[]): Promise<number> {
   const p = parseArgs(
     argv,
@@ -48,7 +65,7 @@ export async function readCommand(argv: string[]): Promise<number> {
         stats.add(row);
         continue;
       }
-      process.stdout.write((json ? rowToJsonLine(row) : text.format(row)) + '\n');
+      await out((json ? rowToJsonLine(row) : text.format(row)) + '\n');
     }
   } finally {
     process.off('SIGINT', onSig);
