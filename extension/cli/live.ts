@@ -53,7 +53,10 @@ export class LiveSession {
 
   async start(): Promise<void> {
     await this.session.start();
-    this.control = await ControlServer.start(this.session).catch(() => undefined);
+    this.control = await ControlServer.start(this.session).catch((e: Error) => {
+      process.stderr.write(`ipctap: warning: no control socket (ipctap signal cannot reach this session): ${e.message}\n`);
+      return undefined;
+    });
     // Our handlers stay installed until the process exits: while one is listening, no other
     // library's handler (execa's cleanup) re-raises the signal and kills us mid-restore.
     // A second signal while stopping restores the takeovers at once and exits.

@@ -12,7 +12,6 @@ import {
   closeSync,
   fsyncSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -25,6 +24,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect } from './probe';
 import { NEW_NAME, ORIG_NAME, PrivateDir } from './paths';
+import { ensurePrivateDir, ownedPrivateFile } from '../util/private-dir';
 
 export interface JournalEntry {
   /** The path that was taken over (where the original lived and will live again). */
@@ -169,7 +169,8 @@ export class JournalHandle {
 /** Record a takeover before making it. */
 export function writeEntry(e: Omit<JournalEntry, 'pid' | 'createdAt' | 'pidStart'>, held?: PrivateDir): JournalHandle {
   const dir = journalDir();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir());
+  ensurePrivateDir(dir);
   const entry: JournalEntry = {
     ...e,
     pid: process.pid,
@@ -322,15 +323,26 @@ export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreRe
   }
 }
 
+/** Journal files to trust: in a directory of ours, each a regular file of ours with mode 0600
+ *  (anything else could have been planted by another user to make us rename their files). */
 function listEntries(): string[] {
   const dir = journalDir();
   let names: string[];
   try {
+    const st = lstatSync(dir);
+    const uid = process.geteuid?.();
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return [];
     names = readdirSync(dir);
   } catch {
     return [];
   }
-  return names.filter((n) => /\.json(\.claim-\d+)?$/.test(n)).map((n) => join(dir, n));
+  return names
+    .filter((n) => /\.json(\.claim-\d+)?$/.test(n))
+    .map((n) => join(dir, n))
+    .filter((f) => {
+      const st = lstatQuiet(f);
+      return st !== undefined && ownedPrivateFile(st);
+    });
 }
 
 /** Restore every takeover whose owning process is gone (any ipctap start, `ipctap restore`). */
