@@ -1,5 +1,5 @@
 // ipctap read FILE
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readCaptureRows } from '../../engine/read';
 import { UserError } from '../../engine/util/errors';
 import { flag, list, parseArgs, usageError } from '../args';
@@ -41,6 +41,9 @@ export async function readCommand(argv: string[]): Promise<number> {
   if (p.positionals.length !== 1) throw usageError('usage: ipctap read FILE [--decode PROTO] [--json] [--follow]');
   const file = p.positionals[0]!;
   if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
+  const st = statSync(file);
+  if (st.isDirectory()) throw new UserError(`${file} is a directory, not a capture file`);
+  if (st.isFIFO()) process.stderr.write(`ipctap: ${file} is a FIFO: waiting for a writer to send a capture into it (ipctap run -w ${file} …)\n`);
   const conns = new Set(list(p, 'conn').map((c) => {
     if (!/^\d+$/.test(c)) throw usageError(`--conn ${c}: expected a connection number`);
     return Number(c);

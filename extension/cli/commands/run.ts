@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { DecoderOptions } from '../../engine/protocols/decoder';
 import { signalExitStatus } from '../../engine/process/signals';
 import { parseTapSpec } from '../../engine/taps/spec';
+import { loadProtoRoot } from '../../engine/protocols/protobuf/schema';
 import { UserError } from '../../engine/util/errors';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
@@ -38,7 +39,18 @@ export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?
   const type = str(p, 'proto-type');
   for (const f of files) if (!existsSync(f)) throw new UserError(`--proto ${f}: no such file`);
   if (files.length === 0 && type === undefined) return {};
+  // Parsed now, whichever decoder is chosen: a bad file is an error before anything starts.
+  if (files.length) loadProtoRoot(files);
   return { decoderOptions: { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) } };
+}
+
+/** Every --decode PROTO@TAP must name a tap of this command. */
+function checkDecodeTaps(byTap: Record<string, string>, specs: string[], stdio: boolean): void {
+  const known = new Set(specs.map((s) => parseTapSpec(s).spec));
+  if (stdio) known.add('stdio');
+  for (const tap of Object.keys(byTap)) {
+    if (!known.has(tap)) throw new UserError(`--decode ${byTap[tap]}@${tap}: this command has no tap ${tap} (taps: ${[...known].join(', ') || 'none'})`);
+  }
 }
 
 /** --decode values with their tap part canonicalised like the tap's own name. */
@@ -96,7 +108,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const json = flag(p, 'json');
-  const live = new LiveSession(liveOptions(p, process.stderr));
+  const opts = liveOptions(p, process.stderr);
+  checkDecodeTaps(opts.decodeByTap, specs, true);
+  const live = new LiveSession(opts);
   await live.start();
   const abort = new AbortController();
   let failure: unknown;
@@ -154,7 +168,9 @@ export async function proxyCommand(argv: string[]): Promise<number> {
 /** Run taps until Ctrl-C / SIGTERM; used by proxy and attach --tap. */
 export async function serveTaps(p: ReturnType<typeof parseArgs>, specs: string[], note?: string): Promise<number> {
   specs.forEach((s) => parseTapSpec(s));
-  const live = new LiveSession(liveOptions(p, process.stdout));
+  const opts = liveOptions(p, process.stdout);
+  checkDecodeTaps(opts.decodeByTap, specs, false);
+  const live = new LiveSession(opts);
   await live.start();
   const abort = new AbortController();
   try {
