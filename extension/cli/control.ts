@@ -5,11 +5,12 @@
 //   {"id":2,"method":"signal","pid":N,"signal":"SIGUSR1","group":false} → {"id":2,"result":true}
 //   {"id":3,"method":"stop"}                              → {"id":3,"result":true}
 // Errors: {"id":N,"error":"message"}.
-import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, readdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Session } from '../engine/session';
 import { runtimeDir } from '../engine/util/paths';
+import { ensurePrivateDir } from '../engine/util/private-dir';
 
 export function sessionsDir(): string {
   return join(runtimeDir(), 'sessions');
@@ -20,7 +21,8 @@ export class ControlServer {
 
   static async start(session: Session, onStop?: () => void): Promise<ControlServer> {
     const dir = sessionsDir();
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dir);
+    removeStale(dir);
     const path = join(dir, `${process.pid}.sock`);
     try {
       unlinkSync(path);
@@ -42,10 +44,17 @@ export class ControlServer {
         }
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => resolve());
-    });
+    // The socket is made with mode 0600 whatever the umask (bound while the umask is 0177).
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+    } finally {
+      process.umask(umask);
+    }
+    chmodSync(path, 0o600);
     server.unref();
     return new ControlServer(server, path);
   }
@@ -56,6 +65,31 @@ export class ControlServer {
       unlinkSync(this.path);
     } catch {
       /* gone */
+    }
+  }
+}
+
+/** Remove control sockets of sessions that are gone (a SIGKILLed ipctap leaves its socket). */
+function removeStale(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^(\d+)\.sock$/.exec(n);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // still running (or not ours to signal)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      // gone meanwhile
     }
   }
 }

@@ -24,6 +24,8 @@ export class LiveSession {
   private control: ControlServer | undefined;
   private stopping: Promise<void> | undefined;
   private readonly stats: StatsCollector | undefined;
+  /** The capture file stopped on an I/O error: the command exits 2. */
+  captureFailed = false;
 
   constructor(private readonly opts: LiveOptions) {
     // Without -w, what live decoding cannot keep up with waits in a private spill file rather than
@@ -39,6 +41,12 @@ export class LiveSession {
         }
       });
     }
+    this.session.onCaptureError((err) => {
+      this.captureFailed = true;
+      process.stderr.write(`ipctap: ${err.message}\n`);
+      // Lossless promises that everything forwarded is in the file: forward nothing more.
+      if (opts.lossless) void this.stop('the capture file failed and --lossless forwards only what it captures');
+    });
     if (opts.stats) {
       const stats = (this.stats = new StatsCollector());
       this.session.onRow((row) => stats.add(row));
@@ -47,7 +55,10 @@ export class LiveSession {
 
   async start(): Promise<void> {
     await this.session.start();
-    this.control = await ControlServer.start(this.session).catch(() => undefined);
+    this.control = await ControlServer.start(this.session).catch((e: Error) => {
+      process.stderr.write(`ipctap: warning: no control socket (ipctap signal cannot reach this session): ${e.message}\n`);
+      return undefined;
+    });
     // Our handlers stay installed until the process exits: while one is listening, no other
     // library's handler (execa's cleanup) re-raises the signal and kills us mid-restore.
     // A second signal while stopping restores the takeovers at once and exits.

@@ -5,6 +5,7 @@
 import type { EventRow, Row } from '../engine/types';
 import { formatLatency } from '../engine/rows';
 import { BUCKETS_US, type MethodSummary } from '../engine/method-stats';
+import { maxOf } from '../engine/util/arrays';
 
 interface ConnStats {
   conn: number;
@@ -41,7 +42,7 @@ export class StatsCollector {
     if (row.error !== undefined) c.errors++;
     const lat = row.pair?.latencyUs;
     if (lat !== undefined) {
-      if (c.latencies.length >= MAX_LATENCIES) c.latencies.splice(0, c.latencies.length, ...c.latencies.filter((_, i) => i % 2 === 0));
+      if (c.latencies.length >= MAX_LATENCIES) c.latencies = c.latencies.filter((_, i) => i % 2 === 0);
       c.latencies.push(lat);
     }
   }
@@ -71,7 +72,7 @@ export class StatsCollector {
         [c.peers.client ? `client ${c.peers.client.join(',')}` : '', c.peers.server ? `server ${c.peers.server.join(',')}` : ''].filter(Boolean).join(' ') || '-',
       ]);
     }
-    const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const widths = head.map((_, i) => maxOf(rows.map((r) => r[i]!.length), 0));
     const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
     lines.push(`${this.conns.size} connection${this.conns.size === 1 ? '' : 's'}, ${total.frames} frames, ${total.bytes} bytes, ${total.errors} decode error${total.errors === 1 ? '' : 's'}, ${this.events} events`);
     return lines.join('\n');

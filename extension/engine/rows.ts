@@ -4,6 +4,7 @@
 import type { ConnDecoder, DecoderOptions } from './protocols/decoder';
 import { resolveDecoder } from './protocols/registry';
 import type { Chunk, Direction, EventRecord, Frame, FrameRow, Row } from './types';
+import { pushAll } from './util/arrays';
 
 export interface DecodeChoice {
   /** Decoder for every tap without an override (default 'auto'). */
@@ -150,7 +151,7 @@ export class RowBuilder {
     } catch (err) {
       frames = [decoderFault(dir, err)];
     }
-    out.push(...this.toRows(conn, st, frames, at.ts, at.mono));
+    pushAll(out, this.toRows(conn, st, frames, at.ts, at.mono));
   }
 
   private safePush(st: ConnState, dir: Direction, data: Uint8Array): Frame[] {

@@ -156,7 +156,12 @@ export class Session {
         name: this.name,
         decode: this.opts.decode ?? 'auto',
         decodeByTap: this.opts.decodeByTap ?? {},
-      }, { checksumData: this.opts.checksumData, lossless: this.opts.lossless, direct: this.opts.directIo !== false });
+      }, {
+        checksumData: this.opts.checksumData,
+        lossless: this.opts.lossless,
+        direct: this.opts.directIo !== false,
+        ...this.writerHooks(),
+      });
       this.readBackPath = this.opts.capturePath;
       try {
         this.captureReadable = statSync(this.opts.capturePath).isFile();
@@ -177,7 +182,7 @@ export class Session {
         name: this.name,
         decode: this.opts.decode ?? 'auto',
         decodeByTap: this.opts.decodeByTap ?? {},
-      }, { lossless: true, direct: this.opts.directIo !== false });
+      }, { lossless: true, direct: this.opts.directIo !== false, ...this.writerHooks() });
       this.readBackPath = `/proc/self/fd/${this.capture.fd}`;
       this.spillOnly = true;
       this.captureReadable = statSync(this.readBackPath).isFile();
@@ -189,6 +194,40 @@ export class Session {
       }
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /** What the capture writer reports: its own events, and an I/O error that stopped it. */
+  private writerHooks(): { onEvent: (ev: EventRecord) => void; onError: (err: Error) => void } {
+    return {
+      onEvent: (ev) => this.showWriterEvent(ev),
+      onError: (err) => {
+        this.captureError = err;
+        for (const l of this.captureErrorListeners) l(err);
+      },
+    };
+  }
+
+  /** Set once an I/O error stopped the capture file (the session goes on forwarding). */
+  captureError: Error | undefined;
+  private readonly captureErrorListeners = new Set<(err: Error) => void>();
+
+  /** Called once if an I/O error stops the capture file (a full disk...). */
+  onCaptureError(listener: (err: Error) => void): () => void {
+    this.captureErrorListeners.add(listener);
+    return () => this.captureErrorListeners.delete(listener);
+  }
+
+  /** An event the capture writer made itself ('capture-dropped', which it wrote to the file, or
+   *  'error' when the file stopped): shown like any other, not written again. */
+  private showWriterEvent(ev: EventRecord): void {
+    this.trackEvent(ev);
+    for (const l of this.eventListeners) l(ev);
+    if (this.spill) {
+      if (ev.kind === 'error') this.spill.events.push(ev);
+      this.scheduleDrain();
+      return;
+    }
+    this.enqueue({ event: ev });
   }
 
   /** Every event as it happens, before it is numbered and queued behind the traffic being

@@ -13,6 +13,9 @@ import { listDecoders, resolveDecoder } from '../../extension/engine/protocols/r
 import { conservationProblem, describeInput, feed, frameProblem, prng, randomInput, type Segment } from '../helpers/decoder-suite';
 import { corpus } from './corpus';
 
+const USAGE = `usage: npm run fuzz -- [--iterations N] [--decoder NAME[,NAME]]... [--seed S] [--max-len B]
+                     [--jobs J] [--only INDEX] [--no-conserve]`;
+
 const LAYERED = ['len32be+msgpack', 'lines+jsonrpc', 'lenvarint+protobuf'];
 /** Decoders whose frames show a view of the stream, not its bytes (shm: the watched region after
  *  each change): conservation does not apply to them. */
@@ -80,23 +83,44 @@ if (!isMainThread) {
   void main();
 }
 
+/** Exit 2 with a message (and the usage) for arguments that are not understood. */
+function badArgs(message: string): never {
+  process.stderr.write(`fuzz: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
 function args(): { iterations: number; decoders: string[]; seed: number; maxLen: number; jobs: number; only?: number; conserve: boolean } {
   const a = process.argv.slice(2);
-  const get = (name: string): string | undefined => {
-    const i = a.indexOf(name);
-    return i >= 0 ? a[i + 1] : undefined;
+  if (a.includes('--help') || a.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const valued = new Set(['--iterations', '--decoder', '--seed', '--max-len', '--jobs', '--only']);
+  const values = new Map<string, string[]>();
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x === '--no-conserve') continue;
+    if (!valued.has(x)) badArgs(`unknown argument '${x}'`);
+    const v = a[++i];
+    if (v === undefined || v.startsWith('--')) badArgs(`${x} needs a value`);
+    values.set(x, [...(values.get(x) ?? []), v]);
+  }
+  const num = (name: string, dflt: number | undefined): number | undefined => {
+    const v = values.get(name)?.at(-1);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) badArgs(`${name} ${v}: expected a whole number`);
+    return n;
   };
   const decoders: string[] = [];
-  a.forEach((x, i) => {
-    if (x === '--decoder') decoders.push(...a[i + 1].split(','));
-  });
+  for (const v of values.get('--decoder') ?? []) for (const d of v.split(',')) decoders.push(d);
   return {
-    iterations: Number(get('--iterations') ?? 20000),
+    iterations: num('--iterations', 20000)!,
     decoders,
-    seed: Number(get('--seed') ?? 1),
-    maxLen: Number(get('--max-len') ?? 2048),
-    jobs: Number(get('--jobs') ?? Math.max(1, cpus().length)),
-    only: get('--only') !== undefined ? Number(get('--only')) : undefined,
+    seed: num('--seed', 1)!,
+    maxLen: num('--max-len', 2048)!,
+    jobs: num('--jobs', Math.max(1, cpus().length))!,
+    only: num('--only', undefined),
     conserve: !a.includes('--no-conserve'),
   };
 }

@@ -208,12 +208,12 @@ function socketTests(f: SocketFixture): void {
     });
   });
 
-  test('a server that resets: recorded, the client is closed cleanly, the tap keeps accepting', T, async () => {
+  test('a server that resets: recorded, the client is reset too, the tap keeps accepting', T, async () => {
     await withSocketTap(f, async ({ sink, client }) => {
       const r = await client('reset-server').next((o) => o.event === 'reset-server' || o.event === 'client-error');
-      assert.equal(r.reply, 'ok\n');
-      assert.equal(r.clean, true, 'the client got a clean EOF');
-      assert.equal(r.error, undefined);
+      // TCP: the tap answers the server's RST with an RST to the client. Unix: the tap closes the
+      // client's connection at once (a reset only where unread data is left on the tap's side).
+      if (f.name.startsWith('tcp')) assert.match(String(r.error), /ECONNRESET/, 'the client saw the reset');
       await sink.waitClosed(1);
       const close = sink.closeOf(sink.conns()[0])!;
       assert.equal(close.reason, 'reset');
@@ -223,12 +223,12 @@ function socketTests(f: SocketFixture): void {
     });
   });
 
-  test('a client that resets: recorded, the server sees a clean EOF, the tap keeps accepting', T, async () => {
+  test('a client that resets: recorded, the server is reset too, the tap keeps accepting', T, async () => {
     await withSocketTap(f, async ({ sink, server, client }) => {
       await client('reset-client').next((o) => o.event === 'reset-client');
       const closed = await server.next((o) => o.event === 'conn-closed');
-      assert.equal(closed.cleanEnd, true, 'server side closed cleanly');
-      assert.ok(!server.lines.some((o) => o.event === 'conn-error'), 'no error on the server side');
+      const err = server.lines.find((o) => o.event === 'conn-error');
+      assert.ok(closed.cleanEnd === false && err && /ECONNRESET|EPIPE/.test(String(err.code)), `the server saw a reset: ${JSON.stringify(err)}`);
       await sink.waitClosed(1);
       assert.equal(sink.closeOf(sink.conns()[0])?.reason, 'reset');
       const b = await client('bulk', '1000', '1000').next((o) => o.event === 'bulk' || o.event === 'client-error');

@@ -23,7 +23,15 @@ export function highlightFor(ranges: readonly ByteRange[] | undefined, path: str
   const own = ranges.find((r) => r.path === path);
   if (own) return { start: own.start, end: own.end };
   const kids = ranges.filter((r) => isUnder(r.path, path));
-  if (kids.length) return { start: Math.min(...kids.map((r) => r.start)), end: Math.max(...kids.map((r) => r.end)) };
+  if (kids.length) {
+    let start = Infinity;
+    let end = -Infinity;
+    for (const r of kids) {
+      if (r.start < start) start = r.start;
+      if (r.end > end) end = r.end;
+    }
+    return { start, end };
+  }
   let best: ByteRange | undefined;
   for (const r of ranges) if (isUnder(path, r.path) && (!best || r.path.length > best.path.length)) best = r;
   return best ? { start: best.start, end: best.end } : undefined;

@@ -1,5 +1,5 @@
 // ipctap read FILE
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readCaptureRows } from '../../engine/read';
 import { UserError } from '../../engine/util/errors';
 import { flag, list, parseArgs, str, usageError } from '../args';
@@ -11,6 +11,23 @@ import { flowSvg, flowText } from '../flow-render';
 import { writeFileSync } from 'node:fs';
 import { toJson } from '../../engine/util/json';
 import { decodeOptions, protoOptions } from './run';
+
+/** Write to stdout, waiting while its buffer is full (a slow or paused reader downstream): memory
+ *  stays bounded however big the capture. */
+function out(text: string): Promise<void> | undefined {
+  if (process.stdout.write(text)) return undefined;
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      process.stdout.off('error', done);
+      resolve();
+    };
+    process.stdout.on('drain', done);
+    process.stdout.on('close', done);
+    process.stdout.on('error', done);
+  });
+}
 
 export async function readCommand(argv: string[]): Promise<number> {
   const p = parseArgs(
@@ -33,6 +50,9 @@ export async function readCommand(argv: string[]): Promise<number> {
   if (p.positionals.length !== 1) throw usageError('usage: ipctap read FILE [--decode PROTO] [--json] [--follow]');
   const file = p.positionals[0]!;
   if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
+  const st = statSync(file);
+  if (st.isDirectory()) throw new UserError(`${file} is a directory, not a capture file`);
+  if (st.isFIFO()) process.stderr.write(`ipctap: ${file} is a FIFO: waiting for a writer to send a capture into it (ipctap run -w ${file} …)\n`);
   const conns = new Set(list(p, 'conn').map((c) => {
     if (!/^\d+$/.test(c)) throw usageError(`--conn ${c}: expected a connection number`);
     return Number(c);
@@ -68,7 +88,7 @@ export async function readCommand(argv: string[]): Promise<number> {
         methods.add(row);
         continue;
       }
-      process.stdout.write((json ? rowToJsonLine(row) : text.format(row)) + '\n');
+      await out((json ? rowToJsonLine(row) : text.format(row)) + '\n');
     }
   } finally {
     process.off('SIGINT', onSig);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { DecoderOptions } from '../../engine/protocols/decoder';
 import { signalExitStatus } from '../../engine/process/signals';
 import { parseTapSpec } from '../../engine/taps/spec';
+import { loadProtoRoot } from '../../engine/protocols/protobuf/schema';
 import { UserError } from '../../engine/util/errors';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
@@ -40,7 +41,18 @@ export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?
   const type = str(p, 'proto-type');
   for (const f of files) if (!existsSync(f)) throw new UserError(`--proto ${f}: no such file`);
   if (files.length === 0 && type === undefined) return {};
+  // Parsed now, whichever decoder is chosen: a bad file is an error before anything starts.
+  if (files.length) loadProtoRoot(files);
   return { decoderOptions: { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) } };
+}
+
+/** Every --decode PROTO@TAP must name a tap of this command. */
+function checkDecodeTaps(byTap: Record<string, string>, specs: string[], stdio: boolean): void {
+  const known = new Set(specs.map((s) => parseTapSpec(s).spec));
+  if (stdio) known.add('stdio');
+  for (const tap of Object.keys(byTap)) {
+    if (!known.has(tap)) throw new UserError(`--decode ${byTap[tap]}@${tap}: this command has no tap ${tap} (taps: ${[...known].join(', ') || 'none'})`);
+  }
 }
 
 /** --decode values with their tap part canonicalised like the tap's own name. */
@@ -99,7 +111,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const json = flag(p, 'json');
   if (flag(p, 'trace-files') && !flag(p, 'trace')) throw usageError('--trace-files goes with --trace');
-  const live = new LiveSession(liveOptions(p, process.stderr));
+  const opts = liveOptions(p, process.stderr);
+  checkDecodeTaps(opts.decodeByTap, specs, true);
+  const live = new LiveSession(opts);
   await live.start();
   let trace: Awaited<ReturnType<typeof live.session.addTrace>> | undefined;
   try {
@@ -145,7 +159,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     await live.stop();
   }
   if (failure) throw failure;
-  return status;
+  // A capture that stopped on an I/O error fails the command (2), whatever the program's status.
+  return live.captureFailed ? 2 : status;
 }
 
 /** A shell-style exit status: the code, or 128 + the signal's number. */
@@ -164,7 +179,9 @@ export async function proxyCommand(argv: string[]): Promise<number> {
 /** Run taps until Ctrl-C / SIGTERM; used by proxy and attach --tap. */
 export async function serveTaps(p: ReturnType<typeof parseArgs>, specs: string[], note?: string): Promise<number> {
   specs.forEach((s) => parseTapSpec(s));
-  const live = new LiveSession(liveOptions(p, process.stdout));
+  const opts = liveOptions(p, process.stdout);
+  checkDecodeTaps(opts.decodeByTap, specs, false);
+  const live = new LiveSession(opts);
   await live.start();
   const abort = new AbortController();
   try {
@@ -177,5 +194,5 @@ export async function serveTaps(p: ReturnType<typeof parseArgs>, specs: string[]
   if (note && !flag(p, 'json')) process.stderr.write(`ipctap: ${note}\n`);
   if (!flag(p, 'json')) process.stderr.write('ipctap: tapping; press Ctrl-C to stop\n');
   await live.stopped;
-  return 0;
+  return live.captureFailed ? 2 : 0;
 }

@@ -59,6 +59,7 @@ export class DirectAppender {
   private writing: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
   private error: Error | undefined;
+  private fdClosed = false;
   private fallback = false;
 
   private constructor(
@@ -144,6 +145,8 @@ export class DirectAppender {
    *  would otherwise go to whatever file gets the descriptor's number next). */
   async close(): Promise<void> {
     await this.idle();
+    if (this.fdClosed) return;
+    this.fdClosed = true;
     try {
       closeSync(this.directFd);
     } catch {

@@ -146,6 +146,8 @@ export class CaptureReader {
     // "incomplete" one was damage (e.g. a corrupted length), and skipping it would hide data.
     const next = findValidRecord(this.unpackr, tail, 0, this.header.crc);
     if (next >= 0) throw this.corrupt(at, `a record's length runs past a valid record at byte ${at + next}`);
+    const declared = declaredTooLong(tail);
+    if (declared !== undefined) throw this.corrupt(at, `the last record declares ${declared} bytes, more than the format allows (${MAX_RECORD_BYTES}): damage, not a cut-off write`);
     this.warnings.push(
       `capture ends with a truncated record at byte ${at} (ignored); the file was probably cut off while being written`,
     );
@@ -154,6 +156,73 @@ export class CaptureReader {
   private corrupt(at: number, reason: string): UserError {
     return new UserError(`corrupt capture ${this.name} at byte ${at}: ${reason}`);
   }
+}
+
+/**
+ * Walks the MessagePack values of a record cut off by the end of the file: the length that a
+ * string, binary, array or map inside it declares when that alone is more than a record may hold
+ * (so the record can never be completed: damage), else undefined.
+ */
+function declaredTooLong(b: Buffer): number | undefined {
+  let i = 0;
+  let found: number | undefined;
+  const len = (n: number): number | undefined => {
+    if (i + n > b.length) return undefined;
+    const v = n === 1 ? b[i]! : n === 2 ? b.readUInt16BE(i) : b.readUInt32BE(i);
+    i += n;
+    return v;
+  };
+  /** Skip one value; false once the bytes run out (or a too-long length was found). */
+  const skip = (depth: number): boolean => {
+    if (found !== undefined || i >= b.length || depth > 32) return false;
+    const t = b[i++]!;
+    let n: number | undefined;
+    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) return true;
+    if (t >= 0x80 && t <= 0x8f) return items((t & 0x0f) * 2, depth);
+    if (t >= 0x90 && t <= 0x9f) return items(t & 0x0f, depth);
+    if (t >= 0xa0 && t <= 0xbf) return bytes(t & 0x1f);
+    switch (t) {
+      case 0xc4: case 0xd9: return bytes(len(1));
+      case 0xc5: case 0xda: return bytes(len(2));
+      case 0xc6: case 0xdb: return bytes(len(4));
+      case 0xcc: case 0xd0: return bytes(1);
+      case 0xcd: case 0xd1: return bytes(2);
+      case 0xce: case 0xd2: case 0xca: return bytes(4);
+      case 0xcf: case 0xd3: case 0xcb: return bytes(8);
+      case 0xdc: n = len(2); return n !== undefined && items(n, depth);
+      case 0xdd: n = len(4); return n !== undefined && items(n, depth);
+      case 0xde: n = len(2); return n !== undefined && items(n * 2, depth);
+      case 0xdf: n = len(4); return n !== undefined && items(n * 2, depth);
+      case 0xd4: return bytes(2);
+      case 0xd5: return bytes(3);
+      case 0xd6: return bytes(5);
+      case 0xd7: return bytes(9);
+      case 0xd8: return bytes(17);
+      case 0xc7: n = len(1); return n !== undefined && bytes(n + 1);
+      case 0xc8: n = len(2); return n !== undefined && bytes(n + 1);
+      case 0xc9: n = len(4); return n !== undefined && bytes(n + 1);
+      default: return false;
+    }
+  };
+  const bytes = (n: number | undefined): boolean => {
+    if (n === undefined) return false;
+    if (n > MAX_RECORD_BYTES) {
+      found = n;
+      return false;
+    }
+    i += n;
+    return i <= b.length;
+  };
+  const items = (n: number, depth: number): boolean => {
+    if (n > MAX_RECORD_BYTES) {
+      found = n;
+      return false;
+    }
+    for (let k = 0; k < n; k++) if (!skip(depth + 1)) return false;
+    return true;
+  };
+  skip(0);
+  return found;
 }
 
 /** Open a capture file and read its header. UserError when it is missing or not a capture. */

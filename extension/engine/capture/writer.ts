@@ -15,8 +15,12 @@
 // `capture-dropped` event with the dropped byte count marks the gap in the file. With `lossless`
 // nothing is dropped: holdBack() gives the taps a promise to wait on instead (they stop reading
 // until the backlog is under the low-water mark), so forwarding slows to what the disk takes.
-// An I/O error stops the capture: it is reported once through onError (and as an 'error' event
-// through onEvent); later writes return 'error'. flush() and close() never reject.
+// An I/O error stops the capture: the file is cut back to the end of the last batch known to be
+// complete on disk (further back when even a small record no longer fits, as on a full disk) and
+// ends with an 'error' event record saying where and why it stopped ("capture stopped at N bytes
+// (M records): ENOSPC ..."), which `read` shows. The error is reported once through onError (and
+// as an 'error' event through onEvent), after that marker; later writes return 'error'. flush()
+// and close() never reject.
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Chunk, EventRecord } from '../types';
@@ -94,6 +98,19 @@ export class CaptureWriter {
   private cur: Buffer;
   private curPos = 0;
   private readonly sealed: Buffer[] = [];
+  /** Records in each sealed view, and in the part of `cur` not sealed yet. */
+  private readonly sealedRecords: number[] = [];
+  private curRecords = 0;
+  /** Records and bytes known to be complete in the file: the ends of the last batches written
+   *  (offset, records before it), newest last; where the file is cut back to after an error. */
+  private readonly boundaries: Array<[number, number]> = [];
+  private recordsWritten = 1;
+  private failedHold: Promise<void> | undefined;
+  private endFailedHold: (() => void) | undefined;
+  /** Writing the end-of-capture marker after an I/O error. */
+  private marking: Promise<void> | undefined;
+  /** Where the capture stopped after an I/O error: the file ends there with the marker. */
+  stoppedAt: { bytes: number; records: number } | undefined;
   /** Batch buffers in use: how many sealed views of each wait for the disk, and whether the
    *  buffer is still being filled. Emptied ones are reused (fewer 1 MiB allocations, less
    *  garbage waiting for the GC, lower RSS). */
@@ -135,6 +152,7 @@ export class CaptureWriter {
     this.flushDelay = opts.flushDelayMs ?? 10;
     this.cur = this.newBatch(this.batchSize);
     this.bytesWritten = headerBytes;
+    this.boundaries.push([headerBytes, 1]);
   }
 
   /** Create (or truncate) the capture file at `path` and write its header. */
@@ -143,6 +161,8 @@ export class CaptureWriter {
     let fh: FileHandle;
     try {
       fh = await open(path, 'w', 0o600);
+      // An existing file keeps its mode on open: a capture is for its owner's eyes only.
+      if ((await fh.stat()).isFile()) await fh.chmod(0o600);
     } catch (err) {
       throw new UserError(`cannot write the capture file ${path}: ${(err as Error).message}`);
     }
@@ -240,6 +260,8 @@ export class CaptureWriter {
    *  resolves once the backlog is under the low-water mark (or the capture stopped); else
    *  undefined. */
   holdBack(): Promise<void> | undefined {
+    // Lossless and the file failed: nothing more may pass uncaptured; the hold lasts until close.
+    if (this.opts.lossless && this.failed && !this.closed) return (this.failedHold ??= new Promise<void>((r) => (this.endFailedHold = r)));
     if (!this.opts.lossless || this.queuedBytes <= this.hwm || this.failed || this.closed) return undefined;
     if (!this.caughtUp) {
       let resolve!: () => void;
@@ -291,6 +313,7 @@ export class CaptureWriter {
     if (this.episode && !this.failed) this.endEpisode();
     this.closed = true;
     this.releaseHolds();
+    this.endFailedHold?.();
     await this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -303,6 +326,7 @@ export class CaptureWriter {
         if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') this.fail(err as Error);
       }
     }
+    await this.marking;
     await this.direct?.close();
     await this.fh.close().catch(() => undefined);
   }
@@ -386,6 +410,8 @@ export class CaptureWriter {
     if (this.curPos === 0) return;
     const view = this.cur.subarray(0, this.curPos);
     this.sealed.push(view);
+    this.sealedRecords.push(this.curRecords);
+    this.curRecords = 0;
     const info = this.inUse.get(view.buffer);
     if (info) info.views++;
     this.cur = this.cur.subarray(this.curPos);
@@ -402,6 +428,7 @@ export class CaptureWriter {
 
   private account(n: number): void {
     this.records++;
+    this.curRecords++;
     this.queuedBytes += n;
     if (this.queuedBytes > this.peakQueued) this.peakQueued = this.queuedBytes;
     if (this.pumping || this.scheduled) return;
@@ -448,6 +475,8 @@ export class CaptureWriter {
         const batch = this.sealed.splice(0, IOV_MAX);
         let n = 0;
         for (const b of batch) n += b.length;
+        let recs = 0;
+        for (const r of this.sealedRecords.splice(0, batch.length)) recs += r;
         try {
           if (this.direct) await this.direct.append(batch);
           else await writeAll(this.fh.fd, batch, null);
@@ -456,6 +485,9 @@ export class CaptureWriter {
           break;
         }
         this.bytesWritten += n;
+        this.recordsWritten += recs;
+        this.boundaries.push([this.bytesWritten, this.recordsWritten]);
+        if (this.boundaries.length > 64) this.boundaries.splice(0, this.boundaries.length - 64);
         this.queuedBytes -= n;
         for (const b of batch) this.written(b);
         if (this.episode && this.queuedBytes <= this.lwm) this.endEpisode();
@@ -481,18 +513,61 @@ export class CaptureWriter {
 
   private fail(err: Error): void {
     if (this.failed) return;
-    const e = new Error(`capture file ${this.path}: ${err.message}; the capture stopped here (forwarding goes on)`);
-    this.failed = e;
+    this.failed = err;
     // Free what waits: it can no longer be written.
     for (const b of this.sealed) this.dropped += b.length;
     this.sealed.length = 0;
+    this.sealedRecords.length = 0;
+    this.curRecords = 0;
     this.inUse.clear();
     this.free.length = 0;
     this.curPos = 0;
     this.queuedBytes = 0;
     this.episode = undefined;
     this.releaseHolds();
-    this.opts.onError?.(e);
-    this.opts.onEvent?.({ kind: 'error', ts: this.lastTs, mono: this.lastMono, message: e.message });
+    this.marking = this.markStop(err).then(() => {
+      const where = this.stoppedAt ? ` at ${this.stoppedAt.bytes} bytes (${this.stoppedAt.records} records)` : '';
+      const then = this.opts.lossless ? 'lossless forwarding is held' : 'forwarding goes on';
+      const e = new Error(`capture file ${this.path}: ${err.message}; the capture stopped${where} (${then})`);
+      this.failed = e;
+      this.opts.onError?.(e);
+      this.opts.onEvent?.({ kind: 'error', ts: this.lastTs, mono: this.lastMono, message: e.message, ...(this.stoppedAt ? { bytes: this.stoppedAt.bytes } : {}) });
+    });
+  }
+
+  /** After an I/O error: end a regular file on a whole record with an 'error' event saying where
+   *  and why the capture stopped, cutting further back while even that does not fit. */
+  private async markStop(err: Error): Promise<void> {
+    try {
+      await this.direct?.close();
+      const size = (await this.fh.stat()).size;
+      if (!(await this.fh.stat()).isFile()) return;
+      const why = err.message;
+      for (let i = this.boundaries.length - 1; i >= 0; i--) {
+        const [at, records] = this.boundaries[i]!;
+        if (at > size) continue;
+        const body = this.packr.pack({
+          t: 'e',
+          kind: 'error',
+          ts: this.lastTs,
+          mono: this.lastMono,
+          bytes: at,
+          message: `capture stopped at ${at} bytes (${records} records): ${why}`,
+        });
+        const rec = Buffer.allocUnsafe(body.length + CRC_BYTES);
+        body.copy(rec);
+        writeCrc(rec, 0, body.length);
+        try {
+          await this.fh.truncate(at);
+          await writeAll(this.fh.fd, [rec], at);
+          this.stoppedAt = { bytes: at, records };
+          return;
+        } catch {
+          // no room even for this: one batch further back
+        }
+      }
+    } catch {
+      // the file cannot be inspected (gone, not a file): nothing to mark
+    }
   }
 }

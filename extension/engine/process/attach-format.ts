@@ -1,6 +1,7 @@
 // Text output for `ipctap attach PID`: an aligned table of endpoints. (--json prints the
 // Endpoint objects themselves.)
 import type { Endpoint, EndpointPeer, ProcessSummary } from './attach';
+import { maxOf } from '../util/arrays';
 
 function peerText(p: EndpointPeer): string {
   const mode = p.mode === 'read' ? ' reads' : p.mode === 'write' ? ' writes' : '';
@@ -43,7 +44,7 @@ export function formatEndpoints(endpoints: Endpoint[]): string {
     const tap = e.tapSpec ? `--tap ${e.tapSpec}` : e.note ?? '';
     return [e.stdio ? `${e.fd} (${e.stdio})` : String(e.fd), e.kind, stateText(e), address(e), peers, tap];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => maxOf(rows.map((r) => r[i].length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = [line(header), ...rows.map(line)];
   const listening = endpoints.filter((e) => e.tapSpec && e.state === 'listening');
@@ -56,8 +57,8 @@ export function formatEndpoints(endpoints: Endpoint[]): string {
 /** For a process picker in text form: "  4242  server  3 endpoints  ./server -addr ...". */
 export function formatProcessList(list: ProcessSummary[]): string {
   if (list.length === 0) return 'no processes of yours have sockets, pipes or FIFOs open';
-  const pw = Math.max(3, ...list.map((p) => String(p.pid).length));
-  const nw = Math.max(4, ...list.map((p) => p.name.length));
+  const pw = maxOf(list.map((p) => String(p.pid).length), 3);
+  const nw = maxOf(list.map((p) => p.name.length), 4);
   return list
     .map((p) => `${String(p.pid).padStart(pw)}  ${p.name.padEnd(nw)}  ${String(p.endpoints).padStart(3)}  ${p.command}`)
     .join('\n');

@@ -80,6 +80,9 @@ export async function launchProcess(command: string[], opts: LaunchOptions): Pro
     opts.sink.event({ kind: 'error', command, message: err.message });
     return err;
   };
+  const cwdStat = statSync(cwd, { throwIfNoEntry: false });
+  if (!cwdStat) throw reportFail(new UserError(`cannot run ${command[0]}: the working directory ${cwd} does not exist`));
+  if (!cwdStat.isDirectory()) throw reportFail(new UserError(`cannot run ${command[0]}: the working directory ${cwd} is not a directory`));
   const precheck = checkExecutable(command[0], cwd, opts.env?.PATH ?? process.env.PATH ?? '');
   if (precheck) throw reportFail(precheck);
 

@@ -5,6 +5,7 @@ import type { EventBody } from '../types';
 import { UserError } from '../util/errors';
 import { parseSignal } from './signal-table';
 import { readProcStat, userName } from './procfs';
+import { pushAll } from '../util/arrays';
 
 export { parseSignal, allSignals, signalByNumber, signalName, formatSignalTable, signalExitStatus, SIGRTMIN, SIGRTMAX } from './signal-table';
 export type { SignalInfo } from './signal-table';
@@ -49,7 +50,7 @@ export class SignalRegistry extends EventEmitter {
     const since = opts.since ?? 0;
     const out = (this.byPid.get(pid) ?? []).filter((s) => !s.group && s.at >= since);
     if (opts.pgid !== undefined) {
-      out.push(...(this.byPid.get(opts.pgid) ?? []).filter((s) => s.group && s.at >= since));
+      pushAll(out, (this.byPid.get(opts.pgid) ?? []).filter((s) => s.group && s.at >= since));
     }
     return out.sort((a, b) => a.at - b.at);
   }

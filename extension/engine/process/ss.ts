@@ -6,6 +6,7 @@
 // Without `ss` the Unix answer is "unknown" (an empty map) and TCP callers fall back to /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { pushAll } from '../util/arrays';
 
 export interface UnixPeerMap {
   /** false when `ss` is missing or failed: no peer can be known. */
@@ -192,7 +193,7 @@ export async function tcpSockets(pairs: { localPort: number; remotePort: number 
       if (r?.code === 127) ssMissing = true;
       return undefined;
     }
-    out.push(...parseSsTcp(r.text));
+    pushAll(out, parseSsTcp(r.text));
   }
   return out;
 }

@@ -15,6 +15,7 @@ import type { Direction, Frame } from '../types';
 import { concatBytes } from './bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions, SniffResult } from './decoder';
 import { concreteList, firstTypedef, oneLine, gobFrame, gobStreamOptions, GobStream, isRpcHeaderType, preview, type GobItem, type GobStreamOptions } from './gob/index';
+import { pushAll } from '../util/arrays';
 
 const CONNECT = 'CONNECT ';
 const HTTP = 'HTTP/';
@@ -99,8 +100,8 @@ class Side {
 
   end(): Frame[] {
     const out: Frame[] = [];
-    if (this.mode === 'start' || this.mode === 'handshake') out.push(...this.handshake(true));
-    if (this.mode === 'gob') out.push(...this.items(this.gob.end()));
+    if (this.mode === 'start' || this.mode === 'handshake') pushAll(out, this.handshake(true));
+    if (this.mode === 'gob') pushAll(out, this.items(this.gob.end()));
     if (this.pending) out.push(this.flushPending('the stream ended before the body'));
     return out;
   }
@@ -155,7 +156,7 @@ class Side {
       return frames;
     }
     this.mode = 'gob';
-    if (rest.length) frames.push(...this.items(this.gob.push(rest)));
+    if (rest.length) pushAll(frames, this.items(this.gob.push(rest)));
     return frames;
   }
 

@@ -1,7 +1,8 @@
 // Replay: re-send one captured connection's client side to a live peer, pacing by the server's
 // answers (or by the original gaps), capture the new exchange through a session, and compare each
 // response frame with the original.
-import { openSync, closeSync, constants as fsc } from 'node:fs';
+import { openSync, closeSync, fstatSync, statSync, constants as fsc } from 'node:fs';
+import { nodeSocketPath } from '../taps/paths';
 import net from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { readCaptureRows } from '../read';
@@ -24,6 +25,8 @@ export function parseReplayTarget(text: string): ReplayTarget {
     if (port < 1 || port > 65535) throw new UserError(`--to ${text}: port out of range`, 1);
     return { kind: 'tcp', host: t[1] || t[2] || '127.0.0.1', port };
   }
+  // unix:@name is an abstract socket, not a path
+  if (kind === 'unix' && rest.startsWith('@')) return { kind: 'unix', path: rest };
   return { kind: kind as 'unix' | 'fifo', path: resolvePath(rest) };
 }
 
@@ -270,9 +273,17 @@ interface Target {
 async function openTarget(to: ReplayTarget): Promise<Target> {
   if (to.kind === 'fifo') {
     let fd: number;
+    const notFifo = (): UserError => new UserError(`--to fifo:${to.path}: not a FIFO (named pipe); replay writes only into a FIFO someone reads`);
     try {
+      // (checked before opening: opening a regular file for writing would write into it)
+      if (!statSync(to.path).isFIFO()) throw notFifo();
       fd = openSync(to.path, fsc.O_WRONLY | fsc.O_NONBLOCK);
+      if (!fstatSync(fd).isFIFO()) {
+        closeSync(fd);
+        throw notFifo();
+      }
     } catch (e) {
+      if (e instanceof UserError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       throw new UserError(
         code === 'ENXIO' ? `nobody is reading the FIFO ${to.path}` : `cannot open FIFO ${to.path}: ${(e as Error).message}`,
@@ -297,7 +308,7 @@ async function openTarget(to: ReplayTarget): Promise<Target> {
     };
   }
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = to.kind === 'unix' ? net.connect(to.path) : net.connect(to.port, to.host);
+    const s = to.kind === 'unix' ? net.connect(nodeSocketPath(to.path)) : net.connect(to.port, to.host);
     s.once('connect', () => resolve(s));
     s.once('error', (e: NodeJS.ErrnoException) => {
       const where = to.kind === 'unix' ? to.path : `${to.host}:${to.port}`;

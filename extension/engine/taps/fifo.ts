@@ -1,8 +1,10 @@
 // FIFO taps. Direction c2s = what the writer writes, on its way to the reader.
 //
-// Takeover (fifo:PATH): wait until PATH is a FIFO; make our own FIFO (same mode) under a temporary
-// sibling name; journal; hard-link the original to ".NAME.ipctap-PID" and rename ours onto PATH
-// (atomic; rename-then-rename when links are refused). The reader keeps the original open.
+// Takeover (fifo:PATH): wait until PATH is a FIFO; make our own FIFO (same mode) in a private
+// directory beside it (see PrivateDir); journal; hard-link the original into that directory and
+// rename ours onto PATH (atomic; rename-then-rename when links are refused). The reader keeps the
+// original open; we open it through our descriptor on the private directory, never by a name
+// another user could change.
 // Relay (fifo:LISTEN=TARGET): LISTEN is created as a FIFO unless one is there (and removed at stop
 // if we created it); TARGET must be a FIFO (waited for like a takeover).
 //
@@ -32,7 +34,7 @@ import { UserError } from '../util/errors';
 import type { Tap, TapSink, TapSpec } from './tap';
 import { Relay } from './forward';
 import { writeEntry, type JournalHandle } from './journal';
-import { takeoverNames } from './paths';
+import { NEW_NAME, ORIG_NAME, PrivateDir } from './paths';
 import { fifoHolders } from './peers';
 import { fdMode, findHolders } from '../process/procfs';
 import { DEFAULT_WAIT_MS, sleep, waitUntil } from './wait';
@@ -44,13 +46,22 @@ function lstatQuiet(p: string): Stats | undefined {
   return lstatSync(p, { throwIfNoEntry: false });
 }
 
-function mkfifo(path: string, mode: number): void {
+function mkfifo(path: string, mode: number, dirFd?: number): void {
   try {
-    execFileSync('mkfifo', ['-m', (mode & 0o7777).toString(8), path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // With dirFd, mkfifo gets our private directory as its descriptor 3 and `path` is relative to it.
+    const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'ignore', 'pipe'];
+    if (dirFd !== undefined) stdio.push(dirFd);
+    execFileSync('mkfifo', ['-m', (mode & 0o7777).toString(8), dirFd !== undefined ? `/proc/self/fd/3/${path}` : path], { stdio });
   } catch (e) {
     const msg = (e as { stderr?: Buffer }).stderr?.toString().trim() || (e as Error).message;
     throw new UserError(`cannot create FIFO ${path}: ${msg}`);
   }
+}
+
+/** A FIFO named NAME inside our private directory (through the descriptor when /proc is there). */
+function mkfifoIn(priv: PrivateDir, name: string, mode: number): void {
+  if (priv.ref(name).startsWith('/proc/')) mkfifo(name, mode, priv.fd);
+  else mkfifo(priv.ref(name), mode);
 }
 
 export class FifoTap implements Tap {
@@ -61,6 +72,9 @@ export class FifoTap implements Tap {
   private readonly listenPath: string;
   /** The FIFO the reader holds (the renamed original, or TARGET). */
   private targetPath: string;
+  /** How we open it: through our descriptor on the private directory during a takeover. */
+  private targetRef: string;
+  private priv: PrivateDir | undefined;
   private journal: JournalHandle | undefined;
   private createdListen = false;
   private stopped = false;
@@ -80,6 +94,7 @@ export class FifoTap implements Tap {
     this.spec = s.spec;
     this.listenPath = s.mode === 'takeover' ? s.path : s.listen;
     this.targetPath = s.mode === 'takeover' ? s.path : s.target;
+    this.targetRef = this.targetPath;
   }
 
   start(signal?: AbortSignal): Promise<void> {
@@ -125,36 +140,54 @@ export class FifoTap implements Tap {
 
   private takeOver(path: string): void {
     const orig = lstatSync(path);
-    const names = takeoverNames(path, false);
-    if (lstatQuiet(names.renamedTo)) throw new UserError(`cannot take over ${path}: ${names.renamedTo} already exists (run \`ipctap restore\`)`);
-    if (lstatQuiet(names.tmp)) unlinkSync(names.tmp);
-    mkfifo(names.tmp, orig.mode);
+    let priv: PrivateDir;
     try {
+      priv = PrivateDir.create(path);
+    } catch (e) {
+      throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
+    }
+    const tmp = priv.ref(NEW_NAME);
+    try {
+      mkfifoIn(priv, NEW_NAME, orig.mode);
       try {
-        chownSync(names.tmp, orig.uid, orig.gid);
+        chownSync(tmp, orig.uid, orig.gid);
       } catch {
         // only root may give files away
       }
-      const ours = lstatSync(names.tmp);
-      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'fifo', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
+      const ours = lstatSync(tmp);
+      this.journal = writeEntry({
+        path,
+        renamedTo: priv.shown(ORIG_NAME),
+        kind: 'fifo',
+        tmpPath: priv.shown(NEW_NAME),
+        tapIno: ours.ino,
+        tapDev: ours.dev,
+        tapBirth: ours.birthtimeMs,
+        privDir: priv.path,
+        privIno: priv.stat.ino,
+        privDev: priv.stat.dev,
+      }, priv);
       try {
-        linkSync(path, names.renamedTo);
+        linkSync(path, priv.ref(ORIG_NAME));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`cannot take over ${path}: it disappeared`);
-        renameSync(path, names.renamedTo);
+        renameSync(path, priv.ref(ORIG_NAME));
       }
-      renameSync(names.tmp, path);
+      const moved = lstatSync(priv.ref(ORIG_NAME));
+      if (!moved.isFIFO() || moved.ino !== orig.ino || moved.dev !== orig.dev) {
+        throw new UserError(`cannot take over ${path}: it was replaced while the tap was taking it over`);
+      }
+      renameSync(tmp, path);
     } catch (e) {
-      this.journal?.restore();
+      const r = this.journal?.restore();
       this.journal = undefined;
-      try {
-        unlinkSync(names.tmp);
-      } catch {
-        // gone
-      }
+      if (!r) priv.remove();
+      else priv.close();
       throw e instanceof UserError ? e : new UserError(`cannot take over ${path}: ${(e as Error).message}`);
     }
-    this.targetPath = names.renamedTo;
+    this.priv = priv;
+    this.targetPath = priv.shown(ORIG_NAME);
+    this.targetRef = priv.ref(ORIG_NAME);
   }
 
   private prepareListen(listen: string): void {
@@ -254,7 +287,7 @@ export class FifoTap implements Tap {
     let fd = wfd;
     if (fd === undefined) {
       try {
-        fd = openSync(this.targetPath, constants.O_WRONLY | constants.O_NONBLOCK);
+        fd = openSync(this.targetRef, constants.O_WRONLY | constants.O_NONBLOCK);
       } catch {
         fd = undefined; // no reader: nobody to tell
         // A writer came and went, no bytes reached us, and nobody reads the original: most likely
@@ -310,7 +343,7 @@ export class FifoTap implements Tap {
   private async openWriterPolling(onWait: () => void): Promise<number | undefined> {
     while (!this.stopped) {
       try {
-        return openSync(this.targetPath, constants.O_WRONLY | constants.O_NONBLOCK);
+        return openSync(this.targetRef, constants.O_WRONLY | constants.O_NONBLOCK);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== 'ENXIO') throw e;
@@ -395,6 +428,8 @@ export class FifoTap implements Tap {
     }
     if (release !== undefined) closeSync(release);
     await this.loopDone;
+    this.priv?.close();
+    this.priv = undefined;
     if (this.createdListen) {
       try {
         unlinkSync(this.listenPath);

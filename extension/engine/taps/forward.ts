@@ -8,8 +8,10 @@
 //   sink copies or spills it. A throwing sink is reported once and ignored. Only with lossless
 //   capture (sink.holdBack) does reading wait while the capture file is behind.
 // - Half-close: one side's EOF becomes end() on the other (sockets are allowHalfOpen).
-// - A reset or error on one side is recorded (close reason 'reset' or 'error'); the other side is
-//   ended cleanly (FIN after flushing what was already written) and then closed.
+// - A reset on one side (ECONNRESET, EPIPE, ECONNABORTED) is recorded (close reason 'reset') and
+//   passed on: the other side is reset too (TCP: RST; Unix: closed at once). Another error is
+//   recorded as 'error' and the other side is ended cleanly (FIN after flushing what was already
+//   written) and then closed.
 import type { Socket } from 'node:net';
 import type { Direction, EventBody } from '../types';
 import type { TapSink } from './tap';
@@ -148,6 +150,9 @@ export class Relay {
     const other = side === 'client' ? this.o.server : this.o.client;
     // A FIFO whose reader went away: drop our read end too, so the writer learns (EPIPE).
     if (this.o.oneWay && side === 'server') other.destroy();
+    // A reset is passed on as a reset: the other peer learns at once (ECONNRESET/EPIPE), as it
+    // would without the tap, instead of streaming on into a half-closed connection.
+    else if (err.code && RESET_CODES.has(err.code) && !this.o.oneWay) resetSocket(other);
     else closeCleanly(other);
   }
 
@@ -211,6 +216,17 @@ export class Relay {
     } catch {
       // the sink's problem; forwarding goes on
     }
+  }
+}
+
+/** Abort a connection: RST for TCP; for a Unix socket a close, which its peer sees as a reset
+ *  when unread data is left (or on its next write). */
+export function resetSocket(s: Socket): void {
+  if (s.destroyed) return;
+  try {
+    s.resetAndDestroy();
+  } catch {
+    s.destroy(); // not TCP
   }
 }
 

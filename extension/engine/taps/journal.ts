@@ -12,7 +12,6 @@ import {
   closeSync,
   fsyncSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -24,6 +23,8 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect } from './probe';
+import { NEW_NAME, ORIG_NAME, PrivateDir } from './paths';
+import { ensurePrivateDir, ownedPrivateFile } from '../util/private-dir';
 
 export interface JournalEntry {
   /** The path that was taken over (where the original lived and will live again). */
@@ -44,6 +45,12 @@ export interface JournalEntry {
   tapDev?: number;
   /** Its birth time (ms, from statx), so a reused inode number is not mistaken for ours. */
   tapBirth?: number;
+  /** The private directory (ours, 0700) that holds the original as "orig" and our socket/FIFO as
+   *  "new" before it is renamed onto `path`; `renamedTo` and `tmpPath` are inside it. Restoring
+   *  opens it without following symlinks and checks owner, mode and inode first. */
+  privDir?: string;
+  privIno?: number;
+  privDev?: number;
 }
 
 export interface RestoreResult {
@@ -127,6 +134,9 @@ function writeDurable(file: string, text: string): void {
 
 /** A journal entry on disk, owned by this process until removed or restored. */
 export class JournalHandle {
+  /** The takeover's private directory, held open by the tap. */
+  held: PrivateDir | undefined;
+
   constructor(
     readonly file: string,
     public entry: JournalEntry,
@@ -141,13 +151,13 @@ export class JournalHandle {
   /** Undo the takeover now (idempotent: a second call, or a call after another restorer took the
    *  entry, returns undefined). */
   restore(): RestoreResult | undefined {
-    return restoreFile(this.file);
+    return restoreFile(this.file, { held: this.held });
   }
 
   /** restore(), first checking (for a Unix socket whose name was removed meanwhile) whether the
    *  original server still accepts, so a dead server's stale socket is removed, not put back. */
   async restoreChecked(): Promise<RestoreResult | undefined> {
-    return restoreFile(this.file, await liveness(this.entry));
+    return restoreFile(this.file, await liveness(this.entry, this.held));
   }
 
   /** Forget the entry without touching the file system (nothing was renamed after all). */
@@ -157,9 +167,10 @@ export class JournalHandle {
 }
 
 /** Record a takeover before making it. */
-export function writeEntry(e: Omit<JournalEntry, 'pid' | 'createdAt' | 'pidStart'>): JournalHandle {
+export function writeEntry(e: Omit<JournalEntry, 'pid' | 'createdAt' | 'pidStart'>, held?: PrivateDir): JournalHandle {
   const dir = journalDir();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir());
+  ensurePrivateDir(dir);
   const entry: JournalEntry = {
     ...e,
     pid: process.pid,
@@ -168,7 +179,9 @@ export function writeEntry(e: Omit<JournalEntry, 'pid' | 'createdAt' | 'pidStart
   };
   const file = join(dir, `${process.pid}-${++seq}-${Date.now()}.json`);
   writeDurable(file, JSON.stringify(entry));
-  return new JournalHandle(file, entry);
+  const h = new JournalHandle(file, entry);
+  h.held = held;
+  return h;
 }
 
 function rmQuiet(p: string): void {
@@ -233,18 +246,43 @@ export interface UndoOptions {
    *  our socket) and it does not accept, its stale socket is removed rather than put back: a
    *  stale file at PATH would make the server's next start fail with "address in use". */
   origAlive?: boolean;
+  /** The takeover's private directory, held open by the tap that made it (used instead of
+   *  opening it again by name, so a restore works even when someone renamed it meanwhile). */
+  held?: PrivateDir;
 }
 
-async function liveness(e: JournalEntry): Promise<UndoOptions> {
-  if (e.kind !== 'unix' || lstatQuiet(e.path) || !lstatQuiet(e.renamedTo)) return {};
-  return { origAlive: await canConnect(e.renamedTo) };
+async function liveness(e: JournalEntry, held?: PrivateDir): Promise<UndoOptions> {
+  if (e.kind !== 'unix' || lstatQuiet(e.path)) return { held };
+  const at = refs(e, held);
+  if (!at.ok) return { held };
+  try {
+    if (!lstatQuiet(at.orig)) return { held };
+    return { origAlive: await canConnect(at.orig), held };
+  } finally {
+    at.done();
+  }
+}
+
+/** Where to reach the original and our temporary name: through a descriptor on the private
+ *  directory after checking it is the one the takeover made; by name for entries without one. */
+function refs(e: JournalEntry, held?: PrivateDir): { ok: true; orig: string; tmp: string | undefined; done(): void; finish(): void } | { ok: false; why: string } {
+  if (!e.privDir) return { ok: true, orig: e.renamedTo, tmp: e.tmpPath, done: () => undefined, finish: () => undefined };
+  if (held) return { ok: true, orig: held.ref(ORIG_NAME), tmp: held.ref(NEW_NAME), done: () => undefined, finish: () => held.remove(true) };
+  const o = PrivateDir.open(e.privDir, { ino: e.privIno, dev: e.privDev });
+  if (!o.ok) {
+    if (o.why === 'ENOENT') return { ok: true, orig: join(e.privDir, ORIG_NAME, 'missing'), tmp: undefined, done: () => undefined, finish: () => undefined };
+    return { ok: false, why: `${e.privDir} is not the private directory the takeover made (${o.why})` };
+  }
+  return { ok: true, orig: o.dir.ref(ORIG_NAME), tmp: o.dir.ref(NEW_NAME), done: () => o.dir.close(), finish: () => o.dir.remove() };
 }
 
 /** Put the original back at e.path. Synchronous and careful not to clobber a newer file. */
 export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreResult {
   const base = { path: e.path, renamedTo: e.renamedTo, kind: e.kind, pid: e.pid };
+  const at = refs(e, opts.held);
+  if (!at.ok) return { ...base, action: 'failed', message: `could not restore ${e.path}: ${at.why}` };
   try {
-    const orig = lstatQuiet(e.renamedTo);
+    const orig = lstatQuiet(at.orig);
     const cur = lstatQuiet(e.path);
     const curIsOurs = cur !== undefined && sameFile(cur, e.tapIno, e.tapDev, e.tapBirth) && (e.tapIno !== undefined || !!orig);
     let out: RestoreResult;
@@ -255,43 +293,56 @@ export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreRe
       } else out = { ...base, action: 'removed', message: `nothing to restore at ${e.path}` };
     } else if (cur && cur.ino === orig.ino && cur.dev === orig.dev) {
       // interrupted between linking the original to its sibling name and replacing PATH
-      rmQuiet(e.renamedTo);
+      rmQuiet(at.orig);
       out = { ...base, action: 'restored', message: `${e.path} was never replaced; removed the extra name ${e.renamedTo}` };
     } else if (!cur && opts.origAlive === false) {
-      rmQuiet(e.renamedTo);
+      rmQuiet(at.orig);
       out = { ...base, action: 'removed', message: `the server of ${e.path} has gone (its path was removed); removed its stale socket ${e.renamedTo}` };
     } else if (!cur || curIsOurs) {
-      renameSync(e.renamedTo, e.path);
+      renameSync(at.orig, e.path);
       out = { ...base, action: 'restored', message: `restored ${e.path} from ${e.renamedTo}` };
     } else {
       // Something else now lives at PATH (the server restarted and bound it again): keep that,
       // and drop the stale renamed original.
-      rmQuiet(e.renamedTo);
+      rmQuiet(at.orig);
       out = {
         ...base,
         action: 'removed',
         message: `${e.path} was replaced by someone else meanwhile; removed the old original ${e.renamedTo}`,
       };
     }
-    if (e.tmpPath) {
-      const t = lstatQuiet(e.tmpPath);
-      if (t && sameFile(t, e.tapIno, e.tapDev, e.tapBirth)) rmQuiet(e.tmpPath);
+    if (at.tmp) {
+      const t = lstatQuiet(at.tmp);
+      if (t && sameFile(t, e.tapIno, e.tapDev, e.tapBirth)) rmQuiet(at.tmp);
     }
+    at.finish();
     return out;
   } catch (err) {
+    at.done();
     return { ...base, action: 'failed', message: `could not restore ${e.path}: ${(err as Error).message}` };
   }
 }
 
+/** Journal files to trust: in a directory of ours, each a regular file of ours with mode 0600
+ *  (anything else could have been planted by another user to make us rename their files). */
 function listEntries(): string[] {
   const dir = journalDir();
   let names: string[];
   try {
+    const st = lstatSync(dir);
+    const uid = process.geteuid?.();
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return [];
     names = readdirSync(dir);
   } catch {
     return [];
   }
-  return names.filter((n) => /\.json(\.claim-\d+)?$/.test(n)).map((n) => join(dir, n));
+  return names
+    .filter((n) => /\.json(\.claim-\d+)?$/.test(n))
+    .map((n) => join(dir, n))
+    .filter((f) => {
+      const st = lstatQuiet(f);
+      return st !== undefined && ownedPrivateFile(st);
+    });
 }
 
 /** Restore every takeover whose owning process is gone (any ipctap start, `ipctap restore`). */

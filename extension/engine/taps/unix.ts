@@ -1,13 +1,14 @@
 // Unix socket taps.
 //
-// Takeover (unix:PATH): wait until a server listens at PATH; listen on a temporary sibling name
-// with PATH's mode (and owner, when allowed); record the takeover in the journal; hard-link the
-// original to ".NAME.ipctap-PID" and rename our socket onto PATH. rename() replaces PATH
-// atomically, so no client ever finds PATH missing. (When hard links are refused, the original is
-// renamed instead, leaving PATH absent for the microseconds between two renames.) Each accepted
-// connection is forwarded to the original under its sibling name. stop() renames the original back
-// over our socket first (new clients reach the server at once), then closes the listener (libuv
-// unlinks only the temporary name it bound, which no longer exists) and the open connections.
+// Takeover (unix:PATH): wait until a server listens at PATH; make a private directory beside it
+// (ours, 0700, unpredictable name: see PrivateDir) and listen there with PATH's mode (and owner,
+// when allowed); record the takeover in the journal; hard-link the original into the private
+// directory and rename our socket onto PATH. rename() replaces PATH atomically, so no client ever
+// finds PATH missing. (When hard links are refused, the original is renamed instead, leaving PATH
+// absent for the microseconds between two renames.) Each accepted connection is forwarded to the
+// original through our descriptor on the private directory, never by a name another user could
+// change. stop() renames the original back over our socket first (new clients reach the server at
+// once), then closes the listener and the open connections.
 //
 // Proxy (unix:LISTEN=TARGET): listen at LISTEN, forward to TARGET. A stale socket file at LISTEN
 // (nobody accepting) is replaced; a live one is an error.
@@ -19,7 +20,7 @@ import { readUnixTable } from '../process/procfs';
 import { SocketTap } from './socket-tap';
 import type { TapSink, TapSpec } from './tap';
 import { writeEntry, type JournalHandle } from './journal';
-import { fits, nodeSocketPath, takeoverNames } from './paths';
+import { fits, NEW_NAME, nodeSocketPath, ORIG_NAME, PrivateDir } from './paths';
 import { canConnect } from './probe';
 
 export { canConnect };
@@ -51,6 +52,7 @@ export class UnixTakeoverTap extends SocketTap {
   readonly kind = 'unix' as const;
   private readonly path: string;
   private renamedTo = '';
+  private priv: PrivateDir | undefined;
   private journal: JournalHandle | undefined;
 
   constructor(
@@ -81,43 +83,67 @@ export class UnixTakeoverTap extends SocketTap {
     );
     if (this.stopped) throw new UserError(`tap ${this.spec} was stopped before it started`);
     const orig = lstatSync(path);
-    const names = takeoverNames(path, true);
-    if (!fits(path, names.renamedTo, names.tmp)) throw new UserError(`cannot take over ${path}: the path is too long for a Unix socket`);
-    this.renamedTo = names.renamedTo;
-    if (lstatQuiet(names.tmp)) unlinkSync(names.tmp);
-    if (lstatQuiet(names.renamedTo)) throw new UserError(`cannot take over ${path}: ${names.renamedTo} already exists (run \`ipctap restore\`)`);
+    if (!fits(path)) throw new UserError(`cannot take over ${path}: the path is too long for a Unix socket`);
+    let priv: PrivateDir;
+    try {
+      priv = PrivateDir.create(path);
+    } catch (e) {
+      throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
+    }
+    this.priv = priv;
+    this.renamedTo = priv.shown(ORIG_NAME);
+    const tmp = priv.ref(NEW_NAME);
 
     const server = this.createServer();
-    await this.listen(server, { path: names.tmp });
+    try {
+      await this.listen(server, { path: tmp });
+    } catch (e) {
+      priv.remove();
+      this.priv = undefined;
+      throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
+    }
     this.server = server;
     try {
       if (signal.aborted) throw new UserError(`tap ${this.spec} was stopped before it started`);
-      chmodSync(names.tmp, orig.mode & 0o7777);
+      chmodSync(tmp, orig.mode & 0o7777);
       try {
-        chownSync(names.tmp, orig.uid, orig.gid);
+        chownSync(tmp, orig.uid, orig.gid);
       } catch {
         // only root may give files away; ours then has our owner and the original's mode
       }
-      const ours = lstatSync(names.tmp);
-      this.journal = writeEntry({ path, renamedTo: names.renamedTo, kind: 'unix', tmpPath: names.tmp, tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
+      const ours = lstatSync(tmp);
+      this.journal = writeEntry({
+        path,
+        renamedTo: priv.shown(ORIG_NAME),
+        kind: 'unix',
+        tmpPath: priv.shown(NEW_NAME),
+        tapIno: ours.ino,
+        tapDev: ours.dev,
+        tapBirth: ours.birthtimeMs,
+        privDir: priv.path,
+        privIno: priv.stat.ino,
+        privDev: priv.stat.dev,
+      }, priv);
       try {
-        linkSync(path, names.renamedTo);
+        linkSync(path, priv.ref(ORIG_NAME));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') throw new UserError(`cannot take over ${path}: it disappeared (did the server exit?)`);
-        renameSync(path, names.renamedTo); // links refused (protected_hardlinks, odd filesystem)
+        renameSync(path, priv.ref(ORIG_NAME)); // links refused (protected_hardlinks, odd filesystem)
       }
-      renameSync(names.tmp, path);
+      const moved = lstatSync(priv.ref(ORIG_NAME));
+      if (!moved.isSocket() || moved.ino !== orig.ino || moved.dev !== orig.dev) {
+        throw new UserError(`cannot take over ${path}: it was replaced while the tap was taking it over`);
+      }
+      renameSync(tmp, path);
     } catch (e) {
       this.stopped = true;
-      this.journal?.restore();
+      const r = this.journal?.restore();
       this.journal = undefined;
       await new Promise<void>((r) => server.close(() => r()));
-      try {
-        unlinkSync(names.tmp);
-      } catch {
-        // not there
-      }
+      if (!r) priv.remove();
+      else priv.close();
+      this.priv = undefined;
       throw e instanceof UserError ? e : new UserError(`cannot take over ${path}: ${(e as Error).message}`);
     }
     this.address = path;
@@ -125,18 +151,26 @@ export class UnixTakeoverTap extends SocketTap {
       kind: 'tap-ready',
       tap: this.spec,
       address: path,
-      message: `took over ${path}; the server's socket is now ${names.renamedTo} until the tap stops`,
+      message: `took over ${path}; the server's socket is now ${this.renamedTo} until the tap stops`,
     });
   }
 
   protected connectTarget(onread?: net.OnReadOpts): net.Socket {
-    return net.createConnection({ path: this.renamedTo, allowHalfOpen: true, onread });
+    // Through our descriptor on the private directory: never by a name someone else can change.
+    const path = this.priv ? this.priv.ref(ORIG_NAME) : '\0ipctap-no-target';
+    return net.createConnection({ path, allowHalfOpen: true, onread });
   }
   protected targetText(): string {
     return `unix:${this.renamedTo}`;
   }
   protected clientText(): string {
     return `unix:${this.path}`;
+  }
+
+  /** After the listener closed (libuv unlinks the name it bound, through our descriptor). */
+  protected override cleanup(): void {
+    this.priv?.close();
+    this.priv = undefined;
   }
 
   protected override async beforeClose(): Promise<void> {

@@ -2,7 +2,7 @@
 // back — on SIGINT, and after SIGKILL by `ipctap restore` or by the next ipctap command.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -113,6 +113,7 @@ test('after SIGKILL, the next ipctap command of any kind restores first', async 
 test('an ipctap killed while its parent does not reap it (a zombie) counts as gone: restore puts the original back', async () => {
   const path = join(env.dir, 'zombie.sock');
   await echoServer(path);
+  const serverIno = lstatSync(path).ino;
   // sh starts ipctap in the background and becomes `sleep`, which never waits for children: the
   // killed ipctap stays a zombie (as with `ipctap proxy … &` from a shell that is still busy).
   const sh = spawn('sh', ['-c', `"$0" "$1" proxy --tap "unix:$2" & echo $!; exec sleep 60`, process.execPath, CLI, path], { env: env.env, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -121,9 +122,8 @@ test('an ipctap killed while its parent does not reap it (a zombie) counts as go
   const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
   // The takeover is complete once the tap's own socket answers at the path (the journal is
   // written before the tap's socket takes the path).
-  const serverIno = statSync(path).ino;
-  for (let i = 0; i < 400 && statSync(path).ino === serverIno; i++) await new Promise((r) => setTimeout(r, 25));
-  assert.notEqual(statSync(path).ino, serverIno, 'the tap took the path over');
+  for (let i = 0; i < 400 && lstatSync(path, { throwIfNoEntry: false })?.ino === serverIno; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.notEqual(lstatSync(path).ino, serverIno, 'the tap took the path over');
   assert.equal(await roundTrip(path, 'through the tap'), 'through the tap');
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 200 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));

@@ -102,7 +102,7 @@ describe('unix takeover specifics', () => {
       assertJournalEmpty();
       const restored = sink.events.find((e) => e.kind === 'restored');
       assert.equal(restored?.path, sock());
-      assert.match(restored?.from ?? '', /\.app\.sock\.ipctap-\d+/);
+      assert.match(restored?.from ?? '', /\/\.app\.sock\.ipctap-\w{6}\/orig$/);
       assert.equal(await echo(sock(), 'direct'), 'echo\ndirect');
       assert.equal(sink.conns().length, 1, 'nothing captured after stop');
       await tap.stop(); // idempotent

@@ -116,7 +116,7 @@ test('restoreAll restores entries of dead processes only', async () => {
   writeFileSync(p('app'), 'ours (dead tap)');
   writeFileSync(p('.app.renamed'), 'original');
   const mk = (name: string, e: Partial<JournalEntry>): void => {
-    writeFileSync(join(journalDir(), name), JSON.stringify({ kind: 'unix', createdAt: Date.now(), ...e }));
+    writeFileSync(join(journalDir(), name), JSON.stringify({ kind: 'unix', createdAt: Date.now(), ...e }), { mode: 0o600 });
   };
   writeEntry({ path: p('own'), renamedTo: p('.own.renamed'), kind: 'fifo' }); // ours: not restoreAll's business
   mk('x-dead.json', { path: p('app'), renamedTo: p('.app.renamed'), pid: Number(dead) });
@@ -139,6 +139,7 @@ test('a pid reused by another process does not count as the owner', async () => 
   writeFileSync(
     join(journalDir(), 'reused.json'),
     JSON.stringify({ path: p('app'), renamedTo: p('.app.renamed'), kind: 'unix', pid: process.ppid, pidStart: '1', createdAt: 0 }),
+    { mode: 0o600 },
   );
   const r = await restoreAll();
   assert.deepEqual(r.map((x) => x.action), ['restored']);

@@ -1,6 +1,7 @@
 // A queue of pushed chunks read from the front. Bytes that straddle chunks are joined only when
 // a reader asks for them, so a large frame arriving in many chunks is copied once (no O(n^2)).
 // Returned arrays may be subarrays of pushed chunks: callers never modify bytes after pushing.
+import { pushAll } from '../../util/arrays';
 
 const EMPTY = new Uint8Array(0);
 
@@ -58,7 +59,7 @@ export class ByteQueue {
     if (i < this.chunks.length) {
       const c = this.chunks[i];
       if (off < c.length) rest.push(off === 0 ? c : c.subarray(off));
-      rest.push(...this.chunks.slice(i + 1));
+      pushAll(rest, this.chunks.slice(i + 1));
     }
     this.chunks = rest;
     this.head = 0;

@@ -11,6 +11,7 @@ import { decodeControl } from './control';
 import { FLAG, FRAME_HEADER_LEN, PREFACE, T, parseFrameHeader, plausibleHeader, typeName, u32, type FrameHeader } from './frame-types';
 import { HpackDecoder, type HeaderPair } from './hpack';
 import { StreamTable, type StreamInfo } from './streams';
+import { pushAll } from '../../util/arrays';
 
 /** How far a mid-stream capture is scanned for a frame boundary before bytes are given up. */
 const SYNC_WINDOW = 64 * 1024;
@@ -91,7 +92,7 @@ export class H2Connection implements ConnDecoder {
         const left = st.q.takeAll();
         out.push(this.errorFrame(dir, left, `truncated ${st.phase === 'frames' ? 'frame' : 'data'}: ${left.length} bytes at end of stream`));
       }
-      for (const s of this.streams.all()) out.push(...this.flushStream(dir, s, true));
+      for (const s of this.streams.all()) pushAll(out, this.flushStream(dir, s, true));
     } catch (e) {
       out.push(this.errorFrame(dir, new Uint8Array(0), `http2 decoder failure: ${(e as Error).message}`));
     }
@@ -271,7 +272,7 @@ export class H2Connection implements ConnDecoder {
         if (h.type === T.RST_STREAM && h.stream !== 0 && !c.error) {
           const s = this.streams.get(h.stream);
           s.reset = true;
-          for (const d of this.dirs.keys()) out.push(...this.flushStream(d, s, true));
+          for (const d of this.dirs.keys()) pushAll(out, this.flushStream(d, s, true));
         }
       }
     }
@@ -286,7 +287,7 @@ export class H2Connection implements ConnDecoder {
 
   private endStream(dir: Direction, s: StreamInfo, out: Frame[]): void {
     s.ended[dir] = true;
-    out.push(...this.flushStream(dir, s, true));
+    pushAll(out, this.flushStream(dir, s, true));
   }
 
   private finishBlock(dir: Direction, st: DirState, b: Block, out: Frame[]): void {

@@ -18,10 +18,20 @@ export function loadProtoRoot(files: string[]): protobuf.Root {
     root = new protobuf.Root().loadSync(paths, { keepCase: true });
     root.resolveAll();
   } catch (err) {
-    throw new UserError(`cannot load .proto files (${files.join(', ')}): ${err instanceof Error ? err.message : String(err)}`);
+    throw new UserError(`cannot load .proto files (${files.join(', ')}): ${protoProblem(err)}`);
   }
   roots.set(key, root);
   return root;
+}
+
+/** The parser's complaint in printable text: a binary file's bytes are not echoed, and the
+ *  parser's internal failures on a file that ends early read as what they are. */
+function protoProblem(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof TypeError) return 'the file ends early or is not a .proto file (the parser stopped inside a definition)';
+  // eslint-disable-next-line no-control-regex
+  const printable = msg.replace(/[^\x20-\x7e]/g, '?');
+  return /illegal token/.test(msg) ? `not a .proto file: ${printable.slice(0, 200)}` : printable.slice(0, 500);
 }
 
 /** Types found by name, per root (protobufjs walks its namespaces on every lookup). */
