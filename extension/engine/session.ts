@@ -114,6 +114,7 @@ export class Session {
   /** Monotonic µs of the last chunk (traffic within BUSY_US of a slice: forwarding is busy). */
   private lastArrival = -Infinity;
   private readonly eventListeners = new Set<(ev: EventRecord) => void>();
+  private readonly chunkListeners = new Set<(chunk: Chunk) => void>();
   private stopped = false;
   private readonly maxBacklog: number;
   /** Past this backlog, decoding reads back from the capture file (when it can). */
@@ -156,6 +157,17 @@ export class Session {
     return () => this.eventListeners.delete(listener);
   }
 
+  /** The session's monotonic clock now (µs since it started). */
+  monoNow(): number {
+    return this.clock.mono();
+  }
+
+  /** Every chunk as it is read (before decoding; `data` may be reused after the call). */
+  onChunk(listener: (chunk: Chunk) => void): () => void {
+    this.chunkListeners.add(listener);
+    return () => this.chunkListeners.delete(listener);
+  }
+
   /** Every frame and event, numbered, in order. Returns an unsubscribe function. */
   onRow(listener: (row: Row) => void): () => void {
     this.listeners.add(listener);
@@ -171,6 +183,7 @@ export class Session {
       this.capture?.writeChunk(chunk);
       const ci = this.connInfo.get(conn);
       if (ci) ci.bytes += data.length;
+      for (const l of this.chunkListeners) l(chunk);
       if (this.listeners.size === 0) return;
       if (this.spill || (this.queuedBytes + data.length > this.spillBacklog && at !== undefined && this.startSpill(at))) {
         // Decoded later from the capture file, in order.

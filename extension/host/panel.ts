@@ -26,6 +26,7 @@ export interface ShowOptions {
 export class PanelManager implements vscode.Disposable {
   private readonly hosts = new Set<PanelHost>();
   private readonly subs: vscode.Disposable[] = [];
+  private readonly activated = new vscode.EventEmitter<string>();
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -74,6 +75,15 @@ export class PanelManager implements vscode.Disposable {
     this.attach(panel, sessionId, 'editor');
   }
 
+  /** The session of the panel or capture editor in front of the user (the active editor). */
+  activeSessionId(): string | undefined {
+    for (const h of this.hosts) if (h.sessionId && h.panel.active) return h.sessionId;
+    return undefined;
+  }
+
+  /** Fires with a panel's session when that panel becomes the active editor. */
+  readonly onDidActivate = this.activated.event;
+
   /** Open panels, for "Reveal in Panel" and tests. */
   panelsFor(sessionId: string): readonly PanelHost[] {
     return [...this.hosts].filter((h) => h.sessionId === sessionId);
@@ -90,6 +100,10 @@ export class PanelManager implements vscode.Disposable {
       this.hosts.delete(host);
       host.dispose();
     });
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active && host.sessionId) this.activated.fire(host.sessionId);
+    });
+    if (panel.active && sessionId) this.activated.fire(sessionId);
     return host;
   }
 
@@ -115,6 +129,7 @@ export class PanelManager implements vscode.Disposable {
     this.hosts.clear();
     for (const s of this.subs) s.dispose();
     this.subs.length = 0;
+    this.activated.dispose();
   }
 }
 

@@ -1,5 +1,6 @@
 // The Sessions tree: session → processes (pid, state, exit) and taps → connections (frames,
 // bytes, peer pids). Context actions are contributed in package.json by contextValue.
+import { plural } from '../protocol/plural';
 import * as vscode from 'vscode';
 import * as P from '../protocol/requests';
 import type { EngineClient } from './engine-client';
@@ -49,9 +50,9 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         const s = n.session;
         const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `s:${s.id}`;
-        item.description = `${s.state} · ${s.frames} frames · ${s.connections} conn`;
+        item.description = `${s.state} · ${plural(s.frames, 'frame')} · ${plural(s.connections, 'connection')}`;
         item.tooltip = `${s.name}\n${s.state}\n${s.capturePath ?? ''}`;
-        item.iconPath = new vscode.ThemeIcon(s.state === 'live' ? 'debug-start' : s.state === 'file' ? 'file-binary' : 'debug-stop');
+        item.iconPath = new vscode.ThemeIcon(s.state === 'live' ? 'debug-start' : s.state === 'file' ? 'file-binary' : s.state === 'ended' ? 'pass' : 'debug-stop');
         item.contextValue = `ipctap.session.${s.state}`;
         item.command = { command: 'ipctap.revealInPanel', title: 'Reveal in Panel', arguments: [n] };
         return item;
@@ -81,7 +82,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         const peers = [c.peers?.client?.length ? `client ${c.peers.client.join(',')}` : '', c.peers?.server?.length ? `server ${c.peers.server.join(',')}` : '']
           .filter(Boolean)
           .join(' ↔ ');
-        item.description = `${c.frames} frames · ${formatBytes(c.bytes)}${c.open ? '' : ' · closed'}${peers ? ` · ${peers}` : ''}`;
+        item.description = `${plural(c.frames, 'frame')} · ${formatBytes(c.bytes)}${c.open ? '' : ' · closed'}${peers ? ` · ${peers}` : ''}`;
         item.tooltip = `${c.from ?? '?'} → ${c.to ?? '?'}`;
         item.iconPath = new vscode.ThemeIcon(c.open ? 'arrow-swap' : 'debug-disconnect');
         item.contextValue = 'ipctap.connection';

@@ -77,7 +77,8 @@ export interface WireEventRow {
 
 export type WireRow = WireFrameRow | WireEventRow;
 
-export type SessionState = 'starting' | 'live' | 'stopped' | 'file';
+/** 'ended': every launched process exited, so the session stopped its taps and closed its capture. */
+export type SessionState = 'starting' | 'live' | 'stopped' | 'ended' | 'file';
 
 export interface ProcessInfo {
   pid: number;
@@ -198,7 +199,7 @@ export interface SignalSendParams {
   group?: boolean;
 }
 export interface SignalSendResult {
-  /** What the process did within a short wait: exited / stopped / continued / no visible effect. */
+  /** What the process did within a short wait ("wrote 1 line on stdout 1 ms later", "exited with code 0"), or "sent" when nothing was seen. */
   outcome: string;
 }
 

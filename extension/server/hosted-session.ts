@@ -86,6 +86,8 @@ export class HostedSession {
   readonly store = FrameStore.createSync();
   readonly rows = new FilteredRows(this.store);
   readonly tapNames = new Map<string, string>();
+  /** Taps the user added to the running session (Tap Endpoint…): they keep it live. */
+  explicitTaps = 0;
   /** Processes not launched by us but shown (attach). */
   readonly external = new Map<number, ProcessInfo>();
   private readonly tracker = new RowTracker();

@@ -1,6 +1,7 @@
 // Replay…: a connection of the current session or of a capture file → a target (default the
 // original endpoint) → pacing. The replayed exchange is a new connection; each response is
 // marked same / different (with a diff view) / missing.
+import { plural } from '../../protocol/plural';
 import * as vscode from 'vscode';
 import * as P from '../../protocol/requests';
 import { showEngineError } from '../engine-client';
@@ -23,7 +24,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       const fromFile = '$(file) From a capture file…';
       const sessions = svc.model.list();
       const pick = await vscode.window.showQuickPick(
-        [...sessions.map((s) => ({ label: s.name, description: `${s.state} · ${s.connections} connections`, s })), { label: fromFile, s: undefined }],
+        [...sessions.map((s) => ({ label: s.name, description: `${s.state} · ${plural(s.connections, 'connection')}`, s })), { label: fromFile, s: undefined }],
         { placeHolder: 'Replay a connection of…', ignoreFocusOut: true },
       );
       if (!pick) return;
@@ -41,7 +42,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
         return;
       }
       const c = await vscode.window.showQuickPick(
-        conns.map((c) => ({ label: `connection ${c.conn}`, description: c.tap, detail: `${c.frames} frames · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`, c })),
+        conns.map((c) => ({ label: `connection ${c.conn}`, description: c.tap, detail: `${plural(c.frames, 'frame')} · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`, c })),
         { placeHolder: 'Connection to replay (its client side is sent again)', ignoreFocusOut: true },
       );
       if (!c) return;

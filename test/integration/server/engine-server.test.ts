@@ -151,3 +151,32 @@ test('engine server: launch, rows, replay, signal, capture, text features', asyn
     [],
   );
 });
+
+test('engine server: a signal says what the process did; the session ends when its process exits', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-server-'));
+  const engine: EngineServer = await startEngineServer({ IPCTAP_STATE_DIR: dir });
+  t.after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const s = await engine.request(P.SessionStart, { name: 'signals', decode: 'lines', processes: [{ name: 'signals', command: exampleBinary('signals') }] });
+  const pid = s.processes[0]!.pid;
+  await until('ready line', async () => (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 50, filter: 'ready' })).total > 0 || undefined);
+
+  // SIGHUP: the program prints two lines ("received hangup", "reloading configuration") and runs on.
+  const hup = await engine.request(P.SignalSend, { sessionId: s.id, pid, signal: 'SIGHUP' });
+  assert.match(hup.outcome, /^wrote [12] lines? on stdout \d+ ms later$/, hup.outcome);
+  assert.equal((await engine.request(P.SessionGet, { sessionId: s.id })).state, 'live');
+
+  // SIGTERM: it says so, then exits; the session ends by itself and keeps every row.
+  const term = await engine.request(P.SignalSend, { sessionId: s.id, pid, signal: 'SIGTERM' });
+  assert.match(term.outcome, /exited/, term.outcome);
+  const ended = await until('session ended', async () => {
+    const d = await engine.request(P.SessionGet, { sessionId: s.id });
+    return d.state === 'ended' ? d : undefined;
+  });
+  assert.equal(ended.processes[0]!.state, 'exited');
+  assert.ok(ended.connectionList.every((c) => !c.open), 'no connection left open');
+  const rows = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100, filter: 'exiting with code 143' });
+  assert.equal(rows.total, 1, 'the last line is captured');
+});
