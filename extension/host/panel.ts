@@ -21,6 +21,8 @@ export interface ShowOptions {
   rowId?: number;
   /** Show this connection as a conversation. */
   conn?: number;
+  /** Keep the keyboard focus where it is (a click in the Sessions view). */
+  preserveFocus?: boolean;
 }
 
 export class PanelManager implements vscode.Disposable {
@@ -57,9 +59,9 @@ export class PanelManager implements vscode.Disposable {
   async show(sessionId: string, opts: ShowOptions = {}): Promise<void> {
     let host = [...this.hosts].find((h) => h.sessionId === sessionId && h.kind === 'panel');
     if (host) {
-      host.panel.reveal(undefined, false);
+      host.panel.reveal(undefined, opts.preserveFocus === true);
     } else {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'IPC Tap', vscode.ViewColumn.Active, {
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'IPC Tap', { viewColumn: vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus === true }, {
         ...this.webviewOptions(),
         retainContextWhenHidden: false,
         enableFindWidget: false,

@@ -193,18 +193,60 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   await wb.shot('sigterm-exit');
   const exits = await f.locator('[data-testid="event-row"][data-kind="exit"]').allTextContents();
   assert.ok(exits.some((t) => /SIGTERM/.test(t)), exits.join('\n'));
+  // Both launched processes have exited: the session ends by itself.
+  await waitFor('session ended', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
+  await wb.shot('session-ended');
 });
 
-step('3. Send Signal… SIGUSR1 to the signal program: its output shows it got it', async () => {
-  await closeEditors();
+step('4c. Replay… with the server gone: an error notification with the ways on, and no session left behind', async () => {
+  await runCommand(page, 'IPC Tap: Replay…');
+  await pickQuick(page, 'Go net/rpc server and client');
+  await pickQuick(page, 'tcp:', { filter: false });
+  await answerInput(page, '');
+  await pickQuick(page, 'Wait for the responses');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /could not replay connection \d+: nothing is listening at 127\.0\.0\.1:\d+/ });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await wb.shot('replay-failed');
+  await toast.first().locator('.monaco-button', { hasText: 'Start the Server…' }).waitFor();
+  await toast.first().locator('.monaco-button', { hasText: 'Choose Another Target…' }).click();
+  // The same connection again, from the target question.
+  await page.locator('.quick-input-widget', { hasText: /Replay connection \d+/ }).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Escape');
+  // No phantom session: the sessions offered for a replay are the ones there were.
+  await runCommand(page, 'IPC Tap: Replay…');
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  await rows.filter({ hasText: 'From a capture file' }).waitFor({ timeout: 15_000 });
+  const offered = await rows.allTextContents();
+  assert.ok(!offered.some((t) => /replay of/.test(t)), offered.join('\n'));
+  assert.equal(offered.length, 2, offered.join('\n'));
+  await page.keyboard.press('Escape');
+});
+
+step('3. Send Signal… SIGUSR1 to the signal program: its output shows it got it, and the notification says so', async () => {
+  // The net/rpc panel stays open as a tab (step 8 goes back to it). The webview in front can
+  // change while the new panel opens: look it up again on every try.
   await launch('Signal handling program');
-  const f = await panel();
-  await waitFor('ready line', async () => (await summaries(f)).some((s) => s.includes('signals demo ready')), 20_000);
+  await waitFor('ready line', async () => (await summaries(await panel())).some((s) => s.includes('signals demo ready')), 20_000);
   await runCommand(page, 'IPC Tap: Send Signal…');
   await pickQuick(page, 'signals');
   await pickQuick(page, 'SIGUSR1');
-  await waitFor('received line', async () => (await summaries(f)).some((s) => /received user defined signal 1/.test(s)), 20_000);
+  await waitFor('received line', async () => (await summaries(await panel())).some((s) => /received user defined signal 1/.test(s)), 20_000);
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /SIGUSR1 → signals \(\d+\): wrote \d+ lines? on stdout \d+ ms later/ });
+  await toast.first().waitFor({ timeout: 20_000 });
   await wb.shot('sigusr1-received');
+  await page.keyboard.press('Escape');
+});
+
+step('8. Commands act on the panel in front: Open Capture as Text from the net/rpc tab opens its capture', async () => {
+  // The signals session was launched last; the user brings the net/rpc panel to the front.
+  await page.locator('.tabs-container .tab', { hasText: 'Go net/rpc server and client' }).click();
+  await waitFor('net/rpc rows in front', async () => (await summaries(await panel())).some((s) => s.includes('Arith.Multiply')), 20_000);
+  await runCommand(page, 'IPC Tap: Open Capture as Text');
+  const tab = page.locator('.tabs-container .tab.active');
+  await waitFor('text tab', async () => /Go net_rpc server and client \(text\)/.test(await tab.innerText()), 20_000);
+  await page.locator('.view-line', { hasText: 'Arith.Multiply' }).first().waitFor({ timeout: 20_000 });
+  await wb.shot('text-of-panel-in-front');
+  assert.equal(await page.locator('.view-line', { hasText: 'signals demo ready' }).count(), 0, 'not the last launched session');
 });
 
 step('5. <script> and <img onerror> payloads are shown as text; nothing runs', async () => {

@@ -5,6 +5,7 @@ import { plural } from '../../protocol/plural';
 import * as vscode from 'vscode';
 import type * as P from '../../protocol/requests';
 import type { Services } from '../services';
+import { chooseSession } from '../choose-session';
 
 export async function pickSession(
   svc: Services,
@@ -24,15 +25,6 @@ export async function pickSession(
     { placeHolder: opts.placeHolder ?? 'Session' },
   );
   return picked?.s;
-}
-
-/** Without asking: the active panel's session, else the tree's selection, else the only one. */
-export function chooseSession<S extends { id: string }>(candidates: readonly S[], activePanelId: string | undefined, treeSelectedId: string | undefined): S | undefined {
-  for (const id of [activePanelId, treeSelectedId]) {
-    const s = id ? candidates.find((c) => c.id === id) : undefined;
-    if (s) return s;
-  }
-  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 /** A session id from a command argument: a tree node, {sessionId}, or an id string. */

@@ -4,7 +4,7 @@
 import { plural } from '../../protocol/plural';
 import * as vscode from 'vscode';
 import * as P from '../../protocol/requests';
-import { showEngineError } from '../engine-client';
+import { EngineUserError, showEngineError } from '../engine-client';
 import { formatBytes } from '../sessions-tree';
 import type { Services } from '../services';
 import { pickSession } from './pick-session';
@@ -52,6 +52,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       title: `Replay connection ${source.conn}`,
       prompt: 'Target endpoint (unix:PATH, tcp:HOST:PORT, fifo:PATH); empty = the original endpoint',
       placeHolder: 'the original endpoint',
+      ignoreFocusOut: true,
       validateInput: (v) => (!v.trim() || /^(unix|tcp|fifo):.+/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT or fifo:PATH'),
     });
     if (target === undefined) return;
@@ -63,16 +64,37 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       { placeHolder: 'Pacing', ignoreFocusOut: true },
     );
     if (!pace) return;
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `IPC Tap: replaying connection ${source.conn}…` },
-      () => svc.engine.request(P.ReplayStart, { sessionId: source!.sessionId, conn: source!.conn, target: target.trim() || undefined, pace: pace.pace }),
-    );
+    const from = source;
+    let result: P.ReplayStartResult;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `IPC Tap: replaying connection ${from.conn}…` },
+        () => svc.engine.request(P.ReplayStart, { sessionId: from.sessionId, conn: from.conn, target: target.trim() || undefined, pace: pace.pace }),
+      );
+    } catch (err) {
+      void showReplayFailure(svc, err, from);
+      return undefined;
+    }
     await showReplayResult(svc, result);
     return result;
   } catch (err) {
     showEngineError(err, 'replay', svc.output);
     return undefined;
   }
+}
+
+export const CHOOSE_TARGET = 'Choose Another Target…';
+export const START_SERVER = 'Start the Server…';
+
+/** A replay that could not run (nothing listening, bad target): an error with the ways on. */
+export async function showReplayFailure(svc: Services, err: unknown, source: { sessionId: string; conn: number }): Promise<void> {
+  if (!(err instanceof EngineUserError)) {
+    showEngineError(err, 'replay', svc.output);
+    return;
+  }
+  const pick = await vscode.window.showErrorMessage(`IPC Tap: could not replay connection ${source.conn}: ${err.message}`, CHOOSE_TARGET, START_SERVER);
+  if (pick === CHOOSE_TARGET) await vscode.commands.executeCommand('ipctap.replayConnection', source);
+  else if (pick === START_SERVER) await vscode.commands.executeCommand('ipctap.launch');
 }
 
 export async function showReplayResult(svc: Services, r: P.ReplayStartResult): Promise<void> {

@@ -90,6 +90,12 @@ test('engine server: launch, rows, replay, signal, capture, text features', asyn
   const exit = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 10, filter: 'kind:exit' });
   assert.ok(exit.rows.some((r) => r.type === 'event' && r.pid === srv.pid && r.signal === 'SIGTERM'));
 
+  // Replay with the server gone: a clear error, and no session left behind for it.
+  await until('session ended', async () => ((await engine.request(P.SessionGet, { sessionId: s.id })).state === 'ended' ? true : undefined));
+  const before = (await engine.request(P.SessionList, {})).length;
+  await assert.rejects(engine.request(P.ReplayStart, { sessionId: s.id, conn: rpcConn.conn }), /nothing is listening at 127\.0\.0\.1:/);
+  assert.equal((await engine.request(P.SessionList, {})).length, before, 'no phantom replay session');
+
   // Bad input: a clear user error, nothing else breaks.
   await assert.rejects(engine.request(P.SignalSend, { pid: srv.pid, signal: 'SIGNOPE' }), (e: { code: number; message: string }) => {
     assert.equal(e.code, P.USER_ERROR_CODE);
