@@ -112,10 +112,41 @@ step('1. Launch and Tap the net/rpc server and client: decoded method names in t
   assert.ok(texts.some((s) => s.includes('Arith.Multiply')), texts.join('\n'));
 });
 
-step('4. Replay… a connection: every response the same', async () => {
-  // The client has finished its calls by now; the server is still up.
+/** Type a filter and apply it (Enter), as a user would. */
+async function setFilter(f: Frame, text: string): Promise<void> {
+  const input = f.locator('[data-testid="filter"]');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+step('1b. The filter: examples and completions from this session, replies with errors count, method: skips text lines, an empty result says so', async () => {
   const f = await panel();
-  await waitFor('client exit', async () => (await f.locator('[data-testid="event-row"][data-kind="exit"]').count()) > 0, 20_000);
+  const input = f.locator('[data-testid="filter"]');
+  await waitFor('placeholder from the session', async () => /proto:netrpc/.test((await input.getAttribute('placeholder')) ?? ''), 20_000);
+  assert.doesNotMatch((await input.getAttribute('placeholder')) ?? '', /proto:gob/);
+  await input.fill('proto:');
+  await waitFor('completion proto:netrpc', async () => (await f.locator('[data-testid="filter-suggestions"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes('proto:netrpc'), 10_000);
+  await setFilter(f, 'error');
+  await waitFor('the divide-by-zero reply', async () => (await summaries(f)).some((t) => /Arith\.Divide #\d+ error: divide by zero/.test(t)), 20_000);
+  await wb.shot('filter-error');
+  await setFilter(f, 'method:Divide');
+  await waitFor('only net/rpc Divide frames', async () => {
+    const protos = await f.locator('[data-testid="frame-row"] .c-proto').allTextContents();
+    const texts = await summaries(f);
+    return protos.length > 0 && protos.every((p) => p === 'netrpc') && texts.every((t) => t.includes('Divide'));
+  }, 20_000);
+  await setFilter(f, 'proto:nosuch');
+  const empty = f.locator('[data-testid="no-match"]');
+  await waitFor('no rows match', async () => (await empty.isVisible()) && /No rows match “proto:nosuch”/.test(await empty.innerText()), 20_000);
+  await wb.shot('filter-no-match');
+  await setFilter(f, '');
+  await waitFor('all rows again', async () => !(await empty.isVisible()) && (await summaries(f)).length > 0, 20_000);
+});
+
+step('4. Replay… a connection: every response the same', async () => {
+  // The client has finished its calls by now (the process strip reads the engine's state); the server is still up.
+  const f = await panel();
+  await f.locator('[data-testid="process"].state-exited', { hasText: 'rpcclient' }).waitFor({ timeout: 20_000 });
   await runCommand(page, 'IPC Tap: Replay…');
   await pickQuick(page, 'Go net/rpc server and client');
   await pickQuick(page, 'tcp:', { filter: false });
@@ -133,6 +164,8 @@ step('4. Replay… a connection: every response the same', async () => {
 step('4b. Replay from here on a request in the panel: replays from that call, warns that gob state was skipped', async () => {
   await runCommand(page, 'IPC Tap: Show Panel');
   const f = await panel();
+  // Filter to the call, so its row is in the list whatever the scroll position.
+  await setFilter(f, '"Arith.Multiply #3"');
   const row = f.locator('[data-testid="frame-row"]', { hasText: 'Arith.Multiply #3' }).first();
   await row.waitFor({ timeout: 20_000 });
   await row.click();
@@ -144,6 +177,7 @@ step('4b. Replay from here on a request in the panel: replays from that call, wa
   assert.match(text, /replaying connection \d+ from frame #\d+: \d+ earlier client frames? not sent/, text);
   assert.match(text, /netrpc sets up state/, text);
   await page.keyboard.press('Escape');
+  await setFilter(f, '');
 });
 
 step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decoded value', async () => {

@@ -14,6 +14,7 @@ import { CONVERSATION_ROW_HEIGHT, ROW_HEIGHT, renderConversationRow, renderListR
 import { findPair } from './selection';
 import { effectiveFilter, sanitizeState } from './state';
 import { createToolbar, type Toolbar } from './toolbar';
+import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts, type FilterFacts } from './filter-hints';
 import { navigate } from './virtual';
 
 const COLUMNS = ['#', 'Time', 'Conn', 'Dir', 'Proto', 'Len', 'Summary'];
@@ -30,6 +31,9 @@ export class App {
   private readonly noticeBox: HTMLElement;
   private readonly banner: HTMLElement;
   private readonly header: HTMLElement;
+  /** "No rows match …" over the empty list (does not move anything). */
+  private readonly emptyBox: HTMLElement;
+  private readonly facts: FilterFacts = emptyFacts();
   private selectedIndex = -1;
   /** The view shows the last row (follow new rows unless paused). */
   private stick = true;
@@ -86,6 +90,9 @@ export class App {
     this.noticeBox.hidden = true;
     this.banner = el(doc, 'div', { class: 'follow-banner', 'data-testid': 'follow-banner' });
     this.banner.hidden = true;
+    this.emptyBox = el(doc, 'div', { class: 'empty-state', role: 'status', 'data-testid': 'no-match' });
+    this.emptyBox.hidden = true;
+    this.toolbar.setCompleter((text) => filterCompletions(text, this.facts));
     this.header = el(doc, 'div', { class: 'list-header row', role: 'row' }, ...COLUMNS.map((c, i) => el(doc, 'span', { class: ['c-num', 'c-time', 'c-conn', 'c-dir', 'c-proto', 'c-len', 'c-summary'][i], role: 'columnheader' }, c)));
     setChildren(
       doc,
@@ -94,7 +101,7 @@ export class App {
       this.stripBox,
       this.noticeBox,
       this.banner,
-      el(doc, 'div', { class: 'main' }, el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller), this.detail.root),
+      el(doc, 'div', { class: 'main' }, el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller, this.emptyBox), this.detail.root),
     );
   }
 
@@ -197,6 +204,7 @@ export class App {
       if (this.following) this.list.scrollToEnd();
     }
     for (const r of this.cache.loaded()) if (r.id > this.allRows) this.allRows = r.id;
+    if (learnFacts(this.facts, this.cache.loaded()) && this.state.followConn === undefined) this.toolbar.setFilterEnabled(true, filterPlaceholder(this.facts));
     this.list.schedule();
     this.updateCount();
     if (this.selectedIndex >= 0) {
@@ -271,6 +279,10 @@ export class App {
     const shown = Math.max(0, this.cache.total);
     const filtered = this.filter !== '';
     this.toolbar.setCount(shown, this.allRows, filtered);
+    // Say why the list is empty once the answer is in.
+    const text = this.cache.total !== 0 ? '' : this.state.filter?.trim() ? `No rows match “${this.state.filter.trim()}” (of ${this.allRows.toLocaleString('en-US')} rows).` : this.state.clearedAfter !== undefined ? 'Cleared: new rows appear here.' : this.filter !== '' ? 'No rows here.' : this.live ? 'No rows yet: they appear as the processes talk.' : 'This capture has no rows.';
+    setText(this.emptyBox, text);
+    this.emptyBox.hidden = text === '';
   }
 
   // ---- selection -----------------------------------------------------------------------------
@@ -368,7 +380,7 @@ export class App {
     this.list.setRowHeight(conn !== undefined ? CONVERSATION_ROW_HEIGHT : ROW_HEIGHT);
     if (conn === undefined) {
       this.banner.hidden = true;
-      this.toolbar.setFilterEnabled(true, 'Filter: text  proto:gob  conn:3  dir:c2s  method:Arith  error  -exclude');
+      this.toolbar.setFilterEnabled(true, filterPlaceholder(this.facts));
       return;
     }
     const info = this.session?.connectionList?.find((c) => c.conn === conn);
