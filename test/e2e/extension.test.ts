@@ -169,6 +169,12 @@ step('4b. Replay from here on a request in the panel: replays from that call, wa
   const row = f.locator('[data-testid="frame-row"]', { hasText: 'Arith.Multiply #3' }).first();
   await row.waitFor({ timeout: 20_000 });
   await row.click();
+  // The selected gob field lights up its bytes (A = 4: gob's one byte 08), and the dump fits.
+  await f.locator('[data-path="/args/A"]').first().click();
+  const hl = f.locator('[data-testid="hex-view"] .h-hex .hl');
+  await waitFor('highlighted bytes of args.A', async () => (await hl.count()) === 1 && (await hl.innerText()).trim() === '08', 10_000);
+  await wb.shot('hex-highlight-gob-field');
+  assert.ok(await f.locator('.d-hex').evaluate((e) => e.scrollWidth <= e.clientWidth), 'the hex dump fits its pane');
   await f.locator('[data-testid="replay"]').click();
   const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /from frame #\d+/ });
   await toast.first().waitFor({ timeout: 30_000 });

@@ -23,6 +23,8 @@ export interface DetailModel {
   expanded: ReadonlySet<string>;
   selectedPath?: string;
   hexMaxLines: number;
+  /** Bytes per hex line (16, or 8 in a narrow pane). */
+  hexPerLine?: number;
   /** The request of a reply (or the reply of a request) when known. */
   pair?: { id: number; role: 'request' | 'response'; latencyUs?: number };
   peers: readonly PeerChoice[];
@@ -133,8 +135,8 @@ export function renderDetail(doc: Doc, m: DetailModel, act: DetailActions): HTML
   if (row.type === 'frame' && m.bytes) {
     const hexBox = el(doc, 'div', { class: 'd-hex' });
     const highlight = highlightFor(row.ranges, m.selectedPath);
-    hexBox.appendChild(renderHex(doc, m.bytes, { maxLines: m.hexMaxLines, highlight }));
-    const shown = m.hexMaxLines * 16;
+    hexBox.appendChild(renderHex(doc, m.bytes, { maxLines: m.hexMaxLines, highlight, perLine: m.hexPerLine }));
+    const shown = m.hexMaxLines * (m.hexPerLine ?? 16);
     if (m.bytes.length > shown) {
       hexBox.appendChild(
         el(

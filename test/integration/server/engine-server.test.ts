@@ -65,6 +65,18 @@ test('engine server: launch, rows, replay, signal, capture, text features', asyn
   const reply = calls.rows.find((r): r is P.WireFrameRow => r.type === 'frame' && r.dir === 's2c' && r.pair?.role === 'response')!;
   assert.ok(reply?.pair?.request, 'replies link to their request');
 
+  // Byte ranges, field by field: the gob header's ServiceMethod and the args' fields.
+  const bytesAt = (row: P.WireFrameRow, path: string) => {
+    const r = row.ranges?.find((x) => x.path === path);
+    return r ? Buffer.from(row.data, 'base64').subarray(r.start, r.end) : undefined;
+  };
+  assert.match(String(bytesAt(req, '/serviceMethod')), /Arith\.Multiply/);
+  const args = JSON.parse(req.decodedJson).args as { A: number; B: number };
+  // gob writes a small non-negative int n as one byte, 2n.
+  if (args.A > 0 && args.A < 64) assert.deepEqual([...bytesAt(req, '/args/A')!], [args.A * 2]);
+  assert.ok(bytesAt(req, '/args'), 'the body as a whole');
+  assert.ok(bytesAt(reply, '/reply'), 'the reply value');
+
   // Range paging and finding a row by id.
   const all = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 5000 });
   assert.equal((await engine.request(P.RowsCount, { sessionId: s.id })).total, all.total);

@@ -7,6 +7,7 @@ import { decodeUtf8, GobError, type Reader } from './reader';
 import { describeType, type GobType, type TypeTable } from './types';
 import { parseWireType } from './wiretype';
 import { mapKeyString, sortKeys } from './render';
+import type { FieldRange } from '../../types';
 
 export interface ValueContext {
   readonly types: TypeTable;
@@ -19,6 +20,17 @@ export interface ValueContext {
   concrete: Record<string, string> | undefined;
   /** Types defined inside this value (interface values whose concrete type was new). */
   defined: Record<string, unknown>[] | undefined;
+  /** When set: where each field, element and map value lies (reader positions, by path). */
+  ranges?: FieldRange[] | undefined;
+}
+
+/** Ranges recorded per message at most (a huge value still shows its first fields). */
+const MAX_RANGES = 512;
+
+/** Record the bytes from `start` to the reader's position as the value at ctx.path. */
+function mark(ctx: ValueContext, start: number): void {
+  const rs = ctx.ranges;
+  if (rs && rs.length < MAX_RANGES) rs.push({ path: '/' + ctx.path.map(escapePointer).join('/'), start, end: ctx.r.pos });
 }
 
 export function definedBefore(id: number): string {
@@ -171,7 +183,9 @@ function decodeElems(ctx: ValueContext, elem: number, n: number): unknown[] {
   for (let i = 0; i < n; i++) {
     if (r.pos >= r.end) throw tooFew(n, i);
     path.push(String(i));
+    const start = r.pos;
     out.push(decodeValue(ctx, elem, t));
+    mark(ctx, start);
     path.pop();
   }
   return out;
@@ -186,7 +200,9 @@ function decodeMap(ctx: ValueContext, key: number, elem: number, n: number): Rec
     if (r.pos >= r.end) throw new GobError(`${n} map entries claimed but the message ended after ${i}`);
     const k = mapKeyString(decodeValue(ctx, key, kt));
     ctx.path.push(k);
+    const start = r.pos;
     entries.set(k, decodeValue(ctx, elem, et));
+    mark(ctx, start);
     ctx.path.pop();
   }
   const out: Record<string, unknown> = {};
@@ -284,8 +300,16 @@ function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>
     const ft = plan.types[num];
     if (!ft) throw new GobError(definedBefore(f.id));
     for (; next < num; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
-    // (no interface inside: nothing will read the path, so the field's name is not pushed)
-    setKey(out, f.name, decodeValue(ctx, f.id, ft));
+    if (ctx.ranges) {
+      ctx.path.push(f.name);
+      const start = r.pos;
+      setKey(out, f.name, decodeValue(ctx, f.id, ft));
+      mark(ctx, start);
+      ctx.path.pop();
+    } else {
+      // (no interface inside and no ranges wanted: nothing reads the path, so the name is not pushed)
+      setKey(out, f.name, decodeValue(ctx, f.id, ft));
+    }
     next = num + 1;
   }
   for (; next < fields.length; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
@@ -305,7 +329,9 @@ function decodeStructDeferred(ctx: ValueContext, t: Extract<GobType, { kind: 'st
     const ft = plan.types[num];
     if (!ft) throw new GobError(definedBefore(f.id));
     ctx.path.push(f.name);
+    const start = r.pos;
     vals[num] = decodeValue(ctx, f.id, ft);
+    mark(ctx, start);
     ctx.path.pop();
   }
   if (plan.gen !== types.generation) plan = structPlan(types, t);
