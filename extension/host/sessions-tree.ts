@@ -1,5 +1,6 @@
 // The Sessions tree: session → processes (pid, state, exit) and taps → connections (frames,
 // bytes, peer pids). Context actions are contributed in package.json by contextValue.
+import { tapLabel } from '../protocol/tap-label';
 import { plural } from '../protocol/plural';
 import * as vscode from 'vscode';
 import * as P from '../protocol/requests';
@@ -98,11 +99,11 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       const s = this.model.get(n.session.id) ?? n.session;
       const out: TreeNode[] = s.processes.map((process) => ({ type: 'process', sessionId: s.id, process }));
       const taps = new Map<string, TreeNode>();
-      for (const t of s.taps) taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : t.spec, address: t.address });
+      for (const t of s.taps) taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : tapLabel(t.spec, s.processes), address: t.address });
       if (s.connections > 0) {
         const detail = await this.detail(s.id);
         for (const c of detail?.connectionList ?? []) {
-          if (!taps.has(c.tap)) taps.set(c.tap, { type: 'tap', sessionId: s.id, tap: c.tap, label: c.tap });
+          if (!taps.has(c.tap)) taps.set(c.tap, { type: 'tap', sessionId: s.id, tap: c.tap, label: tapLabel(c.tap, s.processes) });
         }
       }
       return [...out, ...taps.values()];

@@ -1,5 +1,6 @@
 // The panel's controller: owns the state, wires toolbar, process strip, list and detail pane
 // to the host link. Rows are fetched by range and filter; nothing holds every row.
+import { tapLabel } from '../../extension/protocol/tap-label';
 import type { DecoderDescription, SessionDetail, SessionSummary } from '../../extension/protocol/requests';
 import { parseFilter } from '../../extension/protocol/filter';
 import type { HostToWebview, PanelState, WireRow } from '../../extension/protocol/webview';
@@ -384,7 +385,7 @@ export class App {
       return;
     }
     const info = this.session?.connectionList?.find((c) => c.conn === conn);
-    const where = info ? ` on ${info.tap}${info.from ? ` from ${info.from}` : ''}` : '';
+    const where = info ? ` on ${tapLabel(info.tap, this.session?.processes)}${info.from ? ` from ${info.from}` : ''}` : '';
     setChildren(
       this.doc,
       this.banner,

@@ -99,6 +99,7 @@ export class DetailController {
         selectedPath: this.app.fieldPath,
         hexMaxLines: this.hexMaxLines,
         hexPerLine: this.perLine,
+        processes: s?.processes,
         pair: this.app.pairOfSelection(),
         peers: peerChoices(row, s?.connectionList ?? [], s?.processes ?? []),
         peerConfirm: this.peerConfirm,

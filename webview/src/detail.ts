@@ -1,4 +1,5 @@
 // The detail pane for the selected row: header, actions, decoded tree and hex dump.
+import { tapLabel } from '../../extension/protocol/tap-label';
 import { PANEL_SIGNALS, type WireRow } from '../../extension/protocol/webview';
 import { button, dropdown, dropdownValue } from './components/index';
 import { el, type Doc } from './dom';
@@ -15,6 +16,8 @@ export interface PeerChoice {
 
 export interface DetailModel {
   row?: WireRow;
+  /** The session's processes (to name a process's stdio tap). */
+  processes?: readonly { pid: number; name: string }[];
   /** The selected index has no row yet (its page is loading). */
   loading?: boolean;
   tree?: JNode;
@@ -52,7 +55,7 @@ function header(doc: Doc, m: DetailModel, row: WireRow, act: DetailActions): HTM
     h.appendChild(el(doc, 'span', { class: 'd-title' }, `#${row.id}  event ${row.kind}  at ${relTime(row.mono)} s`));
   } else {
     h.appendChild(
-      el(doc, 'span', { class: 'd-title' }, `#${row.id}  conn ${row.conn} ${dirText(row.dir)}  ${row.proto}  ${row.len} bytes  at ${relTime(row.mono)} s  (${row.tap})`),
+      el(doc, 'span', { class: 'd-title' }, `#${row.id}  conn ${row.conn} ${dirText(row.dir)}  ${row.proto}  ${row.len} bytes  at ${relTime(row.mono)} s  (${tapLabel(row.tap, m.processes)})`),
     );
   }
   h.appendChild(el(doc, 'div', { class: 'd-summary', 'data-testid': 'detail-summary' }, summaryText(row)));

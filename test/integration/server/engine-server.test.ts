@@ -179,7 +179,8 @@ test('engine server: a signal says what the process did; the session ends when i
   });
   const s = await engine.request(P.SessionStart, { name: 'signals', decode: 'lines', processes: [{ name: 'signals', command: exampleBinary('signals') }] });
   const pid = s.processes[0]!.pid;
-  await until('ready line', async () => (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 50, filter: 'ready' })).total > 0 || undefined);
+  // (the program prints this line once its signal handlers are in place; "tap-ready" events do not match)
+  await until('ready line', async () => (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 50, filter: 'type:frame "demo ready"' })).total > 0 || undefined);
 
   // SIGHUP: the program prints two lines ("received hangup", "reloading configuration") and runs on.
   const hup = await engine.request(P.SignalSend, { sessionId: s.id, pid, signal: 'SIGHUP' });

@@ -344,6 +344,7 @@ export class GobStream {
       ctx.defined = undefined;
       const ranges: FieldRange[] = [];
       ctx.ranges = ranges;
+      ctx.prefix = '';
       const valueStart = r.pos;
       const value = decodeTop(ctx, id);
       ctx.ranges = undefined;
