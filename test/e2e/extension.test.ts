@@ -123,6 +123,9 @@ step('1b. The filter: examples and completions from this session, replies with e
   const f = await panel();
   const input = f.locator('[data-testid="filter"]');
   await waitFor('placeholder from the session', async () => /proto:netrpc/.test((await input.getAttribute('placeholder')) ?? ''), 20_000);
+  // The toolbar stays one line at this width: Jump to end beside the filter, not under it.
+  const [jumpBox, filterBox] = await Promise.all([f.locator('[data-testid="jump-to-end"]').boundingBox(), input.boundingBox()]);
+  assert.ok(jumpBox && filterBox && jumpBox.y < filterBox.y + filterBox.height, `toolbar on one line: ${JSON.stringify({ jumpBox, filterBox })}`);
   assert.doesNotMatch((await input.getAttribute('placeholder')) ?? '', /proto:gob/);
   await input.fill('proto:');
   await waitFor('completion proto:netrpc', async () => (await f.locator('[data-testid="filter-suggestions"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes('proto:netrpc'), 10_000);

@@ -95,15 +95,9 @@ export class App {
     this.emptyBox.hidden = true;
     this.toolbar.setCompleter((text) => filterCompletions(text, this.facts));
     this.header = el(doc, 'div', { class: 'list-header row', role: 'row' }, ...COLUMNS.map((c, i) => el(doc, 'span', { class: ['c-num', 'c-time', 'c-conn', 'c-dir', 'c-proto', 'c-len', 'c-summary'][i], role: 'columnheader' }, c)));
-    setChildren(
-      doc,
-      root,
-      this.toolbar.root,
-      this.stripBox,
-      this.noticeBox,
-      this.banner,
-      el(doc, 'div', { class: 'main' }, el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller, this.emptyBox), this.detail.root),
-    );
+    const listPane = el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller, this.emptyBox);
+    const main = el(doc, 'div', { class: 'main' }, listPane, splitter(doc, listPane), this.detail.root);
+    setChildren(doc, root, this.toolbar.root, this.stripBox, this.noticeBox, this.banner, main);
   }
 
   // ---- messages from the host --------------------------------------------------------------
@@ -402,7 +396,7 @@ export class App {
     setChildren(
       this.doc,
       this.stripBox,
-      renderProcessStrip(this.doc, this.session?.processes ?? [], { confirm: this.confirm, outcomes: this.outcomes }, {
+      renderProcessStrip(this.doc, this.session?.processes ?? [], { confirm: this.confirm, outcomes: this.outcomes, live: this.live }, {
         signal: (pid, s) => {
           if (needsConfirm(s)) {
             this.confirm = { pid, signal: s };
@@ -484,6 +478,43 @@ export class App {
       this.host.setState(this.state);
     }, 200);
   }
+}
+
+/**
+ * The bar between the list and the detail pane: drag it (or use the arrow keys on it) to give
+ * either more room.
+ */
+function splitter(doc: Document, listPane: HTMLElement): HTMLElement {
+  const bar = el(doc, 'div', { class: 'splitter', role: 'separator', 'aria-orientation': 'horizontal', 'aria-label': 'Resize the list and the detail pane', tabindex: 0, 'data-testid': 'splitter' });
+  const setPct = (pct: number) => {
+    const p = Math.max(15, Math.min(90, pct));
+    listPane.style.flex = `0 0 ${p}%`;
+    bar.setAttribute('aria-valuenow', String(Math.round(p)));
+  };
+  const pctAt = (clientY: number) => {
+    const box = (bar.parentElement ?? bar).getBoundingClientRect();
+    return box.height > 0 ? ((clientY - box.top) / box.height) * 100 : 55;
+  };
+  bar.addEventListener('pointerdown', (ev) => {
+    const e = ev as PointerEvent;
+    e.preventDefault();
+    bar.setPointerCapture?.(e.pointerId);
+    const move = (m: Event) => setPct(pctAt((m as PointerEvent).clientY));
+    const up = () => {
+      bar.removeEventListener('pointermove', move);
+      bar.removeEventListener('pointerup', up);
+    };
+    bar.addEventListener('pointermove', move);
+    bar.addEventListener('pointerup', up);
+  });
+  bar.addEventListener('keydown', (ev) => {
+    const k = (ev as KeyboardEvent).key;
+    if (k !== 'ArrowUp' && k !== 'ArrowDown') return;
+    ev.preventDefault();
+    const now = Number(bar.getAttribute('aria-valuenow') ?? 55);
+    setPct(now + (k === 'ArrowUp' ? -5 : 5));
+  });
+  return bar;
 }
 
 export function errText(err: unknown): string {

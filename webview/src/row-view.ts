@@ -6,7 +6,7 @@ import { dirText, latency, relTime, sizeText, summaryText, textPreview } from '.
 import { fromBase64 } from './base64';
 
 export const ROW_HEIGHT = 22;
-export const CONVERSATION_ROW_HEIGHT = 48;
+export const CONVERSATION_ROW_HEIGHT = 56;
 
 export interface RowMarks {
   selectedId?: number;
