@@ -330,3 +330,15 @@ step('6. A capture of 200,000 frames: jump to the end shows the last frame; scro
   }, 15_000);
   await wb.shot('big-capture-scrolled');
 });
+
+step('9. The sample capture shipped in examples/ opens in the panel from the Explorer', async () => {
+  await closeEditors();
+  await runCommand(page, 'Go to File');
+  await pickQuick(page, 'sample-netrpc.ipctap');
+  const f = await panel();
+  await setFilter(f, 'error');
+  await waitFor('the divide-by-zero reply', async () => (await summaries(await panel())).some((t) => /Arith\.Divide #\d+ error: divide by zero/.test(t)), 30_000);
+  await wb.shot('sample-capture');
+  // A saved capture: no signal buttons for its (long gone) processes.
+  assert.equal(await (await panel()).locator('[data-testid^="signal-SIG"]').count(), 0);
+});
