@@ -132,6 +132,16 @@ step('1b. The filter: examples and completions from this session, replies with e
   await setFilter(f, 'error');
   await waitFor('the divide-by-zero reply', async () => (await summaries(f)).some((t) => /Arith\.Divide #\d+ error: divide by zero/.test(t)), 20_000);
   await wb.shot('filter-error');
+  // The reply that carries the error is in the theme's error colour (not its direction's).
+  const colours = await f.locator('[data-testid="frame-row"]', { hasText: 'divide by zero' }).first().evaluate((row) => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--vscode-errorForeground)';
+    document.body.appendChild(probe);
+    const want = getComputedStyle(probe).color;
+    probe.remove();
+    return [getComputedStyle(row).color, want];
+  });
+  assert.equal(colours[0], colours[1], 'the error reply is shown in the error colour');
   await setFilter(f, 'method:Divide');
   await waitFor('only net/rpc Divide frames', async () => {
     const protos = await f.locator('[data-testid="frame-row"] .c-proto').allTextContents();

@@ -35,6 +35,8 @@ export class App {
   /** "No rows match …" over the empty list (does not move anything). */
   private readonly emptyBox: HTMLElement;
   private readonly facts: FilterFacts = emptyFacts();
+  /** Rows the filter hints have learnt from (each is parsed once). */
+  private readonly learned = new WeakSet<WireRow>();
   private selectedIndex = -1;
   /** The view shows the last row (follow new rows unless paused). */
   private stick = true;
@@ -199,7 +201,7 @@ export class App {
       if (this.following) this.list.scrollToEnd();
     }
     for (const r of this.cache.loaded()) if (r.id > this.allRows) this.allRows = r.id;
-    if (learnFacts(this.facts, this.cache.loaded()) && this.state.followConn === undefined) this.toolbar.setFilterEnabled(true, filterPlaceholder(this.facts));
+    if (learnFacts(this.facts, this.cache.loaded(), this.learned) && this.state.followConn === undefined) this.toolbar.setFilterEnabled(true, filterPlaceholder(this.facts));
     this.list.schedule();
     this.updateCount();
     if (this.selectedIndex >= 0) {

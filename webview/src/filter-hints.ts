@@ -25,10 +25,14 @@ function add<T>(set: Set<T>, v: T): void {
   if (set.size < MAX_VALUES || set.has(v)) set.add(v);
 }
 
-/** Learn from rows as they arrive. Returns true when something new was seen. */
-export function learnFacts(facts: FilterFacts, rows: Iterable<WireRow>): boolean {
+/** Learn from rows as they arrive (each row once, when `seen` is given). Returns true when something new was seen. */
+export function learnFacts(facts: FilterFacts, rows: Iterable<WireRow>, seen?: WeakSet<WireRow>): boolean {
   const before = facts.protos.size + facts.methods.size + facts.kinds.size + facts.conns.size + facts.taps.size;
   for (const r of rows) {
+    if (seen) {
+      if (seen.has(r)) continue;
+      seen.add(r);
+    }
     if (r.type === 'frame') {
       add(facts.protos, r.proto);
       add(facts.conns, r.conn);

@@ -18,6 +18,13 @@ test('the placeholder takes its examples from the session: proto:netrpc, its met
   const f = emptyFacts();
   assert.equal(learnFacts(f, rows), true);
   assert.equal(learnFacts(f, rows), false, 'nothing new the second time');
+  const seen = new WeakSet<WireRow>();
+  const g = emptyFacts();
+  assert.equal(learnFacts(g, rows, seen), true);
+  const more = frame({ proto: 'jsonrpc', decodedJson: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo' }) });
+  assert.equal(learnFacts(g, [...rows, more], seen), true, 'a new row is learnt from');
+  assert.ok(g.methods.has('echo'));
+  assert.equal(learnFacts(g, [...rows, more], seen), false, 'rows already seen are skipped');
   const p = filterPlaceholder(f);
   assert.match(p, /proto:netrpc/);
   assert.doesNotMatch(p, /proto:gob|proto:lines/);
