@@ -41,8 +41,7 @@ export class EngineBackend implements PanelBackend {
         break;
       }
       case 'session/decodeAs':
-        await e.request(P.SessionDecodeAs, { sessionId, tap: p.tap as string | undefined, decoder: p.decoder as string });
-        r = null;
+        r = await e.request(P.SessionDecodeAs, { sessionId, tap: p.tap as string | undefined, decoder: p.decoder as string });
         break;
       case 'capture/save':
         await saveCaptureAs(this.svc, sessionId);

@@ -142,6 +142,7 @@ export class PanelHost implements vscode.Disposable {
   private changes: vscode.Disposable | undefined;
   private pendingSummary: SessionSummary | undefined;
   private pendingAppended: { from: number; to: number } | undefined;
+  private pendingReloaded = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly subs: vscode.Disposable[] = [];
   private previousSessionId: string | undefined;
@@ -245,6 +246,10 @@ export class PanelHost implements vscode.Disposable {
       return;
     }
     if (p.summary) this.pendingSummary = p.summary;
+    if (p.reloaded) {
+      this.pendingReloaded = true;
+      this.pendingAppended = undefined;
+    }
     if (p.appended) {
       const a = this.pendingAppended;
       this.pendingAppended = a ? { from: Math.min(a.from, p.appended.from), to: Math.max(a.to, p.appended.to) } : { ...p.appended };
@@ -254,6 +259,8 @@ export class PanelHost implements vscode.Disposable {
       const msg: HostToWebview = { type: 'changed' };
       if (this.pendingSummary) msg.summary = this.pendingSummary;
       if (this.pendingAppended) msg.appended = this.pendingAppended;
+      if (this.pendingReloaded) msg.reloaded = true;
+      this.pendingReloaded = false;
       this.pendingSummary = undefined;
       this.pendingAppended = undefined;
       // Hidden webviews drop messages; they re-init when shown again.

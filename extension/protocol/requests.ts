@@ -283,6 +283,8 @@ export interface SessionChangedParams {
   summary?: SessionSummary;
   /** Rows appended since the previous notice: ids [from, to] (inclusive), unfiltered. */
   appended?: { from: number; to: number };
+  /** Every row was dropped and is being read again (Decode As… on a capture): fetch afresh. */
+  reloaded?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +298,8 @@ export const SessionList = request<Record<string, never>, SessionSummary[]>('ses
 export const SessionGet = request<{ sessionId: string }, SessionDetail>('session/get');
 export const SessionAddTap = request<{ sessionId: string; tap: TapDef }, TapInfo>('session/addTap');
 /** "Decode As…": a tap's decoder (applies to connections opened afterwards). */
-export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, void>('session/decodeAs');
+/** Live: new connections; otherwise the capture is decoded again (redecoding: true). */
+export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, { redecoding: boolean }>('session/decodeAs');
 export const DecodersList = request<Record<string, never>, DecoderDescription[]>('decoders/list');
 
 export const RowsGet = request<RowsGetParams, RowsGetResult>('rows/get');

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readCaptureRows } from '../engine/read';
+import { resolveDecoder } from '../engine/protocols/registry';
 import { Session } from '../engine/session';
 import { allSignals, parseSignal } from '../engine/process/signals';
 import { sendSignal } from '../engine/process/signals';
@@ -216,10 +217,37 @@ export class SessionService {
     return { spec: tap.spec, kind: tap.kind, address: tap.address, name: def.name };
   }
 
-  decodeAs(id: string, tap: string | undefined, decoder: string): void {
+  /**
+   * A live session decodes the connections opened from now on with `decoder`; a capture file, a
+   * stopped or ended session is read again from its capture with it (the chosen tap, or all),
+   * rows replaced in place, arriving as they are decoded.
+   */
+  decodeAs(id: string, tap: string | undefined, decoder: string): { redecoding: boolean } {
     const s = this.get(id);
-    if (!s.engine) throw new UserError('a capture read from a file is decoded when opened: reopen it with another decoder');
-    s.engine.setDecoder(tap, decoder);
+    resolveDecoder(decoder); // a clear error for an unknown name, before anything changes
+    if (s.engine && s.state === 'live') {
+      s.engine.setDecoder(tap, decoder);
+      return { redecoding: false };
+    }
+    if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file to decode again`);
+    const path = s.capturePath;
+    const gen = ++s.decodeGeneration;
+    s.reset();
+    s.changed();
+    const rows = readCaptureRows(path, tap ? { decodeByTap: { [tap]: decoder } } : { decode: decoder, decodeByTap: {} });
+    void (async () => {
+      try {
+        for await (const row of rows) {
+          if (!this.sessions.has(id) || s.decodeGeneration !== gen) return;
+          s.add(row);
+        }
+      } catch (e) {
+        this.opts.log(`${s.name}: decoding again: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        s.flush();
+      }
+    })();
+    return { redecoding: true };
   }
 
   async stop(id: string): Promise<SessionSummary> {

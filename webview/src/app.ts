@@ -67,7 +67,9 @@ export class App {
       save: () => void this.call(this.host.request('capture/save', {})),
       jumpToEnd: () => this.jumpToEnd(),
       decodeAs: (tap, decoder) =>
-        void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder }), `Decoding ${tap ?? 'every tap'} as ${decoder} for new connections.`),
+        void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder })).then((r) => {
+          if (r) this.notice(r.redecoding ? `Decoding ${tap ?? 'every tap'} again as ${decoder}…` : `Decoding ${tap ?? 'every tap'} as ${decoder} for the connections opened from now on.`, false);
+        }),
       focusList: () => this.list.focus(),
     });
     this.list = new VirtualList(doc, ROW_HEIGHT, {
@@ -111,6 +113,13 @@ export class App {
         this.init(msg.sessionId, msg.session, msg.decoders, msg.state, msg.previousSessionId);
         break;
       case 'changed':
+        if (msg.reloaded) {
+          // Decoded again from the capture: every row is new.
+          this.allRows = 0;
+          if (msg.summary) this.applySummary(msg.summary);
+          this.reload();
+          break;
+        }
         if (msg.summary) this.applySummary(msg.summary);
         if (msg.appended) this.allRows = Math.max(this.allRows, msg.appended.to);
         if (msg.appended || msg.summary) this.refreshTail();

@@ -113,7 +113,7 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
         },
       }),
       button(doc, 'Cancel', { testid: 'decode-as-cancel', onClick: () => (decodeBox.hidden = true) }),
-      el(doc, 'span', { class: 'muted' }, 'Applies to connections opened afterwards.'),
+      el(doc, 'span', { class: 'muted' }, 'A live session: connections opened from now on. A capture or a stopped session: decoded again.'),
     );
     decodeBox.hidden = false;
   };

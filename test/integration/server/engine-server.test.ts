@@ -198,4 +198,17 @@ test('engine server: a signal says what the process did; the session ends when i
   assert.ok(ended.connectionList.every((c) => !c.open), 'no connection left open');
   const rows = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100, filter: 'exiting with code 143' });
   assert.equal(rows.total, 1, 'the last line is captured');
+
+  // Decode As… on the ended session: the capture is decoded again, rows replaced in place.
+  const before = (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 0, filter: 'proto:lines' })).total;
+  assert.ok(before > 0);
+  await assert.rejects(engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'nosuch' }), /nosuch/);
+  assert.deepEqual(await engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'raw' }), { redecoding: true });
+  await until('frames decoded again as raw', async () => {
+    const [lines, raw] = await Promise.all(['proto:lines', 'proto:raw'].map((f) => engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 0, filter: f })));
+    return lines!.total === 0 && raw!.total > 0 ? true : undefined;
+  });
+  const again = await engine.request(P.SessionGet, { sessionId: s.id });
+  assert.equal(again.state, 'ended');
+  assert.ok(again.rows >= rows.total, 'every row is back');
 });
