@@ -18,4 +18,6 @@ export declare function startCodeServer(opts: {
   workspace: string;
   env?: Record<string, string>;
   log?: (m: string) => void;
+  /** Where the first-run install says what it is doing (default: log). */
+  progress?: (m: string) => void;
 }): Promise<RunningCodeServer>;

@@ -42,8 +42,13 @@ export function ensureCodeServer({ log = (m) => process.stderr.write(m + '\n') }
   // npm_config_user_agent (v20) instead of the Node 24 installed here, and refuse.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   Object.assign(env, { PATH: path, npm_config_yes: 'true' });
+  const t0 = Date.now();
+  const step = (m) => log(`  ${m} (${Math.round((Date.now() - t0) / 1000)} s so far)`);
+  step('1/3 Node 24 (code-server needs it)…');
   run('npm', ['install', '--no-audit', '--no-fund', 'node@24'], { cwd: dir, env });
+  step('2/3 code-server and its native modules (the long part)…');
   run('npm', ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env });
+  step('3/3 checking it runs…');
   // npm 11 skips dependencies' install scripts unless approved; code-server needs its postinstall.
   const hasApprovals = spawnSync('npm', ['install-scripts', '--help'], { cwd: dir, env, stdio: 'ignore' }).status === 0;
   if (hasApprovals) {
@@ -83,8 +88,8 @@ export function freePort() {
  * Start code-server on 127.0.0.1:port in its own process group. Resolves once it listens.
  * Returns { url, child, stop } — stop() ends the whole process group.
  */
-export async function startCodeServer({ port, extensionsDir, userDataDir, workspace, env = {}, log = () => {} }) {
-  const { bin, path } = ensureCodeServer({ log });
+export async function startCodeServer({ port, extensionsDir, userDataDir, workspace, env = {}, log = () => {}, progress }) {
+  const { bin, path } = ensureCodeServer({ log: progress ?? log });
   mkdirSync(userDataDir, { recursive: true });
   // Settings that keep the window quiet and predictable.
   const settingsDir = join(userDataDir, 'User');
@@ -103,6 +108,11 @@ export async function startCodeServer({ port, extensionsDir, userDataDir, worksp
           'extensions.autoCheckUpdates': false,
           'chat.disableAIFeatures': true,
           'workbench.welcomePage.walkthroughs.openOnInstall': false,
+          // No "application running on port …" toast for every server a launch starts, no
+          // prompt about the repository in a parent folder, no empty secondary side bar.
+          'remote.autoForwardPorts': false,
+          'git.openRepositoryInParentFolders': 'never',
+          'workbench.secondarySideBar.defaultVisibility': 'hidden',
         },
         null,
         2,

@@ -40,6 +40,8 @@ try {
     userDataDir: join(scratch, 'user-data'),
     workspace: join(repoRoot, 'examples'),
     log: verbose ? say : () => {},
+    // The first run installs code-server (~5 minutes): say so, step by step.
+    progress: say,
   });
 } catch (err) {
   say(String(err instanceof Error ? err.message : err));

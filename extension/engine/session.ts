@@ -129,6 +129,7 @@ export class Session {
   /** Monotonic µs of the last chunk (traffic within BUSY_US of a slice: forwarding is busy). */
   private lastArrival = -Infinity;
   private readonly eventListeners = new Set<(ev: EventRecord) => void>();
+  private readonly chunkListeners = new Set<(chunk: Chunk) => void>();
   private stopped = false;
   private readonly maxBacklog: number;
   /** Past this backlog, decoding reads back from the capture file (when it can). */
@@ -237,6 +238,17 @@ export class Session {
     return () => this.eventListeners.delete(listener);
   }
 
+  /** The session's monotonic clock now (µs since it started). */
+  monoNow(): number {
+    return this.clock.mono();
+  }
+
+  /** Every chunk as it is read (before decoding; `data` may be reused after the call). */
+  onChunk(listener: (chunk: Chunk) => void): () => void {
+    this.chunkListeners.add(listener);
+    return () => this.chunkListeners.delete(listener);
+  }
+
   /** Every frame and event, numbered, in order. Returns an unsubscribe function. */
   onRow(listener: (row: Row) => void): () => void {
     this.listeners.add(listener);
@@ -253,6 +265,7 @@ export class Session {
       if (!this.spillOnly) this.capture?.writeChunk(chunk);
       const ci = this.connInfo.get(conn);
       if (ci) ci.bytes += data.length;
+      for (const l of this.chunkListeners) l(chunk);
       if (this.listeners.size === 0) return;
       if (this.spill || (this.queuedBytes + data.length > this.spillBacklog && at !== undefined && this.startSpill(at))) {
         if (this.spillOnly) this.capture!.writeChunk(chunk);

@@ -25,6 +25,7 @@ export function captureTextUri(name: string, source: { sessionId?: string; path?
   const q = new URLSearchParams();
   if (source.sessionId) q.set('session', source.sessionId);
   if (source.path) q.set('path', source.path);
-  const safe = name.replace(/[\\/?#]+/g, '_');
-  return vscode.Uri.from({ scheme: TEXT_SCHEME, path: `/${safe}.ipctap-text`, query: q.toString() });
+  // The tab shows the path's last segment: the session's name, marked as the text view.
+  const safe = name.replace(/[\\/?#]+/g, '_').replace(/\.ipctap$/, '');
+  return vscode.Uri.from({ scheme: TEXT_SCHEME, path: `/${safe} (text)`, query: q.toString() });
 }

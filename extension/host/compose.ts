@@ -33,8 +33,11 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
   view.onDidChangeSelection((e) => {
     const n = e.selection[0];
     const id = n?.type === 'session' ? n.session.id : n?.sessionId;
+    model.treeSelectedId = id;
     if (id) model.setActive(id);
   });
+  // The status bar follows the panel in front of the user.
+  panels.onDidActivate((id) => model.setActive(id));
 
   const cmd = (id: string, fn: (...args: any[]) => unknown) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

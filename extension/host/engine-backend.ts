@@ -6,7 +6,7 @@ import * as P from '../protocol/requests';
 import type { PanelMethod, PanelParams, PanelResult } from '../protocol/webview';
 import { confirmSignal } from './commands/signal';
 import { saveCaptureAs } from './commands/capture';
-import { showReplayResult } from './commands/replay';
+import { showReplayFailure, showReplayResult } from './commands/replay';
 import { PanelManager, type PanelBackend } from './panel';
 import type { Services } from './services';
 
@@ -41,8 +41,7 @@ export class EngineBackend implements PanelBackend {
         break;
       }
       case 'session/decodeAs':
-        await e.request(P.SessionDecodeAs, { sessionId, tap: p.tap as string | undefined, decoder: p.decoder as string });
-        r = null;
+        r = await e.request(P.SessionDecodeAs, { sessionId, tap: p.tap as string | undefined, decoder: p.decoder as string });
         break;
       case 'capture/save':
         await saveCaptureAs(this.svc, sessionId);
@@ -50,9 +49,15 @@ export class EngineBackend implements PanelBackend {
         break;
       case 'replay/start': {
         const fromId = typeof p.fromId === 'number' ? p.fromId : undefined;
-        const result = await e.request(P.ReplayStart, { sessionId, conn: p.conn as number, fromId });
-        void showReplayResult(this.svc, result);
-        r = result;
+        try {
+          const result = await e.request(P.ReplayStart, { sessionId, conn: p.conn as number, fromId });
+          void showReplayResult(this.svc, result);
+          r = result;
+        } catch (err) {
+          // Said as an error notification with the ways on; the panel shows nothing more.
+          void showReplayFailure(this.svc, err, { sessionId, conn: p.conn as number });
+          r = null;
+        }
         break;
       }
       case 'clipboard/write':
@@ -94,7 +99,7 @@ export class EngineBackend implements PanelBackend {
 }
 
 export interface Panels extends vscode.Disposable {
-  show(sessionId: string, opts?: { rowId?: number; conn?: number }): Promise<void>;
+  show(sessionId: string, opts?: { rowId?: number; conn?: number; preserveFocus?: boolean }): Promise<void>;
   adopt(panel: vscode.WebviewPanel, sessionId: string): Promise<void>;
 }
 

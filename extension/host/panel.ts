@@ -21,11 +21,14 @@ export interface ShowOptions {
   rowId?: number;
   /** Show this connection as a conversation. */
   conn?: number;
+  /** Keep the keyboard focus where it is (a click in the Sessions view). */
+  preserveFocus?: boolean;
 }
 
 export class PanelManager implements vscode.Disposable {
   private readonly hosts = new Set<PanelHost>();
   private readonly subs: vscode.Disposable[] = [];
+  private readonly activated = new vscode.EventEmitter<string>();
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -56,9 +59,9 @@ export class PanelManager implements vscode.Disposable {
   async show(sessionId: string, opts: ShowOptions = {}): Promise<void> {
     let host = [...this.hosts].find((h) => h.sessionId === sessionId && h.kind === 'panel');
     if (host) {
-      host.panel.reveal(undefined, false);
+      host.panel.reveal(undefined, opts.preserveFocus === true);
     } else {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'IPC Tap', vscode.ViewColumn.Active, {
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'IPC Tap', { viewColumn: vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus === true }, {
         ...this.webviewOptions(),
         retainContextWhenHidden: false,
         enableFindWidget: false,
@@ -73,6 +76,15 @@ export class PanelManager implements vscode.Disposable {
   async adopt(panel: vscode.WebviewPanel, sessionId: string): Promise<void> {
     this.attach(panel, sessionId, 'editor');
   }
+
+  /** The session of the panel or capture editor in front of the user (the active editor). */
+  activeSessionId(): string | undefined {
+    for (const h of this.hosts) if (h.sessionId && h.panel.active) return h.sessionId;
+    return undefined;
+  }
+
+  /** Fires with a panel's session when that panel becomes the active editor. */
+  readonly onDidActivate = this.activated.event;
 
   /** Open panels, for "Reveal in Panel" and tests. */
   panelsFor(sessionId: string): readonly PanelHost[] {
@@ -90,6 +102,10 @@ export class PanelManager implements vscode.Disposable {
       this.hosts.delete(host);
       host.dispose();
     });
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active && host.sessionId) this.activated.fire(host.sessionId);
+    });
+    if (panel.active && sessionId) this.activated.fire(sessionId);
     return host;
   }
 
@@ -115,6 +131,7 @@ export class PanelManager implements vscode.Disposable {
     this.hosts.clear();
     for (const s of this.subs) s.dispose();
     this.subs.length = 0;
+    this.activated.dispose();
   }
 }
 
@@ -125,6 +142,7 @@ export class PanelHost implements vscode.Disposable {
   private changes: vscode.Disposable | undefined;
   private pendingSummary: SessionSummary | undefined;
   private pendingAppended: { from: number; to: number } | undefined;
+  private pendingReloaded = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly subs: vscode.Disposable[] = [];
   private previousSessionId: string | undefined;
@@ -228,6 +246,10 @@ export class PanelHost implements vscode.Disposable {
       return;
     }
     if (p.summary) this.pendingSummary = p.summary;
+    if (p.reloaded) {
+      this.pendingReloaded = true;
+      this.pendingAppended = undefined;
+    }
     if (p.appended) {
       const a = this.pendingAppended;
       this.pendingAppended = a ? { from: Math.min(a.from, p.appended.from), to: Math.max(a.to, p.appended.to) } : { ...p.appended };
@@ -237,6 +259,8 @@ export class PanelHost implements vscode.Disposable {
       const msg: HostToWebview = { type: 'changed' };
       if (this.pendingSummary) msg.summary = this.pendingSummary;
       if (this.pendingAppended) msg.appended = this.pendingAppended;
+      if (this.pendingReloaded) msg.reloaded = true;
+      this.pendingReloaded = false;
       this.pendingSummary = undefined;
       this.pendingAppended = undefined;
       // Hidden webviews drop messages; they re-init when shown again.

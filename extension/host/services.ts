@@ -5,7 +5,9 @@ import type { SessionModel } from './session-model';
 
 /** Opens the panel for a session (implemented over the webview engineer's panel module). */
 export interface PanelOpener {
-  show(sessionId: string, opts?: { rowId?: number; conn?: number }): Promise<void> | void;
+  show(sessionId: string, opts?: { rowId?: number; conn?: number; preserveFocus?: boolean }): Promise<void> | void;
+  /** The session of the panel in front of the user, if a panel is the active editor. */
+  activeSessionId?(): string | undefined;
 }
 
 export interface Services {

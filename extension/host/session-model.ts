@@ -7,6 +7,8 @@ import type { EngineClient } from './engine-client';
 export class SessionModel implements vscode.Disposable {
   private readonly sessions = new Map<string, P.SessionSummary>();
   private activeId: string | undefined;
+  /** The session selected in the Sessions view (a session node or anything under it). */
+  treeSelectedId: string | undefined;
   private readonly emitter = new vscode.EventEmitter<P.SessionChangedParams | undefined>();
   private readonly subs: vscode.Disposable[] = [];
   /** Fires on every change (undefined: the whole list changed). */
@@ -29,6 +31,7 @@ export class SessionModel implements vscode.Disposable {
   apply(p: P.SessionChangedParams): void {
     if (p.removed) {
       this.sessions.delete(p.sessionId);
+      if (this.treeSelectedId === p.sessionId) this.treeSelectedId = undefined;
       if (this.activeId === p.sessionId) this.activeId = [...this.sessions.keys()].pop();
     } else if (p.summary) {
       const isNew = !this.sessions.has(p.sessionId);

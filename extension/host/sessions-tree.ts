@@ -1,5 +1,7 @@
 // The Sessions tree: session → processes (pid, state, exit) and taps → connections (frames,
 // bytes, peer pids). Context actions are contributed in package.json by contextValue.
+import { tapLabel } from '../protocol/tap-label';
+import { plural } from '../protocol/plural';
 import * as vscode from 'vscode';
 import * as P from '../protocol/requests';
 import type { EngineClient } from './engine-client';
@@ -49,9 +51,9 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         const s = n.session;
         const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `s:${s.id}`;
-        item.description = `${s.state} · ${s.frames} frames · ${s.connections} conn`;
+        item.description = `${s.state} · ${plural(s.frames, 'frame')} · ${plural(s.connections, 'connection')}`;
         item.tooltip = `${s.name}\n${s.state}\n${s.capturePath ?? ''}`;
-        item.iconPath = new vscode.ThemeIcon(s.state === 'live' ? 'debug-start' : s.state === 'file' ? 'file-binary' : 'debug-stop');
+        item.iconPath = new vscode.ThemeIcon(s.state === 'live' ? 'debug-start' : s.state === 'file' ? 'file-binary' : s.state === 'ended' ? 'pass' : 'debug-stop');
         item.contextValue = `ipctap.session.${s.state}`;
         item.command = { command: 'ipctap.revealInPanel', title: 'Reveal in Panel', arguments: [n] };
         return item;
@@ -81,7 +83,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         const peers = [c.peers?.client?.length ? `client ${c.peers.client.join(',')}` : '', c.peers?.server?.length ? `server ${c.peers.server.join(',')}` : '']
           .filter(Boolean)
           .join(' ↔ ');
-        item.description = `${c.frames} frames · ${formatBytes(c.bytes)}${c.open ? '' : ' · closed'}${peers ? ` · ${peers}` : ''}`;
+        item.description = `${plural(c.frames, 'frame')} · ${formatBytes(c.bytes)}${c.open ? '' : ' · closed'}${peers ? ` · ${peers}` : ''}`;
         item.tooltip = `${c.from ?? '?'} → ${c.to ?? '?'}`;
         item.iconPath = new vscode.ThemeIcon(c.open ? 'arrow-swap' : 'debug-disconnect');
         item.contextValue = 'ipctap.connection';
@@ -97,11 +99,11 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       const s = this.model.get(n.session.id) ?? n.session;
       const out: TreeNode[] = s.processes.map((process) => ({ type: 'process', sessionId: s.id, process }));
       const taps = new Map<string, TreeNode>();
-      for (const t of s.taps) taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : t.spec, address: t.address, kind: t.kind });
+      for (const t of s.taps) taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : tapLabel(t.spec, s.processes), address: t.address, kind: t.kind });
       if (s.connections > 0) {
         const detail = await this.detail(s.id);
         for (const c of detail?.connectionList ?? []) {
-          if (!taps.has(c.tap)) taps.set(c.tap, { type: 'tap', sessionId: s.id, tap: c.tap, label: c.tap });
+          if (!taps.has(c.tap)) taps.set(c.tap, { type: 'tap', sessionId: s.id, tap: c.tap, label: tapLabel(c.tap, s.processes) });
         }
       }
       return [...out, ...taps.values()];

@@ -1,4 +1,5 @@
 // The status bar item: the active session's live counts; click to show the panel.
+import { plural } from '../protocol/plural';
 import * as vscode from 'vscode';
 import type { SessionModel } from './session-model';
 
@@ -14,8 +15,8 @@ export function createStatusBar(model: SessionModel): vscode.Disposable {
     }
     const running = s.processes.filter((p) => p.state !== 'exited').length;
     const icon = s.state === 'live' ? '$(pulse)' : s.state === 'starting' ? '$(loading~spin)' : '$(file-binary)';
-    item.text = `${icon} ${s.name}: ${s.frames.toLocaleString()} frames · ${s.connections} conn` + (s.processes.length ? ` · ${running}/${s.processes.length} proc` : '');
-    item.tooltip = `IPC Tap session "${s.name}" (${s.state})\n${s.rows} rows, ${s.frames} frames, ${s.connections} connections\n${s.capturePath ?? ''}\nClick to show the panel`;
+    item.text = `${icon} ${s.name}: ${plural(s.frames, 'frame')} · ${plural(s.connections, 'connection')}` + (s.processes.length ? ` · ${running}/${plural(s.processes.length, 'process', 'processes')}` : '');
+    item.tooltip = `IPC Tap session "${s.name}" (${s.state})\n${plural(s.rows, 'row')}, ${plural(s.frames, 'frame')}, ${plural(s.connections, 'connection')}\n${s.capturePath ?? ''}\nClick to show the panel`;
     item.show();
   };
   const sub = model.onDidChange(update);

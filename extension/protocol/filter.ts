@@ -6,11 +6,13 @@
 //   proto:gob          protocol contains "gob" (proto:gob,jsonrpc: either)
 //   conn:3  conn:3,4   connection number(s); events of those connections match too
 //   dir:c2s            direction: c2s, s2c, stdin, stdout, stderr
-//   method:Arith.Mul   decoded method / ServiceMethod / :path contains it
+//   method:Arith.Mul   decoded method / ServiceMethod / :path contains it (never a line of text)
 //   tap:app.sock       tap spec contains it
 //   kind:exit          event kind (spawn, exit, signal-sent, open, close, error, ...)
 //   type:frame         frame or event
-//   error              frames that failed to decode, error events, connections closed by error
+//   error              frames that failed to decode, replies that carry an error (net/rpc's error,
+//                      a JSON-RPC error response, a gRPC status other than OK), error events,
+//                      connections closed by error
 //   error:timeout      ... whose error message contains "timeout"
 //   after:120          rows with id > 120 (the panel's Clear sends this)
 //   -term  !term       exclude rows matching term
@@ -189,6 +191,48 @@ export function findMethods(decoded: unknown, depth = 0, out: string[] = []): st
   return out;
 }
 
+/**
+ * The error a peer reported inside a decoded message (not a decoding failure): net/rpc's reply
+ * error, a JSON-RPC/LSP error response, a gRPC status other than OK. Undefined when none.
+ */
+export function applicationError(decoded: unknown, depth = 0): string | undefined {
+  if (decoded === null || typeof decoded !== 'object' || depth > 1) return undefined;
+  if (Array.isArray(decoded)) {
+    // JSON-RPC batches.
+    for (let i = 0; i < decoded.length && i < 64; i++) {
+      const e = applicationError(decoded[i], depth + 1);
+      if (e !== undefined) return e;
+    }
+    return undefined;
+  }
+  const d = decoded as Record<string, unknown>;
+  // net/rpc: {"kind":"response","serviceMethod":…,"error":"divide by zero"}
+  if (d.kind === 'response' && typeof d.error === 'string') return d.error === '' ? undefined : d.error;
+  // gRPC trailers: {"kind":"trailers","status":3,"statusName":"INVALID_ARGUMENT","message":…}
+  if (d.kind === 'trailers') {
+    if (typeof d.status !== 'number' || d.status === 0) return undefined;
+    return `${String(d.statusName ?? d.status)}${typeof d.message === 'string' && d.message ? `: ${d.message}` : ''}`;
+  }
+  // JSON-RPC 1.0/2.0 and LSP: a response whose error member is set.
+  if ('error' in d && ('id' in d || 'jsonrpc' in d || 'result' in d)) {
+    const e = d.error;
+    if (e === null || e === undefined || e === '' || e === false) return undefined;
+    if (typeof e === 'string') return e;
+    const m = (e as { message?: unknown; code?: unknown }).message;
+    const code = (e as { code?: unknown }).code;
+    if (typeof m === 'string') return code !== undefined ? `${String(code)} ${m}` : m;
+    try {
+      return JSON.stringify(e);
+    } catch {
+      return 'error';
+    }
+  }
+  return undefined;
+}
+
+/** Protocols whose frames are plain text or bytes: no method in them, whatever the text says. */
+const PLAIN_PROTOS = new Set(['lines', 'raw', 'text']);
+
 function decodedOf(row: MatchableRow): unknown {
   if (row.type !== 'frame') return undefined;
   if (row.decoded !== undefined) return row.decoded;
@@ -206,7 +250,14 @@ function decodedOf(row: MatchableRow): unknown {
 class RowView {
   private methods: string[] | undefined;
   private text: string | undefined;
+  private appError: string | null | undefined;
   constructor(readonly row: MatchableRow) {}
+
+  /** The error a peer reported in this frame's message ('' when none). */
+  getAppError(): string {
+    if (this.appError === undefined) this.appError = this.row.type === 'frame' ? (applicationError(decodedOf(this.row)) ?? null) : null;
+    return this.appError ?? '';
+  }
 
   getMethods(): string[] {
     if (this.methods === undefined) {
@@ -247,14 +298,16 @@ function matchTerm(t: FilterTerm, v: RowView): boolean {
     case 'after':
       return r.id !== undefined && r.id > Number(t.value);
     case 'method': {
-      if (r.type !== 'frame') return false;
+      if (r.type !== 'frame' || PLAIN_PROTOS.has(r.proto.toLowerCase()) || r.proto.startsWith('len')) return false;
       const ms = v.getMethods();
       // Decoders that expose no method field: fall back to the summary line.
       return ms.length ? ms.some((m) => m.includes(t.value)) : r.summary.toLowerCase().includes(t.value);
     }
     case 'error': {
       if (r.type === 'frame') {
-        return r.error !== undefined && r.error !== '' && r.error.toLowerCase().includes(t.value);
+        if (r.error !== undefined && r.error !== '' && r.error.toLowerCase().includes(t.value)) return true;
+        const app = v.getAppError();
+        return app !== '' && app.toLowerCase().includes(t.value);
       }
       if (!isErrorEvent(r)) return false;
       return t.value === '' || eventSummary(r).toLowerCase().includes(t.value);

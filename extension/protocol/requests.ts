@@ -79,7 +79,8 @@ export interface WireEventRow {
 
 export type WireRow = WireFrameRow | WireEventRow;
 
-export type SessionState = 'starting' | 'live' | 'stopped' | 'file';
+/** 'ended': every launched process exited, so the session stopped its taps and closed its capture. */
+export type SessionState = 'starting' | 'live' | 'stopped' | 'ended' | 'file';
 
 export interface ProcessInfo {
   pid: number;
@@ -227,7 +228,7 @@ export interface SignalSendParams {
   group?: boolean;
 }
 export interface SignalSendResult {
-  /** What the process did within a short wait: exited / stopped / continued / no visible effect. */
+  /** What the process did within a short wait ("wrote 1 line on stdout 1 ms later", "exited with code 0"), or "sent" when nothing was seen. */
   outcome: string;
 }
 
@@ -335,6 +336,8 @@ export interface SessionChangedParams {
   summary?: SessionSummary;
   /** Rows appended since the previous notice: ids [from, to] (inclusive), unfiltered. */
   appended?: { from: number; to: number };
+  /** Every row was dropped and is being read again (Decode As… on a capture): fetch afresh. */
+  reloaded?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,7 +353,8 @@ export const SessionGet = request<{ sessionId: string }, SessionDetail>('session
 export const SessionDetachTrace = request<{ sessionId: string }, void>('session/detachTrace');
 export const SessionAddTap = request<{ sessionId: string; tap: TapDef }, TapInfo>('session/addTap');
 /** "Decode As…": a tap's decoder (applies to connections opened afterwards). */
-export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, void>('session/decodeAs');
+/** Live: new connections; otherwise the capture is decoded again (redecoding: true). */
+export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, { redecoding: boolean }>('session/decodeAs');
 export const DecodersList = request<Record<string, never>, DecoderDescription[]>('decoders/list');
 
 export const RowsGet = request<RowsGetParams, RowsGetResult>('rows/get');

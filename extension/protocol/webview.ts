@@ -53,7 +53,7 @@ export interface PanelRequestMap {
   /** `confirmed`: the user already confirmed in the panel (SIGKILL), the host need not ask again. */
   'signal/send': { params: { pid: number; signal: string; confirmed?: boolean }; result: SignalSendResult };
   /** "Decode As…": tap undefined = every tap without its own choice. */
-  'session/decodeAs': { params: { tap?: string; decoder: string }; result: null };
+  'session/decodeAs': { params: { tap?: string; decoder: string }; result: { redecoding: boolean } };
   /** The host asks where to save and saves the capture. */
   'capture/save': { params: Record<string, never>; result: null };
   /** Replay a connection (from a frame on, when the engine supports it). */
@@ -85,7 +85,7 @@ export type HostToWebview =
   | { type: 'unavailable'; sessionId: string; message: string }
   | { type: 'reply'; id: number; result?: unknown; error?: string }
   /** Throttled live notice: counters and process states, appended row ids (unfiltered). */
-  | { type: 'changed'; summary?: SessionSummary; appended?: { from: number; to: number } }
+  | { type: 'changed'; summary?: SessionSummary; appended?: { from: number; to: number }; reloaded?: boolean }
   /** Scroll to and select a row (Reveal in Panel, Go to Definition...). */
   | { type: 'reveal'; rowId: number }
   /** Show one connection as a conversation (Follow Connection), e.g. a replayed exchange. */

@@ -83,12 +83,16 @@ export class HostedSession {
   ownsCapture: boolean;
   readonly startedAt: number;
   engine?: Session;
-  readonly store = FrameStore.createSync();
-  readonly rows = new FilteredRows(this.store);
+  store = FrameStore.createSync();
+  rows = new FilteredRows(this.store);
   readonly tapNames = new Map<string, string>();
+  /** Bumped by each Decode As… re-read (an older re-read stops adding rows). */
+  decodeGeneration = 0;
+  /** Taps the user added to the running session (Tap Endpoint…): they keep it live. */
+  explicitTaps = 0;
   /** Processes not launched by us but shown (attach). */
   readonly external = new Map<number, ProcessInfo>();
-  private readonly tracker = new RowTracker();
+  private tracker = new RowTracker();
   private frames = 0;
   private notifiedUpTo = 0;
   private readonly rowListeners = new Set<(row: Row) => void>();
@@ -115,6 +119,20 @@ export class HostedSession {
     for (const l of this.rowListeners) l(row);
     this.throttle.poke();
   }
+
+  /** Forget every row (the capture is read again, decoded another way); the next notice says so. */
+  reset(): void {
+    const old = this.store;
+    this.store = FrameStore.createSync();
+    this.rows = new FilteredRows(this.store);
+    this.tracker = new RowTracker();
+    this.frames = 0;
+    this.notifiedUpTo = 0;
+    this.reloaded = true;
+    void old.close().catch(() => undefined);
+  }
+
+  private reloaded = false;
 
   onRow(listener: (row: Row) => void): () => void {
     this.rowListeners.add(listener);
@@ -175,6 +193,10 @@ export class HostedSession {
   private sendNotice(): void {
     const total = this.store.count;
     const params: SessionChangedParams = { sessionId: this.id, summary: this.summary() };
+    if (this.reloaded) {
+      params.reloaded = true;
+      this.reloaded = false;
+    }
     if (total > this.notifiedUpTo) {
       const from = this.store.idAt(this.notifiedUpTo);
       const to = this.store.idAt(total - 1);

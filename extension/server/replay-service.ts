@@ -36,19 +36,29 @@ export async function startReplay(sessions: SessionService, p: ReplayStartParams
   const to = parseReplayTarget(target);
   // The new exchange goes into the source session when it is live, otherwise into a new one.
   let host = source?.engine && source.state === 'live' ? source : undefined;
+  let created: string | undefined;
   if (!host) {
     const started = await sessions.start({ name: `replay of ${source?.name ?? file} #${p.conn}` });
+    created = started.id;
     host = sessions.get(started.id);
   }
-  const result = await replayConnection({
-    file,
-    conn: p.conn,
-    to,
-    session: host.engine!,
-    pace: p.pace,
-    timeoutMs: p.timeoutMs,
-    fromId: p.fromId,
-  });
+  let result: Awaited<ReturnType<typeof replayConnection>>;
+  try {
+    result = await replayConnection({
+      file,
+      conn: p.conn,
+      to,
+      session: host.engine!,
+      pace: p.pace,
+      timeoutMs: p.timeoutMs,
+      fromId: p.fromId,
+    });
+  } catch (err) {
+    // Nothing was replayed (the target refused, the capture had nothing to send): no session
+    // made for it stays behind.
+    if (created) await sessions.close(created);
+    throw err;
+  }
   host.changed();
   const responses = result.comparisons
     .filter((c) => c.result !== 'extra')

@@ -4,9 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readCaptureRows } from '../engine/read';
+import { resolveDecoder } from '../engine/protocols/registry';
 import { Session } from '../engine/session';
 import { allSignals, parseSignal } from '../engine/process/signals';
 import { sendSignal } from '../engine/process/signals';
+import { SignalReaction } from '../engine/process/reaction';
 import { stateDir } from '../engine/util/paths';
 import { parseTapSpec } from '../engine/taps/spec';
 import { UserError } from '../engine/util/errors';
@@ -42,6 +44,10 @@ export interface SessionServiceOptions {
 
 const MAX_ROWS_PER_REQUEST = 5000;
 const SIGNAL_WATCH_MS = 700;
+/** After the last process exited: how long its stdio may stay open before the session ends anyway. */
+const STDIO_GRACE_MS = 2000;
+/** After a signalled process's first output: how long to keep watching for more, or its exit. */
+const SIGNAL_SETTLE_MS = 150;
 
 export class SessionService {
   private readonly sessions = new Map<string, HostedSession>();
@@ -113,6 +119,7 @@ export class SessionService {
     hosted.state = 'live';
     hosted.flush();
     this.opts.log(`session ${name} started (capture ${capturePath})`);
+    if ((p.processes ?? []).length > 0) this.endWithProcesses(hosted, engine);
     return hosted.summary();
   }
 
@@ -183,10 +190,45 @@ export class SessionService {
     }
   }
 
+  /**
+   * A launch session ends when its last launched process has exited (and its stdio is read to
+   * the end): taps stopped, capture closed, state 'ended'. Taps the user added keep it live.
+   */
+  private endWithProcesses(hosted: HostedSession, engine: Session): void {
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const end = () => {
+      off();
+      if (grace) clearTimeout(grace);
+      if (hosted.state !== 'live' || hosted.explicitTaps > 0) return;
+      hosted.state = 'ended';
+      void engine
+        .stop()
+        .catch((e: unknown) => this.opts.log(`session ${hosted.name}: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => hosted.flush());
+      this.opts.log(`session ${hosted.name} ended: its processes exited`);
+    };
+    const check = () => {
+      if (hosted.state !== 'live') return off();
+      const procs = engine.processes();
+      if (procs.length === 0 || procs.some((x) => x.state !== 'exited')) return;
+      const stdioOpen = engine.connections().some((c) => c.open && c.tap.startsWith('stdio'));
+      if (!stdioOpen) end();
+      // A grandchild may hold the stdio pipes open: do not wait on it for long.
+      else grace ??= setTimeout(end, STDIO_GRACE_MS);
+    };
+    const off = engine.onEvent((ev) => {
+      if (ev.kind === 'exit' || ev.kind === 'close') queueMicrotask(check);
+    });
+  }
+
   async addTap(id: string, def: TapDef): Promise<TapInfo> {
     const s = this.get(id);
     if (!s.engine || s.state !== 'live') throw new UserError(`session ${s.name} is not live`);
-    const tap = await s.engine.addTap(def.spec);
+    s.explicitTaps++;
+    const tap = await s.engine.addTap(def.spec).catch((e: unknown) => {
+      s.explicitTaps--;
+      throw e;
+    });
     if (def.name) s.tapNames.set(tap.spec, def.name);
     if (def.decode) s.engine.setDecoder(tap.spec, def.decode);
     s.changed();
@@ -200,15 +242,42 @@ export class SessionService {
     s.changed();
   }
 
-  decodeAs(id: string, tap: string | undefined, decoder: string): void {
+  /**
+   * A live session decodes the connections opened from now on with `decoder`; a capture file, a
+   * stopped or ended session is read again from its capture with it (the chosen tap, or all),
+   * rows replaced in place, arriving as they are decoded.
+   */
+  decodeAs(id: string, tap: string | undefined, decoder: string): { redecoding: boolean } {
     const s = this.get(id);
-    if (!s.engine) throw new UserError('a capture read from a file is decoded when opened: reopen it with another decoder');
-    s.engine.setDecoder(tap, decoder);
+    resolveDecoder(decoder); // a clear error for an unknown name, before anything changes
+    if (s.engine && s.state === 'live') {
+      s.engine.setDecoder(tap, decoder);
+      return { redecoding: false };
+    }
+    if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file to decode again`);
+    const path = s.capturePath;
+    const gen = ++s.decodeGeneration;
+    s.reset();
+    s.changed();
+    const rows = readCaptureRows(path, tap ? { decodeByTap: { [tap]: decoder } } : { decode: decoder, decodeByTap: {} });
+    void (async () => {
+      try {
+        for await (const row of rows) {
+          if (!this.sessions.has(id) || s.decodeGeneration !== gen) return;
+          s.add(row);
+        }
+      } catch (e) {
+        this.opts.log(`${s.name}: decoding again: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        s.flush();
+      }
+    })();
+    return { redecoding: true };
   }
 
   async stop(id: string): Promise<SessionSummary> {
     const s = this.get(id);
-    if (s.engine && s.state !== 'stopped' && s.state !== 'file') {
+    if (s.engine && s.state !== 'stopped' && s.state !== 'ended' && s.state !== 'file') {
       s.state = 'stopped';
       try {
         await s.engine.stop();
@@ -328,23 +397,35 @@ export class SessionService {
       sendSignal(p.pid, name, { group: p.group });
       return { outcome: `${name} sent to ${p.pid} (not in a live session: effect not watched)` };
     }
+    const engine = s.engine;
+    const known = new Map<number, boolean>();
+    const mine = (conn: number) => {
+      let yes = known.get(conn);
+      if (yes === undefined) {
+        const peers = engine.connections().find((c) => c.conn === conn)?.peers;
+        yes = !!(peers?.client?.includes(p.pid) || peers?.server?.includes(p.pid));
+        known.set(conn, yes);
+      }
+      return yes;
+    };
+    const reaction = new SignalReaction(p.pid, engine.monoNow(), mine);
     const seen = new Promise<string>((resolve) => {
-      const timer = setTimeout(() => {
-        off();
-        resolve('no visible effect');
-      }, SIGNAL_WATCH_MS);
-      // Events as they happen, not rows: rows can lag behind a flood being decoded.
-      const off = s.engine!.onEvent((ev) => {
-        if (ev.pid !== p.pid) return;
-        let what: string | undefined;
-        if (ev.kind === 'exit') what = ev.signal ? `exited: killed by ${ev.signal}` : `exited with code ${ev.code}`;
-        else if (ev.kind === 'stopped') what = 'stopped';
-        else if (ev.kind === 'continued') what = 'continued';
-        if (what) {
-          clearTimeout(timer);
-          off();
-          resolve(what);
-        }
+      let settle: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        if (settle) clearTimeout(settle);
+        offEvent();
+        offChunk();
+        resolve(reaction.describe() ?? 'sent');
+      };
+      const timer = setTimeout(done, SIGNAL_WATCH_MS);
+      // Events and chunks as they happen, not rows: rows can lag behind a flood being decoded.
+      const offEvent = engine.onEvent((ev) => {
+        if (reaction.event(ev)) done();
+      });
+      const offChunk = engine.onChunk((c) => {
+        // After the first output, wait a moment for more (or an exit) before saying what it did.
+        if (reaction.chunk(c) && !settle) settle = setTimeout(done, SIGNAL_SETTLE_MS);
       });
     });
     s.engine.signal(p.pid, name, { group: p.group });

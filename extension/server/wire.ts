@@ -1,6 +1,7 @@
 // Engine rows → JSON-safe rows for the LSP wire (bytes as base64, decoded values as exact JSON).
 import type { Row } from '../engine/types';
 import { toJson } from '../engine/util/json';
+import { rangesOnDemand } from '../engine/protocols/ranges-on-demand';
 import type { WireRow } from '../protocol/requests';
 
 export function toWireRow(row: Row): WireRow {
@@ -15,9 +16,15 @@ export function toWireRow(row: Row): WireRow {
   } catch (err) {
     decodedJson = JSON.stringify({ error: `not JSON-able: ${err instanceof Error ? err.message : String(err)}` });
   }
-  return {
+  const out: WireRow = {
     ...rest,
     data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
     decodedJson,
   };
+  // Decoders that leave ranges to the rows shown: computed now, for the panel's hex view.
+  if (!rest.ranges && !rest.error) {
+    const ranges = rangesOnDemand(row);
+    if (ranges?.length) out.ranges = ranges;
+  }
+  return out;
 }

@@ -115,10 +115,58 @@ step('1. Launch and Tap the net/rpc server and client: decoded method names in t
   assert.ok(texts.some((s) => s.includes('Arith.Multiply')), texts.join('\n'));
 });
 
-step('4. Replay… a connection: every response the same', async () => {
-  // The client has finished its calls by now; the server is still up.
+/** Type a filter and apply it (Enter), as a user would. */
+async function setFilter(f: Frame, text: string): Promise<void> {
+  const input = f.locator('[data-testid="filter"]');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+step('1b. The filter: examples and completions from this session, replies with errors count, method: skips text lines, an empty result says so', async () => {
   const f = await panel();
-  await waitFor('client exit', async () => (await f.locator('[data-testid="event-row"][data-kind="exit"]').count()) > 0, 20_000);
+  const input = f.locator('[data-testid="filter"]');
+  await waitFor('placeholder from the session', async () => /proto:netrpc/.test((await input.getAttribute('placeholder')) ?? ''), 20_000);
+  // The toolbar stays one line at this width: Jump to end beside the filter, not under it.
+  const [jumpBox, filterBox] = await Promise.all([f.locator('[data-testid="jump-to-end"]').boundingBox(), input.boundingBox()]);
+  assert.ok(jumpBox && filterBox && jumpBox.y < filterBox.y + filterBox.height, `toolbar on one line: ${JSON.stringify({ jumpBox, filterBox })}`);
+  assert.doesNotMatch((await input.getAttribute('placeholder')) ?? '', /proto:gob/);
+  await input.fill('proto:');
+  await waitFor('completion proto:netrpc', async () => (await f.locator('[data-testid="filter-suggestions"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes('proto:netrpc'), 10_000);
+  await setFilter(f, 'error');
+  await waitFor('the divide-by-zero reply', async () => (await summaries(f)).some((t) => /Arith\.Divide #\d+ error: divide by zero/.test(t)), 20_000);
+  await wb.shot('filter-error');
+  // The reply that carries the error is in the theme's error colour (not its direction's). Live
+  // notices re-render the rows: read a row that is in the document (a detached one has no style).
+  let colours: string[] = [];
+  await waitFor('the error reply in the error colour', async () => {
+    colours = await f.locator('[data-testid="frame-row"]', { hasText: 'divide by zero' }).first().evaluate((row) => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--vscode-errorForeground)';
+      document.body.appendChild(probe);
+      const want = getComputedStyle(probe).color;
+      probe.remove();
+      return [row.isConnected ? getComputedStyle(row).color : '', want];
+    });
+    return colours[0] !== '' && colours[0] === colours[1];
+  }, 10_000).catch(() => assert.equal(colours[0], colours[1], 'the error reply is shown in the error colour'));
+  await setFilter(f, 'method:Divide');
+  await waitFor('only net/rpc Divide frames', async () => {
+    const protos = await f.locator('[data-testid="frame-row"] .c-proto').allTextContents();
+    const texts = await summaries(f);
+    return protos.length > 0 && protos.every((p) => p === 'netrpc') && texts.every((t) => t.includes('Divide'));
+  }, 20_000);
+  await setFilter(f, 'proto:nosuch');
+  const empty = f.locator('[data-testid="no-match"]');
+  await waitFor('no rows match', async () => (await empty.isVisible()) && /No rows match “proto:nosuch”/.test(await empty.innerText()), 20_000);
+  await wb.shot('filter-no-match');
+  await setFilter(f, '');
+  await waitFor('all rows again', async () => !(await empty.isVisible()) && (await summaries(f)).length > 0, 20_000);
+});
+
+step('4. Replay… a connection: every response the same', async () => {
+  // The client has finished its calls by now (the process strip reads the engine's state); the server is still up.
+  const f = await panel();
+  await f.locator('[data-testid="process"].state-exited', { hasText: 'rpcclient' }).waitFor({ timeout: 20_000 });
   await runCommand(page, 'IPC Tap: Replay…');
   await pickQuick(page, 'Go net/rpc server and client');
   await pickQuick(page, 'tcp:', { filter: false });
@@ -136,9 +184,17 @@ step('4. Replay… a connection: every response the same', async () => {
 step('4b. Replay from here on a request in the panel: replays from that call, warns that gob state was skipped', async () => {
   await runCommand(page, 'IPC Tap: Show Panel');
   const f = await panel();
+  // Filter to the call, so its row is in the list whatever the scroll position.
+  await setFilter(f, '"Arith.Multiply #3"');
   const row = f.locator('[data-testid="frame-row"]', { hasText: 'Arith.Multiply #3' }).first();
   await row.waitFor({ timeout: 20_000 });
   await row.click();
+  // The selected gob field lights up its bytes (A = 4: gob's one byte 08), and the dump fits.
+  await f.locator('[data-path="/args/A"]').first().click();
+  const hl = f.locator('[data-testid="hex-view"] .h-hex .hl');
+  await waitFor('highlighted bytes of args.A', async () => (await hl.count()) === 1 && (await hl.innerText()).trim() === '08', 10_000);
+  await wb.shot('hex-highlight-gob-field');
+  assert.ok(await f.locator('.d-hex').evaluate((e) => e.scrollWidth <= e.clientWidth), 'the hex dump fits its pane');
   await f.locator('[data-testid="replay"]').click();
   const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /from frame #\d+/ });
   await toast.first().waitFor({ timeout: 30_000 });
@@ -147,6 +203,7 @@ step('4b. Replay from here on a request in the panel: replays from that call, wa
   assert.match(text, /replaying connection \d+ from frame #\d+: \d+ earlier client frames? not sent/, text);
   assert.match(text, /netrpc sets up state/, text);
   await page.keyboard.press('Escape');
+  await setFilter(f, '');
 });
 
 step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decoded value', async () => {
@@ -196,18 +253,60 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   await wb.shot('sigterm-exit');
   const exits = await f.locator('[data-testid="event-row"][data-kind="exit"]').allTextContents();
   assert.ok(exits.some((t) => /SIGTERM/.test(t)), exits.join('\n'));
+  // Both launched processes have exited: the session ends by itself.
+  await waitFor('session ended', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
+  await wb.shot('session-ended');
 });
 
-step('3. Send Signal… SIGUSR1 to the signal program: its output shows it got it', async () => {
-  await closeEditors();
+step('4c. Replay… with the server gone: an error notification with the ways on, and no session left behind', async () => {
+  await runCommand(page, 'IPC Tap: Replay…');
+  await pickQuick(page, 'Go net/rpc server and client');
+  await pickQuick(page, 'tcp:', { filter: false });
+  await answerInput(page, '');
+  await pickQuick(page, 'Wait for the responses');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /could not replay connection \d+: nothing is listening at 127\.0\.0\.1:\d+/ });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await wb.shot('replay-failed');
+  await toast.first().locator('.monaco-button', { hasText: 'Start the Server…' }).waitFor();
+  await toast.first().locator('.monaco-button', { hasText: 'Choose Another Target…' }).click();
+  // The same connection again, from the target question.
+  await page.locator('.quick-input-widget', { hasText: /Replay connection \d+/ }).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Escape');
+  // No phantom session: the sessions offered for a replay are the ones there were.
+  await runCommand(page, 'IPC Tap: Replay…');
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  await rows.filter({ hasText: 'From a capture file' }).waitFor({ timeout: 15_000 });
+  const offered = await rows.allTextContents();
+  assert.ok(!offered.some((t) => /replay of/.test(t)), offered.join('\n'));
+  assert.equal(offered.length, 2, offered.join('\n'));
+  await page.keyboard.press('Escape');
+});
+
+step('3. Send Signal… SIGUSR1 to the signal program: its output shows it got it, and the notification says so', async () => {
+  // The net/rpc panel stays open as a tab (step 8 goes back to it). The webview in front can
+  // change while the new panel opens: look it up again on every try.
   await launch('Signal handling program');
-  const f = await panel();
-  await waitFor('ready line', async () => (await summaries(f)).some((s) => s.includes('signals demo ready')), 20_000);
+  await waitFor('ready line', async () => (await summaries(await panel())).some((s) => s.includes('signals demo ready')), 20_000);
   await runCommand(page, 'IPC Tap: Send Signal…');
   await pickQuick(page, 'signals');
   await pickQuick(page, 'SIGUSR1');
-  await waitFor('received line', async () => (await summaries(f)).some((s) => /received user defined signal 1/.test(s)), 20_000);
+  await waitFor('received line', async () => (await summaries(await panel())).some((s) => /received user defined signal 1/.test(s)), 20_000);
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /SIGUSR1 → signals \(\d+\): wrote \d+ lines? on stdout \d+ ms later/ });
+  await toast.first().waitFor({ timeout: 20_000 });
   await wb.shot('sigusr1-received');
+  await page.keyboard.press('Escape');
+});
+
+step('8. Commands act on the panel in front: Open Capture as Text from the net/rpc tab opens its capture', async () => {
+  // The signals session was launched last; the user brings the net/rpc panel to the front.
+  await page.locator('.tabs-container .tab', { hasText: 'Go net/rpc server and client' }).click();
+  await waitFor('net/rpc rows in front', async () => (await summaries(await panel())).some((s) => s.includes('Arith.Multiply')), 20_000);
+  await runCommand(page, 'IPC Tap: Open Capture as Text');
+  const tab = page.locator('.tabs-container .tab.active');
+  await waitFor('text tab', async () => /Go net_rpc server and client \(text\)/.test(await tab.innerText()), 20_000);
+  await page.locator('.view-line', { hasText: 'Arith.Multiply' }).first().waitFor({ timeout: 20_000 });
+  await wb.shot('text-of-panel-in-front');
+  assert.equal(await page.locator('.view-line', { hasText: 'signals demo ready' }).count(), 0, 'not the last launched session');
 });
 
 step('5. <script> and <img onerror> payloads are shown as text; nothing runs', async () => {
@@ -276,4 +375,32 @@ step('8. Watch Shared Memory…: the segment of a Go program, a row per change, 
     counter.stdin!.end('quit\n');
     await new Promise((r) => (counter.exitCode !== null ? r(null) : counter.once('close', r)));
   }
+});
+
+step('9. The sample capture shipped in examples/ opens in the panel from the Explorer', async () => {
+  await closeEditors();
+  await runCommand(page, 'Go to File');
+  await pickQuick(page, 'sample-netrpc.ipctap');
+  const f = await panel();
+  await setFilter(f, 'error');
+  await waitFor('the divide-by-zero reply', async () => (await summaries(await panel())).some((t) => /Arith\.Divide #\d+ error: divide by zero/.test(t)), 30_000);
+  await wb.shot('sample-capture');
+  // A saved capture: no signal buttons for its (long gone) processes.
+  assert.equal(await (await panel()).locator('[data-testid^="signal-SIG"]').count(), 0);
+});
+
+step('10. Decode As… on a capture decodes what is there again, in place', async () => {
+  const f = await panel();
+  await setFilter(f, '');
+  await f.locator('[data-testid="decode-as"]').click();
+  await f.locator('[data-testid="decode-as-decoder"]').click();
+  await f.locator('[data-testid="decode-as-decoder"] vscode-option', { hasText: /^raw/ }).click();
+  await f.locator('[data-testid="decode-as-apply"]').click();
+  // Every frame is raw bytes now, and the rows are all back (the count badge reads the engine's total).
+  await setFilter(f, 'proto:netrpc');
+  const count = f.locator('[data-testid="row-count"]');
+  await waitFor('no netrpc frame left', async () => (await count.getAttribute('data-count')) === '0', 30_000);
+  await setFilter(f, 'proto:raw');
+  await waitFor('raw frames', async () => Number(await count.getAttribute('data-count')) > 0, 30_000);
+  await wb.shot('decode-as-raw');
 });

@@ -96,6 +96,9 @@ export function frameProblem(f: Frame): string | null {
     return `payload range ${f.payload.start}..${f.payload.end} outside ${f.data.length} B`;
   if (f.pair && (typeof f.pair.key !== 'string' || (f.pair.role !== 'request' && f.pair.role !== 'response')))
     return 'bad frame.pair';
+  for (const r of f.ranges ?? []) {
+    if (!(typeof r.path === 'string' && r.path.startsWith('/') && r.start >= 0 && r.start <= r.end && r.end <= f.data.length)) return `range ${JSON.stringify(r)} outside ${f.data.length} B`;
+  }
   const bad = jsonableProblem(f.decoded, '', 0);
   if (bad) return `decoded is not JSON-able: ${bad}`;
   return null;

@@ -1,5 +1,6 @@
 // The panel's controller: owns the state, wires toolbar, process strip, list and detail pane
 // to the host link. Rows are fetched by range and filter; nothing holds every row.
+import { tapLabel } from '../../extension/protocol/tap-label';
 import type { DecoderDescription, SessionDetail, SessionSummary } from '../../extension/protocol/requests';
 import { parseFilter } from '../../extension/protocol/filter';
 import type { HostToWebview, PanelState, WireRow } from '../../extension/protocol/webview';
@@ -14,6 +15,7 @@ import { CONVERSATION_ROW_HEIGHT, ROW_HEIGHT, renderConversationRow, renderListR
 import { findPair } from './selection';
 import { effectiveFilter, sanitizeState } from './state';
 import { createToolbar, type Toolbar } from './toolbar';
+import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts, type FilterFacts } from './filter-hints';
 import { navigate } from './virtual';
 
 const COLUMNS = ['#', 'Time', 'Conn', 'Dir', 'Proto', 'Len', 'Summary'];
@@ -30,6 +32,11 @@ export class App {
   private readonly noticeBox: HTMLElement;
   private readonly banner: HTMLElement;
   private readonly header: HTMLElement;
+  /** "No rows match …" over the empty list (does not move anything). */
+  private readonly emptyBox: HTMLElement;
+  private readonly facts: FilterFacts = emptyFacts();
+  /** Rows the filter hints have learnt from (each is parsed once). */
+  private readonly learned = new WeakSet<WireRow>();
   private selectedIndex = -1;
   /** The view shows the last row (follow new rows unless paused). */
   private stick = true;
@@ -60,7 +67,9 @@ export class App {
       save: () => void this.call(this.host.request('capture/save', {})),
       jumpToEnd: () => this.jumpToEnd(),
       decodeAs: (tap, decoder) =>
-        void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder }), `Decoding ${tap ?? 'every tap'} as ${decoder} for new connections.`),
+        void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder })).then((r) => {
+          if (r) this.notice(r.redecoding ? `Decoding ${tap ?? 'every tap'} again as ${decoder}…` : `Decoding ${tap ?? 'every tap'} as ${decoder} for the connections opened from now on.`, false);
+        }),
       focusList: () => this.list.focus(),
     });
     this.list = new VirtualList(doc, ROW_HEIGHT, {
@@ -86,16 +95,13 @@ export class App {
     this.noticeBox.hidden = true;
     this.banner = el(doc, 'div', { class: 'follow-banner', 'data-testid': 'follow-banner' });
     this.banner.hidden = true;
+    this.emptyBox = el(doc, 'div', { class: 'empty-state', role: 'status', 'data-testid': 'no-match' });
+    this.emptyBox.hidden = true;
+    this.toolbar.setCompleter((text) => filterCompletions(text, this.facts));
     this.header = el(doc, 'div', { class: 'list-header row', role: 'row' }, ...COLUMNS.map((c, i) => el(doc, 'span', { class: ['c-num', 'c-time', 'c-conn', 'c-dir', 'c-proto', 'c-len', 'c-summary'][i], role: 'columnheader' }, c)));
-    setChildren(
-      doc,
-      root,
-      this.toolbar.root,
-      this.stripBox,
-      this.noticeBox,
-      this.banner,
-      el(doc, 'div', { class: 'main' }, el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller), this.detail.root),
-    );
+    const listPane = el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller, this.emptyBox);
+    const main = el(doc, 'div', { class: 'main' }, listPane, splitter(doc, listPane), this.detail.root);
+    setChildren(doc, root, this.toolbar.root, this.stripBox, this.noticeBox, this.banner, main);
   }
 
   // ---- messages from the host --------------------------------------------------------------
@@ -107,6 +113,13 @@ export class App {
         this.init(msg.sessionId, msg.session, msg.decoders, msg.state, msg.previousSessionId);
         break;
       case 'changed':
+        if (msg.reloaded) {
+          // Decoded again from the capture: every row is new.
+          this.allRows = 0;
+          if (msg.summary) this.applySummary(msg.summary);
+          this.reload();
+          break;
+        }
         if (msg.summary) this.applySummary(msg.summary);
         if (msg.appended) this.allRows = Math.max(this.allRows, msg.appended.to);
         if (msg.appended || msg.summary) this.refreshTail();
@@ -197,6 +210,7 @@ export class App {
       if (this.following) this.list.scrollToEnd();
     }
     for (const r of this.cache.loaded()) if (r.id > this.allRows) this.allRows = r.id;
+    if (learnFacts(this.facts, this.cache.loaded(), this.learned) && this.state.followConn === undefined) this.toolbar.setFilterEnabled(true, filterPlaceholder(this.facts));
     this.list.schedule();
     this.updateCount();
     if (this.selectedIndex >= 0) {
@@ -271,6 +285,10 @@ export class App {
     const shown = Math.max(0, this.cache.total);
     const filtered = this.filter !== '';
     this.toolbar.setCount(shown, this.allRows, filtered);
+    // Say why the list is empty once the answer is in.
+    const text = this.cache.total !== 0 ? '' : this.state.filter?.trim() ? `No rows match “${this.state.filter.trim()}” (of ${this.allRows.toLocaleString('en-US')} rows).` : this.state.clearedAfter !== undefined ? 'Cleared: new rows appear here.' : this.filter !== '' ? 'No rows here.' : this.live ? 'No rows yet: they appear as the processes talk.' : 'This capture has no rows.';
+    setText(this.emptyBox, text);
+    this.emptyBox.hidden = text === '';
   }
 
   // ---- selection -----------------------------------------------------------------------------
@@ -368,11 +386,11 @@ export class App {
     this.list.setRowHeight(conn !== undefined ? CONVERSATION_ROW_HEIGHT : ROW_HEIGHT);
     if (conn === undefined) {
       this.banner.hidden = true;
-      this.toolbar.setFilterEnabled(true, 'Filter: text  proto:gob  conn:3  dir:c2s  method:Arith  error  -exclude');
+      this.toolbar.setFilterEnabled(true, filterPlaceholder(this.facts));
       return;
     }
     const info = this.session?.connectionList?.find((c) => c.conn === conn);
-    const where = info ? ` on ${info.tap}${info.from ? ` from ${info.from}` : ''}` : '';
+    const where = info ? ` on ${tapLabel(info.tap, this.session?.processes)}${info.from ? ` from ${info.from}` : ''}` : '';
     setChildren(
       this.doc,
       this.banner,
@@ -389,7 +407,7 @@ export class App {
     setChildren(
       this.doc,
       this.stripBox,
-      renderProcessStrip(this.doc, this.session?.processes ?? [], { confirm: this.confirm, outcomes: this.outcomes }, {
+      renderProcessStrip(this.doc, this.session?.processes ?? [], { confirm: this.confirm, outcomes: this.outcomes, live: this.live }, {
         signal: (pid, s) => {
           if (needsConfirm(s)) {
             this.confirm = { pid, signal: s };
@@ -471,6 +489,43 @@ export class App {
       this.host.setState(this.state);
     }, 200);
   }
+}
+
+/**
+ * The bar between the list and the detail pane: drag it (or use the arrow keys on it) to give
+ * either more room.
+ */
+function splitter(doc: Document, listPane: HTMLElement): HTMLElement {
+  const bar = el(doc, 'div', { class: 'splitter', role: 'separator', 'aria-orientation': 'horizontal', 'aria-label': 'Resize the list and the detail pane', tabindex: 0, 'data-testid': 'splitter' });
+  const setPct = (pct: number) => {
+    const p = Math.max(15, Math.min(90, pct));
+    listPane.style.flex = `0 0 ${p}%`;
+    bar.setAttribute('aria-valuenow', String(Math.round(p)));
+  };
+  const pctAt = (clientY: number) => {
+    const box = (bar.parentElement ?? bar).getBoundingClientRect();
+    return box.height > 0 ? ((clientY - box.top) / box.height) * 100 : 55;
+  };
+  bar.addEventListener('pointerdown', (ev) => {
+    const e = ev as PointerEvent;
+    e.preventDefault();
+    bar.setPointerCapture?.(e.pointerId);
+    const move = (m: Event) => setPct(pctAt((m as PointerEvent).clientY));
+    const up = () => {
+      bar.removeEventListener('pointermove', move);
+      bar.removeEventListener('pointerup', up);
+    };
+    bar.addEventListener('pointermove', move);
+    bar.addEventListener('pointerup', up);
+  });
+  bar.addEventListener('keydown', (ev) => {
+    const k = (ev as KeyboardEvent).key;
+    if (k !== 'ArrowUp' && k !== 'ArrowDown') return;
+    ev.preventDefault();
+    const now = Number(bar.getAttribute('aria-valuenow') ?? 55);
+    setPct(now + (k === 'ArrowUp' ? -5 : 5));
+  });
+  return bar;
 }
 
 export function errText(err: unknown): string {

@@ -6,7 +6,7 @@ import { errText } from './app';
 import { fromBase64 } from './base64';
 import { renderDetail } from './detail';
 import { el, setChildren, type Doc } from './dom';
-import { toHexString } from './hex';
+import { bytesPerLineFor, toHexString } from './hex';
 import { HEX_PAGE_LINES } from './hex-view';
 import { jsonText, parseJsonTree, type JNode } from './json-tree';
 import { needsConfirm } from './processes';
@@ -98,6 +98,8 @@ export class DetailController {
         expanded: this.expanded,
         selectedPath: this.app.fieldPath,
         hexMaxLines: this.hexMaxLines,
+        hexPerLine: this.perLine,
+        processes: s?.processes,
         pair: this.app.pairOfSelection(),
         peers: peerChoices(row, s?.connectionList ?? [], s?.processes ?? []),
         peerConfirm: this.peerConfirm,
@@ -154,6 +156,35 @@ export class DetailController {
       const e = this.root.querySelector?.(sel);
       if (e && keep[i]) e.scrollTop = keep[i]!;
     });
+    this.watchWidth();
+  }
+
+  /** 16 bytes a hex line when they fit the hex pane, else 8 (measured; 16 where nothing can be). */
+  private perLine = 16;
+  private resize: ResizeObserver | undefined;
+
+  private fitHex(): boolean {
+    const box = this.root.querySelector?.('.d-hex') as HTMLElement | null | undefined;
+    const off = box?.querySelector('.h-off') as HTMLElement | null | undefined;
+    if (!box || !off || typeof getComputedStyle !== 'function') return false;
+    const cs = getComputedStyle(box);
+    const width = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    // The offset column: 8 monospace characters.
+    const charPx = off.getBoundingClientRect().width / 8;
+    const want = bytesPerLineFor(width, charPx);
+    if (want === this.perLine) return false;
+    this.perLine = want;
+    return true;
+  }
+
+  /** Re-lay the hex dump when the pane's width crosses what 16 bytes a line need. */
+  private watchWidth(): void {
+    if (this.fitHex()) this.render();
+    if (this.resize || typeof ResizeObserver !== 'function') return;
+    this.resize = new ResizeObserver(() => {
+      if (this.fitHex()) this.render();
+    });
+    this.resize.observe(this.root);
   }
 
   private copy(text: string, what: string): void {

@@ -1,4 +1,5 @@
 // The detail pane for the selected row: header, actions, decoded tree and hex dump.
+import { tapLabel } from '../../extension/protocol/tap-label';
 import { PANEL_SIGNALS, type WireRow } from '../../extension/protocol/webview';
 import { button, dropdown, dropdownValue } from './components/index';
 import { el, type Doc } from './dom';
@@ -15,6 +16,8 @@ export interface PeerChoice {
 
 export interface DetailModel {
   row?: WireRow;
+  /** The session's processes (to name a process's stdio tap). */
+  processes?: readonly { pid: number; name: string }[];
   /** The selected index has no row yet (its page is loading). */
   loading?: boolean;
   tree?: JNode;
@@ -23,6 +26,8 @@ export interface DetailModel {
   expanded: ReadonlySet<string>;
   selectedPath?: string;
   hexMaxLines: number;
+  /** Bytes per hex line (16, or 8 in a narrow pane). */
+  hexPerLine?: number;
   /** The request of a reply (or the reply of a request) when known. */
   pair?: { id: number; role: 'request' | 'response'; latencyUs?: number };
   peers: readonly PeerChoice[];
@@ -50,7 +55,7 @@ function header(doc: Doc, m: DetailModel, row: WireRow, act: DetailActions): HTM
     h.appendChild(el(doc, 'span', { class: 'd-title' }, `#${row.id}  event ${row.kind}  at ${relTime(row.mono)} s`));
   } else {
     h.appendChild(
-      el(doc, 'span', { class: 'd-title' }, `#${row.id}  conn ${row.conn} ${dirText(row.dir)}  ${row.proto}  ${row.len} bytes  at ${relTime(row.mono)} s  (${row.tap})`),
+      el(doc, 'span', { class: 'd-title' }, `#${row.id}  conn ${row.conn} ${dirText(row.dir)}  ${row.proto}  ${row.len} bytes  at ${relTime(row.mono)} s  (${tapLabel(row.tap, m.processes)})`),
     );
   }
   h.appendChild(el(doc, 'div', { class: 'd-summary', 'data-testid': 'detail-summary' }, summaryText(row)));
@@ -133,8 +138,8 @@ export function renderDetail(doc: Doc, m: DetailModel, act: DetailActions): HTML
   if (row.type === 'frame' && m.bytes) {
     const hexBox = el(doc, 'div', { class: 'd-hex' });
     const highlight = highlightFor(row.ranges, m.selectedPath);
-    hexBox.appendChild(renderHex(doc, m.bytes, { maxLines: m.hexMaxLines, highlight, marks: changedRanges(row.ranges) }));
-    const shown = m.hexMaxLines * 16;
+    hexBox.appendChild(renderHex(doc, m.bytes, { maxLines: m.hexMaxLines, highlight, marks: changedRanges(row.ranges), perLine: m.hexPerLine }));
+    const shown = m.hexMaxLines * (m.hexPerLine ?? 16);
     if (m.bytes.length > shown) {
       hexBox.appendChild(
         el(

@@ -1,17 +1,18 @@
 // Hex dump view: offset, hex and ASCII columns; the selected field's bytes highlighted.
 import { el, type Doc } from './dom';
-import { HEX_COLUMN_WIDTH, hexLines, lineHexText, segmentGap } from './hex';
+import { BYTES_PER_LINE, hexColumnWidth, hexLines, lineHexText, segmentGap } from './hex';
 
 export const HEX_PAGE_LINES = 4096;
 
 export function renderHex(
   doc: Doc,
   data: Uint8Array,
-  opts: { maxLines: number; highlight?: { start: number; end: number }; marks?: readonly { start: number; end: number }[] },
+  opts: { maxLines: number; highlight?: { start: number; end: number }; marks?: readonly { start: number; end: number }[]; perLine?: number },
 ): HTMLElement {
   const hl = opts.highlight;
-  const lines = hexLines(data, 0, opts.maxLines, hl?.start ?? 0, hl?.end ?? 0, opts.marks);
-  const box = el(doc, 'div', { class: 'hex', 'data-testid': 'hex-view', role: 'document', 'aria-label': 'hex dump' });
+  const perLine = opts.perLine ?? BYTES_PER_LINE;
+  const lines = hexLines(data, 0, opts.maxLines, hl?.start ?? 0, hl?.end ?? 0, opts.marks, perLine);
+  const box = el(doc, 'div', { class: 'hex', 'data-testid': 'hex-view', 'data-per-line': perLine, role: 'document', 'aria-label': 'hex dump' });
   for (const line of lines) {
     const hexCol = el(doc, 'span', { class: 'h-hex' });
     const asciiCol = el(doc, 'span', { class: 'h-ascii' });
@@ -21,7 +22,7 @@ export function renderHex(
       hexCol.appendChild(el(doc, 'span', { class: cls, 'data-start': seg.start, 'data-end': seg.end }, seg.hex));
       asciiCol.appendChild(el(doc, 'span', { class: cls }, seg.ascii));
     });
-    const pad = HEX_COLUMN_WIDTH - lineHexText(line).length;
+    const pad = hexColumnWidth(perLine) - lineHexText(line).length;
     if (pad > 0) hexCol.appendChild(doc.createTextNode(' '.repeat(pad)));
     box.appendChild(
       el(doc, 'div', { class: 'h-line', 'data-offset': line.offset }, el(doc, 'span', { class: 'h-off' }, line.offsetText), '  ', hexCol, ' ', asciiCol),

@@ -1,5 +1,18 @@
 // Hex dump layout (offset, hex, ASCII), pure: the hex view renders what these return.
+// 16 bytes a line when the pane is wide enough, else 8, so the ASCII column is never cut off.
 export const BYTES_PER_LINE = 16;
+export const NARROW_BYTES_PER_LINE = 8;
+
+/** Characters a dump line takes: offset, 2 spaces, hex column, 1 space, ASCII. */
+export function lineChars(perLine: number): number {
+  return 8 + 2 + hexColumnWidth(perLine) + 1 + perLine;
+}
+
+/** 16 bytes a line when that fits in `widthPx` (a monospace character being `charPx` wide), else 8. */
+export function bytesPerLineFor(widthPx: number, charPx: number): number {
+  if (!(widthPx > 0) || !(charPx > 0)) return BYTES_PER_LINE;
+  return widthPx >= lineChars(BYTES_PER_LINE) * charPx ? BYTES_PER_LINE : NARROW_BYTES_PER_LINE;
+}
 
 const HEX = '0123456789abcdef';
 
@@ -45,6 +58,7 @@ function hexRun(data: Uint8Array, lineStart: number, start: number, end: number)
   return s;
 }
 
+
 function asciiRun(data: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i++) s += asciiChar(data[i]!);
@@ -62,12 +76,13 @@ export function hexLines(
   hlStart = 0,
   hlEnd = 0,
   marks: readonly { start: number; end: number }[] = [],
+  perLine = BYTES_PER_LINE,
 ): HexLine[] {
   const out: HexLine[] = [];
-  const lines = Math.ceil(data.length / BYTES_PER_LINE);
+  const lines = Math.ceil(data.length / perLine);
   for (let l = firstLine; l < lines && l < firstLine + maxLines; l++) {
-    const ls = l * BYTES_PER_LINE;
-    const le = Math.min(data.length, ls + BYTES_PER_LINE);
+    const ls = l * perLine;
+    const le = Math.min(data.length, ls + perLine);
     const cuts = [ls, le];
     const lineMarks = marks.filter((m) => m.end > ls && m.start < le && m.end > m.start);
     for (const [a, b] of [[hlStart, hlEnd] as const, ...lineMarks.map((m) => [m.start, m.end] as const)]) {
@@ -111,7 +126,13 @@ export function lineHexText(line: HexLine): string {
 }
 
 /** Width of a full line's hex column, for padding short last lines. */
-export const HEX_COLUMN_WIDTH = BYTES_PER_LINE * 3; // 16*2 digits + 15 spaces + 1 extra gap
+export function hexColumnWidth(perLine: number): number {
+  // two digits a byte, a space between bytes, one more after the 8th when there are 16
+  return perLine * 3 - 1 + (perLine > 8 ? 1 : 0);
+}
+
+/** 16-byte lines' hex column width. */
+export const HEX_COLUMN_WIDTH = hexColumnWidth(BYTES_PER_LINE);
 
 export function toHexString(data: Uint8Array, sep = ' '): string {
   const parts: string[] = [];

@@ -8,6 +8,8 @@ export interface StripState {
   confirm?: { pid: number; signal: string };
   /** Last outcome per pid ("SIGTERM: exited with code 0"). */
   outcomes: ReadonlyMap<number, string>;
+  /** The processes can be signalled (a live session; not a capture read from a file). */
+  live?: boolean;
 }
 
 export interface StripActions {
@@ -54,7 +56,7 @@ export function renderProcessStrip(doc: Doc, processes: readonly ProcessInfo[], 
           button(doc, 'Cancel', { testid: 'signal-cancel', attrs: { 'data-pid': p.pid }, onClick: () => act.cancel() }),
         ),
       );
-    } else {
+    } else if (st.live !== false) {
       const sigs = el(doc, 'span', { class: 'signals' });
       for (const s of PANEL_SIGNALS) {
         sigs.appendChild(

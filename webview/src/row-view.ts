@@ -1,11 +1,12 @@
 // One row of the frame list (table view) and of the conversation view. Text only.
 import type { WireRow } from '../../extension/protocol/webview';
+import { applicationError } from '../../extension/protocol/filter';
 import { el, type Doc } from './dom';
 import { dirText, latency, relTime, sizeText, summaryText, textPreview } from './format';
 import { fromBase64 } from './base64';
 
 export const ROW_HEIGHT = 22;
-export const CONVERSATION_ROW_HEIGHT = 48;
+export const CONVERSATION_ROW_HEIGHT = 56;
 
 export interface RowMarks {
   selectedId?: number;
@@ -15,11 +16,22 @@ export interface RowMarks {
 
 function rowClasses(row: WireRow, marks: RowMarks, base: string): string {
   const cls = [base, row.type === 'event' ? `event ev-${row.kind}` : `frame dir-${row.dir}`];
-  if (row.type === 'frame' && row.error) cls.push('error');
+  if (row.type === 'frame' && (row.error || replyError(row) !== undefined)) cls.push('error');
   if (row.type === 'event' && (row.kind === 'error' || row.kind === 'capture-dropped')) cls.push('error');
   if (row.id === marks.selectedId) cls.push('selected');
   if (row.id === marks.pairedId) cls.push('paired');
   return cls.join(' ');
+}
+
+/** The error a peer reported in a frame (net/rpc error reply, JSON-RPC error, gRPC status). */
+export function replyError(row: Extract<WireRow, { type: 'frame' }>): string | undefined {
+  // Only messages that can carry one are parsed.
+  if (!/"(error|status)"/.test(row.decodedJson)) return undefined;
+  try {
+    return applicationError(JSON.parse(row.decodedJson));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Placeholder while a row's page is on its way. */

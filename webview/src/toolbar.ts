@@ -27,6 +27,8 @@ export interface Toolbar {
   setCleared(cleared: boolean): void;
   setSessionState(state: string, live: boolean): void;
   setDecodeChoices(taps: readonly TapInfo[], decoders: readonly DecoderDescription[]): void;
+  /** Completions for the filter text (offered in a list under the field as the user types). */
+  setCompleter(complete: (text: string) => string[]): void;
 }
 
 export const FILTER_DEBOUNCE_MS = 250;
@@ -39,7 +41,16 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
     placeholder: 'Filter: text  proto:gob  conn:3  dir:c2s  method:Arith  error  -exclude',
     'aria-label': 'Filter rows',
     'data-testid': 'filter',
+    list: 'filter-suggestions',
+    autocomplete: 'off',
   });
+  const suggestions = el(doc, 'datalist', { id: 'filter-suggestions', 'data-testid': 'filter-suggestions' });
+  let complete: (text: string) => string[] = () => [];
+  const suggest = () => {
+    const list = complete(input.value);
+    setChildren(doc, suggestions, ...list.map((v) => el(doc, 'option', { value: v })));
+  };
+  input.addEventListener('focus', suggest);
   const errors = el(doc, 'div', { class: 'filter-errors', 'data-testid': 'filter-error', role: 'status', 'aria-live': 'polite' });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const fire = () => {
@@ -48,6 +59,7 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
     act.filter(input.value);
   };
   input.addEventListener('input', () => {
+    suggest();
     if (timer) clearTimeout(timer);
     timer = setTimeout(fire, FILTER_DEBOUNCE_MS);
   });
@@ -101,7 +113,7 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
         },
       }),
       button(doc, 'Cancel', { testid: 'decode-as-cancel', onClick: () => (decodeBox.hidden = true) }),
-      el(doc, 'span', { class: 'muted' }, 'Applies to connections opened afterwards.'),
+      el(doc, 'span', { class: 'muted' }, 'A live session: connections opened from now on. A capture or a stopped session: decoded again.'),
     );
     decodeBox.hidden = false;
   };
@@ -111,7 +123,7 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
     doc,
     'div',
     { class: 'toolbar-wrap' },
-    el(doc, 'div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'IPC Tap' }, el(doc, 'div', { class: 'filter-box' }, input, errors), count, state, decodeBtn, pause, clear, unclear, save, jump),
+    el(doc, 'div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'IPC Tap' }, el(doc, 'div', { class: 'filter-box' }, input, suggestions, errors), count, state, decodeBtn, pause, clear, unclear, save, jump),
     decodeBox,
   );
   return {
@@ -144,6 +156,9 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
       setBadge(state, s);
       pause.hidden = !live;
       clear.hidden = false;
+    },
+    setCompleter(fn) {
+      complete = fn;
     },
     setDecodeChoices(t, d) {
       taps = t;

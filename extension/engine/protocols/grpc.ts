@@ -11,7 +11,7 @@
 // bytes when the message was compressed (uncompressed: the bytes are data[payload]).
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { DecoderInfo, DecoderOptions } from './decoder';
-import type { Direction, Frame } from '../types';
+import type { Direction, FieldRange, Frame } from '../types';
 import { ByteQueue } from './http2/byte-queue';
 import { H2Connection, header, type HeadersEvent } from './http2/connection';
 import type { FrameHeader } from './http2/frame-types';
@@ -52,6 +52,8 @@ export interface MessageDecoding {
   decoded: unknown;
   summary?: string;
   error?: string;
+  /** Where the decoded value's parts are in the message bytes. */
+  ranges?: FieldRange[];
 }
 
 /** Decodes a message body. Errors it throws are caught and shown. */
@@ -278,6 +280,11 @@ export class GrpcConnection extends H2Connection {
       }
       decoded.message = r.decoded ?? null;
       if (r.error) decoded.messageError = r.error;
+      // A typed message's ranges (uncompressed: its bytes are the frame's from byte 5). Others
+      // get theirs when shown (../protocols/ranges-on-demand.ts).
+      if (flag === 0 && r.ranges) {
+        frame.ranges = [{ path: '/message', start: 5, end: wire.length }, ...r.ranges.map((x) => ({ path: `/message${x.path}`, start: x.start + 5, end: x.end + 5 }))];
+      }
       body = ' ' + (r.summary ?? compact(r.decoded)) + (r.error ? ` (${r.error})` : '');
     }
     const size = bytes ? bytes.length : wire.length - 5;

@@ -10,6 +10,7 @@ import { maxFrameOf, payloadOf, type Framer, type Piece } from './framed';
 import { LineFramer } from './lines';
 import { findContentLength, LspFramer, parseBody } from './lsp';
 import { bytesPreview, preview } from './text';
+import { valuePreview } from './preview';
 import { toJson } from '../util/json';
 
 /** The direction answers to a request sent in `dir` travel in. */
@@ -37,6 +38,8 @@ function idText(id: unknown): string {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const MAX_PENDING = 10000;
+/** Characters of params / result shown in a summary. */
+const PREVIEW = 80;
 
 export interface Described {
   summary: string;
@@ -62,10 +65,12 @@ export class RpcPairing {
     const method = typeof msg.method === 'string' ? msg.method : undefined;
     const hasId = 'id' in msg && msg.id !== undefined;
     if (method !== undefined) {
-      if (!hasId) return { summary: `${method} (notification)` };
+      // The params follow, shortened, as net/rpc rows show their args.
+      const params = msg.params === undefined ? '' : ' ' + valuePreview(msg.params, PREVIEW);
+      if (!hasId) return { summary: `${method} (notification)${params}` };
       const key = `${dir}|${idKey(msg.id)}`;
       this.remember(key, method);
-      return { summary: `${method} #${idText(msg.id)}`, pair: { key, role: 'request' } };
+      return { summary: `${method} #${idText(msg.id)}${params}`, pair: { key, role: 'request' } };
     }
     if (hasId && ('result' in msg || 'error' in msg)) {
       const key = `${peerDir(dir)}|${idKey(msg.id)}`;
@@ -78,7 +83,7 @@ export class RpcPairing {
         s += `error ${code === undefined ? '' : String(code)}${text}`;
       } else if (msg.error !== undefined && msg.error !== null) {
         s += `error ${preview(toJson(msg.error), 80)}`;
-      } else s += 'result';
+      } else s += valuePreview(msg.result, PREVIEW);
       return { summary: s, pair: { key, role: 'response' } };
     }
     return { summary: preview(toJson(msg), 100) };

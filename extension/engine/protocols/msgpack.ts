@@ -11,6 +11,7 @@ import { StreamInput } from './bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions } from './decoder';
 import { maxFrameOf } from './framed';
 import { buildValue, releaseBuffer, Scanner } from './msgpack-read';
+
 import { valuePreview } from './preview';
 import { hexPreview } from './text';
 

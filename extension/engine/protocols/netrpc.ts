@@ -11,7 +11,7 @@
 // definitions sent between them (the body's types) are inside that frame. Frames pair by seq.
 // Whether a header is a request or a response follows its type (Request/Response), so the
 // decoder works whichever direction name the tap uses.
-import type { Direction, Frame } from '../types';
+import type { Direction, FieldRange, Frame } from '../types';
 import { concatBytes } from './bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions, SniffResult } from './decoder';
 import { concreteList, firstTypedef, oneLine, gobFrame, gobStreamOptions, GobStream, isRpcHeaderType, preview, type GobItem, type GobStreamOptions } from './gob/index';
@@ -235,6 +235,7 @@ class Side {
       decoded,
       pair: { key: `seq:${String(seq)}`, role: p.role },
     };
+    f.ranges = callRanges(p, body, decoded);
     if (error) {
       f.error = error;
       f.summary += ` [${oneLine(error)}]`;
@@ -247,6 +248,23 @@ class Side {
     this.pending = undefined;
     return this.callFrame(p, undefined, error);
   }
+}
+
+const HEADER_FIELDS: Record<string, string> = { '/ServiceMethod': '/serviceMethod', '/Seq': '/seq', '/Error': '/error' };
+
+/** Where a call's fields lie in its bytes: the header's first, then the body after every part. */
+function callRanges(p: Pending, body: ValueItem | undefined, decoded: Record<string, unknown>): FieldRange[] {
+  const out: FieldRange[] = [];
+  for (const r of p.header.ranges ?? []) {
+    const to = HEADER_FIELDS[r.path];
+    if (to) out.push({ path: to, start: r.start, end: r.end });
+  }
+  if (body?.ranges && ('args' in decoded ? true : decoded.reply !== null)) {
+    const at = p.parts.reduce((n, x) => n + x.length, 0);
+    const key = 'args' in decoded ? '/args' : '/reply';
+    for (const r of body.ranges) out.push({ path: key + r.path, start: r.start + at, end: r.end + at });
+  }
+  return out;
 }
 
 class NetRpcDecoder implements ConnDecoder {

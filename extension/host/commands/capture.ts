@@ -96,6 +96,7 @@ export async function showPanel(svc: Services, arg?: unknown): Promise<void> {
   const s = await pickSession(svc, { arg, placeHolder: 'Session to show' });
   if (!s) return;
   svc.model.setActive(s.id);
-  const a = arg as { connection?: { conn: number } } | undefined;
-  await svc.panels.show(s.id, a?.connection ? { conn: a.connection.conn } : undefined);
+  const a = arg as { type?: string; connection?: { conn: number } } | undefined;
+  // From the Sessions view: show the panel but leave the focus in the tree.
+  await svc.panels.show(s.id, { ...(a?.connection ? { conn: a.connection.conn } : {}), preserveFocus: typeof a?.type === 'string' });
 }

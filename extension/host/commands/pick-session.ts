@@ -1,11 +1,15 @@
-// Choosing a session: the one a command was invoked on, the only one, or a QuickPick.
+// Choosing the session a command acts on, as VS Code's debug toolbar does: the one the command
+// was invoked on (a tree node, a panel), else the panel in front of the user, else the session
+// selected in the Sessions view, else the only one, else a QuickPick.
+import { plural } from '../../protocol/plural';
 import * as vscode from 'vscode';
 import type * as P from '../../protocol/requests';
 import type { Services } from '../services';
+import { chooseSession } from '../choose-session';
 
 export async function pickSession(
   svc: Services,
-  opts: { arg?: unknown; filter?: (s: P.SessionSummary) => boolean; placeHolder?: string; preferActive?: boolean } = {},
+  opts: { arg?: unknown; filter?: (s: P.SessionSummary) => boolean; placeHolder?: string } = {},
 ): Promise<P.SessionSummary | undefined> {
   const fromArg = sessionIdOf(opts.arg);
   if (fromArg) return svc.model.get(fromArg);
@@ -14,11 +18,10 @@ export async function pickSession(
     void vscode.window.showInformationMessage('IPC Tap: no session. Start one with "IPC Tap: Launch and Tap…" or "IPC Tap: Open Capture…".');
     return undefined;
   }
-  const active = svc.model.active;
-  if (opts.preferActive !== false && active && list.some((s) => s.id === active.id)) return active;
-  if (list.length === 1) return list[0];
+  const chosen = chooseSession(list, svc.panels.activeSessionId?.(), svc.model.treeSelectedId);
+  if (chosen) return chosen;
   const picked = await vscode.window.showQuickPick(
-    list.map((s) => ({ label: s.name, description: `${s.state} · ${s.frames} frames`, detail: s.capturePath, s })),
+    list.map((s) => ({ label: s.name, description: `${s.state} · ${plural(s.frames, 'frame')}`, detail: s.capturePath, s })),
     { placeHolder: opts.placeHolder ?? 'Session' },
   );
   return picked?.s;

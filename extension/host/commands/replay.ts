@@ -1,9 +1,10 @@
 // Replay…: a connection of the current session or of a capture file → a target (default the
 // original endpoint) → pacing. The replayed exchange is a new connection; each response is
 // marked same / different (with a diff view) / missing.
+import { plural } from '../../protocol/plural';
 import * as vscode from 'vscode';
 import * as P from '../../protocol/requests';
-import { showEngineError } from '../engine-client';
+import { EngineUserError, showEngineError } from '../engine-client';
 import { formatBytes } from '../sessions-tree';
 import type { Services } from '../services';
 import { pickSession } from './pick-session';
@@ -23,7 +24,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       const fromFile = '$(file) From a capture file…';
       const sessions = svc.model.list();
       const pick = await vscode.window.showQuickPick(
-        [...sessions.map((s) => ({ label: s.name, description: `${s.state} · ${s.connections} connections`, s })), { label: fromFile, s: undefined }],
+        [...sessions.map((s) => ({ label: s.name, description: `${s.state} · ${plural(s.connections, 'connection')}`, s })), { label: fromFile, s: undefined }],
         { placeHolder: 'Replay a connection of…', ignoreFocusOut: true },
       );
       if (!pick) return;
@@ -41,7 +42,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
         return;
       }
       const c = await vscode.window.showQuickPick(
-        conns.map((c) => ({ label: `connection ${c.conn}`, description: c.tap, detail: `${c.frames} frames · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`, c })),
+        conns.map((c) => ({ label: `connection ${c.conn}`, description: c.tap, detail: `${plural(c.frames, 'frame')} · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`, c })),
         { placeHolder: 'Connection to replay (its client side is sent again)', ignoreFocusOut: true },
       );
       if (!c) return;
@@ -51,6 +52,7 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       title: `Replay connection ${source.conn}`,
       prompt: 'Target endpoint (unix:PATH, tcp:HOST:PORT, fifo:PATH); empty = the original endpoint',
       placeHolder: 'the original endpoint',
+      ignoreFocusOut: true,
       validateInput: (v) => (!v.trim() || /^(unix|tcp|fifo):.+/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT or fifo:PATH'),
     });
     if (target === undefined) return;
@@ -62,16 +64,37 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       { placeHolder: 'Pacing', ignoreFocusOut: true },
     );
     if (!pace) return;
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `IPC Tap: replaying connection ${source.conn}…` },
-      () => svc.engine.request(P.ReplayStart, { sessionId: source!.sessionId, conn: source!.conn, target: target.trim() || undefined, pace: pace.pace }),
-    );
+    const from = source;
+    let result: P.ReplayStartResult;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `IPC Tap: replaying connection ${from.conn}…` },
+        () => svc.engine.request(P.ReplayStart, { sessionId: from.sessionId, conn: from.conn, target: target.trim() || undefined, pace: pace.pace }),
+      );
+    } catch (err) {
+      void showReplayFailure(svc, err, from);
+      return undefined;
+    }
     await showReplayResult(svc, result);
     return result;
   } catch (err) {
     showEngineError(err, 'replay', svc.output);
     return undefined;
   }
+}
+
+export const CHOOSE_TARGET = 'Choose Another Target…';
+export const START_SERVER = 'Start the Server…';
+
+/** A replay that could not run (nothing listening, bad target): an error with the ways on. */
+export async function showReplayFailure(svc: Services, err: unknown, source: { sessionId: string; conn: number }): Promise<void> {
+  if (!(err instanceof EngineUserError)) {
+    showEngineError(err, 'replay', svc.output);
+    return;
+  }
+  const pick = await vscode.window.showErrorMessage(`IPC Tap: could not replay connection ${source.conn}: ${err.message}`, CHOOSE_TARGET, START_SERVER);
+  if (pick === CHOOSE_TARGET) await vscode.commands.executeCommand('ipctap.replayConnection', source);
+  else if (pick === START_SERVER) await vscode.commands.executeCommand('ipctap.launch');
 }
 
 export async function showReplayResult(svc: Services, r: P.ReplayStartResult): Promise<void> {

@@ -1,5 +1,5 @@
 // Send Signal…: a process of the sessions (or any pid), then a signal with its one-line
-// description; SIGKILL asks first. The outcome (exited, stopped, no visible effect) is shown.
+// description; SIGKILL asks first. What the process did (wrote output, exited, stopped) is shown.
 import * as vscode from 'vscode';
 import * as P from '../../protocol/requests';
 import { showEngineError } from '../engine-client';

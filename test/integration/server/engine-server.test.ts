@@ -65,6 +65,18 @@ test('engine server: launch, rows, replay, signal, capture, text features', asyn
   const reply = calls.rows.find((r): r is P.WireFrameRow => r.type === 'frame' && r.dir === 's2c' && r.pair?.role === 'response')!;
   assert.ok(reply?.pair?.request, 'replies link to their request');
 
+  // Byte ranges, field by field: the gob header's ServiceMethod and the args' fields.
+  const bytesAt = (row: P.WireFrameRow, path: string) => {
+    const r = row.ranges?.find((x) => x.path === path);
+    return r ? Buffer.from(row.data, 'base64').subarray(r.start, r.end) : undefined;
+  };
+  assert.match(String(bytesAt(req, '/serviceMethod')), /Arith\.Multiply/);
+  const args = JSON.parse(req.decodedJson).args as { A: number; B: number };
+  // gob writes a small non-negative int n as one byte, 2n.
+  if (args.A > 0 && args.A < 64) assert.deepEqual([...bytesAt(req, '/args/A')!], [args.A * 2]);
+  assert.ok(bytesAt(req, '/args'), 'the body as a whole');
+  assert.ok(bytesAt(reply, '/reply'), 'the reply value');
+
   // Range paging and finding a row by id.
   const all = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 5000 });
   assert.equal((await engine.request(P.RowsCount, { sessionId: s.id })).total, all.total);
@@ -89,6 +101,12 @@ test('engine server: launch, rows, replay, signal, capture, text features', asyn
   assert.match(sig.outcome, /SIGTERM/);
   const exit = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 10, filter: 'kind:exit' });
   assert.ok(exit.rows.some((r) => r.type === 'event' && r.pid === srv.pid && r.signal === 'SIGTERM'));
+
+  // Replay with the server gone: a clear error, and no session left behind for it.
+  await until('session ended', async () => ((await engine.request(P.SessionGet, { sessionId: s.id })).state === 'ended' ? true : undefined));
+  const before = (await engine.request(P.SessionList, {})).length;
+  await assert.rejects(engine.request(P.ReplayStart, { sessionId: s.id, conn: rpcConn.conn }), /nothing is listening at 127\.0\.0\.1:/);
+  assert.equal((await engine.request(P.SessionList, {})).length, before, 'no phantom replay session');
 
   // Bad input: a clear user error, nothing else breaks.
   await assert.rejects(engine.request(P.SignalSend, { pid: srv.pid, signal: 'SIGNOPE' }), (e: { code: number; message: string }) => {
@@ -150,4 +168,47 @@ test('engine server: launch, rows, replay, signal, capture, text features', asyn
     readdirSync(join(dir, 'sessions')).filter((f) => f.startsWith('rpc')),
     [],
   );
+});
+
+test('engine server: a signal says what the process did; the session ends when its process exits', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-server-'));
+  const engine: EngineServer = await startEngineServer({ IPCTAP_STATE_DIR: dir });
+  t.after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const s = await engine.request(P.SessionStart, { name: 'signals', decode: 'lines', processes: [{ name: 'signals', command: exampleBinary('signals') }] });
+  const pid = s.processes[0]!.pid;
+  // (the program prints this line once its signal handlers are in place; "tap-ready" events do not match)
+  await until('ready line', async () => (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 50, filter: 'type:frame "demo ready"' })).total > 0 || undefined);
+
+  // SIGHUP: the program prints two lines ("received hangup", "reloading configuration") and runs on.
+  const hup = await engine.request(P.SignalSend, { sessionId: s.id, pid, signal: 'SIGHUP' });
+  assert.match(hup.outcome, /^wrote [12] lines? on stdout \d+ ms later$/, hup.outcome);
+  assert.equal((await engine.request(P.SessionGet, { sessionId: s.id })).state, 'live');
+
+  // SIGTERM: it says so, then exits; the session ends by itself and keeps every row.
+  const term = await engine.request(P.SignalSend, { sessionId: s.id, pid, signal: 'SIGTERM' });
+  assert.match(term.outcome, /exited/, term.outcome);
+  const ended = await until('session ended', async () => {
+    const d = await engine.request(P.SessionGet, { sessionId: s.id });
+    return d.state === 'ended' ? d : undefined;
+  });
+  assert.equal(ended.processes[0]!.state, 'exited');
+  assert.ok(ended.connectionList.every((c) => !c.open), 'no connection left open');
+  const rows = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100, filter: 'exiting with code 143' });
+  assert.equal(rows.total, 1, 'the last line is captured');
+
+  // Decode As… on the ended session: the capture is decoded again, rows replaced in place.
+  const before = (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 0, filter: 'proto:lines' })).total;
+  assert.ok(before > 0);
+  await assert.rejects(engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'nosuch' }), /nosuch/);
+  assert.deepEqual(await engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'raw' }), { redecoding: true });
+  await until('frames decoded again as raw', async () => {
+    const [lines, raw] = await Promise.all(['proto:lines', 'proto:raw'].map((f) => engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 0, filter: f })));
+    return lines!.total === 0 && raw!.total > 0 ? true : undefined;
+  });
+  const again = await engine.request(P.SessionGet, { sessionId: s.id });
+  assert.equal(again.state, 'ended');
+  assert.ok(again.rows >= rows.total, 'every row is back');
 });

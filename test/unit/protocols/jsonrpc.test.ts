@@ -46,7 +46,7 @@ test('jsonrpc: requests pair with responses by (requesting direction, id); both 
   assert.deepEqual(summaries(frames), [
     'textDocument/hover #1',
     'workspace/configuration #1',
-    'workspace/configuration #1 → result',
+    'workspace/configuration #1 → [{}]',
     'textDocument/hover #1 → error -32601 Method not found',
   ]);
   assert.deepEqual(frames[0].pair, { key: 'c2s|n:1', role: 'request' });
@@ -66,7 +66,7 @@ test('jsonrpc: decoded is the message with exact big integers', () => {
   const text = '{"jsonrpc":"2.0","id":9007199254740993,"method":"m","params":{"v":-12345678901234567890,"f":0.30000000000000004}}';
   const [f] = feed(dec(), [['c2s', lsp(text)]], 'whole');
   assert.deepEqual(f.decoded, { jsonrpc: '2.0', id: 9007199254740993n, method: 'm', params: { v: -12345678901234567890n, f: 0.30000000000000004 } });
-  assert.equal(f.summary, 'm #9007199254740993');
+  assert.equal(f.summary, 'm #9007199254740993 {"v":-12345678901234567890,"f":0.30000000000000004}', 'params follow, as net/rpc args do');
 });
 
 test('jsonrpc: DAP messages are summarised by their own shape and paired by seq', () => {
@@ -93,7 +93,7 @@ test('jsonrpc: invalid JSON is an error frame with the text; the next message st
   assert.match(frames[0].error!, /invalid JSON/);
   assert.equal(frames[0].decoded, '{"jsonrpc": oops}');
   assert.equal(frames[1].error, undefined);
-  assert.equal(frames[1].summary, 'response #2 → result');
+  assert.equal(frames[1].summary, 'response #2 → null');
 });
 
 test('jsonrpc: batches', () => {

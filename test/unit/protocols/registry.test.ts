@@ -46,7 +46,7 @@ test('layered lines+jsonrpc: each line is one message; pairing works across dire
     ],
     'bytes',
   );
-  assert.deepEqual(frames.map((f) => f.summary), ['ping #1', 'ping #1 → result']);
+  assert.deepEqual(frames.map((f) => f.summary), ['ping #1', 'ping #1 → "pong"']);
   assert.equal(frames[0].pair!.key, frames[1].pair!.key);
   assert.deepEqual(frames[0].payload, { start: 0, end: frames[0].data.length - 2 });
 });
@@ -89,7 +89,7 @@ test('auto: both directions of an LSP session share one jsonrpc instance, so res
     'bytes',
   );
   assert.deepEqual(frames.map((f) => f.proto), ['jsonrpc', 'jsonrpc']);
-  assert.equal(frames[1].summary, 'initialize #1 → result');
+  assert.equal(frames[1].summary, 'initialize #1 → {}');
   assert.equal(frames[0].pair!.key, frames[1].pair!.key);
 });
 

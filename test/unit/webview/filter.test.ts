@@ -113,3 +113,26 @@ test('after:N hides rows up to id N (the panel\'s Clear)', () => {
   assert.ok(!compileFilter('after:10')(event({ id: 3 })));
   assert.match(parseFilter('after:x').errors[0]!, /after: wants a number/);
 });
+
+test('error matches the errors peers report: net/rpc reply error, JSON-RPC and LSP error responses, gRPC status', () => {
+  const f = compileFilter('error');
+  const divide = frame({ proto: 'netrpc', dir: 's2c', summary: '← Arith.Divide #6 error: divide by zero', decoded: { kind: 'response', serviceMethod: 'Arith.Divide', seq: 6, reply: null, error: 'divide by zero' } });
+  assert.ok(f(divide));
+  assert.ok(compileFilter('error:zero')(divide));
+  assert.ok(!f(frame({ proto: 'netrpc', decoded: { kind: 'response', serviceMethod: 'Arith.Multiply', seq: 1, reply: 6, error: '' } })), 'a reply without error');
+  const jr = frame({ proto: 'jsonrpc', decodedJson: JSON.stringify({ jsonrpc: '2.0', id: 2, error: { code: -32601, message: 'method not found' } }) });
+  assert.ok(f(jr));
+  assert.ok(compileFilter('error:"not found"')(jr));
+  assert.ok(!f(frame({ proto: 'jsonrpc', decoded: { jsonrpc: '2.0', id: 2, result: { error: 'a field named error in a result' } } })));
+  assert.ok(f(frame({ proto: 'lsp', decoded: [{ jsonrpc: '2.0', id: 1, result: 1 }, { jsonrpc: '2.0', id: 3, error: { code: 1, message: 'x' } }] })), 'a batch with one error');
+  assert.ok(f(frame({ proto: 'grpc', decoded: { kind: 'trailers', status: 5, statusName: 'NOT_FOUND', message: 'no such user' } })));
+  assert.ok(!f(frame({ proto: 'grpc', decoded: { kind: 'trailers', status: 0, statusName: 'OK', message: null } })));
+  assert.ok(!compileFilter('-error')(divide));
+});
+
+test('method: never matches a line of text or raw bytes that mention the name', () => {
+  const line = frame({ proto: 'lines', dir: 'stdout', summary: 'calling Arith.Divide 1/0', decoded: 'calling Arith.Divide 1/0' });
+  assert.ok(!compileFilter('method:Divide')(line));
+  assert.ok(!compileFilter('method:Divide')(frame({ proto: 'raw', summary: 'Arith.Divide' })));
+  assert.ok(compileFilter('Divide')(line), 'free text still finds it');
+});

@@ -64,3 +64,18 @@ test('field ranges: own range, else children span, else nearest ancestor', () =>
 test('copy as hex', () => {
   assert.equal(toHexString(new Uint8Array([0, 15, 255])), '00 0f ff');
 });
+
+test('the dump fits or wraps by 8: 16 bytes a line only when the whole line fits', async () => {
+  const { bytesPerLineFor, lineChars, hexColumnWidth } = await import('../../../webview/src/hex');
+  assert.equal(lineChars(16), 8 + 2 + 48 + 1 + 16);
+  assert.equal(lineChars(8), 8 + 2 + 23 + 1 + 8);
+  assert.equal(bytesPerLineFor(75 * 7, 7), 16);
+  assert.equal(bytesPerLineFor(75 * 7 - 1, 7), 8);
+  assert.equal(bytesPerLineFor(0, 7), 16, 'not measurable: the default');
+  const data = Uint8Array.from({ length: 20 }, (_, i) => 0x41 + i);
+  const lines = hexLines(data, 0, Infinity, 0, 0, [], 8);
+  assert.deepEqual(lines.map((l) => l.offset), [0, 8, 16]);
+  assert.equal(lineHexText(lines[0]!).length, hexColumnWidth(8));
+  assert.equal(lineHexText(lines[0]!), '41 42 43 44 45 46 47 48');
+  assert.equal(lines[1]!.segments.map((s) => s.ascii).join(''), 'IJKLMNOP');
+});

@@ -16,7 +16,9 @@ export function gobFrame(dir: Direction, item: GobItem): Frame {
       let summary = `${oneLine(item.typeName)} ${preview(item.value)}`;
       if (item.concrete) summary += ` (${oneLine(concreteList(item.concrete))})`;
       if (item.note) summary += ` [${oneLine(item.note)}]`;
-      return { dir, data: item.data, summary, decoded };
+      const f: Frame = { dir, data: item.data, summary, decoded };
+      if (item.ranges) f.ranges = item.ranges.map((r) => ({ path: `/value${r.path}`, start: r.start, end: r.end }));
+      return f;
     }
     case 'error':
       return {

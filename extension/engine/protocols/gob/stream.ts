@@ -3,6 +3,7 @@
 // larger than maxFrame is treated as garbage and the stream resynchronises on the next plausible
 // message header; a value that spans messages (interface values with new concrete types) is
 // retried only once the bytes it waits for have arrived.
+import type { FieldRange } from '../../types';
 import { DEFAULT_MAX_FRAME } from '../decoder';
 import { asBuffer, GobError, NeedMore, Reader, readHeader } from './reader';
 import { describeType, typeSummary, TypeTable, type GobType } from './types';
@@ -37,6 +38,8 @@ export type GobItem =
       /** Types defined inside the value (new concrete types of interface values). */
       defines?: Record<string, unknown>[];
       note?: string;
+      /** Where the value and its parts lie in `data`, by path below the value ('' the whole). */
+      ranges?: FieldRange[];
     }
   | { kind: 'error'; data: Uint8Array; error: string; typeId?: number }
   | { kind: 'empty'; data: Uint8Array };
@@ -338,7 +341,19 @@ export class GobStream {
       if (ctx.path.length !== 0) ctx.path.length = 0;
       ctx.concrete = undefined;
       ctx.defined = undefined;
+      const ranges: FieldRange[] = [];
+      ctx.ranges = ranges;
+      ctx.prefix = '';
+      const valueStart = r.pos;
       const value = decodeTop(ctx, id);
+      ctx.ranges = undefined;
+      const head = this.head;
+      // Positions in the message's bytes (from its length prefix); '' is the whole value.
+      for (const x of ranges) {
+        x.start -= head;
+        x.end -= head;
+      }
+      ranges.push({ path: '', start: valueStart - head, end: r.pos - head });
       const item: GobItem = {
         kind: 'value',
         data: this.cut(this.head, r.end),
@@ -346,6 +361,7 @@ export class GobStream {
         typeName: types.name(id),
         type: t,
         value,
+        ranges,
       };
       if (ctx.concrete) item.concrete = ctx.concrete;
       if (ctx.defined) item.defines = ctx.defined;
@@ -353,6 +369,7 @@ export class GobStream {
       this.attemptEnd = r.end;
       return item;
     } catch (e) {
+      this.ctx.ranges = undefined;
       if (e instanceof NeedMore) {
         types.rollback();
         this.attemptEnd = e.need;

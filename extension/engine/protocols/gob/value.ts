@@ -7,6 +7,7 @@ import { decodeUtf8, GobError, type Reader } from './reader';
 import { describeType, type GobType, type TypeTable } from './types';
 import { parseWireType } from './wiretype';
 import { mapKeyString, sortKeys } from './render';
+import type { FieldRange } from '../../types';
 
 export interface ValueContext {
   readonly types: TypeTable;
@@ -19,6 +20,34 @@ export interface ValueContext {
   concrete: Record<string, string> | undefined;
   /** Types defined inside this value (interface values whose concrete type was new). */
   defined: Record<string, unknown>[] | undefined;
+  /** When set: where each field, element and map value lies (reader positions, by path). */
+  ranges?: FieldRange[] | undefined;
+  /** With ranges: the JSON pointer of the value being decoded ('' for the top value). */
+  prefix?: string;
+}
+
+/** Ranges recorded per message at most (a huge value still shows its first fields). */
+const MAX_RANGES = 512;
+
+/** Record the bytes from `start` to the reader's position as the value at `path`. */
+function mark(rs: FieldRange[], path: string, start: number, end: number): void {
+  if (rs.length < MAX_RANGES) rs.push({ path, start, end });
+}
+
+/** "/key", escaped as a JSON pointer segment. */
+function segment(k: string): string {
+  return '/' + (k.includes('~') || k.includes('/') ? escapePointer(k) : k);
+}
+
+/** Decode the value at pointer `path` (ranges wanted): sets ctx.prefix around it and records it. */
+function tracked<T>(ctx: ValueContext, path: string, decode: () => T): T {
+  const saved = ctx.prefix;
+  const start = ctx.r.pos;
+  ctx.prefix = path;
+  const v = decode();
+  ctx.prefix = saved;
+  mark(ctx.ranges!, path, start, ctx.r.pos);
+  return v;
 }
 
 export function definedBefore(id: number): string {
@@ -168,10 +197,11 @@ function decodeElems(ctx: ValueContext, elem: number, n: number): unknown[] {
     return out;
   }
   const path = ctx.path;
+  const prefix = ctx.ranges ? (ctx.prefix ?? '') : undefined;
   for (let i = 0; i < n; i++) {
     if (r.pos >= r.end) throw tooFew(n, i);
     path.push(String(i));
-    out.push(decodeValue(ctx, elem, t));
+    out.push(prefix === undefined ? decodeValue(ctx, elem, t) : tracked(ctx, `${prefix}/${i}`, () => decodeValue(ctx, elem, t)));
     path.pop();
   }
   return out;
@@ -186,7 +216,7 @@ function decodeMap(ctx: ValueContext, key: number, elem: number, n: number): Rec
     if (r.pos >= r.end) throw new GobError(`${n} map entries claimed but the message ended after ${i}`);
     const k = mapKeyString(decodeValue(ctx, key, kt));
     ctx.path.push(k);
-    entries.set(k, decodeValue(ctx, elem, et));
+    entries.set(k, ctx.ranges ? tracked(ctx, (ctx.prefix ?? '') + segment(k), () => decodeValue(ctx, elem, et)) : decodeValue(ctx, elem, et));
     ctx.path.pop();
   }
   const out: Record<string, unknown> = {};
@@ -201,6 +231,8 @@ interface StructPlan {
   gen: number;
   types: (GobType | undefined)[];
   zeros: unknown[];
+  /** Each field's JSON pointer segment ("/Name"), for byte ranges. */
+  keys: string[];
   /**
    * No interface can occur inside a value of the struct, so the table cannot change while one
    * is decoded: an omitted field's zero value is final as soon as the field is passed.
@@ -213,7 +245,7 @@ function structPlan(types: TypeTable, t: Extract<GobType, { kind: 'struct' }>): 
   const p = types.plans.get(t) as StructPlan | undefined;
   if (p && p.gen === types.generation) return p;
   const fields = t.fields;
-  const plan: StructPlan = { gen: types.generation, types: new Array(fields.length), zeros: new Array(fields.length), fixed: !mayHoldInterface(types, t) };
+  const plan: StructPlan = { gen: types.generation, types: new Array(fields.length), zeros: new Array(fields.length), keys: fields.map((f) => segment(f.name)), fixed: !mayHoldInterface(types, t) };
   for (let i = 0; i < fields.length; i++) {
     plan.types[i] = types.get(fields[i]!.id);
     plan.zeros[i] = zeroValue(types, fields[i]!.id);
@@ -284,8 +316,22 @@ function decodeStruct(ctx: ValueContext, t: Extract<GobType, { kind: 'struct' }>
     const ft = plan.types[num];
     if (!ft) throw new GobError(definedBefore(f.id));
     for (; next < num; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
-    // (no interface inside: nothing will read the path, so the field's name is not pushed)
-    setKey(out, f.name, decodeValue(ctx, f.id, ft));
+    const rs = ctx.ranges;
+    if (rs) {
+      const saved = ctx.prefix;
+      const path = saved + plan.keys[num]!;
+      const start = r.pos;
+      // Scalars hold no fields: no prefix to set for them.
+      if (ft.kind === 'struct' || ft.kind === 'slice' || ft.kind === 'array' || ft.kind === 'map') {
+        ctx.prefix = path;
+        setKey(out, f.name, decodeValue(ctx, f.id, ft));
+        ctx.prefix = saved;
+      } else setKey(out, f.name, decodeValue(ctx, f.id, ft));
+      if (rs.length < MAX_RANGES) rs.push({ path, start, end: r.pos });
+    } else {
+      // (no interface inside and no ranges wanted: nothing reads the path, so the name is not pushed)
+      setKey(out, f.name, decodeValue(ctx, f.id, ft));
+    }
     next = num + 1;
   }
   for (; next < fields.length; next++) setKey(out, fields[next]!.name, plan.zeros[next]);
@@ -305,7 +351,7 @@ function decodeStructDeferred(ctx: ValueContext, t: Extract<GobType, { kind: 'st
     const ft = plan.types[num];
     if (!ft) throw new GobError(definedBefore(f.id));
     ctx.path.push(f.name);
-    vals[num] = decodeValue(ctx, f.id, ft);
+    vals[num] = ctx.ranges ? tracked(ctx, (ctx.prefix ?? '') + plan.keys[num]!, () => decodeValue(ctx, f.id, ft)) : decodeValue(ctx, f.id, ft);
     ctx.path.pop();
   }
   if (plan.gen !== types.generation) plan = structPlan(types, t);

@@ -3,7 +3,7 @@
 // direction sends (until its end) as ONE message; for a stream of messages layer it under a
 // framing, e.g. lenvarint+protobuf (protobuf's writeDelimited) or len32be+protobuf.
 // Options: protoFiles: string[] (or a string), protoType: "pkg.Msg".
-import type { Direction, Frame } from '../../types';
+import type { Direction, FieldRange, Frame } from '../../types';
 import { UserError } from '../../util/errors';
 import { ByteAccumulator } from '../bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../decoder';
@@ -11,6 +11,7 @@ import { maxFrameOf } from '../framed';
 import { valuePreview } from '../preview';
 import { decodeWithType, loadProtoRoot, lookupMessageType } from './schema';
 import { decodeRaw, rawSummary } from './wire';
+import { typedProtobufRanges } from './ranges';
 import type protobuf from 'protobufjs';
 
 export interface ProtobufSchemaOptions {
@@ -28,6 +29,8 @@ export interface ProtobufResult {
   summary: string;
   /** Set when the bytes are not a valid message (of the given type). */
   error?: string;
+  /** Where each field's bytes are (paths into decoded). */
+  ranges?: FieldRange[];
 }
 
 /**
@@ -42,7 +45,7 @@ export function decodeProtobuf(bytes: Uint8Array, schema?: ProtobufSchemaOptions
     const type = lookupMessageType(root, schema.protoType);
     try {
       const value = decodeWithType(type, bytes);
-      return { decoded: value, summary: `${type.name} ${valuePreview(value, 100)}` };
+      return { decoded: value, summary: `${type.name} ${valuePreview(value, 100)}`, ranges: typedProtobufRanges(bytes, type, decodeRaw(bytes).message) };
     } catch (err) {
       const raw = decodeRaw(bytes);
       return {
@@ -75,6 +78,7 @@ export function protobufFrame(dir: Direction, data: Uint8Array, schema?: Protobu
   const r = decodeProtobuf(data, schema);
   const f: Frame = { dir, data, summary: r.summary, decoded: r.decoded };
   if (r.error) f.error = r.error;
+  if (r.ranges?.length) f.ranges = r.ranges;
   return f;
 }
 
