@@ -136,7 +136,11 @@ class ShmConnDecoder implements ConnDecoder {
     const ranges: FieldRange[] = [];
     if (whole) {
       data = Buffer.from(shadow);
-      changes.forEach((c, i) => ranges.push({ path: `/changes/${i}`, start: c.offset - area.offset, end: c.offset - area.offset + c.new.length }));
+      // (A change outside the area — hostile or damaged records — has no bytes in this frame.)
+      changes.forEach((c, i) => {
+        const at = c.offset - area.offset;
+        if (at >= 0 && at + c.new.length <= data.length) ranges.push({ path: `/changes/${i}`, start: at, end: at + c.new.length });
+      });
     } else {
       data = Buffer.concat(changes.map((c) => c.new));
       let p = 0;
