@@ -10,6 +10,8 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
+import { pcapItems } from '../../../extension/engine/capture/pcap-import';
+import net from 'node:net';
 
 const env = cliEnv();
 after(() => env.cleanup());
@@ -30,6 +32,24 @@ test('a tshark capture of net/rpc on lo: calls decoded, per-method statistics', 
     cap.stderr!.on('data', (d) => (err += d));
     for (let i = 0; i < 300 && !/Capturing on/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(err, /Capturing on/, err);
+    // tshark says "Capturing on" a moment before packets reach the file: knock on the server's
+    // port until a knock is in the file, so the client's connection is captured from its start.
+    const captured = async () => {
+      try {
+        for await (const it of pcapItems(out)) if ('event' in it && it.event.kind === 'open') return true;
+      } catch {
+        // (the file is still being started)
+      }
+      return false;
+    };
+    for (let i = 0; i < 100 && !(await captured()); i++) {
+      await new Promise<void>((res) => {
+        const k = net.connect(port, '127.0.0.1', () => (k.destroy(), res()));
+        k.on('error', () => res());
+      });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(await captured(), 'tshark captures the port');
     const c = spawnSync(goBinary('rpcclient'), ['plain', addr, join(env.dir, 'calls.json')], { encoding: 'utf8' });
     assert.equal(c.status, 0, c.stderr);
     await new Promise((r) => setTimeout(r, 500)); // (dumpcap writes what it has on SIGINT; let the last packets arrive)
@@ -42,6 +62,7 @@ test('a tshark capture of net/rpc on lo: calls decoded, per-method statistics', 
   const r = await runCli(['read', out], { env: env.env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /open on pcap:127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+/);
+  // (The knocks are connections too, with nothing sent.)
   assert.match(r.stdout, /→ Arith\.Multiply #0 \{"A":7,"B":8\}/, 'auto-detected net/rpc');
   assert.match(r.stdout, /← Arith\.Divide #4 error: divide by zero/);
   const s = await runCli(['read', out, '--stats', '--by', 'method', '--json'], { env: env.env });
