@@ -56,6 +56,11 @@ interface ConnResult {
 
 const dir = mkdtempSync(join(tmpdir(), 'ipctap-soak-'));
 const procs: ChildProcess[] = [];
+// However the soak ends (an exception included), its peers and its ipctap end with it (SIGTERM:
+// ipctap puts back what it took over).
+process.on('exit', () => {
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
+});
 function start(cmd: string, args: string[]): ChildProcess {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(p);

@@ -10,6 +10,8 @@
 // Everything here is synchronous on purpose: the 'exit' handler can only run synchronous code.
 import {
   closeSync,
+  constants,
+  fstatSync,
   fsyncSync,
   lstatSync,
   openSync,
@@ -299,7 +301,15 @@ export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreRe
       rmQuiet(at.orig);
       out = { ...base, action: 'removed', message: `the server of ${e.path} has gone (its path was removed); removed its stale socket ${e.renamedTo}` };
     } else if (!cur || curIsOurs) {
-      renameSync(at.orig, e.path);
+      // Writers that opened our FIFO after the tap died wait in open() for a reader that never
+      // comes, and would wait on after it is replaced: open it for reading across the rename, so
+      // they get through and then see the broken pipe (EPIPE) instead of hanging forever.
+      const release = cur && e.kind === 'fifo' ? openOurFifo(e.path, e.tapIno) : undefined;
+      try {
+        renameSync(at.orig, e.path);
+      } finally {
+        if (release !== undefined) closeSync(release);
+      }
       out = { ...base, action: 'restored', message: `restored ${e.path} from ${e.renamedTo}` };
     } else {
       // Something else now lives at PATH (the server restarted and bound it again): keep that,
@@ -325,6 +335,21 @@ export function undoTakeover(e: JournalEntry, opts: UndoOptions = {}): RestoreRe
 
 /** Journal files to trust: in a directory of ours, each a regular file of ours with mode 0600
  *  (anything else could have been planted by another user to make us rename their files). */
+/** A read end on our FIFO at `path` (checked by inode), or undefined. */
+function openOurFifo(path: string, ino: number | undefined): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  if (ino === undefined || fstatSync(fd).ino !== ino) {
+    closeSync(fd);
+    return undefined;
+  }
+  return fd;
+}
+
 function listEntries(): string[] {
   const dir = journalDir();
   let names: string[];

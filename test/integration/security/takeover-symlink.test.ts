@@ -1,7 +1,8 @@
 // A root takeover of a socket/FIFO that another user (nobody) owns, in a directory nobody owns:
 // nobody must not be able to redirect the tap to a root-only socket or FIFO by renaming or
 // replacing what the takeover put beside the path (symlink swap), and a file planted at the
-// would-be name must not make the takeover fail. Runs as root (skipped otherwise).
+// would-be name must not make the takeover fail. Runs as root (skipped otherwise); nobody's
+// programs run through setpriv.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,9 @@ import { after, test } from 'node:test';
 import { cliEnv, LiveCli } from '../../helpers/cli';
 
 const NOBODY = 65534;
-const isRoot = process.geteuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0;
+const isRoot = process.geteuid?.() === 0 && spawnSync('setpriv', ['--help']).status === 0;
+/** Run as nobody (setpriv execs the program itself, so killing the child kills the program). */
+const AS_NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 const env = cliEnv();
 const children: ChildProcess[] = [];
 const servers: net.Server[] = [];
@@ -36,13 +39,13 @@ function dirs(): { shared: string; secret: string } {
 }
 
 function asNobody(script: string, args: string[], stdio: 'pipe' | 'ignore' = 'pipe'): ChildProcess {
-  const p = spawn('runuser', ['-u', 'nobody', '--', '/usr/bin/python3', '-c', script, ...args], { stdio: ['ignore', stdio, 'inherit'] });
+  const p = spawn('setpriv', [...AS_NOBODY, '/usr/bin/python3', '-c', script, ...args], { stdio: ['ignore', stdio, 'inherit'] });
   children.push(p);
   return p;
 }
 
 function runAsNobody(script: string, args: string[]): string {
-  const r = spawnSync('runuser', ['-u', 'nobody', '--', '/usr/bin/python3', '-c', script, ...args], { encoding: 'utf8', timeout: 20000 });
+  const r = spawnSync('setpriv', [...AS_NOBODY, '/usr/bin/python3', '-c', script, ...args], { encoding: 'utf8', timeout: 20000 });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -136,7 +139,7 @@ async function startEcho(path: string): Promise<void> {
   });
 }
 
-test('unix takeover as root: nobody swapping symlinks beside the path cannot reach a root-only socket', { skip: !isRoot && 'needs root and runuser' }, async () => {
+test('unix takeover as root: nobody swapping symlinks beside the path cannot reach a root-only socket', { skip: !isRoot && 'needs root and setpriv' }, async () => {
   const { shared, secret } = dirs();
   const path = join(shared, 'app.sock');
   const rootSock = join(secret, 'root.sock');
@@ -171,7 +174,7 @@ with open(sys.argv[1], 'rb') as f, open(sys.argv[2], 'wb') as out:
         out.flush()
 `;
 
-test('fifo takeover as root: nobody swapping symlinks beside the path cannot write into a root-only FIFO', { skip: !isRoot && 'needs root and runuser' }, async () => {
+test('fifo takeover as root: nobody swapping symlinks beside the path cannot write into a root-only FIFO', { skip: !isRoot && 'needs root and setpriv' }, async () => {
   const { shared, secret } = dirs();
   const path = join(shared, 'app.fifo');
   const got = join(shared, '..', 'got');

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tapSuite, assertJournalEmpty, MiB } from '../../helpers/tap-suite';
@@ -169,6 +169,36 @@ describe('fifo specifics', () => {
       assertJournalEmpty();
       const w = await go('write', fifo(), '0', '-text', 'after restore\n').next((o) => 'sha256' in o);
       assert.equal((await reader.next((o) => 'sha256' in o)).sha256, w.sha256);
+    });
+  });
+
+  test('a writer that opened the path after the owner was SIGKILLed is released by the restore', async () => {
+    await withDir(async () => {
+      const reader = go('read', fifo(), '-mkfifo');
+      await reader.next((o) => o.ready === true);
+      const owner = new Peer('takeover.ts', spawn(process.execPath, ['--import', 'tsx', TAKEOVER_SCRIPT, `fifo:${fifo()}`], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      peers.push(owner);
+      await owner.next((o) => 'ready' in o, 30_000);
+      owner.child.kill('SIGKILL');
+      await owner.exited;
+      // Opens the tap's FIFO, which nobody reads any more: blocks in open() until released.
+      const writer = spawn('/usr/bin/python3', ['-c', 'import sys\ntry:\n  f = open(sys.argv[1], "wb"); f.write(b"x" * 100000); f.close()\nexcept BrokenPipeError:\n  pass', fifo()], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => writer.once('exit', (c) => r(c)));
+      const wchan = (): string => {
+        try {
+          return readFileSync(`/proc/${writer.pid}/wchan`, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      for (let i = 0; i < 400 && wchan() !== 'wait_for_partner'; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(wchan(), 'wait_for_partner', 'the writer waits in open() on the FIFO');
+      const results = await restoreAll();
+      assert.deepEqual(results.map((r) => r.action), ['restored']);
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still blocked after 15 s'), 15_000))]);
+      if (code === 'still blocked after 15 s') writer.kill('SIGKILL');
+      assert.notEqual(code, 'still blocked after 15 s');
+      assertJournalEmpty();
     });
   });
 });
