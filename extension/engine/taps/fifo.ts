@@ -29,7 +29,7 @@
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { chownSync, closeSync, constants, fstatSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../util/errors';
 import type { Tap, TapSink, TapSpec } from './tap';
 import { Relay } from './forward';
@@ -141,11 +141,19 @@ export class FifoTap implements Tap {
   private takeOver(path: string): void {
     const orig = lstatSync(path);
     let priv: PrivateDir;
+    // The directory's name is recorded before it is made, so that whatever happens from here (a
+    // SIGKILL included) the next ipctap removes it; the inodes are added as they come to be.
+    const planned = PrivateDir.plan(path);
+    const journal = writeEntry({ path, renamedTo: join(planned, ORIG_NAME), kind: 'fifo', tmpPath: join(planned, NEW_NAME), privDir: planned });
     try {
-      priv = PrivateDir.create(path);
+      priv = PrivateDir.create(path, planned);
     } catch (e) {
+      journal.discard();
       throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
     }
+    journal.held = priv;
+    journal.update({ privIno: priv.stat.ino, privDev: priv.stat.dev });
+    this.journal = journal;
     const tmp = priv.ref(NEW_NAME);
     try {
       mkfifoIn(priv, NEW_NAME, orig.mode);
@@ -155,18 +163,7 @@ export class FifoTap implements Tap {
         // only root may give files away
       }
       const ours = lstatSync(tmp);
-      this.journal = writeEntry({
-        path,
-        renamedTo: priv.shown(ORIG_NAME),
-        kind: 'fifo',
-        tmpPath: priv.shown(NEW_NAME),
-        tapIno: ours.ino,
-        tapDev: ours.dev,
-        tapBirth: ours.birthtimeMs,
-        privDir: priv.path,
-        privIno: priv.stat.ino,
-        privDev: priv.stat.dev,
-      }, priv);
+      this.journal!.update({ tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
       try {
         linkSync(path, priv.ref(ORIG_NAME));
       } catch (e) {

@@ -1,5 +1,6 @@
 // Where a takeover keeps the original while it lasts, and names shared by the socket taps.
-import { closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Longest path a Unix socket can be bound or connected at (sun_path is 108 bytes with the NUL). */
@@ -32,9 +33,20 @@ export class PrivateDir {
     readonly stat: Stats,
   ) {}
 
-  /** Create one next to `path`. */
-  static create(path: string): PrivateDir {
-    const dir = mkdtempSync(join(dirname(path), `.${basename(path).slice(0, 40)}.ipctap-`));
+  /** An unpredictable name for one next to `path` (not created: see create). */
+  static plan(path: string): string {
+    // Six random letters and digits, as mkdtemp makes them.
+    const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const suffix = Array.from(randomBytes(6), (b) => chars[b % chars.length]).join('');
+    return join(dirname(path), `.${basename(path).slice(0, 40)}.ipctap-${suffix}`);
+  }
+
+  /** Create one next to `path`, at `planned` (a name from plan(), recorded in the journal first
+   *  so that a crash right after leaves nothing unaccounted for). The name must not exist yet. */
+  static create(path: string, planned = PrivateDir.plan(path)): PrivateDir {
+    const dir = planned;
+    mkdirSync(dir, { mode: 0o700 }); // EEXIST: something is there already, never used
+    chmodSync(dir, 0o700); // (whatever the umask)
     const opened = PrivateDir.open(dir);
     if (!opened.ok) {
       throw new Error(`the private directory ${dir} was replaced right after it was made (${opened.why})`);

@@ -14,7 +14,7 @@
 // (nobody accepting) is replaced; a live one is an error.
 import net from 'node:net';
 import { chmodSync, chownSync, linkSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../util/errors';
 import { readUnixTable } from '../process/procfs';
 import { SocketTap } from './socket-tap';
@@ -85,11 +85,19 @@ export class UnixTakeoverTap extends SocketTap {
     const orig = lstatSync(path);
     if (!fits(path)) throw new UserError(`cannot take over ${path}: the path is too long for a Unix socket`);
     let priv: PrivateDir;
+    // The directory's name is recorded before it is made, so that whatever happens from here (a
+    // SIGKILL included) the next ipctap removes it; the inodes are added as they come to be.
+    const planned = PrivateDir.plan(path);
+    const journal = writeEntry({ path, renamedTo: join(planned, ORIG_NAME), kind: 'unix', tmpPath: join(planned, NEW_NAME), privDir: planned });
     try {
-      priv = PrivateDir.create(path);
+      priv = PrivateDir.create(path, planned);
     } catch (e) {
+      journal.discard();
       throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
     }
+    journal.held = priv;
+    journal.update({ privIno: priv.stat.ino, privDev: priv.stat.dev });
+    this.journal = journal;
     this.priv = priv;
     this.renamedTo = priv.shown(ORIG_NAME);
     const tmp = priv.ref(NEW_NAME);
@@ -98,7 +106,10 @@ export class UnixTakeoverTap extends SocketTap {
     try {
       await this.listen(server, { path: tmp });
     } catch (e) {
-      priv.remove();
+      const r = this.journal.restore();
+      this.journal = undefined;
+      if (!r) priv.remove();
+      else priv.close();
       this.priv = undefined;
       throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
     }
@@ -112,18 +123,7 @@ export class UnixTakeoverTap extends SocketTap {
         // only root may give files away; ours then has our owner and the original's mode
       }
       const ours = lstatSync(tmp);
-      this.journal = writeEntry({
-        path,
-        renamedTo: priv.shown(ORIG_NAME),
-        kind: 'unix',
-        tmpPath: priv.shown(NEW_NAME),
-        tapIno: ours.ino,
-        tapDev: ours.dev,
-        tapBirth: ours.birthtimeMs,
-        privDir: priv.path,
-        privIno: priv.stat.ino,
-        privDev: priv.stat.dev,
-      }, priv);
+      this.journal!.update({ tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
       try {
         linkSync(path, priv.ref(ORIG_NAME));
       } catch (e) {

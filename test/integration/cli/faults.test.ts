@@ -1,13 +1,15 @@
 // Faults around a running ipctap: peers killed mid-transfer, a server restarted behind a proxy,
-// and running out of file descriptors.
+// ipctap itself SIGKILLed at any moment of a takeover, and running out of file descriptors.
 // What a user must see: the other side told at once, the tap still serving, the original socket
 // or FIFO back at its path, and clear errors instead of a crash.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { constants, closeSync, lstatSync, openSync, readdirSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { CLI, cliEnv, LiveCli } from '../../helpers/cli';
+import { CLI, cliEnv, LiveCli, runCli } from '../../helpers/cli';
+import { goBinary } from '../../helpers/go';
 
 const env = cliEnv();
 const children: ChildProcess[] = [];
@@ -16,6 +18,7 @@ after(() => {
   env.cleanup();
 });
 const PEERS = resolve(__dirname, '../../bench/peers.mjs');
+const FIFO_READER = resolve(__dirname, '../../fixtures/node/fifo-reader.mjs');
 
 function child(cmd: string, args: string[]): Promise<ChildProcess> {
   const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -111,6 +114,53 @@ test('client killed mid-transfer: the server sees the connection end; the tap go
   } finally {
     await live.stop();
     server.kill();
+  }
+});
+
+test('ipctap SIGKILLed at any moment of a Unix socket takeover: after restore the server is at its path, nothing left over', async () => {
+  const path = join(env.dir, 'k.sock');
+  const server = await child(goBinary('unixserver'), [path]);
+  const ino = lstatSync(path).ino;
+  try {
+    for (let i = 0; i < 16; i++) {
+      const p = spawn(process.execPath, [CLI, 'proxy', '-q', '--tap', `unix:${path}`], { env: env.env, stdio: 'ignore' });
+      // From before the takeover starts (node loading) to after it is done.
+      await new Promise((r) => setTimeout(r, 40 + i * 15));
+      p.kill('SIGKILL');
+      await new Promise((r) => p.once('exit', r));
+      const r = await runCli(['restore'], { env: env.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(lstatSync(path).ino, ino, `round ${i}: the server's own socket is back at the path`);
+      assert.deepEqual(readdirSync(env.dir).filter((n) => n.startsWith('.k.sock')), [], `round ${i}: nothing left beside it (${r.stdout}${r.stderr})`);
+      assert.equal(await roundTrip({ path }, `round ${i}`), `round ${i}`);
+    }
+  } finally {
+    server.kill();
+  }
+});
+
+test('ipctap SIGKILLed at any moment of a FIFO takeover: after restore the reader\'s FIFO is at its path', async () => {
+  const path = join(env.dir, 'k.fifo');
+  spawnSync('mkfifo', [path]);
+  const reader = await child(process.execPath, [FIFO_READER, path]);
+  const ino = lstatSync(path).ino;
+  try {
+    for (let i = 0; i < 16; i++) {
+      const p = spawn(process.execPath, [CLI, 'proxy', '-q', '--tap', `fifo:${path}`], { env: env.env, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 40 + i * 15));
+      p.kill('SIGKILL');
+      await new Promise((r) => p.once('exit', r));
+      const r = await runCli(['restore'], { env: env.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(lstatSync(path).ino, ino, `round ${i}: the reader's FIFO is back at the path`);
+      assert.deepEqual(readdirSync(env.dir).filter((n) => n.startsWith('.k.fifo')), [], `round ${i}: nothing left beside it`);
+      // A writer reaches the reader (ENXIO would mean nobody reads what is at the path).
+      const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+      writeSync(fd, `round ${i}\n`);
+      closeSync(fd);
+    }
+  } finally {
+    reader.kill();
   }
 });
 
