@@ -39,6 +39,8 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
   // The status bar follows the panel in front of the user.
   panels.onDidActivate((id) => model.setActive(id));
 
+  // Commands get whatever VS Code passes (tree items, URIs, nothing); each checks what it got.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const cmd = (id: string, fn: (...args: any[]) => unknown) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {

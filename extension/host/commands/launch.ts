@@ -38,7 +38,7 @@ interface ConfigSource {
   configurations: RawConfiguration[];
 }
 
-async function readConfigs(svc: Services): Promise<ConfigSource[]> {
+async function readConfigs(): Promise<ConfigSource[]> {
   const out: ConfigSource[] = [];
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const uri = vscode.Uri.joinPath(folder.uri, '.vscode', 'ipctap.json');
@@ -67,7 +67,7 @@ function describe(cfg: RawConfiguration): string {
 type LaunchItem = vscode.QuickPickItem & { run: () => Promise<unknown> };
 
 export async function launchAndTap(svc: Services, configName?: string): Promise<void> {
-  const sources = await readConfigs(svc);
+  const sources = await readConfigs();
   const items: LaunchItem[] = [];
   for (const src of sources) {
     for (const cfg of src.configurations) {

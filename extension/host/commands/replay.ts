@@ -7,7 +7,6 @@ import * as P from '../../protocol/requests';
 import { EngineUserError, showEngineError } from '../engine-client';
 import { formatBytes } from '../sessions-tree';
 import type { Services } from '../services';
-import { pickSession } from './pick-session';
 
 function connOf(arg: unknown): { sessionId: string; conn: number } | undefined {
   const a = arg as { sessionId?: string; connection?: { conn: number }; conn?: number } | undefined;
