@@ -120,10 +120,14 @@ export async function startCodeServer({ port, extensionsDir, userDataDir, worksp
     );
   }
   const args = [
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--extensions-dir', extensionsDir,
-    '--user-data-dir', userDataDir,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--extensions-dir',
+    extensionsDir,
+    '--user-data-dir',
+    userDataDir,
     '--disable-telemetry',
     '--disable-workspace-trust',
     '--disable-update-check',

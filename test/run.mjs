@@ -31,9 +31,8 @@ if (files.length === 0) {
 const build = spawnSync(process.execPath, ['build.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { stdio: 'inherit', env: { ...process.env, IPCTAP_TEST: '1' } },
-);
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, IPCTAP_TEST: '1' },
+});
 process.exit(r.status ?? 1);

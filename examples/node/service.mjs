@@ -30,9 +30,7 @@ const server = net.createServer((sock) => {
       try {
         const req = JSON.parse(line);
         const fn = methods[req.method];
-        reply = fn
-          ? { jsonrpc: '2.0', id: req.id, result: fn(req.params ?? {}) }
-          : { jsonrpc: '2.0', id: req.id, error: { code: -32601, message: `no method ${req.method}` } };
+        reply = fn ? { jsonrpc: '2.0', id: req.id, result: fn(req.params ?? {}) } : { jsonrpc: '2.0', id: req.id, error: { code: -32601, message: `no method ${req.method}` } };
       } catch (err) {
         reply = { jsonrpc: '2.0', id: null, error: { code: -32700, message: String(err) } };
       }

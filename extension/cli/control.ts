@@ -17,7 +17,10 @@ export function sessionsDir(): string {
 }
 
 export class ControlServer {
-  private constructor(private readonly server: net.Server, readonly path: string) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly path: string,
+  ) {}
 
   static async start(session: Session, onStop?: () => void): Promise<ControlServer> {
     const dir = sessionsDir();
@@ -107,8 +110,7 @@ function handle(session: Session, line: string, onStop?: () => void): unknown {
       case 'processes':
         return { id, result: session.processes() };
       case 'signal':
-        if (typeof req.pid !== 'number' || (typeof req.signal !== 'string' && typeof req.signal !== 'number'))
-          return { id, error: 'signal needs pid and signal' };
+        if (typeof req.pid !== 'number' || (typeof req.signal !== 'string' && typeof req.signal !== 'number')) return { id, error: 'signal needs pid and signal' };
         session.signal(req.pid, req.signal, { group: req.group === true });
         return { id, result: true };
       case 'stop':
@@ -123,7 +125,10 @@ function handle(session: Session, line: string, onStop?: () => void): unknown {
 }
 
 /** Ask every running session's control socket; returns the first reply for which `accept` is true. */
-export async function askSessions(request: object, accept: (reply: { result?: unknown; error?: string }) => boolean): Promise<{ result?: unknown; error?: string; path: string } | undefined> {
+export async function askSessions(
+  request: object,
+  accept: (reply: { result?: unknown; error?: string }) => boolean,
+): Promise<{ result?: unknown; error?: string; path: string } | undefined> {
   let names: string[] = [];
   try {
     names = readdirSync(sessionsDir()).filter((n) => n.endsWith('.sock'));

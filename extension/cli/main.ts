@@ -59,8 +59,7 @@ export async function main(argv: string[]): Promise<number> {
 async function restoreLeftovers(): Promise<void> {
   try {
     for (const r of await restoreAll()) {
-      if (r.action === 'restored' || r.action === 'removed' || r.action === 'failed')
-        process.stderr.write(`ipctap: ${r.message}\n`);
+      if (r.action === 'restored' || r.action === 'removed' || r.action === 'failed') process.stderr.write(`ipctap: ${r.message}\n`);
     }
   } catch (err) {
     process.stderr.write(`ipctap: could not check the takeover journal: ${(err as Error).message}\n`);

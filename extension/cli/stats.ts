@@ -72,9 +72,16 @@ export class StatsCollector {
         [c.peers.client ? `client ${c.peers.client.join(',')}` : '', c.peers.server ? `server ${c.peers.server.join(',')}` : ''].filter(Boolean).join(' ') || '-',
       ]);
     }
-    const widths = head.map((_, i) => maxOf(rows.map((r) => r[i]!.length), 0));
+    const widths = head.map((_, i) =>
+      maxOf(
+        rows.map((r) => r[i]!.length),
+        0,
+      ),
+    );
     const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
-    lines.push(`${this.conns.size} connection${this.conns.size === 1 ? '' : 's'}, ${total.frames} frames, ${total.bytes} bytes, ${total.errors} decode error${total.errors === 1 ? '' : 's'}, ${this.events} events`);
+    lines.push(
+      `${this.conns.size} connection${this.conns.size === 1 ? '' : 's'}, ${total.frames} frames, ${total.bytes} bytes, ${total.errors} decode error${total.errors === 1 ? '' : 's'}, ${this.events} events`,
+    );
     return lines.join('\n');
   }
 
@@ -121,12 +128,22 @@ export function formatMethodStats(methods: MethodSummary[]): string {
       bars += n === 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((n / top) * (BARS.length - 1)))];
     }
     const errors = m.errors ? String(m.errors) : '0';
-    rows.push([m.method, String(m.calls) + (m.unanswered ? ` (+${m.unanswered} unanswered)` : ''), errors, lat(m.p50Us), lat(m.p90Us), lat(m.p99Us), lat(m.maxUs), bars ? `|${bars}|` : '-']);
+    rows.push([
+      m.method,
+      String(m.calls) + (m.unanswered ? ` (+${m.unanswered} unanswered)` : ''),
+      errors,
+      lat(m.p50Us),
+      lat(m.p90Us),
+      lat(m.p99Us),
+      lat(m.maxUs),
+      bars ? `|${bars}|` : '-',
+    ]);
   }
   const widths = head.map((_, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), 0));
   const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   if (hi >= 0) {
-    const bound = (i: number) => (i === 0 ? `≤${formatLatency(BUCKETS_US[0]!)}` : Number.isFinite(BUCKETS_US[i]!) ? `≤${formatLatency(BUCKETS_US[i]!)}` : `>${formatLatency(BUCKETS_US[i - 1]!)}`);
+    const bound = (i: number) =>
+      i === 0 ? `≤${formatLatency(BUCKETS_US[0]!)}` : Number.isFinite(BUCKETS_US[i]!) ? `≤${formatLatency(BUCKETS_US[i]!)}` : `>${formatLatency(BUCKETS_US[i - 1]!)}`;
     const indent = widths.slice(0, -1).reduce((n, w) => n + w + 2, 0);
     lines.push(`${' '.repeat(indent)} ${bound(lo)} … ${bound(hi)} (buckets of 1-2-5 per decade)`);
   }

@@ -107,7 +107,7 @@ function lcs(a: string[], b: string[]): [number, number][] {
     }
   }
   const out: [number, number][] = [];
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
     if (a[i] === b[j]) out.push([i++, j++]);
     else if (t[(i + 1) * m + j]! >= t[i * m + j + 1]!) i++;
     else j++;
@@ -129,8 +129,13 @@ function diffDirection(a: FrameRow[], b: FrameRow[]): MessageDiff[] {
     const x = a[pi]!;
     const y = b[pj]!;
     const changes = valueChanges(x.decoded ?? null, y.decoded ?? null);
-    if (changes.length === 0 && x.decoded === undefined && Buffer.compare(Buffer.from(x.data), Buffer.from(y.data)) !== 0) changes.push({ path: '(bytes)', a: x.summary, b: y.summary });
-    out.push(changes.length ? { kind: 'changed', a: x.id, b: y.id, summary: x.summary === y.summary ? x.summary : `${x.summary}  ⇒  ${y.summary}`, changes } : { kind: 'same', a: x.id, b: y.id, summary: x.summary });
+    if (changes.length === 0 && x.decoded === undefined && Buffer.compare(Buffer.from(x.data), Buffer.from(y.data)) !== 0)
+      changes.push({ path: '(bytes)', a: x.summary, b: y.summary });
+    out.push(
+      changes.length
+        ? { kind: 'changed', a: x.id, b: y.id, summary: x.summary === y.summary ? x.summary : `${x.summary}  ⇒  ${y.summary}`, changes }
+        : { kind: 'same', a: x.id, b: y.id, summary: x.summary },
+    );
     i = pi + 1;
     j = pj + 1;
   }
@@ -259,7 +264,10 @@ export function diffText(d: CaptureDiff, all = false): string {
     }
   }
   const { same, changed, onlyA, onlyB } = d.counts;
-  lines.push(changed + onlyA + onlyB + d.unmatchedA.length + d.unmatchedB.length === 0 ? `the same: ${same} message${same === 1 ? '' : 's'}` : `different: ${same} same, ${changed} changed, ${onlyA} only in A, ${onlyB} only in B`);
+  lines.push(
+    changed + onlyA + onlyB + d.unmatchedA.length + d.unmatchedB.length === 0
+      ? `the same: ${same} message${same === 1 ? '' : 's'}`
+      : `different: ${same} same, ${changed} changed, ${onlyA} only in A, ${onlyB} only in B`,
+  );
   return lines.join('\n');
 }
-

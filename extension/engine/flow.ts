@@ -88,7 +88,14 @@ export function buildFlow(rows: readonly Row[], opts: FlowOptions = {}): Flow {
           server: side(p?.server, row.to ?? String(row.tap)),
         });
       } else if (row.kind === 'signal-sent' && row.pid !== undefined) {
-        push({ kind: 'mark', id: row.id, ts: row.ts, at: proc(row.pid), from: line('ep:ipctap', 'ipctap (terminal)'), label: `${row.signal ?? 'signal'}${row.group ? ' (group)' : ''}` });
+        push({
+          kind: 'mark',
+          id: row.id,
+          ts: row.ts,
+          at: proc(row.pid),
+          from: line('ep:ipctap', 'ipctap (terminal)'),
+          label: `${row.signal ?? 'signal'}${row.group ? ' (group)' : ''}`,
+        });
       } else if (row.kind === 'exit' && row.pid !== undefined) {
         const at = proc(row.pid);
         const end = row.signal ? String(row.signal) : `exit ${row.code ?? '?'}`;
@@ -96,7 +103,8 @@ export function buildFlow(rows: readonly Row[], opts: FlowOptions = {}): Flow {
         push({ kind: 'mark', id: row.id, ts: row.ts, at, label: end });
       } else if ((row.kind === 'close' || row.kind === 'half-close') && row.conn !== undefined) {
         const c = conns.get(row.conn);
-        if (c && row.kind === 'close' && row.reason && row.reason !== 'eof' && row.reason !== 'stopped') push({ kind: 'mark', id: row.id, ts: row.ts, at: c.server, label: `#${row.conn} ${row.reason}` });
+        if (c && row.kind === 'close' && row.reason && row.reason !== 'eof' && row.reason !== 'stopped')
+          push({ kind: 'mark', id: row.id, ts: row.ts, at: c.server, label: `#${row.conn} ${row.reason}` });
       } else if (row.kind === 'error') {
         const c = row.conn !== undefined ? conns.get(row.conn) : undefined;
         if (c) push({ kind: 'mark', id: row.id, ts: row.ts, at: c.server, label: `error: ${row.message ?? ''}`.slice(0, 80) });

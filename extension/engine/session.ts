@@ -152,17 +152,21 @@ export class Session {
   async start(): Promise<void> {
     if (!this.opts.capturePath && this.opts.spill) await this.openSpillFile();
     if (this.opts.capturePath) {
-      this.capture = await CaptureWriter.open(this.opts.capturePath, {
-        start: this.startedAt,
-        name: this.name,
-        decode: this.opts.decode ?? 'auto',
-        decodeByTap: this.opts.decodeByTap ?? {},
-      }, {
-        checksumData: this.opts.checksumData,
-        lossless: this.opts.lossless,
-        direct: this.opts.directIo !== false,
-        ...this.writerHooks(),
-      });
+      this.capture = await CaptureWriter.open(
+        this.opts.capturePath,
+        {
+          start: this.startedAt,
+          name: this.name,
+          decode: this.opts.decode ?? 'auto',
+          decodeByTap: this.opts.decodeByTap ?? {},
+        },
+        {
+          checksumData: this.opts.checksumData,
+          lossless: this.opts.lossless,
+          direct: this.opts.directIo !== false,
+          ...this.writerHooks(),
+        },
+      );
       this.readBackPath = this.opts.capturePath;
       try {
         this.captureReadable = statSync(this.opts.capturePath).isFile();
@@ -178,12 +182,16 @@ export class Session {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-spill-'));
     const path = join(dir, 'spill.ipctap');
     try {
-      this.capture = await CaptureWriter.open(path, {
-        start: this.startedAt,
-        name: this.name,
-        decode: this.opts.decode ?? 'auto',
-        decodeByTap: this.opts.decodeByTap ?? {},
-      }, { lossless: true, direct: this.opts.directIo !== false, ...this.writerHooks() });
+      this.capture = await CaptureWriter.open(
+        path,
+        {
+          start: this.startedAt,
+          name: this.name,
+          decode: this.opts.decode ?? 'auto',
+          decodeByTap: this.opts.decodeByTap ?? {},
+        },
+        { lossless: true, direct: this.opts.directIo !== false, ...this.writerHooks() },
+      );
       this.readBackPath = `/proc/self/fd/${this.capture.fd}`;
       this.spillOnly = true;
       this.captureReadable = statSync(this.readBackPath).isFile();
@@ -325,7 +333,10 @@ export class Session {
     this.spill = { tail, events: [] };
     if (!this.spillNoted) {
       this.spillNoted = true;
-      this.emitEventNow({ kind: 'note', message: `live decoding is behind the traffic; it catches up from the ${this.spillOnly ? 'private spill' : 'capture'} file (nothing is skipped)` });
+      this.emitEventNow({
+        kind: 'note',
+        message: `live decoding is behind the traffic; it catches up from the ${this.spillOnly ? 'private spill' : 'capture'} file (nothing is skipped)`,
+      });
     }
     return true;
   }
@@ -587,9 +598,7 @@ export class Session {
     // live sockets; then the processes we launched are ended.
     for (const tap of this.tapList) await tap.stop().catch((e: unknown) => errors.push(e));
     if (!opts.leaveProcesses) {
-      await Promise.all(
-        [...this.procs.values()].filter((p) => p.info.state !== 'exited').map((p) => p.proc.terminate().catch((e: unknown) => errors.push(e))),
-      );
+      await Promise.all([...this.procs.values()].filter((p) => p.info.state !== 'exited').map((p) => p.proc.terminate().catch((e: unknown) => errors.push(e))));
     }
     await new Promise((r) => setImmediate(r));
     await this.decodeQueued();

@@ -2,15 +2,7 @@
 // a separate Node process. If it dies: a clear notification, an automatic restart, and the
 // sessions reloaded from their capture files.
 import * as vscode from 'vscode';
-import {
-  CloseAction,
-  ErrorAction,
-  LanguageClient,
-  State,
-  TransportKind,
-  type LanguageClientOptions,
-  type ServerOptions,
-} from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import * as P from '../protocol/requests';
 
 /** A failure the user caused (bad path, unknown signal...): show the message alone. */

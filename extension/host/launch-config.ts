@@ -112,9 +112,7 @@ function expandProcess(p: RawProcess, ctx: ExpandContext): LaunchProcess {
 export function toStartParams(cfg: RawConfiguration, ctx: ExpandContext): SessionStartParams {
   const single: RawProcess[] = cfg.command ? [{ command: cfg.command, args: cfg.args, cwd: cfg.cwd, env: cfg.env }] : [];
   const processes = [...single, ...(cfg.processes ?? [])];
-  const taps: TapDef[] = (cfg.taps ?? []).map((t) =>
-    typeof t === 'string' ? { spec: expandVars(t, ctx) } : { ...t, spec: expandVars(t.spec, ctx) },
-  );
+  const taps: TapDef[] = (cfg.taps ?? []).map((t) => (typeof t === 'string' ? { spec: expandVars(t, ctx) } : { ...t, spec: expandVars(t.spec, ctx) }));
   return {
     name: cfg.name,
     decode: cfg.decode,

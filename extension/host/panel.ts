@@ -61,11 +61,16 @@ export class PanelManager implements vscode.Disposable {
     if (host) {
       host.panel.reveal(undefined, opts.preserveFocus === true);
     } else {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'IPC Tap', { viewColumn: vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus === true }, {
-        ...this.webviewOptions(),
-        retainContextWhenHidden: false,
-        enableFindWidget: false,
-      });
+      const panel = vscode.window.createWebviewPanel(
+        PANEL_VIEW_TYPE,
+        'IPC Tap',
+        { viewColumn: vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus === true },
+        {
+          ...this.webviewOptions(),
+          retainContextWhenHidden: false,
+          enableFindWidget: false,
+        },
+      );
       host = this.attach(panel, sessionId, 'panel');
     }
     if (opts.conn !== undefined) host.post({ type: 'follow', conn: opts.conn });
@@ -114,7 +119,11 @@ export class PanelManager implements vscode.Disposable {
     const state = raw && typeof raw === 'object' ? (raw as PanelState) : undefined;
     let sessionId = typeof state?.sessionId === 'string' ? state.sessionId : '';
     let ok = false;
-    if (sessionId) ok = await this.backend.session(sessionId).then(() => true, () => false);
+    if (sessionId)
+      ok = await this.backend.session(sessionId).then(
+        () => true,
+        () => false,
+      );
     if (!ok && typeof state?.capturePath === 'string' && this.backend.reopen) {
       const s = await this.backend.reopen(state.capturePath).catch(() => undefined);
       if (s) {
@@ -195,7 +204,10 @@ export class PanelHost implements vscode.Disposable {
 
   /** The engine restarted without reloading this session. */
   async recheck(): Promise<void> {
-    const ok = await this.manager.backend.session(this.sessionId).then(() => true, () => false);
+    const ok = await this.manager.backend.session(this.sessionId).then(
+      () => true,
+      () => false,
+    );
     if (!ok) this.unavailable('The engine restarted and this session could not be reloaded.');
   }
 

@@ -99,7 +99,8 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       const s = this.model.get(n.session.id) ?? n.session;
       const out: TreeNode[] = s.processes.map((process) => ({ type: 'process', sessionId: s.id, process }));
       const taps = new Map<string, TreeNode>();
-      for (const t of s.taps) taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : tapLabel(t.spec, s.processes), address: t.address, kind: t.kind });
+      for (const t of s.taps)
+        taps.set(t.spec, { type: 'tap', sessionId: s.id, tap: t.spec, label: t.name ? `${t.name}: ${t.spec}` : tapLabel(t.spec, s.processes), address: t.address, kind: t.kind });
       if (s.connections > 0) {
         const detail = await this.detail(s.id);
         for (const c of detail?.connectionList ?? []) {

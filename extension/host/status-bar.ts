@@ -15,7 +15,9 @@ export function createStatusBar(model: SessionModel): vscode.Disposable {
     }
     const running = s.processes.filter((p) => p.state !== 'exited').length;
     const icon = s.state === 'live' ? '$(pulse)' : s.state === 'starting' ? '$(loading~spin)' : '$(file-binary)';
-    item.text = `${icon} ${s.name}: ${plural(s.frames, 'frame')} · ${plural(s.connections, 'connection')}` + (s.processes.length ? ` · ${running}/${plural(s.processes.length, 'process', 'processes')}` : '');
+    item.text =
+      `${icon} ${s.name}: ${plural(s.frames, 'frame')} · ${plural(s.connections, 'connection')}` +
+      (s.processes.length ? ` · ${running}/${plural(s.processes.length, 'process', 'processes')}` : '');
     item.tooltip = `IPC Tap session "${s.name}" (${s.state})\n${plural(s.rows, 'row')}, ${plural(s.frames, 'frame')}, ${plural(s.connections, 'connection')}\n${s.capturePath ?? ''}\nClick to show the panel`;
     item.show();
   };

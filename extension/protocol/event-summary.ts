@@ -42,10 +42,7 @@ export function eventSummary(ev: EventLike): string {
     case 'spawn':
       return `spawn ${pidText(ev)}${ev.command?.length ? ': ' + ev.command.join(' ') : ''}`;
     case 'exit': {
-      const how =
-        ev.signal != null
-          ? `killed by ${ev.signal}${ev.bySignal ? ' (sent from IPC Tap)' : ''}`
-          : `exited with code ${ev.code ?? '?'}`;
+      const how = ev.signal != null ? `killed by ${ev.signal}${ev.bySignal ? ' (sent from IPC Tap)' : ''}` : `exited with code ${ev.code ?? '?'}`;
       return `exit ${pidText(ev)} ${how}`;
     }
     case 'signal-sent':

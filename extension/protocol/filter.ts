@@ -269,10 +269,7 @@ class RowView {
   getText(): string {
     if (this.text === undefined) {
       const r = this.row;
-      this.text =
-        r.type === 'frame'
-          ? [r.summary, r.proto, r.tap, r.error ?? ''].join('\u0000').toLowerCase()
-          : [eventSummary(r), r.tap ?? ''].join('\u0000').toLowerCase();
+      this.text = r.type === 'frame' ? [r.summary, r.proto, r.tap, r.error ?? ''].join('\u0000').toLowerCase() : [eventSummary(r), r.tap ?? ''].join('\u0000').toLowerCase();
     }
     return this.text;
   }

@@ -1,14 +1,7 @@
 // Every message between the panel's webview (webview/src) and its host-side shell
 // (extension/host/panel*.ts), declared once and imported by both sides. Type-only imports, so
 // the webview bundle pulls in no host or engine code.
-import type {
-  DecoderDescription,
-  ReplayStartResult,
-  SessionDetail,
-  SessionSummary,
-  SignalSendResult,
-  WireRow,
-} from './requests';
+import type { DecoderDescription, ReplayStartResult, SessionDetail, SessionSummary, SignalSendResult, WireRow } from './requests';
 
 export type { WireRow, WireFrameRow, WireEventRow, ProcessInfo, TapInfo, ConnectionInfo } from './requests';
 
@@ -67,8 +60,7 @@ export type PanelResult<M extends PanelMethod> = PanelRequestMap[M]['result'];
 
 export type WebviewToHost =
   /** The script loaded; the host answers with `init`. */
-  | { type: 'ready' }
-  | { [M in PanelMethod]: { type: 'request'; id: number; method: M; params: PanelParams<M> } }[PanelMethod];
+  { type: 'ready' } | { [M in PanelMethod]: { type: 'request'; id: number; method: M; params: PanelParams<M> } }[PanelMethod];
 
 export type HostToWebview =
   | {
@@ -90,4 +82,3 @@ export type HostToWebview =
   | { type: 'reveal'; rowId: number }
   /** Show one connection as a conversation (Follow Connection), e.g. a replayed exchange. */
   | { type: 'follow'; conn: number };
-

@@ -85,10 +85,7 @@ export function eventLine(r: Extract<Row, { type: 'event' }>): string {
 }
 
 /** Render rows (in id order) into the text and its model. */
-export async function renderCaptureText(
-  rows: Iterable<Row> | AsyncIterable<Row>,
-  header: RenderHeader,
-): Promise<CaptureTextModel> {
+export async function renderCaptureText(rows: Iterable<Row> | AsyncIterable<Row>, header: RenderHeader): Promise<CaptureTextModel> {
   const byConn = new Map<number, FrameRow[]>();
   const events: Extract<Row, { type: 'event' }>[] = [];
   const opens = new Map<number, Extract<Row, { type: 'event' }>>();

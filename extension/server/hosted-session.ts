@@ -2,15 +2,7 @@
 // rows in a store served by range and filter, and throttled change notices.
 import type { Session } from '../engine/session';
 import type { Row } from '../engine/types';
-import type {
-  ConnectionInfo,
-  ProcessInfo,
-  SessionChangedParams,
-  SessionDetail,
-  SessionState,
-  SessionSummary,
-  TapInfo,
-} from '../protocol/requests';
+import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../protocol/requests';
 import { FrameStore } from '../engine/capture/frame-store';
 import { FilteredRows } from './row-store';
 import { Throttle } from './throttle';

@@ -23,9 +23,7 @@ export function expandTapVars(text: string, addresses: ReadonlyMap<string, strin
     const a = addresses.get(name.trim());
     if (a === undefined) {
       const known = [...addresses.keys()];
-      throw new UserError(
-        `\${tap:${name}} refers to no tap named "${name}"` + (known.length ? ` (taps: ${known.join(', ')})` : ' (this configuration names no taps)'),
-      );
+      throw new UserError(`\${tap:${name}} refers to no tap named "${name}"` + (known.length ? ` (taps: ${known.join(', ')})` : ' (this configuration names no taps)'));
     }
     return a;
   });

@@ -1,13 +1,7 @@
 // The engine hosted as a language server: the composition root of the server process.
 // Started by the extension host (vscode-languageclient) as a separate Node process over IPC or
 // stdio; a crash here never freezes the VS Code window.
-import {
-  createConnection,
-  ProposedFeatures,
-  ResponseError,
-  TextDocumentSyncKind,
-  type Connection,
-} from 'vscode-languageserver/node';
+import { createConnection, ProposedFeatures, ResponseError, TextDocumentSyncKind, type Connection } from 'vscode-languageserver/node';
 import { listDecoders } from '../engine/protocols/registry';
 import { UserError } from '../engine/util/errors';
 import * as P from '../protocol/requests';

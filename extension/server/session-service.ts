@@ -149,7 +149,10 @@ export class SessionService {
     }
     if (p.shm) {
       const w = p.shm;
-      const tap = new ShmWatchTap({ target: w.target, interval: w.interval, region: w.region ? parseRegion(w.region) : undefined, layout: w.layout || undefined, decode: w.decode || undefined }, engine.sink);
+      const tap = new ShmWatchTap(
+        { target: w.target, interval: w.interval, region: w.region ? parseRegion(w.region) : undefined, layout: w.layout || undefined, decode: w.decode || undefined },
+        engine.sink,
+      );
       await engine.addTapInstance(tap, 'shm');
       // The process whose memory is read: on the process strip, to signal it and see its reaction.
       const proc = tap.process;

@@ -34,7 +34,7 @@ function pool(size: number): Buffer[] {
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-const mbps = (bytes: number, ms: number): string => ((bytes / MiB) / (ms / 1000)).toFixed(0);
+const mbps = (bytes: number, ms: number): string => (bytes / MiB / (ms / 1000)).toFixed(0);
 
 /** Writer throughput: chunks as a tap delivers them (a burst per tick), paced only so the
  *  writer never drops (we measure what it sustains). */
@@ -157,8 +157,17 @@ async function rssChild(total: number, dir: string, paced: boolean): Promise<voi
 function row(id: number): Row {
   const data = Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"textDocument/hover"}`);
   return {
-    type: 'frame', id, ts: 1.76e15 + id, mono: id, tap: 'stdio', conn: id % 4, dir: id & 1 ? 's2c' : 'c2s',
-    proto: 'lsp', len: data.length, data, summary: `#${id} textDocument/hover`,
+    type: 'frame',
+    id,
+    ts: 1.76e15 + id,
+    mono: id,
+    tap: 'stdio',
+    conn: id % 4,
+    dir: id & 1 ? 's2c' : 'c2s',
+    proto: 'lsp',
+    len: data.length,
+    data,
+    summary: `#${id} textDocument/hover`,
     decoded: { jsonrpc: '2.0', id, method: 'textDocument/hover', params: { line: id % 1000, character: 4 } },
   };
 }
@@ -208,7 +217,7 @@ async function frameStoreRun(dir: string): Promise<string[]> {
     const rowsMiB = store.stats().rowBytes / MiB;
     const fmt = (a: number[]): string => `p50 ${pct(a, 0.5).toFixed(3)} ms, p99 ${pct(a, 0.99).toFixed(3)} ms`;
     return [
-      `FrameStore, ${N.toLocaleString('en')} LSP rows (${rowsMiB.toFixed(0)} MiB on disk): append ${(appendMs / 1000).toFixed(2)} s (${((N / appendMs) * 1000 / 1e6).toFixed(2)} M rows/s)`,
+      `FrameStore, ${N.toLocaleString('en')} LSP rows (${rowsMiB.toFixed(0)} MiB on disk): append ${(appendMs / 1000).toFixed(2)} s (${(((N / appendMs) * 1000) / 1e6).toFixed(2)} M rows/s)`,
       `  getRange of the last 100 rows     ${fmt(end)}`,
       `  getRange of 100 rows at random    ${fmt(rand100)}`,
       `  get of one row at random          ${fmt(one)}`,
@@ -253,7 +262,7 @@ export async function benchCapture(): Promise<string> {
       }
       const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
       lines.push(
-        `  ${label.padEnd(7)}  ${`${mbps(total, wr.ms)} MB/s`.padStart(13)}   ${`${mbps(perChunkBytes, perChunk)} MB/s`.padStart(17)}   ${`${mbps(total, block)} MB/s`.padStart(18)}   ${`${((total / wr.ms) / (total / block)).toFixed(2)}x`.padStart(17)}   ${(((wr.fileBytes - total) / total) * 100).toFixed(1).padStart(6)} %` +
+        `  ${label.padEnd(7)}  ${`${mbps(total, wr.ms)} MB/s`.padStart(13)}   ${`${mbps(perChunkBytes, perChunk)} MB/s`.padStart(17)}   ${`${mbps(total, block)} MB/s`.padStart(18)}   ${`${(total / wr.ms / (total / block)).toFixed(2)}x`.padStart(17)}   ${(((wr.fileBytes - total) / total) * 100).toFixed(1).padStart(6)} %` +
           (wr.dropped ? `  (dropped ${wr.dropped} B)` : ''),
       );
       if (size === 256) lines.push(`  (256 B runs use ${total / MiB} MiB; plain write/chunk ${perChunkBytes / MiB} MiB)`);
@@ -269,7 +278,7 @@ export async function benchCapture(): Promise<string> {
         b.cpuMs = Math.min(b.cpuMs, r.cpuMs);
       }
     }
-    const perGiB = (cpuMs: number): string => ((cpuMs / 1000) / (throughputBytes / 1024 / MiB)).toFixed(2);
+    const perGiB = (cpuMs: number): string => (cpuMs / 1000 / (throughputBytes / 1024 / MiB)).toFixed(2);
     lines.push(
       `capture writer on the OS temp dir (a disk), 64 KiB chunks, best of 3: direct I/O ${mbps(throughputBytes, best.direct.ms)} MB/s, ${perGiB(best.direct.cpuMs)} CPU-s per GiB` +
         `${best.direct.used ? '' : ' (O_DIRECT not available here: page cache)'}; page cache (--no-direct-io) ${mbps(throughputBytes, best.cache.ms)} MB/s, ${perGiB(best.cache.cpuMs)} CPU-s per GiB`,

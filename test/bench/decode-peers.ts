@@ -130,7 +130,13 @@ async function gobCases(): Promise<PeerCase[]> {
   const small = Buffer.concat([...defs.map((m) => m.bytes), ...Array.from({ length: 50 }, () => recs.map((m) => m.bytes)).flat()]);
   return [
     { decoder: 'gob', what: `Go gobsender: ${msgs.length} messages, mixed values (one of 250 KB), ${kb(stream.length)}`, conns: [chunked('stdout', stream)], target: 100 },
-    { decoder: 'gob', label: 'gob (small values)', what: `Go gob: ${recs.length * 50} small struct values (~${Math.round(recs.reduce((n, m) => n + m.bytes.length, 0) / recs.length)} B), ${kb(small.length)}`, conns: [chunked('stdout', small)], target: 100 },
+    {
+      decoder: 'gob',
+      label: 'gob (small values)',
+      what: `Go gob: ${recs.length * 50} small struct values (~${Math.round(recs.reduce((n, m) => n + m.bytes.length, 0) / recs.length)} B), ${kb(small.length)}`,
+      conns: [chunked('stdout', small)],
+      target: 100,
+    },
   ];
 }
 
@@ -247,14 +253,12 @@ async function zmtpCases(): Promise<PeerCase[]> {
   ];
 }
 
- 
 type GrpcClient = any;
 
 /** Runs `calls` with a grpc-js client through the proxy tap to the grpc-js fixture server. */
 async function grpcRecord(calls: (c: GrpcClient) => Promise<void>): Promise<Conn[]> {
-   
   const grpc = require('@grpc/grpc-js');
-   
+
   const loader = require('@grpc/proto-loader');
   const def = loader.loadSync(PROTO, { keepCase: true, longs: Number, enums: String, bytes: String, defaults: true, arrays: true });
   const demo = grpc.loadPackageDefinition(def).demo;
@@ -462,7 +466,9 @@ export async function peerCases(only: string[] = []): Promise<PeerCase[]> {
 /** Records the corpora from real peers, measures every decoder; returns a printable table. */
 export async function benchPeerDecoders(only: string[] = []): Promise<string> {
   const cases = await peerCases(only);
-  const rows: string[][] = [['decoder', 'corpus (recorded from real peers)', 'MB', 'frames', 'MB/s', 'frames/s', 'JSON.parse MB/s', 'frames/s', 'vs JSON: MB/s', 'frames/s', 'target']];
+  const rows: string[][] = [
+    ['decoder', 'corpus (recorded from real peers)', 'MB', 'frames', 'MB/s', 'frames/s', 'JSON.parse MB/s', 'frames/s', 'vs JSON: MB/s', 'frames/s', 'target'],
+  ];
   for (const c of cases) {
     const m = measure(c);
     rows.push([

@@ -82,9 +82,15 @@ export function defaultCases(): BenchCase[] {
 
   // lines: log-like text lines (~100 B)
   const r = rng(7);
-  const lines = Array.from({ length: 4000 }, (_, i) => `2024-05-01T10:00:${String(i % 60).padStart(2, '0')}Z INFO worker-${Math.floor(r() * 16)} handled request ${i} in ${(r() * 100).toFixed(2)}ms status=ok`);
+  const lines = Array.from(
+    { length: 4000 },
+    (_, i) => `2024-05-01T10:00:${String(i % 60).padStart(2, '0')}Z INFO worker-${Math.floor(r() * 16)} handled request ${i} in ${(r() * 100).toFixed(2)}ms status=ok`,
+  );
   {
-    const { bytes, json } = repeatTo(lines.map((l) => enc.encode(l + '\n')), lines.map((l) => JSON.stringify(l)));
+    const { bytes, json } = repeatTo(
+      lines.map((l) => enc.encode(l + '\n')),
+      lines.map((l) => JSON.stringify(l)),
+    );
     cases.push({ decoder: 'lines', what: 'log lines, ~100 B', bytes, json, target: 300 });
     cases.push({ decoder: 'lines', label: 'lines (framing only)', what: 'the same, text not decoded', bytes, json, target: 300, options: { asOuter: true } });
   }
@@ -101,12 +107,18 @@ export function defaultCases(): BenchCase[] {
     return concat([Uint8Array.from(pre), b]);
   };
   {
-    const { bytes, json } = repeatTo(texts.map((t) => be32(enc.encode(t))), texts);
+    const { bytes, json } = repeatTo(
+      texts.map((t) => be32(enc.encode(t))),
+      texts,
+    );
     cases.push({ decoder: 'len32be', what: 'JSON payloads, ~330 B', bytes, json, target: 300 });
     cases.push({ decoder: 'len32be', label: 'len32be (framing only)', what: 'the same, payload text not decoded', bytes, json, target: 300, options: { asOuter: true } });
   }
   {
-    const { bytes, json } = repeatTo(texts.map((t) => vint(enc.encode(t))), texts);
+    const { bytes, json } = repeatTo(
+      texts.map((t) => vint(enc.encode(t))),
+      texts,
+    );
     cases.push({ decoder: 'lenvarint', what: 'JSON payloads, ~330 B', bytes, json, target: 300 });
   }
   // LSP framing (body parsed as JSON, integers exact)

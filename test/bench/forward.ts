@@ -219,9 +219,16 @@ function startPeer(mode: 'sink' | 'echo', a: Addr): ChildProcess {
 const allVariants: Variant[] = [
   { name: 'direct' },
   { name: 'socat', start: (l, t) => startProc('socat', ['-b', '65536', socatAddr(l, true), socatAddr(t, false)]) },
-  { name: 'socat -x -v', share: 1 / 64, start: (l, t, d) => startProc('sh', ['-c', `exec socat -b 65536 -x -v ${socatAddr(l, true)} ${socatAddr(t, false)} 2>>${join(d, 'socat.log')}`]) },
+  {
+    name: 'socat -x -v',
+    share: 1 / 64,
+    start: (l, t, d) => startProc('sh', ['-c', `exec socat -b 65536 -x -v ${socatAddr(l, true)} ${socatAddr(t, false)} 2>>${join(d, 'socat.log')}`]),
+  },
   // The ceiling for any Node.js forwarder on this machine: a bare relay, nothing else.
-  { name: 'node relay (bare)', start: (l, t) => startProc(process.execPath, [join(__dirname, 'bare-relay.mjs'), 'unix' in l ? l.unix : `tcp:${l.port}`, 'unix' in t ? t.unix : `tcp:${t.port}`]) },
+  {
+    name: 'node relay (bare)',
+    start: (l, t) => startProc(process.execPath, [join(__dirname, 'bare-relay.mjs'), 'unix' in l ? l.unix : `tcp:${l.port}`, 'unix' in t ? t.unix : `tcp:${t.port}`]),
+  },
   { name: 'ipctap, no capture', start: ipctap([]) },
   { name: 'ipctap, capture', start: ipctap(CAPTURE) },
   // The same through the page cache (what every capture did before direct I/O).
@@ -301,7 +308,9 @@ function transports(): ('unix' | 'tcp')[] {
 async function benchDecodeAB(): Promise<string> {
   const total = arg('gib', 1) * 1024 ** 3;
   const rounds = arg('rounds', 5);
-  const lines: string[] = [`Decoding vs not: ${rounds} rounds of one ${total / 1024 ** 3} GiB flood (64 KiB writes of 64-byte lines) through each proxy, both idle before and after each flood`];
+  const lines: string[] = [
+    `Decoding vs not: ${rounds} rounds of one ${total / 1024 ** 3} GiB flood (64 KiB writes of 64-byte lines) through each proxy, both idle before and after each flood`,
+  ];
   for (const transport of transports()) {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-ab-'));
     const procs: ChildProcess[] = [];
@@ -332,16 +341,22 @@ async function benchDecodeAB(): Promise<string> {
           p.ticks.push(cpuTicks(p.pid) - t0);
         }
         ratios.push(paths[1]!.mbs[r]! / paths[0]!.mbs[r]!);
-        lines.push(`${transport.padEnd(5)} round ${r + 1}: capture ${paths[0]!.mbs[r]!.toFixed(0)} MB/s (${paths[0]!.ticks[r]} ticks), capture+decode ${paths[1]!.mbs[r]!.toFixed(0)} MB/s (${paths[1]!.ticks[r]} ticks): ${ratios[r]!.toFixed(2)}`);
+        lines.push(
+          `${transport.padEnd(5)} round ${r + 1}: capture ${paths[0]!.mbs[r]!.toFixed(0)} MB/s (${paths[0]!.ticks[r]} ticks), capture+decode ${paths[1]!.mbs[r]!.toFixed(0)} MB/s (${paths[1]!.ticks[r]} ticks): ${ratios[r]!.toFixed(2)}`,
+        );
       }
       await waitIdle(pids);
-      lines.push(`${transport.padEnd(5)} decoding vs not: median ${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); CPU ticks during a flood, median: ${median(paths[0]!.ticks)} vs ${median(paths[1]!.ticks)}`);
+      lines.push(
+        `${transport.padEnd(5)} decoding vs not: median ${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); CPU ticks during a flood, median: ${median(paths[0]!.ticks)} vs ${median(paths[1]!.ticks)}`,
+      );
     } finally {
       for (const p of procs) await stopProc(p);
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  lines.push('ticks = the proxy process\'s CPU time during the flood, in 10 ms units (the decoding proxy also decodes for seconds after each flood, at full speed once the traffic has stopped).');
+  lines.push(
+    "ticks = the proxy process's CPU time during the flood, in 10 ms units (the decoding proxy also decodes for seconds after each flood, at full speed once the traffic has stopped).",
+  );
   return lines.join('\n');
 }
 
@@ -357,13 +372,25 @@ export async function benchForward(): Promise<string> {
   const pings = arg('pings', 5000);
   const rounds = arg('rounds', 3);
   const lines: string[] = [];
-  lines.push(`Forwarding: ${total / 1024 ** 3} GiB in 64 KiB writes, ${small / 1024 ** 2} MiB in 256 B writes, ${pings} 64-byte ping-pongs; median of ${rounds} interleaved rounds`);
-  lines.push(`${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'/socat'.padStart(7)} ${'256B MB/s'.padStart(10)} ${'/socat'.padStart(7)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50/socat'.padStart(10)} ${'64K capt'.padStart(9)} ${'256B capt'.padStart(9)} ${'setup µs'.padStart(9)}`);
+  lines.push(
+    `Forwarding: ${total / 1024 ** 3} GiB in 64 KiB writes, ${small / 1024 ** 2} MiB in 256 B writes, ${pings} 64-byte ping-pongs; median of ${rounds} interleaved rounds`,
+  );
+  lines.push(
+    `${'transport'.padEnd(6)} ${'path'.padEnd(24)} ${'64K MB/s'.padStart(9)} ${'/socat'.padStart(7)} ${'256B MB/s'.padStart(10)} ${'/socat'.padStart(7)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'p50/socat'.padStart(10)} ${'64K capt'.padStart(9)} ${'256B capt'.padStart(9)} ${'setup µs'.padStart(9)}`,
+  );
   for (const transport of ['unix', 'tcp'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'ipctap-bench-'));
     const procs: ChildProcess[] = [];
     const addr = addresses(transport, dir);
-    const samples = variants.map(() => ({ big: [] as number[], small: [] as number[], p50: [] as number[], p99: [] as number[], capBig: [] as number[], capSmall: [] as number[], setup: [] as number[] }));
+    const samples = variants.map(() => ({
+      big: [] as number[],
+      small: [] as number[],
+      p50: [] as number[],
+      p99: [] as number[],
+      capBig: [] as number[],
+      capSmall: [] as number[],
+      setup: [] as number[],
+    }));
     let disk = 0;
     try {
       const sinkAddr = addr('sink');
@@ -412,7 +439,8 @@ export async function benchForward(): Promise<string> {
           await waitIdle(all);
           samples[i]!.capSmall.push(await captured(paths[i]!.pids[0] ?? 0, chunkAlign(small, 256)));
           const lat = await pingpong(paths[i]!.a2, v.share ? Math.min(pings, 500) : pings);
-          if (process.env.BENCH_DEBUG) console.error(`${transport} ${v.name}: 64K ${samples[i]!.big.at(-1)!.toFixed(0)} 256B ${samples[i]!.small.at(-1)!.toFixed(0)} p50 ${lat.p50.toFixed(0)}`);
+          if (process.env.BENCH_DEBUG)
+            console.error(`${transport} ${v.name}: 64K ${samples[i]!.big.at(-1)!.toFixed(0)} 256B ${samples[i]!.small.at(-1)!.toFixed(0)} p50 ${lat.p50.toFixed(0)}`);
           samples[i]!.p50.push(lat.p50);
           samples[i]!.p99.push(lat.p99);
           samples[i]!.setup.push(await setupLatency(paths[i]!.a2, v.share ? 50 : 300));
@@ -422,8 +450,18 @@ export async function benchForward(): Promise<string> {
       for (const p of procs) await stopProc(p);
       rmSync(dir, { recursive: true, force: true });
     }
-    const med = samples.map((x) => ({ big: median(x.big), small: median(x.small), p50: median(x.p50), p99: median(x.p99), capBig: Math.min(...x.capBig), capSmall: Math.min(...x.capSmall), setup: median(x.setup) }));
-    lines.push(`${transport.padEnd(6)} (disk here: a new ${total / 1024 ** 3} GiB file written at ${disk.toFixed(0)} MB/s — the ceiling for any capture; past it the capture drops data and says so)`);
+    const med = samples.map((x) => ({
+      big: median(x.big),
+      small: median(x.small),
+      p50: median(x.p50),
+      p99: median(x.p99),
+      capBig: Math.min(...x.capBig),
+      capSmall: Math.min(...x.capSmall),
+      setup: median(x.setup),
+    }));
+    lines.push(
+      `${transport.padEnd(6)} (disk here: a new ${total / 1024 ** 3} GiB file written at ${disk.toFixed(0)} MB/s — the ceiling for any capture; past it the capture drops data and says so)`,
+    );
     const socat = med[variants.findIndex((v) => v.name === 'socat')]!;
     for (const [i, v] of variants.entries()) {
       const m = med[i]!;
@@ -437,13 +475,18 @@ export async function benchForward(): Promise<string> {
   }
   lines.push('/socat = throughput relative to plain socat in the same run (higher is better); p50/socat = round-trip latency relative to socat (lower is better).');
   lines.push('setup = p50 of connect + one 64-byte round trip + close (300 times).');
-  lines.push('capt = share of the bytes sent that the capture file holds (lowest over the rounds; the rest was dropped because the disk fell behind, with a capture-dropped event).');
+  lines.push(
+    'capt = share of the bytes sent that the capture file holds (lowest over the rounds; the rest was dropped because the disk fell behind, with a capture-dropped event).',
+  );
   return lines.join('\n');
 }
 
 if (require.main === module) {
-  benchForward().then((t) => console.log(t), (e) => {
-    console.error(e);
-    process.exit(1);
-  });
+  benchForward().then(
+    (t) => console.log(t),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -61,24 +61,26 @@ async function run(port: number, conns: number, per: number, proc?: ChildProcess
   let failed = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: conns }, () =>
-      new Promise<void>((res) => {
-        const s = net.connect(port, '127.0.0.1');
-        let left = per;
-        s.on('error', () => {
-          failed++;
-          res();
-        });
-        s.on('connect', function pump() {
-          while (left > 0) {
-            left -= buf.length;
-            if (!s.write(buf)) return void s.once('drain', pump);
-          }
-          s.end();
-        });
-        s.resume();
-        s.on('close', () => res());
-      }),
+    Array.from(
+      { length: conns },
+      () =>
+        new Promise<void>((res) => {
+          const s = net.connect(port, '127.0.0.1');
+          let left = per;
+          s.on('error', () => {
+            failed++;
+            res();
+          });
+          s.on('connect', function pump() {
+            while (left > 0) {
+              left -= buf.length;
+              if (!s.write(buf)) return void s.once('drain', pump);
+            }
+            s.end();
+          });
+          s.resume();
+          s.on('close', () => res());
+        }),
     ),
   );
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;

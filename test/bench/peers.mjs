@@ -20,7 +20,9 @@ const server = net.createServer({ allowHalfOpen: true }, (sock) => {
 });
 if (addr.startsWith('tcp:')) server.listen(Number(addr.slice(4)), '127.0.0.1', () => console.log('ready'));
 else {
-  try { unlinkSync(addr); } catch {}
+  try {
+    unlinkSync(addr);
+  } catch {}
   server.listen(addr, () => console.log('ready'));
 }
 process.on('SIGTERM', () => process.exit(0));

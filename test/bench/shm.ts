@@ -57,7 +57,10 @@ tick();`;
 
 /** CPU share of a process over SECONDS, from after it printed its first line. */
 async function measure(args: string[], viaNode: 'cli' | 'loop'): Promise<number> {
-  const p = viaNode === 'cli' ? spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, ['-e', READ_LOOP, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p =
+    viaNode === 'cli'
+      ? spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(process.execPath, ['-e', READ_LOOP, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await firstLine(p);
     p.stdout!.resume();
@@ -101,4 +104,8 @@ export async function benchShm(): Promise<string> {
   return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n') + '\n(CPU share of one core: CPU seconds per wall second)';
 }
 
-if (require.main === module) benchShm().then((s) => console.log(s), (e) => (console.error(e), process.exit(1)));
+if (require.main === module)
+  benchShm().then(
+    (s) => console.log(s),
+    (e) => (console.error(e), process.exit(1)),
+  );

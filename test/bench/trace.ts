@@ -54,7 +54,10 @@ export async function benchTrace(): Promise<string> {
   const configs: [string, (args: string[]) => string[]][] = [
     ['direct', (a) => [bin, ...a]],
     ['strace alone', (a) => ['strace', '-f', '-s', '65536', '-xx', '-o', '/dev/null', bin, ...a]],
-    ['strace as ipctap runs it, into a pipe read by cat', (a) => ['strace', '-f', '-q', '-yy', '-xx', '-s', '65536', '-e', `trace=${TRACED_CALLS.join(',')}`, '-o', fifo, bin, ...a]],
+    [
+      'strace as ipctap runs it, into a pipe read by cat',
+      (a) => ['strace', '-f', '-q', '-yy', '-xx', '-s', '65536', '-e', `trace=${TRACED_CALLS.join(',')}`, '-o', fifo, bin, ...a],
+    ],
     ['ipctap --trace -q -w', (a) => [process.execPath, CLI, 'run', '--trace', '-q', '--no-stdin', '-w', join(dir, 'q.ipctap'), '--', bin, ...a]],
     ['ipctap --trace decoding', (a) => [process.execPath, CLI, 'run', '--trace', '--no-stdin', '--', bin, ...a]],
   ];
@@ -74,4 +77,11 @@ export async function benchTrace(): Promise<string> {
   return lines.join('\n') + `\n(medians of ${rounds} rounds; wall time of the whole command, ipctap's includes starting Node, ~0.2 s)`;
 }
 
-if (require.main === module) benchTrace().then((s) => console.log(s), (e) => { console.error(e); process.exit(1); });
+if (require.main === module)
+  benchTrace().then(
+    (s) => console.log(s),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );

@@ -29,8 +29,8 @@ function prepareWorkspace(rpcPort: number): void {
   writeFileSync(
     join(workspace, 'evil.mjs'),
     [
-      "process.stdout.write('<script>window.__ipctapXss = 1; document.title = \"pwned\"</script>\\n');",
-      "process.stdout.write('<img src=x onerror=\"window.__ipctapXss = 2\">\\n');",
+      'process.stdout.write(\'<script>window.__ipctapXss = 1; document.title = "pwned"</script>\\n\');',
+      'process.stdout.write(\'<img src=x onerror="window.__ipctapXss = 2">\\n\');',
       "process.stdout.write('plain line after the payloads\\n');",
       'setTimeout(() => {}, 1500);',
     ].join('\n'),
@@ -112,7 +112,10 @@ step('1. Launch and Tap the net/rpc server and client: decoded method names in t
   await waitFor('Arith.Multiply rows', async () => (await summaries(f)).some((s) => s.includes('Arith.Multiply')), 30_000);
   await wb.shot('launch-rpc-panel');
   const texts = await summaries(f);
-  assert.ok(texts.some((s) => s.includes('Arith.Multiply')), texts.join('\n'));
+  assert.ok(
+    texts.some((s) => s.includes('Arith.Multiply')),
+    texts.join('\n'),
+  );
 });
 
 /** Type a filter and apply it (Enter), as a user would. */
@@ -131,30 +134,45 @@ step('1b. The filter: examples and completions from this session, replies with e
   assert.ok(jumpBox && filterBox && jumpBox.y < filterBox.y + filterBox.height, `toolbar on one line: ${JSON.stringify({ jumpBox, filterBox })}`);
   assert.doesNotMatch((await input.getAttribute('placeholder')) ?? '', /proto:gob/);
   await input.fill('proto:');
-  await waitFor('completion proto:netrpc', async () => (await f.locator('[data-testid="filter-suggestions"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes('proto:netrpc'), 10_000);
+  await waitFor(
+    'completion proto:netrpc',
+    async () => (await f.locator('[data-testid="filter-suggestions"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes('proto:netrpc'),
+    10_000,
+  );
   await setFilter(f, 'error');
   await waitFor('the divide-by-zero reply', async () => (await summaries(f)).some((t) => /Arith\.Divide #\d+ error: divide by zero/.test(t)), 20_000);
   await wb.shot('filter-error');
   // The reply that carries the error is in the theme's error colour (not its direction's). Live
   // notices re-render the rows: read a row that is in the document (a detached one has no style).
   let colours: string[] = [];
-  await waitFor('the error reply in the error colour', async () => {
-    colours = await f.locator('[data-testid="frame-row"]', { hasText: 'divide by zero' }).first().evaluate((row) => {
-      const probe = document.createElement('span');
-      probe.style.color = 'var(--vscode-errorForeground)';
-      document.body.appendChild(probe);
-      const want = getComputedStyle(probe).color;
-      probe.remove();
-      return [row.isConnected ? getComputedStyle(row).color : '', want];
-    });
-    return colours[0] !== '' && colours[0] === colours[1];
-  }, 10_000).catch(() => assert.equal(colours[0], colours[1], 'the error reply is shown in the error colour'));
+  await waitFor(
+    'the error reply in the error colour',
+    async () => {
+      colours = await f
+        .locator('[data-testid="frame-row"]', { hasText: 'divide by zero' })
+        .first()
+        .evaluate((row) => {
+          const probe = document.createElement('span');
+          probe.style.color = 'var(--vscode-errorForeground)';
+          document.body.appendChild(probe);
+          const want = getComputedStyle(probe).color;
+          probe.remove();
+          return [row.isConnected ? getComputedStyle(row).color : '', want];
+        });
+      return colours[0] !== '' && colours[0] === colours[1];
+    },
+    10_000,
+  ).catch(() => assert.equal(colours[0], colours[1], 'the error reply is shown in the error colour'));
   await setFilter(f, 'method:Divide');
-  await waitFor('only net/rpc Divide frames', async () => {
-    const protos = await f.locator('[data-testid="frame-row"] .c-proto').allTextContents();
-    const texts = await summaries(f);
-    return protos.length > 0 && protos.every((p) => p === 'netrpc') && texts.every((t) => t.includes('Divide'));
-  }, 20_000);
+  await waitFor(
+    'only net/rpc Divide frames',
+    async () => {
+      const protos = await f.locator('[data-testid="frame-row"] .c-proto').allTextContents();
+      const texts = await summaries(f);
+      return protos.length > 0 && protos.every((p) => p === 'netrpc') && texts.every((t) => t.includes('Divide'));
+    },
+    20_000,
+  );
   await setFilter(f, 'proto:nosuch');
   const empty = f.locator('[data-testid="no-match"]');
   await waitFor('no rows match', async () => (await empty.isVisible()) && /No rows match “proto:nosuch”/.test(await empty.innerText()), 20_000);
@@ -252,7 +270,10 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   );
   await wb.shot('sigterm-exit');
   const exits = await f.locator('[data-testid="event-row"][data-kind="exit"]').allTextContents();
-  assert.ok(exits.some((t) => /SIGTERM/.test(t)), exits.join('\n'));
+  assert.ok(
+    exits.some((t) => /SIGTERM/.test(t)),
+    exits.join('\n'),
+  );
   // Both launched processes have exited: the session ends by itself.
   await waitFor('session ended', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
   await wb.shot('session-ended');
@@ -316,8 +337,14 @@ step('5. <script> and <img onerror> payloads are shown as text; nothing runs', a
   await waitFor('payload rows', async () => (await summaries(f)).some((s) => s.includes('plain line after')), 20_000);
   await wb.shot('untrusted-payloads');
   const texts = await summaries(f);
-  assert.ok(texts.some((s) => s.includes('<script>window.__ipctapXss')), texts.join('\n'));
-  assert.ok(texts.some((s) => s.includes('<img src=x onerror=')), texts.join('\n'));
+  assert.ok(
+    texts.some((s) => s.includes('<script>window.__ipctapXss')),
+    texts.join('\n'),
+  );
+  assert.ok(
+    texts.some((s) => s.includes('<img src=x onerror=')),
+    texts.join('\n'),
+  );
   for (const fr of page.frames()) {
     const flag = await fr.evaluate(() => (window as unknown as { __ipctapXss?: number }).__ipctapXss).catch(() => undefined);
     assert.equal(flag, undefined, 'no payload script ran');
@@ -331,20 +358,28 @@ step('6. A capture of 200,000 frames: jump to the end shows the last frame; scro
   await runCommand(page, 'Go to File');
   await pickQuick(page, 'big.ipctap');
   const f = await panel();
-  await waitFor(`row ${BIG_FRAMES}`, async () => {
-    await f.locator('[data-testid="jump-to-end"]').click();
-    const t = await summaries(f);
-    return t.some((s) => s.includes(`message ${BIG_FRAMES} of`));
-  }, 60_000);
+  await waitFor(
+    `row ${BIG_FRAMES}`,
+    async () => {
+      await f.locator('[data-testid="jump-to-end"]').click();
+      const t = await summaries(f);
+      return t.some((s) => s.includes(`message ${BIG_FRAMES} of`));
+    },
+    60_000,
+  );
   await wb.shot('big-capture-end');
   // Scroll up a long way: rows render (not placeholders) within a moment.
   const list = f.locator('[data-testid="frame-list"]');
   await list.hover();
   for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -4000);
-  await waitFor('rows after scrolling', async () => {
-    const t = await summaries(f);
-    return t.length > 5 && !t.some((s) => s.includes(`message ${BIG_FRAMES} of`)) && (await f.locator('[data-testid="loading-row"]').count()) === 0;
-  }, 15_000);
+  await waitFor(
+    'rows after scrolling',
+    async () => {
+      const t = await summaries(f);
+      return t.length > 5 && !t.some((s) => s.includes(`message ${BIG_FRAMES} of`)) && (await f.locator('[data-testid="loading-row"]').count()) === 0;
+    },
+    15_000,
+  );
   await wb.shot('big-capture-scrolled');
 });
 

@@ -14,8 +14,44 @@ import { UserError } from '../../extension/engine/util/errors';
 import { rowToJsonLine, TextFormatter } from '../../extension/cli/format';
 import { prng, randInt, type Rng } from '../helpers/decoder-suite';
 
-const KINDS = ['spawn', 'exit', 'signal-sent', 'stopped', 'continued', 'open', 'half-close', 'close', 'error', 'tap-ready', 'tap-stopped', 'restored', 'capture-dropped', 'note', 'whatever'];
-const FIELDS = ['conn', 'dir', 'tap', 'from', 'to', 'peers', 'pid', 'code', 'signal', 'bySignal', 'message', 'path', 'bytes', 'command', 'reason', 'address', 'group', 'name', 'chunks'];
+const KINDS = [
+  'spawn',
+  'exit',
+  'signal-sent',
+  'stopped',
+  'continued',
+  'open',
+  'half-close',
+  'close',
+  'error',
+  'tap-ready',
+  'tap-stopped',
+  'restored',
+  'capture-dropped',
+  'note',
+  'whatever',
+];
+const FIELDS = [
+  'conn',
+  'dir',
+  'tap',
+  'from',
+  'to',
+  'peers',
+  'pid',
+  'code',
+  'signal',
+  'bySignal',
+  'message',
+  'path',
+  'bytes',
+  'command',
+  'reason',
+  'address',
+  'group',
+  'name',
+  'chunks',
+];
 
 function value(rng: Rng, depth = 0): unknown {
   switch (randInt(rng, depth > 2 ? 10 : 13)) {
@@ -54,7 +90,14 @@ function value(rng: Rng, depth = 0): unknown {
 function hostileRecord(rng: Rng): Record<string, unknown> {
   const ts = randInt(rng, 4) === 0 ? 1.7e18 : 1_700_000_000_000_000 + randInt(rng, 1e6);
   if (rng() < 0.4) {
-    return { t: 'c', conn: randInt(rng, 3) === 0 ? -1 : 1 + randInt(rng, 4), dir: ['c2s', 's2c', 'stdin', 'stdout', 'stderr'][randInt(rng, 5)], ts, mono: randInt(rng, 1e6), data: value(rng) instanceof Uint8Array ? (value(rng) as Uint8Array) : Buffer.from('{"jsonrpc":"2.0","id":1,"method":"x"}\n') };
+    return {
+      t: 'c',
+      conn: randInt(rng, 3) === 0 ? -1 : 1 + randInt(rng, 4),
+      dir: ['c2s', 's2c', 'stdin', 'stdout', 'stderr'][randInt(rng, 5)],
+      ts,
+      mono: randInt(rng, 1e6),
+      data: value(rng) instanceof Uint8Array ? (value(rng) as Uint8Array) : Buffer.from('{"jsonrpc":"2.0","id":1,"method":"x"}\n'),
+    };
   }
   const ev: Record<string, unknown> = { t: 'e', kind: KINDS[randInt(rng, KINDS.length)], ts, mono: randInt(rng, 1e6) };
   for (let i = randInt(rng, 6); i > 0; i--) ev[FIELDS[randInt(rng, FIELDS.length)]!] = value(rng);

@@ -174,12 +174,22 @@ async function main(): Promise<void> {
   }
   const names = o.decoders.length ? o.decoders : [...listDecoders().map((d) => d.name), ...LAYERED];
   for (const n of names) resolveDecoder(n); // unknown names fail early
-  console.log(`fuzz: ${names.length} decoders, ${o.only !== undefined ? `input ${o.only}` : `${o.iterations} inputs each`}, seed ${o.seed}, inputs up to ${o.maxLen} B per segment`);
+  console.log(
+    `fuzz: ${names.length} decoders, ${o.only !== undefined ? `input ${o.only}` : `${o.iterations} inputs each`}, seed ${o.seed}, inputs up to ${o.maxLen} B per segment`,
+  );
   const queue = [...names];
   const results: Result[] = [];
   let bad = 0;
   const runOne = async (decoder: string): Promise<void> => {
-    const job: Job = { decoder, seed: o.seed, from: o.only ?? 0, count: o.only !== undefined ? 1 : o.iterations, maxLen: o.maxLen, conserve: o.conserve && !VIEWS.has(decoder), trace: false };
+    const job: Job = {
+      decoder,
+      seed: o.seed,
+      from: o.only ?? 0,
+      count: o.only !== undefined ? 1 : o.iterations,
+      maxLen: o.maxLen,
+      conserve: o.conserve && !VIEWS.has(decoder),
+      trace: false,
+    };
     let r = await runWorker(job);
     if (r.hang !== undefined) {
       // pinpoint the hanging input within the batch
@@ -190,7 +200,9 @@ async function main(): Promise<void> {
     const rate = r.ms > 0 ? Math.round((r.count / r.ms) * 1000) : 0;
     const mbs = r.ms > 0 ? (r.bytes / 1e6 / (r.ms / 1000)).toFixed(1) : '0';
     const status = r.hang !== undefined ? 'HANG' : r.failures.length ? 'FAIL' : 'ok';
-    console.log(`${status.padEnd(4)} ${decoder.padEnd(20)} ${String(r.count).padStart(9)} inputs  ${String(rate).padStart(7)} inputs/s  ${mbs.padStart(6)} MB/s  ${r.frames} frames`);
+    console.log(
+      `${status.padEnd(4)} ${decoder.padEnd(20)} ${String(r.count).padStart(9)} inputs  ${String(rate).padStart(7)} inputs/s  ${mbs.padStart(6)} MB/s  ${r.frames} frames`,
+    );
     if (r.hang !== undefined) {
       bad++;
       const { input } = inputAt(o.seed, r.hang, o.maxLen, corpus());
@@ -198,7 +210,9 @@ async function main(): Promise<void> {
     }
     for (const f of r.failures) {
       bad++;
-      console.log(`  input ${f.index}: ${f.message}\n  reproduce: npm run fuzz -- --decoder ${decoder} --seed ${o.seed} --max-len ${o.maxLen} --only ${f.index}\n  input: ${f.input.length > 2000 ? f.input.slice(0, 2000) + '…' : f.input}`);
+      console.log(
+        `  input ${f.index}: ${f.message}\n  reproduce: npm run fuzz -- --decoder ${decoder} --seed ${o.seed} --max-len ${o.maxLen} --only ${f.index}\n  input: ${f.input.length > 2000 ? f.input.slice(0, 2000) + '…' : f.input}`,
+      );
     }
   };
   await Promise.all(

@@ -11,15 +11,7 @@ type CodeServerModule = typeof import('../../scripts/code-server.mjs');
 export const codeServerModule = (): Promise<CodeServerModule> => import('../../scripts/code-server.mjs');
 
 export const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface Workbench {
   server: RunningCodeServer;
@@ -30,13 +22,7 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(opts: {
-  extensionsDir: string;
-  userDataDir: string;
-  workspace: string;
-  shots: string;
-  env?: Record<string, string>;
-}): Promise<Workbench> {
+export async function openWorkbench(opts: { extensionsDir: string; userDataDir: string; workspace: string; shots: string; env?: Record<string, string> }): Promise<Workbench> {
   const cs = await codeServerModule();
   cs.installExtension(opts.extensionsDir);
   const port = await cs.freePort();
@@ -86,11 +72,15 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
       await row.waitFor({ timeout: 8_000 });
       await page.keyboard.press('Enter');
-      await page.waitForFunction(
-        () => document.querySelector('.quick-input-widget input')?.getAttribute('aria-label') !== 'Type the name of a command to run.' || !document.querySelector('.quick-input-widget')?.checkVisibility(),
-        undefined,
-        { timeout: 5_000 },
-      ).catch(() => undefined);
+      await page
+        .waitForFunction(
+          () =>
+            document.querySelector('.quick-input-widget input')?.getAttribute('aria-label') !== 'Type the name of a command to run.' ||
+            !document.querySelector('.quick-input-widget')?.checkVisibility(),
+          undefined,
+          { timeout: 5_000 },
+        )
+        .catch(() => undefined);
       return;
     } catch (err) {
       if (attempt >= 4) throw err;

@@ -94,10 +94,10 @@ export function frameProblem(f: Frame): string | null {
   if (f.error !== undefined && typeof f.error !== 'string') return 'frame.error is not a string';
   if (f.payload && !(f.payload.start >= 0 && f.payload.start <= f.payload.end && f.payload.end <= f.data.length))
     return `payload range ${f.payload.start}..${f.payload.end} outside ${f.data.length} B`;
-  if (f.pair && (typeof f.pair.key !== 'string' || (f.pair.role !== 'request' && f.pair.role !== 'response')))
-    return 'bad frame.pair';
+  if (f.pair && (typeof f.pair.key !== 'string' || (f.pair.role !== 'request' && f.pair.role !== 'response'))) return 'bad frame.pair';
   for (const r of f.ranges ?? []) {
-    if (!(typeof r.path === 'string' && r.path.startsWith('/') && r.start >= 0 && r.start <= r.end && r.end <= f.data.length)) return `range ${JSON.stringify(r)} outside ${f.data.length} B`;
+    if (!(typeof r.path === 'string' && r.path.startsWith('/') && r.start >= 0 && r.start <= r.end && r.end <= f.data.length))
+      return `range ${JSON.stringify(r)} outside ${f.data.length} B`;
   }
   const bad = jsonableProblem(f.decoded, '', 0);
   if (bad) return `decoded is not JSON-able: ${bad}`;
@@ -279,8 +279,7 @@ export function decoderSuite(opts: SuiteOptions): void {
       }
       const want = normalize(whole);
       assert.deepEqual(normalize(checkedFeed(info, opts.options, v.input, 'bytes')), want, 'byte by byte differs');
-      for (let s = 1; s <= 5; s++)
-        assert.deepEqual(normalize(checkedFeed(info, opts.options, v.input, prng(s))), want, `random split (seed ${s}) differs`);
+      for (let s = 1; s <= 5; s++) assert.deepEqual(normalize(checkedFeed(info, opts.options, v.input, prng(s))), want, `random split (seed ${s}) differs`);
     });
 
     if (opts.truncation !== false && !opts.chunkSensitive) {

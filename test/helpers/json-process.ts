@@ -11,7 +11,11 @@ export class JsonProcess {
   private done = false;
   readonly child: ChildProcess;
 
-  constructor(cmd: string, args: string[], readonly name = `${cmd} ${args.join(' ')}`) {
+  constructor(
+    cmd: string,
+    args: string[],
+    readonly name = `${cmd} ${args.join(' ')}`,
+  ) {
     this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (l) => {
       try {

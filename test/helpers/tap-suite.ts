@@ -370,7 +370,11 @@ export function assertEvents(sink: RecordingSink, tap: Tap): void {
       assert.ok(typeof e.from === 'string' && e.from.length > 0 && typeof e.to === 'string' && e.to.length > 0, 'open has from and to');
       for (const side of ['client', 'server'] as const) {
         const pids = e.peers?.[side];
-        if (pids) assert.ok(pids.every((p) => Number.isInteger(p) && p > 0 && p !== process.pid), `open peers.${side} are other pids`);
+        if (pids)
+          assert.ok(
+            pids.every((p) => Number.isInteger(p) && p > 0 && p !== process.pid),
+            `open peers.${side} are other pids`,
+          );
       }
       state.set(e.conn!, { closed: false, half: new Set() });
     } else if (e.kind === 'half-close') {

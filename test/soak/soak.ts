@@ -147,16 +147,35 @@ async function main(): Promise<void> {
   const reader = start(process.execPath, [READER, fifoTarget]);
   await line(reader, /ready/);
   const tap = start(process.execPath, [
-    CLI, 'proxy', '-q', '--lossless', '-w', capture, '--decode', 'raw',
-    '--tap', `unix:${unixA}`, '--tap', `unix:${unixFront}=${unixTarget}`, '--tap', `fifo:${fifoFront}=${fifoTarget}`, '--tap', `tcp:${tcpFront}=127.0.0.1:${tcpTarget}`,
+    CLI,
+    'proxy',
+    '-q',
+    '--lossless',
+    '-w',
+    capture,
+    '--decode',
+    'raw',
+    '--tap',
+    `unix:${unixA}`,
+    '--tap',
+    `unix:${unixFront}=${unixTarget}`,
+    '--tap',
+    `fifo:${fifoFront}=${fifoTarget}`,
+    '--tap',
+    `tcp:${tcpFront}=127.0.0.1:${tcpTarget}`,
   ]);
   // (-q prints nothing: wait until every endpoint answers.)
   for (;;) {
-    const ok = await Promise.all([{ path: unixA }, { path: unixFront }, { port: tcpFront, host: '127.0.0.1' }].map((a) => new Promise<boolean>((r) => {
-      const s = net.connect(a as net.NetConnectOpts);
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    })));
+    const ok = await Promise.all(
+      [{ path: unixA }, { path: unixFront }, { port: tcpFront, host: '127.0.0.1' }].map(
+        (a) =>
+          new Promise<boolean>((r) => {
+            const s = net.connect(a as net.NetConnectOpts);
+            s.once('connect', () => (s.destroy(), r(true)));
+            s.once('error', () => r(false));
+          }),
+      ),
+    );
     if (ok.every(Boolean)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -198,7 +217,7 @@ async function main(): Promise<void> {
         const b = randomBytes(Math.min(left, 1 + Math.floor(Math.random() ** 3 * 1024 * 1024)));
         await take(b.length);
         fifoSent.update(b);
-        for (let off = 0; off < b.length; ) {
+        for (let off = 0; off < b.length;) {
           try {
             off += writeSync(fd, b, off);
           } catch (e) {

@@ -68,7 +68,11 @@ export class App {
       jumpToEnd: () => this.jumpToEnd(),
       decodeAs: (tap, decoder) =>
         void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder })).then((r) => {
-          if (r) this.notice(r.redecoding ? `Decoding ${tap ?? 'every tap'} again as ${decoder}…` : `Decoding ${tap ?? 'every tap'} as ${decoder} for the connections opened from now on.`, false);
+          if (r)
+            this.notice(
+              r.redecoding ? `Decoding ${tap ?? 'every tap'} again as ${decoder}…` : `Decoding ${tap ?? 'every tap'} as ${decoder} for the connections opened from now on.`,
+              false,
+            );
         }),
       focusList: () => this.list.focus(),
     });
@@ -98,7 +102,12 @@ export class App {
     this.emptyBox = el(doc, 'div', { class: 'empty-state', role: 'status', 'data-testid': 'no-match' });
     this.emptyBox.hidden = true;
     this.toolbar.setCompleter((text) => filterCompletions(text, this.facts));
-    this.header = el(doc, 'div', { class: 'list-header row', role: 'row' }, ...COLUMNS.map((c, i) => el(doc, 'span', { class: ['c-num', 'c-time', 'c-conn', 'c-dir', 'c-proto', 'c-len', 'c-summary'][i], role: 'columnheader' }, c)));
+    this.header = el(
+      doc,
+      'div',
+      { class: 'list-header row', role: 'row' },
+      ...COLUMNS.map((c, i) => el(doc, 'span', { class: ['c-num', 'c-time', 'c-conn', 'c-dir', 'c-proto', 'c-len', 'c-summary'][i], role: 'columnheader' }, c)),
+    );
     const listPane = el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller, this.emptyBox);
     const main = el(doc, 'div', { class: 'main' }, listPane, splitter(doc, listPane), this.detail.root);
     setChildren(doc, root, this.toolbar.root, this.stripBox, this.noticeBox, this.banner, main);
@@ -286,7 +295,18 @@ export class App {
     const filtered = this.filter !== '';
     this.toolbar.setCount(shown, this.allRows, filtered);
     // Say why the list is empty once the answer is in.
-    const text = this.cache.total !== 0 ? '' : this.state.filter?.trim() ? `No rows match “${this.state.filter.trim()}” (of ${this.allRows.toLocaleString('en-US')} rows).` : this.state.clearedAfter !== undefined ? 'Cleared: new rows appear here.' : this.filter !== '' ? 'No rows here.' : this.live ? 'No rows yet: they appear as the processes talk.' : 'This capture has no rows.';
+    const text =
+      this.cache.total !== 0
+        ? ''
+        : this.state.filter?.trim()
+          ? `No rows match “${this.state.filter.trim()}” (of ${this.allRows.toLocaleString('en-US')} rows).`
+          : this.state.clearedAfter !== undefined
+            ? 'Cleared: new rows appear here.'
+            : this.filter !== ''
+              ? 'No rows here.'
+              : this.live
+                ? 'No rows yet: they appear as the processes talk.'
+                : 'This capture has no rows.';
     setText(this.emptyBox, text);
     this.emptyBox.hidden = text === '';
   }
@@ -407,24 +427,29 @@ export class App {
     setChildren(
       this.doc,
       this.stripBox,
-      renderProcessStrip(this.doc, this.session?.processes ?? [], { confirm: this.confirm, outcomes: this.outcomes, live: this.live }, {
-        signal: (pid, s) => {
-          if (needsConfirm(s)) {
-            this.confirm = { pid, signal: s };
+      renderProcessStrip(
+        this.doc,
+        this.session?.processes ?? [],
+        { confirm: this.confirm, outcomes: this.outcomes, live: this.live },
+        {
+          signal: (pid, s) => {
+            if (needsConfirm(s)) {
+              this.confirm = { pid, signal: s };
+              this.renderStrip();
+            } else void this.sendSignal(pid, s);
+          },
+          confirm: () => {
+            const c = this.confirm;
+            this.confirm = undefined;
             this.renderStrip();
-          } else void this.sendSignal(pid, s);
+            if (c) void this.sendSignal(c.pid, c.signal);
+          },
+          cancel: () => {
+            this.confirm = undefined;
+            this.renderStrip();
+          },
         },
-        confirm: () => {
-          const c = this.confirm;
-          this.confirm = undefined;
-          this.renderStrip();
-          if (c) void this.sendSignal(c.pid, c.signal);
-        },
-        cancel: () => {
-          this.confirm = undefined;
-          this.renderStrip();
-        },
-      }),
+      ),
     );
   }
 
@@ -496,7 +521,14 @@ export class App {
  * either more room.
  */
 function splitter(doc: Document, listPane: HTMLElement): HTMLElement {
-  const bar = el(doc, 'div', { class: 'splitter', role: 'separator', 'aria-orientation': 'horizontal', 'aria-label': 'Resize the list and the detail pane', tabindex: 0, 'data-testid': 'splitter' });
+  const bar = el(doc, 'div', {
+    class: 'splitter',
+    role: 'separator',
+    'aria-orientation': 'horizontal',
+    'aria-label': 'Resize the list and the detail pane',
+    tabindex: 0,
+    'data-testid': 'splitter',
+  });
   const setPct = (pct: number) => {
     const p = Math.max(15, Math.min(90, pct));
     listPane.style.flex = `0 0 ${p}%`;

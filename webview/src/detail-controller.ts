@@ -69,10 +69,13 @@ export class DetailController {
       if (row.type === 'frame' && !this.app.session?.connectionList?.some((c) => c.conn === row.conn) && !this.askedConns.has(row.conn)) {
         // A connection newer than our session snapshot: fetch its peers once.
         this.askedConns.add(row.conn);
-        void this.app.request('session/get', {}).then((s) => {
-          if (this.app.session) this.app.session.connectionList = s.connectionList;
-          if (this.app.selectedRow()?.id === this.rowId) this.render();
-        }, () => undefined);
+        void this.app.request('session/get', {}).then(
+          (s) => {
+            if (this.app.session) this.app.session.connectionList = s.connectionList;
+            if (this.app.selectedRow()?.id === this.rowId) this.render();
+          },
+          () => undefined,
+        );
       }
     }
     if (!row) this.rowId = undefined;
@@ -126,7 +129,9 @@ export class DetailController {
             if (!r) return;
             const diff = r.responses.filter((x) => x.mark !== 'same').length;
             this.app.notice(
-              r.allSame ? `Replayed connection ${row.conn} as connection ${r.conn}: every response the same.` : `Replayed connection ${row.conn} as connection ${r.conn}: ${diff} of ${r.responses.length} responses differ or are missing.`,
+              r.allSame
+                ? `Replayed connection ${row.conn} as connection ${r.conn}: every response the same.`
+                : `Replayed connection ${row.conn} as connection ${r.conn}: ${diff} of ${r.responses.length} responses differ or are missing.`,
               !r.allSame,
             );
           });

@@ -55,7 +55,12 @@ function header(doc: Doc, m: DetailModel, row: WireRow, act: DetailActions): HTM
     h.appendChild(el(doc, 'span', { class: 'd-title' }, `#${row.id}  event ${row.kind}  at ${relTime(row.mono)} s`));
   } else {
     h.appendChild(
-      el(doc, 'span', { class: 'd-title' }, `#${row.id}  conn ${row.conn} ${dirText(row.dir)}  ${row.proto}  ${row.len} bytes  at ${relTime(row.mono)} s  (${tapLabel(row.tap, m.processes)})`),
+      el(
+        doc,
+        'span',
+        { class: 'd-title' },
+        `#${row.id}  conn ${row.conn} ${dirText(row.dir)}  ${row.proto}  ${row.len} bytes  at ${relTime(row.mono)} s  (${tapLabel(row.tap, m.processes)})`,
+      ),
     );
   }
   h.appendChild(el(doc, 'div', { class: 'd-summary', 'data-testid': 'detail-summary' }, summaryText(row)));
@@ -66,7 +71,14 @@ function header(doc: Doc, m: DetailModel, row: WireRow, act: DetailActions): HTM
         ? `reply to request #${m.pair.id}${m.pair.latencyUs !== undefined ? ` after ${latency(m.pair.latencyUs)}` : ''}`
         : `request answered by #${m.pair.id}${m.pair.latencyUs !== undefined ? ` after ${latency(m.pair.latencyUs)}` : ''}`;
     const id = m.pair.id;
-    h.appendChild(el(doc, 'div', { class: 'd-pair' }, button(doc, label, { appearance: 'icon', testid: 'pair-link', title: `Go to #${id}`, attrs: { 'data-id': id }, onClick: () => act.goToRow(id) })));
+    h.appendChild(
+      el(
+        doc,
+        'div',
+        { class: 'd-pair' },
+        button(doc, label, { appearance: 'icon', testid: 'pair-link', title: `Go to #${id}`, attrs: { 'data-id': id }, onClick: () => act.goToRow(id) }),
+      ),
+    );
   }
   return h;
 }
@@ -77,16 +89,26 @@ function actions(doc: Doc, m: DetailModel, row: WireRow, act: DetailActions): HT
     bar.appendChild(button(doc, 'Replay from here', { testid: 'replay', title: `Replay connection ${row.conn} from this frame`, onClick: () => act.replay() }));
     bar.appendChild(button(doc, 'Copy as hex', { testid: 'copy-hex', onClick: () => act.copyHex() }));
     bar.appendChild(button(doc, 'Copy as base64', { testid: 'copy-base64', onClick: () => act.copyBase64() }));
-    bar.appendChild(button(doc, 'Follow connection', { testid: 'follow-connection', title: `Show connection ${row.conn} as a conversation`, onClick: () => act.followConnection() }));
+    bar.appendChild(
+      button(doc, 'Follow connection', { testid: 'follow-connection', title: `Show connection ${row.conn} as a conversation`, onClick: () => act.followConnection() }),
+    );
   }
   bar.appendChild(button(doc, 'Copy as JSON', { testid: 'copy-json', onClick: () => act.copyJson() }));
   if (m.peers.length && m.live) {
-    const pidSel = dropdown(doc, m.peers.map((p) => ({ value: String(p.pid), label: p.label })), {
-      value: String(m.peerConfirm?.pid ?? m.peers[0]!.pid),
-      testid: 'peer-pid',
-      title: 'Peer process',
-    });
-    const sigSel = dropdown(doc, PANEL_SIGNALS.map((s) => ({ value: s, label: s })), { value: m.peerConfirm?.signal ?? 'SIGTERM', testid: 'peer-signal', title: 'Signal' });
+    const pidSel = dropdown(
+      doc,
+      m.peers.map((p) => ({ value: String(p.pid), label: p.label })),
+      {
+        value: String(m.peerConfirm?.pid ?? m.peers[0]!.pid),
+        testid: 'peer-pid',
+        title: 'Peer process',
+      },
+    );
+    const sigSel = dropdown(
+      doc,
+      PANEL_SIGNALS.map((s) => ({ value: s, label: s })),
+      { value: m.peerConfirm?.signal ?? 'SIGTERM', testid: 'peer-signal', title: 'Signal' },
+    );
     const label = m.peerConfirm ? `Confirm ${m.peerConfirm.signal} to pid ${m.peerConfirm.pid}` : 'Send signal to this peer';
     bar.appendChild(
       el(
@@ -118,7 +140,7 @@ export function renderDetail(doc: Doc, m: DetailModel, act: DetailActions): HTML
   const body = el(doc, 'div', { class: 'd-body' });
   const treeBox = el(doc, 'div', { class: 'd-tree' });
   if (m.tree) {
-    const rangePaths = new Set((row.type === 'frame' ? row.ranges ?? [] : []).map((r) => r.path));
+    const rangePaths = new Set((row.type === 'frame' ? (row.ranges ?? []) : []).map((r) => r.path));
     const tree = renderTree(doc, m.tree, { expanded: m.expanded, selectedPath: m.selectedPath, rangePaths });
     tree.addEventListener('click', (ev) => {
       const t = ev.target as Element | null;
@@ -142,13 +164,7 @@ export function renderDetail(doc: Doc, m: DetailModel, act: DetailActions): HTML
     const shown = m.hexMaxLines * (m.hexPerLine ?? 16);
     if (m.bytes.length > shown) {
       hexBox.appendChild(
-        el(
-          doc,
-          'div',
-          { class: 'h-more' },
-          `${m.bytes.length - shown} more bytes `,
-          button(doc, 'Show more', { testid: 'hex-more', onClick: () => act.moreHex() }),
-        ),
+        el(doc, 'div', { class: 'h-more' }, `${m.bytes.length - shown} more bytes `, button(doc, 'Show more', { testid: 'hex-more', onClick: () => act.moreHex() })),
       );
     }
     body.appendChild(hexBox);

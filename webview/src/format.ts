@@ -18,7 +18,7 @@ export function latency(us: number): string {
 
 const ARROWS: Record<string, string> = { c2s: '→ c2s', s2c: '← s2c', stdin: '→ stdin', stdout: '← stdout', stderr: '← stderr' };
 export function dirText(dir: string | undefined): string {
-  return dir === undefined ? '' : ARROWS[dir] ?? dir;
+  return dir === undefined ? '' : (ARROWS[dir] ?? dir);
 }
 
 export function sizeText(n: number): string {

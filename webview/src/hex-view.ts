@@ -24,9 +24,7 @@ export function renderHex(
     });
     const pad = hexColumnWidth(perLine) - lineHexText(line).length;
     if (pad > 0) hexCol.appendChild(doc.createTextNode(' '.repeat(pad)));
-    box.appendChild(
-      el(doc, 'div', { class: 'h-line', 'data-offset': line.offset }, el(doc, 'span', { class: 'h-off' }, line.offsetText), '  ', hexCol, ' ', asciiCol),
-    );
+    box.appendChild(el(doc, 'div', { class: 'h-line', 'data-offset': line.offset }, el(doc, 'span', { class: 'h-off' }, line.offsetText), '  ', hexCol, ' ', asciiCol));
   }
   if (data.length === 0) box.appendChild(el(doc, 'div', { class: 'h-empty' }, '(no bytes)'));
   return box;

@@ -58,7 +58,6 @@ function hexRun(data: Uint8Array, lineStart: number, start: number, end: number)
   return s;
 }
 
-
 function asciiRun(data: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i++) s += asciiChar(data[i]!);

@@ -34,14 +34,30 @@ export function parseJsonTree(text: string): JNode {
         const e = text[i + 1];
         i += 2;
         switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
           case 'u': {
             const h = text.slice(i, i + 4);
             if (!/^[0-9a-fA-F]{4}$/.test(h)) fail('bad \\u escape');
@@ -79,8 +95,14 @@ export function parseJsonTree(text: string): JNode {
         i++;
         entries.push([k, value(depth + 1)]);
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; return { kind: 'object', entries }; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return { kind: 'object', entries };
+        }
         fail("expected ',' or '}'");
       }
     }
@@ -95,8 +117,14 @@ export function parseJsonTree(text: string): JNode {
       for (;;) {
         items.push(value(depth + 1));
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === ']') { i++; return { kind: 'array', items }; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return { kind: 'array', items };
+        }
         fail("expected ',' or ']'");
       }
     }
@@ -106,9 +134,18 @@ export function parseJsonTree(text: string): JNode {
       i += m[0].length;
       return { kind: 'number', text: m[0] };
     }
-    if (text.startsWith('true', i)) { i += 4; return { kind: 'bool', value: true }; }
-    if (text.startsWith('false', i)) { i += 5; return { kind: 'bool', value: false }; }
-    if (text.startsWith('null', i)) { i += 4; return { kind: 'null' }; }
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return { kind: 'bool', value: true };
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return { kind: 'bool', value: false };
+    }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return { kind: 'null' };
+    }
     return fail('unexpected character');
   };
   const v = value(0);
@@ -134,12 +171,7 @@ export function jsonText(node: JNode, indent = 2, level = 0): string {
       return '[' + node.items.map((n) => pad(level + 1) + jsonText(n, indent, level + 1)).join(',') + pad(level) + ']';
     case 'object':
       if (!node.entries.length) return '{}';
-      return (
-        '{' +
-        node.entries.map(([k, n]) => pad(level + 1) + JSON.stringify(k) + (indent > 0 ? ': ' : ':') + jsonText(n, indent, level + 1)).join(',') +
-        pad(level) +
-        '}'
-      );
+      return '{' + node.entries.map(([k, n]) => pad(level + 1) + JSON.stringify(k) + (indent > 0 ? ': ' : ':') + jsonText(n, indent, level + 1)).join(',') + pad(level) + '}';
   }
 }
 

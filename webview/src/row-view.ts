@@ -85,10 +85,7 @@ export function renderListRow(doc: Doc, index: number, row: WireRow | undefined,
 export function renderConversationRow(doc: Doc, index: number, row: WireRow | undefined, marks: RowMarks): HTMLElement {
   if (!row) return renderLoadingRow(doc, index);
   const side = row.type === 'event' ? 'middle' : row.dir === 'c2s' || row.dir === 'stdin' ? 'left' : 'right';
-  const head =
-    row.type === 'event'
-      ? `#${row.id}  ${relTime(row.mono)}`
-      : `#${row.id}  ${relTime(row.mono)}  ${dirText(row.dir)}  ${row.proto}  ${sizeText(row.len)} B`;
+  const head = row.type === 'event' ? `#${row.id}  ${relTime(row.mono)}` : `#${row.id}  ${relTime(row.mono)}  ${dirText(row.dir)}  ${row.proto}  ${sizeText(row.len)} B`;
   const body = row.type === 'event' ? '' : textPreview(fromBase64(row.data));
   return el(
     doc,

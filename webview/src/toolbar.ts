@@ -90,12 +90,20 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
   let taps: readonly TapInfo[] = [];
   let decoders: readonly DecoderDescription[] = [];
   const openDecode = () => {
-    const tapSel = dropdown(doc, [{ value: '*', label: 'every tap without its own choice' }, ...taps.map((t) => ({ value: t.spec, label: t.name ? `${t.name} (${t.spec})` : t.spec }))], {
-      value: taps.length === 1 ? taps[0]!.spec : '*',
-      testid: 'decode-as-tap',
-      title: 'Tap',
-    });
-    const decSel = dropdown(doc, decoders.map((d) => ({ value: d.name, label: `${d.name} — ${d.description}` })), { value: 'auto', testid: 'decode-as-decoder', title: 'Decoder' });
+    const tapSel = dropdown(
+      doc,
+      [{ value: '*', label: 'every tap without its own choice' }, ...taps.map((t) => ({ value: t.spec, label: t.name ? `${t.name} (${t.spec})` : t.spec }))],
+      {
+        value: taps.length === 1 ? taps[0]!.spec : '*',
+        testid: 'decode-as-tap',
+        title: 'Tap',
+      },
+    );
+    const decSel = dropdown(
+      doc,
+      decoders.map((d) => ({ value: d.name, label: `${d.name} — ${d.description}` })),
+      { value: 'auto', testid: 'decode-as-decoder', title: 'Decoder' },
+    );
     setChildren(
       doc,
       decodeBox,
@@ -117,13 +125,30 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
     );
     decodeBox.hidden = false;
   };
-  const decodeBtn = button(doc, 'Decode As…', { testid: 'decode-as', title: 'Choose the decoder of a tap', onClick: () => (decodeBox.hidden ? openDecode() : (decodeBox.hidden = true)) });
+  const decodeBtn = button(doc, 'Decode As…', {
+    testid: 'decode-as',
+    title: 'Choose the decoder of a tap',
+    onClick: () => (decodeBox.hidden ? openDecode() : (decodeBox.hidden = true)),
+  });
 
   const root = el(
     doc,
     'div',
     { class: 'toolbar-wrap' },
-    el(doc, 'div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'IPC Tap' }, el(doc, 'div', { class: 'filter-box' }, input, suggestions, errors), count, state, decodeBtn, pause, clear, unclear, save, jump),
+    el(
+      doc,
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'IPC Tap' },
+      el(doc, 'div', { class: 'filter-box' }, input, suggestions, errors),
+      count,
+      state,
+      decodeBtn,
+      pause,
+      clear,
+      unclear,
+      save,
+      jump,
+    ),
     decodeBox,
   );
   return {

@@ -21,11 +21,7 @@ export async function attachCommand(argv: string[]): Promise<number> {
     process.stdout.write(flag(p, 'json') ? toJson(endpoints) + '\n' : formatEndpoints(endpoints) + '\n' + (notes.length ? '\n' + notes.join('\n') + '\n' : ''));
     return 0;
   }
-  return serveTaps(
-    p,
-    taps,
-    `taking over new connections only: connections pid ${pid} already has open keep talking directly and are not captured (--trace sees them)`,
-  );
+  return serveTaps(p, taps, `taking over new connections only: connections pid ${pid} already has open keep talking directly and are not captured (--trace sees them)`);
 }
 
 /** Trace a running process (and --tap taps beside it) until Ctrl-C; the process goes on running. */

@@ -14,7 +14,11 @@ export const DIFFERENT = 3;
 async function rowsOf(file: string, p: ReturnType<typeof parseArgs>): Promise<Row[]> {
   if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
   const rows: Row[] = [];
-  for await (const r of readCaptureRows(file, { ...decodeOptions(list(p, 'decode')), ...protoOptions(p), onWarning: (w) => process.stderr.write(`ipctap: warning: ${file}: ${w}\n`) })) {
+  for await (const r of readCaptureRows(file, {
+    ...decodeOptions(list(p, 'decode')),
+    ...protoOptions(p),
+    onWarning: (w) => process.stderr.write(`ipctap: warning: ${file}: ${w}\n`),
+  })) {
     if (r.type === 'frame') rows.push(r);
   }
   return rows;

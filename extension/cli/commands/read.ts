@@ -53,10 +53,12 @@ export async function readCommand(argv: string[]): Promise<number> {
   const st = statSync(file);
   if (st.isDirectory()) throw new UserError(`${file} is a directory, not a capture file`);
   if (st.isFIFO()) process.stderr.write(`ipctap: ${file} is a FIFO: waiting for a writer to send a capture into it (ipctap run -w ${file} …)\n`);
-  const conns = new Set(list(p, 'conn').map((c) => {
-    if (!/^\d+$/.test(c)) throw usageError(`--conn ${c}: expected a connection number`);
-    return Number(c);
-  }));
+  const conns = new Set(
+    list(p, 'conn').map((c) => {
+      if (!/^\d+$/.test(c)) throw usageError(`--conn ${c}: expected a connection number`);
+      return Number(c);
+    }),
+  );
   const json = flag(p, 'json');
   const by = str(p, 'by');
   if (by !== undefined && by !== 'method' && by !== 'connection') throw usageError(`--by ${by}: expected method or connection`);

@@ -100,7 +100,7 @@ function startTaps(live: LiveSession, specs: string[], abort: AbortController): 
 export async function runCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, RUN, 'run', true);
   const command = p.rest;
-  if (command.length === 0) throw usageError("ipctap run needs a command: ipctap run [options] -- COMMAND [ARGS...]");
+  if (command.length === 0) throw usageError('ipctap run needs a command: ipctap run [options] -- COMMAND [ARGS...]');
   const specs = list(p, 'tap');
   specs.forEach((s) => parseTapSpec(s)); // usage errors before anything starts
   const env: Record<string, string> = {};

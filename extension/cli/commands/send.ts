@@ -87,7 +87,17 @@ export async function sendCommand(argv: string[]): Promise<number> {
   await live.session.start();
   let result;
   try {
-    result = await replayConnection({ file, conn: frame.conn, to, timeoutMs: intOpt(p, 'timeout', 5000), session: live.session, decode, decodeByTap, untilId: id, edits: new Map([[id, bytes]]) });
+    result = await replayConnection({
+      file,
+      conn: frame.conn,
+      to,
+      timeoutMs: intOpt(p, 'timeout', 5000),
+      session: live.session,
+      decode,
+      decodeByTap,
+      untilId: id,
+      edits: new Map([[id, bytes]]),
+    });
   } finally {
     await live.session.stop();
   }
@@ -104,7 +114,11 @@ export async function sendCommand(argv: string[]): Promise<number> {
         frame: id,
         sent: result.sent,
         bytes: Buffer.from(bytes).toString('base64'),
-        responses: comparisons.map((c) => ({ result: c.result, original: c.original ? { id: c.original.id, summary: c.original.summary, decoded: c.original.decoded ?? null } : null, now: c.replayed ? { summary: c.replayed.summary, decoded: c.replayed.decoded ?? null } : null })),
+        responses: comparisons.map((c) => ({
+          result: c.result,
+          original: c.original ? { id: c.original.id, summary: c.original.summary, decoded: c.original.decoded ?? null } : null,
+          now: c.replayed ? { summary: c.replayed.summary, decoded: c.replayed.decoded ?? null } : null,
+        })),
       }) + '\n',
     );
   } else {

@@ -38,7 +38,8 @@ async function shmList(argv: string[]): Promise<number> {
 
 async function shmWatch(argv: string[]): Promise<number> {
   const p = parseArgs(argv, WATCH, 'shm');
-  if (p.positionals.length !== 1) throw usageError('usage: ipctap shm watch KEY|ID|/dev/shm/NAME|FILE|PID:ADDR [--interval MS] [--region OFF:LEN] [--layout FIELDS] [--decode PROTO] [-w FILE] [--json]');
+  if (p.positionals.length !== 1)
+    throw usageError('usage: ipctap shm watch KEY|ID|/dev/shm/NAME|FILE|PID:ADDR [--interval MS] [--region OFF:LEN] [--layout FIELDS] [--decode PROTO] [-w FILE] [--json]');
   const target = p.positionals[0]!;
   const spec = targetSpec(parseWatchTarget(target));
   const interval = intOpt(p, 'interval', 50);

@@ -17,9 +17,7 @@ export async function signalCommand(argv: string[]): Promise<number> {
   const sig = parseSignal(sigText);
   const group = flag(p, 'group');
   // A session that launched this pid sends it itself, so the signal lands on its timeline.
-  const viaSession = await askSessions({ method: 'processes' }, (r) =>
-    Array.isArray(r.result) && r.result.some((x: { pid?: number }) => x.pid === pid),
-  );
+  const viaSession = await askSessions({ method: 'processes' }, (r) => Array.isArray(r.result) && r.result.some((x: { pid?: number }) => x.pid === pid));
   if (viaSession) {
     const { ask } = await import('../control');
     const reply = await ask(viaSession.path, { method: 'signal', pid, signal: sig.name, group });

@@ -90,7 +90,11 @@ export class DirectAppender {
     try {
       if (all) {
         ftruncateSync(plainFd, 0); // (the probe's bytes)
-        return new DirectAppender(fd, plainFd, Array.from({ length: SLOTS }, (_, i) => all.subarray(i * STAGING, (i + 1) * STAGING)));
+        return new DirectAppender(
+          fd,
+          plainFd,
+          Array.from({ length: SLOTS }, (_, i) => all.subarray(i * STAGING, (i + 1) * STAGING)),
+        );
       }
     } catch {
       // fall through: the ordinary way

@@ -165,9 +165,7 @@ export function checkMagic(head: Uint8Array): 'yes' | 'no' | 'short' {
 // and writing them straight into the writer's batch buffer saves an allocation and a copy.
 // The bytes are ordinary MessagePack (msgpackr reads them back like any other record).
 
-const DIR_BYTES = new Map<Direction, Buffer>(
-  DIRECTIONS.map((d) => [d, Buffer.from([0xa3, 0x64, 0x69, 0x72, 0xa0 | d.length, ...Buffer.from(d, 'latin1')])]),
-);
+const DIR_BYTES = new Map<Direction, Buffer>(DIRECTIONS.map((d) => [d, Buffer.from([0xa3, 0x64, 0x69, 0x72, 0xa0 | d.length, ...Buffer.from(d, 'latin1')])]));
 // fixmap(6), "t", "c", "conn"
 const CHUNK_PREFIX = Buffer.from([0x86, 0xa1, 0x74, 0xa1, 0x63, 0xa4, 0x63, 0x6f, 0x6e, 0x6e]);
 const KEY_TS = Buffer.from([0xa2, 0x74, 0x73]);
@@ -254,7 +252,10 @@ export function writeCrc(target: Buffer, start: number, end: number, coveredEnd 
 
 /** A damaged record: where it starts (relative to the parsed buffer) and why. */
 export class CorruptRecord extends Error {
-  constructor(readonly at: number, readonly reason: string) {
+  constructor(
+    readonly at: number,
+    readonly reason: string,
+  ) {
     super(reason);
   }
 }
@@ -339,8 +340,7 @@ export function parseRecords(
       const s = start ?? 0;
       const e = end ?? 0;
       if (recStart < 0) {
-        const bad =
-          first && allowHeader && (value as { t?: unknown } | null)?.t === 'ipctap' ? undefined : shapeError(value);
+        const bad = first && allowHeader && (value as { t?: unknown } | null)?.t === 'ipctap' ? undefined : shapeError(value);
         first = false;
         if (bad) throw new CorruptRecord(s, bad);
         if (e - s > MAX_RECORD_BYTES) throw new CorruptRecord(s, 'record longer than the format allows');

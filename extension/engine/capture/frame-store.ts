@@ -61,7 +61,10 @@ export class FrameStore {
   /** Type, conn, dir, proto/kind and tap of every row, in memory (a few bytes each). */
   private readonly facets = new RowFacets();
 
-  private constructor(readonly dir: string, opts: FrameStoreOptions) {
+  private constructor(
+    readonly dir: string,
+    opts: FrameStoreOptions,
+  ) {
     this.flushBytes = opts.flushBytes ?? 256 * 1024;
     this.buf = Buffer.allocUnsafeSlow(this.flushBytes);
     this.rowsFd = openSync(join(dir, 'rows.msgpack'), 'w+', 0o600);

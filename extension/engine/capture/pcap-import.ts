@@ -103,7 +103,13 @@ function tcpOf(ip: Buffer): Segment | undefined {
   } else return undefined;
   if (tcp.length < 20) return undefined;
   const dataOff = (tcp[12]! >> 4) * 4;
-  return { src: `${src}:${tcp.readUInt16BE(0)}`, dst: `${dst}:${tcp.readUInt16BE(2)}`, seq: tcp.readUInt32BE(4), flags: tcp[13]!, payload: tcp.subarray(Math.min(dataOff, tcp.length)) };
+  return {
+    src: `${src}:${tcp.readUInt16BE(0)}`,
+    dst: `${dst}:${tcp.readUInt16BE(2)}`,
+    seq: tcp.readUInt32BE(4),
+    flags: tcp[13]!,
+    payload: tcp.subarray(Math.min(dataOff, tcp.length)),
+  };
 }
 
 async function* packets(path: string): AsyncGenerator<Packet> {
@@ -165,7 +171,7 @@ async function* packets(path: string): AsyncGenerator<Packet> {
       const u32 = (o: number) => (le ? body.readUInt32LE(o) : body.readUInt32BE(o));
       if (type === 1) {
         let unitsPerUs = 1;
-        for (let o = 8; o + 4 <= body.length; ) {
+        for (let o = 8; o + 4 <= body.length;) {
           const code = u16(o);
           const olen = u16(o + 2);
           if (code === 0) break;
@@ -278,7 +284,7 @@ export async function* pcapItems(path: string): AsyncGenerator<PcapItem> {
         d.heldBytes += seg.payload.length;
       }
       // Held segments that now fit.
-      for (let again = true; again && d.held.size; ) {
+      for (let again = true; again && d.held.size;) {
         again = false;
         for (const [s, b] of d.held) {
           if (before(s, d.next) || s === d.next) {
@@ -295,7 +301,7 @@ export async function* pcapItems(path: string): AsyncGenerator<PcapItem> {
       }
       if (d.heldBytes > MAX_HELD) {
         // A hole the capture never filled: go on from the earliest held segment.
-        const s = [...d.held.keys()].sort((a, b) => ((a - b) | 0))[0]!;
+        const s = [...d.held.keys()].sort((a, b) => (a - b) | 0)[0]!;
         yield ev({ kind: 'note', conn: c.id, message: `${(s - d.next) >>> 0} bytes ${dirName} are not in the capture; decoding goes on after them`, ts: p.ts });
         d.next = s;
       }

@@ -4,17 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UserError } from '../util/errors';
-import {
-  checkMagic,
-  findValidRecord,
-  FORMAT_VERSION,
-  makeUnpackr,
-  MAX_RECORD_BYTES,
-  parseRecords,
-  type CaptureHeader,
-  type CaptureRecord,
-  type ChunkRecord,
-} from './format';
+import { checkMagic, findValidRecord, FORMAT_VERSION, makeUnpackr, MAX_RECORD_BYTES, parseRecords, type CaptureHeader, type CaptureRecord, type ChunkRecord } from './format';
 
 export interface RecordEntry {
   /** Byte offset of the record in the file (what readRecordAt takes). */
@@ -147,10 +137,9 @@ export class CaptureReader {
     const next = findValidRecord(this.unpackr, tail, 0, this.header.crc);
     if (next >= 0) throw this.corrupt(at, `a record's length runs past a valid record at byte ${at + next}`);
     const declared = declaredTooLong(tail);
-    if (declared !== undefined) throw this.corrupt(at, `the last record declares ${declared} bytes, more than the format allows (${MAX_RECORD_BYTES}): damage, not a cut-off write`);
-    this.warnings.push(
-      `capture ends with a truncated record at byte ${at} (ignored); the file was probably cut off while being written`,
-    );
+    if (declared !== undefined)
+      throw this.corrupt(at, `the last record declares ${declared} bytes, more than the format allows (${MAX_RECORD_BYTES}): damage, not a cut-off write`);
+    this.warnings.push(`capture ends with a truncated record at byte ${at} (ignored); the file was probably cut off while being written`);
   }
 
   private corrupt(at: number, reason: string): UserError {
@@ -182,26 +171,62 @@ function declaredTooLong(b: Buffer): number | undefined {
     if (t >= 0x90 && t <= 0x9f) return items(t & 0x0f, depth);
     if (t >= 0xa0 && t <= 0xbf) return bytes(t & 0x1f);
     switch (t) {
-      case 0xc4: case 0xd9: return bytes(len(1));
-      case 0xc5: case 0xda: return bytes(len(2));
-      case 0xc6: case 0xdb: return bytes(len(4));
-      case 0xcc: case 0xd0: return bytes(1);
-      case 0xcd: case 0xd1: return bytes(2);
-      case 0xce: case 0xd2: case 0xca: return bytes(4);
-      case 0xcf: case 0xd3: case 0xcb: return bytes(8);
-      case 0xdc: n = len(2); return n !== undefined && items(n, depth);
-      case 0xdd: n = len(4); return n !== undefined && items(n, depth);
-      case 0xde: n = len(2); return n !== undefined && items(n * 2, depth);
-      case 0xdf: n = len(4); return n !== undefined && items(n * 2, depth);
-      case 0xd4: return bytes(2);
-      case 0xd5: return bytes(3);
-      case 0xd6: return bytes(5);
-      case 0xd7: return bytes(9);
-      case 0xd8: return bytes(17);
-      case 0xc7: n = len(1); return n !== undefined && bytes(n + 1);
-      case 0xc8: n = len(2); return n !== undefined && bytes(n + 1);
-      case 0xc9: n = len(4); return n !== undefined && bytes(n + 1);
-      default: return false;
+      case 0xc4:
+      case 0xd9:
+        return bytes(len(1));
+      case 0xc5:
+      case 0xda:
+        return bytes(len(2));
+      case 0xc6:
+      case 0xdb:
+        return bytes(len(4));
+      case 0xcc:
+      case 0xd0:
+        return bytes(1);
+      case 0xcd:
+      case 0xd1:
+        return bytes(2);
+      case 0xce:
+      case 0xd2:
+      case 0xca:
+        return bytes(4);
+      case 0xcf:
+      case 0xd3:
+      case 0xcb:
+        return bytes(8);
+      case 0xdc:
+        n = len(2);
+        return n !== undefined && items(n, depth);
+      case 0xdd:
+        n = len(4);
+        return n !== undefined && items(n, depth);
+      case 0xde:
+        n = len(2);
+        return n !== undefined && items(n * 2, depth);
+      case 0xdf:
+        n = len(4);
+        return n !== undefined && items(n * 2, depth);
+      case 0xd4:
+        return bytes(2);
+      case 0xd5:
+        return bytes(3);
+      case 0xd6:
+        return bytes(5);
+      case 0xd7:
+        return bytes(9);
+      case 0xd8:
+        return bytes(17);
+      case 0xc7:
+        n = len(1);
+        return n !== undefined && bytes(n + 1);
+      case 0xc8:
+        n = len(2);
+        return n !== undefined && bytes(n + 1);
+      case 0xc9:
+        n = len(4);
+        return n !== undefined && bytes(n + 1);
+      default:
+        return false;
     }
   };
   const bytes = (n: number | undefined): boolean => {
@@ -247,9 +272,7 @@ export async function openCapture(path: string): Promise<CaptureReader> {
       const data = buf.subarray(0, bytesRead);
       const magic = checkMagic(data);
       if (magic === 'no' || (magic === 'short' && bytesRead < size)) {
-        throw new UserError(
-          bytesRead === 0 ? `${path} is empty, not an IPC Tap capture file` : `${path} is not an IPC Tap capture file (.ipctap)`,
-        );
+        throw new UserError(bytesRead === 0 ? `${path} is empty, not an IPC Tap capture file` : `${path} is not an IPC Tap capture file (.ipctap)`);
       }
       let header: CaptureHeader | undefined;
       let end = 0;
@@ -265,9 +288,7 @@ export async function openCapture(path: string): Promise<CaptureReader> {
       );
       if (header) {
         if (typeof header.v !== 'number' || header.v > FORMAT_VERSION) {
-          throw new UserError(
-            `${path} was written by a newer IPC Tap (capture format v${String(header.v)}; this version reads v${FORMAT_VERSION})`,
-          );
+          throw new UserError(`${path} was written by a newer IPC Tap (capture format v${String(header.v)}; this version reads v${FORMAT_VERSION})`);
         }
         return new CaptureReader(path, header, end, fh);
       }

@@ -156,8 +156,19 @@ export async function exportPcapng(capturePath: string, outPath: string): Promis
     let cport = portOf(from) ?? 40000 + (conn % 25000);
     if (cport === sport) cport = cport === 65535 ? 1024 : cport + 1;
     if (sport === 0) sport = 1;
-    const who = [peers?.client?.length ? `client pid ${peers.client.join(',')}` : '', peers?.server?.length ? `server pid ${peers.server.join(',')}` : ''].filter(Boolean).join(', ');
-    c = { cport, sport, cseq: (conn * 1_000_003) >>> 0, sseq: (conn * 2_000_029 + 7) >>> 0, comment: `ipctap conn ${conn} on ${tap}${from ? ` from ${from}` : ''}${to ? ` to ${to}` : ''}${who ? ` (${who})` : ''}`, finC: false, finS: false, closed: false };
+    const who = [peers?.client?.length ? `client pid ${peers.client.join(',')}` : '', peers?.server?.length ? `server pid ${peers.server.join(',')}` : '']
+      .filter(Boolean)
+      .join(', ');
+    c = {
+      cport,
+      sport,
+      cseq: (conn * 1_000_003) >>> 0,
+      sseq: (conn * 2_000_029 + 7) >>> 0,
+      comment: `ipctap conn ${conn} on ${tap}${from ? ` from ${from}` : ''}${to ? ` to ${to}` : ''}${who ? ` (${who})` : ''}`,
+      finC: false,
+      finS: false,
+      closed: false,
+    };
     conns.set(conn, c);
     ports.push({ conn, tap, clientPort: cport, serverPort: sport });
     return c;
@@ -198,7 +209,11 @@ export async function exportPcapng(capturePath: string, outPath: string): Promis
           if (!c || c.closed) continue;
           c.closed = true;
           if (ev.reason === 'reset' || ev.reason === 'error') {
-            await packet(ev.ts, tcpPacket(c.sport, c.cport, c.sseq, c.cseq, RST | ACK, Buffer.alloc(0), ipId++), `${c.comment}: ${ev.reason}${ev.message ? `: ${ev.message}` : ''}`);
+            await packet(
+              ev.ts,
+              tcpPacket(c.sport, c.cport, c.sseq, c.cseq, RST | ACK, Buffer.alloc(0), ipId++),
+              `${c.comment}: ${ev.reason}${ev.message ? `: ${ev.message}` : ''}`,
+            );
           } else {
             await fin(c, true, ev.ts);
             await fin(c, false, ev.ts);

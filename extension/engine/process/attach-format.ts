@@ -22,7 +22,7 @@ function address(e: Endpoint): string {
       if (e.local) return e.local;
       return e.remote ? `-> ${e.remote}` : '(unnamed)';
     case 'tcp':
-      return e.remote ? `${e.local} -> ${e.remote}` : e.local ?? '';
+      return e.remote ? `${e.local} -> ${e.remote}` : (e.local ?? '');
     case 'pipe':
       return e.target;
     default:
@@ -41,11 +41,20 @@ export function formatEndpoints(endpoints: Endpoint[]): string {
   const header = ['FD', 'KIND', 'STATE', 'ADDRESS', 'PEER', 'TAP WITH'];
   const rows = endpoints.map((e) => {
     const peers = e.peers === undefined ? '' : e.peers.length === 0 ? '-' : peerList(e.peers);
-    const tap = e.tapSpec ? `--tap ${e.tapSpec}` : e.note ?? '';
+    const tap = e.tapSpec ? `--tap ${e.tapSpec}` : (e.note ?? '');
     return [e.stdio ? `${e.fd} (${e.stdio})` : String(e.fd), e.kind, stateText(e), address(e), peers, tap];
   });
-  const widths = header.map((h, i) => maxOf(rows.map((r) => r[i].length), h.length));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const widths = header.map((h, i) =>
+    maxOf(
+      rows.map((r) => r[i].length),
+      h.length,
+    ),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const lines = [line(header), ...rows.map(line)];
   const listening = endpoints.filter((e) => e.tapSpec && e.state === 'listening');
   if (listening.length > 0) {
@@ -57,9 +66,13 @@ export function formatEndpoints(endpoints: Endpoint[]): string {
 /** For a process picker in text form: "  4242  server  3 endpoints  ./server -addr ...". */
 export function formatProcessList(list: ProcessSummary[]): string {
   if (list.length === 0) return 'no processes of yours have sockets, pipes or FIFOs open';
-  const pw = maxOf(list.map((p) => String(p.pid).length), 3);
-  const nw = maxOf(list.map((p) => p.name.length), 4);
-  return list
-    .map((p) => `${String(p.pid).padStart(pw)}  ${p.name.padEnd(nw)}  ${String(p.endpoints).padStart(3)}  ${p.command}`)
-    .join('\n');
+  const pw = maxOf(
+    list.map((p) => String(p.pid).length),
+    3,
+  );
+  const nw = maxOf(
+    list.map((p) => p.name.length),
+    4,
+  );
+  return list.map((p) => `${String(p.pid).padStart(pw)}  ${p.name.padEnd(nw)}  ${String(p.endpoints).padStart(3)}  ${p.command}`).join('\n');
 }

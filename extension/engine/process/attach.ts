@@ -3,7 +3,21 @@
 // /proc (and `ss` for Unix socket peers) can tell, and the --tap spec for each listening endpoint.
 import { statSync } from 'node:fs';
 import { UserError } from '../util/errors';
-import { fdMode, findHolders, inodeOf, listFds, listPids, processInfo, readProcStat, readTcpTables, readUnixTable, userName, type FdEntry, type FdMode, type Holder } from './procfs';
+import {
+  fdMode,
+  findHolders,
+  inodeOf,
+  listFds,
+  listPids,
+  processInfo,
+  readProcStat,
+  readTcpTables,
+  readUnixTable,
+  userName,
+  type FdEntry,
+  type FdMode,
+  type Holder,
+} from './procfs';
 import { hostPort, isLoopback, isUnspecified, type TcpEntry, type UnixSockType } from './procnet';
 import { unixPeerMap } from './ss';
 
@@ -92,9 +106,12 @@ function isFifoPath(pid: number, fd: number, target: string): boolean {
 
 /** The tap spec that proxies a TCP listener: a free loopback port forwarding to it. */
 function tcpTapSpec(e: TcpEntry): string {
-  const host = isUnspecified(e.localAddress) || isLoopback(e.localAddress)
-    ? e.family === 6 && !e.localAddress.startsWith('::ffff:') && !isUnspecified(e.localAddress) ? '::1' : '127.0.0.1'
-    : e.localAddress.replace(/^::ffff:/, '');
+  const host =
+    isUnspecified(e.localAddress) || isLoopback(e.localAddress)
+      ? e.family === 6 && !e.localAddress.startsWith('::ffff:') && !isUnspecified(e.localAddress)
+        ? '::1'
+        : '127.0.0.1'
+      : e.localAddress.replace(/^::ffff:/, '');
   return `tcp:0=${hostPort(host, e.localPort)}`;
 }
 

@@ -187,7 +187,12 @@ export class ManagedProcess extends EventEmitter {
   private readonly watcher: StateWatcher;
   private readonly onSent: (s: SentSignal) => void;
 
-  constructor(command: string[], sub: Subprocess, result: Promise<unknown>, private readonly opts: LaunchOptions) {
+  constructor(
+    command: string[],
+    sub: Subprocess,
+    result: Promise<unknown>,
+    private readonly opts: LaunchOptions,
+  ) {
     super();
     this.pid = sub.pid!;
     this.command = command;

@@ -152,7 +152,10 @@ export async function readTcpTables(pid: number | 'self' = 'self'): Promise<TcpE
 /** Numeric entries of /proc, i.e. every visible pid. */
 export async function listPids(): Promise<number[]> {
   const names = await readdir('/proc');
-  return names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  return names
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 export interface Holder {

@@ -123,7 +123,7 @@ export function formatIPv6(b: number[]): string {
   for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -167,7 +167,9 @@ export function addressBytes(addr: string): number[] | undefined {
 
 /** A key equal for the same address whatever its text form ("127.0.0.1" = "::ffff:127.0.0.1"). */
 export function addressKey(addr: string): string | undefined {
-  return addressBytes(addr)?.map((x) => x.toString(16).padStart(2, '0')).join('');
+  return addressBytes(addr)
+    ?.map((x) => x.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 /** "127.0.0.1:8080" or "[::1]:8080". */

@@ -50,7 +50,10 @@ export class SignalRegistry extends EventEmitter {
     const since = opts.since ?? 0;
     const out = (this.byPid.get(pid) ?? []).filter((s) => !s.group && s.at >= since);
     if (opts.pgid !== undefined) {
-      pushAll(out, (this.byPid.get(opts.pgid) ?? []).filter((s) => s.group && s.at >= since));
+      pushAll(
+        out,
+        (this.byPid.get(opts.pgid) ?? []).filter((s) => s.group && s.at >= since),
+      );
     }
     return out.sort((a, b) => a.at - b.at);
   }
@@ -92,11 +95,7 @@ export interface SendSignalOptions {
  * group led by `pid`. Throws UserError: unknown signal, bad pid, no such process, another user's
  * process, or a group that is ipctap's own. Records the send and emits 'signal-sent' to `sink`.
  */
-export function sendSignal(
-  pidInput: number | string,
-  sig: string | number,
-  opts: SendSignalOptions = {},
-): SentSignal {
+export function sendSignal(pidInput: number | string, sig: string | number, opts: SendSignalOptions = {}): SentSignal {
   const pid = parsePid(pidInput);
   const { name, number } = parseSignal(sig);
   const group = opts.group === true;

@@ -26,12 +26,7 @@ export function sniffOrder(decoders: DecoderInfo[]): DecoderInfo[] {
 }
 
 /** Sniff `head`: the chosen decoder, or undefined to wait for more bytes. */
-export function sniffHead(
-  candidates: DecoderInfo[],
-  head: Uint8Array,
-  dir: Direction,
-  final: boolean,
-): DecoderInfo | undefined {
+export function sniffHead(candidates: DecoderInfo[], head: Uint8Array, dir: Direction, final: boolean): DecoderInfo | undefined {
   for (const d of candidates) {
     let r: SniffResult;
     try {

@@ -233,4 +233,3 @@ export const jsonrpc1Decoder: DecoderInfo = {
   sniff: (head) => sniffJsonRpc1(head),
   create: (options?: DecoderOptions) => new JsonRpc1Decoder(typeof options?.maxFrame === 'number' ? options.maxFrame : DEFAULT_MAX_FRAME),
 };
-

@@ -110,10 +110,7 @@ export class LenFramer implements Framer {
     if (this.input.pending === 0) return [];
     const data = this.input.drain();
     const pre = readPrefix(this.kind, data, 0);
-    const error =
-      pre === null
-        ? `truncated length prefix (${data.length} B)`
-        : `truncated frame: length ${pre[0]}, got ${data.length - pre[1]} B`;
+    const error = pre === null ? `truncated length prefix (${data.length} B)` : `truncated frame: length ${pre[0]}, got ${data.length - pre[1]} B`;
     return [makePiece(data, pre && pre[1] > 0 ? pre[1] : 0, data.length, error)];
   }
 }

@@ -16,9 +16,24 @@ const NEEDLE = 'content-length';
 /** Is byte b a header-name character (RFC 7230 token)? */
 function isToken(b: number): boolean {
   return (
-    (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) ||
-    b === 0x2d || b === 0x5f || b === 0x2e || b === 0x21 || b === 0x23 || b === 0x24 || b === 0x25 ||
-    b === 0x26 || b === 0x27 || b === 0x2a || b === 0x2b || b === 0x5e || b === 0x60 || b === 0x7c || b === 0x7e
+    (b >= 0x61 && b <= 0x7a) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x30 && b <= 0x39) ||
+    b === 0x2d ||
+    b === 0x5f ||
+    b === 0x2e ||
+    b === 0x21 ||
+    b === 0x23 ||
+    b === 0x24 ||
+    b === 0x25 ||
+    b === 0x26 ||
+    b === 0x27 ||
+    b === 0x2a ||
+    b === 0x2b ||
+    b === 0x5e ||
+    b === 0x60 ||
+    b === 0x7c ||
+    b === 0x7e
   );
 }
 
@@ -34,10 +49,7 @@ export function findContentLength(d: Uint8Array, from: number): number {
   return -1;
 }
 
-type HeaderResult =
-  | { kind: 'more' }
-  | { kind: 'bad'; why: string }
-  | { kind: 'ok'; headerLen: number; length: number; headers: Record<string, string> };
+type HeaderResult = { kind: 'more' } | { kind: 'bad'; why: string } | { kind: 'ok'; headerLen: number; length: number; headers: Record<string, string> };
 
 /** Parse the header block starting at `pos`. */
 function parseHeaders(d: Uint8Array, pos: number, maxFrame: number): HeaderResult {
@@ -143,12 +155,7 @@ export class LspFramer implements Framer {
     const data = this.input.drain();
     if (wasSkipping) return [makePiece(data, 0, data.length, this.why)];
     const h = parseHeaders(data, 0, this.maxFrame);
-    const error =
-      h.kind === 'ok'
-        ? `truncated message: Content-Length ${h.length}, got ${data.length - h.headerLen} B`
-        : h.kind === 'bad'
-          ? h.why
-          : 'truncated headers';
+    const error = h.kind === 'ok' ? `truncated message: Content-Length ${h.length}, got ${data.length - h.headerLen} B` : h.kind === 'bad' ? h.why : 'truncated headers';
     return [makePiece(data, h.kind === 'ok' ? h.headerLen : 0, data.length, error)];
   }
 
@@ -158,10 +165,7 @@ export class LspFramer implements Framer {
 }
 
 /** Body of an LSP message: parsed JSON (exact integers) or null when it is not JSON. */
-export function parseBody(
-  body: Uint8Array,
-  decodedText?: string,
-): { ok: true; value: unknown; text: string } | { ok: false; text: string; why: string } {
+export function parseBody(body: Uint8Array, decodedText?: string): { ok: true; value: unknown; text: string } | { ok: false; text: string; why: string } {
   const text = decodedText ?? utf8(body);
   try {
     return { ok: true, value: parseJsonExact(text), text };

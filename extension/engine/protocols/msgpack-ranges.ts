@@ -17,31 +17,60 @@ function head(d: Uint8Array, v: DataView, p: number): [kind: 'map' | 'array' | '
   if (b < 0xa0) return ['array', b & 0x0f, 1];
   if (b < 0xc0) return ['str', b & 0x1f, 1];
   switch (b) {
-    case 0xc4: return ['bytes', d[p + 1]!, 2];
-    case 0xc5: return ['bytes', v.getUint16(p + 1), 3];
-    case 0xc6: return ['bytes', v.getUint32(p + 1), 5];
-    case 0xc7: return ['bytes', d[p + 1]!, 3];
-    case 0xc8: return ['bytes', v.getUint16(p + 1), 4];
-    case 0xc9: return ['bytes', v.getUint32(p + 1), 6];
-    case 0xca: return ['fixed', 0, 5];
-    case 0xcb: return ['fixed', 0, 9];
-    case 0xcc: case 0xd0: return ['fixed', 0, 2];
-    case 0xcd: case 0xd1: return ['fixed', 0, 3];
-    case 0xce: case 0xd2: return ['fixed', 0, 5];
-    case 0xcf: case 0xd3: return ['fixed', 0, 9];
-    case 0xd4: return ['fixed', 0, 3];
-    case 0xd5: return ['fixed', 0, 4];
-    case 0xd6: return ['fixed', 0, 6];
-    case 0xd7: return ['fixed', 0, 10];
-    case 0xd8: return ['fixed', 0, 18];
-    case 0xd9: return ['str', d[p + 1]!, 2];
-    case 0xda: return ['str', v.getUint16(p + 1), 3];
-    case 0xdb: return ['str', v.getUint32(p + 1), 5];
-    case 0xdc: return ['array', v.getUint16(p + 1), 3];
-    case 0xdd: return ['array', v.getUint32(p + 1), 5];
-    case 0xde: return ['map', v.getUint16(p + 1), 3];
-    case 0xdf: return ['map', v.getUint32(p + 1), 5];
-    default: throw new RangeError('not MessagePack');
+    case 0xc4:
+      return ['bytes', d[p + 1]!, 2];
+    case 0xc5:
+      return ['bytes', v.getUint16(p + 1), 3];
+    case 0xc6:
+      return ['bytes', v.getUint32(p + 1), 5];
+    case 0xc7:
+      return ['bytes', d[p + 1]!, 3];
+    case 0xc8:
+      return ['bytes', v.getUint16(p + 1), 4];
+    case 0xc9:
+      return ['bytes', v.getUint32(p + 1), 6];
+    case 0xca:
+      return ['fixed', 0, 5];
+    case 0xcb:
+      return ['fixed', 0, 9];
+    case 0xcc:
+    case 0xd0:
+      return ['fixed', 0, 2];
+    case 0xcd:
+    case 0xd1:
+      return ['fixed', 0, 3];
+    case 0xce:
+    case 0xd2:
+      return ['fixed', 0, 5];
+    case 0xcf:
+    case 0xd3:
+      return ['fixed', 0, 9];
+    case 0xd4:
+      return ['fixed', 0, 3];
+    case 0xd5:
+      return ['fixed', 0, 4];
+    case 0xd6:
+      return ['fixed', 0, 6];
+    case 0xd7:
+      return ['fixed', 0, 10];
+    case 0xd8:
+      return ['fixed', 0, 18];
+    case 0xd9:
+      return ['str', d[p + 1]!, 2];
+    case 0xda:
+      return ['str', v.getUint16(p + 1), 3];
+    case 0xdb:
+      return ['str', v.getUint32(p + 1), 5];
+    case 0xdc:
+      return ['array', v.getUint16(p + 1), 3];
+    case 0xdd:
+      return ['array', v.getUint32(p + 1), 5];
+    case 0xde:
+      return ['map', v.getUint16(p + 1), 3];
+    case 0xdf:
+      return ['map', v.getUint32(p + 1), 5];
+    default:
+      throw new RangeError('not MessagePack');
   }
 }
 
@@ -62,7 +91,8 @@ export function msgpackRanges(data: Uint8Array, decoded: unknown, start = 0, bas
       const arr = Array.isArray(rendered) ? rendered : [];
       for (let i = 0; i < n; i++) walk(pointer(path, i), arr[i], depth + 1);
     } else if (kind === 'map') {
-      const pairs = rendered !== null && typeof rendered === 'object' && Array.isArray((rendered as { $map?: unknown }).$map) ? ((rendered as { $map: unknown[][] }).$map) : undefined;
+      const pairs =
+        rendered !== null && typeof rendered === 'object' && Array.isArray((rendered as { $map?: unknown }).$map) ? (rendered as { $map: unknown[][] }).$map : undefined;
       for (let i = 0; i < n; i++) {
         if (pairs) {
           const pair = pointer(pointer(path, '$map'), i);

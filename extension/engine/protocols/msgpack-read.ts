@@ -336,11 +336,7 @@ function readMap(n: number, depth: number): unknown {
 
 // ---- scanner ----
 
-export type ScanResult =
-  | { kind: 'done'; end: number }
-  | { kind: 'more' }
-  | { kind: 'error'; end: number; why: string }
-  | { kind: 'too-large' };
+export type ScanResult = { kind: 'done'; end: number } | { kind: 'more' } | { kind: 'error'; end: number; why: string } | { kind: 'too-large' };
 
 /** Resumable scan of one value: `pos` and `stack` (items left in each open container) persist. */
 export class Scanner {
@@ -372,27 +368,96 @@ export class Scanner {
       else if (b === 0xc1) return { kind: 'error', end: at + 1, why: 'byte 0xc1 is never used in MessagePack' };
       else {
         switch (b) {
-          case 0xc4: case 0xd9: hdr = 2; lenBytes = 1; kind = 'len'; break;
-          case 0xc5: case 0xda: hdr = 3; lenBytes = 2; kind = 'len'; break;
-          case 0xc6: case 0xdb: hdr = 5; lenBytes = 4; kind = 'len'; break;
-          case 0xc7: hdr = 3; lenBytes = 1; kind = 'len'; break;
-          case 0xc8: hdr = 4; lenBytes = 2; kind = 'len'; break;
-          case 0xc9: hdr = 6; lenBytes = 4; kind = 'len'; break;
-          case 0xca: size = 5; break;
-          case 0xcb: size = 9; break;
-          case 0xcc: case 0xd0: size = 2; break;
-          case 0xcd: case 0xd1: size = 3; break;
-          case 0xce: case 0xd2: size = 5; break;
-          case 0xcf: case 0xd3: size = 9; break;
-          case 0xd4: size = 3; break;
-          case 0xd5: size = 4; break;
-          case 0xd6: size = 6; break;
-          case 0xd7: size = 10; break;
-          case 0xd8: size = 18; break;
-          case 0xdc: hdr = 3; lenBytes = 2; kind = 'count'; break;
-          case 0xdd: hdr = 5; lenBytes = 4; kind = 'count'; break;
-          case 0xde: hdr = 3; lenBytes = 2; kind = 'pairs'; break;
-          case 0xdf: hdr = 5; lenBytes = 4; kind = 'pairs'; break;
+          case 0xc4:
+          case 0xd9:
+            hdr = 2;
+            lenBytes = 1;
+            kind = 'len';
+            break;
+          case 0xc5:
+          case 0xda:
+            hdr = 3;
+            lenBytes = 2;
+            kind = 'len';
+            break;
+          case 0xc6:
+          case 0xdb:
+            hdr = 5;
+            lenBytes = 4;
+            kind = 'len';
+            break;
+          case 0xc7:
+            hdr = 3;
+            lenBytes = 1;
+            kind = 'len';
+            break;
+          case 0xc8:
+            hdr = 4;
+            lenBytes = 2;
+            kind = 'len';
+            break;
+          case 0xc9:
+            hdr = 6;
+            lenBytes = 4;
+            kind = 'len';
+            break;
+          case 0xca:
+            size = 5;
+            break;
+          case 0xcb:
+            size = 9;
+            break;
+          case 0xcc:
+          case 0xd0:
+            size = 2;
+            break;
+          case 0xcd:
+          case 0xd1:
+            size = 3;
+            break;
+          case 0xce:
+          case 0xd2:
+            size = 5;
+            break;
+          case 0xcf:
+          case 0xd3:
+            size = 9;
+            break;
+          case 0xd4:
+            size = 3;
+            break;
+          case 0xd5:
+            size = 4;
+            break;
+          case 0xd6:
+            size = 6;
+            break;
+          case 0xd7:
+            size = 10;
+            break;
+          case 0xd8:
+            size = 18;
+            break;
+          case 0xdc:
+            hdr = 3;
+            lenBytes = 2;
+            kind = 'count';
+            break;
+          case 0xdd:
+            hdr = 5;
+            lenBytes = 4;
+            kind = 'count';
+            break;
+          case 0xde:
+            hdr = 3;
+            lenBytes = 2;
+            kind = 'pairs';
+            break;
+          case 0xdf:
+            hdr = 5;
+            lenBytes = 4;
+            kind = 'pairs';
+            break;
         }
         if (kind !== 'fixed') {
           if (at + hdr > d.length) return { kind: 'more' };

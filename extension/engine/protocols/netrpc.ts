@@ -143,7 +143,12 @@ class Side {
       const m = /^(HTTP\/\S+) (\d{3})(?: (.*))?$/.exec(line);
       const status = m ? Number(m[2]) : 0;
       ok = status === 200;
-      const f: Frame = { dir: this.dir, data, summary: oneLine(line), decoded: { kind: 'connected', proto: m?.[1] ?? '', status, text: m ? `${m[2]}${m[3] ? ' ' + m[3] : ''}` : line } };
+      const f: Frame = {
+        dir: this.dir,
+        data,
+        summary: oneLine(line),
+        decoded: { kind: 'connected', proto: m?.[1] ?? '', status, text: m ? `${m[2]}${m[3] ? ' ' + m[3] : ''}` : line },
+      };
       if (!ok) f.error = `the server refused the RPC handshake: ${line}`;
       frames.push(f);
     }

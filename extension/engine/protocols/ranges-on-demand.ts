@@ -47,9 +47,21 @@ function json(d: Uint8Array): FieldRange[] | undefined {
 }
 
 // Where a JSON-RPC 1.0 message's members land in its net/rpc-shaped decoded value.
-const REQUEST_PATHS: [string, string][] = [['/method', '/serviceMethod'], ['/id', '/seq'], ['/params', '/args']];
-const REQUEST_ARRAY_PATHS: [string, string][] = [['/method', '/serviceMethod'], ['/id', '/seq'], ['/params/0', '/args']];
-const RESPONSE_PATHS: [string, string][] = [['/id', '/seq'], ['/result', '/reply'], ['/error', '/error']];
+const REQUEST_PATHS: [string, string][] = [
+  ['/method', '/serviceMethod'],
+  ['/id', '/seq'],
+  ['/params', '/args'],
+];
+const REQUEST_ARRAY_PATHS: [string, string][] = [
+  ['/method', '/serviceMethod'],
+  ['/id', '/seq'],
+  ['/params/0', '/args'],
+];
+const RESPONSE_PATHS: [string, string][] = [
+  ['/id', '/seq'],
+  ['/result', '/reply'],
+  ['/error', '/error'],
+];
 
 /** Keep the ranges under a renamed prefix (with the new name); drop the rest. */
 function rename(ranges: FieldRange[], renames: [string, string][]): FieldRange[] {

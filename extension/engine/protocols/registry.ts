@@ -68,7 +68,9 @@ function resolveName(name: string): DecoderInfo {
   }
   const info = getDecoder(name);
   if (!info) {
-    const names = listDecoders().map((d) => d.name).join(', ');
+    const names = listDecoders()
+      .map((d) => d.name)
+      .join(', ');
     throw new UserError(`unknown decoder "${name}"; available: ${names} (layer with OUTER+INNER, e.g. len32be+msgpack)`, 1);
   }
   return info;

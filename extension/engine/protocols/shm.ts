@@ -156,7 +156,11 @@ class ShmConnDecoder implements ConnDecoder {
       ...(parts > 1 ? { part: part + 1, parts } : {}),
       changes: changes.map((c) => ({ offset: c.offset, length: c.new.length, old: hexOf(c.old), new: hexOf(c.new) })),
     };
-    const where = changes.slice(0, 4).map((c) => `${hex0x(c.offset)}+${c.new.length}`).join(', ') + (changes.length > 4 ? ', …' : '');
+    const where =
+      changes
+        .slice(0, 4)
+        .map((c) => `${hex0x(c.offset)}+${c.new.length}`)
+        .join(', ') + (changes.length > 4 ? ', …' : '');
     let summary = `${changes.length} change${changes.length === 1 ? '' : 's'}, ${bytes} B at ${where}`;
     if (parts > 1) summary += ` (part ${part + 1} of ${parts})`;
     const values = this.applyDecoders(decoded, ranges, whole);

@@ -51,7 +51,8 @@ export function encodeValue(proto: string, value: unknown, original: Uint8Array)
     case 'lsp':
     case 'jsonrpc': {
       const json = Buffer.from(toJson(value), 'utf8');
-      if (inner === 'lsp' || /^Content-Length:/i.test(orig.subarray(0, 32).toString('latin1'))) body = Buffer.concat([Buffer.from(`Content-Length: ${json.length}\r\n\r\n`, 'latin1'), json]);
+      if (inner === 'lsp' || /^Content-Length:/i.test(orig.subarray(0, 32).toString('latin1')))
+        body = Buffer.concat([Buffer.from(`Content-Length: ${json.length}\r\n\r\n`, 'latin1'), json]);
       else body = parts.length ? json : Buffer.concat([json, orig.subarray(-2).toString('latin1') === '\r\n' ? Buffer.from('\r\n') : Buffer.from('\n')]);
       break;
     }

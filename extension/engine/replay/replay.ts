@@ -92,7 +92,8 @@ async function loadConnection(opts: ReplayOptions): Promise<{ tap: string; clien
   }
   if (tap === undefined) {
     const list = [...others].sort((a, b) => a - b);
-    const has = list.length === 0 ? 'it has no frames at all' : `connections with frames: ${list.length > 20 ? `${list.slice(0, 20).join(', ')}, … (${list.length})` : list.join(', ')}`;
+    const has =
+      list.length === 0 ? 'it has no frames at all' : `connections with frames: ${list.length > 20 ? `${list.slice(0, 20).join(', ')}, … (${list.length})` : list.join(', ')}`;
     throw new UserError(`connection ${opts.conn} has no frames in ${opts.file}; ${has} (see 'ipctap read ${opts.file}')`);
   }
   if (client.length === 0) throw new UserError(`connection ${opts.conn} has nothing sent by its client to replay`);
@@ -285,9 +286,7 @@ async function openTarget(to: ReplayTarget): Promise<Target> {
     } catch (e) {
       if (e instanceof UserError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      throw new UserError(
-        code === 'ENXIO' ? `nobody is reading the FIFO ${to.path}` : `cannot open FIFO ${to.path}: ${(e as Error).message}`,
-      );
+      throw new UserError(code === 'ENXIO' ? `nobody is reading the FIFO ${to.path}` : `cannot open FIFO ${to.path}: ${(e as Error).message}`);
     }
     const sock = new net.Socket({ fd, readable: false, writable: true });
     return {

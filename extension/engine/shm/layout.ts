@@ -37,7 +37,10 @@ function bad(item: string, why: string): UserError {
 
 /** Parse a layout; throws UserError (exit code 1) naming the field at fault. */
 export function parseLayout(text: string): Layout {
-  const items = text.split(/[,;\n]/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = text
+    .split(/[,;\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (items.length === 0) throw new UserError('--layout is empty: give fields like "u32 counter, u64 ts, char[16] name"', 1);
   const fields: LayoutField[] = [];
   const names = new Set<string>();

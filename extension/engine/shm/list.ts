@@ -121,7 +121,16 @@ export function parseSysvShm(text: string): SysvRow[] {
   for (const line of lines.slice(1)) {
     const f = line.trim().split(/\s+/);
     const num = (name: string) => Number(f[at(name)]);
-    out.push({ key: num('key'), shmid: num('shmid'), perms: parseInt(f[at('perms')] ?? '0', 8), size: num('size'), cpid: num('cpid'), lpid: num('lpid'), nattch: num('nattch'), uid: num('uid') });
+    out.push({
+      key: num('key'),
+      shmid: num('shmid'),
+      perms: parseInt(f[at('perms')] ?? '0', 8),
+      size: num('size'),
+      cpid: num('cpid'),
+      lpid: num('lpid'),
+      nattch: num('nattch'),
+      uid: num('uid'),
+    });
   }
   return out;
 }
@@ -263,7 +272,14 @@ export function formatListing(l: ShmListing): string {
   else out.push(pad([['name', 'size', 'owner', 'mode', 'mapped by'], ...l.posix.map((p) => [p.name, formatSize(p.size), p.owner, p.mode, who(p.attached)])]));
   out.push('', 'Other shared mappings (mmap MAP_SHARED; ipctap shm watch FILE or PID:ADDR)');
   if (l.mappings.length === 0) out.push('  (none)');
-  else out.push(pad([['path', 'inode', 'mapped by'], ...l.mappings.map((m) => [m.path + (m.deleted && m.path !== '[anonymous]' ? ' (deleted)' : ''), String(m.inode), who(m.attached)])]));
-  if (l.unreadable > 0) out.push('', `${l.unreadable} process${l.unreadable === 1 ? '' : 'es'} could not be read (another user's): their mappings are not listed; run as that user or root to see them.`);
+  else
+    out.push(
+      pad([['path', 'inode', 'mapped by'], ...l.mappings.map((m) => [m.path + (m.deleted && m.path !== '[anonymous]' ? ' (deleted)' : ''), String(m.inode), who(m.attached)])]),
+    );
+  if (l.unreadable > 0)
+    out.push(
+      '',
+      `${l.unreadable} process${l.unreadable === 1 ? '' : 'es'} could not be read (another user's): their mappings are not listed; run as that user or root to see them.`,
+    );
   return out.join('\n');
 }

@@ -33,9 +33,7 @@ export interface ChangeRange {
 }
 
 export type ShmRecord =
-  | { type: 'H'; header: ShmHeader }
-  | { type: 'S'; seq: number; offset: number; bytes: Uint8Array }
-  | { type: 'C'; seq: number; part: number; parts: number; ranges: ChangeRange[] };
+  { type: 'H'; header: ShmHeader } | { type: 'S'; seq: number; offset: number; bytes: Uint8Array } | { type: 'C'; seq: number; part: number; parts: number; ranges: ChangeRange[] };
 
 export const REC_HEADER = 0x48;
 export const REC_SNAPSHOT = 0x53;

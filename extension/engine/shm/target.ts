@@ -7,11 +7,7 @@ import { hexKey, parseMaps, readSysvSegments, scanSharedMaps, sysvAttachments } 
 import { readFileSync } from 'node:fs';
 import { processInfo } from '../process/procfs';
 
-export type WatchTarget =
-  | { kind: 'sysv-key'; key: number }
-  | { kind: 'sysv-id'; shmid: number }
-  | { kind: 'file'; path: string }
-  | { kind: 'mem'; pid: number; address: bigint };
+export type WatchTarget = { kind: 'sysv-key'; key: number } | { kind: 'sysv-id'; shmid: number } | { kind: 'file'; path: string } | { kind: 'mem'; pid: number; address: bigint };
 
 /** KEY (0x hex, or key:N), ID (decimal, or id:N), PID:ADDR (ADDR hex), or a file path. */
 export function parseWatchTarget(arg: string): WatchTarget {
@@ -60,7 +56,8 @@ export interface ShmSource {
 function ptraceHint(): string {
   try {
     const scope = readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'latin1').trim();
-    if (scope !== '0') return ` (kernel.yama.ptrace_scope is ${scope}: reading another process's memory needs it at 0 — sudo sysctl kernel.yama.ptrace_scope=0 — or CAP_SYS_PTRACE, e.g. running as root)`;
+    if (scope !== '0')
+      return ` (kernel.yama.ptrace_scope is ${scope}: reading another process's memory needs it at 0 — sudo sysctl kernel.yama.ptrace_scope=0 — or CAP_SYS_PTRACE, e.g. running as root)`;
   } catch {
     /* no Yama */
   }
@@ -200,13 +197,18 @@ async function openMem(pid: number, address: bigint): Promise<ShmSource> {
  * A System V segment through a process that has it attached. With `retry` (after a failed read),
  * a missing segment is 'gone' and one without an attached process is 'wait'.
  */
-async function openSysv(t: { kind: 'sysv-key'; key: number } | { kind: 'sysv-id'; shmid: number }, retry: boolean): Promise<{ source: ShmSource } | { gone: string } | { wait: string }> {
+async function openSysv(
+  t: { kind: 'sysv-key'; key: number } | { kind: 'sysv-id'; shmid: number },
+  retry: boolean,
+): Promise<{ source: ShmSource } | { gone: string } | { wait: string }> {
   const segs = readSysvSegments();
   const seg = t.kind === 'sysv-id' ? segs.find((s) => s.shmid === t.shmid) : segs.find((s) => s.key >>> 0 === t.key);
   const name = t.kind === 'sysv-id' ? `id ${t.shmid}` : `key ${hexKey(t.key)}`;
   if (!seg) {
     if (retry) return { gone: `System V segment ${name} was removed` };
-    throw new UserError(`no System V shared memory segment with ${name} (ipctap shm list shows them${t.kind === 'sysv-key' ? '; a plain decimal number is an id' : '; 0x… is a key'})`);
+    throw new UserError(
+      `no System V shared memory segment with ${name} (ipctap shm list shows them${t.kind === 'sysv-key' ? '; a plain decimal number is an id' : '; 0x… is a key'})`,
+    );
   }
   const label = `${hexKey(seg.key)} (id ${seg.shmid})`;
   const { procs, unreadable } = await scanSharedMaps();
@@ -228,7 +230,18 @@ async function openSysv(t: { kind: 'sysv-key'; key: number } | { kind: 'sysv-id'
       const fh = await open(`/proc/${a.proc.pid}/mem`, 'r');
       const base = a.entry.start - BigInt(a.entry.offset);
       const again = () => openSysv({ kind: 'sysv-id', shmid: seg.shmid }, true);
-      return { source: new MemSource(`/proc/${a.proc.pid}/mem (${a.proc.name}) at 0x${a.entry.start.toString(16)}`, seg.size, fh, base, again, { pid: a.proc.pid, name: a.proc.name }, hexKey(seg.key), seg.shmid) };
+      return {
+        source: new MemSource(
+          `/proc/${a.proc.pid}/mem (${a.proc.name}) at 0x${a.entry.start.toString(16)}`,
+          seg.size,
+          fh,
+          base,
+          again,
+          { pid: a.proc.pid, name: a.proc.name },
+          hexKey(seg.key),
+          seg.shmid,
+        ),
+      };
     } catch (err) {
       firstErr ??= err;
     }

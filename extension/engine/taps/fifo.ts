@@ -374,9 +374,7 @@ export class FifoTap implements Tap {
     this.warnedReader = true;
     const path = this.listenPath;
     const who =
-      pid === undefined
-        ? `nobody reads the original FIFO (now ${this.targetPath}) although a writer used ${path}; probably the reader reopened the path and`
-        : `process ${pid}`;
+      pid === undefined ? `nobody reads the original FIFO (now ${this.targetPath}) although a writer used ${path}; probably the reader reopened the path and` : `process ${pid}`;
     this.event({
       kind: 'note',
       tap: this.spec,

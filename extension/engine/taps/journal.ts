@@ -8,20 +8,7 @@
 //
 // The state dir is $IPCTAP_STATE_DIR, else $XDG_STATE_HOME/ipctap, else ~/.local/state/ipctap.
 // Everything here is synchronous on purpose: the 'exit' handler can only run synchronous code.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect } from './probe';
@@ -399,7 +386,14 @@ function deadEntries(out: RestoreResult[]): Array<{ file: string; entry: Journal
     if (!e) continue;
     if (e.pid === process.pid) continue;
     if (alive(e.pid, e.pidStart)) {
-      out.push({ path: e.path, renamedTo: e.renamedTo, kind: e.kind, pid: e.pid, action: 'skipped', message: `left alone: ${e.path} is still taken over by ipctap process ${e.pid}` });
+      out.push({
+        path: e.path,
+        renamedTo: e.renamedTo,
+        kind: e.kind,
+        pid: e.pid,
+        action: 'skipped',
+        message: `left alone: ${e.path} is still taken over by ipctap process ${e.pid}`,
+      });
       continue;
     }
     dead.push({ file, entry: e });

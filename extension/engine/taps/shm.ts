@@ -77,8 +77,7 @@ export class ShmWatchTap implements Tap {
     try {
       const off = this.opts.region?.offset ?? 0;
       const len = this.opts.region?.length ?? source.size - off;
-      if (off >= source.size || len <= 0 || off + len > source.size)
-        throw new UserError(`--region ${off}:${len} does not fit in ${source.size} bytes (${this.spec})`, 1);
+      if (off >= source.size || len <= 0 || off + len > source.size) throw new UserError(`--region ${off}:${len} does not fit in ${source.size} bytes (${this.spec})`, 1);
       if (len > WATCH_MAX)
         throw new UserError(`${this.spec} is ${source.size} bytes: watch at most ${WATCH_MAX / 1024 / 1024 / 1024} GiB at a time (two copies are held): give --region OFF:LEN`, 1);
       if ((this.opts.layout || this.opts.decode) && len > SNAPSHOT_MAX)
@@ -144,7 +143,11 @@ export class ShmWatchTap implements Tap {
       this.cur.fill(0, n);
       if (!this.shrankNoted) {
         this.shrankNoted = true;
-        this.sink.event({ kind: 'note', conn: this.conn, message: `${source.describe} is shorter than the watched region now (${this.region.offset + n} bytes); the bytes past its end count as zeros` });
+        this.sink.event({
+          kind: 'note',
+          conn: this.conn,
+          message: `${source.describe} is shorter than the watched region now (${this.region.offset + n} bytes); the bytes past its end count as zeros`,
+        });
       }
     }
     if (this.waiting !== undefined) {
@@ -169,7 +172,7 @@ export class ShmWatchTap implements Tap {
     let size = 0;
     const limit = RECORD_MAX / 2;
     for (const s of spans) {
-      for (let at = s.offset; at < s.offset + s.length; ) {
+      for (let at = s.offset; at < s.offset + s.length;) {
         const n = Math.min(s.offset + s.length - at, limit - size);
         batch.push({ offset: this.region.offset + at, old: this.prev.subarray(at, at + n), new: this.cur.subarray(at, at + n) });
         size += n;

@@ -11,8 +11,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../util/errors';
 import type { TapSpec } from './tap';
 
-const USAGE =
-  'expected unix:PATH, unix:LISTEN=TARGET, fifo:PATH, fifo:LISTEN=TARGET or tcp:PORT=HOST:PORT';
+const USAGE = 'expected unix:PATH, unix:LISTEN=TARGET, fifo:PATH, fifo:LISTEN=TARGET or tcp:PORT=HOST:PORT';
 
 /** Parse one --tap argument. Throws UserError (exit code 1, usage) on malformed input. */
 export function parseTapSpec(text: string, cwd: string = process.cwd()): TapSpec {

@@ -40,7 +40,8 @@ async function isListening(path: string): Promise<boolean> {
   const table = await readUnixTable();
   if (table.some((e) => e.state === 'listening' && e.path === path)) return true;
   const base = path.slice(path.lastIndexOf('/') + 1);
-  const unsure = table.length === 0 || table.some((e) => e.state === 'listening' && e.path !== undefined && !e.path.startsWith('/') && (e.path === base || e.path.endsWith(`/${base}`)));
+  const unsure =
+    table.length === 0 || table.some((e) => e.state === 'listening' && e.path !== undefined && !e.path.startsWith('/') && (e.path === base || e.path.endsWith(`/${base}`)));
   return unsure ? canConnect(path) : false;
 }
 

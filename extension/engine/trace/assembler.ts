@@ -164,7 +164,10 @@ export class TraceAssembler {
   /** Parsed `N<annotation>` of recent calls (the same few descriptors come back all the time). */
   private readonly fds = new Map<string, { fd: number; ep: Endpoint } | null>();
 
-  constructor(private readonly sink: TapSink, private readonly opts: AssemblerOptions) {}
+  constructor(
+    private readonly sink: TapSink,
+    private readonly opts: AssemblerOptions,
+  ) {}
 
   record(rec: StraceRecord): void {
     const pid = this.tgid(rec.pid);

@@ -180,7 +180,7 @@ function clampPieces(pieces: Piece[], total: number, fillRest = true): Piece[] {
 function iovData(text: string): Piece[] {
   const out: Piece[] = [];
   const re = /iov_base="((?:\\x[0-9a-f]{2})*)"(\.\.\.)?, iov_len=(\d+)/g;
-  for (let m; (m = re.exec(text)); ) {
+  for (let m; (m = re.exec(text));) {
     const bytes = unhex(m[1]!);
     if (bytes.length) out.push(bytes);
     const missing = Number(m[3]) - bytes.length;

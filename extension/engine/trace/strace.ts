@@ -14,8 +14,22 @@ import { UserError } from '../util/errors';
 
 /** The data calls traced. */
 export const TRACED_CALLS = [
-  'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2',
-  'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'recvmmsg', 'sendmmsg',
+  'read',
+  'write',
+  'readv',
+  'writev',
+  'pread64',
+  'pwrite64',
+  'preadv',
+  'pwritev',
+  'preadv2',
+  'pwritev2',
+  'recvfrom',
+  'sendto',
+  'recvmsg',
+  'sendmsg',
+  'recvmmsg',
+  'sendmmsg',
 ];
 
 /** Printed bytes per string (strace's -s): larger calls are captured in part, the rest a gap. */
@@ -27,11 +41,16 @@ export function straceArgs(outPath: string): string[] {
     '-q', // no attach/detach chatter (exits are kept)
     '-yy', // what each descriptor is
     '-xx', // every string as \xNN
-    '-s', String(STRING_LIMIT),
-    '-I', '1', // SIGTERM/SIGINT end strace (it detaches) at any time
-    '-e', `trace=${TRACED_CALLS.join(',')}`,
-    '-e', 'signal=all',
-    '-o', outPath,
+    '-s',
+    String(STRING_LIMIT),
+    '-I',
+    '1', // SIGTERM/SIGINT end strace (it detaches) at any time
+    '-e',
+    `trace=${TRACED_CALLS.join(',')}`,
+    '-e',
+    'signal=all',
+    '-o',
+    outPath,
   ];
 }
 
@@ -96,7 +115,9 @@ export function checkAttach(pid: number): void {
   const tracer = tracerOf(pid);
   if (tracer !== 0) {
     const comm = commOf(tracer);
-    throw new UserError(`pid ${pid} is already traced by pid ${tracer}${comm ? ` (${comm})` : ''}: detach that tracer (debugger, strace) first; a process has one tracer at a time`);
+    throw new UserError(
+      `pid ${pid} is already traced by pid ${tracer}${comm ? ` (${comm})` : ''}: detach that tracer (debugger, strace) first; a process has one tracer at a time`,
+    );
   }
   const euid = process.geteuid?.() ?? 0;
   let scope: number | undefined;
@@ -112,7 +133,9 @@ export function checkAttach(pid: number): void {
   }
   if (euid !== 0 && scope === 2) throw new UserError('only root may trace here (kernel.yama.ptrace_scope = 2): run ipctap as root (sudo)');
   if (euid !== 0 && scope === 1) {
-    throw new UserError(`tracing a process ipctap did not start is restricted (kernel.yama.ptrace_scope = 1): run ipctap as root, or allow it with 'sudo sysctl kernel.yama.ptrace_scope=0', or use 'ipctap run --trace' to start the program traced`);
+    throw new UserError(
+      `tracing a process ipctap did not start is restricted (kernel.yama.ptrace_scope = 1): run ipctap as root, or allow it with 'sudo sysctl kernel.yama.ptrace_scope=0', or use 'ipctap run --trace' to start the program traced`,
+    );
   }
 }
 

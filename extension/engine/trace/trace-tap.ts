@@ -39,7 +39,10 @@ export class TraceTap implements Tap {
   /** attach: resolves when strace has ended on its own (every traced process has exited). */
   readonly tracerGone = new Promise<void>((r) => (this.straceExited = r));
 
-  constructor(private readonly sink: TapSink, private readonly opts: TraceTapOptions = {}) {
+  constructor(
+    private readonly sink: TapSink,
+    private readonly opts: TraceTapOptions = {},
+  ) {
     this.strace = findStrace();
     if (opts.pid !== undefined) checkAttach(opts.pid);
   }

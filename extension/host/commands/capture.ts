@@ -8,8 +8,7 @@ import { pickSession, sessionIdOf } from './pick-session';
 
 export async function openCapture(svc: Services, uriArg?: vscode.Uri): Promise<P.SessionSummary | undefined> {
   const uri =
-    uriArg ??
-    (await vscode.window.showOpenDialog({ filters: { 'IPC Tap capture': ['ipctap'], 'All files': ['*'] }, canSelectMany: false, openLabel: 'Open Capture' }))?.[0];
+    uriArg ?? (await vscode.window.showOpenDialog({ filters: { 'IPC Tap capture': ['ipctap'], 'All files': ['*'] }, canSelectMany: false, openLabel: 'Open Capture' }))?.[0];
   if (!uri) return undefined;
   try {
     const s = await svc.engine.request(P.CaptureOpen, { path: uri.fsPath });

@@ -19,7 +19,10 @@ export async function exportPcapng(svc: Services, arg?: unknown): Promise<void> 
   if (!uri) return;
   try {
     const r = await svc.engine.request(P.CaptureExport, { sessionId: s.id, out: uri.fsPath });
-    const ports = r.ports.slice(0, 4).map((p) => `conn ${p.conn} → tcp.port == ${p.serverPort}`).join(', ');
+    const ports = r.ports
+      .slice(0, 4)
+      .map((p) => `conn ${p.conn} → tcp.port == ${p.serverPort}`)
+      .join(', ');
     void vscode.window.showInformationMessage(
       `Exported ${s.name}: ${r.connections} connection${r.connections === 1 ? '' : 's'} as TCP on 127.0.0.1, ${r.packets} packets (${ports}${r.ports.length > 4 ? ', …' : ''}). In Wireshark, "Decode As" a port to pick a dissector.`,
     );
@@ -40,7 +43,7 @@ export async function compareWith(svc: Services, arg?: unknown): Promise<void> {
   let b: P.CaptureRef = { sessionId: pick.id };
   let bName = pick.label;
   if (pick === file) {
-    const uris = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Captures': ['ipctap', 'pcapng', 'pcap'] }, openLabel: 'Compare' });
+    const uris = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Captures: ['ipctap', 'pcapng', 'pcap'] }, openLabel: 'Compare' });
     if (!uris?.[0]) return;
     b = { path: uris[0].fsPath };
     bName = vscode.workspace.asRelativePath(uris[0]);
@@ -52,7 +55,11 @@ export async function compareWith(svc: Services, arg?: unknown): Promise<void> {
     const doc = await vscode.workspace.openTextDocument({ content: `A: ${a.name}\nB: ${bName}\n\n${r.text}\n`, language: 'plaintext' });
     await vscode.window.showTextDocument(doc, { preview: false });
     const c = r.counts;
-    void vscode.window.showInformationMessage(r.different ? `${a.name} and ${bName} differ: ${c.changed} changed, ${c.onlyA} only in A, ${c.onlyB} only in B (${c.same} the same).` : `${a.name} and ${bName}: the same ${c.same} messages.`);
+    void vscode.window.showInformationMessage(
+      r.different
+        ? `${a.name} and ${bName} differ: ${c.changed} changed, ${c.onlyA} only in A, ${c.onlyB} only in B (${c.same} the same).`
+        : `${a.name} and ${bName}: the same ${c.same} messages.`,
+    );
   } catch (err) {
     showEngineError(err, 'comparing', svc.output);
   }

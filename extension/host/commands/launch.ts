@@ -19,9 +19,8 @@ export function validateTapSpec(v: string): string | undefined {
 
 export async function startSession(svc: Services, params: P.SessionStartParams): Promise<P.SessionSummary | undefined> {
   try {
-    const s = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `IPC Tap: starting ${params.name ?? 'session'}…` },
-      () => svc.engine.request(P.SessionStart, params),
+    const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `IPC Tap: starting ${params.name ?? 'session'}…` }, () =>
+      svc.engine.request(P.SessionStart, params),
     );
     svc.model.put(s);
     await svc.panels.show(s.id);
@@ -71,8 +70,7 @@ export async function launchAndTap(svc: Services, configName?: string): Promise<
   const items: LaunchItem[] = [];
   for (const src of sources) {
     for (const cfg of src.configurations) {
-      const run = () =>
-        startSession(svc, toStartParams(cfg, { workspaceFolder: src.folder.uri.fsPath, env: process.env as Record<string, string> }));
+      const run = () => startSession(svc, toStartParams(cfg, { workspaceFolder: src.folder.uri.fsPath, env: process.env as Record<string, string> }));
       if (configName && cfg.name === configName) {
         await run();
         return;
@@ -124,7 +122,12 @@ async function launchTyped(svc: Services): Promise<void> {
   await startSession(svc, {
     name: command!.split('/').pop(),
     processes: [{ command: command!, args, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }],
-    taps: taps.trim() ? taps.trim().split(/[\s,]+/).map((spec) => ({ spec })) : [],
+    taps: taps.trim()
+      ? taps
+          .trim()
+          .split(/[\s,]+/)
+          .map((spec) => ({ spec }))
+      : [],
   });
 }
 
@@ -171,9 +174,7 @@ export async function attachToProcess(svc: Services, pidArg?: number): Promise<v
   let name = pid !== undefined ? `pid ${pid}` : '';
   try {
     if (pid === undefined) {
-      const procs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'IPC Tap: listing processes' }, () =>
-        svc.engine.request(P.AttachList, {}),
-      );
+      const procs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'IPC Tap: listing processes' }, () => svc.engine.request(P.AttachList, {}));
       const picked = await vscode.window.showQuickPick(
         procs.map((p) => ({ label: p.name, description: `pid ${p.pid} · ${p.endpoints} IPC endpoint${p.endpoints === 1 ? '' : 's'}`, detail: p.command.join(' '), p })),
         { placeHolder: 'Process to attach to', matchOnDescription: true, matchOnDetail: true },
@@ -186,8 +187,16 @@ export async function attachToProcess(svc: Services, pidArg?: number): Promise<v
     const usable = endpoints.filter((e) => e.tapSpec);
     const how = await vscode.window.showQuickPick(
       [
-        { label: '$(pulse) Trace all I/O (already-open connections, pipes, signals)', detail: 'Through strace: every pipe, socket and FIFO it reads or writes, and the signals it receives. Slows the process.', trace: true },
-        { label: '$(plug) Take over endpoints', detail: usable.length ? `New connections to ${usable.map((e) => e.tapSpec).join(', ')} go through a proxy` : 'It has no endpoint to take over', trace: false },
+        {
+          label: '$(pulse) Trace all I/O (already-open connections, pipes, signals)',
+          detail: 'Through strace: every pipe, socket and FIFO it reads or writes, and the signals it receives. Slows the process.',
+          trace: true,
+        },
+        {
+          label: '$(plug) Take over endpoints',
+          detail: usable.length ? `New connections to ${usable.map((e) => e.tapSpec).join(', ')} go through a proxy` : 'It has no endpoint to take over',
+          trace: false,
+        },
       ],
       { placeHolder: `How to attach to ${name} (${pid})` },
     );

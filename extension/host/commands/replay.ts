@@ -41,7 +41,12 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
         return;
       }
       const c = await vscode.window.showQuickPick(
-        conns.map((c) => ({ label: `connection ${c.conn}`, description: c.tap, detail: `${plural(c.frames, 'frame')} · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`, c })),
+        conns.map((c) => ({
+          label: `connection ${c.conn}`,
+          description: c.tap,
+          detail: `${plural(c.frames, 'frame')} · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`,
+          c,
+        })),
         { placeHolder: 'Connection to replay (its client side is sent again)', ignoreFocusOut: true },
       );
       if (!c) return;
@@ -66,9 +71,8 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
     const from = source;
     let result: P.ReplayStartResult;
     try {
-      result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `IPC Tap: replaying connection ${from.conn}…` },
-        () => svc.engine.request(P.ReplayStart, { sessionId: from.sessionId, conn: from.conn, target: target.trim() || undefined, pace: pace.pace }),
+      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `IPC Tap: replaying connection ${from.conn}…` }, () =>
+        svc.engine.request(P.ReplayStart, { sessionId: from.sessionId, conn: from.conn, target: target.trim() || undefined, pace: pace.pace }),
       );
     } catch (err) {
       void showReplayFailure(svc, err, from);
@@ -124,7 +128,12 @@ async function showDifferences(svc: Services, r: P.ReplayStartResult): Promise<v
       const found = await svc.engine.request(P.RowsFind, { sessionId: r.sessionId, id });
       const row = found.row;
       if (!row || row.type !== 'frame') parts.push(`#${id} (not in this session)\n`);
-      else parts.push(`${row.summary}\n${row.decodedJson}\n${Buffer.from(row.data, 'base64').toString('hex').replace(/(.{32})/g, '$1\n')}\n`);
+      else
+        parts.push(
+          `${row.summary}\n${row.decodedJson}\n${Buffer.from(row.data, 'base64')
+            .toString('hex')
+            .replace(/(.{32})/g, '$1\n')}\n`,
+        );
     }
     return parts.join('\n');
   };

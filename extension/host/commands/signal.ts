@@ -30,7 +30,12 @@ async function pickTarget(svc: Services): Promise<SignalTarget | undefined> {
   for (const s of svc.model.list()) {
     for (const p of s.processes) {
       if (p.state === 'exited') continue;
-      items.push({ label: `${p.name}`, description: `pid ${p.pid} · ${processDescription(p)}`, detail: `${s.name}: ${p.command.join(' ')}`, t: { pid: p.pid, sessionId: s.id, name: p.name } });
+      items.push({
+        label: `${p.name}`,
+        description: `pid ${p.pid} · ${processDescription(p)}`,
+        detail: `${s.name}: ${p.command.join(' ')}`,
+        t: { pid: p.pid, sessionId: s.id, name: p.name },
+      });
     }
   }
   items.push({ label: '$(search) Other process by PID…', other: true });
@@ -50,20 +55,17 @@ export async function pickSignal(svc: Services, title: string): Promise<string |
   const first = COMMON.map((n) => byName.get(n)).filter((s): s is P.SignalDescription => !!s);
   const rest = all.filter((s) => !COMMON.includes(s.name));
   const item = (s: P.SignalDescription) => ({ label: s.name, description: `${s.number}`, detail: s.description, name: s.name });
-  const picked = await vscode.window.showQuickPick(
-    [...first.map(item), { label: 'more', kind: vscode.QuickPickItemKind.Separator, name: '' }, ...rest.map(item)],
-    { placeHolder: `Signal to send to ${title}`, matchOnDetail: true, ignoreFocusOut: true },
-  );
+  const picked = await vscode.window.showQuickPick([...first.map(item), { label: 'more', kind: vscode.QuickPickItemKind.Separator, name: '' }, ...rest.map(item)], {
+    placeHolder: `Signal to send to ${title}`,
+    matchOnDetail: true,
+    ignoreFocusOut: true,
+  });
   return picked?.name || undefined;
 }
 
 export async function confirmSignal(signal: string, title: string): Promise<boolean> {
   if (signal !== 'SIGKILL') return true;
-  const ok = await vscode.window.showWarningMessage(
-    `Send SIGKILL to ${title}? It ends the process at once: no cleanup, nothing flushed.`,
-    { modal: true },
-    'Send SIGKILL',
-  );
+  const ok = await vscode.window.showWarningMessage(`Send SIGKILL to ${title}? It ends the process at once: no cleanup, nothing flushed.`, { modal: true }, 'Send SIGKILL');
   return ok === 'Send SIGKILL';
 }
 

@@ -34,7 +34,10 @@ async function checkPrefix(file: string): Promise<number> {
   try {
     for await (const { record } of r.records()) {
       if (record.t !== 'c' || record.dir !== 'c2s') continue;
-      assert.ok(Buffer.from(record.data.buffer, record.data.byteOffset, record.data.length).equals(pattern(at, record.data.length)), `captured bytes at stream offset ${at} differ from what was sent`);
+      assert.ok(
+        Buffer.from(record.data.buffer, record.data.byteOffset, record.data.length).equals(pattern(at, record.data.length)),
+        `captured bytes at stream offset ${at} differ from what was sent`,
+      );
       at += record.data.length;
     }
   } finally {
@@ -83,7 +86,7 @@ async function flood(t: { after(fn: () => void): void }, extra: string[]): Promi
   const liveReads: number[] = [];
   let seed = 7;
   let nextCheck = 16 * 1024 * 1024;
-  for (let n = 0; n < TOTAL; ) {
+  for (let n = 0; n < TOTAL;) {
     seed = (seed * 1103515245 + 12345) >>> 0;
     const len = Math.min(TOTAL - n, 1 + (seed % (200 * 1024)));
     if (!sock.write(pattern(n, len))) await once(sock, 'drain');
@@ -112,7 +115,10 @@ test('direct I/O capture of a 96 MiB flood: read while written and after, the fi
   assert.equal(r.dropped, 0);
   assert.ok(r.liveReads.length >= 3, `${r.liveReads.length} reads during the flood`);
   t.diagnostic(`bytes seen by the reads during the flood: ${r.liveReads.join(', ')}`);
-  assert.ok(r.liveReads.some((n) => n > 0), `the live reads saw the capture grow: ${r.liveReads.join(', ')}`);
+  assert.ok(
+    r.liveReads.some((n) => n > 0),
+    `the live reads saw the capture grow: ${r.liveReads.join(', ')}`,
+  );
   if (statfsSync(tmpdir()).type === TMPFS_MAGIC && !r.direct.includes(true)) t.diagnostic('tmpfs without O_DIRECT: written through the page cache');
   else assert.ok(r.direct.includes(true), `a descriptor of the capture file is open with O_DIRECT (${JSON.stringify(r.direct)})`);
 });

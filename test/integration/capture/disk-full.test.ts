@@ -41,23 +41,30 @@ function runHead(args: string[]): Promise<{ code: number | null; forwarded: numb
   });
 }
 
-test('disk full: error on stderr with where the capture stopped, marker in the file, exit 2, forwarding goes on', { skip: !canMount && 'needs root to mount a tmpfs' }, async () => {
-  const cap = join(dir, 'full.ipctap');
-  const r = await runHead(['-w', cap]);
-  assert.equal(r.code, 2, r.stderr);
-  assert.equal(r.forwarded, N, 'every byte reached the reader');
-  const m = /capture stopped at (\d+) bytes \((\d+) records\)/.exec(r.stderr);
-  assert.ok(m, r.stderr);
-  assert.match(r.stderr, /ENOSPC/);
-  assert.equal(lstatSync(cap).size > Number(m[1]), true, 'the marker follows the last whole record');
-  const read = await runCli(['read', cap], { env: env.env });
-  assert.equal(read.code, 0, read.stderr);
-  assert.match(read.stdout, new RegExp(`error: capture stopped at ${m[1]} bytes \\(${m[2]} records\\): ENOSPC`));
-  const json = await runCli(['read', '--json', cap], { env: env.env });
-  const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.equal(rows.at(-1)?.kind, 'error', 'the marker is the last record');
-  rmSync(cap);
-});
+test(
+  'disk full: error on stderr with where the capture stopped, marker in the file, exit 2, forwarding goes on',
+  { skip: !canMount && 'needs root to mount a tmpfs' },
+  async () => {
+    const cap = join(dir, 'full.ipctap');
+    const r = await runHead(['-w', cap]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.forwarded, N, 'every byte reached the reader');
+    const m = /capture stopped at (\d+) bytes \((\d+) records\)/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    assert.match(r.stderr, /ENOSPC/);
+    assert.equal(lstatSync(cap).size > Number(m[1]), true, 'the marker follows the last whole record');
+    const read = await runCli(['read', cap], { env: env.env });
+    assert.equal(read.code, 0, read.stderr);
+    assert.match(read.stdout, new RegExp(`error: capture stopped at ${m[1]} bytes \\(${m[2]} records\\): ENOSPC`));
+    const json = await runCli(['read', '--json', cap], { env: env.env });
+    const rows = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(rows.at(-1)?.kind, 'error', 'the marker is the last record');
+    rmSync(cap);
+  },
+);
 
 test('disk full with --lossless: forwarding stops, exit 2', { skip: !canMount && 'needs root to mount a tmpfs' }, async () => {
   const cap = join(dir, 'lossless.ipctap');

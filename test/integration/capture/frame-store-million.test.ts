@@ -45,7 +45,9 @@ test('1,000,000 rows: heap stays small, random get/getRange/filter are exact', a
     const after = process.memoryUsage();
     const heapDelta = after.heapUsed - before.heapUsed;
     const extDelta = after.external + after.arrayBuffers - (before.external + before.arrayBuffers);
-    t.diagnostic(`heapUsed +${(heapDelta / 2 ** 20).toFixed(1)} MiB, external+arrayBuffers +${(extDelta / 2 ** 20).toFixed(1)} MiB, rows file ${(statSync(join(store.dir, 'rows.msgpack')).size / 2 ** 20).toFixed(0)} MiB`);
+    t.diagnostic(
+      `heapUsed +${(heapDelta / 2 ** 20).toFixed(1)} MiB, external+arrayBuffers +${(extDelta / 2 ** 20).toFixed(1)} MiB, rows file ${(statSync(join(store.dir, 'rows.msgpack')).size / 2 ** 20).toFixed(0)} MiB`,
+    );
     // The rows themselves are ~100 MiB encoded; holding them in memory would cost several
     // hundred MiB of heap. Measured here: about 1 MiB. 16 MiB leaves room for GC noise. What
     // does stay in memory on purpose: the filter facets, 9 bytes a row in typed arrays that grow

@@ -84,7 +84,10 @@ test('a stalled sink: the backlog stays under the high-water mark, data is dropp
   }
   await r.close();
   assert.deepEqual(r.warnings, []);
-  assert.deepEqual(fileEvents.map((e) => [e.kind, e.bytes]), [['capture-dropped', droppedBytes]]);
+  assert.deepEqual(
+    fileEvents.map((e) => [e.kind, e.bytes]),
+    [['capture-dropped', droppedBytes]],
+  );
   const keptSeqs = sent.filter((s) => s.res === 'ok');
   assert.equal(kept.length, keptSeqs.length);
   kept.forEach((c, i) => {

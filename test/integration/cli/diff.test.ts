@@ -65,7 +65,12 @@ test('answers that differ: the changed values by path, a message only in B, exit
   assert.match(r.stdout, /different: 1 same, 1 changed, 0 only in A, 1 only in B/);
   const j = await runCli(['diff', caps[0]!, caps[1]!, '--json'], { env: env.env });
   assert.equal(j.code, 3);
-  const d = JSON.parse(j.stdout) as { type: string; same: boolean; counts: Record<string, number>; conns: { messages: { kind: string; changes?: { path: string; a: unknown; b: unknown }[] }[] }[] };
+  const d = JSON.parse(j.stdout) as {
+    type: string;
+    same: boolean;
+    counts: Record<string, number>;
+    conns: { messages: { kind: string; changes?: { path: string; a: unknown; b: unknown }[] }[] }[];
+  };
   assert.equal(d.type, 'diff');
   assert.equal(d.same, false);
   assert.deepEqual(d.counts, { same: 1, changed: 1, onlyA: 0, onlyB: 1 });

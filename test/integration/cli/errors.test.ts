@@ -92,7 +92,11 @@ test('read --proto/--proto-type: a schema names the fields; without one the same
   await w.close();
   const typed = await runCli(['read', '--json', '--decode', 'protobuf', '--proto', proto, '--proto-type', 'demo.Note', cap], { env: env.env });
   assert.equal(typed.code, 0, typed.stderr);
-  const frame = typed.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((x) => x.type === 'frame');
+  const frame = typed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .find((x) => x.type === 'frame');
   assert.equal(frame.decoded.text, 'hi <b>');
   assert.deepEqual(frame.decoded.tags, ['a', 'b']);
   assert.match(typed.stdout, /"id":"?9007199254740993"?/, 'int64 exact');

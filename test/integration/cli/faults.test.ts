@@ -103,7 +103,11 @@ test('client killed mid-transfer: the server sees the connection end; the tap go
   const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `unix:${front}=${target}`], env.env);
   try {
     await live.waitFor((x) => x.kind === 'tap-ready');
-    const client = spawn(process.execPath, ['-e', `const s=require('net').connect(${JSON.stringify(front)});const b=Buffer.alloc(65536);s.on('connect',()=>{const p=()=>{while(s.write(b));s.once('drain',p)};p()})`], { stdio: 'ignore' });
+    const client = spawn(
+      process.execPath,
+      ['-e', `const s=require('net').connect(${JSON.stringify(front)});const b=Buffer.alloc(65536);s.on('connect',()=>{const p=()=>{while(s.write(b));s.once('drain',p)};p()})`],
+      { stdio: 'ignore' },
+    );
     children.push(client);
     const open = await live.waitFor((x) => x.kind === 'open');
     await live.waitFor((x) => x.type === 'frame' && x.conn === open.conn);
@@ -131,7 +135,11 @@ test('ipctap SIGKILLed at any moment of a Unix socket takeover: after restore th
       const r = await runCli(['restore'], { env: env.env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(lstatSync(path).ino, ino, `round ${i}: the server's own socket is back at the path`);
-      assert.deepEqual(readdirSync(env.dir).filter((n) => n.startsWith('.k.sock')), [], `round ${i}: nothing left beside it (${r.stdout}${r.stderr})`);
+      assert.deepEqual(
+        readdirSync(env.dir).filter((n) => n.startsWith('.k.sock')),
+        [],
+        `round ${i}: nothing left beside it (${r.stdout}${r.stderr})`,
+      );
       assert.equal(await roundTrip({ path }, `round ${i}`), `round ${i}`);
     }
   } finally {
@@ -139,7 +147,7 @@ test('ipctap SIGKILLed at any moment of a Unix socket takeover: after restore th
   }
 });
 
-test('ipctap SIGKILLed at any moment of a FIFO takeover: after restore the reader\'s FIFO is at its path', async () => {
+test("ipctap SIGKILLed at any moment of a FIFO takeover: after restore the reader's FIFO is at its path", async () => {
   const path = join(env.dir, 'k.fifo');
   spawnSync('mkfifo', [path]);
   const reader = await child(process.execPath, [FIFO_READER, path]);
@@ -153,7 +161,11 @@ test('ipctap SIGKILLed at any moment of a FIFO takeover: after restore the reade
       const r = await runCli(['restore'], { env: env.env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(lstatSync(path).ino, ino, `round ${i}: the reader's FIFO is back at the path`);
-      assert.deepEqual(readdirSync(env.dir).filter((n) => n.startsWith('.k.fifo')), [], `round ${i}: nothing left beside it`);
+      assert.deepEqual(
+        readdirSync(env.dir).filter((n) => n.startsWith('.k.fifo')),
+        [],
+        `round ${i}: nothing left beside it`,
+      );
       // A writer reaches the reader (ENXIO would mean nobody reads what is at the path).
       const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
       writeSync(fd, `round ${i}\n`);
@@ -168,7 +180,10 @@ test('out of file descriptors (ulimit -n 64, 150 clients): clients are refused o
   const port = await freePort();
   const front = await freePort();
   const server = await echo(`tcp:${port}`);
-  const limited = spawn('prlimit', ['--nofile=64', '--', process.execPath, CLI, 'proxy', '--json', '--decode', 'raw', '--tap', `tcp:${front}=127.0.0.1:${port}`], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const limited = spawn('prlimit', ['--nofile=64', '--', process.execPath, CLI, 'proxy', '--json', '--decode', 'raw', '--tap', `tcp:${front}=127.0.0.1:${port}`], {
+    env: env.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(limited);
   let out = '';
   let err = '';
@@ -178,21 +193,26 @@ test('out of file descriptors (ulimit -n 64, 150 clients): clients are refused o
     for (let i = 0; i < 200 && !/tap-ready/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     const socks: net.Socket[] = [];
     const outcomes = await Promise.all(
-      Array.from({ length: 150 }, () =>
-        new Promise<string>((res) => {
-          const s = net.connect({ port: front, host: '127.0.0.1' });
-          socks.push(s);
-          s.on('connect', () => s.write('x'));
-          s.on('data', () => res('echoed'));
-          s.on('error', (e: NodeJS.ErrnoException) => res(e.code ?? 'error'));
-          s.on('close', () => res('closed'));
-          setTimeout(() => res('pending'), 5000);
-        }),
+      Array.from(
+        { length: 150 },
+        () =>
+          new Promise<string>((res) => {
+            const s = net.connect({ port: front, host: '127.0.0.1' });
+            socks.push(s);
+            s.on('connect', () => s.write('x'));
+            s.on('data', () => res('echoed'));
+            s.on('error', (e: NodeJS.ErrnoException) => res(e.code ?? 'error'));
+            s.on('close', () => res('closed'));
+            setTimeout(() => res('pending'), 5000);
+          }),
       ),
     );
     assert.equal(limited.exitCode, null, `ipctap is still running: ${err}`);
     assert.ok(outcomes.filter((o) => o === 'echoed').length > 0, 'some got through');
-    assert.ok(outcomes.some((o) => o !== 'echoed'), 'and some could not (the limit is real)');
+    assert.ok(
+      outcomes.some((o) => o !== 'echoed'),
+      'and some could not (the limit is real)',
+    );
     // (Rows reach stdout as live decoding gets to them.)
     for (let i = 0; i < 200 && !/file descriptors ipctap may open are in use/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /file descriptors ipctap may open are in use/, `says why: ${err} ${out.slice(-2000)}`);

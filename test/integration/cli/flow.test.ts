@@ -43,25 +43,35 @@ test('net/rpc: one lifeline per process, calls and replies as arrows between the
     // The client is left of the server (it appeared first): requests point right, replies left.
     assert.match(call, /\|-+>\|/, call);
     assert.match(reply, /\|<-+\|/, reply);
-    assert.match(lines.find((l) => /Arith\.Divide #4 error: divide by zero/.test(l))!, /\[error\]/);
+    assert.match(
+      lines.find((l) => /Arith\.Divide #4 error: divide by zero/.test(l))!,
+      /\[error\]/,
+    );
     assert.ok(!lines.some((l) => /type \d+ = struct Request/.test(l)), 'gob type definitions are hidden');
     assert.match(r.stdout, /transport frames? hidden/);
     const all = await runCli(['read', capture, '--flow', '--all'], { env: env.env });
-    assert.ok(all.stdout.split('\n').some((l) => /type \d+ = struct Request/.test(l)), '--all shows them');
+    assert.ok(
+      all.stdout.split('\n').some((l) => /type \d+ = struct Request/.test(l)),
+      '--all shows them',
+    );
     const svg = join(env.dir, 'flow.svg');
     const s = await runCli(['read', capture, '--flow', '--svg', svg], { env: env.env });
     assert.equal(s.code, 0, s.stderr);
     const doc = readFileSync(svg, 'utf8');
     assert.match(doc, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.match(doc, /Arith\.Multiply #0 \{&quot;A&quot;:7,&quot;B&quot;:8\}/, 'labels escaped as XML');
-    assert.equal(spawnSync('node', ['-e', 'new (require("node:util").TextDecoder)("utf-8",{fatal:true}).decode(require("fs").readFileSync(process.argv[1]))', svg]).status, 0, 'valid UTF-8');
+    assert.equal(
+      spawnSync('node', ['-e', 'new (require("node:util").TextDecoder)("utf-8",{fatal:true}).decode(require("fs").readFileSync(process.argv[1]))', svg]).status,
+      0,
+      'valid UTF-8',
+    );
   } finally {
     server.stdin!.end();
     server.kill();
   }
 });
 
-test('signals: the program\'s output, the signals ipctap sent and its exit on its lifeline', async () => {
+test("signals: the program's output, the signals ipctap sent and its exit on its lifeline", async () => {
   const capture = join(env.dir, 'sig.ipctap');
   const live = new LiveCli(['run', '--json', '-w', capture, '--decode', 'lines', '--', goBinary('signals')], env.env);
   const pid = Number((await live.waitFor((x) => x.kind === 'spawn')).pid);
@@ -72,7 +82,7 @@ test('signals: the program\'s output, the signals ipctap sent and its exit on it
   await live.closed;
   const r = await runCli(['read', capture, '--flow'], { env: env.env });
   const lines = r.stdout.split('\n');
-  assert.match(lines[0]!, new RegExp(`signals[-\\w]* ${pid}`), "the lifeline is named by its command and pid");
+  assert.match(lines[0]!, new RegExp(`signals[-\\w]* ${pid}`), 'the lifeline is named by its command and pid');
   assert.match(lines[0]!, /ipctap \(terminal\)/);
   const usr1 = lines.findIndex((l) => /\* .*SIGUSR1|SIGUSR1$/.test(l) && l.includes('~'));
   const got = lines.findIndex((l) => /got SIGUSR1/.test(l));

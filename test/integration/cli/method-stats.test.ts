@@ -57,10 +57,14 @@ test('per-method statistics of a net/rpc capture: calls, errors, latency percent
     assert.ok(slow.p50Us >= 400_000 && slow.maxUs >= 600_000 && slow.maxUs < 5_000_000, JSON.stringify(slow));
     for (const m of out.methods) {
       assert.ok(m.p50Us <= m.p90Us && m.p90Us <= m.p99Us && m.p99Us <= m.maxUs, JSON.stringify(m));
-      assert.equal(m.histogram.reduce((a, b) => a + b, 0), m.calls, `${m.method}: every call in the histogram`);
+      assert.equal(
+        m.histogram.reduce((a, b) => a + b, 0),
+        m.calls,
+        `${m.method}: every call in the histogram`,
+      );
     }
     const bad = await runCli(['read', capture, '--by', 'method'], { env: env.env });
-    assert.equal(bad.code, 1, "a usage error");
+    assert.equal(bad.code, 1, 'a usage error');
     assert.match(bad.stderr, /--by goes with --stats/);
   } finally {
     server.stdin!.end();

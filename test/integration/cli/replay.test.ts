@@ -44,12 +44,18 @@ async function captureClientSession(mode: 'tcp' | 'http' | 'jsonrpc', cap: strin
     assert.equal(await run(goBinary('rpcclient'), [mode, `127.0.0.1:${port}`, out]), 0, 'the Go client succeeded through the tap');
     const open = await live.waitFor((x) => x.kind === 'open');
     await live.waitFor((x) => x.kind === 'close' && x.conn === open.conn);
-    const calls = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const calls = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // The live decode saw the calls as net/rpc, paired with their replies.
     const requests = live.rows.filter((x) => x.type === 'frame' && (x.decoded as { kind?: string })?.kind === 'request');
     assert.equal(requests.length, calls.length);
     const proto = mode === 'jsonrpc' ? 'jsonrpc1' : 'netrpc';
-    assert.ok(requests.every((r) => r.proto === proto), `auto picked ${proto}`);
+    assert.ok(
+      requests.every((r) => r.proto === proto),
+      `auto picked ${proto}`,
+    );
     return { conn: Number(open.conn), calls };
   } finally {
     const end = await live.stop('SIGINT');
@@ -103,7 +109,10 @@ test('replay against a server that answers differently: differences named, exit 
 test('replay --from: the calls from that frame on are sent and compared; a reply starts at its request', async () => {
   const cap = join(env.dir, 'jsonrpc.ipctap');
   const { conn, calls } = await captureClientSession('jsonrpc', cap);
-  const rows = (await runCli(['read', '--json', cap], { env: env.env })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = (await runCli(['read', '--json', cap], { env: env.env })).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const requests = rows.filter((x) => x.type === 'frame' && x.conn === conn && x.decoded?.kind === 'request');
   const replies = rows.filter((x) => x.type === 'frame' && x.conn === conn && x.decoded?.kind === 'response');
   assert.ok(requests.length >= 4, `enough calls to start in the middle (${calls.length})`);
@@ -139,10 +148,15 @@ test('replay --from: the calls from that frame on are sent and compared; a reply
 test('replay --from in a gob net/rpc connection warns that the skipped start carried state', async () => {
   const cap = join(env.dir, 'rpc-from.ipctap');
   await captureClientSession('tcp', cap);
-  const rows = (await runCli(['read', '--json', cap], { env: env.env })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = (await runCli(['read', '--json', cap], { env: env.env })).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const requests = rows.filter((x) => x.type === 'frame' && x.decoded?.kind === 'request');
   const fresh = await rpcServer('tcp');
-  const r = await runCli(['replay', cap, '--conn', String(requests[2].conn), '--to', `tcp:${fresh}`, '--from', String(requests[2].id), '--timeout', '1000', '-q'], { env: env.env });
+  const r = await runCli(['replay', cap, '--conn', String(requests[2].conn), '--to', `tcp:${fresh}`, '--from', String(requests[2].id), '--timeout', '1000', '-q'], {
+    env: env.env,
+  });
   assert.match(r.stderr, /netrpc sets up state at the start of a connection/);
 });
 
@@ -150,7 +164,16 @@ test('replay errors: unknown connection, nothing listening', async () => {
   const cap = join(env.dir, 'rpc.ipctap');
   const a = await runCli(['replay', cap, '--conn', '999', '--to', 'tcp:127.0.0.1:9'], { env: env.env });
   assert.equal(a.code, 2);
-  const conns = [...new Set((await runCli(['read', '--json', cap], { env: env.env })).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'frame').map((x) => x.conn as number))].sort((x, y) => x - y);
+  const conns = [
+    ...new Set(
+      (await runCli(['read', '--json', cap], { env: env.env })).stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((x) => x.type === 'frame')
+        .map((x) => x.conn as number),
+    ),
+  ].sort((x, y) => x - y);
   assert.ok(conns.length > 0);
   assert.match(a.stderr, new RegExp(`connection 999 has no frames in .*; connections with frames: ${conns.join(', ')} `), 'names the connections there are');
   const b = await runCli(['replay', cap, '--conn', '1', '--to', `unix:${join(env.dir, 'nobody.sock')}`], { env: env.env });

@@ -15,7 +15,10 @@ test('run --json: spawn, stdio frames byte-exact, exit; the capture reads back i
   const script = "process.stdin.on('data', d => process.stdout.write('echo:' + d)); process.stderr.write('warn\\n')";
   const r = await runCli(['run', '--json', '--decode', 'lines', '-w', cap, '--', process.execPath, '-e', script], { env: env.env });
   assert.equal(r.code, 0, r.stderr);
-  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const spawnEv = rows.find((x) => x.type === 'event' && x.kind === 'spawn');
   assert.ok(spawnEv, 'spawn event');
   assert.equal(typeof spawnEv.pid, 'number');
@@ -29,7 +32,10 @@ test('run --json: spawn, stdio frames byte-exact, exit; the capture reads back i
   // The capture decodes again to the same rows.
   const again = await runCli(['read', '--json', '--decode', 'lines', cap], { env: env.env });
   assert.equal(again.code, 0, again.stderr);
-  const rows2 = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows2 = again.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const strip = (x: Record<string, unknown>) => ({ ...x, ts: 0 });
   assert.deepEqual(frames(rows2).map(strip), frames(rows).map(strip));
   // Text output names the frames readably.
@@ -60,7 +66,10 @@ test('proxy tcp: both directions captured byte-exact with connection ids and JSO
     const f = frames(live.rows);
     const c2s = f.filter((x) => x.dir === 'c2s');
     const s2c = f.filter((x) => x.dir === 's2c');
-    assert.deepEqual(c2s.map((x) => x.summary), ['hello', 'world']);
+    assert.deepEqual(
+      c2s.map((x) => x.summary),
+      ['hello', 'world'],
+    );
     assert.deepEqual(Buffer.concat(s2c.map(b64)), payload);
     const open = live.rows.find((x) => x.kind === 'open')!;
     assert.equal(f[0]!.conn, open.conn);
@@ -127,7 +136,7 @@ test('signal through a running session: the Go program reacts, signal-sent and e
   assert.equal(end.code, 43, `run ends with the program's own status: ${live.stderr}`);
 });
 
-test('run ends with the launched program\'s status: its code, or 128 + the signal', async () => {
+test("run ends with the launched program's status: its code, or 128 + the signal", async () => {
   const a = await runCli(['run', '-q', '--no-stdin', '--', 'sh', '-c', 'exit 3'], { env: env.env });
   assert.equal(a.code, 3, a.stderr);
   assert.match(a.stderr, /sh exited with code 3/);
@@ -143,7 +152,13 @@ test('a 16 MiB stream through run stdio is captured whole', async () => {
   const r = await runCli(['run', '--json', '-q', '-w', cap, '--', process.execPath, '-e', script], { env: env.env });
   assert.equal(r.code, 0, r.stderr);
   const back = await runCli(['read', '--json', '--decode', 'raw', cap], { env: env.env, timeoutMs: 60000 });
-  const out = frames(back.stdout.trim().split('\n').map((l) => JSON.parse(l)), (x) => x.dir === 'stdout');
+  const out = frames(
+    back.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    (x) => x.dir === 'stdout',
+  );
   const h = createHash('sha256');
   let n = 0;
   for (const f of out) {
@@ -152,5 +167,10 @@ test('a 16 MiB stream through run stdio is captured whole', async () => {
     h.update(b);
   }
   assert.equal(n, 16 * 1024 * 1024);
-  assert.equal(h.digest('hex'), createHash('sha256').update(Buffer.alloc(16 * 1024 * 1024, 7)).digest('hex'));
+  assert.equal(
+    h.digest('hex'),
+    createHash('sha256')
+      .update(Buffer.alloc(16 * 1024 * 1024, 7))
+      .digest('hex'),
+  );
 });

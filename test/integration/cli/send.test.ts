@@ -29,7 +29,10 @@ test('edit a net/rpc/jsonrpc call and send it: the server answers the new argume
     } finally {
       await live.stop();
     }
-    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const call = rows.find((r) => r.type === 'frame' && /Arith\.Multiply #0 \{"A":7,"B":8\}/.test(String(r.summary)))!;
     const value = call.decoded as Record<string, unknown>;
     const edited = JSON.stringify({ ...value, args: { A: 6, B: 7 } });

@@ -64,7 +64,11 @@ test('run --tap unix:PATH captures a client of a server launched by ipctap', asy
     const end = await live.stop('SIGINT');
     assert.equal(end.code, 0, live.stderr);
   }
-  assert.deepEqual(readdirSync(env.dir).filter((n) => n.includes('ipctap')), [], 'nothing left renamed');
+  assert.deepEqual(
+    readdirSync(env.dir).filter((n) => n.includes('ipctap')),
+    [],
+    'nothing left renamed',
+  );
 });
 
 test('proxy takeover: SIGINT puts the original socket back', async () => {
@@ -76,7 +80,10 @@ test('proxy takeover: SIGINT puts the original socket back', async () => {
   await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c');
   const end = await live.stop('SIGINT');
   assert.equal(end.code, 0, live.stderr);
-  assert.ok(live.rows.some((x) => x.kind === 'restored'), 'a restored event');
+  assert.ok(
+    live.rows.some((x) => x.kind === 'restored'),
+    'a restored event',
+  );
   assertOriginalBack(env.dir, path);
   assert.equal(await roundTrip(path, 'direct again'), 'direct again');
 });

@@ -65,7 +65,10 @@ test('Go Unix socket server: its listening path with the --tap spec, and a conne
     assert.equal(listening.tapSpec, `unix:${path}`);
     const conn = eps.find((e) => e.kind === 'unix' && e.state === 'connected' && e.local === path);
     assert.ok(conn);
-    assert.deepEqual(conn.peers?.map((p) => p.pid), [cli.pid]);
+    assert.deepEqual(
+      conn.peers?.map((p) => p.pid),
+      [cli.pid],
+    );
     assert.equal(conn.peers?.[0].name, 'socat');
     assert.equal(conn.tapSpec, undefined);
 
@@ -73,10 +76,20 @@ test('Go Unix socket server: its listening path with the --tap spec, and a conne
     const ceps = await listEndpoints(cli.pid!);
     const out = ceps.find((e) => e.kind === 'unix' && e.remote === path);
     assert.ok(out, JSON.stringify(ceps));
-    assert.deepEqual(out.peers?.map((p) => p.pid), [srv.pid]);
+    assert.deepEqual(
+      out.peers?.map((p) => p.pid),
+      [srv.pid],
+    );
 
     // stdio fds are marked.
-    assert.deepEqual(eps.filter((e) => e.stdio).map((e) => [e.fd, e.stdio]), [[0, 'stdin'], [1, 'stdout'], [2, 'stderr']]);
+    assert.deepEqual(
+      eps.filter((e) => e.stdio).map((e) => [e.fd, e.stdio]),
+      [
+        [0, 'stdin'],
+        [1, 'stdout'],
+        [2, 'stderr'],
+      ],
+    );
 
     const text = formatEndpoints(eps);
     assert.match(text, /^FD\s+KIND\s+STATE\s+ADDRESS\s+PEER\s+TAP WITH/);
@@ -117,7 +130,10 @@ test('Go TCP server: listener with its tcp: tap spec, connection with the client
     const c = eps.find((e) => e.kind === 'tcp' && e.state === 'established');
     assert.equal(c?.local, `127.0.0.1:${port}`);
     assert.match(c?.remote ?? '', /^127\.0\.0\.1:\d+$/);
-    assert.deepEqual(c?.peers?.map((p) => p.pid), [cli.pid]);
+    assert.deepEqual(
+      c?.peers?.map((p) => p.pid),
+      [cli.pid],
+    );
   } finally {
     await stopAll();
   }
@@ -182,7 +198,10 @@ test('a FIFO: kind fifo, its path, the fifo: tap spec, the process at the other 
       assert.equal(f?.local, fifo);
       assert.equal(f?.mode, 'read');
       assert.equal(f?.tapSpec, `fifo:${fifo}`);
-      assert.ok(f?.peers?.some((p) => p.pid === process.pid && p.mode === 'write'), JSON.stringify(f));
+      assert.ok(
+        f?.peers?.some((p) => p.pid === process.pid && p.mode === 'write'),
+        JSON.stringify(f),
+      );
     } finally {
       closeSync(fd);
     }
@@ -197,7 +216,7 @@ test('a pid that does not exist, or is not a pid: clear errors', async () => {
   await assert.rejects(listEndpoints(0), (e: unknown) => e instanceof UserError && /positive integer/.test(e.message));
 });
 
-test('another user\'s process cannot be read: says whose it is (reader runs as nobody via setpriv)', async (t) => {
+test("another user's process cannot be read: says whose it is (reader runs as nobody via setpriv)", async (t) => {
   if (process.getuid?.() !== 0) {
     t.skip('needs root to drop to nobody');
     return;

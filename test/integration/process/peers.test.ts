@@ -55,7 +55,7 @@ test('`ss` is there for Unix socket peers (iproute2)', async () => {
   assert.ok(m.available && ssAvailable(), 'ss (iproute2) is not installed: Unix socket peers cannot be known');
 });
 
-test('Unix socket: the accepted socket\'s peer is the client process, and the client\'s peer is the server', async () => {
+test("Unix socket: the accepted socket's peer is the client process, and the client's peer is the server", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-peer-'));
   const server = createServer();
   const path = join(dir, 's.sock');
@@ -155,7 +155,7 @@ test('TCP to a dual-stack listener from an IPv4 client (::ffff:127.0.0.1 on our 
   }
 });
 
-test('20 clients at once (one batched scan): each accepted socket gets its own client\'s pid', async () => {
+test("20 clients at once (one batched scan): each accepted socket gets its own client's pid", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-peer-'));
   const server = createServer();
   const path = join(dir, 'many.sock');
@@ -254,7 +254,10 @@ test('a burst of short connections whose far end is gone shares full /proc scans
     }
     const results = await Promise.all(lookups);
     const ms = performance.now() - t0;
-    assert.ok(results.every((r) => r.length === 0), 'nobody else holds these sockets');
+    assert.ok(
+      results.every((r) => r.length === 0),
+      'nobody else holds these sockets',
+    );
     const scans = peerScans.full - before;
     // one per FULL_SCAN_GAP_MS of the burst, plus the first (was one per lookup batch: ~30)
     assert.ok(scans >= 1 && scans <= Math.ceil(ms / 100) + 1, `${scans} full scans for 30 lookups in ${ms.toFixed(0)} ms`);

@@ -33,7 +33,13 @@ export class Recorder implements TapSink {
   until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: () => { clearTimeout(t); resolve(); } };
+      const w = {
+        pred,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      };
       const t = setTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
         reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events)}; stdout: ${JSON.stringify(this.text('stdout'))}`));

@@ -26,7 +26,11 @@ const gotLine = (rec: Recorder, name: string) => () => rec.text('stdout').includ
 test('SIGHUP, SIGUSR1 and SIGUSR2 reach the program, which keeps running; SIGINT ends it with its own exit code', async () => {
   const { p, rec } = await startSignals();
   try {
-    for (const [given, name] of [['hup', 'SIGHUP'], ['SIGUSR1', 'SIGUSR1'], ['12', 'SIGUSR2']] as const) {
+    for (const [given, name] of [
+      ['hup', 'SIGHUP'],
+      ['SIGUSR1', 'SIGUSR1'],
+      ['12', 'SIGUSR2'],
+    ] as const) {
       const sent = p.signal(given);
       assert.equal(sent.name, name);
       await rec.until(gotLine(rec, name), `got ${name}`);
@@ -119,7 +123,10 @@ test('terminate() of a stopped process still ends it (SIGTERM then SIGCONT)', as
 test('group signals: refused for a child in our group, delivered to a detached child group', async () => {
   const { p } = await startSignals();
   try {
-    assert.throws(() => p.signal('USR1', { group: true }), (e: unknown) => e instanceof UserError && /own group/.test(e.message));
+    assert.throws(
+      () => p.signal('USR1', { group: true }),
+      (e: unknown) => e instanceof UserError && /own group/.test(e.message),
+    );
   } finally {
     await p.terminate();
   }
@@ -127,7 +134,10 @@ test('group signals: refused for a child in our group, delivered to a detached c
   try {
     d.p.signal('USR2', { group: true });
     await d.rec.until(gotLine(d.rec, 'SIGUSR2'), 'group USR2');
-    assert.deepEqual(d.rec.events.find((e) => e.kind === 'signal-sent'), { kind: 'signal-sent', pid: d.p.pid, signal: 'SIGUSR2', group: true });
+    assert.deepEqual(
+      d.rec.events.find((e) => e.kind === 'signal-sent'),
+      { kind: 'signal-sent', pid: d.p.pid, signal: 'SIGUSR2', group: true },
+    );
     sendSignal(d.p.pid, 'KILL', { group: true });
     const exit = await d.p.exited;
     assert.deepEqual(exit, { code: null, signal: 'SIGKILL', bySignal: true });
@@ -152,12 +162,30 @@ test('a group signal to a pid that leads no group says which group it is in', as
 test('unknown signal names and bad pids get clear errors, and nothing is sent', async () => {
   const { p, rec } = await startSignals();
   try {
-    assert.throws(() => p.signal('SIGFOO'), (e: unknown) => e instanceof UserError && /unknown signal "SIGFOO".*ipctap signal --list/.test(e.message));
-    assert.throws(() => sendSignal(p.pid, '99'), (e: unknown) => e instanceof UserError && /no signal number 99/.test(e.message));
-    assert.throws(() => sendSignal(1, 'TERM'), (e: unknown) => e instanceof UserError && /pid 1 \(init\)/.test(e.message));
-    assert.throws(() => sendSignal(0, 'TERM'), (e: unknown) => e instanceof UserError && /pid 0/.test(e.message));
-    assert.throws(() => sendSignal('abc', 'TERM'), (e: unknown) => e instanceof UserError && /invalid pid "abc"/.test(e.message));
-    assert.throws(() => sendSignal(-5, 'TERM'), (e: unknown) => e instanceof UserError && /--group/.test(e.message));
+    assert.throws(
+      () => p.signal('SIGFOO'),
+      (e: unknown) => e instanceof UserError && /unknown signal "SIGFOO".*ipctap signal --list/.test(e.message),
+    );
+    assert.throws(
+      () => sendSignal(p.pid, '99'),
+      (e: unknown) => e instanceof UserError && /no signal number 99/.test(e.message),
+    );
+    assert.throws(
+      () => sendSignal(1, 'TERM'),
+      (e: unknown) => e instanceof UserError && /pid 1 \(init\)/.test(e.message),
+    );
+    assert.throws(
+      () => sendSignal(0, 'TERM'),
+      (e: unknown) => e instanceof UserError && /pid 0/.test(e.message),
+    );
+    assert.throws(
+      () => sendSignal('abc', 'TERM'),
+      (e: unknown) => e instanceof UserError && /invalid pid "abc"/.test(e.message),
+    );
+    assert.throws(
+      () => sendSignal(-5, 'TERM'),
+      (e: unknown) => e instanceof UserError && /--group/.test(e.message),
+    );
     assert.equal(rec.events.filter((e) => e.kind === 'signal-sent').length, 0);
     assert.equal(p.state, 'running');
   } finally {
@@ -178,7 +206,10 @@ test('signalling after exit is refused by the ManagedProcess', async () => {
   const { p } = await startSignals();
   p.signal('TERM');
   await p.exited;
-  assert.throws(() => p.signal('USR1'), (e: unknown) => e instanceof UserError && /already exited/.test(e.message));
+  assert.throws(
+    () => p.signal('USR1'),
+    (e: unknown) => e instanceof UserError && /already exited/.test(e.message),
+  );
 });
 
 test('another user\'s process: EPERM, shown as "belongs to another user" (sender runs as nobody via setpriv)', async (t) => {

@@ -40,7 +40,7 @@ test('4 MiB of random bytes through stdin and back on stdout: captured byte-exac
   const err = new Collect();
   const p = await launchProcess([process.execPath, '-e', CAT], { sink: rec, stdout: out, stderr: err });
   const payload = randomBytes(4 * 1024 * 1024);
-  for (let off = 0; off < payload.length; ) {
+  for (let off = 0; off < payload.length;) {
     const n = Math.min(65536 + (off % 7919), payload.length - off);
     if (!p.write(payload.subarray(off, off + n))) await new Promise((r) => p.tap.stdinStream!.once('drain', r));
     off += n;
@@ -137,7 +137,10 @@ test('terminate(): SIGTERM, then SIGKILL after the grace period; the kill is our
   const exit = await p.terminate({ graceMs: 300 });
   assert.deepEqual(exit, { code: null, signal: 'SIGKILL', bySignal: true });
   assert.ok(rec.text('stdout').includes('ignoring TERM'));
-  assert.deepEqual(rec.events.filter((e) => e.kind === 'signal-sent').map((e) => e.signal), ['SIGTERM', 'SIGKILL']);
+  assert.deepEqual(
+    rec.events.filter((e) => e.kind === 'signal-sent').map((e) => e.signal),
+    ['SIGTERM', 'SIGKILL'],
+  );
   assert.equal(readProcStat(p.pid), undefined, 'the process is still there');
 });
 
@@ -191,7 +194,12 @@ test('processes we launched are ended when ipctap exits (execa cleanup, and our 
 function groupGone(pgid: number): boolean {
   try {
     const out = execFileSync('ps', ['-o', 'pid=,stat=', '-g', String(pgid)], { encoding: 'utf8' });
-    return out.trim().split('\n').filter((l) => l.trim() && !/\sZ/.test(l)).length === 0;
+    return (
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() && !/\sZ/.test(l)).length === 0
+    );
   } catch {
     return true; // ps exits 1 when nothing matches
   }

@@ -69,7 +69,10 @@ test('gob from a real Go encoder: every value matches encoding/json of the recei
   for (const c of chunks) frames.push(...dec.push('stdout', c));
   frames.push(...dec.end('stdout'));
 
-  assert.deepEqual(frames.filter((f) => f.error).map((f) => f.error), []);
+  assert.deepEqual(
+    frames.filter((f) => f.error).map((f) => f.error),
+    [],
+  );
   assert.equal(Buffer.concat(frames.map((f) => f.data)).compare(stream), 0, 'frames cover the stream byte for byte');
   const values = frames.filter((f) => !isTypedef(f));
   assert.equal(values.length, lines.length);
@@ -122,10 +125,10 @@ test('the same stream decodes identically when cut at random places', async () =
   const stream = Buffer.concat(chunks);
   const whole = [...gobDecoder.create().push('c2s', stream)];
   let seed = 7;
-  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const dec = gobDecoder.create();
   const split: Frame[] = [];
-  for (let o = 0; o < stream.length; ) {
+  for (let o = 0; o < stream.length;) {
     const n = 1 + Math.floor(next() * (next() < 0.7 ? 16 : 4000));
     split.push(...dec.push('c2s', stream.subarray(o, o + n)));
     o += n;

@@ -90,16 +90,31 @@ for (const transport of ['tcp', 'unix'] as const) {
     const { calls, conns } = await capture(transport);
     assert.equal(calls.length, 6);
     const all = [...conns.values()].flat();
-    assert.deepEqual(all.filter((f) => f.error).map((f) => f.error), []);
+    assert.deepEqual(
+      all.filter((f) => f.error).map((f) => f.error),
+      [],
+    );
     assert.equal(conns.size, 2); // the gzip call has its own channel
     // nghttp2 (Node's http2 under grpc-js) uses Huffman strings and the dynamic table: all decoded.
     assert.ok(all.filter((f) => d(f).kind === 'headers' || d(f).kind === 'trailers').every((f) => !d(f).unverified && !d(f).notes));
     const decoded = streams(conns);
     for (const call of calls) {
       const matches = decoded.filter((s) => s.path === call.path);
-      const s = matches.find((m) => isDeepEqual(m.requests.map((f) => d(f).message), call.requests));
-      assert.ok(s, `${call.call}: no decoded stream with requests ${JSON.stringify(call.requests)}; decoded: ${JSON.stringify(matches.map((m) => m.requests.map((f) => d(f).message)))}`);
-      assert.deepEqual(s.responses.map((f) => d(f).message), call.responses, `${call.call} responses`);
+      const s = matches.find((m) =>
+        isDeepEqual(
+          m.requests.map((f) => d(f).message),
+          call.requests,
+        ),
+      );
+      assert.ok(
+        s,
+        `${call.call}: no decoded stream with requests ${JSON.stringify(call.requests)}; decoded: ${JSON.stringify(matches.map((m) => m.requests.map((f) => d(f).message)))}`,
+      );
+      assert.deepEqual(
+        s.responses.map((f) => d(f).message),
+        call.responses,
+        `${call.call} responses`,
+      );
       assert.ok(s.trailers, `${call.call}: no trailers`);
       assert.equal(d(s.trailers).status, call.status, `${call.call} status`);
       if (call.status !== 0) assert.equal(d(s.trailers).message, call.details);

@@ -85,7 +85,10 @@ test('real language server: the session ran (server exited 0 after shutdown/exit
 
 test('the capture holds exactly the bytes that crossed the client’s pipes, each way', async () => {
   const s = await lspSession();
-  for (const [piped, tapped] of [['c2s', 'stdin'], ['s2c', 'stdout']] as const) {
+  for (const [piped, tapped] of [
+    ['c2s', 'stdin'],
+    ['s2c', 'stdout'],
+  ] as const) {
     const sent = Buffer.concat(s.piped.filter((c) => c.dir === piped).map((c) => Buffer.from(c.data, 'base64')));
     const captured = Buffer.concat(s.chunks.filter((c) => c.dir === tapped).map((c) => c.data));
     assert.ok(sent.length > 0);
@@ -96,21 +99,43 @@ test('the capture holds exactly the bytes that crossed the client’s pipes, eac
 test('lsp decoder: every message in both directions, exactly as the client sent and received it', async () => {
   const s = await lspSession();
   const frames = decode('lsp', s);
-  assert.deepEqual(frames.filter((f) => f.error), []);
-  assert.deepEqual(frames.filter((f) => f.dir === 'stdin').map((f) => f.decoded), s.sent);
-  assert.deepEqual(frames.filter((f) => f.dir === 'stdout').map((f) => f.decoded), s.received);
+  assert.deepEqual(
+    frames.filter((f) => f.error),
+    [],
+  );
+  assert.deepEqual(
+    frames.filter((f) => f.dir === 'stdin').map((f) => f.decoded),
+    s.sent,
+  );
+  assert.deepEqual(
+    frames.filter((f) => f.dir === 'stdout').map((f) => f.decoded),
+    s.received,
+  );
   for (const dir of ['stdin', 'stdout'] as const) {
     const bytes = s.chunks.filter((c) => c.dir === dir).reduce((n, c) => n + c.data.length, 0);
-    assert.equal(frames.filter((f) => f.dir === dir).reduce((n, f) => n + f.data.length, 0), bytes, `${dir} bytes conserved`);
+    assert.equal(
+      frames.filter((f) => f.dir === dir).reduce((n, f) => n + f.data.length, 0),
+      bytes,
+      `${dir} bytes conserved`,
+    );
   }
 });
 
 function checkJsonRpc(frames: Frame[], s: Session): void {
-  assert.deepEqual(frames.filter((f) => f.error), []);
+  assert.deepEqual(
+    frames.filter((f) => f.error),
+    [],
+  );
   const c2s = frames.filter((f) => f.dir === 'stdin');
   const s2c = frames.filter((f) => f.dir === 'stdout');
-  assert.deepEqual(c2s.map((f) => f.decoded), s.sent);
-  assert.deepEqual(s2c.map((f) => f.decoded), s.received);
+  assert.deepEqual(
+    c2s.map((f) => f.decoded),
+    s.sent,
+  );
+  assert.deepEqual(
+    s2c.map((f) => f.decoded),
+    s.received,
+  );
   // method names and ids in the summaries
   const methods = s.sent.map((m) => m.method as string);
   for (let i = 0; i < c2s.length; i++) assert.ok(c2s[i].summary.startsWith(methods[i]), `${c2s[i].summary} names ${methods[i]}`);

@@ -44,7 +44,10 @@ async function capture(mode: string, decoder: string): Promise<{ frames: Frame[]
     }
     assert.deepEqual(exits, [0], `python peer failed: ${r.stderr}`);
     frames.push(...dec.end('stdout'));
-    const expected = readFileSync(expPath, 'utf8').trim().split('\n').map((l) => parseJsonExact(l));
+    const expected = readFileSync(expPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => parseJsonExact(l));
     return { frames, expected, chunks, bytes };
   } finally {
     env.cleanup();
@@ -52,7 +55,11 @@ async function capture(mode: string, decoder: string): Promise<{ frames: Frame[]
 }
 
 function compare(frames: Frame[], expected: unknown[]): void {
-  assert.deepEqual(frames.filter((f) => f.error).map((f) => f.error), [], 'no error frames');
+  assert.deepEqual(
+    frames.filter((f) => f.error).map((f) => f.error),
+    [],
+    'no error frames',
+  );
   assert.equal(frames.length, expected.length, 'one frame per value');
   for (let i = 0; i < expected.length; i++) assert.deepEqual(frames[i].decoded, expected[i], `value ${i}`);
 }
@@ -62,7 +69,10 @@ test('msgpack: values from python3-msgpack through the stdio tap, decoded exactl
   assert.ok(expected.length > 50);
   assert.ok(chunks > 1, 'the stdio tap captured the stream in several chunks');
   compare(frames, expected);
-  assert.equal(frames.reduce((n, f) => n + f.data.length, 0), bytes);
+  assert.equal(
+    frames.reduce((n, f) => n + f.data.length, 0),
+    bytes,
+  );
   // spot checks a user would make
   assert.ok(expected.includes(18446744073709551615n) && expected.includes(-9223372036854775808n));
   assert.ok(frames.some((f) => f.decoded === 9007199254740993n));
@@ -72,6 +82,10 @@ test('msgpack: values from python3-msgpack through the stdio tap, decoded exactl
 test('len32be+msgpack: the same values behind 4-byte big-endian lengths', async () => {
   const { frames, expected, bytes } = await capture('len32be', 'len32be+msgpack');
   compare(frames, expected);
-  assert.equal(frames.reduce((n, f) => n + f.data.length, 0), bytes, 'frames keep the length prefixes');
+  assert.equal(
+    frames.reduce((n, f) => n + f.data.length, 0),
+    bytes,
+    'frames keep the length prefixes',
+  );
   assert.ok(frames.every((f) => f.payload && f.payload.start === 4));
 });

@@ -74,7 +74,10 @@ async function session(mode: 'tcp' | 'http' | 'jsonrpc'): Promise<{ chunks: Tapp
 
 function decode(info: DecoderInfo, chunks: TappedChunk[]): Frame[] {
   assert.ok(chunks.length > 0);
-  assert.ok(chunks.every((c) => c.conn === 1), 'one connection');
+  assert.ok(
+    chunks.every((c) => c.conn === 1),
+    'one connection',
+  );
   const dec = info.create();
   const out: Frame[] = [];
   for (const c of chunks) out.push(...dec.push(c.dir, c.data));
@@ -85,7 +88,10 @@ function decode(info: DecoderInfo, chunks: TappedChunk[]): Frame[] {
 type Call = { kind: string; serviceMethod: string; seq: unknown; args?: unknown; reply?: unknown; error?: unknown };
 
 function check(frames: Frame[], calls: CallRecord[]): void {
-  assert.deepEqual(frames.filter((f) => f.error).map((f) => `${f.summary}: ${f.error}`), []);
+  assert.deepEqual(
+    frames.filter((f) => f.error).map((f) => `${f.summary}: ${f.error}`),
+    [],
+  );
   assert.equal(calls.length, 12);
   const reqs = frames.filter((f) => (f.decoded as Call | null)?.kind === 'request');
   const resps = frames.filter((f) => (f.decoded as Call | null)?.kind === 'response');

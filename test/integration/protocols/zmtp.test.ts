@@ -49,8 +49,14 @@ function sentBy(lines: Line[], side: string): string[][] {
 }
 
 function checkCommon(frames: Frame[], clientType: string, serverType: string) {
-  assert.deepEqual(frames.filter((f) => f.error).map((f) => f.error), []);
-  for (const [dir, type] of [['c2s', clientType], ['s2c', serverType]] as const) {
+  assert.deepEqual(
+    frames.filter((f) => f.error).map((f) => f.error),
+    [],
+  );
+  for (const [dir, type] of [
+    ['c2s', clientType],
+    ['s2c', serverType],
+  ] as const) {
     const mine = frames.filter((f) => f.dir === dir);
     assert.equal(d(mine[0]).kind, 'greeting');
     assert.equal(d(mine[0]).major, 3);
@@ -64,32 +70,50 @@ const messages = (frames: Frame[], dir: string) => frames.filter((f) => f.dir ==
 
 for (const transport of ['tcp', 'ipc'] as const) {
   test(`zmtp ${transport}: REQ/REP parts match what the peers sent`, async () => {
-    const { lines, conns } = await (runScenario('reqrep', transport));
+    const { lines, conns } = await runScenario('reqrep', transport);
     assert.equal(conns.size, 1);
     const frames = [...conns.values()][0];
     checkCommon(frames, 'REQ', 'REP');
     // REQ and REP put an empty delimiter part before the body on the wire.
     const req = messages(frames, 'c2s');
     const rep = messages(frames, 's2c');
-    assert.deepEqual(req.map((f) => d(f).parts), sentBy(lines, 'client').map((p) => ['', ...p]));
-    assert.deepEqual(rep.map((f) => d(f).parts), sentBy(lines, 'server').map((p) => ['', ...p]));
+    assert.deepEqual(
+      req.map((f) => d(f).parts),
+      sentBy(lines, 'client').map((p) => ['', ...p]),
+    );
+    assert.deepEqual(
+      rep.map((f) => d(f).parts),
+      sentBy(lines, 'server').map((p) => ['', ...p]),
+    );
     assert.ok(req.every((f) => d(f).delimiter === 0));
     assert.equal(req[0].summary, 'REQ message [2 parts] "hello 0"');
     assert.deepEqual(d(rep[3]).text, ['', 'ok', 'ünïcode ✓']);
     assert.deepEqual(d(req[3]).text, ['', 'multi', null]); // binary part: no text
     // Requests and replies pair in order.
-    assert.deepEqual(req.map((f) => f.pair?.key), rep.map((f) => f.pair?.key));
+    assert.deepEqual(
+      req.map((f) => f.pair?.key),
+      rep.map((f) => f.pair?.key),
+    );
   });
 
   test(`zmtp ${transport}: PUB/SUB topics, subscriptions and cancels`, async () => {
-    const { lines, conns } = await (runScenario('pubsub', transport));
+    const { lines, conns } = await runScenario('pubsub', transport);
     const frames = [...conns.values()][0];
     checkCommon(frames, 'SUB', 'PUB');
     const subs = frames.filter((f) => f.dir === 'c2s' && (d(f).name === 'SUBSCRIBE' || d(f).kind === 'subscribe'));
     const cancels = frames.filter((f) => f.dir === 'c2s' && (d(f).name === 'CANCEL' || d(f).kind === 'cancel'));
-    assert.deepEqual(subs.map((f) => d(f).topicBase64), lines.filter((o) => 'subscribe' in o).map((o) => o.subscribe));
-    assert.deepEqual(cancels.map((f) => d(f).topicBase64), lines.filter((o) => 'cancel' in o).map((o) => o.cancel));
-    assert.deepEqual(subs.map((f) => d(f).topic), ['news', 'weather']);
+    assert.deepEqual(
+      subs.map((f) => d(f).topicBase64),
+      lines.filter((o) => 'subscribe' in o).map((o) => o.subscribe),
+    );
+    assert.deepEqual(
+      cancels.map((f) => d(f).topicBase64),
+      lines.filter((o) => 'cancel' in o).map((o) => o.cancel),
+    );
+    assert.deepEqual(
+      subs.map((f) => d(f).topic),
+      ['news', 'weather'],
+    );
     // Everything the publisher sent that matched a subscription is on the wire, in order; the
     // message on an unsubscribed topic was filtered by the publisher and never sent.
     // Leading warm-up messages (sent until one got through) are on the wire too.
@@ -97,7 +121,10 @@ for (const transport of ['tcp', 'ipc'] as const) {
     const pub = all.filter((f) => d(f).text[1] !== 'warm-up');
     assert.ok(all.length - pub.length >= 1);
     assert.ok(all.slice(0, all.length - pub.length).every((f) => d(f).text[1] === 'warm-up'));
-    assert.deepEqual(pub.map((f) => d(f).parts), sentBy(lines, 'server'));
+    assert.deepEqual(
+      pub.map((f) => d(f).parts),
+      sentBy(lines, 'server'),
+    );
     const filtered = lines.find((o) => 'filtered' in o)!.filtered;
     assert.ok(!pub.some((f) => JSON.stringify(d(f).parts) === JSON.stringify(filtered)));
     const last = pub[pub.length - 1];
@@ -106,16 +133,22 @@ for (const transport of ['tcp', 'ipc'] as const) {
   });
 
   test(`zmtp ${transport}: ROUTER/DEALER multipart with identity`, async () => {
-    const { lines, conns } = await (runScenario('routerdealer', transport));
+    const { lines, conns } = await runScenario('routerdealer', transport);
     const frames = [...conns.values()][0];
     checkCommon(frames, 'DEALER', 'ROUTER');
     assert.equal(d(frames.filter((f) => f.dir === 'c2s')[1]).properties.Identity, 'dealer-1');
     const routingId = lines.find((o) => 'routing_id' in o)!.routing_id;
     assert.equal(Buffer.from(routingId as string, 'base64').toString(), 'dealer-1');
-    assert.deepEqual(messages(frames, 'c2s').map((f) => d(f).parts), sentBy(lines, 'client'));
+    assert.deepEqual(
+      messages(frames, 'c2s').map((f) => d(f).parts),
+      sentBy(lines, 'client'),
+    );
     // ROUTER's first part is the routing id, which the socket strips before sending.
     const routerSent = sentBy(lines, 'server').map((p) => p.slice(1));
-    assert.deepEqual(messages(frames, 's2c').map((f) => d(f).parts), routerSent);
+    assert.deepEqual(
+      messages(frames, 's2c').map((f) => d(f).parts),
+      routerSent,
+    );
     assert.equal(messages(frames, 'c2s')[1].data.length, 5 * 4);
   });
 }

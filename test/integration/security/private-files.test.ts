@@ -62,7 +62,19 @@ test('control socket 0600 under umask 000, in a 0700 directory; stale sockets re
   assert.equal(existsSync(stale), false, 'the stale control socket was removed');
   if (isRoot) {
     chmodSync(sessions, 0o755); // even with the directory open, the socket's own mode keeps nobody out
-    const r = spawnSync('runuser', ['-u', 'nobody', '--', '/usr/bin/python3', '-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n  s.connect(sys.argv[1]); print("connected")\nexcept Exception as e: print(type(e).__name__)', sock], { encoding: 'utf8' });
+    const r = spawnSync(
+      'runuser',
+      [
+        '-u',
+        'nobody',
+        '--',
+        '/usr/bin/python3',
+        '-c',
+        'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n  s.connect(sys.argv[1]); print("connected")\nexcept Exception as e: print(type(e).__name__)',
+        sock,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.stdout.trim(), 'PermissionError', r.stderr);
   }
   proc.kill('SIGINT');

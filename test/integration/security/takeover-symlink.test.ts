@@ -151,7 +151,7 @@ test('unix takeover as root: nobody swapping symlinks beside the path cannot rea
   await live.waitFor((x) => x.kind === 'tap-ready');
   assert.equal(runAsNobody(CLIENT, [path]).trim(), 'echo:hello', 'through the tap, before the attack');
   const swapped = runAsNobody(ATTACK, [shared, rootSock, 'app.sock']).trim();
-  assert.match(swapped, /\.app\.sock\.ipctap-\w{6}$/, 'the attacker swapped the takeover\'s directory');
+  assert.match(swapped, /\.app\.sock\.ipctap-\w{6}$/, "the attacker swapped the takeover's directory");
   const got = runAsNobody(CLIENT, [path]).trim();
   assert.ok(got === 'echo:hello' || got.startsWith('error:'), `the client reached ${got}`);
   assert.equal(got, 'echo:hello', 'the real server still answers through the tap');
@@ -189,7 +189,10 @@ test('fifo takeover as root: nobody swapping symlinks beside the path cannot wri
   const rootReader = spawn('/usr/bin/python3', ['-c', FIFO_READER, rootFifo, rootGot], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(rootReader);
   // nobody's reader keeps the FIFO open across writers (O_RDWR: it never sees EOF).
-  const reader = asNobody(`import os, sys\nfd = os.open(sys.argv[1], os.O_RDWR)\nout = open(sys.argv[2], 'wb')\nprint('ready', flush=True)\nwhile True:\n    d = os.read(fd, 65536)\n    out.write(d)\n    out.flush()\n`, [path, got]);
+  const reader = asNobody(
+    `import os, sys\nfd = os.open(sys.argv[1], os.O_RDWR)\nout = open(sys.argv[2], 'wb')\nprint('ready', flush=True)\nwhile True:\n    d = os.read(fd, 65536)\n    out.write(d)\n    out.flush()\n`,
+    [path, got],
+  );
   await new Promise<void>((r) => reader.stdout!.once('data', () => r()));
   runAsNobody(PLANT, [shared, rootFifo, 'app.fifo', String(process.pid)]);
   const live = new LiveCli(['proxy', '--json', '--tap', `fifo:${path}`], env.env);
@@ -198,7 +201,7 @@ test('fifo takeover as root: nobody swapping symlinks beside the path cannot wri
   write('one;');
   await live.waitFor((x) => x.type === 'frame');
   const swapped = runAsNobody(ATTACK, [shared, rootFifo, 'app.fifo']).trim();
-  assert.match(swapped, /\.app\.fifo\.ipctap-\w{6}$/, 'the attacker swapped the takeover\'s directory');
+  assert.match(swapped, /\.app\.fifo\.ipctap-\w{6}$/, "the attacker swapped the takeover's directory");
   write('two;');
   await live.waitFor((x) => x.type === 'frame' && Buffer.from(String(x.data), 'base64').toString() === 'two;');
   for (let i = 0; i < 400 && readFileSync(got, 'utf8') !== 'one;two;'; i++) await new Promise((r) => setTimeout(r, 25));

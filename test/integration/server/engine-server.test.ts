@@ -81,10 +81,16 @@ test('engine server: launch, rows, replay, signal, capture, text features', asyn
   const all = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 5000 });
   assert.equal((await engine.request(P.RowsCount, { sessionId: s.id })).total, all.total);
   const page = await engine.request(P.RowsGet, { sessionId: s.id, start: 2, count: 3 });
-  assert.deepEqual(page.rows.map((r) => r.id), all.rows.slice(2, 5).map((r) => r.id));
+  assert.deepEqual(
+    page.rows.map((r) => r.id),
+    all.rows.slice(2, 5).map((r) => r.id),
+  );
   const found = await engine.request(P.RowsFind, { sessionId: s.id, id: reply.id, filter: 'method:Arith.Multiply' });
   assert.equal(calls.rows[found.index]!.id, reply.id);
-  assert.ok(notices.some((n) => n.sessionId === s.id && n.appended), 'appended-row notices arrived');
+  assert.ok(
+    notices.some((n) => n.sessionId === s.id && n.appended),
+    'appended-row notices arrived',
+  );
   assert.ok(notices.length < all.total, 'notices are throttled, not one per row');
 
   // Replay the rpc connection against the (still running) server: every response the same.
@@ -195,7 +201,10 @@ test('engine server: a signal says what the process did; the session ends when i
     return d.state === 'ended' ? d : undefined;
   });
   assert.equal(ended.processes[0]!.state, 'exited');
-  assert.ok(ended.connectionList.every((c) => !c.open), 'no connection left open');
+  assert.ok(
+    ended.connectionList.every((c) => !c.open),
+    'no connection left open',
+  );
   const rows = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100, filter: 'exiting with code 143' });
   assert.equal(rows.total, 1, 'the last line is captured');
 

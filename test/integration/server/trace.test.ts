@@ -38,12 +38,15 @@ test('engine server: trace a launched program; attach a trace to a running one a
     const r = await engine.request(P.RowsGet, { sessionId: launched.id, start: 0, count: 500, filter: 'tap:trace proto:gob' });
     return r.total >= 21 ? r : undefined;
   });
-  assert.ok(gob.rows.some((r) => r.type === 'frame' && /"N":19/.test(r.summary)), 'the last message');
+  assert.ok(
+    gob.rows.some((r) => r.type === 'frame' && /"N":19/.test(r.summary)),
+    'the last message',
+  );
 
   // Attach to Process → Trace all I/O: a pipe to a child that was open before.
   let out = '';
   prog.stdout!.on('data', (d) => (out += d));
-  const child = Number((await until("pipechild ready", () => /child (\d+)\nready/.exec(out) ?? undefined))[1]);
+  const child = Number((await until('pipechild ready', () => /child (\d+)\nready/.exec(out) ?? undefined))[1]);
   const attached = await engine.request(P.SessionStart, { name: 'attached', attachPid: prog.pid, trace: true });
   assert.ok(attached.taps.some((x) => x.kind === 'trace'));
   const ticks = await until('tick lines through the traced pipe', async () => {

@@ -129,13 +129,21 @@ function freePort(): Promise<number> {
 
 test('unix takeover: 64 MiB each way, every byte in the JSON', async () => {
   const path = join(env.dir, 'take.sock');
-  await checkSocket('unix takeover', (srv) => new Promise((r) => srv.listen(path, () => r(`unix:${path}`))), () => net.connect({ path, allowHalfOpen: true }));
+  await checkSocket(
+    'unix takeover',
+    (srv) => new Promise((r) => srv.listen(path, () => r(`unix:${path}`))),
+    () => net.connect({ path, allowHalfOpen: true }),
+  );
 });
 
 test('unix proxy: 64 MiB each way, every byte in the JSON', async () => {
   const target = join(env.dir, 'target.sock');
   const front = join(env.dir, 'front.sock');
-  await checkSocket('unix proxy', (srv) => new Promise((r) => srv.listen(target, () => r(`unix:${front}=${target}`))), () => net.connect({ path: front, allowHalfOpen: true }));
+  await checkSocket(
+    'unix proxy',
+    (srv) => new Promise((r) => srv.listen(target, () => r(`unix:${front}=${target}`))),
+    () => net.connect({ path: front, allowHalfOpen: true }),
+  );
 });
 
 test('tcp proxy: 64 MiB each way, every byte in the JSON', async () => {
@@ -166,8 +174,16 @@ test('fifo relay: 64 MiB, every byte in the JSON', async () => {
     await readerDone;
     assert.equal(readerOut.split(' ')[0], sha, 'the reader got every byte');
     assert.equal(await proxy.stop(), 0, proxy.stderr);
-    assert.equal(proxy.digest('c2s').reduce((n, d) => n + d.bytes, 0), TOTAL, 'bytes in the JSON');
-    assert.deepEqual(proxy.digest('c2s').map((d) => d.sha), [sha], 'one writer session, every byte');
+    assert.equal(
+      proxy.digest('c2s').reduce((n, d) => n + d.bytes, 0),
+      TOTAL,
+      'bytes in the JSON',
+    );
+    assert.deepEqual(
+      proxy.digest('c2s').map((d) => d.sha),
+      [sha],
+      'one writer session, every byte',
+    );
     assert.ok(!proxy.notes.some((n) => /fell behind|not decoded/.test(n)), proxy.notes.join('\n'));
   } finally {
     await proxy.stop();
@@ -176,5 +192,8 @@ test('fifo relay: 64 MiB, every byte in the JSON', async () => {
 });
 
 test('nothing is left on disk: the spill file has no name', () => {
-  assert.deepEqual(readdirSync(env.dir).filter((n) => n.startsWith('ipctap-spill')), []);
+  assert.deepEqual(
+    readdirSync(env.dir).filter((n) => n.startsWith('ipctap-spill')),
+    [],
+  );
 });

@@ -74,7 +74,10 @@ class Counter {
 
 function segmentExists(shmid: number): boolean {
   const text = execFileSync('cat', ['/proc/sysvipc/shm'], { encoding: 'utf8' });
-  return text.split('\n').slice(1).some((l) => l.trim().split(/\s+/)[1] === String(shmid));
+  return text
+    .split('\n')
+    .slice(1)
+    .some((l) => l.trim().split(/\s+/)[1] === String(shmid));
 }
 
 /** The struct the program writes for step n. */
@@ -102,11 +105,17 @@ test('shm list shows the segment and the /dev/shm file with the Go program attac
     assert.equal(seg.size, 4096);
     assert.equal(seg.cpid, info.pid);
     assert.equal(seg.nattch, 1);
-    assert.deepEqual(seg.attached.map((a: { pid: number }) => a.pid), [info.pid]);
+    assert.deepEqual(
+      seg.attached.map((a: { pid: number }) => a.pid),
+      [info.pid],
+    );
     const file = l.posix.find((p: { path: string }) => p.path === info.path);
     assert.ok(file, `${info.path} listed`);
     assert.equal(file.size, 4096);
-    assert.deepEqual(file.attached.map((a: { pid: number }) => a.pid), [info.pid]);
+    assert.deepEqual(
+      file.attached.map((a: { pid: number }) => a.pid),
+      [info.pid],
+    );
     const text = await runCli(['shm', 'list']);
     assert.match(text.stdout, new RegExp(`${info.key}\\s+${info.shmid}\\s+4 KiB .* ${info.pid} shmcounter-`));
   } finally {
@@ -138,7 +147,9 @@ test('shm watch: every change of the System V segment and of the POSIX file, wit
       c.send('inc');
       await c.line(new RegExp(`^done ${n}$`));
       for (const w of [sysv, posix] as LiveCli[]) {
-        const f: Record<string, unknown> = await w.waitFor((r: Record<string, unknown>) => r.type === 'frame' && (r.decoded as { fields?: { counter?: number } })?.fields?.counter === n);
+        const f: Record<string, unknown> = await w.waitFor(
+          (r: Record<string, unknown>) => r.type === 'frame' && (r.decoded as { fields?: { counter?: number } })?.fields?.counter === n,
+        );
         const d = f.decoded as { kind: string; changes: Change[]; fields: Record<string, unknown> };
         assert.equal(d.kind, 'change');
         assert.deepEqual(d.fields, { counter: n, ts: n * 1000, name: `step-${n}` });
@@ -162,7 +173,13 @@ test('shm watch: every change of the System V segment and of the POSIX file, wit
     }
     const partChanges = frames(part.rows, (r) => (r.decoded as { kind?: string })?.kind === 'change').map((r) => r.decoded as { changes: Change[]; fields: unknown });
     assert.equal(partChanges.length, 3);
-    assert.deepEqual(partChanges[2]!.changes.map((x) => [x.offset, x.length]), [[8, 2], [21, 1]]);
+    assert.deepEqual(
+      partChanges[2]!.changes.map((x) => [x.offset, x.length]),
+      [
+        [8, 2],
+        [21, 1],
+      ],
+    );
     assert.deepEqual(partChanges[2]!.fields, { ts: 3000, name: 'step-3' });
     await part.stop();
     // One frame per change: the snapshot, then exactly three changes on each.
@@ -178,7 +195,12 @@ test('shm watch: every change of the System V segment and of the POSIX file, wit
     const back = await runCli(['read', capture, '--json'], { env: env.env });
     assert.equal(back.code, 0, back.stderr);
     const liveFrames = frames(sysv.rows).map((r) => [r.summary, r.decoded]);
-    const readFrames = frames(back.stdout.trim().split('\n').map((l) => JSON.parse(l))).map((r) => [r.summary, r.decoded]);
+    const readFrames = frames(
+      back.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).map((r) => [r.summary, r.decoded]);
     assert.deepEqual(readFrames, liveFrames);
   } finally {
     await sysv?.stop();
@@ -225,7 +247,10 @@ test('shm watch errors: unknown key, no process attached, bad layout, bad region
       try {
         const asNobody = runCliAsNobody(dirs[0]!, ['shm', 'watch', info.key]);
         assert.equal(asNobody.status, 2, asNobody.stderr);
-        assert.match(asNobody.stderr, new RegExp(`permission denied reading System V segment ${info.key} \\(id ${info.shmid}\\): it is attached by 1 process \\(last attach by pid ${info.pid}\\)`));
+        assert.match(
+          asNobody.stderr,
+          new RegExp(`permission denied reading System V segment ${info.key} \\(id ${info.shmid}\\): it is attached by 1 process \\(last attach by pid ${info.pid}\\)`),
+        );
         const fileNobody = runCliAsNobody(dirs[1]!, ['shm', 'watch', info.path]);
         assert.equal(fileNobody.status, 2, fileNobody.stderr);
         assert.match(fileNobody.stderr, new RegExp(`permission denied reading ${info.path}`));
@@ -260,7 +285,10 @@ test('engine server (the VS Code side): shm/list offers the segment; a session w
   const s = await engine.request(P.SessionStart, { name: 'shm', shm: { target: seg.target, region: '0:32', layout: LAYOUT } });
   assert.equal(s.state, 'live');
   // The process whose memory is read is on the session's process strip.
-  assert.deepEqual(s.processes.map((p) => p.pid), [info.pid]);
+  assert.deepEqual(
+    s.processes.map((p) => p.pid),
+    [info.pid],
+  );
   const waitRow = async (what: string, pred: (r: P.WireFrameRow) => boolean): Promise<P.WireFrameRow> => {
     for (let i = 0; ; i++) {
       const r = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100, filter: 'proto:shm' });
@@ -281,14 +309,19 @@ test('engine server (the VS Code side): shm/list offers the segment; a session w
   assert.deepEqual(ranges['/changes/0'], [0, 10]);
   assert.deepEqual(ranges['/changes/1'], [21, 22]);
   assert.deepEqual(ranges['/fields/name'], [16, 32]);
-  await assert.rejects(engine.request(P.ReplayStart, { sessionId: s.id, conn: row.conn, fromId: row.id }), /a shared memory watch records what changed in memory: there is no exchange to re-send/);
+  await assert.rejects(
+    engine.request(P.ReplayStart, { sessionId: s.id, conn: row.conn, fromId: row.id }),
+    /a shared memory watch records what changed in memory: there is no exchange to re-send/,
+  );
   const stopped = await engine.request(P.SessionStop, { sessionId: s.id });
   assert.equal(stopped.state, 'stopped');
 });
 
 test('attach names the shared memory a process maps, and says ZeroMQ inproc:// cannot be seen where it links libzmq', async () => {
   const c = new Counter();
-  const py = spawn('/usr/bin/python3', ['-c', "import zmq, sys; s = zmq.Context().socket(zmq.PAIR); s.bind('inproc://x'); print('ready', flush=True); sys.stdin.read()"], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const py = spawn('/usr/bin/python3', ['-c', "import zmq, sys; s = zmq.Context().socket(zmq.PAIR); s.bind('inproc://x'); print('ready', flush=True); sys.stdin.read()"], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   try {
     const info = await c.ready();
     const r = await runCli(['attach', String(info.pid)]);
@@ -320,7 +353,10 @@ test('shm watch PID:ADDR reads that mapping of the process until it goes away; a
     await w.waitFor((r) => (r.decoded as { kind?: string })?.kind === 'snapshot');
     c.send('inc');
     const ch = await w.waitFor((r) => (r.decoded as { fields?: { counter?: number } })?.fields?.counter === 1);
-    assert.deepEqual((ch.decoded as { changes: Change[] }).changes.map((x) => [x.offset, x.length]), [[0, 10]]);
+    assert.deepEqual(
+      (ch.decoded as { changes: Change[] }).changes.map((x) => [x.offset, x.length]),
+      [[0, 10]],
+    );
     c.send('quit');
     const end = await w.closed;
     assert.equal(end.code, 0, w.stderr);

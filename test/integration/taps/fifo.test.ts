@@ -121,7 +121,10 @@ describe('fifo specifics', () => {
       const tap = createTap(parseTapSpec(`fifo:${front}=${target}`), sink);
       await tap.start();
       try {
-        const writer = new Peer('fifo-sessions', spawn(process.execPath, [join(FIXTURES, 'fifo-sessions.mjs'), front, '60', String(256 * 1024)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+        const writer = new Peer(
+          'fifo-sessions',
+          spawn(process.execPath, [join(FIXTURES, 'fifo-sessions.mjs'), front, '60', String(256 * 1024)], { stdio: ['pipe', 'pipe', 'pipe'] }),
+        );
         peers.push(writer);
         const wrote = await writer.next((o) => 'sha256' in o || 'error' in o, 60_000);
         assert.equal(wrote.error, undefined, String(wrote.error));
@@ -142,7 +145,10 @@ describe('fifo specifics', () => {
   test('bad paths: not a FIFO, missing directory, FIFO never appears', async () => {
     await withDir(async () => {
       writeFileSync(join(dir, 'plain'), 'x');
-      await assert.rejects(createTap(parseTapSpec(`fifo:${join(dir, 'plain')}`), new RecordingSink()).start(), (e: Error) => e instanceof UserError && /is not a FIFO/.test(e.message));
+      await assert.rejects(
+        createTap(parseTapSpec(`fifo:${join(dir, 'plain')}`), new RecordingSink()).start(),
+        (e: Error) => e instanceof UserError && /is not a FIFO/.test(e.message),
+      );
       await assert.rejects(createTap(parseTapSpec(`fifo:${join(dir, 'no', 'f')}`), new RecordingSink()).start(), /does not exist/);
       await assert.rejects(createTap(parseTapSpec(`fifo:${fifo()}`), new RecordingSink(), { waitMs: 200 }).start(), /no FIFO at .*app\.fifo \(waited/);
       await assert.rejects(createTap(parseTapSpec(`fifo:${join(dir, 'plain')}=${fifo()}`), new RecordingSink(), { waitMs: 100 }).start(), /no FIFO at/);
@@ -163,7 +169,10 @@ describe('fifo specifics', () => {
       owner.child.kill('SIGKILL');
       await owner.exited;
       const results = await restoreAll();
-      assert.deepEqual(results.map((r) => [r.action, r.path]), [['restored', fifo()]]);
+      assert.deepEqual(
+        results.map((r) => [r.action, r.path]),
+        [['restored', fifo()]],
+      );
       assert.equal(lstatSync(fifo()).ino, before);
       assert.deepEqual(readdirSync(dir), ['app.fifo']);
       assertJournalEmpty();
@@ -182,7 +191,11 @@ describe('fifo specifics', () => {
       owner.child.kill('SIGKILL');
       await owner.exited;
       // Opens the tap's FIFO, which nobody reads any more: blocks in open() until released.
-      const writer = spawn('/usr/bin/python3', ['-c', 'import sys\ntry:\n  f = open(sys.argv[1], "wb"); f.write(b"x" * 100000); f.close()\nexcept BrokenPipeError:\n  pass', fifo()], { stdio: 'ignore' });
+      const writer = spawn(
+        '/usr/bin/python3',
+        ['-c', 'import sys\ntry:\n  f = open(sys.argv[1], "wb"); f.write(b"x" * 100000); f.close()\nexcept BrokenPipeError:\n  pass', fifo()],
+        { stdio: 'ignore' },
+      );
       const exited = new Promise<number | null>((r) => writer.once('exit', (c) => r(c)));
       const wchan = (): string => {
         try {
@@ -194,7 +207,10 @@ describe('fifo specifics', () => {
       for (let i = 0; i < 400 && wchan() !== 'wait_for_partner'; i++) await new Promise((r) => setTimeout(r, 25));
       assert.equal(wchan(), 'wait_for_partner', 'the writer waits in open() on the FIFO');
       const results = await restoreAll();
-      assert.deepEqual(results.map((r) => r.action), ['restored']);
+      assert.deepEqual(
+        results.map((r) => r.action),
+        ['restored'],
+      );
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still blocked after 15 s'), 15_000))]);
       if (code === 'still blocked after 15 s') writer.kill('SIGKILL');
       assert.notEqual(code, 'still blocked after 15 s');

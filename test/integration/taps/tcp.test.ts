@@ -55,7 +55,10 @@ test('tcp: a target that refuses is recorded as an error close, and the tap keep
     }
     await sink.waitClosed(2);
     const closes = sink.events.filter((e) => e.kind === 'close');
-    assert.deepEqual(closes.map((e) => e.reason), ['error', 'error']);
+    assert.deepEqual(
+      closes.map((e) => e.reason),
+      ['error', 'error'],
+    );
     assert.match(closes[0].message!, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${deadPort}: .*ECONNREFUSED`));
   } finally {
     await tap.stop();
@@ -92,7 +95,7 @@ test('tcp: listening on [::1] when IPv6 loopback is available', async (t) => {
   }
 });
 
-test('tcp: reads are up to 256 KiB into the relay\'s own buffers, on both sides of a connection', async () => {
+test("tcp: reads are up to 256 KiB into the relay's own buffers, on both sides of a connection", async () => {
   // Loopback TCP queues more than Node's default 64 KiB read per wake-up (read-pool.ts).
   const { recordThroughTap, tapPort } = await import('../../helpers/tap-recorder');
   const server = net.createServer((s) => {
@@ -114,7 +117,11 @@ test('tcp: reads are up to 256 KiB into the relay\'s own buffers, on both sides 
     await rec.idle();
     for (const dir of ['c2s', 's2c'] as const) {
       const sizes = rec.chunks.filter((c) => c.dir === dir).map((c) => c.data.length);
-      assert.equal(sizes.reduce((a, b) => a + b, 0), 8 * 1024 * 1024, `${dir}: every byte captured`);
+      assert.equal(
+        sizes.reduce((a, b) => a + b, 0),
+        8 * 1024 * 1024,
+        `${dir}: every byte captured`,
+      );
       assert.ok(Math.max(...sizes) > 64 * 1024, `${dir}: some read took more than 64 KiB (largest ${Math.max(...sizes)})`);
       assert.ok(Math.max(...sizes) <= 256 * 1024, `${dir}: no read above 256 KiB`);
     }

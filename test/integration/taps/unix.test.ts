@@ -193,7 +193,10 @@ describe('unix takeover specifics', () => {
         await owner.exited;
         await assert.rejects(echo(sock(), 'dead'), /ECONNREFUSED/, 'the dead tap socket is at the path');
         const results = await restoreAll();
-        assert.deepEqual(results.map((r) => [r.action, r.path]), [['restored', sock()]]);
+        assert.deepEqual(
+          results.map((r) => [r.action, r.path]),
+          [['restored', sock()]],
+        );
         assert.equal(lstatSync(sock()).ino, before);
         assert.equal(await echo(sock(), 'restored'), 'echo\nrestored');
         assert.deepEqual(readdirSync(dir), ['app.sock']);
@@ -209,7 +212,10 @@ describe('unix takeover specifics', () => {
     await withDir(async () => {
       await startServer();
       const before = lstatSync(sock()).ino;
-      const owner = new Peer('takeover.ts', spawn(process.execPath, ['--import', 'tsx', TAKEOVER_SCRIPT, `unix:${sock()}`, '--exit-restore', '--crash'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      const owner = new Peer(
+        'takeover.ts',
+        spawn(process.execPath, ['--import', 'tsx', TAKEOVER_SCRIPT, `unix:${sock()}`, '--exit-restore', '--crash'], { stdio: ['pipe', 'pipe', 'pipe'] }),
+      );
       try {
         await owner.next((o) => 'ready' in o, 30_000);
         const ex = await owner.exited;
@@ -269,7 +275,10 @@ describe('unix takeover specifics', () => {
         owner.child.kill('SIGINT');
         const ex = await owner.exited;
         assert.equal(ex.signal, 'SIGINT');
-        assert.ok(owner.lines.some((o) => o.kind === 'restored'), 'the tap reported the restore');
+        assert.ok(
+          owner.lines.some((o) => o.kind === 'restored'),
+          'the tap reported the restore',
+        );
         assert.equal(lstatSync(sock()).ino, before);
         assert.equal(await echo(sock(), 'after sigint'), 'echo\nafter sigint');
         assertJournalEmpty();

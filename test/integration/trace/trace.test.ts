@@ -14,19 +14,27 @@ after(() => env.cleanup());
 
 type RowObj = Record<string, unknown>;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const bytesOf = (rows: RowObj[], conn: unknown, dir: string) =>
-  Buffer.concat(frames(rows, (f) => f.conn === conn && f.dir === dir).map(b64));
+const bytesOf = (rows: RowObj[], conn: unknown, dir: string) => Buffer.concat(frames(rows, (f) => f.conn === conn && f.dir === dir).map(b64));
 
 test('run --trace: a parent and child over os.Pipe (gob) and a socketpair (lines), both directions byte-exact', async () => {
   const bin = goBinary('tracepair');
   const cap = join(env.dir, 'tracepair.ipctap');
   const r = await runCli(['run', '--trace', '--json', '-w', cap, '--', bin], { env: env.env, timeoutMs: 60000 });
   assert.equal(r.code, 0, r.stderr);
-  const rows: RowObj[] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows: RowObj[] = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   // The capture reads back to the same frames.
   const again = await runCli(['read', '--json', cap], { env: env.env });
-  const reread: RowObj[] = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(frames(reread).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]), frames(rows).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]));
+  const reread: RowObj[] = again.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    frames(reread).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]),
+    frames(rows).map((f) => [f.id, f.conn, f.dir, f.proto, f.data]),
+  );
   const stdout = Buffer.concat(frames(rows, (f) => String(f.tap).startsWith('stdio') && f.dir === 'stdout').map(b64)).toString();
   const want = Object.fromEntries([...stdout.matchAll(/^(child-pipe|child-sock|parent-sock) ([0-9a-f]{64})$/gm)].map((m) => [m[1], m[2]]));
   assert.equal(Object.keys(want).length, 3, stdout);
@@ -40,8 +48,17 @@ test('run --trace: a parent and child over os.Pipe (gob) and a socketpair (lines
   // (the reader's reads fill in what the writer's call left out), decoded message by message.
   assert.equal(sha(bytesOf(rows, pipe.conn, 'c2s')), want['child-pipe']);
   const gob = frames(rows, (f) => f.conn === pipe.conn);
-  assert.ok(gob.every((f) => f.proto === 'gob' && !f.error), JSON.stringify(gob.filter((f) => f.error).slice(0, 2)));
-  assert.deepEqual(gob.filter((f) => /^Msg /.test(String(f.summary))).map((f) => (f.decoded as { value?: { N?: number } })?.value?.N ?? JSON.stringify(f.decoded).match(/"N":(\d+)/)?.[1]).map(Number), [...Array(20).keys()]);
+  assert.ok(
+    gob.every((f) => f.proto === 'gob' && !f.error),
+    JSON.stringify(gob.filter((f) => f.error).slice(0, 2)),
+  );
+  assert.deepEqual(
+    gob
+      .filter((f) => /^Msg /.test(String(f.summary)))
+      .map((f) => (f.decoded as { value?: { N?: number } })?.value?.N ?? JSON.stringify(f.decoded).match(/"N":(\d+)/)?.[1])
+      .map(Number),
+    [...Array(20).keys()],
+  );
   assert.ok(!rows.some((x) => x.kind === 'gap'), 'no bytes missing');
   // The socketpair: pings one way, pongs the other, as lines.
   const c2s = bytesOf(rows, sock.conn, 'c2s');
@@ -147,7 +164,10 @@ test('attach --trace: ipctap killed with SIGKILL; the traced program goes on run
   try {
     await prog.waitOut(/^ready \d+$/m);
     const pid = prog.p.pid!;
-    const fifos = () => readdirSync(tmpdir()).filter((n) => n.startsWith('ipctap-trace-')).sort();
+    const fifos = () =>
+      readdirSync(tmpdir())
+        .filter((n) => n.startsWith('ipctap-trace-'))
+        .sort();
     const before = fifos();
     const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
     await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
@@ -169,7 +189,7 @@ test('attach --trace: ipctap killed with SIGKILL; the traced program goes on run
   }
 });
 
-test('attach --trace refused for another user\'s process: one line with the fix, exit 2', async () => {
+test("attach --trace refused for another user's process: one line with the fix, exit 2", async () => {
   const prog = startFixture('signals');
   try {
     await prog.waitOut(/^ready \d+$/m);

@@ -85,7 +85,10 @@ test('panel bundle in Chromium: 1,000,000 rows, untrusted payloads as text, sign
     // A request: its reply is highlighted and linked with the latency.
     await page.locator('[data-testid="frame-row"][data-id="9"]').click();
     // (The click resolves before the panel has re-rendered: until then the pair shown is row 7's.)
-    await page.locator('.row.paired[data-id="10"]').waitFor({ timeout: 5000 }).catch(() => undefined);
+    await page
+      .locator('.row.paired[data-id="10"]')
+      .waitFor({ timeout: 5000 })
+      .catch(() => undefined);
     assert.equal(await page.locator('.row.paired').getAttribute('data-id'), '10');
     assert.equal(await page.getByTestId('pair-link').textContent(), 'request answered by #10 after 1.23 ms');
     // A tree field with a byte range highlights its bytes; 64-bit integers are exact.
@@ -123,7 +126,10 @@ test('panel bundle in Chromium: 1,000,000 rows, untrusted payloads as text, sign
     await page.getByTestId('signal-confirm').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="signal-outcome"][data-pid="4242"]')?.textContent?.startsWith('SIGKILL'));
     const sent = await page.evaluate(() => (window as unknown as { sent: unknown[] }).sent);
-    assert.deepEqual(sent, [{ pid: 4242, signal: 'SIGTERM' }, { pid: 4242, signal: 'SIGKILL', confirmed: true }]);
+    assert.deepEqual(sent, [
+      { pid: 4242, signal: 'SIGTERM' },
+      { pid: 4242, signal: 'SIGKILL', confirmed: true },
+    ]);
     assert.equal(await page.locator('[data-testid="signal-SIGTERM"][data-pid="4243"]').getAttribute('disabled'), '', 'exited process: buttons disabled');
 
     // Filter: the engine gets the text; bad terms get a hint.

@@ -159,9 +159,7 @@ test('a file cut anywhere inside its last record reads every earlier record and 
   for (let cut = full - 1; cut > lastStart; cut--) {
     truncateSync(path, cut);
     const got = await readAll(path);
-    assert.deepEqual(got.warnings, [
-      `capture ends with a truncated record at byte ${lastStart} (ignored); the file was probably cut off while being written`,
-    ], `cut at ${cut}`);
+    assert.deepEqual(got.warnings, [`capture ends with a truncated record at byte ${lastStart} (ignored); the file was probably cut off while being written`], `cut at ${cut}`);
     assertSame(got.entries, items.slice(0, -1));
   }
   truncateSync(path, lastStart);
@@ -171,9 +169,7 @@ test('a file cut anywhere inside its last record reads every earlier record and 
 });
 
 for (const checksumData of [true, false]) {
-  const what = checksumData
-    ? 'with checksumData, any damaged byte in a middle record'
-    : 'by default, any damaged byte of a middle record outside the captured payload';
+  const what = checksumData ? 'with checksumData, any damaged byte in a middle record' : 'by default, any damaged byte of a middle record outside the captured payload';
   test(`${what} is an error naming that record's offset; earlier records still come out`, async (t) => {
     const dir = tmp(t);
     const path = join(dir, 'app.ipctap');
@@ -272,7 +268,10 @@ test('files that are not captures get a clear error naming the path', async (t) 
   truncateSync(real, 20);
   await assert.rejects(openCapture(real), /capture real\.ipctap ends inside its header/);
   // A writer that cannot create its file.
-  await assert.rejects(CaptureWriter.open(join(dir, 'no', 'such', 'dir.ipctap'), { start: 0 }), (e: Error) => e instanceof UserError && /cannot write the capture file .*dir\.ipctap/.test(e.message));
+  await assert.rejects(
+    CaptureWriter.open(join(dir, 'no', 'such', 'dir.ipctap'), { start: 0 }),
+    (e: Error) => e instanceof UserError && /cannot write the capture file .*dir\.ipctap/.test(e.message),
+  );
 });
 
 test('the writer drops chunk data past its high-water mark and records one capture-dropped event with the exact count', async (t) => {
@@ -316,7 +315,10 @@ test('the writer drops chunk data past its high-water mark and records one captu
   assert.equal((fileDrops[0] as EventRecord).bytes, droppedBytes);
   assert.match((fileDrops[0] as EventRecord).message!, new RegExp(`${droppedBytes} bytes in ${200 - firstDropped} chunks were not written`));
   const chunks = recs.filter((r) => r.t === 'c') as Chunk[];
-  assert.equal(chunks.reduce((n, c) => n + c.data.length, 0), keptBytes + 5);
+  assert.equal(
+    chunks.reduce((n, c) => n + c.data.length, 0),
+    keptBytes + 5,
+  );
   // The kept chunks are exactly the ones before the first drop, then 'after'.
   assert.equal(chunks.length, firstDropped + 1);
   assert.equal(Buffer.from(chunks[chunks.length - 1]!.data).toString(), 'after');

@@ -6,5 +6,8 @@ import { fuzzCaptures } from '../../fuzz/capture';
 
 test('hostile capture files (checksummed records with wrong-typed values; damaged bytes): rows or a clear error, nothing else', async () => {
   const r = await fuzzCaptures(300, 7);
-  assert.deepEqual(r.failures.map((f) => `#${f.index}: ${f.problem.split('\n').slice(0, 4).join(' | ')}`), []);
+  assert.deepEqual(
+    r.failures.map((f) => `#${f.index}: ${f.problem.split('\n').slice(0, 4).join(' | ')}`),
+    [],
+  );
 });

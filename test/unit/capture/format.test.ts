@@ -1,16 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
-import {
-  buildHeader,
-  checkMagic,
-  chunkRecordBound,
-  encodeChunkRecord,
-  makePackr,
-  makeUnpackr,
-  parseRecords,
-  CRC_BYTES,
-} from '../../../extension/engine/capture/format';
+import { buildHeader, checkMagic, chunkRecordBound, encodeChunkRecord, makePackr, makeUnpackr, parseRecords, CRC_BYTES } from '../../../extension/engine/capture/format';
 import type { Chunk } from '../../../extension/engine/types';
 
 test('hand-encoded chunk records read back through msgpackr with every field intact', () => {
@@ -77,7 +68,10 @@ test('parseRecords stops at an incomplete record and reports damage with its sta
   const n = encodeChunkRecord(one, 0, c, 0, 3);
   const two = Buffer.concat([one.subarray(0, n), one.subarray(0, n)]);
   let count = 0;
-  assert.deepEqual(parseRecords(unpackr, two.subarray(0, n + 7), () => void count++), { consumed: n });
+  assert.deepEqual(
+    parseRecords(unpackr, two.subarray(0, n + 7), () => void count++),
+    { consumed: n },
+  );
   assert.equal(count, 1);
   const bad = Buffer.from(two);
   bad[n + 12] ^= 0x01; // inside the second record

@@ -30,7 +30,13 @@ function frame(id: number): FrameRow {
     len: data.length,
     data,
     summary: `frame ${id} Arith.Mul`,
-    decoded: { n: id, big: BigInt(id) * 10n ** 18n, neg: -(2n ** 64n) - BigInt(id), nested: [{ x: 1.5, s: 'é' }], raw: Buffer.from([id & 0xff]) /* Uint8Array values come back as Buffer (a Uint8Array) */ },
+    decoded: {
+      n: id,
+      big: BigInt(id) * 10n ** 18n,
+      neg: -(2n ** 64n) - BigInt(id),
+      nested: [{ x: 1.5, s: 'é' }],
+      raw: Buffer.from([id & 0xff]) /* Uint8Array values come back as Buffer (a Uint8Array) */,
+    },
     ...(id % 11 === 0 ? { error: 'short frame' } : {}),
     ...(id % 2 === 1 ? { pair: { key: `k${id}`, role: 'response' as const, request: id - 1, latencyUs: 12 } } : {}),
   };
@@ -92,9 +98,18 @@ test('ids must increase; gaps are allowed and map correctly', async (t) => {
       assert.equal(store.indexOf(missing), -1);
       assert.equal(await store.get(missing), undefined);
     }
-    assert.deepEqual((await store.getRange(2, 12)).map((r) => r.id), [2, 10, 11]);
-    assert.deepEqual((await store.getRange(14, 1001)).map((r) => r.id), [100, 1000]);
-    assert.deepEqual((await store.getMany([13, 0, 1, 2, 77, 1001])).map((r) => r.id), [13, 0, 1, 2, 1001]);
+    assert.deepEqual(
+      (await store.getRange(2, 12)).map((r) => r.id),
+      [2, 10, 11],
+    );
+    assert.deepEqual(
+      (await store.getRange(14, 1001)).map((r) => r.id),
+      [100, 1000],
+    );
+    assert.deepEqual(
+      (await store.getMany([13, 0, 1, 2, 77, 1001])).map((r) => r.id),
+      [13, 0, 1, 2, 1001],
+    );
     assert.deepEqual(await store.get(100), make(100));
   } finally {
     await store.close();
@@ -135,18 +150,42 @@ test('filters answered from the in-memory facets give exactly what matching ever
     const rows: Row[] = [];
     for (let id = 1, k = 0; k < N; k++, id += k % 97 === 0 ? 5 : 1) {
       const r = make(id);
-      if (r.type === 'event' && id % 3 === 0) Object.assign(r, { kind: 'half-close', conn: Math.floor(id / 10) % 5, dir: DIRS[Math.floor(id / 10) % 2], tap: 'unix:/tmp/app.sock' });
+      if (r.type === 'event' && id % 3 === 0)
+        Object.assign(r, { kind: 'half-close', conn: Math.floor(id / 10) % 5, dir: DIRS[Math.floor(id / 10) % 2], tap: 'unix:/tmp/app.sock' });
       rows.push(r);
       store.append(r);
     }
     const filters = [
-      'conn:3', 'conn:4', 'conn:1,2', '-conn:0', 'type:event conn:2', 'type:event dir:s2c', 'dir:c2s', 'dir:s2c conn:4', 'type:event', 'type:frame -proto:gob', 'kind:exit',
-      'kind:half conn:2', 'proto:gob,lin', 'tap:unix', '-tap:tcp dir:c2s', 'after:1500', 'after:1500 conn:1',
+      'conn:3',
+      'conn:4',
+      'conn:1,2',
+      '-conn:0',
+      'type:event conn:2',
+      'type:event dir:s2c',
+      'dir:c2s',
+      'dir:s2c conn:4',
+      'type:event',
+      'type:frame -proto:gob',
+      'kind:exit',
+      'kind:half conn:2',
+      'proto:gob,lin',
+      'tap:unix',
+      '-tap:tcp dir:c2s',
+      'after:1500',
+      'after:1500 conn:1',
       // with terms the facets cannot decide: only the rows the facet terms let through are read
-      'after:2900 Arith', 'after:2700 conn:1 -Arith', 'after:2800 kind:half SIGTERM', // few candidates: read one by one
-      'conn:3 Arith', 'dir:c2s error', 'proto:gob error:short', 'conn:2 -frame', 'type:event SIGTERM', 'method:nothing conn:1',
+      'after:2900 Arith',
+      'after:2700 conn:1 -Arith',
+      'after:2800 kind:half SIGTERM', // few candidates: read one by one
+      'conn:3 Arith',
+      'dir:c2s error',
+      'proto:gob error:short',
+      'conn:2 -frame',
+      'type:event SIGTERM',
+      'method:nothing conn:1',
       // none of the facet fields: the full scan
-      'Arith', 'error',
+      'Arith',
+      'error',
     ];
     for (const f of filters) {
       const spec = parseFilter(f).spec;
@@ -154,7 +193,11 @@ test('filters answered from the in-memory facets give exactly what matching ever
       assert.deepEqual([...(await store.filter(f))], expected, f);
       const from = rows[700]!.id;
       const to = rows[2200]!.id;
-      assert.deepEqual([...(await store.filter(f, { from, to }))], expected.filter((id) => id >= from && id < to), `${f} in a range`);
+      assert.deepEqual(
+        [...(await store.filter(f, { from, to }))],
+        expected.filter((id) => id >= from && id < to),
+        `${f} in a range`,
+      );
     }
   } finally {
     await store.close();

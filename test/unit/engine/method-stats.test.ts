@@ -6,7 +6,21 @@ import { BUCKETS_US, isErrorResponse, MethodStats } from '../../../extension/eng
 import type { Row } from '../../../extension/engine/types';
 
 const frame = (id: number, decoded: unknown, pair: Record<string, unknown>, summary = ''): Row =>
-  ({ type: 'frame', id, ts: 0, mono: 0, tap: 't', conn: 1, dir: pair.role === 'request' ? 'c2s' : 's2c', proto: 'x', len: 0, data: new Uint8Array(), summary, decoded, pair }) as unknown as Row;
+  ({
+    type: 'frame',
+    id,
+    ts: 0,
+    mono: 0,
+    tap: 't',
+    conn: 1,
+    dir: pair.role === 'request' ? 'c2s' : 's2c',
+    proto: 'x',
+    len: 0,
+    data: new Uint8Array(),
+    summary,
+    decoded,
+    pair,
+  }) as unknown as Row;
 
 test('application errors in every protocol count; successes do not', () => {
   assert.ok(isErrorResponse({ kind: 'response', serviceMethod: 'Arith.Divide', error: 'divide by zero' })); // net/rpc
@@ -36,7 +50,13 @@ test('calls, errors, unanswered requests, percentiles and histogram per method',
   assert.equal(hover!.p90Us, 9000);
   assert.equal(hover!.p99Us, 9900);
   assert.equal(hover!.maxUs, 10000);
-  assert.equal(hover!.histogram.reduce((a, b) => a + b, 0), 100);
+  assert.equal(
+    hover!.histogram.reduce((a, b) => a + b, 0),
+    100,
+  );
   assert.equal(hover!.histogram[BUCKETS_US.indexOf(100)], 1, '100 µs in the ≤100 µs bucket');
-  assert.deepEqual({ method: shutdown!.method, calls: shutdown!.calls, unanswered: shutdown!.unanswered, p50: shutdown!.p50Us }, { method: 'shutdown', calls: 0, unanswered: 1, p50: null });
+  assert.deepEqual(
+    { method: shutdown!.method, calls: shutdown!.calls, unanswered: shutdown!.unanswered, p50: shutdown!.p50Us },
+    { method: 'shutdown', calls: 0, unanswered: 1, p50: null },
+  );
 });

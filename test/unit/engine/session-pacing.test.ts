@@ -42,9 +42,14 @@ test('paced live decoding: a flood over many loop turns is decoded whole and in 
   for (let waited = 0; frameTexts(rows).length < N * 1024 && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   const texts = frameTexts(rows);
   assert.equal(texts.length, N * 1024, 'every line became a frame');
-  for (let i = 0; i < texts.length; i += 997) assert.ok(texts[i]!.startsWith(`${String(Math.floor(i / 1024)).padStart(6, '0')}:${String(i % 1024).padStart(4, '0')}:`), `frame ${i} in order`);
+  for (let i = 0; i < texts.length; i += 997)
+    assert.ok(texts[i]!.startsWith(`${String(Math.floor(i / 1024)).padStart(6, '0')}:${String(i % 1024).padStart(4, '0')}:`), `frame ${i} in order`);
   const ids = rows.map((r) => r.id);
-  assert.deepEqual(ids, ids.map((_, i) => i + 1), 'row ids dense and increasing');
+  assert.deepEqual(
+    ids,
+    ids.map((_, i) => i + 1),
+    'row ids dense and increasing',
+  );
   await s.stop();
 });
 
@@ -78,9 +83,16 @@ test('past the in-memory backlog, live decoding catches up from the capture file
     for (let waited = 0; frameTexts(rows).length < N * 1024 && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     assertInOrder(frameTexts(rows), N);
     const ids = rows.map((r) => r.id);
-    assert.deepEqual(ids, ids.map((_, i) => i + 1), 'row ids dense and increasing');
+    assert.deepEqual(
+      ids,
+      ids.map((_, i) => i + 1),
+      'row ids dense and increasing',
+    );
     const notes = rows.filter((r) => r.type === 'event' && r.kind === 'note').map((r) => (r as { message?: string }).message);
-    assert.ok(notes.some((m) => m?.includes('catches up from the capture file')), 'the user is told decoding is behind');
+    assert.ok(
+      notes.some((m) => m?.includes('catches up from the capture file')),
+      'the user is told decoding is behind',
+    );
     assert.ok(!notes.some((m) => m?.includes('only in the capture file')), 'nothing was skipped');
     // The marker event sits between the frames of chunk 100 and chunk 101.
     const at = rows.findIndex((r) => r.type === 'event' && (r as { message?: string }).message === 'marker after chunk 100');

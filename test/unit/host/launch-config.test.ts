@@ -29,7 +29,10 @@ test('the examples configuration parses and expands', () => {
 
 test('JSON with comments and trailing commas; clear errors', () => {
   assert.deepEqual(parseJsonc('{ // c\n "a": "x//y", /* b */ "b": [1,2,], }'), { a: 'x//y', b: [1, 2] });
-  assert.throws(() => readConfigFile('{"configurations": [{"name": "x"}]}'), (e: Error) => e instanceof ConfigError && /has no "command", "processes" or "taps"/.test(e.message));
+  assert.throws(
+    () => readConfigFile('{"configurations": [{"name": "x"}]}'),
+    (e: Error) => e instanceof ConfigError && /has no "command", "processes" or "taps"/.test(e.message),
+  );
   assert.throws(() => readConfigFile('{'), /not valid JSON/);
   assert.throws(() => readConfigFile('{}'), /"configurations"/);
 });

@@ -87,12 +87,15 @@ test('ss -x output: local inode to peer inode, paths with spaces, listeners skip
     'u_seq ESTAB  0      0      @abs 400 @abs 401',
     '',
   ].join('\n');
-  assert.deepEqual([...parseSsUnix(text)], [
-    [12006, 12678],
-    [12678, 12006],
-    [300, 301],
-    [400, 401],
-  ]);
+  assert.deepEqual(
+    [...parseSsUnix(text)],
+    [
+      [12006, 12678],
+      [12678, 12006],
+      [300, 301],
+      [400, 401],
+    ],
+  );
 });
 
 test('fd link texts', () => {

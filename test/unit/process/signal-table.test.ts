@@ -43,7 +43,11 @@ test('unknown names and numbers: UserError (usage, exit 1) saying where the name
     ['-9', /^unknown signal "-9"/],
   ];
   for (const [given, re] of cases) {
-    assert.throws(() => parseSignal(given), (e: unknown) => e instanceof UserError && e.exitCode === 1 && re.test(e.message), given);
+    assert.throws(
+      () => parseSignal(given),
+      (e: unknown) => e instanceof UserError && e.exitCode === 1 && re.test(e.message),
+      given,
+    );
   }
 });
 

@@ -32,7 +32,10 @@ test('a length prefix of 4 GiB: error frames, nothing buffered toward the claime
 test('LSP Content-Length of 99999999999999: an error frame, then the next message decodes', () => {
   const out = run('lsp', ['Content-Length: 99999999999999\r\n\r\n{}', 'Content-Length: 13\r\n\r\n{"method":"x"}'.replace('13', '14')]);
   assert.ok(errors(out) >= 1);
-  assert.ok(out[1]!.some((f) => !f.error && /x/.test(f.summary)), JSON.stringify(out[1]!.map((f) => f.summary)));
+  assert.ok(
+    out[1]!.some((f) => !f.error && /x/.test(f.summary)),
+    JSON.stringify(out[1]!.map((f) => f.summary)),
+  );
 });
 
 test('a ZMTP frame claiming 2^63 bytes: an error frame, no allocation', () => {
@@ -94,7 +97,10 @@ const lspOf = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\
 
 test('JSON nested 1,000,000 levels (LSP, JSON-RPC lines, a batch of batches): no throw, rows writable, the stream goes on', () => {
   const out = run('lsp', [lspOf(deepJson(1_000_000)), lspOf('{"jsonrpc":"2.0","method":"after","id":1}')]);
-  assert.ok(out[1]!.some((f) => /after/.test(f.summary)), 'the next message decodes');
+  assert.ok(
+    out[1]!.some((f) => /after/.test(f.summary)),
+    'the next message decodes',
+  );
   const deep = out[0]![0]!;
   assert.ok(toJson(deep.decoded).includes(TOO_DEEP), 'written down to the limit, then the marker');
   const lines = run('jsonrpc', [deepJson(200_000) + '\n', '{"jsonrpc":"2.0","method":"after","id":2}\n']);
@@ -106,7 +112,10 @@ test('MessagePack nested 1,000,000 levels: error frames, no throw, the stream go
   deep[deep.length - 1] = 0xc0;
   const out = run('msgpack', [deep, Uint8Array.from([0x2a])]);
   assert.ok(out.flat().length > 0);
-  assert.ok(out.flat().some((f) => f.error), 'said it could not decode it');
+  assert.ok(
+    out.flat().some((f) => f.error),
+    'said it could not decode it',
+  );
 });
 
 test('protobuf nested 3,000 levels: no throw, bounded', () => {

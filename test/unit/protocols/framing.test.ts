@@ -8,7 +8,15 @@ const dec = (name: string, opts?: Record<string, unknown>) => resolveDecoder(nam
 decoderSuite({
   decoder: 'raw',
   chunkSensitive: true,
-  vectors: [{ name: 'text and binary', input: [['c2s', bytesOf('hello')], ['s2c', bytesOf([0, 1, 2, 255])]] }],
+  vectors: [
+    {
+      name: 'text and binary',
+      input: [
+        ['c2s', bytesOf('hello')],
+        ['s2c', bytesOf([0, 1, 2, 255])],
+      ],
+    },
+  ],
 });
 
 decoderSuite({
@@ -18,14 +26,27 @@ decoderSuite({
   vectors: [
     { name: 'LF and CRLF', input: [['stdout', bytesOf('one\ntwo\r\n\nthree\n')]] },
     { name: 'over-long line then a short one', input: [['stdout', bytesOf('x'.repeat(40) + '\nok\n')]] },
-    { name: 'both directions', input: [['c2s', bytesOf('ping\n')], ['s2c', bytesOf('pong\n')], ['c2s', bytesOf('bye')]] },
+    {
+      name: 'both directions',
+      input: [
+        ['c2s', bytesOf('ping\n')],
+        ['s2c', bytesOf('pong\n')],
+        ['c2s', bytesOf('bye')],
+      ],
+    },
   ],
 });
 
 test('lines: text without terminator, bytes kept, \\r dropped only before \\n', () => {
   const frames = feed(dec('lines'), [['stdout', bytesOf('a\r\nb\rc\n\nlast')]], 'whole');
-  assert.deepEqual(frames.map((f) => f.decoded), ['a', 'b\rc', '', 'last']);
-  assert.deepEqual(frames.map((f) => Buffer.from(f.data).toString()), ['a\r\n', 'b\rc\n', '\n', 'last']);
+  assert.deepEqual(
+    frames.map((f) => f.decoded),
+    ['a', 'b\rc', '', 'last'],
+  );
+  assert.deepEqual(
+    frames.map((f) => Buffer.from(f.data).toString()),
+    ['a\r\n', 'b\rc\n', '\n', 'last'],
+  );
   assert.deepEqual(frames[0].payload, { start: 0, end: 1 });
   assert.ok(frames.every((f) => f.error === undefined));
   assert.equal(frames[1].summary, 'b\\rc');
@@ -33,7 +54,10 @@ test('lines: text without terminator, bytes kept, \\r dropped only before \\n', 
 
 test('lines: a line longer than maxFrame becomes error frames, then decoding resyncs', () => {
   const frames = feed(dec('lines', { maxFrame: 8 }), [['c2s', bytesOf('0123456789abcdefXYZ\nnext\n')]], 'bytes');
-  assert.deepEqual(frames.map((f) => Buffer.from(f.data).toString()), ['01234567', '89abcdef', 'XYZ\n', 'next\n']);
+  assert.deepEqual(
+    frames.map((f) => Buffer.from(f.data).toString()),
+    ['01234567', '89abcdef', 'XYZ\n', 'next\n'],
+  );
   assert.match(frames[0].error!, /longer than 8 bytes/);
   assert.ok(frames[1].error && frames[2].error);
   assert.equal(frames[3].error, undefined);
@@ -92,7 +116,10 @@ test('len32be: a length above maxFrame is passed on as error frames and decoding
   const frames = feed(dec('len32be', { maxFrame: 10 }), input, 'bytes');
   const bad = frames.filter((f) => f.error);
   assert.match(bad[0].error!, /length 20 exceeds the limit of 10/);
-  assert.equal(bad.reduce((n, f) => n + f.data.length, 0), 24);
+  assert.equal(
+    bad.reduce((n, f) => n + f.data.length, 0),
+    24,
+  );
   const last = frames[frames.length - 1];
   assert.equal(last.error, undefined);
   assert.equal(last.decoded, 'ok');
@@ -109,5 +136,8 @@ test('len16be: truncated frame at end() is an error frame naming the lengths', (
 test('lenvarint: an 11-byte varint loses the framing; the rest is passed on as errors', () => {
   const frames = feed(dec('lenvarint'), [['c2s', bytesOf(new Array(11).fill(0xff), 'tail')]], 'whole');
   assert.match(frames[0].error!, /invalid varint/);
-  assert.equal(frames.reduce((n, f) => n + f.data.length, 0), 15);
+  assert.equal(
+    frames.reduce((n, f) => n + f.data.length, 0),
+    15,
+  );
 });

@@ -63,7 +63,10 @@ test('time.Time: RFC 3339 with nanoseconds, UTC as Z and the sender zone offset 
 
 test('interface values: new concrete type defined mid-value in the next message; nil interface; types reused', () => {
   const whole = [V.holder1, V.holder2, V.holderNil];
-  const fs = assertSplitInvariant(gobDecoder, whole.map((bytes) => ({ dir: 'c2s' as const, bytes })));
+  const fs = assertSplitInvariant(
+    gobDecoder,
+    whole.map((bytes) => ({ dir: 'c2s' as const, bytes })),
+  );
   assert.equal(fs.length, 4);
   assert.deepEqual(fs[1]!.decoded, {
     type: 'Holder',
@@ -115,12 +118,10 @@ test('omitted fields come back as the receiver sees them', () => {
     externalDef(69, 'Time', 5),
     msg(i(65), [0]),
   );
-  assert.deepEqual(values(fs), [
-    { type: 'Z', value: { B: false, I: 0, U: 0, F: 0, S: '', Bs: null, L: null, M: null, P: null, T: '0001-01-01T00:00:00Z', C: '(0+0i)', A: null } },
-  ]);
+  assert.deepEqual(values(fs), [{ type: 'Z', value: { B: false, I: 0, U: 0, F: 0, S: '', Bs: null, L: null, M: null, P: null, T: '0001-01-01T00:00:00Z', C: '(0+0i)', A: null } }]);
 });
 
-test('an omitted field whose type is defined later in the value (by an interface) gets that type\'s zero', () => {
+test("an omitted field whose type is defined later in the value (by an interface) gets that type's zero", () => {
   // struct S {X T; A interface}, T not defined yet; the value omits X and sends A as a T, whose
   // definition comes inside the value: X is the zero of T as the table is once S is read.
   const def = externalDef(66, 'Time', 5).slice(1);
@@ -218,7 +219,13 @@ test('hostile input: huge counts, absurd sizes, deep recursion, garbage then res
   fs = decode(structDef(65, 'Node', [['Next', 65]]), msg(i(65), body));
   assert.match(fs[1]!.error!, /nested deeper than 1000/);
   // a recursive list 50 deep is fine
-  fs = decode(structDef(65, 'Node', [['V', 2], ['Next', 65]]), msg(i(65), [1, 2, 1, 1, 4, 1, 1, 6, 0, 0, 0]));
+  fs = decode(
+    structDef(65, 'Node', [
+      ['V', 2],
+      ['Next', 65],
+    ]),
+    msg(i(65), [1, 2, 1, 1, 4, 1, 1, 6, 0, 0, 0]),
+  );
   assert.deepEqual(values(fs)[0], { type: 'Node', value: { V: 1, Next: { V: 2, Next: { V: 3, Next: null } } } });
   // options.maxFrame caps message size
   const d = gobDecoder.create({ maxFrame: 100 });
@@ -261,7 +268,13 @@ decoderSuite({
   vectors: [
     { name: 'Point{22,33} twice', input: [['c2s', V.point2]] },
     { name: 'interface values across messages', input: [['c2s', Uint8Array.from([...V.holder1, ...V.holder2, ...V.holderNil])]] },
-    { name: 'time, map, slice, array, ints, floats', input: [['c2s', Uint8Array.from([...V.timeUtc, ...V.mixed])], ['s2c', V.holderTime]] },
+    {
+      name: 'time, map, slice, array, ints, floats',
+      input: [
+        ['c2s', Uint8Array.from([...V.timeUtc, ...V.mixed])],
+        ['s2c', V.holderTime],
+      ],
+    },
   ],
   fuzz: { iterations: 600 },
 });

@@ -19,15 +19,7 @@ function grpcMsg(body: Uint8Array, compressed = false): Uint8Array {
 }
 
 const reqBlock = (path: string, extra: [string, string][] = []) =>
-  literalBlock([
-    [':method', 'POST'],
-    [':scheme', 'http'],
-    [':path', path],
-    [':authority', 'localhost'],
-    ['content-type', 'application/grpc'],
-    ['te', 'trailers'],
-    ...extra,
-  ]);
+  literalBlock([[':method', 'POST'], [':scheme', 'http'], [':path', path], [':authority', 'localhost'], ['content-type', 'application/grpc'], ['te', 'trailers'], ...extra]);
 const SERVER_START = h2frame(4, 0, 0, '');
 
 test('vectors: messages, headers and trailers of two unary calls', () => {
@@ -35,7 +27,10 @@ test('vectors: messages, headers and trailers of two unary calls', () => {
     ['c2s', VEC_C2S],
     ['s2c', VEC_S2C],
   ]);
-  assert.deepEqual(f.filter((x) => x.error), []);
+  assert.deepEqual(
+    f.filter((x) => x.error),
+    [],
+  );
   const msgs = f.filter((x) => d(x).kind === 'message');
   assert.equal(msgs.length, 4);
   assert.deepEqual(
@@ -61,7 +56,13 @@ test('vectors: messages, headers and trailers of two unary calls', () => {
   assert.deepEqual(d(trailers[0]).headers, TRAILERS);
   assert.equal(trailers[0].summary, '/pkg.Svc/Do trailers s1 status OK: OK');
   const reqs = f.filter((x) => d(x).role === 'request');
-  assert.deepEqual(reqs.map((r) => r.pair), [{ key: 's1', role: 'request' }, { key: 's3', role: 'request' }]);
+  assert.deepEqual(
+    reqs.map((r) => r.pair),
+    [
+      { key: 's1', role: 'request' },
+      { key: 's3', role: 'request' },
+    ],
+  );
   assert.deepEqual(d(reqs[0]).headers, REQ_HEADERS);
   const resp = f.filter((x) => d(x).role === 'response' && d(x).kind === 'headers');
   assert.equal(resp.length, 2);
@@ -93,8 +94,14 @@ test('messages reassembled across DATA frames; several messages in one DATA fram
   const opts = { decodeMessage: (b: Uint8Array, ctx: unknown) => (seen.push(ctx), { decoded: { len: b.length }, summary: `len ${b.length}` }) };
   const f = assertSplitInvariant(grpcDecoder, [['c2s', c2s]], opts);
   const msgs = f.filter((x) => d(x).kind === 'message');
-  assert.deepEqual(msgs.map((m) => d(m).index), [1, 2, 3]);
-  assert.deepEqual(msgs.map((m) => d(m).message), [{ len: 300 }, { len: 2 }, { len: 2 }]);
+  assert.deepEqual(
+    msgs.map((m) => d(m).index),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    msgs.map((m) => d(m).message),
+    [{ len: 300 }, { len: 2 }, { len: 2 }],
+  );
   assert.deepEqual(Buffer.from(msgs[0].data).toString('hex'), Buffer.from(m1).toString('hex'));
   assert.deepEqual(seen[0], { path: '/demo.Chat/Talk', dir: 'request' });
   assert.equal(msgs[1].summary, '/demo.Chat/Talk request #2 2 bytes len 2');
@@ -102,11 +109,7 @@ test('messages reassembled across DATA frames; several messages in one DATA fram
 
 test('gzip-compressed messages are inflated; a decompression bomb is capped by maxFrame', () => {
   const body = Buffer.from('hello compressed world '.repeat(20));
-  const c2s = cat(
-    PREFACE,
-    h2frame(1, 4, 1, reqBlock('/demo.Svc/Zip', [['grpc-encoding', 'gzip']])),
-    h2frame(0, 1, 1, grpcMsg(gzipSync(body), true)),
-  );
+  const c2s = cat(PREFACE, h2frame(1, 4, 1, reqBlock('/demo.Svc/Zip', [['grpc-encoding', 'gzip']])), h2frame(0, 1, 1, grpcMsg(gzipSync(body), true)));
   const [, , m] = run(grpcDecoder, [['c2s', c2s]]);
   assert.equal(m.error, undefined);
   assert.equal(d(m).compressed, true);
@@ -130,12 +133,17 @@ test('Trailers-Only error response with a percent-encoded grpc-message', () => {
   const c2s = cat(PREFACE, h2frame(1, 4, 1, reqBlock('/demo.Svc/Get')), h2frame(0, 1, 1, grpcMsg(hex('0801'))));
   const s2c = cat(
     SERVER_START,
-    h2frame(1, 5, 1, literalBlock([
-      [':status', '200'],
-      ['content-type', 'application/grpc'],
-      ['grpc-status', '5'],
-      ['grpc-message', 'no such key: caf%C3%A9 100%25'],
-    ])),
+    h2frame(
+      1,
+      5,
+      1,
+      literalBlock([
+        [':status', '200'],
+        ['content-type', 'application/grpc'],
+        ['grpc-status', '5'],
+        ['grpc-message', 'no such key: caf%C3%A9 100%25'],
+      ]),
+    ),
   );
   const f = run(grpcDecoder, [
     ['c2s', c2s],
@@ -176,12 +184,29 @@ test('client half-close, truncated messages, oversized messages', () => {
 test('plain HTTP/2 streams on the grpc decoder render as http2 frames', () => {
   const c2s = cat(
     PREFACE,
-    h2frame(1, 5, 1, literalBlock([
-      [':method', 'GET'],
-      [':path', '/index.html'],
-    ])),
+    h2frame(
+      1,
+      5,
+      1,
+      literalBlock([
+        [':method', 'GET'],
+        [':path', '/index.html'],
+      ]),
+    ),
   );
-  const s2c = cat(SERVER_START, h2frame(1, 4, 1, literalBlock([[':status', '200'], ['content-type', 'text/html']])), h2frame(0, 1, 1, Uint8Array.from(Buffer.from('<p>hi</p>'))));
+  const s2c = cat(
+    SERVER_START,
+    h2frame(
+      1,
+      4,
+      1,
+      literalBlock([
+        [':status', '200'],
+        ['content-type', 'text/html'],
+      ]),
+    ),
+    h2frame(0, 1, 1, Uint8Array.from(Buffer.from('<p>hi</p>'))),
+  );
   const f = run(grpcDecoder, [
     ['c2s', c2s],
     ['s2c', s2c],
@@ -208,13 +233,7 @@ test('fuzz: random and mutated gRPC traffic never throws', () => {
 test('auto picks grpc for both directions, also when the server speaks first', async () => {
   const { resolveDecoder } = await import('../../../extension/engine/protocols/registry');
   const dec = resolveDecoder('auto').create();
-  const f = [
-    ...dec.push('s2c', VEC_S2C.subarray(0, 9)),
-    ...dec.push('c2s', VEC_C2S),
-    ...dec.push('s2c', VEC_S2C.subarray(9)),
-    ...dec.end('c2s'),
-    ...dec.end('s2c'),
-  ];
+  const f = [...dec.push('s2c', VEC_S2C.subarray(0, 9)), ...dec.push('c2s', VEC_C2S), ...dec.push('s2c', VEC_S2C.subarray(9)), ...dec.end('c2s'), ...dec.end('s2c')];
   assert.ok(f.every((x) => x.proto === 'grpc'));
   assert.equal(f.filter((x) => d(x).kind === 'message').length, 4);
   assert.equal(f.filter((x) => d(x).kind === 'trailers').length, 2);

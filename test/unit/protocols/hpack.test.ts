@@ -99,14 +99,9 @@ function runSequence(dec: HpackDecoder, blocks: [string, Expect][]): void {
 test('RFC 7541 C.2 header field representations', () => {
   const d1 = new HpackDecoder();
   runSequence(d1, [
-    [
-      '400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572',
-      { headers: [['custom-key', 'custom-header']], table: [['custom-key', 'custom-header', 55]], size: 55 },
-    ],
+    ['400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572', { headers: [['custom-key', 'custom-header']], table: [['custom-key', 'custom-header', 55]], size: 55 }],
   ]);
-  runSequence(new HpackDecoder(), [
-    ['040c 2f73 616d 706c 652f 7061 7468', { headers: [[':path', '/sample/path']], table: [], size: 0 }],
-  ]);
+  runSequence(new HpackDecoder(), [['040c 2f73 616d 706c 652f 7061 7468', { headers: [[':path', '/sample/path']], table: [], size: 0 }]]);
   const d3 = new HpackDecoder();
   const r3 = d3.decode(hex('1008 7061 7373 776f 7264 0673 6563 7265 74'));
   assert.deepEqual(r3.headers, [['password', 'secret']]);
@@ -146,10 +141,7 @@ test('RFC 7541 C.3 requests without Huffman', () => {
   runSequence(new HpackDecoder(), [
     ['8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d', { headers: REQ1, table: REQ_TABLES[0], size: 57 }],
     ['8286 84be 5808 6e6f 2d63 6163 6865', { headers: REQ2, table: REQ_TABLES[1], size: 110 }],
-    [
-      '8287 85bf 400a 6375 7374 6f6d 2d6b 6579 0c63 7573 746f 6d2d 7661 6c75 65',
-      { headers: REQ3, table: REQ_TABLES[2], size: 164 },
-    ],
+    ['8287 85bf 400a 6375 7374 6f6d 2d6b 6579 0c63 7573 746f 6d2d 7661 6c75 65', { headers: REQ3, table: REQ_TABLES[2], size: 164 }],
   ]);
 });
 
@@ -157,10 +149,7 @@ test('RFC 7541 C.4 requests with Huffman', () => {
   runSequence(new HpackDecoder(), [
     ['8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff', { headers: REQ1, table: REQ_TABLES[0], size: 57 }],
     ['8286 84be 5886 a8eb 1064 9cbf', { headers: REQ2, table: REQ_TABLES[1], size: 110 }],
-    [
-      '8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf',
-      { headers: REQ3, table: REQ_TABLES[2], size: 164 },
-    ],
+    ['8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf', { headers: REQ3, table: REQ_TABLES[2], size: 164 }],
   ]);
 });
 
@@ -295,7 +284,7 @@ test('mid-stream: unseen dynamic entries become placeholders, known ones stay ex
 
 test('junk header blocks never throw', () => {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   const d = new HpackDecoder();
   for (let i = 0; i < 5000; i++) {
     const len = Math.floor(rnd() * 40);

@@ -31,7 +31,14 @@ test('vectors: grpc-js capture decodes frame by frame', () => {
   ]);
   const c2s = f.filter((x) => x.dir === 'c2s');
   const s2c = f.filter((x) => x.dir === 's2c');
-  assert.equal(f.filter((x) => x.error).length, 0, f.filter((x) => x.error).map((x) => x.error).join('; '));
+  assert.equal(
+    f.filter((x) => x.error).length,
+    0,
+    f
+      .filter((x) => x.error)
+      .map((x) => x.error)
+      .join('; '),
+  );
   assert.deepEqual(
     c2s.map((x) => d(x).kind),
     ['preface', 'settings', 'headers', 'data', 'settings', 'headers', 'data', 'goaway', 'goaway'],
@@ -132,9 +139,7 @@ test('a header block across CONTINUATION frames, with padding and priority', () 
   assert.equal(f[1].data.length, 9 * 3 + headersPayload.length + p2.length + p3.length); // all three frames
   assert.deepEqual(d(f[2]), { kind: 'data', stream: 1, endStream: true, length: 2, padding: 2, text: 'hi' });
   // A CONTINUATION without its HEADERS and a block interrupted by another frame are errors.
-  const g = run(http2Decoder, [
-    ['c2s', cat(PREFACE, h2frame(9, 4, 1, p2), h2frame(1, 0, 3, p1), h2frame(6, 0, 0, '0000000000000000'), h2frame(1, 5, 5, hex('82')))],
-  ]);
+  const g = run(http2Decoder, [['c2s', cat(PREFACE, h2frame(9, 4, 1, p2), h2frame(1, 0, 3, p1), h2frame(6, 0, 0, '0000000000000000'), h2frame(1, 5, 5, hex('82')))]]);
   assert.match(g[1].error!, /CONTINUATION s1 without its HEADERS/);
   assert.match(g[2].error!, /interrupted by PING/);
   assert.equal(g[3].summary, 'PING 0000000000000000');
@@ -162,7 +167,10 @@ test('frames larger than maxFrame are skipped without buffering them', () => {
   assert.match(f[1].error!, /DATA frame of 5000 bytes exceeds maxFrame \(1000\); not decoded/);
   assert.equal(f[1].data.length, 9);
   // The body is handed on in maxFrame pieces (never buffered whole, nothing lost).
-  assert.deepEqual(f.slice(2, 7).map((x) => [d(x).kind, x.data.length]), Array(5).fill(['skipped', 1000]));
+  assert.deepEqual(
+    f.slice(2, 7).map((x) => [d(x).kind, x.data.length]),
+    Array(5).fill(['skipped', 1000]),
+  );
   assert.equal(f[7].summary, 'PING 0000000000000001');
 });
 
@@ -189,7 +197,13 @@ test('fuzz: random and mutated inputs never throw', () => {
 decoderSuite({
   decoder: http2Decoder,
   vectors: [
-    { name: 'grpc-js capture', input: [['c2s', VEC_C2S], ['s2c', VEC_S2C]] },
+    {
+      name: 'grpc-js capture',
+      input: [
+        ['c2s', VEC_C2S],
+        ['s2c', VEC_S2C],
+      ],
+    },
     { name: 'server side only', input: [['s2c', VEC_S2C]] },
   ],
 });

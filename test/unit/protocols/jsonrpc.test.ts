@@ -25,8 +25,20 @@ decoderSuite({
         ['s2c', lsp(res(1, { capabilities: {} }))],
       ],
     },
-    { name: 'newline-delimited JSON', input: [['stdin', nd(req('a', 'sum', [1, 2]))], ['stdout', nd(res('a', 3))]] },
-    { name: 'DAP', input: [['c2s', lsp({ seq: 1, type: 'request', command: 'launch', arguments: {} })], ['s2c', lsp({ seq: 2, type: 'response', request_seq: 1, command: 'launch', success: true })]] },
+    {
+      name: 'newline-delimited JSON',
+      input: [
+        ['stdin', nd(req('a', 'sum', [1, 2]))],
+        ['stdout', nd(res('a', 3))],
+      ],
+    },
+    {
+      name: 'DAP',
+      input: [
+        ['c2s', lsp({ seq: 1, type: 'request', command: 'launch', arguments: {} })],
+        ['s2c', lsp({ seq: 2, type: 'response', request_seq: 1, command: 'launch', success: true })],
+      ],
+    },
   ],
 });
 
@@ -79,11 +91,7 @@ test('jsonrpc: DAP messages are summarised by their own shape and paired by seq'
     ],
     'whole',
   );
-  assert.deepEqual(summaries(frames), [
-    'DAP request setBreakpoints (seq 3)',
-    'DAP event stopped (seq 7)',
-    'DAP response setBreakpoints (seq 8 for 3) failed: no source',
-  ]);
+  assert.deepEqual(summaries(frames), ['DAP request setBreakpoints (seq 3)', 'DAP event stopped (seq 7)', 'DAP response setBreakpoints (seq 8 for 3) failed: no source']);
   assert.equal(frames[0].pair!.key, frames[2].pair!.key);
   assert.equal(frames[1].pair, undefined);
 });

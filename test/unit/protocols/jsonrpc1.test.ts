@@ -78,7 +78,13 @@ test('whitespace between values stays in the frames: every byte is accounted for
 decoderSuite({
   decoder: jsonrpc1Decoder,
   vectors: [
-    { name: 'Go jsonrpc calls both ways', input: [['c2s', enc(C2S)], ['s2c', enc(S2C)]] },
+    {
+      name: 'Go jsonrpc calls both ways',
+      input: [
+        ['c2s', enc(C2S)],
+        ['s2c', enc(S2C)],
+      ],
+    },
     { name: 'values back to back', input: [['c2s', enc('{"method":"A.B","params":[1],"id":1}{"method":"A.C","params":[{"x":"}"}],"id":2}')]] },
   ],
   fuzz: { iterations: 600 },

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { decoderSuite, bytesOf, feed } from '../../helpers/decoder-suite';
 import { resolveDecoder } from '../../../extension/engine/protocols/registry';
 
-const lsp = (body: string, headers = 'Content-Length') =>
-  bytesOf(`${headers}: ${Buffer.byteLength(body)}\r\n\r\n`, body);
+const lsp = (body: string, headers = 'Content-Length') => bytesOf(`${headers}: ${Buffer.byteLength(body)}\r\n\r\n`, body);
 const dec = (opts?: Record<string, unknown>) => resolveDecoder('lsp').create(opts);
 
 decoderSuite({
@@ -72,5 +71,8 @@ test('lsp: pure garbage with no Content-Length is passed on in bounded pieces', 
   const frames = feed(dec(), [['c2s', junk]], 'whole');
   assert.ok(frames.length >= 3);
   assert.ok(frames.every((f) => f.error && f.data.length <= 8192));
-  assert.equal(frames.reduce((n, f) => n + f.data.length, 0), 20000);
+  assert.equal(
+    frames.reduce((n, f) => n + f.data.length, 0),
+    20000,
+  );
 });

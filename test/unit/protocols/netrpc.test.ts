@@ -89,8 +89,20 @@ test('seeded fuzz: never throws, never invents bytes', () => {
 decoderSuite({
   decoder: netrpcDecoder,
   vectors: [
-    { name: 'gob calls both ways', input: [['c2s', V.rpcC2S], ['s2c', V.rpcS2C]] },
-    { name: 'HTTP CONNECT then gob', input: [['c2s', Uint8Array.from([...V.httpConnect, ...V.rpcC2S])], ['s2c', Uint8Array.from([...V.httpConnected, ...V.rpcS2C])]] },
+    {
+      name: 'gob calls both ways',
+      input: [
+        ['c2s', V.rpcC2S],
+        ['s2c', V.rpcS2C],
+      ],
+    },
+    {
+      name: 'HTTP CONNECT then gob',
+      input: [
+        ['c2s', Uint8Array.from([...V.httpConnect, ...V.rpcC2S])],
+        ['s2c', Uint8Array.from([...V.httpConnected, ...V.rpcS2C])],
+      ],
+    },
   ],
   fuzz: { iterations: 600 },
 });
@@ -99,12 +111,19 @@ test('summaries are one line whatever the stream holds: method names, errors and
   const method = 'Arith\nMul\u2028x\u007f';
   const err = 'bad\r\nthing\u2029';
   const c2s = Uint8Array.from([
-    ...structDef(65, 'Request', [['ServiceMethod', 6], ['Seq', 3]]),
+    ...structDef(65, 'Request', [
+      ['ServiceMethod', 6],
+      ['Seq', 3],
+    ]),
     ...msg(i(65), [1, ...str(method), 1, ...u(1), 0]),
     ...msg(i(6), [0, ...str('line1\nline2')]),
   ]);
   const s2c = Uint8Array.from([
-    ...structDef(66, 'Response', [['ServiceMethod', 6], ['Seq', 3], ['Error', 6]]),
+    ...structDef(66, 'Response', [
+      ['ServiceMethod', 6],
+      ['Seq', 3],
+      ['Error', 6],
+    ]),
     ...msg(i(66), [1, ...str(method), 1, ...u(1), 1, ...str(err), 0]),
     ...msg(i(2), [0, ...i(0)]),
   ]);
@@ -115,5 +134,8 @@ test('summaries are one line whatever the stream holds: method names, errors and
   assert.equal(cs[0]!.serviceMethod, method, 'decoded values keep the text as sent');
   assert.equal(cs[1]!.error, err);
   for (const f of fs) assert.doesNotMatch(f.summary, /[\u0000-\u001f\u007f\u2028\u2029]/, f.summary);
-  assert.ok(fs.some((f) => f.summary.includes('Arith\\nMul')), 'the newline is shown escaped');
+  assert.ok(
+    fs.some((f) => f.summary.includes('Arith\\nMul')),
+    'the newline is shown escaped',
+  );
 });

@@ -16,7 +16,15 @@ const V3 = fromHex('1a 03 08 96 01');
 
 decoderSuite({
   decoder: 'lenvarint+protobuf',
-  vectors: [{ name: 'three delimited messages', input: [['c2s', bytesOf([3], V1, [9], V2, [5], V3)], ['s2c', bytesOf([0])]] }],
+  vectors: [
+    {
+      name: 'three delimited messages',
+      input: [
+        ['c2s', bytesOf([3], V1, [9], V2, [5], V3)],
+        ['s2c', bytesOf([0])],
+      ],
+    },
+  ],
 });
 decoderSuite({ decoder: 'protobuf', truncation: false, vectors: [{ name: 'one message per direction', input: [['c2s', bytesOf(V1, V2, V3)]] }] });
 
@@ -84,7 +92,16 @@ service Svc { rpc Call (Msg) returns (Inner); }
     const root = protobuf.loadSync(file);
     const Msg = root.lookupType('demo.Msg');
     const bytes = Msg.encode(
-      Msg.fromObject({ big: '18446744073709551615', neg: '-9007199254740993', name: 'é', nums: [1, -2], color: 1, inner: { label: 'x' }, blob: Buffer.from([1, 2]), counts: { a: '12345678901234567' } }),
+      Msg.fromObject({
+        big: '18446744073709551615',
+        neg: '-9007199254740993',
+        name: 'é',
+        nums: [1, -2],
+        color: 1,
+        inner: { label: 'x' },
+        blob: Buffer.from([1, 2]),
+        counts: { a: '12345678901234567' },
+      }),
     ).finish();
     const r = decodeProtobuf(bytes, { protoFiles: [file], protoType: 'demo.Msg' });
     assert.equal(r.error, undefined);
@@ -110,7 +127,10 @@ service Svc { rpc Call (Msg) returns (Inner); }
     const bad = decodeProtobuf(fromHex('0a 05 01'), { protoFiles: [file], protoType: 'demo.Msg' });
     assert.match(bad.error!, /does not decode as demo.Msg/);
 
-    assert.throws(() => resolveDecoder('protobuf', { protoFiles: [file], protoType: 'demo.Nope' }), (e: unknown) => e instanceof UserError && /no message type "demo.Nope".*demo.Msg/.test(e.message));
+    assert.throws(
+      () => resolveDecoder('protobuf', { protoFiles: [file], protoType: 'demo.Nope' }),
+      (e: unknown) => e instanceof UserError && /no message type "demo.Nope".*demo.Msg/.test(e.message),
+    );
     assert.throws(() => resolveDecoder('protobuf', { protoFiles: [join(dir, 'missing.proto')], protoType: 'x.Y' }), UserError);
     assert.throws(() => resolveDecoder('protobuf', { protoType: 'demo.Msg' }), /needs --proto FILE/);
   } finally {

@@ -14,12 +14,17 @@ const text = (f: Frame, path: string): string | undefined => {
 };
 /** Frames as the panel gets them: the decoder's ranges, or those computed for the row shown. */
 const decode = (name: string, dir: 'c2s' | 's2c', ...chunks: (string | Uint8Array)[]) =>
-  feed(resolveDecoder(name).create(), [[dir, bytesOf(...chunks)]], 'whole').map((f) => (f.ranges ? f : { ...f, ranges: rangesOnDemand({ proto: f.proto ?? name, data: f.data, decoded: f.decoded }) }));
+  feed(resolveDecoder(name).create(), [[dir, bytesOf(...chunks)]], 'whole').map((f) =>
+    f.ranges ? f : { ...f, ranges: rangesOnDemand({ proto: f.proto ?? name, data: f.data, decoded: f.decoded }) },
+  );
 
 test('JSON text: every value by pointer, escapes in keys, nothing past bad JSON', () => {
   const t = Buffer.from('{"a": [1, {"b/c": "x\\"y"}], "~": null, "n": -1.5e3}');
   const r = jsonRanges(t);
-  const at = (p: string) => { const x = r.find((y) => y.path === p)!; return t.subarray(x.start, x.end).toString(); };
+  const at = (p: string) => {
+    const x = r.find((y) => y.path === p)!;
+    return t.subarray(x.start, x.end).toString();
+  };
   assert.equal(at('/a'), '[1, {"b/c": "x\\"y"}]');
   assert.equal(at('/a/0'), '1');
   assert.equal(at('/a/1/b~1c'), '"x\\"y"');
@@ -85,7 +90,10 @@ test('protobuf: each field from its tag, nested messages inside, typed messages 
   const { decodeProtobuf } = await import('../../../extension/engine/protocols/protobuf/decoder');
   const typed = Uint8Array.from([...msg, 0x22, 0x01, 0x78, 0x22, 0x01, 0x79]);
   const r = decodeProtobuf(typed, { root, protoType: 'M' });
-  const at = (p: string) => { const x = r.ranges!.find((y) => y.path === p)!; return Buffer.from(typed.subarray(x.start, x.end)).toString('hex'); };
+  const at = (p: string) => {
+    const x = r.ranges!.find((y) => y.path === p)!;
+    return Buffer.from(typed.subarray(x.start, x.end)).toString('hex');
+  };
   assert.equal(at('/id'), '089601');
   assert.equal(at('/inner/a'), '089601');
   assert.equal(at('/tags/1'), '220179');

@@ -46,7 +46,10 @@ test('layered lines+jsonrpc: each line is one message; pairing works across dire
     ],
     'bytes',
   );
-  assert.deepEqual(frames.map((f) => f.summary), ['ping #1', 'ping #1 → "pong"']);
+  assert.deepEqual(
+    frames.map((f) => f.summary),
+    ['ping #1', 'ping #1 → "pong"'],
+  );
   assert.equal(frames[0].pair!.key, frames[1].pair!.key);
   assert.deepEqual(frames[0].payload, { start: 0, end: frames[0].data.length - 2 });
 });
@@ -67,15 +70,37 @@ test('layered: outer errors pass through untouched', () => {
 
 decoderSuite({
   decoder: 'len32be+msgpack',
-  vectors: [{ name: 'framed values', input: [['c2s', bytesOf([0, 0, 0, 1, 0x07], [0, 0, 0, 3, 0x92, 0xa1, 0x61, 0xc0].slice(0, 7))], ['s2c', bytesOf([0, 0, 0, 1, 0xc3])]] }],
+  vectors: [
+    {
+      name: 'framed values',
+      input: [
+        ['c2s', bytesOf([0, 0, 0, 1, 0x07], [0, 0, 0, 3, 0x92, 0xa1, 0x61, 0xc0].slice(0, 7))],
+        ['s2c', bytesOf([0, 0, 0, 1, 0xc3])],
+      ],
+    },
+  ],
 });
 
 // ---- auto ----
 
 test('auto: each direction sniffed on its own; the chosen decoder is in frame.proto', () => {
   const d = resolveDecoder('auto').create();
-  const frames = feed(d, [['stdout', bytesOf('ready\nserving\n')], ['stderr', bytesOf([0, 1, 2, 3, 0xff])]], 'whole');
-  assert.deepEqual(frames.map((f) => [f.dir, f.proto]), [['stdout', 'lines'], ['stdout', 'lines'], ['stderr', 'raw']]);
+  const frames = feed(
+    d,
+    [
+      ['stdout', bytesOf('ready\nserving\n')],
+      ['stderr', bytesOf([0, 1, 2, 3, 0xff])],
+    ],
+    'whole',
+  );
+  assert.deepEqual(
+    frames.map((f) => [f.dir, f.proto]),
+    [
+      ['stdout', 'lines'],
+      ['stdout', 'lines'],
+      ['stderr', 'raw'],
+    ],
+  );
 });
 
 test('auto: both directions of an LSP session share one jsonrpc instance, so responses pair', () => {
@@ -88,7 +113,10 @@ test('auto: both directions of an LSP session share one jsonrpc instance, so res
     ],
     'bytes',
   );
-  assert.deepEqual(frames.map((f) => f.proto), ['jsonrpc', 'jsonrpc']);
+  assert.deepEqual(
+    frames.map((f) => f.proto),
+    ['jsonrpc', 'jsonrpc'],
+  );
   assert.equal(frames[1].summary, 'initialize #1 → {}');
   assert.equal(frames[0].pair!.key, frames[1].pair!.key);
 });
@@ -116,7 +144,10 @@ function fake(name: string, priority: number, sniff: DecoderInfo['sniff']): Deco
 test('auto: priority order; a higher decoder saying "more" is waited for, up to the cap or end()', () => {
   const hi = fake('hi', 5, (h) => (h.length < 3 ? 'more' : h[0] === 0x41 ? 'yes' : 'no'));
   const lo = fake('lo', 1, () => 'yes');
-  assert.deepEqual(sniffOrder([lo, hi]).map((d) => d.name), ['hi', 'lo']);
+  assert.deepEqual(
+    sniffOrder([lo, hi]).map((d) => d.name),
+    ['hi', 'lo'],
+  );
   const a = new AutoConnDecoder(sniffOrder([lo, hi]));
   assert.deepEqual(a.push('c2s', bytesOf('AB')), []);
   assert.equal(a.push('c2s', bytesOf('C'))[0].proto, 'hi');
@@ -142,7 +173,13 @@ decoderSuite({
   decoder: 'auto',
   truncation: false, // a cut head may sniff as something else (raw): no error expected
   vectors: [
-    { name: 'LSP both ways', input: [['c2s', lsp({ jsonrpc: '2.0', id: 'a', method: 'm' })], ['s2c', lsp({ jsonrpc: '2.0', id: 'a', result: 1 })]] },
+    {
+      name: 'LSP both ways',
+      input: [
+        ['c2s', lsp({ jsonrpc: '2.0', id: 'a', method: 'm' })],
+        ['s2c', lsp({ jsonrpc: '2.0', id: 'a', result: 1 })],
+      ],
+    },
     { name: 'text lines', input: [['stdout', bytesOf('hello\nworld\n')]] },
   ],
 });

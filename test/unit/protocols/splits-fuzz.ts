@@ -76,10 +76,7 @@ export function fuzz(info: DecoderInfo, seeds: Script[], rounds: number, seed = 
     let script: Script;
     if (k % 4 === 0 || seeds.length === 0) {
       const dirs: Direction[] = ['c2s', 's2c'];
-      script = Array.from({ length: 1 + Math.floor(r() * 4) }, () => [
-        dirs[Math.floor(r() * 2)],
-        Uint8Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * 256)),
-      ]);
+      script = Array.from({ length: 1 + Math.floor(r() * 4) }, () => [dirs[Math.floor(r() * 2)], Uint8Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * 256))]);
     } else {
       const base = seeds[Math.floor(r() * seeds.length)];
       script = base.map(([d, b]) => {

@@ -30,8 +30,14 @@ const PUB_S2C = hex(
 
 function ready(type: string, identity = ''): Uint8Array {
   const props = Buffer.concat([
-    Buffer.from([11]), Buffer.from('Socket-Type'), u32b(type.length), Buffer.from(type),
-    Buffer.from([8]), Buffer.from('Identity'), u32b(identity.length), Buffer.from(identity),
+    Buffer.from([11]),
+    Buffer.from('Socket-Type'),
+    u32b(type.length),
+    Buffer.from(type),
+    Buffer.from([8]),
+    Buffer.from('Identity'),
+    u32b(identity.length),
+    Buffer.from(identity),
   ]);
   return cmd('READY', props);
 }
@@ -61,7 +67,10 @@ test('vectors: DEALER -> ROUTER', () => {
     ['c2s', DEALER_C2S],
     ['s2c', ROUTER_S2C],
   ]);
-  assert.deepEqual(f.filter((x) => x.error), []);
+  assert.deepEqual(
+    f.filter((x) => x.error),
+    [],
+  );
   const c = f.filter((x) => x.dir === 'c2s');
   const s = f.filter((x) => x.dir === 's2c');
   assert.deepEqual(d(c[0]), { kind: 'greeting', version: '3.1', major: 3, minor: 1, mechanism: 'NULL', asServer: false });
@@ -79,7 +88,10 @@ test('vectors: DEALER -> ROUTER', () => {
   assert.equal(c.length, 5);
   assert.deepEqual(d(s[1]).properties, { 'Socket-Type': 'ROUTER', Identity: '' });
   assert.deepEqual(d(s[2]).parts, [b64('reply')]);
-  assert.deepEqual(s.slice(3).map((x) => x.summary), ['PONG', 'PONG']);
+  assert.deepEqual(
+    s.slice(3).map((x) => x.summary),
+    ['PONG', 'PONG'],
+  );
 });
 
 test('vectors: SUB -> PUB (3.1 SUBSCRIBE/CANCEL commands, topic message)', () => {
@@ -131,11 +143,14 @@ test('3.0-style subscriptions from a SUB socket; REQ/REP delimiter and pairing',
   const msgs = g.filter((x) => d(x).kind === 'message');
   assert.deepEqual(d(msgs[0]), { kind: 'message', parts: ['', b64('ping?')], text: ['', 'ping?'], delimiter: 0 });
   assert.equal(msgs[0].summary, 'REQ message [2 parts] "ping?"');
-  assert.deepEqual(msgs.map((m) => m.pair), [
-    { key: 'req1', role: 'request' },
-    { key: 'req2', role: 'request' },
-    { key: 'req1', role: 'response' },
-  ]);
+  assert.deepEqual(
+    msgs.map((m) => m.pair),
+    [
+      { key: 'req1', role: 'request' },
+      { key: 'req2', role: 'request' },
+      { key: 'req1', role: 'response' },
+    ],
+  );
   assert.equal(g.find((x) => x.dir === 's2c')!.summary, 'greeting ZMTP 3.1 NULL as-server');
 
   // ROUTER side sees the routing id before the delimiter.
@@ -154,7 +169,9 @@ test('PLAIN HELLO password is masked in decoded, summary and data; CURVE is mark
   assert.ok(!JSON.stringify(h.decoded).includes('s3cret'));
   assert.equal(h.data.length, hello.length); // data stays the bytes as sent
   assert.equal(f[0].summary, 'greeting ZMTP 3.1 PLAIN');
-  const c = run(zmtpDecoder, [['c2s', cat(GREET('CURVE'), cmd('HELLO', new Uint8Array(194)), cmd('MESSAGE', new Uint8Array(40)), cmd('ERROR', Uint8Array.from([3, ...Buffer.from('bad')])))]]);
+  const c = run(zmtpDecoder, [
+    ['c2s', cat(GREET('CURVE'), cmd('HELLO', new Uint8Array(194)), cmd('MESSAGE', new Uint8Array(40)), cmd('ERROR', Uint8Array.from([3, ...Buffer.from('bad')])))],
+  ]);
   assert.deepEqual(d(c[1]), { kind: 'command', name: 'HELLO', encrypted: true, length: 194 });
   assert.equal(c[2].summary, 'CURVE MESSAGE (encrypted, 40 bytes)');
   assert.equal(c[3].summary, 'ERROR "bad"');
@@ -179,7 +196,14 @@ test('huge LONG sizes are capped by maxFrame and skipped without allocation', ()
   const g = run(zmtpDecoder, [['c2s', cat(GREET('NULL'), part('head', true), big)]], undefined, { maxFrame: 100 });
   assert.match(g[1].error!, /message dropped/);
   assert.match(g[2].error!, /message part of 256 bytes exceeds maxFrame \(100\)/);
-  assert.deepEqual(g.slice(3, 6).map((x) => [d(x).kind, x.data.length]), [['skipped', 100], ['skipped', 100], ['skipped', 56]]);
+  assert.deepEqual(
+    g.slice(3, 6).map((x) => [d(x).kind, x.data.length]),
+    [
+      ['skipped', 100],
+      ['skipped', 100],
+      ['skipped', 56],
+    ],
+  );
   assert.equal(g[6].summary, 'part of a dropped message (4 bytes, not decoded)'); // 'tail' ended the dropped message
   assert.deepEqual(d(g[7]).text, ['next']);
 });
@@ -225,8 +249,20 @@ test('fuzz: random and mutated ZMTP never throws', () => {
 decoderSuite({
   decoder: zmtpDecoder,
   vectors: [
-    { name: 'DEALER/ROUTER', input: [['c2s', DEALER_C2S], ['s2c', ROUTER_S2C]] },
-    { name: 'SUB/PUB', input: [['c2s', SUB_C2S], ['s2c', PUB_S2C]] },
+    {
+      name: 'DEALER/ROUTER',
+      input: [
+        ['c2s', DEALER_C2S],
+        ['s2c', ROUTER_S2C],
+      ],
+    },
+    {
+      name: 'SUB/PUB',
+      input: [
+        ['c2s', SUB_C2S],
+        ['s2c', PUB_S2C],
+      ],
+    },
     { name: 'PLAIN', input: [['c2s', cat(GREET('PLAIN'), cmd('HELLO', Uint8Array.from([1, 97, 2, 98, 99])), part('x', true), part('y', false))]] },
   ],
 });
@@ -235,6 +271,9 @@ test('auto picks zmtp from the signature', async () => {
   const { resolveDecoder } = await import('../../../extension/engine/protocols/registry');
   const dec = resolveDecoder('auto').create();
   const f = [...dec.push('s2c', PUB_S2C.subarray(0, 5)), ...dec.push('s2c', PUB_S2C.subarray(5)), ...dec.end('s2c')];
-  assert.deepEqual(f.map((x) => x.proto), ['zmtp', 'zmtp', 'zmtp']);
+  assert.deepEqual(
+    f.map((x) => x.proto),
+    ['zmtp', 'zmtp', 'zmtp'],
+  );
   assert.deepEqual(d(f[2]).text, ['topic1', 'payload']);
 });

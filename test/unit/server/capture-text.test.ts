@@ -10,13 +10,34 @@ function rows(): Row[] {
     { type: 'event', id: 1, ts: 1, mono: 0, kind: 'spawn', pid: 42, command: ['./server'] },
     { type: 'event', id: 2, ts: 2, mono: 10, kind: 'open', conn: 3, tap: 'tcp:7300=127.0.0.1:7301', from: '127.0.0.1:5000', to: '127.0.0.1:7301' },
     {
-      type: 'frame', id: 3, ts: 3, mono: 100, tap: 'tcp:7300=127.0.0.1:7301', conn: 3, dir: 'c2s', proto: 'netrpc', len: 4,
-      data: enc.encode('ABCD'), summary: 'Arith.Multiply {A: 7, B: 8}', decoded: { ServiceMethod: 'Arith.Multiply', Seq: 12345678901234567890n },
+      type: 'frame',
+      id: 3,
+      ts: 3,
+      mono: 100,
+      tap: 'tcp:7300=127.0.0.1:7301',
+      conn: 3,
+      dir: 'c2s',
+      proto: 'netrpc',
+      len: 4,
+      data: enc.encode('ABCD'),
+      summary: 'Arith.Multiply {A: 7, B: 8}',
+      decoded: { ServiceMethod: 'Arith.Multiply', Seq: 12345678901234567890n },
       pair: { key: '1', role: 'request' },
     },
     {
-      type: 'frame', id: 4, ts: 4, mono: 300, tap: 'tcp:7300=127.0.0.1:7301', conn: 3, dir: 's2c', proto: 'netrpc', len: 2,
-      data: enc.encode('<b'), summary: 'reply 56', decoded: 56, pair: { key: '1', role: 'response', request: 3, latencyUs: 200 },
+      type: 'frame',
+      id: 4,
+      ts: 4,
+      mono: 300,
+      tap: 'tcp:7300=127.0.0.1:7301',
+      conn: 3,
+      dir: 's2c',
+      proto: 'netrpc',
+      len: 2,
+      data: enc.encode('<b'),
+      summary: 'reply 56',
+      decoded: 56,
+      pair: { key: '1', role: 'response', request: 3, latencyUs: 200 },
     },
     { type: 'frame', id: 5, ts: 5, mono: 400, tap: 'stdio', conn: 1, dir: 'stdout', proto: 'lines', len: 6, data: enc.encode('hello\n'), summary: 'hello', decoded: 'hello' },
     { type: 'event', id: 6, ts: 6, mono: 500, kind: 'exit', pid: 42, code: null, signal: 'SIGTERM' },
@@ -27,7 +48,10 @@ test('capture text: sections per connection, events last, rows mapped to lines',
   const m = await renderCaptureText(rows(), { name: 'demo.ipctap' });
   const lines = m.text.split('\n');
   assert.equal(lines[0], 'IPC Tap capture: demo.ipctap');
-  assert.deepEqual(m.sections.map((s) => s.conn), [1, 3, undefined]);
+  assert.deepEqual(
+    m.sections.map((s) => s.conn),
+    [1, 3, undefined],
+  );
   const reqLine = m.rowLine.get(3)!;
   assert.match(lines[reqLine]!, /^ {2}#3 {2}\+0\.000100s {2}c2s {2}netrpc {2}4 B {2}Arith\.Multiply/);
   assert.match(lines[m.sections[1]!.startLine]!, /^connection 3 {2}tcp:7300=127\.0\.0\.1:7301 {2}127\.0\.0\.1:5000 → 127\.0\.0\.1:7301$/);
@@ -39,9 +63,17 @@ test('language features: outline, folding, hover with exact integers and hex, de
   const m = await renderCaptureText(rows(), { name: 'demo.ipctap' });
   const syms = documentSymbols(m);
   const conn3 = syms.find((s) => s.name.startsWith('connection 3'))!;
-  assert.deepEqual(conn3.children!.map((c) => c.name), ['Arith.Multiply {A: 7, B: 8}'], 'only requests when paired');
+  assert.deepEqual(
+    conn3.children!.map((c) => c.name),
+    ['Arith.Multiply {A: 7, B: 8}'],
+    'only requests when paired',
+  );
   const conn1 = syms.find((s) => s.name.startsWith('connection 1'))!;
-  assert.deepEqual(conn1.children!.map((c) => c.name), ['hello'], 'plain frames otherwise');
+  assert.deepEqual(
+    conn1.children!.map((c) => c.name),
+    ['hello'],
+    'plain frames otherwise',
+  );
   assert.equal(syms.at(-1)!.name, 'events');
   assert.equal(foldingRanges(m).length, 3);
 

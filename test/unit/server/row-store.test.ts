@@ -18,7 +18,10 @@ test('filtered views over the FrameStore: ranges, counts, incremental growth, id
     for (let i = 1; i <= 100; i++) store.append(frame(i, i % 2 ? 1 : 2, `msg ${i}`));
     assert.equal(await fr.countOf(), 100);
     assert.equal(await fr.countOf('conn:2'), 50);
-    assert.deepEqual((await fr.get('conn:2', 0, 3)).rows.map((r) => r.id), [2, 4, 6]);
+    assert.deepEqual(
+      (await fr.get('conn:2', 0, 3)).rows.map((r) => r.id),
+      [2, 4, 6],
+    );
     for (let i = 101; i <= 110; i++) store.append(frame(i, 2, `msg ${i}`));
     assert.equal(await fr.countOf('conn:2'), 60, 'new rows are picked up');
     assert.equal(await fr.indexOfId('conn:2', 104), 53);

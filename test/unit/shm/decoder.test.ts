@@ -27,7 +27,7 @@ function struct(n: number): Buffer {
 
 function changeOf(seq: number, base: number, a: Buffer, b: Buffer) {
   const ranges = [];
-  for (let i = 0; i < a.length; ) {
+  for (let i = 0; i < a.length;) {
     if (a[i] === b[i]) {
       i++;
       continue;
@@ -157,5 +157,8 @@ test('shm decoder: auto picks it for a watch, and says no at once to other bytes
   assert.equal(info.sniff!(Buffer.from('ok\n'), 's2c'), 'no');
   assert.equal(info.sniff!(Buffer.from([0x10, 0, 0, 0, 0x53]), 's2c'), 'no');
   const auto = feed(resolveDecoder('auto').create(), stream(header({ layout: LAYOUT })), 'whole');
-  assert.deepEqual(auto.map((f) => f.proto), ['shm', 'shm', 'shm', 'shm']);
+  assert.deepEqual(
+    auto.map((f) => f.proto),
+    ['shm', 'shm', 'shm', 'shm'],
+  );
 });

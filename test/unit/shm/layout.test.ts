@@ -70,7 +70,11 @@ test('layout: bad syntax is a usage error naming the field', () => {
     ['u8[0] z', /the count must be/],
   ];
   for (const [text, re] of cases) {
-    assert.throws(() => parseLayout(text), (e: unknown) => e instanceof UserError && e.exitCode === 1 && re.test(e.message), text);
+    assert.throws(
+      () => parseLayout(text),
+      (e: unknown) => e instanceof UserError && e.exitCode === 1 && re.test(e.message),
+      text,
+    );
   }
 });
 

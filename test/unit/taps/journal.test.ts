@@ -60,7 +60,10 @@ test('an entry is on disk before the rename, with pid and time, and restore undo
   assert.equal(e.path, p('app'));
   assert.ok(Math.abs(e.createdAt - Date.now()) < 10_000);
   const results = restoreOwnSync();
-  assert.deepEqual(results.map((r) => r.action), ['restored']);
+  assert.deepEqual(
+    results.map((r) => r.action),
+    ['restored'],
+  );
   assert.equal(lstatSync(p('app')).ino, orig);
   assert.equal(readFileSync(p('app'), 'utf8'), 'original');
   assert.deepEqual(readdirSync(dir), ['app']);
@@ -70,14 +73,20 @@ test('an entry is on disk before the rename, with pid and time, and restore undo
 
 test('interrupted after the link: the extra name is removed, the original stays', () => {
   const { orig } = takeOver('link');
-  assert.deepEqual(restoreOwnSync().map((r) => r.action), ['restored']);
+  assert.deepEqual(
+    restoreOwnSync().map((r) => r.action),
+    ['restored'],
+  );
   assert.equal(lstatSync(p('app')).ino, orig);
   assert.deepEqual(readdirSync(dir), ['app']);
 });
 
 test('interrupted before the link: nothing to put back, our temporary file removed', () => {
   const { orig } = takeOver('journal');
-  assert.deepEqual(restoreOwnSync().map((r) => r.action), ['removed']);
+  assert.deepEqual(
+    restoreOwnSync().map((r) => r.action),
+    ['removed'],
+  );
   assert.equal(lstatSync(p('app')).ino, orig);
   assert.deepEqual(readdirSync(dir), ['app']);
 });
@@ -87,7 +96,10 @@ test('someone else replaced the path meanwhile: theirs is kept, the stale origin
   unlinkSync(p('app'));
   writeFileSync(p('app'), 'new server'); // may well get our freed inode number back
   const r = restoreOwnSync();
-  assert.deepEqual(r.map((x) => x.action), ['removed']);
+  assert.deepEqual(
+    r.map((x) => x.action),
+    ['removed'],
+  );
   assert.match(r[0].message, /replaced by someone else/);
   assert.equal(readFileSync(p('app'), 'utf8'), 'new server');
   assert.deepEqual(readdirSync(dir), ['app']);
@@ -96,7 +108,10 @@ test('someone else replaced the path meanwhile: theirs is kept, the stale origin
 test('the original vanished: our file at the path is removed', () => {
   takeOver();
   unlinkSync(p('.app.renamed'));
-  assert.deepEqual(restoreOwnSync().map((r) => r.action), ['removed']);
+  assert.deepEqual(
+    restoreOwnSync().map((r) => r.action),
+    ['removed'],
+  );
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -129,19 +144,24 @@ test('restoreAll restores entries of dead processes only', async () => {
   assert.equal(byPath.has(p('own')), false);
   assert.equal(readFileSync(p('app'), 'utf8'), 'original');
   assert.deepEqual(journalFiles().sort(), ['garbage.json', 'x-live.json', journalFiles().find((f) => f.startsWith(`${process.pid}-`))!].sort());
-  assert.deepEqual(restoreAllSync().map((r) => r.action), ['skipped'], 'the dead entry is gone');
+  assert.deepEqual(
+    restoreAllSync().map((r) => r.action),
+    ['skipped'],
+    'the dead entry is gone',
+  );
 });
 
 test('a pid reused by another process does not count as the owner', async () => {
   writeFileSync(p('app'), 'ours');
   writeFileSync(p('.app.renamed'), 'original');
   writeEntry({ path: p('zzz'), renamedTo: p('.zzz'), kind: 'unix' }); // makes the journal dir
-  writeFileSync(
-    join(journalDir(), 'reused.json'),
-    JSON.stringify({ path: p('app'), renamedTo: p('.app.renamed'), kind: 'unix', pid: process.ppid, pidStart: '1', createdAt: 0 }),
-    { mode: 0o600 },
-  );
+  writeFileSync(join(journalDir(), 'reused.json'), JSON.stringify({ path: p('app'), renamedTo: p('.app.renamed'), kind: 'unix', pid: process.ppid, pidStart: '1', createdAt: 0 }), {
+    mode: 0o600,
+  });
   const r = await restoreAll();
-  assert.deepEqual(r.map((x) => x.action), ['restored']);
+  assert.deepEqual(
+    r.map((x) => x.action),
+    ['restored'],
+  );
   assert.equal(readFileSync(p('app'), 'utf8'), 'original');
 });

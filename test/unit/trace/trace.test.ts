@@ -35,15 +35,21 @@ test('parser: unfinished/resumed halves joined per pid, padded returns, signals,
   assert.deepEqual(Buffer.from(callData(read.name, read.args, read.ret)[0] as Uint8Array), Buffer.from('hello\n\x00\xff', 'latin1'));
   // "<... sendto resumed>)             = 4": the return after padding.
   const sends = recs.filter((r) => r.type === 'call' && r.name === 'sendto');
-  assert.deepEqual(sends.map((r) => (r.type === 'call' ? r.ret : -1)), [4, 3, 4]);
+  assert.deepEqual(
+    sends.map((r) => (r.type === 'call' ? r.ret : -1)),
+    [4, 3, 4],
+  );
   // A resumed half whose start was not seen is dropped, not misread.
   assert.equal(recs.filter((r) => r.type === 'call' && r.name === 'write').length, 2);
   const sig = recs.find((r) => r.type === 'signal')!;
   assert.deepEqual(sig, { type: 'signal', pid: 24237, signal: 'SIGCHLD', senderPid: 24316, senderUid: 0, code: 'CLD_EXITED' });
-  assert.deepEqual(recs.filter((r) => r.type === 'exit'), [
-    { type: 'exit', pid: 24316, code: 3, signal: null },
-    { type: 'exit', pid: 24237, code: 0, signal: null },
-  ]);
+  assert.deepEqual(
+    recs.filter((r) => r.type === 'exit'),
+    [
+      { type: 'exit', pid: 24316, code: 3, signal: null },
+      { type: 'exit', pid: 24237, code: 0, signal: null },
+    ],
+  );
   assert.deepEqual(new StraceLineParser().parse('77 +++ killed by SIGKILL +++'), { type: 'exit', pid: 77, code: null, signal: 'SIGKILL' });
 });
 
@@ -56,9 +62,19 @@ test('parser: strings longer than -s leave a missing count; iovecs and messages 
   assert.equal((pieces[0] as Uint8Array).length, 16);
   assert.equal(pieces[1], 60000 - 16);
   const v = callData('writev', '3<pipe:[1]>, [{iov_base="\\x61\\x62"..., iov_len=5}, {iov_base="\\x63", iov_len=1}], 2', 6);
-  assert.deepEqual(v.map((p) => (typeof p === 'number' ? p : Buffer.from(p).toString())), ['ab', 3, 'c']);
-  const msg = callData('recvmsg', '5<UNIX-STREAM:[1->2]>, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="\\x68\\x69", iov_len=4096}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0', 2);
-  assert.deepEqual(msg.map((p) => (typeof p === 'number' ? p : Buffer.from(p).toString())), ['hi']);
+  assert.deepEqual(
+    v.map((p) => (typeof p === 'number' ? p : Buffer.from(p).toString())),
+    ['ab', 3, 'c'],
+  );
+  const msg = callData(
+    'recvmsg',
+    '5<UNIX-STREAM:[1->2]>, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="\\x68\\x69", iov_len=4096}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0',
+    2,
+  );
+  assert.deepEqual(
+    msg.map((p) => (typeof p === 'number' ? p : Buffer.from(p).toString())),
+    ['hi'],
+  );
 });
 
 test('endpoints: -yy annotations, and both ends of a pipe / socketpair / TCP connection share a key', () => {
@@ -102,28 +118,56 @@ test('assembler: one connection per pipe/socket, each byte once, gaps for what n
   const out = assemble(parseAll(recorded));
   const opens = out.events.filter((e) => e.kind === 'open');
   // (Each as the first call that showed bytes saw it: here the parent's reads returned first.)
-  assert.deepEqual(opens.map((o) => o.from), ['pipe:[218517]', 'UNIX-STREAM:[218519->218518]', 'TCP:[127.0.0.1:50677->127.0.0.1:50066]', 'UNIX-STREAM:[218527->218526,"/tmp/app.sock"]']);
+  assert.deepEqual(
+    opens.map((o) => o.from),
+    ['pipe:[218517]', 'UNIX-STREAM:[218519->218518]', 'TCP:[127.0.0.1:50677->127.0.0.1:50066]', 'UNIX-STREAM:[218527->218526,"/tmp/app.sock"]'],
+  );
   const pipe = opens[0]!.conn!;
   // Written by the child and read by the parent: captured once.
-  const pipeBytes = out.chunks.filter((c) => c.conn === pipe).map((c) => c.data).join('');
+  const pipeBytes = out.chunks
+    .filter((c) => c.conn === pipe)
+    .map((c) => c.data)
+    .join('');
   assert.equal(pipeBytes, 'hello\n\x00\xff' + 'x'.repeat(16));
   const gaps = out.events.filter((e) => e.kind === 'gap');
-  assert.deepEqual(gaps.map((g) => [g.conn, g.dir, g.bytes, g.tap]), [[pipe, 'c2s', 59984, 'trace']]);
+  assert.deepEqual(
+    gaps.map((g) => [g.conn, g.dir, g.bytes, g.tap]),
+    [[pipe, 'c2s', 59984, 'trace']],
+  );
   // The sender of the first bytes is the client.
-  for (const [i, text] of [[1, 'ping'], [2, 'tcp'], [3, 'unix']] as const) {
-    assert.deepEqual(out.chunks.filter((c) => c.conn === opens[i]!.conn), [{ conn: opens[i]!.conn, dir: 'c2s', data: text }]);
+  for (const [i, text] of [
+    [1, 'ping'],
+    [2, 'tcp'],
+    [3, 'unix'],
+  ] as const) {
+    assert.deepEqual(
+      out.chunks.filter((c) => c.conn === opens[i]!.conn),
+      [{ conn: opens[i]!.conn, dir: 'c2s', data: text }],
+    );
     assert.deepEqual(opens[i]!.peers, { server: [24237] });
   }
   assert.ok(out.events.some((e) => e.kind === 'note' && e.conn === opens[1]!.conn && e.peers?.client?.includes(24316)));
-  assert.deepEqual(out.events.find((e) => e.kind === 'signal-received'), { kind: 'signal-received', pid: 24237, signal: 'SIGCHLD', senderPid: 24316, senderCommand: 'python3' });
-  assert.deepEqual(out.events.filter((e) => e.kind === 'exit').map((e) => [e.pid, e.code]), [[24316, 3], [24237, 0]]);
+  assert.deepEqual(
+    out.events.find((e) => e.kind === 'signal-received'),
+    { kind: 'signal-received', pid: 24237, signal: 'SIGCHLD', senderPid: 24316, senderCommand: 'python3' },
+  );
+  assert.deepEqual(
+    out.events.filter((e) => e.kind === 'exit').map((e) => [e.pid, e.code]),
+    [
+      [24316, 3],
+      [24237, 0],
+    ],
+  );
   assert.equal(out.events.filter((e) => e.kind === 'close').length, 4);
 });
 
-test('assembler: the launched program\'s exit and stdio are left to the launcher; files only with traceFiles', () => {
+test("assembler: the launched program's exit and stdio are left to the launcher; files only with traceFiles", () => {
   const recs = parseAll([...recorded, '24237 write(1</dev/pts/0>, "\\x68\\x69", 2) = 2']);
   const out = assemble(recs, { skipExitOf: 24237, excludeInodes: new Set(['218517']) });
-  assert.deepEqual(out.events.filter((e) => e.kind === 'exit').map((e) => e.pid), [24316]);
+  assert.deepEqual(
+    out.events.filter((e) => e.kind === 'exit').map((e) => e.pid),
+    [24316],
+  );
   assert.ok(!out.events.some((e) => e.kind === 'open' && String(e.from).startsWith('pipe:')));
   assert.ok(!out.events.some((e) => e.kind === 'open' && e.from === '/dev/pts/0'));
   const withFiles = assemble(recs, { traceFiles: true });
@@ -147,7 +191,10 @@ test('flow: bytes one side left out are filled in from the other side; a side ou
   assert.equal(text(g.add(0, [data.subarray(0, 16), 84])), '012345');
   assert.equal(text(g.finish()), '<84 missing>');
   const alone = new Flow();
-  assert.deepEqual(alone.add(0, [Buffer.from('ab'), 5]).map((p) => (typeof p === 'number' ? p : p.toString())), ['ab', 5]);
+  assert.deepEqual(
+    alone.add(0, [Buffer.from('ab'), 5]).map((p) => (typeof p === 'number' ? p : p.toString())),
+    ['ab', 5],
+  );
 });
 
 test('rows: a gap ends the partial frame and the direction decodes afresh after it', () => {
@@ -160,16 +207,19 @@ test('rows: a gap ends the partial frame and the direction decodes afresh after 
     ...rb.chunk({ conn: 1, dir: 'c2s', data: Buffer.from('three\n'), ...at }),
   ];
   const fr = rows.filter((r) => r.type === 'frame');
-  assert.deepEqual(fr.map((r) => (r.type === 'frame' ? Buffer.from(r.data).toString() : '')), ['one\n', 'tw', 'three\n']);
+  assert.deepEqual(
+    fr.map((r) => (r.type === 'frame' ? Buffer.from(r.data).toString() : '')),
+    ['one\n', 'tw', 'three\n'],
+  );
   assert.ok(rows.some((r) => r.type === 'event' && r.kind === 'gap'));
 });
 
 test('panel and filter text of the trace events', () => {
+  assert.equal(eventSummary({ kind: 'signal-received', pid: 10, signal: 'SIGUSR1', senderPid: 22, senderCommand: 'kill' }), 'signal SIGUSR1 received by pid 10 from pid 22 (kill)');
   assert.equal(
-    eventSummary({ kind: 'signal-received', pid: 10, signal: 'SIGUSR1', senderPid: 22, senderCommand: 'kill' }),
-    'signal SIGUSR1 received by pid 10 from pid 22 (kill)',
+    eventSummary({ kind: 'gap', conn: 3, dir: 'c2s', bytes: 5, message: '5 bytes not captured (longer than strace printed)' }),
+    'gap conn 3 c2s: 5 bytes not captured (longer than strace printed)',
   );
-  assert.equal(eventSummary({ kind: 'gap', conn: 3, dir: 'c2s', bytes: 5, message: '5 bytes not captured (longer than strace printed)' }), 'gap conn 3 c2s: 5 bytes not captured (longer than strace printed)');
 });
 
 test('long lines keep their string as bytes, also across unfinished/resumed halves', () => {

@@ -4,7 +4,21 @@ import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts } from '..
 import type { WireRow } from '../../../extension/protocol/webview';
 
 const frame = (over: Partial<Extract<WireRow, { type: 'frame' }>>): WireRow =>
-  ({ type: 'frame', id: 1, ts: 0, mono: 0, tap: 'tcp:0=127.0.0.1:7301', conn: 3, dir: 'c2s', proto: 'netrpc', len: 1, data: '', summary: '', decodedJson: 'null', ...over }) as WireRow;
+  ({
+    type: 'frame',
+    id: 1,
+    ts: 0,
+    mono: 0,
+    tap: 'tcp:0=127.0.0.1:7301',
+    conn: 3,
+    dir: 'c2s',
+    proto: 'netrpc',
+    len: 1,
+    data: '',
+    summary: '',
+    decodedJson: 'null',
+    ...over,
+  }) as WireRow;
 
 const rows: WireRow[] = [
   frame({ proto: 'lines', conn: 1, dir: 'stdout', decodedJson: JSON.stringify('calling Arith.Divide') }),

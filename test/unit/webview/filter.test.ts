@@ -78,7 +78,15 @@ test('method: looks into decoded values (JSON-RPC, net/rpc, gRPC headers) and de
   assert.ok(!compileFilter('method:definition')(jr));
   const rpc = frame({ summary: 'x', decodedJson: '{"header":{"ServiceMethod":"Arith.Divide","Seq":3},"body":{}}' });
   assert.ok(compileFilter('method:arith.divide')(rpc));
-  const grpc = frame({ summary: 'HEADERS', decoded: { headers: [[':method', 'POST'], [':path', '/pkg.Greeter/SayHello']] } });
+  const grpc = frame({
+    summary: 'HEADERS',
+    decoded: {
+      headers: [
+        [':method', 'POST'],
+        [':path', '/pkg.Greeter/SayHello'],
+      ],
+    },
+  });
   assert.ok(compileFilter('method:sayhello')(grpc));
   // free text also finds the method
   assert.ok(compileFilter('sayhello')(grpc));
@@ -105,7 +113,7 @@ test('matchRow works on a spec that crossed JSON', () => {
   assert.ok(!matchRow(spec, frame({ dir: 's2c' })));
 });
 
-test('after:N hides rows up to id N (the panel\'s Clear)', () => {
+test("after:N hides rows up to id N (the panel's Clear)", () => {
   const f = compileFilter('after:10 proto:gob');
   assert.ok(!f(frame({ id: 10 } as never)));
   assert.ok(f(frame({ id: 11 } as never)));
@@ -116,7 +124,12 @@ test('after:N hides rows up to id N (the panel\'s Clear)', () => {
 
 test('error matches the errors peers report: net/rpc reply error, JSON-RPC and LSP error responses, gRPC status', () => {
   const f = compileFilter('error');
-  const divide = frame({ proto: 'netrpc', dir: 's2c', summary: '← Arith.Divide #6 error: divide by zero', decoded: { kind: 'response', serviceMethod: 'Arith.Divide', seq: 6, reply: null, error: 'divide by zero' } });
+  const divide = frame({
+    proto: 'netrpc',
+    dir: 's2c',
+    summary: '← Arith.Divide #6 error: divide by zero',
+    decoded: { kind: 'response', serviceMethod: 'Arith.Divide', seq: 6, reply: null, error: 'divide by zero' },
+  });
   assert.ok(f(divide));
   assert.ok(compileFilter('error:zero')(divide));
   assert.ok(!f(frame({ proto: 'netrpc', decoded: { kind: 'response', serviceMethod: 'Arith.Multiply', seq: 1, reply: 6, error: '' } })), 'a reply without error');
@@ -124,7 +137,18 @@ test('error matches the errors peers report: net/rpc reply error, JSON-RPC and L
   assert.ok(f(jr));
   assert.ok(compileFilter('error:"not found"')(jr));
   assert.ok(!f(frame({ proto: 'jsonrpc', decoded: { jsonrpc: '2.0', id: 2, result: { error: 'a field named error in a result' } } })));
-  assert.ok(f(frame({ proto: 'lsp', decoded: [{ jsonrpc: '2.0', id: 1, result: 1 }, { jsonrpc: '2.0', id: 3, error: { code: 1, message: 'x' } }] })), 'a batch with one error');
+  assert.ok(
+    f(
+      frame({
+        proto: 'lsp',
+        decoded: [
+          { jsonrpc: '2.0', id: 1, result: 1 },
+          { jsonrpc: '2.0', id: 3, error: { code: 1, message: 'x' } },
+        ],
+      }),
+    ),
+    'a batch with one error',
+  );
   assert.ok(f(frame({ proto: 'grpc', decoded: { kind: 'trailers', status: 5, statusName: 'NOT_FOUND', message: 'no such user' } })));
   assert.ok(!f(frame({ proto: 'grpc', decoded: { kind: 'trailers', status: 0, statusName: 'OK', message: null } })));
   assert.ok(!compileFilter('-error')(divide));

@@ -24,10 +24,13 @@ test('marked ranges (changed bytes) split lines without changing the text; the s
       [14, 16, false, true],
     ],
   );
-  assert.deepEqual(lines[1]!.segments.map((s) => [s.start, s.end, s.marked]), [
-    [16, 18, true],
-    [18, 32, false],
-  ]);
+  assert.deepEqual(
+    lines[1]!.segments.map((s) => [s.start, s.end, s.marked]),
+    [
+      [16, 18, true],
+      [18, 32, false],
+    ],
+  );
 });
 
 test('changedRanges picks the /changes/N ranges; the hex view marks their bytes', () => {
@@ -38,11 +41,17 @@ test('changedRanges picks the /changes/N ranges; the hex view marks their bytes'
     { path: '/changes/1/x', start: 21, end: 22 },
   ];
   const marks = changedRanges(ranges);
-  assert.deepEqual(marks.map((r) => r.path), ['/changes/0', '/changes/1']);
+  assert.deepEqual(
+    marks.map((r) => r.path),
+    ['/changes/0', '/changes/1'],
+  );
   const box = renderHex(shimDocument(), data, { maxLines: 100, marks });
   const marked = elements(box).filter((e) => e.getAttribute('class') === 'chg' && e.getAttribute('data-start') !== null);
-  assert.deepEqual(marked.map((e) => [e.getAttribute('data-start'), e.getAttribute('data-end')]), [
-    ['0', '2'],
-    ['21', '22'],
-  ]);
+  assert.deepEqual(
+    marked.map((e) => [e.getAttribute('data-start'), e.getAttribute('data-end')]),
+    [
+      ['0', '2'],
+      ['21', '22'],
+    ],
+  );
 });

@@ -19,16 +19,33 @@ test('lines: offset, 16 bytes of hex with a gap after 8, ASCII with dots for the
   assert.equal(asciiChar(0x7e), '~');
   assert.equal(asciiChar(0x7f), '.');
   assert.equal(hexLines(new Uint8Array(0)).length, 0);
-  assert.equal(hexLines(new Uint8Array(100), 2, 3).map((l) => l.offset).join(), '32,48,64');
+  assert.equal(
+    hexLines(new Uint8Array(100), 2, 3)
+      .map((l) => l.offset)
+      .join(),
+    '32,48,64',
+  );
 });
 
 test('highlight splits lines into segments without changing the layout', () => {
   const lines = hexLines(data, 0, Infinity, 7, 18);
   const l0 = lines[0]!;
-  assert.deepEqual(l0.segments.map((s) => [s.start, s.end, s.highlighted]), [[0, 7, false], [7, 16, true]]);
+  assert.deepEqual(
+    l0.segments.map((s) => [s.start, s.end, s.highlighted]),
+    [
+      [0, 7, false],
+      [7, 16, true],
+    ],
+  );
   assert.equal(l0.segments[1]!.hex, '3c  73 63 72 69 70 74 3e 21');
   assert.equal(l0.segments[1]!.ascii, '<script>!');
-  assert.deepEqual(lines[1]!.segments.map((s) => [s.start, s.end, s.highlighted]), [[16, 18, true], [18, 20, false]]);
+  assert.deepEqual(
+    lines[1]!.segments.map((s) => [s.start, s.end, s.highlighted]),
+    [
+      [16, 18, true],
+      [18, 20, false],
+    ],
+  );
   // every highlight range gives the same text as no highlight
   const big = new Uint8Array(70).map((_, i) => (i * 37) & 255);
   const plain = hexLines(big).map(lineHexText);
@@ -74,7 +91,10 @@ test('the dump fits or wraps by 8: 16 bytes a line only when the whole line fits
   assert.equal(bytesPerLineFor(0, 7), 16, 'not measurable: the default');
   const data = Uint8Array.from({ length: 20 }, (_, i) => 0x41 + i);
   const lines = hexLines(data, 0, Infinity, 0, 0, [], 8);
-  assert.deepEqual(lines.map((l) => l.offset), [0, 8, 16]);
+  assert.deepEqual(
+    lines.map((l) => l.offset),
+    [0, 8, 16],
+  );
   assert.equal(lineHexText(lines[0]!).length, hexColumnWidth(8));
   assert.equal(lineHexText(lines[0]!), '41 42 43 44 45 46 47 48');
   assert.equal(lines[1]!.segments.map((s) => s.ascii).join(''), 'IJKLMNOP');

@@ -6,12 +6,15 @@ test('keeps 64-bit integers and number text exact', () => {
   const t = parseJsonTree('{"max":18446744073709551615,"neg":-9223372036854775808,"f":1.50,"e":2E+3}');
   assert.equal(t.kind, 'object');
   if (t.kind !== 'object') return;
-  assert.deepEqual(t.entries.map(([k, v]) => [k, v.kind === 'number' ? v.text : '?']), [
-    ['max', '18446744073709551615'],
-    ['neg', '-9223372036854775808'],
-    ['f', '1.50'],
-    ['e', '2E+3'],
-  ]);
+  assert.deepEqual(
+    t.entries.map(([k, v]) => [k, v.kind === 'number' ? v.text : '?']),
+    [
+      ['max', '18446744073709551615'],
+      ['neg', '-9223372036854775808'],
+      ['f', '1.50'],
+      ['e', '2E+3'],
+    ],
+  );
   assert.equal(jsonText(t, 0), '{"max":18446744073709551615,"neg":-9223372036854775808,"f":1.50,"e":2E+3}');
 });
 

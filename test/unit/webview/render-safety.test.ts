@@ -63,7 +63,12 @@ test('list and conversation rows show markup in captured data as text', () => {
   // the table row's other cells
   const r = renderListRow(doc, 0, frame, {}) as unknown as ShimElement;
   assert.ok(r.textContent.includes('<b>lines</b>'));
-  assert.equal(elements(r).find((x) => x.getAttribute('class') === 'c-conn')!.getAttribute('title'), frame.tap);
+  assert.equal(
+    elements(r)
+      .find((x) => x.getAttribute('class') === 'c-conn')!
+      .getAttribute('title'),
+    frame.tap,
+  );
 });
 
 test('detail pane: tree keys and values, hex ASCII and header are text', () => {
@@ -82,8 +87,16 @@ test('detail pane: tree keys and values, hex ASCII and header are text', () => {
   };
   const noop = () => undefined;
   const pane = renderDetail(doc, m, {
-    toggle: noop, selectPath: noop, moreHex: noop, goToRow: noop, replay: noop, copyHex: noop,
-    copyBase64: noop, copyJson: noop, followConnection: noop, signalPeer: noop,
+    toggle: noop,
+    selectPath: noop,
+    moreHex: noop,
+    goToRow: noop,
+    replay: noop,
+    copyHex: noop,
+    copyBase64: noop,
+    copyJson: noop,
+    followConnection: noop,
+    signalPeer: noop,
   }) as unknown as ShimElement;
   assertInert(pane);
   const text = pane.textContent;
@@ -105,12 +118,30 @@ test('detail pane: tree keys and values, hex ASCII and header are text', () => {
 test('event detail and process strip keep untrusted names as text', () => {
   const doc = shimDocument();
   const { type: _t, ...fields } = event;
-  const pane = renderDetail(doc, { row: event, tree: parseJsonTree(JSON.stringify(fields)), expanded: new Set(['']), hexMaxLines: 10, peers: [], live: false }, {
-    toggle() {}, selectPath() {}, moreHex() {}, goToRow() {}, replay() {}, copyHex() {}, copyBase64() {}, copyJson() {}, followConnection() {}, signalPeer() {},
-  });
+  const pane = renderDetail(
+    doc,
+    { row: event, tree: parseJsonTree(JSON.stringify(fields)), expanded: new Set(['']), hexMaxLines: 10, peers: [], live: false },
+    {
+      toggle() {},
+      selectPath() {},
+      moreHex() {},
+      goToRow() {},
+      replay() {},
+      copyHex() {},
+      copyBase64() {},
+      copyJson() {},
+      followConnection() {},
+      signalPeer() {},
+    },
+  );
   assertInert(pane);
   assert.ok(pane.textContent!.includes(SCRIPT));
-  const strip = renderProcessStrip(doc, [{ pid: 99, name: IMG, command: [SCRIPT], state: 'running' }], { outcomes: new Map([[99, `SIGTERM: ${SCRIPT}`]]) }, { signal() {}, confirm() {}, cancel() {} });
+  const strip = renderProcessStrip(
+    doc,
+    [{ pid: 99, name: IMG, command: [SCRIPT], state: 'running' }],
+    { outcomes: new Map([[99, `SIGTERM: ${SCRIPT}`]]) },
+    { signal() {}, confirm() {}, cancel() {} },
+  );
   assertInert(strip);
   assert.ok(strip.textContent!.includes(IMG));
   assert.ok(strip.textContent!.includes(`SIGTERM: ${SCRIPT}`));

@@ -5,7 +5,18 @@ import { renderListRow } from '../../../webview/src/row-view';
 import { shimDocument } from './dom-shim';
 
 const frame = (proto: string, decoded: unknown): WireFrameRow => ({
-  type: 'frame', id: 7, ts: 0, mono: 0, tap: 'tcp:0=127.0.0.1:1', conn: 1, dir: 's2c', proto, len: 1, data: '', summary: 's', decodedJson: JSON.stringify(decoded),
+  type: 'frame',
+  id: 7,
+  ts: 0,
+  mono: 0,
+  tap: 'tcp:0=127.0.0.1:1',
+  conn: 1,
+  dir: 's2c',
+  proto,
+  len: 1,
+  data: '',
+  summary: 's',
+  decodedJson: JSON.stringify(decoded),
 });
 
 test('replies that carry an error are coloured as errors in every protocol', () => {

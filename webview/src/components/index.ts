@@ -13,14 +13,19 @@ export interface ButtonOptions {
 }
 
 export function button(doc: Doc, label: string, opts: ButtonOptions = {}): HTMLElement {
-  const b = el(doc, 'vscode-button', {
-    appearance: opts.appearance ?? 'secondary',
-    title: opts.title,
-    'aria-label': opts.title ?? label,
-    'data-testid': opts.testid,
-    disabled: opts.disabled,
-    ...opts.attrs,
-  }, label);
+  const b = el(
+    doc,
+    'vscode-button',
+    {
+      appearance: opts.appearance ?? 'secondary',
+      title: opts.title,
+      'aria-label': opts.title ?? label,
+      'data-testid': opts.testid,
+      disabled: opts.disabled,
+      ...opts.attrs,
+    },
+    label,
+  );
   if (opts.onClick) {
     const f = opts.onClick;
     b.addEventListener('click', (ev) => {

@@ -253,8 +253,7 @@ export class Reader {
     if (h === undefined) throw new NeedMore(this.avail + 1);
     if (h.count > this.maxBytes) throw new GobError(`message of ${h.count} bytes exceeds the ${this.maxBytes}-byte limit`);
     const newEnd = h.bodyStart + h.count;
-    if (newEnd - this.start > this.maxBytes)
-      throw new GobError(`value spans more than the ${this.maxBytes}-byte limit`);
+    if (newEnd - this.start > this.maxBytes) throw new GobError(`value spans more than the ${this.maxBytes}-byte limit`);
     if (newEnd > this.avail) throw new NeedMore(newEnd);
     this.pos = h.bodyStart;
     this.end = newEnd;

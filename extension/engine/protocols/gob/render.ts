@@ -91,7 +91,6 @@ export function preview(v: unknown, limit = 120): string {
   return done && s.length <= limit ? s : s.slice(0, limit) + '…';
 }
 
- 
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /** A summary on one line: control characters (newlines included) shown as escapes. */
@@ -105,6 +104,8 @@ export function oneLine(s: string): string {
     }
     if (plain) return s;
   } else if (!CONTROL.test(s)) return s;
-   
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -375,8 +375,7 @@ export class GobStream {
         this.attemptEnd = e.need;
         return undefined;
       }
-      const error =
-        e instanceof GobError ? e.message : e instanceof RangeError ? 'value nested too deeply to decode' : `decoder failure: ${String(e)}`;
+      const error = e instanceof GobError ? e.message : e instanceof RangeError ? 'value nested too deeply to decode' : `decoder failure: ${String(e)}`;
       const end = Math.max(msgEnd, r.end);
       const item: GobItem = { kind: 'error', data: this.cut(this.head, end), error };
       if (typeId !== undefined) item.typeId = typeId;

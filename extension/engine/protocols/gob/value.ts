@@ -245,7 +245,13 @@ function structPlan(types: TypeTable, t: Extract<GobType, { kind: 'struct' }>): 
   const p = types.plans.get(t) as StructPlan | undefined;
   if (p && p.gen === types.generation) return p;
   const fields = t.fields;
-  const plan: StructPlan = { gen: types.generation, types: new Array(fields.length), zeros: new Array(fields.length), keys: fields.map((f) => segment(f.name)), fixed: !mayHoldInterface(types, t) };
+  const plan: StructPlan = {
+    gen: types.generation,
+    types: new Array(fields.length),
+    zeros: new Array(fields.length),
+    keys: fields.map((f) => segment(f.name)),
+    fixed: !mayHoldInterface(types, t),
+  };
   for (let i = 0; i < fields.length; i++) {
     plan.types[i] = types.get(fields[i]!.id);
     plan.zeros[i] = zeroValue(types, fields[i]!.id);

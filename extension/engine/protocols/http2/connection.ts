@@ -49,7 +49,6 @@ export interface HeadersEvent {
   frame: Frame;
 }
 
-
 export function header(headers: HeaderPair[], name: string): string | undefined {
   for (let i = 0; i < headers.length; i++) if (headers[i][0] === name) return headers[i][1];
   return undefined;
@@ -150,7 +149,11 @@ export class H2Connection implements ConnDecoder {
     const n = Math.min(st.q.length, PREFACE.length);
     const head = st.q.peek(n);
     let prefix = true;
-    for (let i = 0; i < n; i++) if (head[i] !== PREFACE[i]) { prefix = false; break; }
+    for (let i = 0; i < n; i++)
+      if (head[i] !== PREFACE[i]) {
+        prefix = false;
+        break;
+      }
     if (prefix && n < PREFACE.length) {
       if (ending && n > 0) out.push(this.errorFrame(dir, st.q.takeAll(), 'truncated HTTP/2 client preface'));
       return false;
@@ -192,7 +195,10 @@ export class H2Connection implements ConnDecoder {
       const next = i + FRAME_HEADER_LEN + h.length;
       if (next + FRAME_HEADER_LEN <= avail) {
         const h2b = buf.subarray(next, next + FRAME_HEADER_LEN);
-        if (plausibleHeader(parseFrameHeader(h2b), h2b)) { found = i; break; }
+        if (plausibleHeader(parseFrameHeader(h2b), h2b)) {
+          found = i;
+          break;
+        }
       } else if (next === avail && ending) {
         found = i;
         break;

@@ -18,14 +18,15 @@ export function decodeControl(h: FrameHeader, payload: Uint8Array): ControlResul
   const ack = (h.flags & FLAG.ACK) !== 0;
   switch (h.type) {
     case T.SETTINGS: {
-      if (payload.length % 6 !== 0)
-        return bad('settings', `SETTINGS payload of ${payload.length} bytes is not a multiple of 6`);
+      if (payload.length % 6 !== 0) return bad('settings', `SETTINGS payload of ${payload.length} bytes is not a multiple of 6`);
       const settings: Record<string, number> = {};
       for (let o = 0; o + 6 <= payload.length; o += 6) {
         const id = (payload[o] << 8) | payload[o + 1];
         settings[SETTING_NAMES[id] ?? `0x${id.toString(16)}`] = u32(payload, o + 2);
       }
-      const list = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ');
+      const list = Object.entries(settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       return {
         decoded: { kind: 'settings', ack, settings },
         summary: ack ? 'SETTINGS ACK' : `SETTINGS${list ? ' ' + list : ' (defaults)'}`,

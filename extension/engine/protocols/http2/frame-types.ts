@@ -17,18 +17,7 @@ export const T = {
   CONTINUATION: 9,
 } as const;
 
-export const FRAME_TYPE_NAMES = [
-  'DATA',
-  'HEADERS',
-  'PRIORITY',
-  'RST_STREAM',
-  'SETTINGS',
-  'PUSH_PROMISE',
-  'PING',
-  'GOAWAY',
-  'WINDOW_UPDATE',
-  'CONTINUATION',
-];
+export const FRAME_TYPE_NAMES = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
 
 export const FLAG = {
   END_STREAM: 0x1,
@@ -87,7 +76,7 @@ export function parseFrameHeader(b: Uint8Array, at = 0): FrameHeader {
     length: (b[at] << 16) | (b[at + 1] << 8) | b[at + 2],
     type: b[at + 3],
     flags: b[at + 4],
-    stream: ((b[at + 5] & 0x7f) * 2 ** 24) + ((b[at + 6] << 16) | (b[at + 7] << 8) | b[at + 8]),
+    stream: (b[at + 5] & 0x7f) * 2 ** 24 + ((b[at + 6] << 16) | (b[at + 7] << 8) | b[at + 8]),
   };
 }
 

@@ -93,7 +93,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Header bytes as text: UTF-8 when valid, else Latin-1 (one char per byte). */
 export function headerText(bytes: Uint8Array): string {
   let ascii = true;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7e || bytes[i] < 0x20) { ascii = false; break; }
+  for (let i = 0; i < bytes.length; i++)
+    if (bytes[i] > 0x7e || bytes[i] < 0x20) {
+      ascii = false;
+      break;
+    }
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (ascii) return buf.toString('latin1');
   try {

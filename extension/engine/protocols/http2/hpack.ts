@@ -120,9 +120,7 @@ export class HpackDecoder {
       // Entries we never saw are older than every entry we hold, so the entries we do hold keep
       // their true indexes; only this reference is unknown.
       res.notes.push(
-        this.fromStart
-          ? `dynamic entry ${index} was not seen (${this.lostReason || 'state lost'})`
-          : `dynamic entry ${index} was not seen (inserted before the capture began)`,
+        this.fromStart ? `dynamic entry ${index} was not seen (${this.lostReason || 'state lost'})` : `dynamic entry ${index} was not seen (inserted before the capture began)`,
       );
       return { name: placeholderName(index), value: '', nameSize: 0 };
     }
@@ -140,13 +138,7 @@ export class HpackDecoder {
     return next;
   }
 
-  private literal(
-    block: Uint8Array,
-    pos: number,
-    prefix: number,
-    kind: 'incremental' | 'without' | 'never',
-    res: HpackResult,
-  ): number | string {
+  private literal(block: Uint8Array, pos: number, prefix: number, kind: 'incremental' | 'without' | 'never', res: HpackResult): number | string {
     const index = readIntAt(block, pos, prefix);
     if (index === INT_TRUNCATED) return 'truncated name index';
     if (index === INT_OVERFLOW) return 'name index too large';

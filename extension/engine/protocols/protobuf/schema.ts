@@ -29,7 +29,7 @@ export function loadProtoRoot(files: string[]): protobuf.Root {
 function protoProblem(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (err instanceof TypeError) return 'the file ends early or is not a .proto file (the parser stopped inside a definition)';
-   
+
   const printable = msg.replace(/[^\x20-\x7e]/g, '?');
   return /illegal token/.test(msg) ? `not a .proto file: ${printable.slice(0, 200)}` : printable.slice(0, 500);
 }

@@ -265,7 +265,7 @@ function packedVarints(d: Buffer, start: number, end: number): (number | bigint)
   const out: (number | bigint)[] = count <= 65536 ? new Array<number | bigint>(count) : []; // (larger: V8 would make a slow dictionary array)
   let k = 0;
   let r: Reader | undefined;
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     const b = d[i]!;
     if (b < 0x80) {
       // one byte (small integers stay small integers in the array)

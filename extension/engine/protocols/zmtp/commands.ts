@@ -56,7 +56,9 @@ export function decodeCommand(body: Uint8Array, mechanism: string): CommandResul
     case 'READY':
     case 'INITIATE': {
       const r = parseProperties(data);
-      const list = Object.entries(r.properties).map(([k, v]) => `${k}=${v}`).join(' ');
+      const list = Object.entries(r.properties)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       return { decoded: { ...base, properties: r.properties }, summary: `${name}${list ? ' ' + list : ''}`, error: r.error };
     }
     case 'SUBSCRIBE':

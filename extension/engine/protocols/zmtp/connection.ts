@@ -96,7 +96,19 @@ export class ZmtpConnection implements ConnDecoder {
   private state(dir: Direction): DirState {
     let st = this.dirs.get(dir);
     if (!st) {
-      st = { q: new ByteQueue(), phase: 'greeting', mechanism: 'NULL', wire: [], wireLen: 0, parts: [], discarding: false, skip: 0, messages: 0, identitySeen: false, peer: undefined };
+      st = {
+        q: new ByteQueue(),
+        phase: 'greeting',
+        mechanism: 'NULL',
+        wire: [],
+        wireLen: 0,
+        parts: [],
+        discarding: false,
+        skip: 0,
+        messages: 0,
+        identitySeen: false,
+        peer: undefined,
+      };
       this.dirs.set(dir, st);
     }
     return st;
@@ -185,7 +197,11 @@ export class ZmtpConnection implements ConnDecoder {
       if (st.q.length < hl) return;
       const q = st.q;
       const size = long
-        ? q.byteAt(1) * 2 ** 56 + q.byteAt(2) * 2 ** 48 + q.byteAt(3) * 2 ** 40 + q.byteAt(4) * 2 ** 32 + (q.byteAt(5) * 2 ** 24 + ((q.byteAt(6) << 16) | (q.byteAt(7) << 8) | q.byteAt(8)))
+        ? q.byteAt(1) * 2 ** 56 +
+          q.byteAt(2) * 2 ** 48 +
+          q.byteAt(3) * 2 ** 40 +
+          q.byteAt(4) * 2 ** 32 +
+          (q.byteAt(5) * 2 ** 24 + ((q.byteAt(6) << 16) | (q.byteAt(7) << 8) | q.byteAt(8)))
         : q.byteAt(1);
       const command = (flags & FLAG_COMMAND) !== 0;
       const more = (flags & FLAG_MORE) !== 0;
@@ -240,7 +256,11 @@ export class ZmtpConnection implements ConnDecoder {
       const hl = long ? 9 : 2;
       if (q.length < off + hl) return false;
       const size = long
-        ? q.byteAt(off + 1) * 2 ** 56 + q.byteAt(off + 2) * 2 ** 48 + q.byteAt(off + 3) * 2 ** 40 + q.byteAt(off + 4) * 2 ** 32 + (q.byteAt(off + 5) * 2 ** 24 + ((q.byteAt(off + 6) << 16) | (q.byteAt(off + 7) << 8) | q.byteAt(off + 8)))
+        ? q.byteAt(off + 1) * 2 ** 56 +
+          q.byteAt(off + 2) * 2 ** 48 +
+          q.byteAt(off + 3) * 2 ** 40 +
+          q.byteAt(off + 4) * 2 ** 32 +
+          (q.byteAt(off + 5) * 2 ** 24 + ((q.byteAt(off + 6) << 16) | (q.byteAt(off + 7) << 8) | q.byteAt(off + 8)))
         : q.byteAt(off + 1);
       if (size + hl > this.maxFrame - off) return false;
       if (q.length < off + hl + size) return false;
@@ -324,7 +344,13 @@ export class ZmtpConnection implements ConnDecoder {
     if (st.phase === 'v2' && !st.identitySeen) {
       st.identitySeen = true;
       const id = n > 0 ? wire.subarray(parts[0]!.start, parts[0]!.end) : new Uint8Array(0);
-      return { dir, data: wire, summary: `identity ${id.length ? textOrHex(id) : '(anonymous)'}`, decoded: { kind: 'identity', identity: b64(id), text: printableText(id) }, ranges };
+      return {
+        dir,
+        data: wire,
+        summary: `identity ${id.length ? textOrHex(id) : '(anonymous)'}`,
+        decoded: { kind: 'identity', identity: b64(id), text: printableText(id) },
+        ranges,
+      };
     }
     // 3.0-style subscription: a SUB/XSUB socket's single-part message starting with 01 or 00.
     const subSide = mine === 'SUB' || mine === 'XSUB' || (mine === undefined && (theirs === 'PUB' || theirs === 'XPUB'));

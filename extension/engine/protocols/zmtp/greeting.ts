@@ -8,11 +8,7 @@ export const GREETING_V3_LEN = 64;
 /** ZMTP 2.0 socket-type bytes (RFC 15). */
 export const V2_SOCKET_TYPES = ['PAIR', 'PUB', 'SUB', 'REQ', 'REP', 'DEALER', 'ROUTER', 'PULL', 'PUSH', 'XPUB', 'XSUB'];
 
-export type Detected =
-  | { kind: 'more'; need: number }
-  | { kind: 'v1' }
-  | { kind: 'v2'; length: 12 }
-  | { kind: 'v3'; length: typeof GREETING_V3_LEN };
+export type Detected = { kind: 'more'; need: number } | { kind: 'v1' } | { kind: 'v2'; length: 12 } | { kind: 'v3'; length: typeof GREETING_V3_LEN };
 
 /** Decide the version from the first bytes of a direction. */
 export function detectVersion(head: Uint8Array): Detected {

@@ -9,9 +9,21 @@ const isUtf8 = (nodeBuffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8;
 // Node's native slice-to-string methods (what Buffer#toString calls), called directly.
 type SliceFn = (this: Buffer, start: number, end: number) => string;
 const proto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
-const base64Slice = proto.base64Slice ?? function (this: Buffer, s: number, e: number) { return this.toString('base64', s, e); };
-const latin1Slice = proto.latin1Slice ?? function (this: Buffer, s: number, e: number) { return this.toString('latin1', s, e); };
-const utf8Slice = proto.utf8Slice ?? function (this: Buffer, s: number, e: number) { return this.toString('utf8', s, e); };
+const base64Slice =
+  proto.base64Slice ??
+  function (this: Buffer, s: number, e: number) {
+    return this.toString('base64', s, e);
+  };
+const latin1Slice =
+  proto.latin1Slice ??
+  function (this: Buffer, s: number, e: number) {
+    return this.toString('latin1', s, e);
+  };
+const utf8Slice =
+  proto.utf8Slice ??
+  function (this: Buffer, s: number, e: number) {
+    return this.toString('utf8', s, e);
+  };
 
 /** A Buffer over the same memory (no copy). */
 export function nodeBuf(b: Uint8Array): Buffer {
@@ -32,7 +44,6 @@ export function printableText(b: Uint8Array): string | null {
   return textAt(nodeBuf(b), 0, b.length);
 }
 
- 
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** Bytes checked one by one before a long part is scanned as a string. */
 const SCAN = 256;
