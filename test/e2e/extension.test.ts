@@ -383,7 +383,7 @@ step('6. A capture of 200,000 frames: jump to the end shows the last frame; scro
   await wb.shot('big-capture-scrolled');
 });
 
-step('8. Watch Shared Memory…: the segment of a Go program, a row per change, changed bytes marked in the hex view', async () => {
+step('11. Watch Shared Memory…: the segment of a Go program, a row per change, changed bytes marked in the hex view', async () => {
   await closeEditors();
   const counter = spawn(goBinary('shmcounter'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: counter.stdout! });
