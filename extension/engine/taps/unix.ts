@@ -154,6 +154,30 @@ export class UnixTakeoverTap extends SocketTap {
       address: path,
       message: `took over ${path}; the server's socket is now ${this.renamedTo} until the tap stops`,
     });
+    this.watchPath(path);
+  }
+
+  private pathWatch: NodeJS.Timeout | undefined;
+
+  /** A server restarted while the tap runs binds its path again (unlink, then bind): new clients
+   *  then reach it directly and nothing of theirs is captured. Say so, once, with what to do. */
+  private watchPath(path: string): void {
+    const ours = this.journal?.entry;
+    if (!ours?.tapIno) return;
+    this.pathWatch = setInterval(() => {
+      const cur = lstatSync(path, { throwIfNoEntry: false });
+      if (this.stopped || (cur && cur.ino === ours.tapIno && cur.dev === ours.tapDev)) return;
+      clearInterval(this.pathWatch);
+      this.event({
+        kind: 'error',
+        tap: this.spec,
+        path,
+        message: cur
+          ? `${path} was replaced (the server restarted and bound it again?): new connections reach it directly and are not captured; start the tap again to capture them`
+          : `${path} was removed: new clients cannot connect; start the server again, then the tap`,
+      });
+    }, 500);
+    this.pathWatch.unref();
   }
 
   protected connectTarget(onread?: net.OnReadOpts): net.Socket {
@@ -175,6 +199,7 @@ export class UnixTakeoverTap extends SocketTap {
   }
 
   protected override async beforeClose(): Promise<void> {
+    clearInterval(this.pathWatch);
     const j = this.journal;
     this.journal = undefined;
     if (!j) return;
