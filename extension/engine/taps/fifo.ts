@@ -29,11 +29,11 @@
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { chownSync, closeSync, constants, fstatSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, type Stats } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { UserError } from '../util/errors';
 import type { Tap, TapSink, TapSpec } from './tap';
 import { Relay } from './forward';
-import { writeEntry, type JournalHandle } from './journal';
+import { journaledPrivateDir, type JournalHandle } from './journal';
 import { NEW_NAME, ORIG_NAME, PrivateDir } from './paths';
 import { fifoHolders } from './peers';
 import { fdMode, findHolders } from '../process/procfs';
@@ -140,19 +140,7 @@ export class FifoTap implements Tap {
 
   private takeOver(path: string): void {
     const orig = lstatSync(path);
-    let priv: PrivateDir;
-    // The directory's name is recorded before it is made, so that whatever happens from here (a
-    // SIGKILL included) the next ipctap removes it; the inodes are added as they come to be.
-    const planned = PrivateDir.plan(path);
-    const journal = writeEntry({ path, renamedTo: join(planned, ORIG_NAME), kind: 'fifo', tmpPath: join(planned, NEW_NAME), privDir: planned });
-    try {
-      priv = PrivateDir.create(path, planned);
-    } catch (e) {
-      journal.discard();
-      throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
-    }
-    journal.held = priv;
-    journal.update({ privIno: priv.stat.ino, privDev: priv.stat.dev });
+    const { priv, journal } = journaledPrivateDir(path, 'fifo');
     this.journal = journal;
     const tmp = priv.ref(NEW_NAME);
     try {

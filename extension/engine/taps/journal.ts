@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { canConnect } from './probe';
 import { NEW_NAME, ORIG_NAME, PrivateDir } from './paths';
 import { ensurePrivateDir, ownedPrivateFile } from '../util/private-dir';
+import { UserError } from '../util/errors';
 
 export interface JournalEntry {
   /** The path that was taken over (where the original lived and will live again). */
@@ -171,6 +172,26 @@ export function writeEntry(e: Omit<JournalEntry, 'pid' | 'createdAt' | 'pidStart
   const h = new JournalHandle(file, entry);
   h.held = held;
   return h;
+}
+
+/**
+ * The private directory for a takeover of `path`, journaled before it is made (its name first,
+ * then its inode), so that whatever happens from here (a SIGKILL included) the next ipctap
+ * removes it. The tap adds its own inode to the entry once its socket or FIFO exists.
+ */
+export function journaledPrivateDir(path: string, kind: JournalEntry['kind']): { priv: PrivateDir; journal: JournalHandle } {
+  const planned = PrivateDir.plan(path);
+  const journal = writeEntry({ path, renamedTo: join(planned, ORIG_NAME), kind, tmpPath: join(planned, NEW_NAME), privDir: planned });
+  let priv: PrivateDir;
+  try {
+    priv = PrivateDir.create(path, planned);
+  } catch (e) {
+    journal.discard();
+    throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
+  }
+  journal.held = priv;
+  journal.update({ privIno: priv.stat.ino, privDev: priv.stat.dev });
+  return { priv, journal };
 }
 
 function rmQuiet(p: string): void {

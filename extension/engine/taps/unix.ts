@@ -14,12 +14,12 @@
 // (nobody accepting) is replaced; a live one is an error.
 import net from 'node:net';
 import { chmodSync, chownSync, linkSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { UserError } from '../util/errors';
 import { readUnixTable } from '../process/procfs';
 import { SocketTap } from './socket-tap';
 import type { TapSink, TapSpec } from './tap';
-import { writeEntry, type JournalHandle } from './journal';
+import { journaledPrivateDir, type JournalHandle } from './journal';
 import { fits, NEW_NAME, nodeSocketPath, ORIG_NAME, PrivateDir } from './paths';
 import { canConnect } from './probe';
 
@@ -85,19 +85,7 @@ export class UnixTakeoverTap extends SocketTap {
     if (this.stopped) throw new UserError(`tap ${this.spec} was stopped before it started`);
     const orig = lstatSync(path);
     if (!fits(path)) throw new UserError(`cannot take over ${path}: the path is too long for a Unix socket`);
-    let priv: PrivateDir;
-    // The directory's name is recorded before it is made, so that whatever happens from here (a
-    // SIGKILL included) the next ipctap removes it; the inodes are added as they come to be.
-    const planned = PrivateDir.plan(path);
-    const journal = writeEntry({ path, renamedTo: join(planned, ORIG_NAME), kind: 'unix', tmpPath: join(planned, NEW_NAME), privDir: planned });
-    try {
-      priv = PrivateDir.create(path, planned);
-    } catch (e) {
-      journal.discard();
-      throw new UserError(`cannot take over ${path}: ${(e as Error).message}`);
-    }
-    journal.held = priv;
-    journal.update({ privIno: priv.stat.ino, privDev: priv.stat.dev });
+    const { priv, journal } = journaledPrivateDir(path, 'unix');
     this.journal = journal;
     this.priv = priv;
     this.renamedTo = priv.shown(ORIG_NAME);
