@@ -1,13 +1,12 @@
 // ipctap replay FILE --conn N --to ENDPOINT
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openCapture } from '../../engine/capture/reader';
 import { parseReplayTarget, replayConnection } from '../../engine/replay/replay';
 import { UserError } from '../../engine/util/errors';
 import { toJson } from '../../engine/util/json';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
-import { decodeOptions } from './run';
+import { captureDecodeOptions } from './run';
 
 export async function replayCommand(argv: string[]): Promise<number> {
   const p = parseArgs(
@@ -42,12 +41,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const json = flag(p, 'json');
 
   // Decode as the capture was decoded, unless told otherwise.
-  const reader = await openCapture(file);
-  const header = reader.header as { decode?: string; decodeByTap?: Record<string, string> };
-  await reader.close?.();
-  const given = decodeOptions(list(p, 'decode'));
-  const decode = given.decode ?? header.decode ?? 'auto';
-  const decodeByTap = { ...(header.decodeByTap ?? {}), ...given.decodeByTap };
+  const { decode, decodeByTap } = await captureDecodeOptions(file, list(p, 'decode'));
 
   const write = str(p, 'write');
   const live = new LiveSession({

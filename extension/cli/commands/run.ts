@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { DecoderOptions } from '../../engine/protocols/decoder';
 import { signalExitStatus } from '../../engine/process/signals';
 import { parseTapSpec } from '../../engine/taps/spec';
+import { openCapture } from '../../engine/capture/reader';
 import { loadProtoRoot } from '../../engine/protocols/protobuf/schema';
 import { UserError } from '../../engine/util/errors';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
@@ -63,6 +64,16 @@ export function decodeOptions(values: string[]): { decode?: string; decodeByTap:
     byTap[tap === 'stdio' || tap === 'trace' ? tap : parseTapSpec(tap).spec] = proto;
   }
   return { decode: choice.decode, decodeByTap: byTap };
+}
+
+/** How to decode a capture again: as it was captured (its header), with `--decode` given on
+ *  the command line winning (for every tap, or for the taps it names). */
+export async function captureDecodeOptions(file: string, values: string[]): Promise<{ decode: string; decodeByTap: Record<string, string> }> {
+  const reader = await openCapture(file);
+  const header = reader.header as { decode?: string; decodeByTap?: Record<string, string> };
+  await reader.close?.();
+  const given = decodeOptions(values);
+  return { decode: given.decode ?? header.decode ?? 'auto', decodeByTap: { ...(header.decodeByTap ?? {}), ...given.decodeByTap } };
 }
 
 export function liveOptions(p: ReturnType<typeof parseArgs>, textOut: NodeJS.WritableStream) {

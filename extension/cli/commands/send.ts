@@ -5,7 +5,6 @@
 // server's answers are compared with the original ones.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openCapture } from '../../engine/capture/reader';
 import { readCaptureRows } from '../../engine/read';
 import { encodeValue } from '../../engine/replay/encode';
 import { parseReplayTarget, replayConnection } from '../../engine/replay/replay';
@@ -14,7 +13,7 @@ import { UserError } from '../../engine/util/errors';
 import { parseJsonExact, toJson } from '../../engine/util/json';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
-import { decodeOptions } from './run';
+import { captureDecodeOptions } from './run';
 
 function loopbackOrTyped(to: ReturnType<typeof parseReplayTarget>): void {
   if (to.kind === 'tcp' && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(to.host)) {
@@ -51,12 +50,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
   if ((valueText === undefined) === (hex === undefined)) throw usageError('give the new message as --value JSON (the decoded value, edited) or as --hex HEX (raw bytes)');
   const id = Number(frameText);
 
-  const reader = await openCapture(file);
-  const header = reader.header as { decode?: string; decodeByTap?: Record<string, string> };
-  await reader.close?.();
-  const given = decodeOptions(list(p, 'decode'));
-  const decode = given.decode ?? header.decode ?? 'auto';
-  const decodeByTap = { ...(header.decodeByTap ?? {}), ...given.decodeByTap };
+  const { decode, decodeByTap } = await captureDecodeOptions(file, list(p, 'decode'));
   let frame: Extract<Row, { type: 'frame' }> | undefined;
   for await (const row of readCaptureRows(file, { decode, decodeByTap })) {
     if (row.type === 'frame' && row.id === id) {
