@@ -43,3 +43,15 @@ export async function startEngineServer(env: Record<string, string> = {}): Promi
     },
   };
 }
+
+/** Polls `fn` every 50 ms until it returns something other than undefined or false (returned),
+ *  failing after `ms` with what was waited for. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

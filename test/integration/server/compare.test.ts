@@ -10,15 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../../../extension/protocol/requests';
 import { exampleBinary } from '../../helpers/examples';
-import { startEngineServer, type EngineServer } from '../../helpers/engine-server';
+import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const untilLong = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> => until(what, fn, 20_000);
 
 test('engine server: compare two sessions and a file, export as pcapng', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-compare-'));
@@ -36,7 +30,9 @@ test('engine server: compare two sessions and a file, export as pcapng', async (
         { name: 'client', command: exampleBinary('rpcclient'), args: ['-connect', '${tap:rpc}', '-n', '3', '-interval', '10ms'], delayMs: 200 },
       ],
     });
-    await until(`${name}: client exit`, async () => (await engine.request(P.SessionGet, { sessionId: s.id })).processes.some((p) => p.name === 'client' && p.state === 'exited'));
+    await untilLong(`${name}: client exit`, async () =>
+      (await engine.request(P.SessionGet, { sessionId: s.id })).processes.some((p) => p.name === 'client' && p.state === 'exited'),
+    );
     await engine.request(P.SessionStop, { sessionId: s.id });
     return s;
   };

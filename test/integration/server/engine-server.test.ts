@@ -8,17 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../../../extension/protocol/requests';
 import { exampleBinary } from '../../helpers/examples';
-import { startEngineServer, type EngineServer } from '../../helpers/engine-server';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
 
 test('engine server: launch, rows, replay, signal, capture, text features', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-server-'));

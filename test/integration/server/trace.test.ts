@@ -8,17 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../../../extension/protocol/requests';
 import { goBinary } from '../../helpers/go';
-import { startEngineServer, type EngineServer } from '../../helpers/engine-server';
+import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const untilLong = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> => until(what, fn, 15_000);
 
 const tracerOf = (pid: number) => /^TracerPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
 
@@ -34,7 +26,7 @@ test('engine server: trace a launched program; attach a trace to a running one a
 
   // "trace": true in a launch configuration.
   const launched = await engine.request(P.SessionStart, { name: 'traced', trace: true, processes: [{ command: goBinary('tracepair') }] });
-  const gob = await until('gob frames of the traced pipe', async () => {
+  const gob = await untilLong('gob frames of the traced pipe', async () => {
     const r = await engine.request(P.RowsGet, { sessionId: launched.id, start: 0, count: 500, filter: 'tap:trace proto:gob' });
     return r.total >= 21 ? r : undefined;
   });
@@ -46,10 +38,10 @@ test('engine server: trace a launched program; attach a trace to a running one a
   // Attach to Process → Trace all I/O: a pipe to a child that was open before.
   let out = '';
   prog.stdout!.on('data', (d) => (out += d));
-  const child = Number((await until('pipechild ready', () => /child (\d+)\nready/.exec(out) ?? undefined))[1]);
+  const child = Number((await untilLong('pipechild ready', () => /child (\d+)\nready/.exec(out) ?? undefined))[1]);
   const attached = await engine.request(P.SessionStart, { name: 'attached', attachPid: prog.pid, trace: true });
   assert.ok(attached.taps.some((x) => x.kind === 'trace'));
-  const ticks = await until('tick lines through the traced pipe', async () => {
+  const ticks = await untilLong('tick lines through the traced pipe', async () => {
     const r = await engine.request(P.RowsGet, { sessionId: attached.id, start: 0, count: 200, filter: 'tap:trace' });
     return r.rows.filter((x) => x.type === 'frame' && /^tick \d+/.test(x.summary)).length >= 2 ? r : undefined;
   });
