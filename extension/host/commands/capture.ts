@@ -21,16 +21,21 @@ export async function openCapture(svc: Services, uriArg?: vscode.Uri): Promise<P
   }
 }
 
+/** A save dialog in the first workspace folder, suggesting the session's name with `ext`. */
+export function askSavePath(sessionName: string, ext: string, kind: string, saveLabel: string): Thenable<vscode.Uri | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const suggested = sessionName.replace(/[^\w.-]+/g, '_').replace(/\.ipctap$/, '') + '.' + ext;
+  return vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, suggested) : undefined,
+    filters: { [kind]: [ext] },
+    saveLabel,
+  });
+}
+
 export async function saveCaptureAs(svc: Services, arg?: unknown): Promise<void> {
   const s = await pickSession(svc, { arg, placeHolder: 'Session to save' });
   if (!s) return;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const suggested = s.name.replace(/[^\w.-]+/g, '_').replace(/\.ipctap$/, '') + '.ipctap';
-  const uri = await vscode.window.showSaveDialog({
-    defaultUri: folder ? vscode.Uri.joinPath(folder, suggested) : undefined,
-    filters: { 'IPC Tap capture': ['ipctap'] },
-    saveLabel: 'Save Capture',
-  });
+  const uri = await askSavePath(s.name, 'ipctap', 'IPC Tap capture', 'Save Capture');
   if (!uri) return;
   try {
     await svc.engine.request(P.CaptureSave, { sessionId: s.id, path: uri.fsPath });

@@ -5,17 +5,12 @@ import * as P from '../../protocol/requests';
 import type { Services } from '../services';
 import { showEngineError } from '../engine-client';
 import { pickSession } from './pick-session';
+import { askSavePath } from './capture';
 
 export async function exportPcapng(svc: Services, arg?: unknown): Promise<void> {
   const s = await pickSession(svc, { arg, placeHolder: 'Session to export as pcapng' });
   if (!s) return;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const suggested = s.name.replace(/[^\w.-]+/g, '_').replace(/\.ipctap$/, '') + '.pcapng';
-  const uri = await vscode.window.showSaveDialog({
-    defaultUri: folder ? vscode.Uri.joinPath(folder, suggested) : undefined,
-    filters: { 'pcapng (Wireshark)': ['pcapng'] },
-    saveLabel: 'Export',
-  });
+  const uri = await askSavePath(s.name, 'pcapng', 'pcapng (Wireshark)', 'Export');
   if (!uri) return;
   try {
     const r = await svc.engine.request(P.CaptureExport, { sessionId: s.id, out: uri.fsPath });
