@@ -146,27 +146,35 @@ test('client killed mid-transfer: the server sees the connection end; the tap go
   }
 });
 
+/**
+ * SIGKILL `ipctap proxy --tap SPEC` at 16 moments, from before its takeover starts (node loading)
+ * to after it is done; after each, `ipctap restore` must put the original (inode `ino`) back at
+ * `path`, leave nothing beside it, and `reaches(i)` must find the peer through the path.
+ */
+async function killDuringTakeover(spec: string, path: string, ino: number, reaches: (round: number) => Promise<void>): Promise<void> {
+  const leftovers = `.${path.split('/').pop()}`;
+  for (let i = 0; i < 16; i++) {
+    const p = spawn(process.execPath, [CLI, 'proxy', '-q', '--tap', spec], { env: env.env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 40 + i * 15));
+    p.kill('SIGKILL');
+    await new Promise((r) => p.once('exit', r));
+    const r = await runCli(['restore'], { env: env.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(lstatSync(path).ino, ino, `round ${i}: the original is back at the path`);
+    assert.deepEqual(
+      readdirSync(env.dir).filter((n) => n.startsWith(leftovers)),
+      [],
+      `round ${i}: nothing left beside it (${r.stdout}${r.stderr})`,
+    );
+    await reaches(i);
+  }
+}
+
 test('ipctap SIGKILLed at any moment of a Unix socket takeover: after restore the server is at its path, nothing left over', async () => {
   const path = join(env.dir, 'k.sock');
   const server = await child(goBinary('unixserver'), [path]);
-  const ino = lstatSync(path).ino;
   try {
-    for (let i = 0; i < 16; i++) {
-      const p = spawn(process.execPath, [CLI, 'proxy', '-q', '--tap', `unix:${path}`], { env: env.env, stdio: 'ignore' });
-      // From before the takeover starts (node loading) to after it is done.
-      await new Promise((r) => setTimeout(r, 40 + i * 15));
-      p.kill('SIGKILL');
-      await new Promise((r) => p.once('exit', r));
-      const r = await runCli(['restore'], { env: env.env });
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(lstatSync(path).ino, ino, `round ${i}: the server's own socket is back at the path`);
-      assert.deepEqual(
-        readdirSync(env.dir).filter((n) => n.startsWith('.k.sock')),
-        [],
-        `round ${i}: nothing left beside it (${r.stdout}${r.stderr})`,
-      );
-      assert.equal(await roundTrip({ path }, `round ${i}`), `round ${i}`);
-    }
+    await killDuringTakeover(`unix:${path}`, path, lstatSync(path).ino, async (i) => assert.equal(await roundTrip({ path }, `round ${i}`), `round ${i}`));
   } finally {
     server.kill();
   }
@@ -176,26 +184,13 @@ test("ipctap SIGKILLed at any moment of a FIFO takeover: after restore the reade
   const path = join(env.dir, 'k.fifo');
   spawnSync('mkfifo', [path]);
   const reader = await child(process.execPath, [FIFO_READER, path]);
-  const ino = lstatSync(path).ino;
   try {
-    for (let i = 0; i < 16; i++) {
-      const p = spawn(process.execPath, [CLI, 'proxy', '-q', '--tap', `fifo:${path}`], { env: env.env, stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, 40 + i * 15));
-      p.kill('SIGKILL');
-      await new Promise((r) => p.once('exit', r));
-      const r = await runCli(['restore'], { env: env.env });
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(lstatSync(path).ino, ino, `round ${i}: the reader's FIFO is back at the path`);
-      assert.deepEqual(
-        readdirSync(env.dir).filter((n) => n.startsWith('.k.fifo')),
-        [],
-        `round ${i}: nothing left beside it`,
-      );
+    await killDuringTakeover(`fifo:${path}`, path, lstatSync(path).ino, async (i) => {
       // A writer reaches the reader (ENXIO would mean nobody reads what is at the path).
       const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
       writeSync(fd, `round ${i}\n`);
       closeSync(fd);
-    }
+    });
   } finally {
     reader.kill();
   }
