@@ -160,6 +160,8 @@ interface Conn {
 export class TraceAssembler {
   private readonly conns = new Map<string, Conn>();
   private readonly tgids = new Map<number, number | undefined>();
+  /** Thread group leaders found so far (processes, as opposed to their other threads). */
+  private readonly leaders = new Set<number>();
   private readonly skipped = new Set<string>();
   /** Parsed `N<annotation>` of recent calls (the same few descriptors come back all the time). */
   private readonly fds = new Map<string, { fd: number; ep: Endpoint } | null>();
@@ -184,7 +186,10 @@ export class TraceAssembler {
       return;
     }
     if (rec.type === 'exit') {
-      if (this.tgids.get(rec.pid) !== rec.pid || rec.pid === this.opts.skipExitOf) return;
+      // strace reports the end of every thread; the process ended with its leader's. A leader is
+      // known as the thread group of some thread seen before, or from /proc while it is a zombie
+      // (it may have made no traced call itself: a Go program writes from any thread).
+      if (rec.pid === this.opts.skipExitOf || !(this.leaders.has(rec.pid) || this.opts.tgidOf(rec.pid) === rec.pid)) return;
       this.sink.event({ kind: 'exit', pid: rec.pid, code: rec.code, signal: rec.signal });
       return;
     }
@@ -236,7 +241,11 @@ export class TraceAssembler {
   }
 
   private tgid(tid: number): number {
-    if (!this.tgids.has(tid)) this.tgids.set(tid, this.opts.tgidOf(tid));
+    if (!this.tgids.has(tid)) {
+      const leader = this.opts.tgidOf(tid);
+      this.tgids.set(tid, leader);
+      if (leader !== undefined) this.leaders.add(leader);
+    }
     return this.tgids.get(tid) ?? tid;
   }
 
