@@ -1,5 +1,5 @@
 // Command-line parsing for ipctap: small, strict, with clear errors (exit code 1).
-import { UserError } from '../engine/util/errors';
+import { UserError } from '../engine';
 
 export interface OptionSpec {
   /** Long name without dashes. */

@@ -8,9 +8,9 @@
 import { chmodSync, readdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Session } from '../engine/session';
-import { runtimeDir } from '../engine/util/paths';
-import { ensurePrivateDir } from '../engine/util/private-dir';
+import type { Session } from '../engine';
+import { runtimeDir } from '../engine';
+import { ensurePrivateDir } from '../engine';
 
 export function sessionsDir(): string {
   return join(runtimeDir(), 'sessions');

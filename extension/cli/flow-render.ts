@@ -1,6 +1,6 @@
 // Drawing a Flow (engine/flow.ts): as a text sequence diagram for a terminal, and as SVG for a
 // bug report.
-import type { Flow, FlowItem } from '../engine/flow';
+import type { Flow, FlowItem } from '../engine';
 
 const COL_MIN = 12;
 const COL_MAX = 34;

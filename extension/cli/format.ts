@@ -1,7 +1,7 @@
 // How the CLI prints rows: JSON Lines (the stable interface for scripts) or readable text.
-import type { EventRow, FrameRow, Row } from '../engine/types';
-import { formatLatency } from '../engine/rows';
-import { toJson } from '../engine/util/json';
+import type { EventRow, FrameRow, Row } from '../engine';
+import { formatLatency } from '../engine';
+import { toJson } from '../engine';
 
 /** One JSON Lines object for a row (see README "JSON Lines"). */
 export function rowToJsonLine(row: Row): string {

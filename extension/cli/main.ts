@@ -1,6 +1,6 @@
 // ipctap: the headless front end over the engine.
-import { restoreAll, restoreOwnSync } from '../engine/taps/journal';
-import { UserError } from '../engine/util/errors';
+import { restoreAll, restoreOwnSync } from '../engine';
+import { UserError } from '../engine';
 import { HELP, MAIN_HELP } from './help';
 import { attachCommand } from './commands/attach';
 import { decodersCommand } from './commands/decoders';

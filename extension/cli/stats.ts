@@ -2,10 +2,10 @@
 // its tap, the protocols seen, frames and bytes each way, decode errors, request/response pairs
 // and their median latency. Used by `run`/`proxy`/`attach` (printed when the session stops) and
 // by `read` (printed at the end of the file).
-import type { EventRow, Row } from '../engine/types';
-import { formatLatency } from '../engine/rows';
-import { BUCKETS_US, type MethodSummary } from '../engine/method-stats';
-import { maxOf } from '../engine/util/arrays';
+import type { EventRow, Row } from '../engine';
+import { formatLatency } from '../engine';
+import { BUCKETS_US, type MethodSummary } from '../engine';
+import { maxOf } from '../engine';
 
 interface ConnStats {
   conn: number;

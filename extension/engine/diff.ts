@@ -3,7 +3,7 @@
 // that a message added or missing on one side shows as such), matched messages compared
 // structurally on their decoded values (paths and old/new values, not bytes), and the latency
 // per method on each side.
-import { findMethods } from '../protocol/filter';
+import { findMethods } from '../shared/filter';
 import { MethodStats } from './method-stats';
 import { formatLatency } from './rows';
 import type { Row } from './types';

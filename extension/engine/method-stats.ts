@@ -2,7 +2,7 @@
 // Service Response Time: calls, application errors, latency percentiles and a latency
 // histogram, from the request/response pairs the decoders mark. Memory stays bounded: latencies
 // past SAMPLE per method are kept as a uniform sample (counts, errors and max stay exact).
-import { findMethods } from '../protocol/filter';
+import { findMethods } from '../shared/filter';
 import type { Row } from './types';
 
 const SAMPLE = 50_000;

@@ -1,8 +1,8 @@
 // Turns the ordered stream of chunks and events (live, or read back from a capture file) into
 // numbered rows: decoded frames and events. The same code runs live and on `ipctap read`, so a
 // capture re-read with the same decoders yields the same row ids.
-import type { ConnDecoder, DecoderOptions } from './protocols/decoder';
-import { resolveDecoder } from './protocols/registry';
+import type { ConnDecoder, DecoderOptions } from './decoders/core/decoder';
+import { resolveDecoder } from './decoders/core/registry';
 import type { Chunk, Direction, EventRecord, Frame, FrameRow, Row } from './types';
 import { pushAll } from './util/arrays';
 

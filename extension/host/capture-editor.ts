@@ -1,7 +1,7 @@
 // `.ipctap` files open in the panel from the Explorer: a read-only custom editor that opens the
 // capture in the engine and hands the editor's webview to the panel.
 import * as vscode from 'vscode';
-import * as P from '../protocol/requests';
+import * as P from '../shared/requests';
 import { showEngineError } from './engine-client';
 import type { Services } from './services';
 

@@ -1,7 +1,7 @@
 // "Open Capture as Text": a read-only document (scheme ipctap-text, language ipctap) whose text
 // the engine renders; the engine also answers outline, hover, folding and definition for it.
 import * as vscode from 'vscode';
-import * as P from '../protocol/requests';
+import * as P from '../shared/requests';
 import type { EngineClient } from './engine-client';
 
 export const TEXT_SCHEME = 'ipctap-text';

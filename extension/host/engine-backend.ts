@@ -1,9 +1,9 @@
-// The panel's backend: every request the panel's webview makes (extension/protocol/webview.ts),
+// The panel's backend: every request the panel's webview makes (extension/shared/webview.ts),
 // answered by forwarding to the engine server. The panel module (host/panel*.ts, owned by the
 // webview side) calls this; it knows nothing about the language client.
 import * as vscode from 'vscode';
-import * as P from '../protocol/requests';
-import type { PanelMethod, PanelParams, PanelResult } from '../protocol/webview';
+import * as P from '../shared/requests';
+import type { PanelMethod, PanelParams, PanelResult } from '../shared/webview';
 import { confirmSignal } from './commands/signal';
 import { saveCaptureAs } from './commands/capture';
 import { showReplayFailure, showReplayResult } from './commands/replay';

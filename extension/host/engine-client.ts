@@ -3,7 +3,7 @@
 // sessions reloaded from their capture files.
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import * as P from '../protocol/requests';
+import * as P from '../shared/requests';
 
 /** A failure the user caused (bad path, unknown signal...): show the message alone. */
 export class EngineUserError extends Error {}

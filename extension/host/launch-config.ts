@@ -1,7 +1,7 @@
 // .vscode/ipctap.json: launch configurations (JSON with comments; schema in
 // schema/ipctap.schema.json). Pure parsing and variable expansion, no 'vscode' import, so it is
 // unit-tested in Node. `${tap:NAME}` is left for the engine, which knows the tap addresses.
-import type { LaunchProcess, SessionStartParams, TapDef } from '../protocol/requests';
+import type { LaunchProcess, SessionStartParams, TapDef } from '../shared/requests';
 
 export interface RawProcess {
   name?: string;

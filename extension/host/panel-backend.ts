@@ -1,12 +1,12 @@
 // What the panel needs from the rest of the extension host. EngineBackend (engine-backend.ts)
 // implements it by forwarding to the engine server; the panel knows nothing about the client.
 import type * as vscode from 'vscode';
-import type { DecoderDescription, SessionChangedParams, SessionDetail, SessionSummary } from '../protocol/requests';
-import type { PanelMethod, PanelParams, PanelResult } from '../protocol/webview';
+import type { DecoderDescription, SessionChangedParams, SessionDetail, SessionSummary } from '../shared/requests';
+import type { PanelMethod, PanelParams, PanelResult } from '../shared/webview';
 
 export interface PanelBackend {
   /**
-   * Answer one webview request (extension/protocol/webview.ts PanelRequestMap) for a session.
+   * Answer one webview request (extension/shared/webview.ts PanelRequestMap) for a session.
    * Reject with an Error whose message the panel shows as is.
    */
   request<M extends PanelMethod>(sessionId: string, method: M, params: PanelParams<M>): Promise<PanelResult<M>>;

@@ -5,8 +5,8 @@
 //   await panels.show(sessionId, { rowId, conn });          // open or reveal; optionally reveal a row
 //   await panels.adopt(webviewPanel, sessionId);            // custom editor for .ipctap files
 import * as vscode from 'vscode';
-import type { SessionChangedParams, SessionSummary } from '../protocol/requests';
-import { PANEL_VIEW_TYPE, type HostToWebview, type PanelState, type WebviewToHost } from '../protocol/webview';
+import type { SessionChangedParams, SessionSummary } from '../shared/requests';
+import { PANEL_VIEW_TYPE, type HostToWebview, type PanelState, type WebviewToHost } from '../shared/webview';
 import type { PanelBackend } from './panel-backend';
 import { panelHtml } from './panel-html';
 

@@ -1,7 +1,7 @@
 // The host's view of the engine's sessions: summaries kept up to date from session/changed
 // notices, and which session is the active one (the status bar, Send Signal, Save...).
 import * as vscode from 'vscode';
-import * as P from '../protocol/requests';
+import * as P from '../shared/requests';
 import type { EngineClient } from './engine-client';
 
 export class SessionModel implements vscode.Disposable {

@@ -1,9 +1,9 @@
 // The Sessions tree: session → processes (pid, state, exit) and taps → connections (frames,
 // bytes, peer pids). Context actions are contributed in package.json by contextValue.
-import { tapLabel } from '../protocol/tap-label';
-import { plural } from '../protocol/plural';
+import { tapLabel } from '../shared/tap-label';
+import { plural } from '../shared/plural';
 import * as vscode from 'vscode';
-import * as P from '../protocol/requests';
+import * as P from '../shared/requests';
 import type { EngineClient } from './engine-client';
 import type { SessionModel } from './session-model';
 

@@ -1,5 +1,5 @@
 // The status bar item: the active session's live counts; click to show the panel.
-import { plural } from '../protocol/plural';
+import { plural } from '../shared/plural';
 import * as vscode from 'vscode';
 import type { SessionModel } from './session-model';
 

@@ -1,7 +1,7 @@
 // Attach to Process…: processes with IPC endpoints, and one process's endpoints with the tap spec
 // that takes each over (engine/process/attach.ts does the /proc work).
-import { listEndpoints, listProcessesWithEndpoints, type Endpoint } from '../engine/process/attach';
-import type { AttachEndpoint, AttachProcess } from '../protocol/requests';
+import { listEndpoints, listProcessesWithEndpoints, type Endpoint } from '../engine';
+import type { AttachEndpoint, AttachProcess } from '../shared/requests';
 
 export async function listAttachable(): Promise<AttachProcess[]> {
   const { processes } = await listProcessesWithEndpoints();

@@ -14,7 +14,7 @@
 //   events
 //     #1  +0.000000s  spawn pid 4242 ./server
 //   end events
-import type { FrameRow, Row } from '../engine/types';
+import type { FrameRow, Row } from '../engine';
 
 /** Frames rendered at most (the panel is the place for huge captures). */
 export const MAX_TEXT_FRAMES = 20_000;

@@ -1,10 +1,10 @@
 // Export as pcapng and Compare with…: both read a capture file, a session's or one on disk.
-import { diffCaptures, diffText } from '../engine/diff';
-import { exportPcapng } from '../engine/export/pcapng';
-import { readCaptureRows } from '../engine/read';
-import type { Row } from '../engine/types';
-import { UserError } from '../engine/util/errors';
-import type * as P from '../protocol/requests';
+import { diffCaptures, diffText } from '../engine';
+import { exportPcapng } from '../engine';
+import { readCaptureRows } from '../engine';
+import type { Row } from '../engine';
+import { UserError } from '../engine';
+import type * as P from '../shared/requests';
 import type { SessionService } from './session-service';
 
 function pathOf(sessions: SessionService, ref: P.CaptureRef): string {

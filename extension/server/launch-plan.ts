@@ -1,7 +1,7 @@
 // `${tap:NAME}` variables in launch configurations: which taps a string refers to, and their
 // expansion to the tap's address once it is ready.
-import { UserError } from '../engine/util/errors';
-import type { LaunchProcess } from '../protocol/requests';
+import { UserError } from '../engine';
+import type { LaunchProcess } from '../shared/requests';
 
 const TAP_VAR = /\$\{tap:([^}]+)\}/g;
 

@@ -3,18 +3,18 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readCaptureRows } from '../engine/read';
-import { resolveDecoder } from '../engine/protocols/registry';
-import { Session } from '../engine/session';
-import { allSignals, parseSignal } from '../engine/process/signals';
-import { sendSignal } from '../engine/process/signals';
-import { SignalReaction } from '../engine/process/reaction';
-import { stateDir } from '../engine/util/paths';
-import { parseTapSpec } from '../engine/taps/spec';
-import { UserError } from '../engine/util/errors';
-import { parseRegion, parseWatchTarget, targetSpec } from '../engine/shm/target';
-import { ShmWatchTap } from '../engine/taps/shm';
-import type { Row } from '../engine/types';
+import { readCaptureRows } from '../engine';
+import { resolveDecoder } from '../engine';
+import { Session } from '../engine';
+import { allSignals, parseSignal } from '../engine';
+import { sendSignal } from '../engine';
+import { SignalReaction } from '../engine';
+import { stateDir } from '../engine';
+import { parseTapSpec } from '../engine';
+import { UserError } from '../engine';
+import { parseRegion, parseWatchTarget, targetSpec } from '../engine';
+import { ShmWatchTap } from '../engine';
+import type { Row } from '../engine';
 import type {
   RowsFindParams,
   RowsFindResult,
@@ -29,10 +29,10 @@ import type {
   SignalSendResult,
   TapDef,
   TapInfo,
-} from '../protocol/requests';
+} from '../shared/requests';
 import { HostedSession } from './hosted-session';
 import { clientAddress, expandProcess, expandTapVars, tapRefs } from './launch-plan';
-import { compileFilter } from '../protocol/filter';
+import { compileFilter } from '../shared/filter';
 import { toWireRow } from './wire';
 
 export interface SessionServiceOptions {

@@ -1,6 +1,6 @@
 // Watch Shared Memory…: what there is to watch (engine/shm/list.ts does the /proc work).
-import { formatSize, listSharedMemory, type Attachment } from '../engine/shm/list';
-import type { ShmChoice } from '../protocol/requests';
+import { formatSize, listSharedMemory, type Attachment } from '../engine';
+import type { ShmChoice } from '../shared/requests';
 
 function who(list: Attachment[]): string {
   const pids = [...new Map(list.map((a) => [a.pid, a])).values()];

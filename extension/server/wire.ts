@@ -1,8 +1,8 @@
 // Engine rows → JSON-safe rows for the LSP wire (bytes as base64, decoded values as exact JSON).
-import type { Row } from '../engine/types';
-import { toJson } from '../engine/util/json';
-import { rangesOnDemand } from '../engine/protocols/ranges-on-demand';
-import type { WireRow } from '../protocol/requests';
+import type { Row } from '../engine';
+import { toJson } from '../engine';
+import { rangesOnDemand } from '../engine';
+import type { WireRow } from '../shared/requests';
 
 export function toWireRow(row: Row): WireRow {
   if (row.type === 'event') {

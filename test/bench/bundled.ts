@@ -5,7 +5,7 @@ import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type * as Registry from '../../extension/engine/protocols/registry';
+import type * as Registry from '../../extension/engine/decoders/core/registry';
 
 export interface BundledDecoders {
   resolveDecoder: typeof Registry.resolveDecoder;
@@ -17,7 +17,7 @@ export function bundledDecoders(): BundledDecoders {
   if (loaded) return loaded;
   const root = resolve(__dirname, '../..');
   const out = buildSync({
-    stdin: { contents: "export { resolveDecoder } from './extension/engine/protocols/registry';", resolveDir: root, loader: 'ts' },
+    stdin: { contents: "export { resolveDecoder } from './extension/engine/decoders/core/registry';", resolveDir: root, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'cjs',

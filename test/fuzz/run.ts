@@ -9,7 +9,7 @@
 // pinpointed. Prints inputs/s per decoder and every failure with a reproducer (seed, index, hex).
 import { cpus } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { listDecoders, resolveDecoder } from '../../extension/engine/protocols/registry';
+import { listDecoders, resolveDecoder } from '../../extension/engine/decoders/core/registry';
 import { conservationProblem, describeInput, feed, frameProblem, prng, randomInput, type Segment } from '../helpers/decoder-suite';
 import { corpus } from './corpus';
 

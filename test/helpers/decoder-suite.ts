@@ -7,8 +7,8 @@
 // Usage: decoderSuite({ decoder: 'msgpack', vectors: [{ name: 'map', input: [['c2s', bytes]] }] })
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../../extension/engine/protocols/decoder';
-import { resolveDecoder } from '../../extension/engine/protocols/registry';
+import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../../extension/engine/decoders/core/decoder';
+import { resolveDecoder } from '../../extension/engine/decoders/core/registry';
 import type { Direction, Frame } from '../../extension/engine/types';
 import { toJson } from '../../extension/engine/util/json';
 

@@ -1,9 +1,9 @@
 // Starts the built engine server (dist/server.js) as the extension host would, over stdio, and
-// talks LSP to it: initialize, then the custom requests of extension/protocol/requests.ts.
+// talks LSP to it: initialize, then the custom requests of extension/shared/requests.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { NotificationDef, RequestDef } from '../../extension/protocol/requests';
+import type { NotificationDef, RequestDef } from '../../extension/shared/requests';
 
 export interface EngineServer {
   child: ChildProcess;

@@ -1,7 +1,7 @@
 // Decoding of what protocol integration tests recorded: the peers talk through the engine's real
 // taps (test/helpers/tap-recorder.ts), which record each chunk per connection and direction
 // (c2s = from the connecting peer); decodeRecorded runs one decoder per connection over them.
-import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../../extension/engine/protocols/decoder';
+import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../../extension/engine/decoders/core/decoder';
 import type { Direction, Frame } from '../../extension/engine/types';
 
 export interface RecordedChunk {

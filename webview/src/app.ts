@@ -1,22 +1,23 @@
 // The panel's controller: owns the state, wires toolbar, process strip, list and detail pane
 // to the host link. Rows are fetched by range and filter; nothing holds every row.
-import { tapLabel } from '../../extension/protocol/tap-label';
-import type { DecoderDescription, SessionDetail, SessionSummary } from '../../extension/protocol/requests';
-import { parseFilter } from '../../extension/protocol/filter';
-import type { HostToWebview, PanelState, WireRow } from '../../extension/protocol/webview';
+import { tapLabel } from '../../extension/shared/tap-label';
+import type { DecoderDescription, SessionDetail, SessionSummary } from '../../extension/shared/requests';
+import { parseFilter } from '../../extension/shared/filter';
+import type { HostToWebview, PanelState, WireRow } from '../../extension/shared/webview';
 import { button } from './components/index';
-import { DetailController } from './detail-controller';
+import { DetailController } from './detail/controller';
 import { el, setChildren, setText } from './dom';
+import { errText } from './errors';
 import type { HostLink } from './host';
-import { VirtualList } from './list';
+import { VirtualList } from './list/list';
 import { needsConfirm, renderProcessStrip } from './processes';
-import { RowCache } from './rowcache';
-import { CONVERSATION_ROW_HEIGHT, ROW_HEIGHT, renderConversationRow, renderListRow } from './row-view';
-import { findPair } from './selection';
+import { RowCache } from './list/row-cache';
+import { CONVERSATION_ROW_HEIGHT, ROW_HEIGHT, renderConversationRow, renderListRow } from './list/row-view';
+import { findPair } from './list/pairs';
 import { effectiveFilter, sanitizeState } from './state';
-import { createToolbar, type Toolbar } from './toolbar';
-import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts, type FilterFacts } from './filter-hints';
-import { navigate } from './virtual';
+import { createToolbar, type Toolbar } from './toolbar/toolbar';
+import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts, type FilterFacts } from './toolbar/filter-hints';
+import { navigate } from './list/scroll-math';
 
 const COLUMNS = ['#', 'Time', 'Conn', 'Dir', 'Proto', 'Len', 'Summary'];
 
@@ -558,8 +559,4 @@ function splitter(doc: Document, listPane: HTMLElement): HTMLElement {
     setPct(now + (k === 'ArrowUp' ? -5 : 5));
   });
   return bar;
-}
-
-export function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,5 @@
 // The webview's side of the message channel: typed requests with replies, and state storage.
-import type { HostToWebview, PanelMethod, PanelParams, PanelResult, PanelState, WebviewToHost } from '../../extension/protocol/webview';
+import type { HostToWebview, PanelMethod, PanelParams, PanelResult, PanelState, WebviewToHost } from '../../extension/shared/webview';
 
 export interface VsCodeApi {
   postMessage(msg: unknown): void;

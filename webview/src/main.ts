@@ -1,5 +1,5 @@
 // The panel's entry point (bundled by build.mjs to dist/webview.js, loaded with a CSP nonce).
-import type { HostToWebview } from '../../extension/protocol/webview';
+import type { HostToWebview } from '../../extension/shared/webview';
 import { App } from './app';
 import { registerComponents } from './components/register';
 import { HostLink, type VsCodeApi } from './host';

@@ -1,5 +1,5 @@
 // The process strip: each process with its state and signal buttons; SIGKILL asks first.
-import { CONFIRM_SIGNALS, PANEL_SIGNALS, type ProcessInfo } from '../../extension/protocol/webview';
+import { CONFIRM_SIGNALS, PANEL_SIGNALS, type ProcessInfo } from '../../extension/shared/webview';
 import { badge, button } from './components/index';
 import { el, type Doc } from './dom';
 

@@ -1,6 +1,6 @@
 // Panel state: sanitising what getState()/the serializer hand back (it may be old or foreign),
 // and the filter text actually sent to the engine.
-import type { PanelState } from '../../extension/protocol/webview';
+import type { PanelState } from '../../extension/shared/webview';
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined;

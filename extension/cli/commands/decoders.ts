@@ -1,7 +1,7 @@
 // ipctap decoders
-import { listDecoders } from '../../engine/protocols/registry';
+import { listDecoders } from '../../engine';
 import { parseArgs } from '../args';
-import { maxOf } from '../../engine/util/arrays';
+import { maxOf } from '../../engine';
 
 export async function decodersCommand(argv: string[]): Promise<number> {
   parseArgs(argv, [], 'decoders');

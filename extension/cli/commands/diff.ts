@@ -1,10 +1,10 @@
 // ipctap diff A.ipctap B.ipctap [--conn N[:M]] [--json] [--all]
 import { existsSync } from 'node:fs';
-import { diffCaptures, diffText } from '../../engine/diff';
-import { readCaptureRows } from '../../engine/read';
-import type { Row } from '../../engine/types';
-import { UserError } from '../../engine/util/errors';
-import { toJson } from '../../engine/util/json';
+import { diffCaptures, diffText } from '../../engine';
+import { readCaptureRows } from '../../engine';
+import type { Row } from '../../engine';
+import { UserError } from '../../engine';
+import { toJson } from '../../engine';
 import { flag, list, parseArgs, str, usageError } from '../args';
 import { decodeOptions, protoOptions } from './run';
 

@@ -1,7 +1,7 @@
 // ipctap export FILE --pcapng OUT
 import { existsSync } from 'node:fs';
-import { exportPcapng } from '../../engine/export/pcapng';
-import { UserError } from '../../engine/util/errors';
+import { exportPcapng } from '../../engine';
+import { UserError } from '../../engine';
 import { parseArgs, str, usageError } from '../args';
 
 export async function exportCommand(argv: string[]): Promise<number> {

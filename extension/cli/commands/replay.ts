@@ -1,9 +1,9 @@
 // ipctap replay FILE --conn N --to ENDPOINT
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseReplayTarget, replayConnection } from '../../engine/replay/replay';
-import { UserError } from '../../engine/util/errors';
-import { toJson } from '../../engine/util/json';
+import { parseReplayTarget, replayConnection } from '../../engine';
+import { UserError } from '../../engine';
+import { toJson } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
 import { captureDecodeOptions } from './run';

@@ -1,5 +1,5 @@
 // ipctap restore
-import { restoreAll } from '../../engine/taps/journal';
+import { restoreAll } from '../../engine';
 import { parseArgs, usageError } from '../args';
 
 export async function restoreCommand(argv: string[]): Promise<number> {

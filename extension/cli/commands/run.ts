@@ -1,12 +1,12 @@
 // ipctap run / ipctap proxy
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DecoderOptions } from '../../engine/protocols/decoder';
-import { signalExitStatus } from '../../engine/process/signals';
-import { parseTapSpec } from '../../engine/taps/spec';
-import { openCapture } from '../../engine/capture/reader';
-import { loadProtoRoot } from '../../engine/protocols/protobuf/schema';
-import { UserError } from '../../engine/util/errors';
+import type { DecoderOptions } from '../../engine';
+import { signalExitStatus } from '../../engine';
+import { parseTapSpec } from '../../engine';
+import { openCapture } from '../../engine';
+import { loadProtoRoot } from '../../engine';
+import { UserError } from '../../engine';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
 

@@ -5,12 +5,12 @@
 // server's answers are compared with the original ones.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readCaptureRows } from '../../engine/read';
-import { encodeValue } from '../../engine/replay/encode';
-import { parseReplayTarget, replayConnection } from '../../engine/replay/replay';
-import type { Row } from '../../engine/types';
-import { UserError } from '../../engine/util/errors';
-import { parseJsonExact, toJson } from '../../engine/util/json';
+import { readCaptureRows } from '../../engine';
+import { encodeValue } from '../../engine';
+import { parseReplayTarget, replayConnection } from '../../engine';
+import type { Row } from '../../engine';
+import { UserError } from '../../engine';
+import { parseJsonExact, toJson } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
 import { captureDecodeOptions } from './run';

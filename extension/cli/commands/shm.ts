@@ -1,9 +1,9 @@
 // ipctap shm list [--json] | ipctap shm watch TARGET [options]
-import { formatListing, listSharedMemory } from '../../engine/shm/list';
-import { parseRegion, parseWatchTarget, targetSpec } from '../../engine/shm/target';
-import { ShmWatchTap } from '../../engine/taps/shm';
-import { UserError } from '../../engine/util/errors';
-import { toJson } from '../../engine/util/json';
+import { formatListing, listSharedMemory } from '../../engine';
+import { parseRegion, parseWatchTarget, targetSpec } from '../../engine';
+import { ShmWatchTap } from '../../engine';
+import { UserError } from '../../engine';
+import { toJson } from '../../engine';
 import { flag, intOpt, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
 import { liveOptions } from './run';

@@ -1,5 +1,5 @@
 // ipctap signal PID SIGNAL [--group] | ipctap signal --list
-import { formatSignalTable, parseSignal, sendSignal } from '../../engine/process/signals';
+import { formatSignalTable, parseSignal, sendSignal } from '../../engine';
 import { flag, parseArgs, usageError } from '../args';
 import { askSessions } from '../control';
 

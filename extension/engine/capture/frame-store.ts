@@ -13,7 +13,7 @@ import { closeSync, mkdtempSync, openSync, read, rmSync, writeSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Row } from '../types';
-import { compileFilter, matchRow, parseFilter, type FilterSpec, type MatchableRow } from '../../protocol/filter';
+import { compileFilter, matchRow, parseFilter, type FilterSpec, type MatchableRow } from '../../shared/filter';
 import { RowFacets } from './row-facets';
 import { makePackr, makeUnpackr } from './format';
 import { Unpackr } from 'msgpackr';

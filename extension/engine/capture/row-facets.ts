@@ -8,7 +8,7 @@
 // Because different fields AND together, the facet terms of a filter are a necessary condition of
 // the whole filter: rows failing them can be skipped.
 import type { Row } from '../types';
-import { FILTER_DIRECTIONS, matchRow, type FilterSpec, type FilterTerm, type MatchableRow } from '../../protocol/filter';
+import { FILTER_DIRECTIONS, matchRow, type FilterSpec, type FilterTerm, type MatchableRow } from '../../shared/filter';
 
 const FACET_FIELDS: ReadonlySet<FilterTerm['field']> = new Set(['conn', 'dir', 'type', 'kind', 'proto', 'tap', 'after']);
 /** Direction codes: 0 none, then the filter language's directions. */

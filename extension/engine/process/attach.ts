@@ -21,8 +21,6 @@ import {
 import { hostPort, isLoopback, isUnspecified, type TcpEntry, type UnixSockType } from './procnet';
 import { unixPeerMap } from './ss';
 
-export { formatEndpoints, formatProcessList } from './attach-format';
-
 export type EndpointKind = 'unix' | 'tcp' | 'pipe' | 'fifo' | 'socket' | 'tty' | 'file';
 
 export interface EndpointPeer {

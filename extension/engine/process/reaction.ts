@@ -1,7 +1,7 @@
 // What a process did right after a signal: output on its stdio, traffic on its connections, an
 // exit, a stop. Fed chunks and events as they happen; says what it saw in one short phrase
 // ("wrote 1 line on stdout 1 ms later"), or nothing when it saw nothing.
-import { plural } from '../../protocol/plural';
+import { plural } from '../../shared/plural';
 import type { Chunk, EventRecord } from '../types';
 
 interface Activity {

@@ -7,7 +7,7 @@ import { diffSnapshots } from '../shm/diff';
 import { encodeChange, encodeHeader, encodeSnapshot, type ChangeRange, type ShmHeader } from '../shm/record';
 import { openSource, parseWatchTarget, targetSpec, type ShmSource, type WatchTarget } from '../shm/target';
 import { parseLayout } from '../shm/layout';
-import { resolveDecoder } from '../protocols/registry';
+import { resolveDecoder } from '../decoders/core/registry';
 import { UserError } from '../util/errors';
 import type { Tap, TapSink } from './tap';
 

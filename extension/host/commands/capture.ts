@@ -1,6 +1,6 @@
 // Open Capture…, Save Capture As…, Open Capture as Text, Stop Session, Show Panel.
 import * as vscode from 'vscode';
-import * as P from '../../protocol/requests';
+import * as P from '../../shared/requests';
 import { captureTextUri } from '../capture-text-provider';
 import { showEngineError } from '../engine-client';
 import type { Services } from '../services';

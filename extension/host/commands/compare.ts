@@ -1,7 +1,7 @@
 // Export as pcapng… and Compare with…: a session's capture (or a file) written for Wireshark, or
 // compared message by message with another session or capture file.
 import * as vscode from 'vscode';
-import * as P from '../../protocol/requests';
+import * as P from '../../shared/requests';
 import type { Services } from '../services';
 import { showEngineError } from '../engine-client';
 import { pickSession } from './pick-session';

@@ -1,6 +1,6 @@
 // Launch and Tap…, Tap Endpoint…, Attach to Process…: each starts a session and opens the panel.
 import * as vscode from 'vscode';
-import * as P from '../../protocol/requests';
+import * as P from '../../shared/requests';
 import { splitCommandLine } from '../../server/launch-plan';
 import { showEngineError } from '../engine-client';
 import { ConfigError, readConfigFile, toStartParams, type RawConfiguration } from '../launch-config';

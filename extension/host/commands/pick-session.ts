@@ -1,9 +1,9 @@
 // Choosing the session a command acts on, as VS Code's debug toolbar does: the one the command
 // was invoked on (a tree node, a panel), else the panel in front of the user, else the session
 // selected in the Sessions view, else the only one, else a QuickPick.
-import { plural } from '../../protocol/plural';
+import { plural } from '../../shared/plural';
 import * as vscode from 'vscode';
-import type * as P from '../../protocol/requests';
+import type * as P from '../../shared/requests';
 import type { Services } from '../services';
 import { chooseSession } from '../choose-session';
 

@@ -1,9 +1,9 @@
 // Replay…: a connection of the current session or of a capture file → a target (default the
 // original endpoint) → pacing. The replayed exchange is a new connection; each response is
 // marked same / different (with a diff view) / missing.
-import { plural } from '../../protocol/plural';
+import { plural } from '../../shared/plural';
 import * as vscode from 'vscode';
-import * as P from '../../protocol/requests';
+import * as P from '../../shared/requests';
 import { EngineUserError, showEngineError } from '../engine-client';
 import { formatBytes } from '../sessions-tree';
 import type { Services } from '../services';

@@ -1,7 +1,7 @@
 // Watch Shared Memory…: pick a segment, a /dev/shm file or a shared mapping, optionally a region
 // and a struct layout, and open a session panel whose rows are the changes.
 import * as vscode from 'vscode';
-import * as P from '../../protocol/requests';
+import * as P from '../../shared/requests';
 import { showEngineError } from '../engine-client';
 import type { Services } from '../services';
 import { startSession } from './launch';

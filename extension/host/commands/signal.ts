@@ -1,7 +1,7 @@
 // Send Signal…: a process of the sessions (or any pid), then a signal with its one-line
 // description; SIGKILL asks first. What the process did (wrote output, exited, stopped) is shown.
 import * as vscode from 'vscode';
-import * as P from '../../protocol/requests';
+import * as P from '../../shared/requests';
 import { showEngineError } from '../engine-client';
 import { processDescription } from '../sessions-tree';
 import type { Services } from '../services';

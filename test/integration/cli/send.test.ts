@@ -10,8 +10,8 @@ import { after, test } from 'node:test';
 import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
 import { encodeValue } from '../../../extension/engine/replay/encode';
-import { resolveDecoder } from '../../../extension/engine/protocols/registry';
-import '../../../extension/engine/protocols/all';
+import { resolveDecoder } from '../../../extension/engine/decoders/core/registry';
+import '../../../extension/engine/decoders/core/all';
 
 const env = cliEnv();
 after(() => env.cleanup());

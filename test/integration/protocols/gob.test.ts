@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCapture } from '../../../extension/engine/capture/reader';
-import { gobDecoder } from '../../../extension/engine/protocols/gob/index';
+import { gobDecoder } from '../../../extension/engine/decoders/gob/index';
 import type { Frame } from '../../../extension/engine/types';
 import { parseJsonExact } from '../../../extension/engine/util/json';
 import { cliEnv, runCli } from '../../helpers/cli';

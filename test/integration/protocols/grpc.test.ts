@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { grpcDecoder } from '../../../extension/engine/protocols/grpc';
+import { grpcDecoder } from '../../../extension/engine/decoders/http2/grpc';
 import type { Frame } from '../../../extension/engine/types';
 import { JsonProcess } from '../../helpers/json-process';
 import { decodeRecorded } from '../../helpers/recording-relay';

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { openCapture } from '../../../extension/engine/capture/reader';
 import type { EventFileRecord } from '../../../extension/engine/capture/format';
-import { resolveDecoder } from '../../../extension/engine/protocols/registry';
+import { resolveDecoder } from '../../../extension/engine/decoders/core/registry';
 import type { Direction, Frame } from '../../../extension/engine/types';
 import { cliEnv } from '../../helpers/cli';
 

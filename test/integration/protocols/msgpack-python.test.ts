@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openCapture } from '../../../extension/engine/capture/reader';
-import { resolveDecoder } from '../../../extension/engine/protocols/registry';
+import { resolveDecoder } from '../../../extension/engine/decoders/core/registry';
 import type { Frame } from '../../../extension/engine/types';
 import { parseJsonExact } from '../../../extension/engine/util/json';
 import { cliEnv, runCli } from '../../helpers/cli';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { zmtpDecoder } from '../../../extension/engine/protocols/zmtp/index';
+import { zmtpDecoder } from '../../../extension/engine/decoders/zmtp/index';
 import type { Frame } from '../../../extension/engine/types';
 import { JsonProcess } from '../../helpers/json-process';
 import { decodeRecorded } from '../../helpers/recording-relay';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as P from '../../../extension/protocol/requests';
+import * as P from '../../../extension/shared/requests';
 import { exampleBinary } from '../../helpers/examples';
 import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
 

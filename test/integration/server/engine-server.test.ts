@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as P from '../../../extension/protocol/requests';
+import * as P from '../../../extension/shared/requests';
 import { exampleBinary } from '../../helpers/examples';
 import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
 

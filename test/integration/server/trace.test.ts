@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as P from '../../../extension/protocol/requests';
+import * as P from '../../../extension/shared/requests';
 import { goBinary } from '../../helpers/go';
 import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
 

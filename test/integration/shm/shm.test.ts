@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { cliEnv, LiveCli, runCli, runCliAsNobody, frames } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
 import { startEngineServer } from '../../helpers/engine-server';
-import * as P from '../../../extension/protocol/requests';
+import * as P from '../../../extension/shared/requests';
 
 const bin = goBinary('shmcounter');
 const LAYOUT = 'u32 counter, pad[4], u64 ts, char[16] name';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameStore } from '../../../extension/engine/capture/frame-store';
-import { matchRow, parseFilter, type MatchableRow } from '../../../extension/protocol/filter';
+import { matchRow, parseFilter, type MatchableRow } from '../../../extension/shared/filter';
 import type { Direction, FrameRow, EventRow, Row } from '../../../extension/engine/types';
 
 function parentDir(t: { after(fn: () => void): void }): string {

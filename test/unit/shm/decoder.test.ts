@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Packr } from 'msgpackr';
-import { resolveDecoder } from '../../../extension/engine/protocols/registry';
+import { resolveDecoder } from '../../../extension/engine/decoders/core/registry';
 import { encodeChange, encodeHeader, encodeSnapshot, type ShmHeader } from '../../../extension/engine/shm/record';
 import type { Frame } from '../../../extension/engine/types';
 import { feed, frameProblem, mutate, normalize, prng, randomBytes, type Segment } from '../../helpers/decoder-suite';

@@ -11,7 +11,7 @@ import { connectionKey, parseEndpoint } from '../../../extension/engine/trace/en
 import { callData, fdOf, StraceLineParser, type StraceRecord } from '../../../extension/engine/trace/strace-line';
 import type { Direction, EventBody } from '../../../extension/engine/types';
 import { RowBuilder } from '../../../extension/engine/rows';
-import { eventSummary } from '../../../extension/protocol/event-summary';
+import { eventSummary } from '../../../extension/shared/event-summary';
 
 const recorded = readFileSync(join(__dirname, '../../fixtures/strace/python-pair.txt'), 'latin1').split('\n').filter(Boolean);
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts } from '../../../webview/src/filter-hints';
-import type { WireRow } from '../../../extension/protocol/webview';
+import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts } from '../../../webview/src/toolbar/filter-hints';
+import type { WireRow } from '../../../extension/shared/webview';
 
 const frame = (over: Partial<Extract<WireRow, { type: 'frame' }>>): WireRow =>
   ({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFilter, findMethods, matchRow, parseFilter, type MatchableRow } from '../../../extension/protocol/filter';
+import { compileFilter, findMethods, matchRow, parseFilter, type MatchableRow } from '../../../extension/shared/filter';
 
 function frame(over: Partial<Extract<MatchableRow, { type: 'frame' }>> = {}): MatchableRow {
   return { type: 'frame', conn: 1, dir: 'c2s', proto: 'gob', tap: 'unix:/tmp/app.sock', summary: 'call Arith.Multiply seq=1', ...over };

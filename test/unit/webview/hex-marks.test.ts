@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hexLines, lineHexText } from '../../../webview/src/hex';
-import { renderHex } from '../../../webview/src/hex-view';
-import { changedRanges } from '../../../webview/src/ranges';
+import { hexLines, lineHexText } from '../../../webview/src/detail/hex-layout';
+import { renderHex } from '../../../webview/src/detail/hex-view';
+import { changedRanges } from '../../../webview/src/detail/field-ranges';
 import { elements, shimDocument } from './dom-shim';
 
 const data = new Uint8Array(40).map((_, i) => i);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { asciiChar, HEX_COLUMN_WIDTH, hexLines, lineHexText, toHexString } from '../../../webview/src/hex';
-import { childPointer, fieldAt, highlightFor } from '../../../webview/src/ranges';
+import { asciiChar, HEX_COLUMN_WIDTH, hexLines, lineHexText, toHexString } from '../../../webview/src/detail/hex-layout';
+import { childPointer, fieldAt, highlightFor } from '../../../webview/src/detail/field-ranges';
 
 const data = new Uint8Array([...Buffer.from('Hello, <script>!'), 0x00, 0x0a, 0xff, 0x7f]);
 
@@ -83,7 +83,7 @@ test('copy as hex', () => {
 });
 
 test('the dump fits or wraps by 8: 16 bytes a line only when the whole line fits', async () => {
-  const { bytesPerLineFor, lineChars, hexColumnWidth } = await import('../../../webview/src/hex');
+  const { bytesPerLineFor, lineChars, hexColumnWidth } = await import('../../../webview/src/detail/hex-layout');
   assert.equal(lineChars(16), 8 + 2 + 48 + 1 + 16);
   assert.equal(lineChars(8), 8 + 2 + 23 + 1 + 8);
   assert.equal(bytesPerLineFor(75 * 7, 7), 16);

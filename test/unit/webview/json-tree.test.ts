@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonText, JsonTreeError, parseJsonTree, preview } from '../../../webview/src/json-tree';
+import { jsonText, JsonTreeError, parseJsonTree, preview } from '../../../webview/src/detail/lossless-json';
 
 test('keeps 64-bit integers and number text exact', () => {
   const t = parseJsonTree('{"max":18446744073709551615,"neg":-9223372036854775808,"f":1.50,"e":2E+3}');

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WireEventRow, WireFrameRow } from '../../../extension/protocol/webview';
-import { renderDetail, type DetailModel } from '../../../webview/src/detail';
+import type { WireEventRow, WireFrameRow } from '../../../extension/shared/webview';
+import { renderDetail, type DetailModel } from '../../../webview/src/detail/pane';
 import { el } from '../../../webview/src/dom';
-import { parseJsonTree } from '../../../webview/src/json-tree';
+import { parseJsonTree } from '../../../webview/src/detail/lossless-json';
 import { renderProcessStrip } from '../../../webview/src/processes';
-import { renderConversationRow, renderListRow } from '../../../webview/src/row-view';
+import { renderConversationRow, renderListRow } from '../../../webview/src/list/row-view';
 import { byTestId, elements, shimDocument, ShimElement } from './dom-shim';
 
 const SCRIPT = '<script>globalThis.pwned = 1</script>';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { WireFrameRow } from '../../../extension/protocol/webview';
-import { renderListRow } from '../../../webview/src/row-view';
+import type { WireFrameRow } from '../../../extension/shared/webview';
+import { renderListRow } from '../../../webview/src/list/row-view';
 import { shimDocument } from './dom-shim';
 
 const frame = (proto: string, decoded: unknown): WireFrameRow => ({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RowCache } from '../../../webview/src/rowcache';
+import { RowCache } from '../../../webview/src/list/row-cache';
 
 const rows = (start: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: start + i + 1 }));
 

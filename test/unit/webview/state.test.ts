@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { WireRow } from '../../../extension/protocol/webview';
-import { dirText, latency, relTime, summaryText, textPreview } from '../../../webview/src/format';
-import { findPair, peerChoices } from '../../../webview/src/selection';
+import type { WireRow } from '../../../extension/shared/webview';
+import { dirText, latency, relTime, summaryText, textPreview } from '../../../webview/src/list/cells';
+import { findPair, peerChoices } from '../../../webview/src/list/pairs';
 import { effectiveFilter, sanitizeState } from '../../../webview/src/state';
 
 test('restored state is sanitised; another session keeps only view settings', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tapLabel } from '../../../extension/protocol/tap-label';
+import { tapLabel } from '../../../extension/shared/tap-label';
 
 test('a process stdio tap is named by the process; other taps by their spec', () => {
   const procs = [{ pid: 28048, name: 'rpcserver' }];

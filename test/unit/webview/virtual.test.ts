@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as V from '../../../webview/src/virtual';
+import * as V from '../../../webview/src/list/scroll-math';
 
 test('unscaled: rows sit at index * rowHeight and only the visible ones (+overscan) render', () => {
   const v = { total: 100, rowHeight: 20, viewportHeight: 200 };

@@ -1,0 +1,38 @@
+// The engine's front door: everything the front ends (cli/ and server/) use from the engine.
+// They import from here only, so what the engine offers them is this one list.
+export { FrameStore } from './capture/frame-store';
+export { openCapture } from './capture/reader';
+export type { DecoderOptions } from './decoders/core/decoder';
+export { rangesOnDemand } from './decoders/core/ranges-on-demand';
+export { listDecoders, resolveDecoder } from './decoders/core/registry';
+export { loadProtoRoot } from './decoders/protobuf/schema';
+export { diffCaptures, diffText } from './diff';
+export { exportPcapng } from './export/pcapng';
+export { buildFlow } from './flow';
+export type { Flow, FlowItem } from './flow';
+export { BUCKETS_US, MethodStats } from './method-stats';
+export type { MethodSummary } from './method-stats';
+export { formatEndpoints } from './process/attach-format';
+export { listEndpoints, listProcessesWithEndpoints } from './process/attach';
+export type { Endpoint } from './process/attach';
+export { SignalReaction } from './process/reaction';
+export { allSignals, formatSignalTable, parseSignal, sendSignal, signalExitStatus } from './process/signals';
+export { readCaptureRows } from './read';
+export { encodeValue } from './replay/encode';
+export { parseReplayTarget, replayConnection } from './replay/replay';
+export { formatLatency } from './rows';
+export { Session } from './session';
+export type { SessionOptions } from './session';
+export { formatListing, formatSize, listSharedMemory } from './shm/list';
+export type { Attachment } from './shm/list';
+export { memoryNotes } from './shm/notes';
+export { parseRegion, parseWatchTarget, targetSpec } from './shm/target';
+export { restoreAll, restoreOwnSync } from './taps/journal';
+export { ShmWatchTap } from './taps/shm';
+export { parseTapSpec } from './taps/spec';
+export type { EventRow, FrameRow, Row } from './types';
+export { maxOf } from './util/arrays';
+export { UserError } from './util/errors';
+export { parseJsonExact, toJson } from './util/json';
+export { runtimeDir, stateDir } from './util/paths';
+export { ensurePrivateDir } from './util/private-dir';

@@ -1,0 +1,194 @@
+// The toolbar: filter field, Decode As…, pause/resume following, clear, save, jump to end,
+// row count. Built once; the app updates it through the returned handle.
+import type { DecoderDescription, TapInfo } from '../../../extension/shared/requests';
+import { badge, button, dropdown, dropdownValue, setBadge } from '../components/index';
+import { el, setChildren, setText, type Doc } from '../dom';
+
+export interface ToolbarActions {
+  /** The filter text changed (debounced) or Enter was pressed. */
+  filter(text: string): void;
+  togglePause(): void;
+  clear(): void;
+  unclear(): void;
+  save(): void;
+  jumpToEnd(): void;
+  decodeAs(tap: string | undefined, decoder: string): void;
+  /** Focus the list (ArrowDown / Escape from the filter field). */
+  focusList(): void;
+}
+
+export interface Toolbar {
+  root: HTMLElement;
+  setFilter(text: string): void;
+  setFilterEnabled(enabled: boolean, placeholder?: string): void;
+  setErrors(errors: readonly string[]): void;
+  setCount(shown: number, all: number | undefined, filtered: boolean): void;
+  setPaused(paused: boolean): void;
+  setCleared(cleared: boolean): void;
+  setSessionState(state: string, live: boolean): void;
+  setDecodeChoices(taps: readonly TapInfo[], decoders: readonly DecoderDescription[]): void;
+  /** Completions for the filter text (offered in a list under the field as the user types). */
+  setCompleter(complete: (text: string) => string[]): void;
+}
+
+export const FILTER_DEBOUNCE_MS = 250;
+
+export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
+  const input = el(doc, 'input', {
+    class: 'filter',
+    type: 'text',
+    spellcheck: 'false',
+    placeholder: 'Filter: text  proto:gob  conn:3  dir:c2s  method:Arith  error  -exclude',
+    'aria-label': 'Filter rows',
+    'data-testid': 'filter',
+    list: 'filter-suggestions',
+    autocomplete: 'off',
+  });
+  const suggestions = el(doc, 'datalist', { id: 'filter-suggestions', 'data-testid': 'filter-suggestions' });
+  let complete: (text: string) => string[] = () => [];
+  const suggest = () => {
+    const list = complete(input.value);
+    setChildren(doc, suggestions, ...list.map((v) => el(doc, 'option', { value: v })));
+  };
+  input.addEventListener('focus', suggest);
+  const errors = el(doc, 'div', { class: 'filter-errors', 'data-testid': 'filter-error', role: 'status', 'aria-live': 'polite' });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const fire = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    act.filter(input.value);
+  };
+  input.addEventListener('input', () => {
+    suggest();
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(fire, FILTER_DEBOUNCE_MS);
+  });
+  input.addEventListener('keydown', (ev) => {
+    const k = (ev as KeyboardEvent).key;
+    if (k === 'Enter') fire();
+    else if (k === 'Escape' && input.value !== '') {
+      input.value = '';
+      fire();
+    } else if (k === 'ArrowDown') {
+      ev.preventDefault();
+      act.focusList();
+    }
+  });
+
+  const state = badge(doc, '', 'session-state');
+  const count = badge(doc, '0', 'row-count', 'rows shown');
+  const pause = button(doc, 'Pause', { testid: 'pause-follow', title: 'Stop following new rows', onClick: () => act.togglePause() });
+  const clear = button(doc, 'Clear', { testid: 'clear', title: 'Hide the rows so far (the capture keeps them)', onClick: () => act.clear() });
+  const unclear = button(doc, 'Show cleared', { testid: 'unclear', title: 'Show the rows hidden by Clear', onClick: () => act.unclear() });
+  unclear.hidden = true;
+  const save = button(doc, 'Save…', { testid: 'save', title: 'Save the capture to a file', onClick: () => act.save() });
+  const jump = button(doc, 'Jump to end ⤓', { testid: 'jump-to-end', title: 'Scroll to the last row and follow', onClick: () => act.jumpToEnd() });
+
+  // Decode As…: a small form under the toolbar.
+  const decodeBox = el(doc, 'div', { class: 'decode-as', 'data-testid': 'decode-as-box' });
+  decodeBox.hidden = true;
+  let taps: readonly TapInfo[] = [];
+  let decoders: readonly DecoderDescription[] = [];
+  const openDecode = () => {
+    const tapSel = dropdown(
+      doc,
+      [{ value: '*', label: 'every tap without its own choice' }, ...taps.map((t) => ({ value: t.spec, label: t.name ? `${t.name} (${t.spec})` : t.spec }))],
+      {
+        value: taps.length === 1 ? taps[0]!.spec : '*',
+        testid: 'decode-as-tap',
+        title: 'Tap',
+      },
+    );
+    const decSel = dropdown(
+      doc,
+      decoders.map((d) => ({ value: d.name, label: `${d.name} — ${d.description}` })),
+      { value: 'auto', testid: 'decode-as-decoder', title: 'Decoder' },
+    );
+    setChildren(
+      doc,
+      decodeBox,
+      el(doc, 'span', {}, 'Decode'),
+      tapSel,
+      el(doc, 'span', {}, 'as'),
+      decSel,
+      button(doc, 'Apply', {
+        appearance: 'primary',
+        testid: 'decode-as-apply',
+        onClick: () => {
+          const tap = dropdownValue(tapSel);
+          act.decodeAs(tap === '*' ? undefined : tap, dropdownValue(decSel));
+          decodeBox.hidden = true;
+        },
+      }),
+      button(doc, 'Cancel', { testid: 'decode-as-cancel', onClick: () => (decodeBox.hidden = true) }),
+      el(doc, 'span', { class: 'muted' }, 'A live session: connections opened from now on. A capture or a stopped session: decoded again.'),
+    );
+    decodeBox.hidden = false;
+  };
+  const decodeBtn = button(doc, 'Decode As…', {
+    testid: 'decode-as',
+    title: 'Choose the decoder of a tap',
+    onClick: () => (decodeBox.hidden ? openDecode() : (decodeBox.hidden = true)),
+  });
+
+  const root = el(
+    doc,
+    'div',
+    { class: 'toolbar-wrap' },
+    el(
+      doc,
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'IPC Tap' },
+      el(doc, 'div', { class: 'filter-box' }, input, suggestions, errors),
+      count,
+      state,
+      decodeBtn,
+      pause,
+      clear,
+      unclear,
+      save,
+      jump,
+    ),
+    decodeBox,
+  );
+  return {
+    root,
+    setFilter(text) {
+      input.value = text;
+    },
+    setFilterEnabled(enabled, placeholder) {
+      input.disabled = !enabled;
+      if (placeholder !== undefined) input.placeholder = placeholder;
+    },
+    setErrors(list) {
+      setText(errors, list.join('  ·  '));
+      input.classList.toggle('invalid', list.length > 0);
+    },
+    setCount(shown, all, filtered) {
+      setBadge(count, filtered && all !== undefined ? `${shown.toLocaleString('en-US')} of ${all.toLocaleString('en-US')}` : shown.toLocaleString('en-US'));
+      count.setAttribute('data-count', String(shown));
+      count.setAttribute('title', filtered ? 'rows matching the filter, of all rows' : 'rows');
+    },
+    setPaused(paused) {
+      setText(pause, paused ? 'Resume' : 'Pause');
+      pause.setAttribute('title', paused ? 'Follow new rows again' : 'Stop following new rows');
+      pause.setAttribute('data-paused', String(paused));
+    },
+    setCleared(cleared) {
+      unclear.hidden = !cleared;
+    },
+    setSessionState(s, live) {
+      setBadge(state, s);
+      pause.hidden = !live;
+      clear.hidden = false;
+    },
+    setCompleter(fn) {
+      complete = fn;
+    },
+    setDecodeChoices(t, d) {
+      taps = t;
+      decoders = d;
+      decodeBtn.hidden = t.length === 0 || d.length === 0;
+    },
+  };
+}
