@@ -8,9 +8,7 @@
 import { chmodSync, readdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Session } from '../engine';
-import { runtimeDir } from '../engine';
-import { ensurePrivateDir } from '../engine';
+import { runtimeDir, ensurePrivateDir, type Session } from '../engine';
 
 export function sessionsDir(): string {
   return join(runtimeDir(), 'sessions');

@@ -1,7 +1,5 @@
 // How the CLI prints rows: JSON Lines (the stable interface for scripts) or readable text.
-import type { EventRow, FrameRow, Row } from '../engine';
-import { formatLatency } from '../engine';
-import { toJson } from '../engine';
+import { formatLatency, toJson, type EventRow, type FrameRow, type Row } from '../engine';
 
 /** One JSON Lines object for a row (see README "JSON Lines"). */
 export function rowToJsonLine(row: Row): string {

@@ -1,9 +1,6 @@
 // What `run`, `proxy` and `attach --tap` share: a live session printing rows until it ends,
 // stopped cleanly (takeovers restored, children reaped, capture closed) on SIGINT/SIGTERM/SIGHUP.
-import { Session, type SessionOptions } from '../engine';
-import { restoreOwnSync } from '../engine';
-import { signalExitStatus } from '../engine';
-import type { Row } from '../engine';
+import { Session, type SessionOptions, restoreOwnSync, signalExitStatus, type Row } from '../engine';
 import { rowToJsonLine, TextFormatter } from './format';
 import { ControlServer } from './control';
 import { StatsCollector } from './stats';

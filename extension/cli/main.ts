@@ -1,6 +1,6 @@
 // ipctap: the headless front end over the engine.
-import { restoreAll, restoreOwnSync } from '../engine';
-import { UserError } from '../engine';
+import { version } from '../../package.json';
+import { restoreAll, restoreOwnSync, UserError } from '../engine';
 import { HELP, MAIN_HELP } from './help';
 import { attachCommand } from './commands/attach';
 import { decodersCommand } from './commands/decoders';
@@ -31,7 +31,7 @@ const COMMANDS: Record<string, Command> = {
   send: sendCommand,
 };
 
-const VERSION = '0.1.0';
+const VERSION = version;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

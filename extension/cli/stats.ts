@@ -2,10 +2,7 @@
 // its tap, the protocols seen, frames and bytes each way, decode errors, request/response pairs
 // and their median latency. Used by `run`/`proxy`/`attach` (printed when the session stops) and
 // by `read` (printed at the end of the file).
-import type { EventRow, Row } from '../engine';
-import { formatLatency } from '../engine';
-import { BUCKETS_US, type MethodSummary } from '../engine';
-import { maxOf } from '../engine';
+import { formatLatency, BUCKETS_US, type MethodSummary, maxOf, type EventRow, type Row } from '../engine';
 
 interface ConnStats {
   conn: number;

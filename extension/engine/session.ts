@@ -72,14 +72,8 @@ export interface LaunchOptions {
   trace?: TraceTap;
 }
 
-export interface ProcessInfo {
-  pid: number;
-  name: string;
-  command: string[];
-  state: 'running' | 'stopped' | 'exited';
-  code?: number | null;
-  signal?: string | null;
-}
+import type { ProcessInfo } from '../shared/requests';
+export type { ProcessInfo };
 
 export interface ConnInfo {
   conn: number;

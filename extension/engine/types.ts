@@ -1,9 +1,9 @@
 // Core data shapes shared by taps, decoders, the capture store, the CLI and the server.
 // No 'vscode', no DOM, no I/O here.
 
-/** Which way bytes flowed. Socket-like taps use c2s/s2c; the stdio tap uses the three streams. */
-export type Direction = 'c2s' | 's2c' | 'stdin' | 'stdout' | 'stderr';
-export const DIRECTIONS: readonly Direction[] = ['c2s', 's2c', 'stdin', 'stdout', 'stderr'];
+import type { Direction, EventFields } from '../shared/events';
+export type { Direction, EventFields, EventKind } from '../shared/events';
+export { DIRECTIONS } from '../shared/events';
 
 /** Bytes read from one side of one connection, as the tap saw them. */
 export interface Chunk {
@@ -16,49 +16,8 @@ export interface Chunk {
   data: Uint8Array;
 }
 
-export type EventKind =
-  | 'spawn' // pid, command
-  | 'exit' // pid, code, signal, bySignal (a signal we sent ended it)
-  | 'signal-sent' // pid, signal, group
-  | 'stopped' // pid (SIGSTOP/SIGTSTP took effect)
-  | 'continued' // pid
-  | 'open' // conn, tap, from, to, peers
-  | 'close' // conn, reason ('eof' | 'reset' | 'error' | 'stopped'), message
-  | 'half-close' // conn, dir: the side that finished sending
-  | 'error' // message, conn?, tap?
-  | 'tap-ready' // tap, address, message
-  | 'tap-stopped' // tap
-  | 'restored' // path, from (a takeover rename was undone)
-  | 'capture-dropped' // bytes: capture fell behind and dropped data (forwarding went on)
-  | 'gap' // conn, dir?, bytes?: traced bytes that were not captured (decoders resync after it)
-  | 'signal-received' // pid, signal, senderPid, senderCommand (seen by tracing)
-  | 'note'; // message
-
 /** An event as taps and processes report it; the session adds ts/mono/id. */
-export interface EventBody {
-  kind: EventKind;
-  pid?: number;
-  command?: string[];
-  code?: number | null;
-  signal?: string | null;
-  bySignal?: boolean;
-  group?: boolean;
-  conn?: number;
-  tap?: string;
-  dir?: Direction;
-  from?: string;
-  to?: string;
-  /** Processes at each end of a connection, where /proc can tell. */
-  peers?: { client?: number[]; server?: number[] };
-  reason?: string;
-  message?: string;
-  address?: string;
-  path?: string;
-  bytes?: number;
-  /** signal-received: who sent it (pid and command name, when known). */
-  senderPid?: number;
-  senderCommand?: string;
-}
+export type EventBody = EventFields;
 
 export interface EventRecord extends EventBody {
   ts: number;

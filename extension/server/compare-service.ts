@@ -1,9 +1,5 @@
 // Export as pcapng and Compare with…: both read a capture file, a session's or one on disk.
-import { diffCaptures, diffText } from '../engine';
-import { exportPcapng } from '../engine';
-import { readCaptureRows } from '../engine';
-import type { Row } from '../engine';
-import { UserError } from '../engine';
+import { diffCaptures, diffText, exportPcapng, readCaptureRows, UserError, type Row } from '../engine';
 import type * as P from '../shared/requests';
 import type { SessionService } from './session-service';
 

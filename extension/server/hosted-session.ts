@@ -1,9 +1,7 @@
 // One session as the server holds it: a live engine Session (or a capture file read back), its
 // rows in a store served by range and filter, and throttled change notices.
-import type { Session } from '../engine';
-import type { Row } from '../engine';
+import { FrameStore, type Session, type Row } from '../engine';
 import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../shared/requests';
-import { FrameStore } from '../engine';
 import { FilteredRows } from './row-store';
 import { Throttle } from './throttle';
 

@@ -2,8 +2,7 @@
 // outline (connections → RPC calls), hover (decoded value + hex), folding per connection,
 // and go to definition from a reply to its request. Pure functions over the text model.
 import type { DocumentSymbol, FoldingRange, Hover, Location, Position } from 'vscode-languageserver';
-import type { FrameRow } from '../engine';
-import { toJson } from '../engine';
+import { toJson, type FrameRow } from '../engine';
 import type { CaptureTextModel } from './capture-text';
 import { hexDump } from './hex';
 import { prettyJson } from './json-pretty';

@@ -2,8 +2,7 @@
 // Started by the extension host (vscode-languageclient) as a separate Node process over IPC or
 // stdio; a crash here never freezes the VS Code window.
 import { createConnection, ProposedFeatures, ResponseError, TextDocumentSyncKind, type Connection } from 'vscode-languageserver/node';
-import { listDecoders } from '../engine';
-import { UserError } from '../engine';
+import { listDecoders, UserError } from '../engine';
 import * as P from '../shared/requests';
 import { documentSymbols, definition, foldingRanges, hover } from './language-features';
 import { listAttachable, listAttachEndpoints } from './attach-service';

@@ -1,9 +1,7 @@
 // Replay… : re-send one connection's client side (from a session's capture file or any capture)
 // to a target — by default the original endpoint — and mark each response same / different /
 // missing. The replayed exchange appears as a new connection in a live session.
-import { parseReplayTarget, replayConnection } from '../engine';
-import { parseTapSpec } from '../engine';
-import { UserError } from '../engine';
+import { parseReplayTarget, replayConnection, parseTapSpec, UserError } from '../engine';
 import type { ReplayStartParams, ReplayStartResult } from '../shared/requests';
 import type { SessionService } from './session-service';
 

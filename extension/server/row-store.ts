@@ -1,7 +1,6 @@
 // Rows of one session served by range and by filter, over the engine's FrameStore (rows on disk,
 // bounded memory). Filtered views keep the matching row ids, built incrementally per filter text.
-import { FrameStore } from '../engine';
-import type { Row } from '../engine';
+import { FrameStore, type Row } from '../engine';
 
 export type RowPredicate = (row: Row) => boolean;
 

@@ -3,18 +3,23 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readCaptureRows } from '../engine';
-import { resolveDecoder } from '../engine';
-import { Session } from '../engine';
-import { allSignals, parseSignal } from '../engine';
-import { sendSignal } from '../engine';
-import { SignalReaction } from '../engine';
-import { stateDir } from '../engine';
-import { parseTapSpec } from '../engine';
-import { UserError } from '../engine';
-import { parseRegion, parseWatchTarget, targetSpec } from '../engine';
-import { ShmWatchTap } from '../engine';
-import type { Row } from '../engine';
+import {
+  readCaptureRows,
+  resolveDecoder,
+  Session,
+  allSignals,
+  parseSignal,
+  sendSignal,
+  SignalReaction,
+  stateDir,
+  parseTapSpec,
+  UserError,
+  parseRegion,
+  parseWatchTarget,
+  targetSpec,
+  ShmWatchTap,
+  type Row,
+} from '../engine';
 import type {
   RowsFindParams,
   RowsFindResult,

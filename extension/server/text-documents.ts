@@ -2,8 +2,7 @@
 // the language features can map positions to rows. URIs carry their source in the query
 // (?path=FILE or ?session=ID), so after a server restart a document can be rendered again.
 import { basename } from 'node:path';
-import { readCaptureRows } from '../engine';
-import { UserError } from '../engine';
+import { readCaptureRows, UserError } from '../engine';
 import type { CaptureTextParams } from '../shared/requests';
 import { renderCaptureText, type CaptureTextModel } from './capture-text';
 import type { SessionService } from './session-service';

@@ -1,7 +1,5 @@
 // Engine rows → JSON-safe rows for the LSP wire (bytes as base64, decoded values as exact JSON).
-import type { Row } from '../engine';
-import { toJson } from '../engine';
-import { rangesOnDemand } from '../engine';
+import { toJson, rangesOnDemand, type Row } from '../engine';
 import type { WireRow } from '../shared/requests';
 
 export function toWireRow(row: Row): WireRow {

@@ -1,29 +1,9 @@
 // One line of text for an event row, shared by the panel (summary column) and the row filter
-// (free text matches it). Pure: no imports, usable in the engine, the host and the webview.
+// (free text matches it). Pure: usable in the engine, the host and the webview.
+import type { EventFields } from './events';
 
 /** The fields of an event row this needs (engine EventRow and wire rows both fit). */
-export interface EventLike {
-  kind: string;
-  pid?: number;
-  command?: string[];
-  code?: number | null;
-  signal?: string | null;
-  bySignal?: boolean;
-  group?: boolean;
-  conn?: number;
-  tap?: string;
-  dir?: string;
-  from?: string;
-  to?: string;
-  peers?: { client?: number[]; server?: number[] };
-  reason?: string;
-  message?: string;
-  address?: string;
-  path?: string;
-  bytes?: number;
-  senderPid?: number;
-  senderCommand?: string;
-}
+export type EventLike = EventFields<string>;
 
 function pidText(ev: EventLike): string {
   return ev.pid !== undefined ? `pid ${ev.pid}` : 'process';

@@ -3,6 +3,7 @@
 // Everything that crosses is JSON-safe: frame bytes are base64 and decoded values are exact JSON
 // text (extension/engine/util/json.ts toJson), so 64-bit integers arrive unrounded.
 // No imports: this file is also usable from the webview bundle.
+import type { Direction, EventFields } from './events';
 
 /** A typed request: `P` goes to the server, `R` comes back. */
 export interface RequestDef<P, R> {
@@ -26,7 +27,7 @@ function notification<P>(method: string): NotificationDef<P> {
 // ---------------------------------------------------------------------------------------------
 // Shapes
 
-export type WireDirection = 'c2s' | 's2c' | 'stdin' | 'stdout' | 'stderr';
+export type WireDirection = Direction;
 
 export interface WireFrameRow {
   type: 'frame';
@@ -50,31 +51,12 @@ export interface WireFrameRow {
   pair?: { key: string; role: 'request' | 'response'; request?: number; latencyUs?: number };
 }
 
-export interface WireEventRow {
+/** An event row as the panel gets it (kind as text: a newer engine may send kinds this one does not know). */
+export interface WireEventRow extends EventFields<string> {
   type: 'event';
   id: number;
   ts: number;
   mono: number;
-  kind: string;
-  pid?: number;
-  command?: string[];
-  code?: number | null;
-  signal?: string | null;
-  bySignal?: boolean;
-  group?: boolean;
-  conn?: number;
-  tap?: string;
-  dir?: WireDirection;
-  from?: string;
-  to?: string;
-  peers?: { client?: number[]; server?: number[] };
-  reason?: string;
-  message?: string;
-  address?: string;
-  path?: string;
-  bytes?: number;
-  senderPid?: number;
-  senderCommand?: string;
 }
 
 export type WireRow = WireFrameRow | WireEventRow;

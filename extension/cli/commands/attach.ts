@@ -1,7 +1,5 @@
 // ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files]]
-import { formatEndpoints, listEndpoints } from '../../engine';
-import { memoryNotes } from '../../engine';
-import { toJson } from '../../engine';
+import { formatEndpoints, listEndpoints, memoryNotes, toJson } from '../../engine';
 import { flag, list, parseArgs, usageError } from '../args';
 import { LiveSession } from '../live';
 import { COMMON, liveOptions, serveTaps } from './run';

@@ -1,7 +1,6 @@
 // ipctap decoders
-import { listDecoders } from '../../engine';
+import { listDecoders, maxOf } from '../../engine';
 import { parseArgs } from '../args';
-import { maxOf } from '../../engine';
 
 export async function decodersCommand(argv: string[]): Promise<number> {
   parseArgs(argv, [], 'decoders');

@@ -1,10 +1,6 @@
 // ipctap diff A.ipctap B.ipctap [--conn N[:M]] [--json] [--all]
 import { existsSync } from 'node:fs';
-import { diffCaptures, diffText } from '../../engine';
-import { readCaptureRows } from '../../engine';
-import type { Row } from '../../engine';
-import { UserError } from '../../engine';
-import { toJson } from '../../engine';
+import { diffCaptures, diffText, readCaptureRows, UserError, toJson, type Row } from '../../engine';
 import { flag, list, parseArgs, str, usageError } from '../args';
 import { decodeOptions, protoOptions } from './run';
 

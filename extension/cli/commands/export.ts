@@ -1,7 +1,6 @@
 // ipctap export FILE --pcapng OUT
 import { existsSync } from 'node:fs';
-import { exportPcapng } from '../../engine';
-import { UserError } from '../../engine';
+import { exportPcapng, UserError } from '../../engine';
 import { parseArgs, str, usageError } from '../args';
 
 export async function exportCommand(argv: string[]): Promise<number> {

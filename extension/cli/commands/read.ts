@@ -1,15 +1,11 @@
 // ipctap read FILE
 import { existsSync, statSync } from 'node:fs';
-import { readCaptureRows } from '../../engine';
-import { UserError } from '../../engine';
+import { readCaptureRows, UserError, MethodStats, buildFlow, toJson } from '../../engine';
 import { flag, list, parseArgs, str, usageError } from '../args';
 import { rowToJsonLine, TextFormatter } from '../format';
 import { formatMethodStats, StatsCollector } from '../stats';
-import { MethodStats } from '../../engine';
-import { buildFlow } from '../../engine';
 import { flowSvg, flowText } from '../flow-render';
 import { writeFileSync } from 'node:fs';
-import { toJson } from '../../engine';
 import { decodeOptions, protoOptions } from './run';
 
 /** Write to stdout, waiting while its buffer is full (a slow or paused reader downstream): memory

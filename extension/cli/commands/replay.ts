@@ -1,9 +1,7 @@
 // ipctap replay FILE --conn N --to ENDPOINT
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseReplayTarget, replayConnection } from '../../engine';
-import { UserError } from '../../engine';
-import { toJson } from '../../engine';
+import { parseReplayTarget, replayConnection, UserError, toJson } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
 import { captureDecodeOptions } from './run';

@@ -1,12 +1,7 @@
 // ipctap run / ipctap proxy
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DecoderOptions } from '../../engine';
-import { signalExitStatus } from '../../engine';
-import { parseTapSpec } from '../../engine';
-import { openCapture } from '../../engine';
-import { loadProtoRoot } from '../../engine';
-import { UserError } from '../../engine';
+import { signalExitStatus, parseTapSpec, openCapture, loadProtoRoot, UserError, type DecoderOptions } from '../../engine';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
 

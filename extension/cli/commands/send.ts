@@ -5,12 +5,7 @@
 // server's answers are compared with the original ones.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readCaptureRows } from '../../engine';
-import { encodeValue } from '../../engine';
-import { parseReplayTarget, replayConnection } from '../../engine';
-import type { Row } from '../../engine';
-import { UserError } from '../../engine';
-import { parseJsonExact, toJson } from '../../engine';
+import { readCaptureRows, encodeValue, parseReplayTarget, replayConnection, UserError, parseJsonExact, toJson, type Row } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
 import { captureDecodeOptions } from './run';

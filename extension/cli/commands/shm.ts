@@ -1,9 +1,5 @@
 // ipctap shm list [--json] | ipctap shm watch TARGET [options]
-import { formatListing, listSharedMemory } from '../../engine';
-import { parseRegion, parseWatchTarget, targetSpec } from '../../engine';
-import { ShmWatchTap } from '../../engine';
-import { UserError } from '../../engine';
-import { toJson } from '../../engine';
+import { formatListing, listSharedMemory, parseRegion, parseWatchTarget, targetSpec, ShmWatchTap, UserError, toJson } from '../../engine';
 import { flag, intOpt, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
 import { liveOptions } from './run';
