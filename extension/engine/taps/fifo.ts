@@ -28,12 +28,12 @@
 //   go through a net.Socket too, so backpressure is the Relay's pause/drain.
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { chownSync, closeSync, constants, fstatSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../util/errors';
 import type { Tap, TapSink, TapSpec } from './tap';
 import { Relay } from './forward';
-import { journaledPrivateDir, type JournalHandle } from './journal';
+import { journaledPrivateDir, swapIn, type JournalHandle } from './journal';
 import { NEW_NAME, ORIG_NAME, PrivateDir } from './paths';
 import { fifoHolders } from './peers';
 import { fdMode, findHolders } from '../process/procfs';
@@ -142,27 +142,9 @@ export class FifoTap implements Tap {
     const orig = lstatSync(path);
     const { priv, journal } = journaledPrivateDir(path, 'fifo');
     this.journal = journal;
-    const tmp = priv.ref(NEW_NAME);
     try {
       mkfifoIn(priv, NEW_NAME, orig.mode);
-      try {
-        chownSync(tmp, orig.uid, orig.gid);
-      } catch {
-        // only root may give files away
-      }
-      const ours = lstatSync(tmp);
-      this.journal!.update({ tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
-      try {
-        linkSync(path, priv.ref(ORIG_NAME));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`cannot take over ${path}: it disappeared`);
-        renameSync(path, priv.ref(ORIG_NAME));
-      }
-      const moved = lstatSync(priv.ref(ORIG_NAME));
-      if (!moved.isFIFO() || moved.ino !== orig.ino || moved.dev !== orig.dev) {
-        throw new UserError(`cannot take over ${path}: it was replaced while the tap was taking it over`);
-      }
-      renameSync(tmp, path);
+      swapIn(path, orig, priv, this.journal, (st) => st.isFIFO(), 'it disappeared');
     } catch (e) {
       const r = this.journal?.restore();
       this.journal = undefined;

@@ -8,7 +8,22 @@
 //
 // The state dir is $IPCTAP_STATE_DIR, else $XDG_STATE_HOME/ipctap, else ~/.local/state/ipctap.
 // Everything here is synchronous on purpose: the 'exit' handler can only run synchronous code.
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  linkSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect } from './probe';
@@ -192,6 +207,34 @@ export function journaledPrivateDir(path: string, kind: JournalEntry['kind']): {
   journal.held = priv;
   journal.update({ privIno: priv.stat.ino, privDev: priv.stat.dev });
   return { priv, journal };
+}
+
+/**
+ * The takeover's swap, once the tap's own socket or FIFO exists as NEW_NAME in `priv`: give it the
+ * original's owner (when allowed), journal its inode, move the original into `priv` as ORIG_NAME
+ * (a hard link, or a rename where links are refused), check that what moved is what was there
+ * (same kind and inode), then put ours at `path`. Throws; the caller restores from the journal.
+ */
+export function swapIn(path: string, orig: Stats, priv: PrivateDir, journal: JournalHandle, isKind: (st: Stats) => boolean, gone: string): void {
+  const tmp = priv.ref(NEW_NAME);
+  try {
+    chownSync(tmp, orig.uid, orig.gid);
+  } catch {
+    // only root may give files away; ours then has our owner and the original's mode
+  }
+  const ours = lstatSync(tmp);
+  journal.update({ tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
+  try {
+    linkSync(path, priv.ref(ORIG_NAME));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`cannot take over ${path}: ${gone}`);
+    renameSync(path, priv.ref(ORIG_NAME)); // links refused (protected_hardlinks, odd filesystem)
+  }
+  const moved = lstatSync(priv.ref(ORIG_NAME));
+  if (!isKind(moved) || moved.ino !== orig.ino || moved.dev !== orig.dev) {
+    throw new UserError(`cannot take over ${path}: it was replaced while the tap was taking it over`);
+  }
+  renameSync(tmp, path);
 }
 
 function rmQuiet(p: string): void {

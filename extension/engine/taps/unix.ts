@@ -13,13 +13,13 @@
 // Proxy (unix:LISTEN=TARGET): listen at LISTEN, forward to TARGET. A stale socket file at LISTEN
 // (nobody accepting) is replaced; a live one is an error.
 import net from 'node:net';
-import { chmodSync, chownSync, linkSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../util/errors';
 import { readUnixTable } from '../process/procfs';
 import { SocketTap } from './socket-tap';
 import type { TapSink, TapSpec } from './tap';
-import { journaledPrivateDir, type JournalHandle } from './journal';
+import { journaledPrivateDir, swapIn, type JournalHandle } from './journal';
 import { fits, NEW_NAME, nodeSocketPath, ORIG_NAME, PrivateDir } from './paths';
 import { canConnect } from './probe';
 
@@ -106,25 +106,7 @@ export class UnixTakeoverTap extends SocketTap {
     try {
       if (signal.aborted) throw new UserError(`tap ${this.spec} was stopped before it started`);
       chmodSync(tmp, orig.mode & 0o7777);
-      try {
-        chownSync(tmp, orig.uid, orig.gid);
-      } catch {
-        // only root may give files away; ours then has our owner and the original's mode
-      }
-      const ours = lstatSync(tmp);
-      this.journal!.update({ tapIno: ours.ino, tapDev: ours.dev, tapBirth: ours.birthtimeMs });
-      try {
-        linkSync(path, priv.ref(ORIG_NAME));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new UserError(`cannot take over ${path}: it disappeared (did the server exit?)`);
-        renameSync(path, priv.ref(ORIG_NAME)); // links refused (protected_hardlinks, odd filesystem)
-      }
-      const moved = lstatSync(priv.ref(ORIG_NAME));
-      if (!moved.isSocket() || moved.ino !== orig.ino || moved.dev !== orig.dev) {
-        throw new UserError(`cannot take over ${path}: it was replaced while the tap was taking it over`);
-      }
-      renameSync(tmp, path);
+      swapIn(path, orig, priv, this.journal, (st) => st.isSocket(), 'it disappeared (did the server exit?)');
     } catch (e) {
       this.stopped = true;
       const r = this.journal?.restore();

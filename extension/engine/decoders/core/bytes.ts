@@ -167,6 +167,7 @@ type SliceFn = (this: Buffer, start: number, end: number) => string;
 const proto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
 const nativeUtf8 = proto.utf8Slice;
 const nativeLatin1 = proto.latin1Slice;
+const nativeBase64 = proto.base64Slice;
 
 /** UTF-8 text of buf[start, end). */
 export function utf8Slice(buf: Buffer, start: number, end: number): string {
@@ -176,4 +177,9 @@ export function utf8Slice(buf: Buffer, start: number, end: number): string {
 /** Latin-1 text of buf[start, end) (for bytes known to be ASCII). */
 export function latin1Slice(buf: Buffer, start: number, end: number): string {
   return nativeLatin1 ? nativeLatin1.call(buf, start, end) : buf.toString('latin1', start, end);
+}
+
+/** Base64 of buf[start, end). */
+export function base64Slice(buf: Buffer, start: number, end: number): string {
+  return nativeBase64 ? nativeBase64.call(buf, start, end) : buf.toString('base64', start, end);
 }

@@ -3,6 +3,7 @@
 //
 // All offsets are absolute indexes into `buf` (the direction's buffer). `end` is the end of the
 // message being read; `avail` is the end of the bytes buffered so far.
+import { asBuffer, base64Slice, latin1Slice, utf8Slice } from '../core/bytes';
 
 /** Thrown when decoding needs bytes that have not arrived yet; `need` is the absolute offset. */
 export class NeedMore {
@@ -26,16 +27,7 @@ const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 const f64Words = new Uint32Array(f64.buffer);
 
-// Node's native slice-to-string methods (what Buffer#toString calls), called directly.
-type SliceFn = (this: Buffer, start: number, end: number) => string;
-const bufferProto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
-const nativeUtf8 = bufferProto.utf8Slice;
-const nativeBase64 = bufferProto.base64Slice;
-const nativeLatin1 = bufferProto.latin1Slice;
-
-export function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
+export { asBuffer };
 
 export class Reader {
   // (all set by reset(), which the constructor calls)
@@ -227,9 +219,9 @@ export class Reader {
         return s;
       }
       // ASCII: Latin-1 decoding gives the same text
-      return nativeLatin1 ? nativeLatin1.call(this.asNode(), start, end) : this.asNode().toString('latin1', start, end);
+      return latin1Slice(this.asNode(), start, end);
     }
-    return nativeUtf8 ? nativeUtf8.call(this.asNode(), start, end) : this.asNode().toString('utf8', start, end);
+    return utf8Slice(this.asNode(), start, end);
   }
 
   /** uint length + bytes, as base64 (null when empty: a receiver's nil slice). */
@@ -241,7 +233,7 @@ export class Reader {
     const start = this.pos;
     this.pos += n;
     if (n === 0) return null;
-    return nativeBase64 ? nativeBase64.call(this.asNode(), start, start + n) : this.asNode().toString('base64', start, start + n);
+    return base64Slice(this.asNode(), start, start + n);
   }
 
   /**

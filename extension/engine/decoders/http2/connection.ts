@@ -6,7 +6,7 @@ import type { ConnDecoder, DecoderOptions } from '../core/decoder';
 import { DEFAULT_MAX_FRAME } from '../core/decoder';
 import type { Direction, Frame } from '../../types';
 import { concatBytes } from '../core/bytes';
-import { ByteQueue } from './byte-queue';
+import { ByteQueue, passOversized } from '../core/byte-queue';
 import { decodeControl } from './control';
 import { FLAG, FRAME_HEADER_LEN, PREFACE, T, parseFrameHeader, plausibleHeader, typeName, u32, type FrameHeader } from './frame-types';
 import { HpackDecoder, type HeaderPair } from './hpack';
@@ -121,11 +121,7 @@ export class H2Connection implements ConnDecoder {
     if (st.phase === 'sync' && !this.sync(dir, st, out, ending)) return;
     for (;;) {
       if (st.skip > 0) {
-        // Oversized frame body: handed on in maxFrame pieces (never buffered whole, never lost).
-        const n = Math.min(st.skip, this.maxFrame);
-        if (st.q.length < n) return;
-        out.push({ dir, data: st.q.take(n), summary: `${n} bytes of an oversized frame (not decoded)`, decoded: { kind: 'skipped' } });
-        st.skip -= n;
+        if (!passOversized(dir, st, this.maxFrame, out)) return;
         continue;
       }
       if (st.q.length < FRAME_HEADER_LEN) return;

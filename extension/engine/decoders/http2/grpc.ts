@@ -12,7 +12,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { DecoderInfo, DecoderOptions } from '../core/decoder';
 import type { Direction, FieldRange, Frame } from '../../types';
-import { ByteQueue } from './byte-queue';
+import { ByteQueue } from '../core/byte-queue';
 import { H2Connection, header, type HeadersEvent } from './connection';
 import type { FrameHeader } from './frame-types';
 import { sniffHttp2 } from './index';

@@ -7,7 +7,7 @@
 import type { ConnDecoder, DecoderOptions } from '../core/decoder';
 import { DEFAULT_MAX_FRAME } from '../core/decoder';
 import type { Direction, Frame, FieldRange } from '../../types';
-import { ByteQueue } from '../http2/byte-queue';
+import { ByteQueue, passOversized } from '../core/byte-queue';
 import { oneLine } from '../http2/connection';
 import { decodeCommand } from './commands';
 import { detectVersion, parseGreetingV2, parseGreetingV3 } from './greeting';
@@ -173,11 +173,7 @@ export class ZmtpConnection implements ConnDecoder {
   private frames(dir: Direction, st: DirState, out: Frame[]): void {
     for (;;) {
       if (st.skip > 0) {
-        // Oversized frame body: handed on in maxFrame pieces (never buffered whole, never lost).
-        const n = Math.min(st.skip, this.maxFrame);
-        if (st.q.length < n) return;
-        out.push({ dir, data: st.q.take(n), summary: `${n} bytes of an oversized frame (not decoded)`, decoded: { kind: 'skipped' } });
-        st.skip -= n;
+        if (!passOversized(dir, st, this.maxFrame, out)) return;
         continue;
       }
       if (st.q.length < 2) return;

@@ -2,41 +2,21 @@
 // The *At forms work on offsets of one Buffer (a whole message), so a multipart message needs no
 // per-part views; the results equal the plain forms on the part's bytes.
 import * as nodeBuffer from 'node:buffer';
+import { asBuffer, base64Slice, latin1Slice, utf8Slice } from '../core/bytes';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const isUtf8 = (nodeBuffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8;
 
-// Node's native slice-to-string methods (what Buffer#toString calls), called directly.
-type SliceFn = (this: Buffer, start: number, end: number) => string;
-const proto = Buffer.prototype as unknown as Record<string, SliceFn | undefined>;
-const base64Slice =
-  proto.base64Slice ??
-  function (this: Buffer, s: number, e: number) {
-    return this.toString('base64', s, e);
-  };
-const latin1Slice =
-  proto.latin1Slice ??
-  function (this: Buffer, s: number, e: number) {
-    return this.toString('latin1', s, e);
-  };
-const utf8Slice =
-  proto.utf8Slice ??
-  function (this: Buffer, s: number, e: number) {
-    return this.toString('utf8', s, e);
-  };
-
 /** A Buffer over the same memory (no copy). */
-export function nodeBuf(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
+export const nodeBuf = asBuffer;
 
 export function b64(b: Uint8Array): string {
-  return base64Slice.call(nodeBuf(b), 0, b.length);
+  return base64Slice(nodeBuf(b), 0, b.length);
 }
 
 /** base64 of buf[start, end). */
 export function b64At(buf: Buffer, start: number, end: number): string {
-  return end === start ? '' : base64Slice.call(buf, start, end);
+  return end === start ? '' : base64Slice(buf, start, end);
 }
 
 /** The part as text when it is valid UTF-8 without control characters (tab/CR/LF allowed). */
@@ -65,7 +45,7 @@ export function textAt(buf: Buffer, start: number, end: number): string | null {
   if (stop < end) {
     // A long part that starts like text: decoded at once, then checked as a string. Control
     // characters are ASCII, which UTF-8 decoding maps one to one even next to invalid bytes.
-    const s = utf8Slice.call(buf, start, end);
+    const s = utf8Slice(buf, start, end);
     if (CONTROL.test(s)) return null;
     // Without U+FFFD the bytes were valid UTF-8; with one, it may be a real U+FFFD: check.
     if (s.indexOf('\ufffd') >= 0) {
@@ -75,7 +55,7 @@ export function textAt(buf: Buffer, start: number, end: number): string | null {
     // TextDecoder (what this decoder has always used) drops a leading byte order mark.
     return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
   }
-  if (ascii) return latin1Slice.call(buf, start, end);
+  if (ascii) return latin1Slice(buf, start, end);
   return utf8Text(buf, start, end);
 }
 
@@ -85,7 +65,7 @@ function utf8Text(buf: Buffer, start: number, end: number): string | null {
     if (!isUtf8(buf.subarray(start, end))) return null;
     // TextDecoder (what this decoder has always used) drops a leading byte order mark.
     const bom = end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf;
-    return utf8Slice.call(buf, bom ? start + 3 : start, end);
+    return utf8Slice(buf, bom ? start + 3 : start, end);
   }
   try {
     return utf8.decode(buf.subarray(start, end));

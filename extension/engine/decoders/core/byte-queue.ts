@@ -1,6 +1,7 @@
 // A queue of pushed chunks read from the front. Bytes that straddle chunks are joined only when
 // a reader asks for them, so a large frame arriving in many chunks is copied once (no O(n^2)).
 // Returned arrays may be subarrays of pushed chunks: callers never modify bytes after pushing.
+import type { Direction, Frame } from '../../types';
 import { pushAll } from '../../util/arrays';
 
 const EMPTY = new Uint8Array(0);
@@ -111,4 +112,16 @@ export class ByteQueue {
   takeAll(): Uint8Array {
     return this.take(this.total);
   }
+}
+
+/**
+ * The body of an oversized frame, handed on in `maxFrame` pieces as its bytes arrive (never
+ * buffered whole, never lost): `st.skip` bytes are still to come. False when it waits for more.
+ */
+export function passOversized(dir: Direction, st: { skip: number; q: ByteQueue }, maxFrame: number, out: Frame[]): boolean {
+  const n = Math.min(st.skip, maxFrame);
+  if (st.q.length < n) return false;
+  out.push({ dir, data: st.q.take(n), summary: `${n} bytes of an oversized frame (not decoded)`, decoded: { kind: 'skipped' } });
+  st.skip -= n;
+  return true;
 }
