@@ -1,5 +1,6 @@
 // The engine's front door: everything the front ends (cli/ and server/) use from the engine.
 // They import from here only, so what the engine offers them is this one list.
+export { Activity } from './activity';
 export { FrameStore } from './capture/frame-store';
 export { openCapture } from './capture/reader';
 export type { DecoderOptions } from './decoders/core/decoder';

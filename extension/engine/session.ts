@@ -72,19 +72,9 @@ export interface LaunchOptions {
   trace?: TraceTap;
 }
 
-import type { ProcessInfo } from '../shared/requests';
+import type { ConnectionInfo, ProcessInfo } from '../shared/requests';
+import { Activity } from './activity';
 export type { ProcessInfo };
-
-export interface ConnInfo {
-  conn: number;
-  tap: string;
-  from?: string;
-  to?: string;
-  peers?: EventBody['peers'];
-  frames: number;
-  bytes: number;
-  open: boolean;
-}
 
 type Item = { chunk: Chunk } | { event: EventRecord };
 
@@ -99,7 +89,7 @@ export class Session {
   private readonly listeners = new Set<(row: Row) => void>();
   private readonly tapList: Tap[] = [];
   private readonly procs = new Map<number, { proc: ManagedProcess; info: ProcessInfo }>();
-  private readonly connInfo = new Map<number, ConnInfo>();
+  private readonly activity = new Activity();
   private nextConn = 1;
   private queue: Item[] = [];
   /** Index of the first item of `queue` not yet decoded. */
@@ -223,7 +213,7 @@ export class Session {
   /** An event the capture writer made itself ('capture-dropped', which it wrote to the file, or
    *  'error' when the file stopped): shown like any other, not written again. */
   private showWriterEvent(ev: EventRecord): void {
-    this.trackEvent(ev);
+    this.activity.event(ev);
     for (const l of this.eventListeners) l(ev);
     if (this.spill) {
       if (ev.kind === 'error') this.spill.events.push(ev);
@@ -265,8 +255,7 @@ export class Session {
       const at = this.capture?.appendOffset;
       // (The spill file takes only what live decoding is behind on.)
       if (!this.spillOnly) this.capture?.writeChunk(chunk);
-      const ci = this.connInfo.get(conn);
-      if (ci) ci.bytes += data.length;
+      this.activity.bytes(conn, data.length);
       for (const l of this.chunkListeners) l(chunk);
       if (this.listeners.size === 0) return;
       if (this.spill || (this.queuedBytes + data.length > this.spillBacklog && at !== undefined && this.startSpill(at))) {
@@ -297,7 +286,7 @@ export class Session {
 
   private emitEventNow(body: EventBody): void {
     const ev: EventRecord = { ...body, ts: this.clock.wall(), mono: this.clock.mono() };
-    this.trackEvent(ev);
+    this.activity.event(ev);
     for (const l of this.eventListeners) l(ev);
     const written = this.spillOnly && !this.spill ? undefined : this.capture?.writeEvent(ev);
     if (this.spill) {
@@ -333,26 +322,6 @@ export class Session {
       });
     }
     return true;
-  }
-
-  private trackEvent(ev: EventRecord): void {
-    if (ev.kind === 'open' && ev.conn !== undefined) {
-      this.connInfo.set(ev.conn, { conn: ev.conn, tap: ev.tap ?? '?', from: ev.from, to: ev.to, peers: ev.peers, frames: 0, bytes: 0, open: true });
-    } else if (ev.kind === 'note' && ev.conn !== undefined && ev.peers) {
-      // Peer pids found after the connection opened.
-      const ci = this.connInfo.get(ev.conn);
-      if (ci) ci.peers = { ...ci.peers, ...ev.peers };
-    } else if (ev.kind === 'close' && ev.conn !== undefined) {
-      const ci = this.connInfo.get(ev.conn);
-      if (ci) ci.open = false;
-    } else if (ev.pid !== undefined) {
-      const p = this.procs.get(ev.pid);
-      if (p) {
-        if (ev.kind === 'exit') Object.assign(p.info, { state: 'exited', code: ev.code ?? null, signal: ev.signal ?? null });
-        else if (ev.kind === 'stopped') p.info.state = 'stopped';
-        else if (ev.kind === 'continued') p.info.state = 'running';
-      }
-    }
   }
 
   private enqueue(item: Item): void {
@@ -493,8 +462,7 @@ export class Session {
   private emitRows(rows: Row[]): void {
     for (const row of rows) {
       if (row.type === 'frame') {
-        const ci = this.connInfo.get(row.conn);
-        if (ci) ci.frames++;
+        this.activity.frame(row.conn, row.tap);
       }
       for (const l of this.listeners) l(row);
     }
@@ -546,6 +514,7 @@ export class Session {
     if (trace) await trace.launched(proc.pid);
     const info: ProcessInfo = { pid: proc.pid, name: opts.name ?? basename(command[0]!), command, state: 'running' };
     this.procs.set(proc.pid, { proc, info });
+    this.activity.launched(info);
     return proc;
   }
 
@@ -571,8 +540,8 @@ export class Session {
     return this.tapList.map((t) => ({ spec: t.spec, kind: t.kind, address: t.address }));
   }
 
-  connections(): ConnInfo[] {
-    return [...this.connInfo.values()].map((c) => ({ ...c }));
+  connections(): ConnectionInfo[] {
+    return [...this.activity.conns.values()].map((c) => ({ ...c }));
   }
 
   setDecoder(tap: string | undefined, name: string): void {

@@ -1,58 +1,11 @@
 // One session as the server holds it: a live engine Session (or a capture file read back), its
 // rows in a store served by range and filter, and throttled change notices.
-import { FrameStore, type Session, type Row } from '../engine';
+import { Activity, FrameStore, type Session, type Row } from '../engine';
 import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../shared/requests';
 import { FilteredRows } from './row-store';
 import { Throttle } from './throttle';
 
 export const NOTIFY_INTERVAL_MS = 150;
-
-/** Processes and connections as seen in the rows (for captures read back from a file). */
-class RowTracker {
-  readonly procs = new Map<number, ProcessInfo>();
-  readonly conns = new Map<number, ConnectionInfo>();
-  readonly taps = new Map<string, TapInfo>();
-
-  see(row: Row): void {
-    if (row.type === 'frame') {
-      let c = this.conns.get(row.conn);
-      if (!c) this.conns.set(row.conn, (c = { conn: row.conn, tap: row.tap, frames: 0, bytes: 0, open: true }));
-      c.frames++;
-      c.bytes += row.len;
-      return;
-    }
-    switch (row.kind) {
-      case 'spawn':
-        if (row.pid !== undefined) {
-          const cmd = row.command ?? [];
-          this.procs.set(row.pid, { pid: row.pid, name: (cmd[0] ?? String(row.pid)).split('/').pop()!, command: cmd, state: 'running' });
-        }
-        break;
-      case 'exit':
-      case 'stopped':
-      case 'continued': {
-        const p = row.pid !== undefined ? this.procs.get(row.pid) : undefined;
-        if (!p) break;
-        if (row.kind === 'exit') Object.assign(p, { state: 'exited', code: row.code ?? null, signal: row.signal ?? null });
-        else p.state = row.kind === 'stopped' ? 'stopped' : 'running';
-        break;
-      }
-      case 'open':
-        if (row.conn !== undefined) {
-          this.conns.set(row.conn, { conn: row.conn, tap: row.tap ?? '?', from: row.from, to: row.to, peers: row.peers, frames: 0, bytes: 0, open: true });
-        }
-        break;
-      case 'close': {
-        const c = row.conn !== undefined ? this.conns.get(row.conn) : undefined;
-        if (c) c.open = false;
-        break;
-      }
-      case 'tap-ready':
-        if (row.tap) this.taps.set(row.tap, { spec: row.tap, kind: row.tap.split(':', 1)[0]!, address: row.address });
-        break;
-    }
-  }
-}
 
 export interface HostedSessionInit {
   name: string;
@@ -82,7 +35,8 @@ export class HostedSession {
   explicitTaps = 0;
   /** Processes not launched by us but shown (attach). */
   readonly external = new Map<number, ProcessInfo>();
-  private tracker = new RowTracker();
+  /** Processes, connections and taps seen in the rows (for captures read back from a file). */
+  private tracker = new Activity();
   private frames = 0;
   private notifiedUpTo = 0;
   private readonly rowListeners = new Set<(row: Row) => void>();
@@ -104,7 +58,7 @@ export class HostedSession {
   /** Take a row (live or read back). */
   add(row: Row): void {
     this.store.append(row);
-    this.tracker.see(row);
+    this.tracker.row(row);
     if (row.type === 'frame') this.frames++;
     for (const l of this.rowListeners) l(row);
     this.throttle.poke();
@@ -115,7 +69,7 @@ export class HostedSession {
     const old = this.store;
     this.store = FrameStore.createSync();
     this.rows = new FilteredRows(this.store);
-    this.tracker = new RowTracker();
+    this.tracker = new Activity();
     this.frames = 0;
     this.notifiedUpTo = 0;
     this.reloaded = true;
