@@ -3,7 +3,7 @@ import type { EventRow, FrameRow, Row } from '../engine/types';
 import { formatLatency } from '../engine/rows';
 import { toJson } from '../engine/util/json';
 
-/** One JSON Lines object for a row (see README "JSON Lines"). */
+/** One JSON Lines object for a row (docs/json-lines.md). */
 export function rowToJsonLine(row: Row): string {
   if (row.type === 'event') {
     const { type, id, ts, kind, mono: _mono, ...rest } = row;
