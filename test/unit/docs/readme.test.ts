@@ -89,3 +89,20 @@ test('README.md is a short manual that starts with the demo and test commands', 
   const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   assert.ok(scripts.start && scripts.test, 'package.json has the start and test scripts the README names');
 });
+
+test("the README's images ship in the .vsix, whose README shows them from the extension's folder", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const images = [...prose(readme).matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((t) => !isExternal(t));
+  const kept = readFileSync(join(root, '.vscodeignore'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('!'))
+    .map((l) => l.slice(1).trim());
+  const ships = (path: string) => kept.some((k) => k === path || (k.endsWith('/**') && path.startsWith(k.slice(0, -2))));
+  assert.deepEqual(
+    images.filter((i) => !ships(i)),
+    [],
+    'add them to .vscodeignore as !PATH',
+  );
+  const packageScript = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.package ?? '';
+  if (images.length) assert.match(packageScript, /--no-rewrite-relative-links/, 'vsce refuses relative images without a repository URL unless told not to rewrite them');
+});
