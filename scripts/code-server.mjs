@@ -61,7 +61,7 @@ export function ensureCodeServer({ log = (m) => process.stderr.write(m + '\n') }
   return { bin, path, dir };
 }
 
-/** Copy the built extension (package.json, dist/, media/) into an extensions folder. */
+/** Copy the built extension (package.json, dist/, media/, the README's docs/media/) into an extensions folder. */
 export function installExtension(extensionsDir) {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build` first');
@@ -69,7 +69,8 @@ export function installExtension(extensionsDir) {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   for (const f of ['package.json', 'README.md', 'LICENSE']) if (existsSync(join(repoRoot, f))) cpSync(join(repoRoot, f), join(target, f));
-  for (const d of ['dist', 'media']) if (existsSync(join(repoRoot, d))) cpSync(join(repoRoot, d), join(target, d), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  for (const d of ['dist', 'media', 'docs/media'])
+    if (existsSync(join(repoRoot, d))) cpSync(join(repoRoot, d), join(target, d), { recursive: true, filter: (src) => !src.endsWith('.map') });
   return target;
 }
 

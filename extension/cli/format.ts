@@ -1,7 +1,7 @@
 // How the CLI prints rows: JSON Lines (the stable interface for scripts) or readable text.
 import { formatLatency, toJson, type EventRow, type FrameRow, type Row } from '../engine';
 
-/** One JSON Lines object for a row (see README "JSON Lines"). */
+/** One JSON Lines object for a row (docs/json-lines.md). */
 export function rowToJsonLine(row: Row): string {
   if (row.type === 'event') {
     const { type, id, ts, kind, mono: _mono, ...rest } = row;

@@ -42,13 +42,14 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
       --lossless          when the disk falls behind, slow the traffic instead of dropping
                           captured data (default: forwarding goes on, the gap is recorded)
       --no-direct-io      write the capture through the page cache (default: whole 1 MiB
-                          blocks with O_DIRECT where the file system allows it; see README)
+                          blocks with O_DIRECT where the file system allows it; docs/cli.md)
   -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto;
                           'stdio' names the launched process's streams)
       --proto FILE        .proto file(s) for protobuf and gRPC bodies (repeatable): gRPC
                           messages are typed by their method; protobuf needs --proto-type
       --proto-type TYPE   the message type of --decode protobuf frames, e.g. pkg.Msg
-      --json              JSON Lines on stdout (see README); child output is not passed through
+      --json              JSON Lines on stdout (docs/json-lines.md); the child's output is
+                          not passed through
   -q, --quiet             print no frames (capture only)
       --stats             decode everything and print a per-connection summary on exit
                           (with -q: decode quietly)
@@ -71,7 +72,7 @@ Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on 
       --lossless          when the disk falls behind, slow the traffic instead of dropping
                           captured data (default: forwarding goes on, the gap is recorded)
       --no-direct-io      write the capture through the page cache (default: whole 1 MiB
-                          blocks with O_DIRECT where the file system allows it; see README)
+                          blocks with O_DIRECT where the file system allows it; docs/cli.md)
   -d, --decode PROTO[@TAP]
       --json              JSON Lines on stdout
   -q, --quiet             print no frames

@@ -19,10 +19,10 @@ import { UserError } from './util/errors';
 
 /** Longest live-decoding slice, and the share of the thread decoding may take from busy
  *  forwarding (see Session.drainSlice). What it cannot decode meanwhile waits (in memory, then
- *  in the capture file) and is decoded once the traffic pauses. On two cores shared with the
- *  peers every share of CPU is taken from a flood: with 10 % (and 3 % only once behind) a 1 GiB
- *  Unix flood ran at 0.65-0.81x of a proxy not decoding; with 3 % (and the 1 MiB backlog below)
- *  at 0.76-1.03x, median 0.88 (`npm run bench -- forward --decode-ab`). */
+ *  in the capture file) and is decoded once the traffic pauses. On a machine with few cores,
+ *  shared with the peers, every share of CPU decoding takes comes out of a flood's speed: 3 %
+ *  (with the 1 MiB backlog below) keeps a decoding proxy within the noise of one that does not
+ *  decode, where 10 % slows a Unix flood to 0.65-0.81x (`npm run bench -- forward --decode-ab`). */
 const SLICE_MS = 2;
 const DECODE_SHARE = 0.03;
 /** Traffic this recent (µs) counts as busy forwarding: a flood pauses for a moment now and then
@@ -353,10 +353,10 @@ export class Session {
     const state = this.drain(t0 + SLICE_MS);
     const end = performance.now();
     const took = end - t0;
-    // The share holds for slices that finish their work too: decoding that keeps pace with a
-    // flood chunk by chunk (each slice done in time, the next started by the next chunk) took
-    // 70 % of the thread, and forwarding slowed until the two matched (measured: a third of
-    // the flood's speed), instead of falling behind and reading back from the capture file.
+    // The share holds for slices that finish their work too: decoding that kept pace with a
+    // flood chunk by chunk (each slice done in time, the next started by the next chunk) would
+    // take 70 % of the thread and slow forwarding until the two matched (to a third of the
+    // flood's speed), where it should fall behind and read back from the capture file.
     // (A slice that took long because the process was descheduled must not park decoding for long.)
     this.nextSliceAt = busy ? end + Math.min(100, took * (1 / DECODE_SHARE - 1)) : 0;
     if (state === 'done') {

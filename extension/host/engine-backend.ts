@@ -1,6 +1,6 @@
 // The panel's backend: every request the panel's webview makes (extension/shared/webview.ts),
-// answered by forwarding to the engine server. The panel module (host/panel*.ts, owned by the
-// webview side) calls this; it knows nothing about the language client.
+// answered by forwarding to the engine server. The panel module (host/panel*.ts) calls this
+// and knows nothing about the language client.
 import * as vscode from 'vscode';
 import * as P from '../shared/requests';
 import type { PanelMethod, PanelParams, PanelResult } from '../shared/webview';

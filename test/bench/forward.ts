@@ -302,7 +302,7 @@ function transports(): ('unix' | 'tcp')[] {
  * (`--stats --decode lines`; the flood is 64-byte lines, 16 M frames per GiB), take turns with
  * one flood each per round (the order alternates). Before and after every flood both proxies
  * must be idle: the decoding proxy catches up for seconds after a flood, and a flood through
- * the other one meanwhile would be slowed by it (earlier A/B figures were, both ways).
+ * the other one meanwhile would be slowed by it (which skews the ratio either way).
  * Reports each pair, the median ratio, and the proxies' CPU during the floods.
  */
 async function benchDecodeAB(): Promise<string> {

@@ -2,8 +2,8 @@
 // memory to the disk, past the page cache.
 //
 // Why: writing a capture through the page cache costs the kernel a copy into freshly allocated
-// pages — measured on the 2-core VMs this was built on, 0.6-3 CPU-seconds per GiB, more than
-// forwarding the same bytes — and that CPU is taken from the proxy and its peers. A direct write
+// pages — 0.6-3 CPU-seconds per GiB on a 2-core VM, more than forwarding the same bytes —
+// and that CPU is taken from the proxy and its peers. A direct write
 // of the same GiB costs ~0.1 CPU-seconds (the disk's DMA does the copy).
 //
 // The stream is copied into aligned staging buffers; full ones are written at their (aligned)

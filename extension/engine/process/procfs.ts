@@ -282,10 +282,10 @@ let lastScanStart = -Infinity;
 /**
  * A full /proc scan for `targets`, shared: one runs at a time, at least FULL_SCAN_GAP_MS after
  * the last one started, and the lookups waiting for it share it. Short connections, whose far
- * end is often gone before the lookup (so the recent peers do not hold it), each asked for a
- * scan of their own: a burst of them kept the event loop busy with readlink callbacks (~9 ms
- * and up to 4 ms of loop lag per scan with 70 processes), and connection setup through a tap
- * took 2–9 ms.
+ * end is often gone before the lookup (so the recent peers do not hold it), would each ask for
+ * a scan of their own: a burst of them would keep the event loop busy with readlink callbacks
+ * (~9 ms and up to 4 ms of loop lag per scan with 70 processes) and make connection setup
+ * through a tap take 2–9 ms.
  */
 function fullScan(targets: string[]): Promise<Map<string, Holder[]>> {
   if (!nextScan) {

@@ -52,7 +52,7 @@ function runAsNobody(script: string, args: string[]): string {
 
 // The attacker: every name beside PATH that the takeover made is renamed away and replaced —
 // a directory by a look-alike directory full of symlinks, anything else by a symlink — all
-// pointing at the root-only target. Also plants symlinks at the old predictable names.
+// pointing at the root-only target. Also plants symlinks at predictable pid-derived names.
 const ATTACK = `
 import os, sys
 shared, target, base = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -75,7 +75,8 @@ for n in os.listdir(shared):
 print(len(done), 'swapped, directories:', ' '.join(dirs))
 `;
 
-// Plant symlinks at every name the old scheme could predict for the next pids.
+// Plant symlinks at every pid-derived name (.NAME.ipctap-PID, .NAME.ipctap-PID-1.new) for the next
+// pids: the takeover's own names are made by mkdtemp and must not depend on such names being free.
 const PLANT = `
 import os, sys
 shared, target, base, first = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -145,7 +146,7 @@ test('unix takeover as root: nobody swapping symlinks beside the path cannot rea
   const rootSock = join(secret, 'root.sock');
   const root = await rootOnlySocket(rootSock);
   await startEcho(path);
-  // Symlinks planted at the names the takeover used to pick must not make it fail or redirect it.
+  // Symlinks planted at predictable names beside the path must not make it fail or redirect it.
   runAsNobody(PLANT, [shared, rootSock, 'app.sock', String(process.pid)]);
   const live = new LiveCli(['proxy', '--json', '--tap', `unix:${path}`], env.env);
   await live.waitFor((x) => x.kind === 'tap-ready');

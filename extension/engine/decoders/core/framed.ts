@@ -32,8 +32,8 @@ export interface Piece {
  * site and pretenures it (allocates its objects straight in the old generation) once a young GC
  * finds every object it made since the last one still alive, which pieces and frames usually
  * are, since a push returns them all together. Pretenured, each of them then holds young
- * objects (payload views, decoded values) alive through young GCs: measured, framing and
- * msgpack decoding fell to a third to a half of their speed when it happened.
+ * objects (payload views, decoded values) alive through young GCs: framing and msgpack
+ * decoding then run at a third to a half of their speed.
  */
 export function makePiece(data: Uint8Array, start: number, end: number, error?: string): Piece {
   return new FullPiece(data, start, end, error);

@@ -2,7 +2,7 @@
 // JSON-able value, and a resumable scanner that finds where a value ends (or why it is invalid)
 // without building it, so a value arriving in many small pieces is scanned once, not re-parsed.
 //
-// Rendering (JSON-able, documented in the README):
+// Rendering (JSON-able, documented in docs/decoders.md):
 //   nil/bool/str/array → null/boolean/string/array; integers exact (bigint beyond 2^53);
 //   float → number, NaN/±Infinity → {"$float":"NaN"|"Infinity"|"-Infinity"};
 //   bin → {"$bin":"BASE64"}; timestamp (ext −1) → ISO 8601 string with up to 9 fraction digits;
