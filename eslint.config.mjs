@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   // TypeScript checks names itself.
   { files: ['**/*.ts'], rules: { 'no-undef': 'off' } },
-  { files: ['webview/**', 'test/integration/webview/fake-host.js'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['webview/**', 'test/helpers/children/fake-host.js'], languageOptions: { globals: { ...globals.browser } } },
   // Tests load fixtures and reach into objects the way tests must.
   {
     files: ['test/**'],

@@ -19,7 +19,7 @@ test('a stalled sink: the backlog stays under the high-water mark, data is dropp
   const fifo = join(dir, 'sink.fifo');
   const out = join(dir, 'copy.ipctap');
   execFileSync('mkfifo', [fifo]);
-  const child = spawn(process.execPath, [join(__dirname, 'fifo-reader-child.js'), fifo, out], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'helpers', 'children', 'fifo-reader.js'), fifo, out], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });

@@ -11,7 +11,7 @@ import { CaptureWriter } from '../../../extension/engine/capture/writer';
 import { openCapture, type RecordEntry } from '../../../extension/engine/capture/reader';
 import type { CaptureRecord } from '../../../extension/engine/capture/format';
 import type { Chunk, EventRecord } from '../../../extension/engine/types';
-import { makeItems, type Item } from './items';
+import { makeItems, type Item } from '../../helpers/capture-items';
 
 const repo = resolve(__dirname, '../../..');
 
@@ -30,7 +30,7 @@ test('a reader in follow mode gets every record while another process is still w
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-tail-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'live.ipctap');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'writer-child.ts'), path], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'helpers', 'children', 'capture-writer.ts'), path], {
     cwd: repo,
     stdio: ['pipe', 'pipe', 'inherit'],
   });

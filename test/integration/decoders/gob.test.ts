@@ -13,7 +13,7 @@ import type { Frame } from '../../../extension/engine/types';
 import { parseJsonExact } from '../../../extension/engine/util/json';
 import { cliEnv, runCli } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
-import { compareGoJson } from './gob-compare';
+import { compareGoJson } from '../../helpers/gob-compare';
 
 interface GoLine {
   i: number;

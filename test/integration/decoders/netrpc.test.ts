@@ -16,7 +16,7 @@ import type { Frame } from '../../../extension/engine/types';
 import { parseJsonExact } from '../../../extension/engine/util/json';
 import { goBinary } from '../../helpers/go';
 import { recordThroughTap, tapPort, type TappedChunk, type TapRecorder } from '../../helpers/tap-recorder';
-import { compareGoJson } from './gob-compare';
+import { compareGoJson } from '../../helpers/gob-compare';
 
 interface CallRecord {
   seq: number;

@@ -10,7 +10,7 @@ import { sendSignal, signalRegistry } from '../../../extension/engine/process/si
 import { UserError } from '../../../extension/engine/util/errors';
 import { runCliAsNobody } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
-import { Recorder } from './recorder';
+import { Recorder } from '../../helpers/process-recorder';
 
 const bin = goBinary('signals');
 

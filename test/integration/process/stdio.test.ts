@@ -11,7 +11,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { launchProcess } from '../../../extension/engine/process/launch';
 import { readProcStat } from '../../../extension/engine/process/procfs';
 import { UserError } from '../../../extension/engine/util/errors';
-import { Recorder } from './recorder';
+import { Recorder } from '../../helpers/process-recorder';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

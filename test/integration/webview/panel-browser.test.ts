@@ -20,7 +20,7 @@ function serve(): Promise<http.Server> {
   const files: Record<string, [string, string]> = {
     '/dist/webview.js': [join(root, 'dist/webview.js'), 'text/javascript'],
     '/dist/webview.css': [join(root, 'dist/webview.css'), 'text/css'],
-    '/fake-host.js': [join(import.meta.dirname, 'fake-host.js'), 'text/javascript'],
+    '/fake-host.js': [join(import.meta.dirname, '..', '..', 'helpers', 'children', 'fake-host.js'), 'text/javascript'],
   };
   const srv = http.createServer((req, res) => {
     const origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;

@@ -4,7 +4,7 @@ import { gobDecoder } from '../../../extension/engine/decoders/gob/index';
 import { formatGobTime, decodeBigInt, decodeBigRat, compareUtf8 } from '../../../extension/engine/decoders/gob/index';
 import type { Frame } from '../../../extension/engine/types';
 import { decoderSuite } from '../../helpers/decoder-suite';
-import { assertSplitInvariant, externalDef, f64, fuzz, i, mapDef, msg, sliceDef, str, structDef, u, V } from './gob-util';
+import { assertSplitInvariant, externalDef, f64, fuzz, i, mapDef, msg, sliceDef, str, structDef, u, V } from '../../helpers/gob-util';
 
 const decode = (...chunks: (Uint8Array | number[])[]): Frame[] => {
   const d = gobDecoder.create();

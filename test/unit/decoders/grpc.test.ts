@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { grpcDecoder, percentDecode } from '../../../extension/engine/decoders/http2/grpc';
 import { PREFACE } from '../../../extension/engine/decoders/http2/frame-types';
-import { assertSplitInvariant, fuzz, hex, run, type Script } from './splits-fuzz';
-import { REQ_HEADERS, TRAILERS, VEC_C2S, VEC_S2C, cat, h2frame, literalBlock } from './http2-fixtures';
+import { assertSplitInvariant, fuzz, hex, run, type Script } from '../../helpers/splits-fuzz';
+import { REQ_HEADERS, TRAILERS, VEC_C2S, VEC_S2C, cat, h2frame, literalBlock } from '../../helpers/http2-fixtures';
 
 const d = (f: { decoded: unknown }) => f.decoded as Record<string, any>;
 

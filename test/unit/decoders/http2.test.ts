@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { http2Decoder, sniffHttp2 } from '../../../extension/engine/decoders/http2/index';
 import { PREFACE } from '../../../extension/engine/decoders/http2/frame-types';
 import { placeholderName } from '../../../extension/engine/decoders/http2/hpack';
-import { assertSplitInvariant, fuzz, hex, run, type Script } from './splits-fuzz';
+import { assertSplitInvariant, fuzz, hex, run, type Script } from '../../helpers/splits-fuzz';
 import { decoderSuite } from '../../helpers/decoder-suite';
 
-import { REQ_HEADERS, RESP_HEADERS, TRAILERS, VEC_C2S, VEC_S2C, cat, h2frame, literalBlock } from './http2-fixtures';
+import { REQ_HEADERS, RESP_HEADERS, TRAILERS, VEC_C2S, VEC_S2C, cat, h2frame, literalBlock } from '../../helpers/http2-fixtures';
 
 const d = (f: { decoded: unknown }) => f.decoded as Record<string, any>;
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonrpc1Decoder } from '../../../extension/engine/decoders/jsonrpc/jsonrpc1';
 import { decoderSuite } from '../../helpers/decoder-suite';
-import { assertSplitInvariant, fuzz } from './gob-util';
+import { assertSplitInvariant, fuzz } from '../../helpers/gob-util';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const C2S = '{"method":"Arith.Multiply","params":[{"A":7,"B":8}],"id":0}\n{"method":"Arith.Divide","params":[{"A":7,"B":0}],"id":1}\n';

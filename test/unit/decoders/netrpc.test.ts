@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { netrpcDecoder } from '../../../extension/engine/decoders/netrpc';
 import { decoderSuite } from '../../helpers/decoder-suite';
-import { assertSplitInvariant, fuzz, hex, i, msg, run, str, structDef, u, V } from './gob-util';
+import { assertSplitInvariant, fuzz, hex, i, msg, run, str, structDef, u, V } from '../../helpers/gob-util';
 
 const calls = (fs: { decoded: unknown }[]) => fs.map((f) => f.decoded as Record<string, unknown>).filter((d) => d.kind === 'request' || d.kind === 'response');
 

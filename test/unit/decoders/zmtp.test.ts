@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sniffZmtp, zmtpDecoder } from '../../../extension/engine/decoders/zmtp/index';
-import { assertSplitInvariant, fuzz, hex, run, type Script } from './splits-fuzz';
+import { assertSplitInvariant, fuzz, hex, run, type Script } from '../../helpers/splits-fuzz';
 import { decoderSuite } from '../../helpers/decoder-suite';
 
 const d = (f: { decoded: unknown }) => f.decoded as Record<string, any>;

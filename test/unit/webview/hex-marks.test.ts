@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { hexLines, lineHexText } from '../../../webview/src/detail/hex-layout';
 import { renderHex } from '../../../webview/src/detail/hex-view';
 import { changedRanges } from '../../../webview/src/detail/field-ranges';
-import { elements, shimDocument } from './dom-shim';
+import { elements, shimDocument } from '../../helpers/dom-shim';
 
 const data = new Uint8Array(40).map((_, i) => i);
 

@@ -10,7 +10,7 @@ import { el } from '../../../webview/src/dom';
 import { parseJsonTree } from '../../../webview/src/detail/lossless-json';
 import { renderProcessStrip } from '../../../webview/src/processes';
 import { renderConversationRow, renderListRow } from '../../../webview/src/list/row-view';
-import { byTestId, elements, shimDocument, ShimElement } from './dom-shim';
+import { byTestId, elements, shimDocument, ShimElement } from '../../helpers/dom-shim';
 
 const SCRIPT = '<script>globalThis.pwned = 1</script>';
 const IMG = '<img src=x onerror="globalThis.pwned=2">';

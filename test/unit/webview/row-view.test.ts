@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WireFrameRow } from '../../../extension/shared/webview';
 import { renderListRow } from '../../../webview/src/list/row-view';
-import { shimDocument } from './dom-shim';
+import { shimDocument } from '../../helpers/dom-shim';
 
 const frame = (proto: string, decoded: unknown): WireFrameRow => ({
   type: 'frame',

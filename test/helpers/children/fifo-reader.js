@@ -1,6 +1,6 @@
 // Child for the slow-sink test: opens a FIFO for reading, reads nothing until "go" arrives on
 // stdin (so the writer's pipe fills and its backlog grows), then copies everything to OUT.
-//   node fifo-reader-child.js FIFO OUT
+//   node fifo-reader.js FIFO OUT
 const fs = require('node:fs');
 const [fifo, out] = process.argv.slice(2);
 const fd = fs.openSync(fifo, 'r');

@@ -1,6 +1,6 @@
 // Child for the lossless test: reads a FIFO at a limited rate (a slow disk) and copies what it
 // reads to OUT; prints "eof" when the writer has closed it.
-//   node slow-copier-child.js FIFO OUT BYTES_PER_SECOND
+//   node slow-copier.js FIFO OUT BYTES_PER_SECOND
 const fs = require('node:fs');
 const [fifo, out, rate] = process.argv.slice(2);
 const fd = fs.openSync(fifo, 'r');

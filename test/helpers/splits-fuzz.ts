@@ -2,9 +2,9 @@
 // suite covers them): whole vs byte-by-byte vs seeded random splits, and seeded junk/mutation
 // fuzzing (no throw, bounded output).
 import assert from 'node:assert/strict';
-import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../../../extension/engine/decoders/core/decoder';
-import type { Direction, Frame } from '../../../extension/engine/types';
-import { toJson } from '../../../extension/engine/util/json';
+import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../../extension/engine/decoders/core/decoder';
+import type { Direction, Frame } from '../../extension/engine/types';
+import { toJson } from '../../extension/engine/util/json';
 
 export type Script = [Direction, Uint8Array][];
 

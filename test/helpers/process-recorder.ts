@@ -1,6 +1,6 @@
 // A TapSink that records everything, for tests of launch, signals and the stdio tap.
-import type { TapSink } from '../../../extension/engine/taps/tap';
-import type { Direction, EventBody } from '../../../extension/engine/types';
+import type { TapSink } from '../../extension/engine/taps/tap';
+import type { Direction, EventBody } from '../../extension/engine/types';
 
 export class Recorder implements TapSink {
   private next = 1;

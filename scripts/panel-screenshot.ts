@@ -1,12 +1,12 @@
 // Makes docs/media/panel.png, the README's picture of the panel: the sample capture from
 // examples/ opened in a real VS Code (code-server + Chromium), a reply selected so the detail
 // pane shows its decoded tree and, in the hex dump, the bytes of the selected field.
-//   npm run build && node --import tsx test/e2e/panel-screenshot.ts
+//   npm run build && node --import tsx scripts/panel-screenshot.ts
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { examplesDir } from '../helpers/examples';
-import { openWorkbench, pickQuick, runCommand, waitFor, webviewFrame, type Workbench } from '../helpers/code-server';
+import { examplesDir } from '../test/helpers/examples';
+import { openWorkbench, pickQuick, runCommand, waitFor, webviewFrame, type Workbench } from '../test/helpers/code-server';
 
 const out = resolve(__dirname, '../../docs/media/panel.png');
 

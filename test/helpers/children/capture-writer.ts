@@ -1,9 +1,9 @@
 // Child process for the tailing test: writes a capture in two halves, waiting for "go" on stdin
 // between them, so the parent provably reads records while the file is still being written.
-//   node --import tsx writer-child.ts PATH
+//   node --import tsx capture-writer.ts PATH
 import { createInterface } from 'node:readline';
 import { CaptureWriter } from '../../../extension/engine/capture/writer';
-import { makeItems } from './items';
+import { makeItems } from '../capture-items';
 
 async function main(): Promise<void> {
   const path = process.argv[2]!;

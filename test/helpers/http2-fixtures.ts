@@ -1,6 +1,6 @@
 // Shared HTTP/2 test material: the grpc-js capture from vectors/http2_grpc_vectors.txt and
 // small builders for frames and literal header blocks.
-import { encodeInt } from '../../../extension/engine/decoders/http2/hpack-primitives';
+import { encodeInt } from '../../extension/engine/decoders/http2/hpack-primitives';
 import { hex } from './splits-fuzz';
 
 // From vectors/http2_grpc_vectors.txt: a grpc-js client and server, two unary calls.

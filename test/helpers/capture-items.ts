@@ -1,5 +1,5 @@
 // Deterministic capture content shared by the integration tests and their child writer.
-import type { Chunk, Direction, EventRecord } from '../../../extension/engine/types';
+import type { Chunk, Direction, EventRecord } from '../../extension/engine/types';
 
 export type Item = { chunk: Chunk } | { event: EventRecord };
 

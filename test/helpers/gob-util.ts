@@ -1,8 +1,8 @@
 // Test utilities for the gob, netrpc and jsonrpc1 unit tests: the byte vectors from real Go 1.19
 // (see PROTOCOLS.md), a tiny gob encoder for hand-made streams, and split/fuzz drivers.
 import assert from 'node:assert/strict';
-import type { ConnDecoder, DecoderInfo } from '../../../extension/engine/decoders/core/decoder';
-import type { Direction, Frame } from '../../../extension/engine/types';
+import type { ConnDecoder, DecoderInfo } from '../../extension/engine/decoders/core/decoder';
+import type { Direction, Frame } from '../../extension/engine/types';
 
 export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
