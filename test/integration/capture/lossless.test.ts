@@ -23,7 +23,9 @@ async function floodThroughTap(lossless: boolean): Promise<{ sentSha: string; re
     const fifo = join(dir, 'cap.fifo');
     const copy = join(dir, 'copy.ipctap');
     execFileSync('mkfifo', [fifo]);
-    const copier = spawn(process.execPath, [join(__dirname, '..', '..', 'helpers', 'children', 'slow-copier.js'), fifo, copy, String(DISK_RATE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const copier = spawn(process.execPath, [join(__dirname, '..', '..', 'helpers', 'children', 'slow-copier.js'), fifo, copy, String(DISK_RATE)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const copied = once(copier, 'exit');
 
     // The server: hashes what it receives.
@@ -121,7 +123,9 @@ test('--lossless on a launched program: its stdout waits for the capture, which 
     const copy = join(dir, 'copy.ipctap');
     const timing = join(dir, 'ms');
     execFileSync('mkfifo', [fifo]);
-    const copier = spawn(process.execPath, [join(__dirname, '..', '..', 'helpers', 'children', 'slow-copier.js'), fifo, copy, String(DISK_RATE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const copier = spawn(process.execPath, [join(__dirname, '..', '..', 'helpers', 'children', 'slow-copier.js'), fifo, copy, String(DISK_RATE)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const copied = once(copier, 'exit');
     // The program writes TOTAL bytes to stdout and notes how long its writes took.
     const program = `const fs=require('fs');const b=Buffer.alloc(65536,120);const t=Date.now();for(let n=0;n<${TOTAL};n+=b.length){let o=0;while(o<b.length){try{o+=fs.writeSync(1,b,o)}catch(e){if(e.code!=='EAGAIN')throw e}}}fs.writeFileSync(${JSON.stringify(timing)},String(Date.now()-t))`;
