@@ -85,7 +85,22 @@ With --tap: take over those listening endpoints; connections opened from then on
 (connections that are already open are not: they keep talking directly).
 With --trace: trace all I/O of the process, its threads and later children through strace,
 already-open connections included (each marked as joined mid-stream), and the signals it
-receives, until Ctrl-C; strace then detaches and the process keeps running.`,
+receives, until Ctrl-C; strace then detaches and the process keeps running.
+
+  -t, --tap SPEC          take over a listening endpoint (repeatable; see 'ipctap help')
+      --trace             trace all I/O of the process (see above)
+      --trace-files       with --trace: include regular files, ttys and the like
+  -w, --write FILE        write the capture to FILE
+      --checksum-data     checksum the captured bytes too, not only record headers (slower)
+      --lossless          when the disk falls behind, slow the traffic instead of dropping
+                          captured data
+      --no-direct-io      write the capture through the page cache
+  -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto)
+      --proto FILE        .proto file(s) for protobuf and gRPC bodies (repeatable)
+      --proto-type TYPE   the message type of --decode protobuf frames, e.g. pkg.Msg
+      --json              the endpoint list, or the traffic as JSON Lines, on stdout
+  -q, --quiet             print no frames (capture only)
+      --stats             decode everything and print a per-connection summary on exit`,
   read: `Usage: ipctap read FILE [options]
 
 Print the frames and events of a capture file, decoding it again.

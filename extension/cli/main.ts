@@ -36,7 +36,7 @@ const VERSION = version;
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    const topic = cmd === 'help' ? rest[0] : undefined;
+    const topic = cmd === 'help' && rest[0] !== 'help' ? rest[0] : undefined;
     if (topic && !HELP[topic]) throw new UserError(`no such command '${topic}'\n\n${MAIN_HELP}`, 1);
     process.stdout.write((topic ? HELP[topic] : MAIN_HELP) + '\n');
     return cmd ? 0 : 1;

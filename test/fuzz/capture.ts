@@ -172,3 +172,55 @@ export async function fuzzCaptures(iterations: number, seed = 1): Promise<Captur
   }
   return { iterations, failures };
 }
+
+// ---------- for the coverage-guided fuzzer (./guided.ts) ----------
+
+let baseFile: Buffer | undefined;
+
+/** A valid capture: a few records of each kind the writer makes. */
+async function validCapture(): Promise<Buffer> {
+  if (baseFile) return baseFile;
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-capbase-'));
+  try {
+    const base = join(dir, 'base.ipctap');
+    const w = await CaptureWriter.open(base, { start: 1_700_000_000_000_000, name: 'fuzz', decode: 'auto' }, { checksumData: true });
+    w.writeEvent({ kind: 'open', conn: 1, tap: 'unix:/tmp/a.sock', from: 'client', to: 'server', ts: 1, mono: 1 });
+    for (let i = 0; i < 4; i++) w.writeChunk({ conn: 1, dir: i % 2 ? 's2c' : 'c2s', ts: 2 + i, mono: 2 + i, data: Buffer.from(`{"jsonrpc":"2.0","id":${i},"method":"m"}\n`) });
+    w.writeEvent({ kind: 'close', conn: 1, reason: 'eof', ts: 30, mono: 30 });
+    await w.close();
+    return (baseFile = readFileSync(base));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Seeds: record bodies (MessagePack) of hostile events and chunks, as the guided fuzzer mutates them. */
+export async function captureSeeds(): Promise<Uint8Array[]> {
+  await validCapture();
+  const packr = makePackr();
+  const rng = prng(7);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < 40; i++) out.push(packr.pack(hostileRecord(rng)));
+  return out;
+}
+
+/**
+ * A capture made of the valid file, then each segment: 'c2s' segments as records with a correct
+ * checksum (so the reader gets past the checksum to the values), other directions as raw bytes.
+ * Written to `path` and read back: a problem other than a clean UserError is returned.
+ */
+export async function captureFileProblem(segments: [string, Uint8Array][], path: string): Promise<string | null> {
+  const parts: Buffer[] = [await validCapture()];
+  for (const [dir, body] of segments) {
+    if (dir !== 'c2s') {
+      parts.push(Buffer.from(body));
+      continue;
+    }
+    const rec = Buffer.allocUnsafe(body.length + CRC_BYTES);
+    rec.set(body);
+    writeCrc(rec, 0, body.length);
+    parts.push(rec);
+  }
+  writeFileSync(path, Buffer.concat(parts));
+  return (await readAllRows(path)) ?? null;
+}

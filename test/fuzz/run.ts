@@ -2,6 +2,8 @@
 //   npm run fuzz -- [--iterations N] [--decoder NAME]... [--seed S] [--max-len B] [--jobs J]
 //                   [--only INDEX] [--no-conserve]
 //   npm run fuzz -- --capture [--iterations N] [--seed S]   hostile capture files (./capture.ts)
+//   npm run fuzz -- --guided [--seconds S] [--decoder NAME]... [--capture] [--jobs J] [--seed S]
+//                   coverage-guided (./guided.ts); --replay FILE --decoder NAME replays a finding
 // Each input is random bytes or a mutated corpus entry (./corpus.ts), split at random points
 // across directions, derived from (seed, index) alone — so `--only INDEX` replays one input.
 // Checks per input: no exception out of push()/end(), well-formed frames, bytes conserved.
@@ -14,7 +16,10 @@ import { conservationProblem, describeInput, feed, frameProblem, prng, randomInp
 import { corpus } from './corpus';
 
 const USAGE = `usage: npm run fuzz -- [--iterations N] [--decoder NAME[,NAME]]... [--seed S] [--max-len B]
-                     [--jobs J] [--only INDEX] [--no-conserve]`;
+                     [--jobs J] [--only INDEX] [--no-conserve]
+       npm run fuzz -- --capture [--iterations N] [--seed S]
+       npm run fuzz -- --guided [--seconds S] [--decoder NAME]... [--capture] [--jobs J] [--seed S]
+       npm run fuzz -- --replay FILE (--decoder NAME | --capture)`;
 
 const LAYERED = ['len32be+msgpack', 'lines+jsonrpc', 'lenvarint+protobuf'];
 /** Decoders whose frames show a view of the stream, not its bytes (shm: the watched region after
@@ -89,17 +94,27 @@ function badArgs(message: string): never {
   process.exit(2);
 }
 
-function args(): { iterations: number; decoders: string[]; seed: number; maxLen: number; jobs: number; only?: number; conserve: boolean } {
+function args(): {
+  iterations: number;
+  decoders: string[];
+  seed: number;
+  maxLen: number;
+  jobs: number;
+  only?: number;
+  conserve: boolean;
+  seconds: number;
+  replay?: string;
+} {
   const a = process.argv.slice(2);
   if (a.includes('--help') || a.includes('-h')) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const valued = new Set(['--iterations', '--decoder', '--seed', '--max-len', '--jobs', '--only']);
+  const valued = new Set(['--iterations', '--decoder', '--seed', '--max-len', '--jobs', '--only', '--seconds', '--replay']);
   const values = new Map<string, string[]>();
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
-    if (x === '--no-conserve') continue;
+    if (x === '--no-conserve' || x === '--capture' || x === '--guided') continue;
     if (!valued.has(x)) badArgs(`unknown argument '${x}'`);
     const v = a[++i];
     if (v === undefined || v.startsWith('--')) badArgs(`${x} needs a value`);
@@ -122,6 +137,8 @@ function args(): { iterations: number; decoders: string[]; seed: number; maxLen:
     jobs: num('--jobs', Math.max(1, cpus().length))!,
     only: num('--only', undefined),
     conserve: !a.includes('--no-conserve'),
+    seconds: num('--seconds', 60)!,
+    replay: values.get('--replay')?.at(-1),
   };
 }
 
@@ -163,6 +180,23 @@ function runWorker(job: Job): Promise<Result> {
 
 async function main(): Promise<void> {
   const o = args();
+  if (o.replay !== undefined) {
+    const { replayFinding } = await import('./guided');
+    const target = process.argv.includes('--capture') ? 'capture' : o.decoders[0];
+    if (!target) badArgs('--replay needs --decoder NAME or --capture');
+    const problem = await replayFinding(target, o.replay);
+    console.log(problem ? `fuzz: ${o.replay}: ${problem}` : `fuzz: ${o.replay}: no problem`);
+    process.exitCode = problem ? 1 : 0;
+    return;
+  }
+  if (process.argv.includes('--guided')) {
+    const { guidedMain } = await import('./guided');
+    const names = o.decoders.length ? o.decoders : process.argv.includes('--capture') ? [] : [...listDecoders().map((d) => d.name), ...LAYERED];
+    for (const n of names) resolveDecoder(n);
+    if (process.argv.includes('--capture')) names.push('capture');
+    process.exitCode = (await guidedMain(names, o.seconds, o.jobs, o.seed)) ? 1 : 0;
+    return;
+  }
   if (process.argv.includes('--capture')) {
     // Hostile capture files instead of decoder inputs (./capture.ts).
     const { fuzzCaptures } = await import('./capture');

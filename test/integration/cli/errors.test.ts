@@ -2,7 +2,7 @@
 // the working counterpart of options whose misuse is tested here, e.g. --proto).
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CaptureWriter } from '../../../extension/engine/capture/writer';
@@ -149,5 +149,13 @@ test('help and version', async () => {
   assert.equal(a.code, 0);
   assert.match(a.stdout, /--pace original/);
   const b = await runCli(['--version'], { env: env.env });
-  assert.match(b.stdout, /^ipctap \d+\.\d+\.\d+/);
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  assert.equal(b.stdout.trim(), `ipctap ${pkg.version}`);
+  const h = await runCli(['help', 'help'], { env: env.env });
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /Run 'ipctap help <command>'/);
+  assert.equal(h.stderr, '');
+  // attach takes the options proxy takes: its help lists them
+  const at = await runCli(['help', 'attach'], { env: env.env });
+  for (const o of ['--write', '--decode', '--stats', '--json', '--trace-files', '--lossless']) assert.ok(at.stdout.includes(o), o);
 });
