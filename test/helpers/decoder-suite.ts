@@ -74,9 +74,9 @@ export function feed(dec: ConnDecoder, input: Segment[], split: Split): Frame[] 
   for (const [dir, bytes] of input) {
     if (!dirs.includes(dir)) dirs.push(dir);
     // copy, so a decoder that keeps subarrays cannot be fooled by shared memory
-    for (const p of pieces(Uint8Array.from(bytes), split)) frames.push(...dec.push(dir, p));
+    for (const p of pieces(Uint8Array.from(bytes), split)) for (const f of dec.push(dir, p)) frames.push(f);
   }
-  for (const d of dirs) frames.push(...dec.end(d));
+  for (const d of dirs) for (const f of dec.end(d)) frames.push(f);
   return frames;
 }
 

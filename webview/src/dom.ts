@@ -1,6 +1,8 @@
 // The one way the webview builds DOM: elements with attributes and text children.
 // Text is always inserted as Text nodes (createTextNode) and attributes through setAttribute,
 // so captured bytes and decoded strings can never become markup. Nothing here parses HTML.
+// Bidirectional-text controls in captured text are shown as ⟨U+202E⟩ and the like, so that a
+// payload cannot reorder what the user reads around it (the "Trojan Source" trick).
 
 /** What rendering needs from `document` (a test shim provides the same). */
 export type Doc = Pick<Document, 'createElement' | 'createTextNode'>;
@@ -26,10 +28,18 @@ export function el(doc: Doc, tag: string, attrs?: Attrs, ...children: Child[]): 
   return e;
 }
 
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const BIDI_ALL = new RegExp(BIDI.source, 'g');
+
+/** Text as shown: bidirectional controls made visible. */
+export function shownText(text: string): string {
+  return BIDI.test(text) ? text.replace(BIDI_ALL, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`) : text;
+}
+
 export function append(doc: Doc, parent: Node, ...children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    parent.appendChild(typeof c === 'string' || typeof c === 'number' ? doc.createTextNode(String(c)) : c);
+    parent.appendChild(typeof c === 'string' || typeof c === 'number' ? doc.createTextNode(shownText(String(c))) : c);
   }
 }
 
@@ -41,5 +51,5 @@ export function setChildren(doc: Doc, parent: Element, ...children: Child[]): vo
 
 /** Replace an element's text (textContent: never parsed as HTML). */
 export function setText(node: Node, text: string): void {
-  node.textContent = text;
+  node.textContent = shownText(text);
 }

@@ -3,10 +3,13 @@
 // The panel (dist/webview.js) is what is under test here; the host side has its own tests.
 (function () {
   const XSS = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
-  let total = 1000000;
+  // A test may hand in its own rows (window.FAKE_ROWS, set before this script runs).
+  const fixed = window.FAKE_ROWS;
+  let total = fixed ? fixed.length : 1000000;
   let state = JSON.parse(sessionStorage.getItem('st') || 'null');
   const b64 = (s) => btoa(s);
   function row(i) {
+    if (fixed) return fixed[i];
     const id = i + 1;
     if (id % 50 === 0) return { type: 'event', id, ts: 0, mono: id * 1000, kind: id % 100 === 0 ? 'exit' : 'signal-sent', pid: 4242, signal: 'SIGTERM', code: null };
     const req = id % 2 === 1;
