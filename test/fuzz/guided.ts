@@ -283,7 +283,8 @@ export function runGuidedWorker(job: GuidedJob): Promise<GuidedResult> {
     const res: GuidedResult = { target: job.target, inputs: 0, queue: 0, features: 0, blocks: 0, failures: [] };
     const w = new Worker(`require('tsx/cjs'); require(${JSON.stringify(import.meta.filename)});`, { eval: true, workerData: { guided: job } });
     let last = '';
-    let timer = setTimeout(onHang, job.seconds * 1000 + HANG_MS);
+    // a worker still running HANG_MS past its time is hung on one input
+    const timer = setTimeout(onHang, job.seconds * 1000 + HANG_MS);
     function onHang(): void {
       res.hang = last;
       void w.terminate();
@@ -305,8 +306,6 @@ export function runGuidedWorker(job: GuidedJob): Promise<GuidedResult> {
       clearTimeout(timer);
       resolve(res);
     });
-    // a worker silent past its time plus HANG_MS is hung on one input
-    void timer;
   });
 }
 
