@@ -2,6 +2,7 @@
 // rows in a store served by range and filter, and throttled change notices.
 import type { Session } from '../engine/session';
 import type { Row } from '../engine/types';
+import type { DecoderOptions } from '../engine/protocols/decoder';
 import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../protocol/requests';
 import { FrameStore } from '../engine/capture/frame-store';
 import { FilteredRows } from './row-store';
@@ -80,6 +81,8 @@ export class HostedSession {
   readonly tapNames = new Map<string, string>();
   /** Bumped by each Decode As… re-read (an older re-read stops adding rows). */
   decodeGeneration = 0;
+  /** Options its captures are decoded with (again) — whether credentials are shown. */
+  decoderOptions: DecoderOptions | undefined;
   /** Taps the user added to the running session (Tap Endpoint…): they keep it live. */
   explicitTaps = 0;
   /** Processes not launched by us but shown (attach). */
