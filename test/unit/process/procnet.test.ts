@@ -26,6 +26,20 @@ test('/proc/net/unix: listening flag, connected state, types, paths with spaces,
   ]);
 });
 
+test('/proc/net/unix: a path with newlines (printed as is by the kernel) is kept whole', () => {
+  // As Linux 6.x prints a socket bound at "/tmp/a\nb $(x).sock", then one bound at "/tmp/c\n\n".
+  const text =
+    'Num       RefCount Protocol Flags    Type St Inode Path\n' +
+    '000000003f3d853a: 00000002 00000000 00010000 0001 01 1076814 /tmp/a\nb $(x).sock\n' +
+    '0000000000000000: 00000002 00000000 00010000 0001 01 7 /tmp/c\n\n\n' +
+    '0000000000000000: 00000003 00000000 00000000 0001 03 8\n';
+  assert.deepEqual(parseProcNetUnix(text), [
+    { inode: 1076814, type: 'stream', state: 'listening', path: '/tmp/a\nb $(x).sock' },
+    { inode: 7, type: 'stream', state: 'listening', path: '/tmp/c\n\n' },
+    { inode: 8, type: 'stream', state: 'connected' },
+  ]);
+});
+
 // Written as a little-endian kernel prints them.
 const TCP4 = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 5555 1 0000000000000000 100 0 0 10 0
