@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import * as P from '../../../extension/protocol/requests';
 import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
+import { startEngineServer, until } from '../../helpers/engine-server';
 import { JsonProcess } from '../../helpers/json-process';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, which has python3-zmq
@@ -74,6 +76,26 @@ test('ZMTP PLAIN through a tcp proxy: username and password masked live and in r
   const revealed = await runCli(['read', capture, '--json', '--decode', 'zmtp', '--show-secrets'], { env: env.env });
   const rh = hello(revealed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row));
   assert.equal(rh?.summary, 'PLAIN HELLO user="admin" password="s3cret-pass"');
+
+  // The panel's rows come from the engine server: masked unless the capture is opened with
+  // showSecrets (what the VS Code setting ipctap.showSecrets adds to the request).
+  const engine = await startEngineServer({ IPCTAP_STATE_DIR: join(env.dir, 'state'), IPCTAP_RUNTIME_DIR: join(env.dir, 'run') });
+  try {
+    for (const [showSecrets, want] of [
+      [false, 'PLAIN HELLO user=•••• (5 bytes) password=•••• (11 bytes)'],
+      [true, 'PLAIN HELLO user="admin" password="s3cret-pass"'],
+    ] as const) {
+      const s = await engine.request(P.CaptureOpen, { path: capture, decode: 'zmtp', ...(showSecrets ? { showSecrets } : {}) });
+      const row = await until('the HELLO row', async () => {
+        const got = await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 100 });
+        return got.rows.find((r) => r.type === 'frame' && r.summary.includes('HELLO'));
+      });
+      assert.equal(row.type === 'frame' && row.summary, want);
+      assert.equal(row.type === 'frame' && row.decodedJson.includes('s3cret-pass'), showSecrets);
+    }
+  } finally {
+    await engine.close();
+  }
 });
 
 test('ZMTP PLAIN through a tcp proxy with --show-secrets: username and password as sent', async () => {
