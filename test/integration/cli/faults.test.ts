@@ -169,7 +169,12 @@ for (const kind of ['tcp proxy', 'unix proxy', 'unix takeover', 'fifo takeover']
     const tag = kind.replace(' ', '-');
     const port = await freePort();
     const front = await freePort();
-    const target = { 'tcp proxy': `tcp:${port}`, 'unix proxy': join(env.dir, `ck-${tag}.sock`), 'unix takeover': join(env.dir, `ck-${tag}.sock`), 'fifo takeover': join(env.dir, `ck-${tag}.fifo`) }[kind];
+    const target = {
+      'tcp proxy': `tcp:${port}`,
+      'unix proxy': join(env.dir, `ck-${tag}.sock`),
+      'unix takeover': join(env.dir, `ck-${tag}.sock`),
+      'fifo takeover': join(env.dir, `ck-${tag}.fifo`),
+    }[kind];
     const spec = {
       'tcp proxy': `tcp:${front}=127.0.0.1:${port}`,
       'unix proxy': `unix:${join(env.dir, `ck-front-${tag}.sock`)}=${target}`,

@@ -24,7 +24,7 @@ const PEERS = resolve(__dirname, '../../bench/peers.mjs');
 /** Arguments and values a shell would act on. */
 const HOSTILE = ['$(touch X)', '; touch X;', '`touch X`', 'a b  c', `'q"`, 'line\nbreak', '&& touch X', '| touch X', '> X', '$HOME', '*'];
 /** A directory name with the same (short: a Unix socket path has at most 107 bytes). */
-const DIR = join(env.dir, "d $(touch X);`touch X`'\"\n&");
+const DIR = join(env.dir, 'd $(touch X);`touch X`\'"\n&');
 
 /** Every X a shell could have made: in our dirs, in the cwd the CLI and engine ran in. */
 function noX(): void {
@@ -66,7 +66,7 @@ mkdirSync(DIR, { recursive: true });
 
 test('tap paths with shell metacharacters are used literally: unix proxy, unix takeover, fifo relay', async () => {
   const target = join(DIR, 's;$(touch X)`touch X`.sock');
-  const front = join(DIR, "f 'q\" &.sock");
+  const front = join(DIR, 'f \'q" &.sock');
   const server = await echo(target);
   const fifoIn = join(DIR, 'in $(touch X).fifo');
   const fifoOut = join(DIR, 'out;`touch X`.fifo');
@@ -74,7 +74,10 @@ test('tap paths with shell metacharacters are used literally: unix proxy, unix t
   await until('the target FIFO', () => existsSync(fifoOut) && lstatSync(fifoOut).isFIFO());
   const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `unix:${front}=${target}`, '--tap', `fifo:${fifoIn}=${fifoOut}`], { ...env.env });
   try {
-    await until('both taps ready', () => live.rows.filter((r) => r.kind === 'tap-ready').length === 2 || (live.proc.exitCode !== null ? Promise.reject(new Error(live.stderr)) : false));
+    await until(
+      'both taps ready',
+      () => live.rows.filter((r) => r.kind === 'tap-ready').length === 2 || (live.proc.exitCode !== null ? Promise.reject(new Error(live.stderr)) : false),
+    );
     assert.equal(await roundTrip(front, 'through the proxy'), 'through the proxy');
     assert.ok(lstatSync(fifoIn).isFIFO(), 'the FIFO was made at the path as written');
     const r = await live.stop();

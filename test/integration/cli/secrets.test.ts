@@ -67,14 +67,22 @@ test('ZMTP PLAIN through a tcp proxy: username and password masked live and in r
 
   const read = await runCli(['read', capture, '--json', '--decode', 'zmtp'], { env: env.env });
   assert.equal(read.code, 0, read.stderr);
-  const readRows = read.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const readRows = read.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
   assert.equal(hello(readRows)?.summary, 'PLAIN HELLO user=•••• (5 bytes) password=•••• (11 bytes)');
   const text = await runCli(['read', capture, '--decode', 'zmtp'], { env: env.env });
   assert.match(text.stdout, /PLAIN HELLO user=•••• \(5 bytes\) password=•••• \(11 bytes\)/);
   assert.ok(!text.stdout.includes('s3cret-pass'));
 
   const revealed = await runCli(['read', capture, '--json', '--decode', 'zmtp', '--show-secrets'], { env: env.env });
-  const rh = hello(revealed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row));
+  const rh = hello(
+    revealed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Row),
+  );
   assert.equal(rh?.summary, 'PLAIN HELLO user="admin" password="s3cret-pass"');
 
   // The panel's rows come from the engine server: masked unless the capture is opened with

@@ -17,21 +17,21 @@ import type { Frame } from '../../../extension/engine/types';
 const d = (f: { decoded: unknown }) => f.decoded as Record<string, any>;
 
 const ZMQ_PLAIN_C2S = hex(
-    'ff00000000000000017f0301504c41494e000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000004180548454c4c4f0561646d696e0b73' +
+  'ff00000000000000017f0301504c41494e000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000004180548454c4c4f0561646d696e0b73' +
     '33637265742d70617373042908494e4954494154450b536f636b65742d5479706500000003524551084964656e74697479000000000100000470696e67',
 );
 const ZMQ_PLAIN_S2C = hex(
-    'ff00000000000000017f0301504c41494e000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000004080757454c434f4d45041905524541' +
+  'ff00000000000000017f0301504c41494e000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000004080757454c434f4d45041905524541' +
     '44590b536f636b65742d547970650000000352455001000009706f6e673a70696e67',
 );
 const GRPC_META_C2S = hex(
-    '505249202a20485454502f322e300d0a0d0a534d0d0a0d0a00000604000000000000040000ffff0000000401000000000000c1010400000001418b089d5c0b8170dc69d0085f83048b6242d275ef0e82' +
+  '505249202a20485454502f322e300d0a0d0a534d0d0a0d0a00000604000000000000040000ffff0000000401000000000000c1010400000001418b089d5c0b8170dc69d0085f83048b6242d275ef0e82' +
     '3180939f861f088cba51d85b1449faac38c811331f118d41a4809418b525621cfd4c559d408cf2b0ed4ceb24fd4b52d19aaf8787664bf761e18b4088f2b26c190ab466ab0443516b3d4089f2b585ed69' +
     '50958d2784b0bd960f408e9acac8b0c842d6958b510f21aa9b903485a9264fafa90b2d03497ea6f66aff50863485a9264faf7a8e9acac8b54790ab7443015c2d2eef5f8b1d75d0620d263d4c4d656440' +
     '027465864d833505b11f00000900010000000100000000040a02686900000807000000000000000000000000000000080700000000000000000000000000',
 );
 const GRPC_META_S2C = hex(
-    '000000040000000000000000040100000000000077010400000001885f901d75d0620d263d4c4d6564ff75d8749f408e9acac8b0c842d6958b510f21aa9b903485a9264fafa90b2d03497ea6f66aff40' +
+  '000000040000000000000000040100000000000077010400000001885f901d75d0620d263d4c4d6564ff75d8749f408e9acac8b0c842d6958b510f21aa9b903485a9264fafa90b2d03497ea6f66aff40' +
     '8a9acac8b16a21e435537f863485a9264faf0f289541a48116775905420c7a96685f6a634a6bd5551ebf6196dd6d5f4a01c52f948a080271403571a76e09d53168df00000d0000000000010000000008' +
     '0a0268691000220000001a01050000000140889acac8b21234da8f013040899acac8b5254207317f024f4b00000807000000000000000001000000000000080700000000000000000100000000',
 );
@@ -89,10 +89,15 @@ test('gRPC metadata (grpc-js capture): authorization, cookie, set-cookie and x-a
 });
 
 test('gRPC metadata with showSecrets: values as sent', () => {
-  const f = run(grpcDecoder, [
-    ['c2s', GRPC_META_C2S],
-    ['s2c', GRPC_META_S2C],
-  ], undefined, { showSecrets: true });
+  const f = run(
+    grpcDecoder,
+    [
+      ['c2s', GRPC_META_C2S],
+      ['s2c', GRPC_META_S2C],
+    ],
+    undefined,
+    { showSecrets: true },
+  );
   const req = f.find((x) => d(x).kind === 'headers' && d(x).role === 'request')!;
   const h = Object.fromEntries(d(req).headers as [string, string][]);
   assert.equal(h.authorization, 'Bearer tok-abc123');
@@ -101,6 +106,20 @@ test('gRPC metadata with showSecrets: values as sent', () => {
 });
 
 test('which header names are secrets', () => {
-  for (const n of ['authorization', 'Proxy-Authorization', 'cookie', 'set-cookie', 'x-auth-token', 'x-api-key', 'api_key', 'x-session-id-bin', 'my-secret-bin', 'x-credentials', 'password']) assert.ok(isSecretHeader(n), n);
-  for (const n of [':authority', 'authority', 'content-type', 'grpc-trace-bin', 'grpc-status-details-bin', 'x-request-id', 'user-agent', 'x-tokenizer', 'keyboard']) assert.ok(!isSecretHeader(n), n);
+  for (const n of [
+    'authorization',
+    'Proxy-Authorization',
+    'cookie',
+    'set-cookie',
+    'x-auth-token',
+    'x-api-key',
+    'api_key',
+    'x-session-id-bin',
+    'my-secret-bin',
+    'x-credentials',
+    'password',
+  ])
+    assert.ok(isSecretHeader(n), n);
+  for (const n of [':authority', 'authority', 'content-type', 'grpc-trace-bin', 'grpc-status-details-bin', 'x-request-id', 'user-agent', 'x-tokenizer', 'keyboard'])
+    assert.ok(!isSecretHeader(n), n);
 });
