@@ -112,6 +112,25 @@ test('ss -x output: local inode to peer inode, paths with spaces, listeners skip
   );
 });
 
+test('ss -x output: a path with newlines (printed as is) keeps its sockets', () => {
+  // As ss 6.x prints a listener at "/tmp/a\nb.sock" and a connection accepted on it.
+  const text = [
+    'u_str LISTEN 0      511                                         /tmp/a',
+    'b.sock 1227978 * 0      ',
+    'u_str ESTAB  0      0                                           /tmp/a',
+    'b.sock 1227990 * 1227989',
+    'u_str ESTAB  0      0      * 1227989 * 1227990',
+    '',
+  ].join('\n');
+  assert.deepEqual(
+    [...parseSsUnix(text)],
+    [
+      [1227990, 1227989],
+      [1227989, 1227990],
+    ],
+  );
+});
+
 test('fd link texts', () => {
   assert.equal(inodeOf('socket:[123]', 'socket'), 123);
   assert.equal(inodeOf('pipe:[9]', 'pipe'), 9);
