@@ -48,6 +48,8 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
       --proto FILE        .proto file(s) for protobuf and gRPC bodies (repeatable): gRPC
                           messages are typed by their method; protobuf needs --proto-type
       --proto-type TYPE   the message type of --decode protobuf frames, e.g. pkg.Msg
+      --show-secrets      show credentials as sent (ZMTP PLAIN, HTTP/2 authorization/cookie
+                          headers, secret-named gRPC metadata); default masked as •••• (N bytes)
       --json              JSON Lines on stdout (docs/json-lines.md); the child's output is
                           not passed through
   -q, --quiet             print no frames (capture only)
@@ -74,6 +76,7 @@ Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on 
       --no-direct-io      write the capture through the page cache (default: whole 1 MiB
                           blocks with O_DIRECT where the file system allows it; docs/cli.md)
   -d, --decode PROTO[@TAP]
+      --show-secrets      show credentials as sent (default masked, see 'ipctap help run')
       --json              JSON Lines on stdout
   -q, --quiet             print no frames
       --stats             decode everything and print a per-connection summary on exit`,
@@ -98,6 +101,7 @@ receives, until Ctrl-C; strace then detaches and the process keeps running.
   -d, --decode PROTO[@TAP] decoder for all taps, or for one tap (repeatable; default auto)
       --proto FILE        .proto file(s) for protobuf and gRPC bodies (repeatable)
       --proto-type TYPE   the message type of --decode protobuf frames, e.g. pkg.Msg
+      --show-secrets      show credentials as sent (default masked, see 'ipctap help run')
       --json              the endpoint list, or the traffic as JSON Lines, on stdout
   -q, --quiet             print no frames (capture only)
       --stats             decode everything and print a per-connection summary on exit`,
@@ -108,6 +112,7 @@ Print the frames and events of a capture file, decoding it again.
   -d, --decode PROTO[@TAP] decode with another decoder
       --proto FILE        .proto file(s) for protobuf/gRPC bodies (repeatable)
       --proto-type TYPE   message type for --decode protobuf, e.g. pkg.Msg
+      --show-secrets      show credentials as sent (default masked, see 'ipctap help run')
       --json              JSON Lines
   -f, --follow            keep reading as the file grows (a capture still being written)
       --conn N            only connection N (repeatable)

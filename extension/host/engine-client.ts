@@ -114,6 +114,10 @@ export class EngineClient implements vscode.Disposable {
 
   async request<Params, Result>(def: P.RequestDef<Params, Result>, params: Params): Promise<Result> {
     await this.start();
+    // Sessions and opened captures decode with the user's choice about credentials.
+    if ((def === (P.SessionStart as unknown) || def === (P.CaptureOpen as unknown)) && vscode.workspace.getConfiguration('ipctap').get<boolean>('showSecrets', false)) {
+      params = { ...params, showSecrets: true };
+    }
     try {
       const result = (await this.client!.sendRequest(def.method, params)) as Result;
       if (def === (P.SessionStart as unknown) || def === (P.CaptureOpen as unknown)) {

@@ -1,6 +1,6 @@
 // One session as the server holds it: a live engine Session (or a capture file read back), its
 // rows in a store served by range and filter, and throttled change notices.
-import { Activity, FrameStore, type Session, type Row } from '../engine';
+import { Activity, FrameStore, type DecoderOptions, type Session, type Row } from '../engine';
 import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../shared/requests';
 import { FilteredRows } from './row-store';
 import { Throttle } from './throttle';
@@ -31,6 +31,8 @@ export class HostedSession {
   readonly tapNames = new Map<string, string>();
   /** Bumped by each Decode As… re-read (an older re-read stops adding rows). */
   decodeGeneration = 0;
+  /** Options its captures are decoded with (again) — whether credentials are shown. */
+  decoderOptions: DecoderOptions | undefined;
   /** Taps the user added to the running session (Tap Endpoint…): they keep it live. */
   explicitTaps = 0;
   /** Processes not launched by us but shown (attach). */

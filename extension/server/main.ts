@@ -47,7 +47,7 @@ export function startServer(connection: Connection): void {
   handle(P.RowsFind, (p) => sessions.rowsFind(p));
   handle(P.SignalList, () => sessions.signals());
   handle(P.SignalSend, (p) => sessions.signal(p));
-  handle(P.CaptureOpen, (p) => sessions.openCapture(p.path, p.decode));
+  handle(P.CaptureOpen, (p) => sessions.openCapture(p.path, p.decode, p.showSecrets === true));
   handle(P.CaptureSave, (p) => sessions.saveCapture(p.sessionId, p.path));
   handle(P.CaptureText, async (p) => ({ text: (await texts.render(p)).text }));
   handle(P.ReplayStart, (p) => startReplay(sessions, p));

@@ -92,7 +92,8 @@ export class SessionService {
     const decodeByTap: Record<string, string> = {};
     for (const t of p.taps ?? []) if (t.decode) decodeByTap[t.spec] = t.decode;
     if (p.shm) decodeByTap[targetSpec(parseWatchTarget(p.shm.target))] = 'shm';
-    const engine = new Session({ capturePath, name, decode: p.decode, decodeByTap, lossless: p.lossless === true, directIo: p.directIo !== false });
+    const decoderOptions = p.showSecrets ? { showSecrets: true } : undefined;
+    const engine = new Session({ capturePath, name, decode: p.decode, decodeByTap, decoderOptions, lossless: p.lossless === true, directIo: p.directIo !== false });
     const id = randomUUID();
     const hosted = new HostedSession(id, {
       name,
@@ -103,6 +104,7 @@ export class SessionService {
       engine,
       notify: this.opts.notify,
     });
+    hosted.decoderOptions = decoderOptions;
     engine.onRow((row) => {
       hosted.add(row);
       if (row.type === 'event' && (row.kind === 'exit' || row.kind === 'stopped' || row.kind === 'continued')) hosted.changed();
@@ -267,7 +269,8 @@ export class SessionService {
     const gen = ++s.decodeGeneration;
     s.reset();
     s.changed();
-    const rows = readCaptureRows(path, tap ? { decodeByTap: { [tap]: decoder } } : { decode: decoder, decodeByTap: {} });
+    const choice = tap ? { decodeByTap: { [tap]: decoder } } : { decode: decoder, decodeByTap: {} };
+    const rows = readCaptureRows(path, { ...choice, decoderOptions: s.decoderOptions });
     void (async () => {
       try {
         for await (const row of rows) {
@@ -318,7 +321,7 @@ export class SessionService {
   }
 
   /** Read a capture file into a new (read-only) session. Rows keep arriving after this returns. */
-  async openCapture(path: string, decode?: string): Promise<SessionSummary> {
+  async openCapture(path: string, decode?: string, showSecrets = false): Promise<SessionSummary> {
     const { stat } = await import('node:fs/promises');
     try {
       await stat(path);
@@ -333,8 +336,9 @@ export class SessionService {
       startedAt: Date.now(),
       notify: this.opts.notify,
     });
+    if (showSecrets) s.decoderOptions = { showSecrets: true };
     this.sessions.set(id, s);
-    const iter = readCaptureRows(path, { decode, onWarning: (w) => this.opts.log(`${basename(path)}: ${w}`) })[Symbol.asyncIterator]();
+    const iter = readCaptureRows(path, { decode, decoderOptions: s.decoderOptions, onWarning: (w) => this.opts.log(`${basename(path)}: ${w}`) })[Symbol.asyncIterator]();
     // Read the first row before answering, so a corrupt file fails the request with its message.
     const first = await iter.next().catch((e: unknown) => {
       this.sessions.delete(id);

@@ -150,6 +150,8 @@ export interface SessionStartParams {
   directIo?: boolean;
   /** Watch shared memory (see ShmWatchDef). */
   shm?: ShmWatchDef;
+  /** Show credentials as sent in decoded values and summaries (default masked). */
+  showSecrets?: boolean;
 }
 
 /** A shared memory watch: TARGET as `ipctap shm watch` takes it, and its options. */
@@ -253,6 +255,8 @@ export interface ReplayStartResult {
 export interface CaptureOpenParams {
   path: string;
   decode?: string;
+  /** Show credentials as sent in decoded values and summaries (default masked). */
+  showSecrets?: boolean;
 }
 export interface CaptureSaveParams {
   sessionId: string;

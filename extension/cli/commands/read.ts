@@ -32,6 +32,7 @@ export async function readCommand(argv: string[]): Promise<number> {
       { name: 'decode', short: 'd', value: true, multiple: true },
       { name: 'proto', value: true, multiple: true },
       { name: 'proto-type', value: true },
+      { name: 'show-secrets' },
       { name: 'json' },
       { name: 'follow', short: 'f' },
       { name: 'conn', value: true, multiple: true },

@@ -15,6 +15,7 @@ export const COMMON: OptionSpec[] = [
   { name: 'decode', short: 'd', value: true, multiple: true },
   { name: 'proto', value: true, multiple: true },
   { name: 'proto-type', value: true },
+  { name: 'show-secrets' },
   { name: 'json' },
   { name: 'quiet', short: 'q' },
   { name: 'stats' },
@@ -31,15 +32,20 @@ const RUN: OptionSpec[] = [
   { name: 'trace-files' },
 ];
 
-/** --proto FILE... and --proto-type pkg.Msg as decoder options (protobuf, and gRPC's methods). */
+/** Decoder options from the command line: --proto FILE... and --proto-type pkg.Msg (protobuf,
+ *  and gRPC's methods), and --show-secrets (where the command has it). */
 export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?: DecoderOptions } {
   const files = list(p, 'proto').map((f) => resolve(f));
   const type = str(p, 'proto-type');
+  const reveal = flag(p, 'show-secrets');
   for (const f of files) if (!existsSync(f)) throw new UserError(`--proto ${f}: no such file`);
-  if (files.length === 0 && type === undefined) return {};
+  if (files.length === 0 && type === undefined && !reveal) return {};
   // Parsed now, whichever decoder is chosen: a bad file is an error before anything starts.
   if (files.length) loadProtoRoot(files);
-  return { decoderOptions: { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) } };
+  const options: DecoderOptions = {};
+  if (files.length || type !== undefined) Object.assign(options, { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) });
+  if (reveal) options.showSecrets = true;
+  return { decoderOptions: options };
 }
 
 /** Every --decode PROTO@TAP must name a tap of this command. */

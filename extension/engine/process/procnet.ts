@@ -17,13 +17,21 @@ export interface UnixSocketEntry {
 const UNIX_TYPES: Record<number, UnixSockType> = { 1: 'stream', 2: 'dgram', 5: 'seqpacket' };
 const SO_ACCEPTCON = 0x10000;
 
-/** Parse /proc/net/unix. Lines that do not parse are skipped. */
+/** Parse /proc/net/unix. Lines that do not parse are skipped, except that the kernel prints a
+ *  path as it is, newlines included: a line that does not parse after an entry with a path is
+ *  the rest of that path. */
 export function parseProcNetUnix(text: string): UnixSocketEntry[] {
   const out: UnixSocketEntry[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  if (text.endsWith('\n')) lines.pop();
+  let last: UnixSocketEntry | undefined;
+  for (const line of lines) {
     // Num: RefCount Protocol Flags Type St Inode [Path]
     const m = /^\s*[0-9a-fA-F]+:\s+[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+(\d+)(?: (.*))?$/.exec(line);
-    if (!m) continue;
+    if (!m) {
+      if (last?.path !== undefined) last.path += '\n' + line;
+      continue;
+    }
     const flags = parseInt(m[1], 16);
     const type = UNIX_TYPES[parseInt(m[2], 16)] ?? 'unknown';
     const st = parseInt(m[3], 16);
@@ -36,6 +44,7 @@ export function parseProcNetUnix(text: string): UnixSocketEntry[] {
     const entry: UnixSocketEntry = { inode: Number(m[4]), type, state };
     if (m[5] !== undefined && m[5] !== '') entry.path = m[5];
     out.push(entry);
+    last = entry;
   }
   return out;
 }

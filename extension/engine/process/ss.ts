@@ -21,8 +21,14 @@ export interface UnixPeerMap {
  */
 export function parseSsUnix(text: string): Map<number, number> {
   const peers = new Map<number, number>();
+  // ss prints a path as it is, newlines included: a line not starting a socket continues the last.
+  const records: string[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*u_\S+\s+\S+\s+\d+\s+\d+\s+(.*)\s(\d+)\s+(.*?)\s+(\d+)\s*$/.exec(line);
+    if (/^\s*u_/.test(line) || records.length === 0) records.push(line);
+    else records[records.length - 1] += '\n' + line;
+  }
+  for (const line of records) {
+    const m = /^\s*u_\S+\s+\S+\s+\d+\s+\d+\s+([\s\S]*)\s(\d+)\s+([\s\S]*?)\s+(\d+)\s*$/.exec(line);
     if (!m) continue;
     const local = Number(m[2]);
     const peer = Number(m[4]);

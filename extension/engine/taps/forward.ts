@@ -220,9 +220,19 @@ export class Relay {
 }
 
 /** Abort a connection: RST for TCP; for a Unix socket a close, which its peer sees as a reset
- *  when unread data is left (or on its next write). */
+ *  when unread data is left (or on its next write).
+ *
+ *  A TCP socket whose end() is still being flushed (the half-close of the other direction,
+ *  waiting for a slow peer to read) cannot be reset: libuv refuses SO_LINGER 0 while a shutdown
+ *  is pending (EINVAL), and Node then never closes the socket, so its peer would wait forever on
+ *  a connection nobody serves. Such a socket is closed instead: the kernel sends RST for the
+ *  unread bytes it holds, or the peer's next write gets one. */
 export function resetSocket(s: Socket): void {
   if (s.destroyed) return;
+  if (s.writableEnded && !s.writableFinished) {
+    s.destroy();
+    return;
+  }
   try {
     s.resetAndDestroy();
   } catch {

@@ -160,11 +160,11 @@ test('3.0-style subscriptions from a SUB socket; REQ/REP delimiter and pairing',
   assert.equal(d(r[2]).delimiter, 1);
 });
 
-test('PLAIN HELLO password is masked in decoded, summary and data; CURVE is marked encrypted', () => {
+test('PLAIN HELLO credentials are masked in decoded and summary, data stays as sent; CURVE is marked encrypted', () => {
   const hello = cmd('HELLO', Uint8Array.from([5, ...Buffer.from('admin'), 6, ...Buffer.from('s3cret')]));
   const f = run(zmtpDecoder, [['c2s', cat(GREET('PLAIN'), hello, cmd('INITIATE', ready('DEALER').subarray(8)))]]);
   const h = f[1];
-  assert.deepEqual(d(h), { kind: 'command', name: 'HELLO', username: 'admin', password: '***', passwordMasked: true });
+  assert.deepEqual(d(h), { kind: 'command', name: 'HELLO', username: '•••• (5 bytes)', password: '•••• (6 bytes)', masked: ['username', 'password'] });
   assert.ok(!h.summary.includes('s3cret'));
   assert.ok(!JSON.stringify(h.decoded).includes('s3cret'));
   assert.equal(h.data.length, hello.length); // data stays the bytes as sent

@@ -26,6 +26,20 @@ test('/proc/net/unix: listening flag, connected state, types, paths with spaces,
   ]);
 });
 
+test('/proc/net/unix: a path with newlines (printed as is by the kernel) is kept whole', () => {
+  // As Linux 6.x prints a socket bound at "/tmp/a\nb $(x).sock", then one bound at "/tmp/c\n\n".
+  const text =
+    'Num       RefCount Protocol Flags    Type St Inode Path\n' +
+    '000000003f3d853a: 00000002 00000000 00010000 0001 01 1076814 /tmp/a\nb $(x).sock\n' +
+    '0000000000000000: 00000002 00000000 00010000 0001 01 7 /tmp/c\n\n\n' +
+    '0000000000000000: 00000003 00000000 00000000 0001 03 8\n';
+  assert.deepEqual(parseProcNetUnix(text), [
+    { inode: 1076814, type: 'stream', state: 'listening', path: '/tmp/a\nb $(x).sock' },
+    { inode: 7, type: 'stream', state: 'listening', path: '/tmp/c\n\n' },
+    { inode: 8, type: 'stream', state: 'connected' },
+  ]);
+});
+
 // Written as a little-endian kernel prints them.
 const TCP4 = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 5555 1 0000000000000000 100 0 0 10 0
@@ -94,6 +108,25 @@ test('ss -x output: local inode to peer inode, paths with spaces, listeners skip
       [12678, 12006],
       [300, 301],
       [400, 401],
+    ],
+  );
+});
+
+test('ss -x output: a path with newlines (printed as is) keeps its sockets', () => {
+  // As ss 6.x prints a listener at "/tmp/a\nb.sock" and a connection accepted on it.
+  const text = [
+    'u_str LISTEN 0      511                                         /tmp/a',
+    'b.sock 1227978 * 0      ',
+    'u_str ESTAB  0      0                                           /tmp/a',
+    'b.sock 1227990 * 1227989',
+    'u_str ESTAB  0      0      * 1227989 * 1227990',
+    '',
+  ].join('\n');
+  assert.deepEqual(
+    [...parseSsUnix(text)],
+    [
+      [1227990, 1227989],
+      [1227989, 1227990],
     ],
   );
 });

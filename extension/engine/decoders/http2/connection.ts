@@ -4,6 +4,7 @@
 // frames. A layer above (gRPC) subclasses it and takes over DATA and header rendering.
 import type { ConnDecoder, DecoderOptions } from '../core/decoder';
 import { DEFAULT_MAX_FRAME } from '../core/decoder';
+import { maskHeaders, showSecrets } from '../core/secrets';
 import type { Direction, Frame } from '../../types';
 import { concatBytes } from '../core/bytes';
 import { ByteQueue, passOversized } from '../core/byte-queue';
@@ -61,8 +62,12 @@ export class H2Connection implements ConnDecoder {
   private clientDir?: Direction;
   private sawPreface = false;
 
+  /** Credentials in header fields shown as sent (see ../secrets.ts). */
+  private readonly showSecrets: boolean;
+
   constructor(options: DecoderOptions = {}) {
     this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
+    this.showSecrets = showSecrets(options);
   }
 
   push(dir: Direction, bytes: Uint8Array): Frame[] {
@@ -307,7 +312,9 @@ export class H2Connection implements ConnDecoder {
       else role = 'trailers';
     }
     s.blocks[dir] = (s.blocks[dir] ?? 0) + 1;
-    const decoded: Record<string, unknown> = { kind: 'headers', stream: b.stream, role, endStream, headers };
+    const shown = this.showSecrets ? { headers, masked: [] } : maskHeaders(headers);
+    const decoded: Record<string, unknown> = { kind: 'headers', stream: b.stream, role, endStream, headers: shown.headers };
+    if (shown.masked.length) decoded.masked = shown.masked;
     if (b.promised !== undefined) decoded.promised = b.promised;
     if (res.notes.length) decoded.notes = res.notes;
     if (res.neverIndexed.length) decoded.neverIndexed = res.neverIndexed;

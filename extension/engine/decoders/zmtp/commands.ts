@@ -1,7 +1,8 @@
 // ZMTP 3.x command bodies (RFC 23/37, PLAIN RFC 24, CURVE RFC 26): name-length byte, name, data.
-// Decoded as {kind:"command", name, ...fields}. PLAIN passwords are masked; CURVE bodies are
-// shown as encrypted.
+// Decoded as {kind:"command", name, ...fields}. PLAIN credentials are masked unless revealed
+// (../secrets.ts); CURVE bodies are shown as encrypted.
 import { b64, printableText, textOrHex } from './parts';
+import { masked } from '../core/secrets';
 
 export interface CommandResult {
   decoded: Record<string, unknown>;
@@ -38,7 +39,8 @@ function topicSummary(topic: Uint8Array): string {
   return topic.length === 0 ? '(all)' : JSON.stringify(textOrHex(topic, 32));
 }
 
-export function decodeCommand(body: Uint8Array, mechanism: string): CommandResult {
+/** `reveal`: show PLAIN credentials as sent (see ../secrets.ts); else they are masked. */
+export function decodeCommand(body: Uint8Array, mechanism: string, reveal = false): CommandResult {
   if (body.length < 1) return { decoded: { kind: 'command' }, summary: 'empty command', error: 'empty command frame' };
   const nl = body[0];
   if (1 + nl > body.length) return { decoded: { kind: 'command' }, summary: 'bad command', error: 'command name runs past the frame' };
@@ -83,14 +85,19 @@ export function decodeCommand(body: Uint8Array, mechanism: string): CommandResul
     case 'HELLO': {
       if (mechanism !== 'PLAIN') break;
       const ul = data[0] ?? 0;
-      const username = Buffer.from(data.subarray(1, 1 + ul)).toString('utf8');
+      const user = data.subarray(1, 1 + ul);
       const pl = data[1 + ul] ?? 0;
+      const pass = data.subarray(2 + ul, 2 + ul + pl);
       const ok = data.length >= 2 + ul + pl;
-      return {
-        decoded: { ...base, username, password: '***', passwordMasked: true },
-        summary: `PLAIN HELLO user=${JSON.stringify(username)} password=(masked)`,
-        error: ok ? undefined : 'truncated PLAIN HELLO',
-      };
+      const error = ok ? undefined : 'truncated PLAIN HELLO';
+      if (reveal) {
+        const username = Buffer.from(user).toString('utf8');
+        const password = Buffer.from(pass).toString('utf8');
+        return { decoded: { ...base, username, password }, summary: `PLAIN HELLO user=${JSON.stringify(username)} password=${JSON.stringify(password)}`, error };
+      }
+      const username = masked(user.length);
+      const password = masked(pass.length);
+      return { decoded: { ...base, username, password, masked: ['username', 'password'] }, summary: `PLAIN HELLO user=${username} password=${password}`, error };
     }
     case 'WELCOME':
       if (mechanism === 'PLAIN') return { decoded: base, summary: 'PLAIN WELCOME' };

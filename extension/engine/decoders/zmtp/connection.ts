@@ -10,6 +10,7 @@ import type { Direction, Frame, FieldRange } from '../../types';
 import { ByteQueue, passOversized } from '../core/byte-queue';
 import { oneLine } from '../http2/connection';
 import { decodeCommand } from './commands';
+import { showSecrets } from '../core/secrets';
 import { detectVersion, parseGreetingV2, parseGreetingV3 } from './greeting';
 import { b64, b64At, clip, nodeBuf, partForSummaryAt, printableText, textAt, textOrHex, textOrHexAt } from './parts';
 
@@ -52,12 +53,15 @@ function partPath(i: number): string {
 
 export class ZmtpConnection implements ConnDecoder {
   private readonly maxFrame: number;
+  /** PLAIN credentials shown as sent (see ../secrets.ts). */
+  private readonly showSecrets: boolean;
   private readonly dirs = new Map<Direction, DirState>();
   private reqCount = 0;
   private repCount = 0;
 
   constructor(options: DecoderOptions = {}) {
     this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
+    this.showSecrets = showSecrets(options);
   }
 
   push(dir: Direction, bytes: Uint8Array): Frame[] {
@@ -313,10 +317,10 @@ export class ZmtpConnection implements ConnDecoder {
 
   private command(dir: Direction, st: DirState, wire: Uint8Array, hl: number): Frame {
     const body = wire.subarray(hl);
-    const r = decodeCommand(body, st.mechanism);
+    const r = decodeCommand(body, st.mechanism, this.showSecrets);
     const data = wire;
-    // A PLAIN password is masked in decoded and summary; data stays the bytes as sent (the
-    // capture holds them anyway), and the password's range is not offered as a field.
+    // PLAIN credentials are masked in decoded and summary unless revealed; data stays the bytes
+    // as sent (the capture holds them anyway), and their ranges are not offered as fields.
     if (r.decoded.name === 'READY' && !r.decoded.encrypted) {
       const props = r.decoded.properties as Record<string, string> | undefined;
       if (props?.['Socket-Type']) st.socketType = props['Socket-Type'];
