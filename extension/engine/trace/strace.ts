@@ -151,7 +151,7 @@ export function straceFailure(stderr: string, pid?: number): UserError {
 }
 
 /**
- * strace's output: a FIFO we read, split into lines. We hold a write end of our own until strace
+ * strace's output: a FIFO we read, split into lines (each line the chunks it arrived in). We hold a write end of our own until strace
  * has opened it (else the reader would see EOF at once); `release()` drops it, after which the
  * stream ends when strace closes its end.
  */
@@ -163,7 +163,7 @@ export class TraceOutput {
   private partial: Buffer[] = [];
   readonly ended: Promise<void>;
 
-  constructor(onLine: (line: Buffer) => void) {
+  constructor(onLine: (parts: Buffer[]) => void) {
     this.dir = mkdtempSync(join(tmpdir(), 'ipctap-trace-'));
     this.path = join(this.dir, 'strace.out');
     execFileSync('mkfifo', ['-m', '600', this.path], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -180,13 +180,14 @@ export class TraceOutput {
       for (;;) {
         const nl = buf.indexOf(10, start);
         if (nl < 0) break;
-        let line: Buffer = buf.subarray(start, nl);
+        // (A line longer than one read stays in the chunks it came in: see parseParts.)
+        let parts = [buf.subarray(start, nl)];
         if (this.partial.length) {
-          this.partial.push(line);
-          line = Buffer.concat(this.partial);
+          this.partial.push(parts[0]!);
+          parts = this.partial;
           this.partial = [];
         }
-        onLine(line);
+        onLine(parts);
         start = nl + 1;
       }
       if (start < buf.length) this.partial.push(buf.subarray(start));

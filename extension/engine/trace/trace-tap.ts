@@ -28,7 +28,7 @@ export class TraceTap implements Tap {
   private assembler: TraceAssembler | undefined;
   private readonly parser = new StraceLineParser();
   /** Lines that came before the tap knew what to leave out (the launched program's stdio). */
-  private early: Buffer[] | undefined = [];
+  private early: Buffer[][] | undefined = [];
   private tracer: number | undefined;
   private child: ChildProcess | undefined;
   private root: number | undefined;
@@ -149,7 +149,7 @@ export class TraceTap implements Tap {
     });
   }
 
-  private line(line: Buffer): void {
+  private line(line: Buffer[]): void {
     if (!this.sawOutput) {
       this.sawOutput = true;
       this.output?.release(); // strace has the FIFO open
@@ -158,7 +158,7 @@ export class TraceTap implements Tap {
       this.early.push(line);
       return;
     }
-    const rec = this.parser.parseBytes(line);
+    const rec = this.parser.parseParts(line);
     if (!rec) return;
     try {
       this.assembler!.record(rec);
