@@ -7,7 +7,7 @@
 // detaches every tracee, which goes on running.
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../util/errors';
@@ -100,6 +100,49 @@ export function commOf(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Every process descended from `pid` now (children, their children, …), parents before their
+ * children, from /proc. (Threads are not listed: strace -f attaches each process's threads.)
+ */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "PID (COMM) STATE PPID …": the command may hold spaces and parentheses; it ends at the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(ppid)) continue;
+    let list = children.get(ppid);
+    if (!list) children.set(ppid, (list = []));
+    list.push(Number(name));
+  }
+  const out: number[] = [];
+  const seen = new Set([pid]);
+  for (let queue = [pid]; queue.length; ) {
+    const next: number[] = [];
+    for (const p of queue)
+      for (const c of children.get(p) ?? []) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        out.push(c);
+        next.push(c);
+      }
+    queue = next;
+  }
+  return out;
 }
 
 /** Running, not a zombie. */

@@ -159,6 +159,50 @@ test('attach --trace: a net/rpc connection open before ipctap started; calls aft
   }
 });
 
+test('attach --trace: a child started before the attach is traced too; parent and child over two pipes, both directions', async () => {
+  const prog = startFixture('pipechild');
+  let live: LiveCli | undefined;
+  try {
+    const child = Number((await prog.waitOut(/^child (\d+)$/m))[1]);
+    await prog.waitOut(/^ready$/m);
+    const parent = prog.p.pid!;
+    live = new LiveCli(['attach', String(parent), '--trace', '--json'], env.env);
+    const ready = await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    assert.match(String(ready.message), /1 process it started before/);
+    const tracer = procStatus(parent, 'TracerPid');
+    assert.notEqual(tracer, '0');
+    assert.equal(procStatus(child, 'TracerPid'), tracer, 'the child is traced by the same strace');
+    // One connection per pipe, each written by one traced process and read by the other.
+    const rows = live.rows;
+    const said = (conn: unknown, text: string) => rows.some((x) => x.conn === conn && (x.kind === 'open' || x.kind === 'note') && String(x.message).includes(text));
+    const lines = (conn: unknown, word: string) => /^(?:\w+ \d+\n)*$/.test(bytesOf(rows, conn, 'c2s').toString('latin1')) ? (bytesOf(rows, conn, 'c2s').toString('latin1').match(new RegExp(`^${word} (\\d+)$`, 'gm')) ?? []) : [];
+    const pipeOf = (writer: number, reader: number, word: string) => {
+      const open = rows.find((x) => x.kind === 'open' && String(x.from).startsWith('pipe:[') && said(x.conn, `pid ${writer} fd`) && said(x.conn, `pid ${reader} fd`) && lines(x.conn, word).length >= 3);
+      return open?.conn;
+    };
+    const end = Date.now() + 20000;
+    let ticks: unknown;
+    let tocks: unknown;
+    while (!(ticks = pipeOf(parent, child, 'tick')) || !(tocks = pipeOf(child, parent, 'tock'))) {
+      assert.ok(Date.now() < end, `both pipes with both pids: ${JSON.stringify(rows.filter((x) => x.type === 'event').slice(-8))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(said(ticks, `pid ${parent} fd`) && said(ticks, `pid ${child} fd 3 reads`));
+    assert.ok(said(tocks, `pid ${child} fd 4 writes`) && said(tocks, `pid ${parent} fd`));
+    // Consecutive lines in each direction: nothing lost after the mid-stream start.
+    for (const [conn, word] of [[ticks, 'tick'], [tocks, 'tock']] as const) {
+      const ns = lines(conn, word).map((l) => Number(l.split(' ')[1]));
+      assert.deepEqual(ns, ns.map((_, i) => ns[0]! + i), `${word} lines in order, none missing`);
+    }
+    assert.equal((await live.stop()).code, 0, live.stderr);
+    assert.equal(procStatus(child, 'TracerPid'), '0', 'detached from the child too');
+    assert.equal(prog.p.exitCode, null);
+  } finally {
+    await live?.stop();
+    prog.stop();
+  }
+});
+
 test('attach --trace: ipctap killed with SIGKILL; the traced program goes on running, not stopped, not traced', async () => {
   const prog = startFixture('signals');
   try {
