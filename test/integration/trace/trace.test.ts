@@ -123,7 +123,7 @@ function procStatus(pid: number, field: string): string | undefined {
   }
 }
 
-test('attach --trace: a net/rpc connection open before ipctap started; calls afterwards are captured after a mid-stream marker', async () => {
+test('attach --trace: a net/rpc connection open before ipctap started; calls afterwards are captured after a mid-stream marker and recognised as net/rpc (no --decode)', async () => {
   const server = startFixture('rpcserver', ['tcp']);
   let live: LiveCli | undefined;
   try {
@@ -131,11 +131,18 @@ test('attach --trace: a net/rpc connection open before ipctap started; calls aft
     const pinger = startFixture('rpcpinger', [addr]);
     try {
       await pinger.waitOut(/^connected$/m);
-      live = new LiveCli(['attach', String(server.p.pid), '--trace', '--json', '--decode', 'netrpc'], env.env);
+      live = new LiveCli(['attach', String(server.p.pid), '--trace', '--json'], env.env);
       await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
       pinger.p.stdin!.write('6\n');
       await pinger.waitOut(/^reply 42$/m);
-      const reply = await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && JSON.stringify(x.decoded).includes('42'));
+      // The type definitions went before the attach: the calls are still told apart by their shape.
+      const reply = await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && (x.decoded as RowObj | undefined)?.kind === 'response');
+      assert.equal(reply.proto, 'netrpc');
+      assert.deepEqual(reply.decoded, { kind: 'response', serviceMethod: 'Arith.Multiply', seq: 1, reply: 42, error: '', bodyType: 'int' });
+      const call = live.rows.find((x) => x.type === 'frame' && x.conn === reply.conn && x.dir === 'c2s')!;
+      assert.equal(call.proto, 'netrpc');
+      assert.deepEqual([(call.decoded as RowObj).kind, (call.decoded as RowObj).serviceMethod, (call.decoded as RowObj).seq], ['request', 'Arith.Multiply', 1]);
+      assert.match(String(call.error), /defined before the capture started/);
       const open = live.rows.find((x) => x.kind === 'open' && x.conn === reply.conn)!;
       assert.match(String(open.from), /^TCP:\[127\.0\.0\.1:\d+->127\.0\.0\.1:\d+\]$/);
       assert.match(String(open.message), new RegExp(`pid ${server.p.pid} fd \\d+`));
