@@ -35,6 +35,9 @@ export const TRACED_CALLS = [
 /** Printed bytes per string (strace's -s): larger calls are captured in part, the rest a gap. */
 export const STRING_LIMIT = 65536;
 
+// No --seccomp-bpf, though it would spare the stops at untraced calls: its filter stays in the
+// traced processes after strace detaches, and each traced call then fails with ENOSYS, so a
+// program would break on Detach Trace or when ipctap is killed.
 export function straceArgs(outPath: string): string[] {
   return [
     '-f', // children and threads
