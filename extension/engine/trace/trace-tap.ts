@@ -65,7 +65,10 @@ export class TraceTap implements Tap {
     this.early = undefined;
     // The whole tree as it is now: the process and every process descended from it (-f with -p
     // attaches each one's threads, and follows the forks that come after).
-    const tree = [pid, ...descendantsOf(pid)];
+    // (A descendant that another tracer holds, a debugger or an strace of its own, is left out.)
+    const below = descendantsOf(pid);
+    const held = below.filter((p) => tracerOf(p) !== 0);
+    const tree = [pid, ...below.filter((p) => !held.includes(p))];
     const args = [...straceArgs(this.output.path), ...tree.flatMap((p) => ['-p', String(p)])];
     // strace ends (and so detaches) when ipctap dies, however it dies: setpriv gives it a parent-
     // death signal. Without setpriv it ends at its next write to the FIFO nobody reads any more.
@@ -99,16 +102,17 @@ export class TraceTap implements Tap {
     // strace attaches the processes one after another: wait until each of the tree is traced
     // (or has exited, or strace has given up on it).
     const gaveUp = (p: number): boolean => stderr.includes(`PTRACE_SEIZE, ${p})`);
-    const untraced = (): number[] => tree.slice(1).filter((p) => alive(p) && tracerOf(p) !== child.pid && !gaveUp(p));
+    const untraced = (): number[] => tree.slice(1).filter((p) => alive(p) && tracerOf(p) === 0 && !gaveUp(p));
     let missing = untraced();
     while (!exited && missing.length && Date.now() < deadline) {
       await sleep(20);
       missing = untraced();
     }
     this.output.release(); // (strace opened its output before attaching)
-    const others = tree.length - 1 - missing.length;
-    const children = others ? `, ${others} process${others === 1 ? '' : 'es'} it started before,` : '';
-    const left = missing.length ? ` (not traced: pid ${missing.join(', ')})` : '';
+    const traced = tree.slice(1).filter((p) => tracerOf(p) === child.pid).length;
+    const children = traced ? `, ${traced} process${traced === 1 ? '' : 'es'} it started before,` : '';
+    const notTraced = [...held, ...tree.slice(1)].filter((p) => alive(p) && tracerOf(p) !== child.pid);
+    const left = notTraced.length ? ` (not traced: pid ${notTraced.join(', ')})` : '';
     this.sink.event({ kind: 'tap-ready', tap: this.spec, message: `tracing pid ${pid} (${commOf(pid) ?? '?'})${children} their threads and later children${left}` });
   }
 

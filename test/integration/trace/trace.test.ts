@@ -210,6 +210,50 @@ test('attach --trace: a child started before the attach is traced too; parent an
   }
 });
 
+test('attach --trace: a descendant another tracer holds is left out and named; the rest of the tree is traced', async () => {
+  // sh → strace (its own) → sleep: the sleep is traced already, by that strace.
+  const sh = spawn('sh', ['-c', 'strace -o /dev/null sleep 60; :'], { stdio: 'ignore' });
+  const childrenOf = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return []; // (gone)
+    }
+  };
+  let live: LiveCli | undefined;
+  try {
+    const end = Date.now() + 15000;
+    let inner: number | undefined;
+    let sleeper: number | undefined;
+    while (!(sleeper && procStatus(sleeper, 'TracerPid') === String(inner))) {
+      assert.ok(Date.now() < end, 'sh, its strace and the sleep it traces');
+      await new Promise((r) => setTimeout(r, 20));
+      inner = childrenOf(sh.pid!)[0];
+      sleeper = inner ? childrenOf(inner)[0] : undefined;
+    }
+    live = new LiveCli(['attach', String(sh.pid), '--trace', '--json'], env.env);
+    const ready = await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    assert.match(String(ready.message), new RegExp(`1 process it started before, .*\\(not traced: pid ${sleeper}\\)$`));
+    const ours = procStatus(sh.pid!, 'TracerPid');
+    assert.notEqual(ours, '0');
+    assert.equal(procStatus(inner!, 'TracerPid'), ours);
+    assert.equal(procStatus(sleeper!, 'TracerPid'), String(inner), 'still its own tracer');
+    assert.equal((await live.stop()).code, 0, live.stderr);
+    assert.equal(procStatus(sh.pid!, 'TracerPid'), '0');
+    assert.equal(procStatus(inner!, 'TracerPid'), '0');
+  } finally {
+    await live?.stop();
+    // (ending the sleep ends its strace, then sh)
+    for (const p of [sh.pid!, ...childrenOf(sh.pid!).flatMap((c) => [c, ...childrenOf(c)])].reverse()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+});
+
 test('attach --trace: ipctap killed with SIGKILL; the traced program goes on running, not stopped, not traced', async () => {
   const prog = startFixture('signals');
   try {
