@@ -398,7 +398,7 @@ export function midStreamHeader(buf: Uint8Array): { serviceMethod: string; seq: 
   const ranges: FieldRange[] = [{ path: '/ServiceMethod', start, end: p }];
   let seq = 0;
   let error: string | undefined;
-  for (let field = 1; ; ) {
+  for (let field = 1; ;) {
     const d = next();
     if (typeof d !== 'number') return d;
     if (d === 0) break;

@@ -134,7 +134,7 @@ export function descendantsOf(pid: number): number[] {
   }
   const out: number[] = [];
   const seen = new Set([pid]);
-  for (let queue = [pid]; queue.length; ) {
+  for (let queue = [pid]; queue.length;) {
     const next: number[] = [];
     for (const p of queue)
       for (const c of children.get(p) ?? []) {

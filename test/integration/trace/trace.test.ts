@@ -182,9 +182,16 @@ test('attach --trace: a child started before the attach is traced too; parent an
     // One connection per pipe, each written by one traced process and read by the other.
     const rows = live.rows;
     const said = (conn: unknown, text: string) => rows.some((x) => x.conn === conn && (x.kind === 'open' || x.kind === 'note') && String(x.message).includes(text));
-    const lines = (conn: unknown, word: string) => /^(?:\w+ \d+\n)*$/.test(bytesOf(rows, conn, 'c2s').toString('latin1')) ? (bytesOf(rows, conn, 'c2s').toString('latin1').match(new RegExp(`^${word} (\\d+)$`, 'gm')) ?? []) : [];
+    const lines = (conn: unknown, word: string) =>
+      /^(?:\w+ \d+\n)*$/.test(bytesOf(rows, conn, 'c2s').toString('latin1'))
+        ? (bytesOf(rows, conn, 'c2s')
+            .toString('latin1')
+            .match(new RegExp(`^${word} (\\d+)$`, 'gm')) ?? [])
+        : [];
     const pipeOf = (writer: number, reader: number, word: string) => {
-      const open = rows.find((x) => x.kind === 'open' && String(x.from).startsWith('pipe:[') && said(x.conn, `pid ${writer} fd`) && said(x.conn, `pid ${reader} fd`) && lines(x.conn, word).length >= 3);
+      const open = rows.find(
+        (x) => x.kind === 'open' && String(x.from).startsWith('pipe:[') && said(x.conn, `pid ${writer} fd`) && said(x.conn, `pid ${reader} fd`) && lines(x.conn, word).length >= 3,
+      );
       return open?.conn;
     };
     const end = Date.now() + 20000;
@@ -197,9 +204,16 @@ test('attach --trace: a child started before the attach is traced too; parent an
     assert.ok(said(ticks, `pid ${parent} fd`) && said(ticks, `pid ${child} fd 3 reads`));
     assert.ok(said(tocks, `pid ${child} fd 4 writes`) && said(tocks, `pid ${parent} fd`));
     // Consecutive lines in each direction: nothing lost after the mid-stream start.
-    for (const [conn, word] of [[ticks, 'tick'], [tocks, 'tock']] as const) {
+    for (const [conn, word] of [
+      [ticks, 'tick'],
+      [tocks, 'tock'],
+    ] as const) {
       const ns = lines(conn, word).map((l) => Number(l.split(' ')[1]));
-      assert.deepEqual(ns, ns.map((_, i) => ns[0]! + i), `${word} lines in order, none missing`);
+      assert.deepEqual(
+        ns,
+        ns.map((_, i) => ns[0]! + i),
+        `${word} lines in order, none missing`,
+      );
     }
     assert.equal((await live.stop()).code, 0, live.stderr);
     assert.equal(procStatus(child, 'TracerPid'), '0', 'detached from the child too');

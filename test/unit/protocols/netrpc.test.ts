@@ -74,9 +74,24 @@ test('mid-stream both ways: headers recognised by their shape become calls, pair
     { dir: 'c2s', d: { kind: 'request', serviceMethod: 'Arith.Divide', seq: 1, args: null }, pair: { key: 'seq:1', role: 'request' }, error: missing },
     { dir: 'c2s', d: { kind: 'request', serviceMethod: 'Arith.Multiply', seq: 2, args: null }, pair: { key: 'seq:2', role: 'request' }, error: missing },
     { dir: 'c2s', d: { kind: 'request', serviceMethod: 'Nope.X', seq: 3, args: null }, pair: { key: 'seq:3', role: 'request' }, error: missing },
-    { dir: 's2c', d: { kind: 'response', serviceMethod: 'Arith.Divide', seq: 1, reply: null, error: 'divide by zero', bodyType: 'struct {}' }, pair: { key: 'seq:1', role: 'response' }, error: undefined },
-    { dir: 's2c', d: { kind: 'response', serviceMethod: 'Arith.Multiply', seq: 2, reply: 6, error: '', bodyType: 'int' }, pair: { key: 'seq:2', role: 'response' }, error: undefined },
-    { dir: 's2c', d: { kind: 'response', serviceMethod: 'Nope.X', seq: 3, reply: null, error: "rpc: can't find service Nope.X", bodyType: 'struct {}' }, pair: { key: 'seq:3', role: 'response' }, error: undefined },
+    {
+      dir: 's2c',
+      d: { kind: 'response', serviceMethod: 'Arith.Divide', seq: 1, reply: null, error: 'divide by zero', bodyType: 'struct {}' },
+      pair: { key: 'seq:1', role: 'response' },
+      error: undefined,
+    },
+    {
+      dir: 's2c',
+      d: { kind: 'response', serviceMethod: 'Arith.Multiply', seq: 2, reply: 6, error: '', bodyType: 'int' },
+      pair: { key: 'seq:2', role: 'response' },
+      error: undefined,
+    },
+    {
+      dir: 's2c',
+      d: { kind: 'response', serviceMethod: 'Nope.X', seq: 3, reply: null, error: "rpc: can't find service Nope.X", bodyType: 'struct {}' },
+      pair: { key: 'seq:3', role: 'response' },
+      error: undefined,
+    },
   ]);
   // The responses seen first (no Error in the first): still responses once a header with an Error shows the way.
   const back = run(netrpcDecoder.create(), [{ dir: 'c2s', bytes: V.rpcS2C.subarray(s2cAt) }]);

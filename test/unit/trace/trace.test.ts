@@ -256,6 +256,9 @@ test('a long line split into chunks anywhere (inside an escape, the header or th
     assert.ok(Buffer.from(callData(rec.name, rec.args, rec.ret, rec.blobs)[0] as Uint8Array).equals(data), `data cut at ${at}`);
   }
   // Two strings in a long line: parsed from its text.
-  const two = new StraceLineParser().parseParts([Buffer.from(`5 sendto(3<UNIX:[1->2]>, "${hex.slice(0, 4000)}`, 'latin1'), Buffer.from(`", 1000, 0, {sa_family=AF_UNIX, sun_path="\\x2f\\x74"}, 5) = 1000`, 'latin1')]);
+  const two = new StraceLineParser().parseParts([
+    Buffer.from(`5 sendto(3<UNIX:[1->2]>, "${hex.slice(0, 4000)}`, 'latin1'),
+    Buffer.from(`", 1000, 0, {sa_family=AF_UNIX, sun_path="\\x2f\\x74"}, 5) = 1000`, 'latin1'),
+  ]);
   assert.ok(two?.type === 'call' && !two.blobs && two.ret === 1000);
 });
