@@ -10,7 +10,10 @@
 // A request/response frame's bytes run from its header to the end of its body, so type
 // definitions sent between them (the body's types) are inside that frame. Frames pair by seq.
 // Whether a header is a request or a response follows its type (Request/Response), so the
-// decoder works whichever direction name the tap uses.
+// decoder works whichever direction name the tap uses. A connection joined mid-stream (its type
+// definitions went before) still has its headers recognised by their shape (a "Service.Method"
+// string, the Seq, an Error string): a header with an Error is a response, the other direction's
+// headers are then requests, and without either clue c2s carries the requests.
 import type { Direction, FieldRange, Frame } from '../types';
 import { concatBytes } from './core/bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions, SniffResult } from './core/decoder';
@@ -25,7 +28,7 @@ const latin1 = new TextDecoder('latin1');
 type ValueItem = Extract<GobItem, { kind: 'value' }>;
 
 interface Pending {
-  header: ValueItem;
+  header: Pick<ValueItem, 'data' | 'typeId' | 'value' | 'ranges'>;
   role: 'request' | 'response';
   parts: Uint8Array[];
 }
@@ -86,6 +89,8 @@ class Side {
   constructor(
     private readonly dir: Direction,
     opts: GobStreamOptions,
+    /** The role of the headers recognised by shape, per direction (shared by both sides). */
+    private readonly shapeRoles: Map<Direction, 'request' | 'response'>,
   ) {
     this.gob = new GobStream(opts);
   }
@@ -187,6 +192,14 @@ class Side {
       return;
     }
     if (it.kind === 'error') {
+      const shaped = it.typeId !== undefined && it.typeId >= FIRST_USER_TYPE ? midStreamHeader(it.data) : undefined;
+      if (shaped && shaped !== 'more' && (!p || p.header.typeId === it.typeId)) {
+        if (p) out.push(this.flushPending('no body followed this header'));
+        const value: Record<string, unknown> = { ServiceMethod: shaped.serviceMethod, Seq: shaped.seq };
+        if (shaped.error !== undefined) value.Error = shaped.error;
+        this.pending = { header: { data: it.data, typeId: it.typeId!, value, ranges: shaped.ranges }, role: this.shapeRole(shaped.error !== undefined), parts: [it.data] };
+        return;
+      }
       if (p) {
         p.parts.push(it.data);
         out.push(this.flushPending(it.error));
@@ -218,6 +231,19 @@ class Side {
     f.decoded = { kind: 'body', ...(f.decoded as object) };
     f.summary = `body without a header: ${f.summary}`;
     out.push(f);
+  }
+
+  /** Request or response, for a header recognised by its shape. */
+  private shapeRole(hasError: boolean): 'request' | 'response' {
+    const roles = this.shapeRoles;
+    let role = roles.get(this.dir);
+    if (hasError) role = 'response';
+    if (!role) {
+      const other = [...roles].find(([d]) => d !== this.dir)?.[1];
+      role = other ? (other === 'request' ? 'response' : 'request') : this.dir === 's2c' ? 'response' : 'request';
+    }
+    roles.set(this.dir, role);
+    return role;
   }
 
   /** The frame of a call: its header, the messages after it, and the body (its last message). */
@@ -274,11 +300,12 @@ function callRanges(p: Pending, body: ValueItem | undefined, decoded: Record<str
 
 class NetRpcDecoder implements ConnDecoder {
   private readonly sides = new Map<Direction, Side>();
+  private readonly shapeRoles = new Map<Direction, 'request' | 'response'>();
   constructor(private readonly opts: GobStreamOptions) {}
 
   private side(dir: Direction): Side {
     let s = this.sides.get(dir);
-    if (!s) this.sides.set(dir, (s = new Side(dir, this.opts)));
+    if (!s) this.sides.set(dir, (s = new Side(dir, this.opts, this.shapeRoles)));
     return s;
   }
 
@@ -291,7 +318,10 @@ class NetRpcDecoder implements ConnDecoder {
   }
 }
 
-/** CONNECT /_goRPC_, the server's "200 Connected to Go RPC", or a gob Request/Response typedef. */
+/**
+ * CONNECT /_goRPC_, the server's "200 Connected to Go RPC", a gob Request/Response typedef, or
+ * (a connection joined mid-stream) a header value recognised by its shape.
+ */
 export function sniffNetRpc(head: Uint8Array): SniffResult {
   const c = startsWith(head, 'CONNECT /');
   if (c !== 'no') return c;
@@ -299,8 +329,97 @@ export function sniffNetRpc(head: Uint8Array): SniffResult {
   if (h !== 'no') return h;
   const t = firstTypedef(head);
   if (t === 'more') return 'more';
-  if (t === 'no') return 'no';
-  return isRpcHeaderType(t) ? 'yes' : 'no';
+  if (t !== 'no') return isRpcHeaderType(t) ? 'yes' : 'no';
+  const m = midStreamHeader(head);
+  return m === 'more' ? 'more' : m ? 'yes' : 'no';
+}
+
+/** gob's first user type id (ids below are predefined). */
+const FIRST_USER_TYPE = 65;
+const MAX_SHAPED_HEADER = 4096;
+const SERVICE_METHOD = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
+
+/** gob's unsigned integer at `pos` (before `end`): [value, next], 'more' when cut by `end`, undefined if malformed. */
+function gobUint(b: Uint8Array, pos: number, end: number): [number, number] | 'more' | undefined {
+  if (pos >= end) return 'more';
+  const x = b[pos]!;
+  if (x < 128) return [x, pos + 1];
+  const n = 256 - x;
+  if (n > 8) return undefined;
+  if (pos + 1 + n > end) return 'more';
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + b[pos + 1 + i]!;
+  return [v, pos + 1 + n];
+}
+
+/**
+ * A net/rpc header whose type definition was not seen, recognised by its shape in the gob message
+ * at the start of `buf`: a value of a user type whose fields are a "Service.Method" string, then
+ * optionally the Seq (a uint) and an Error string. 'more' while the message is incomplete and
+ * what is there fits; `ranges` are positions in the message (from its length prefix).
+ */
+export function midStreamHeader(buf: Uint8Array): { serviceMethod: string; seq: number; error?: string; ranges: FieldRange[] } | 'more' | undefined {
+  const len = gobUint(buf, 0, buf.length);
+  if (len === 'more' || !len) return len;
+  const [count, bodyStart] = len;
+  if (count < 4 || count > MAX_SHAPED_HEADER) return undefined;
+  const end = bodyStart + count;
+  const lim = Math.min(end, buf.length);
+  let p = bodyStart;
+  /** The next uint, or what to answer when there is none. */
+  const next = (): number | 'more' | undefined => {
+    const r = gobUint(buf, p, lim);
+    if (r === 'more') return lim < end ? 'more' : undefined;
+    if (!r) return undefined;
+    p = r[1];
+    return r[0];
+  };
+  /** Skip a string of `n` bytes at p, each passing `ok`: true, or what to answer. */
+  const skip = (n: number, ok: (c: number) => boolean): true | 'more' | undefined => {
+    for (let i = p; i < Math.min(p + n, lim); i++) if (!ok(buf[i]!)) return undefined;
+    if (p + n > lim) return lim < end ? 'more' : undefined;
+    p += n;
+    return true;
+  };
+  const id = next();
+  if (typeof id !== 'number') return id;
+  if (id % 2 !== 0 || id / 2 < FIRST_USER_TYPE) return undefined; // (a positive int: an even uint)
+  const first = next();
+  if (typeof first !== 'number') return first;
+  if (first !== 1) return undefined;
+  const n = next();
+  if (typeof n !== 'number') return n;
+  if (n < 3 || n > 256) return undefined;
+  const start = p;
+  const named = skip(n, (c) => c === 46 || c === 95 || (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122));
+  if (named !== true) return named;
+  const sm = latin1.decode(buf.subarray(start, p));
+  if (!SERVICE_METHOD.test(sm)) return undefined;
+  const ranges: FieldRange[] = [{ path: '/ServiceMethod', start, end: p }];
+  let seq = 0;
+  let error: string | undefined;
+  for (let field = 1; ;) {
+    const d = next();
+    if (typeof d !== 'number') return d;
+    if (d === 0) break;
+    field += d;
+    const at = p;
+    if (field === 2) {
+      const v = next();
+      if (typeof v !== 'number') return v;
+      seq = v;
+      ranges.push({ path: '/Seq', start: at, end: p });
+    } else if (field === 3) {
+      const l = next();
+      if (typeof l !== 'number') return l;
+      const got = skip(l, () => true);
+      if (got !== true) return got;
+      error = new TextDecoder().decode(buf.subarray(p - l, p));
+      ranges.push({ path: '/Error', start: at, end: p });
+    } else return undefined;
+  }
+  if (p !== end) return undefined;
+  return { serviceMethod: sm, seq, ...(error !== undefined ? { error } : {}), ranges };
 }
 
 export function createNetRpcDecoder(options?: DecoderOptions): ConnDecoder {

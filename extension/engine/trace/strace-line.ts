@@ -8,12 +8,12 @@
 // quote, a parenthesis or " = " inside the data never confuses the parser.
 
 export type StraceRecord =
-  /** `blobs`: long strings kept as the bytes of their escapes, named by "@N" in `args`. */
+  /** `blobs`: long strings kept as the bytes of their escapes (in one or more chunks), named by "@N" in `args`. */
   | { type: 'call'; pid: number; name: string; args: string; ret: number; retText: string; blobs?: Blobs }
   | { type: 'signal'; pid: number; signal: string; senderPid?: number; senderUid?: number; code?: string }
   | { type: 'exit'; pid: number; code: number | null; signal: string | null };
 
-export type Blobs = Map<string, Uint8Array>;
+export type Blobs = Map<string, Uint8Array[]>;
 
 const PREFIX = /^(\d+)\s+(?:\d+(?:\.\d+)?\s+)?/;
 /** Lines longer than this with one string are parsed without copying the string's text. */
@@ -30,13 +30,30 @@ export class StraceLineParser {
    * much data) keeps that string as bytes: only the text around it is made a string.
    */
   parseBytes(line: Buffer): StraceRecord | undefined {
-    if (line.length < LONG_LINE) return this.parse(line.toString('latin1'));
-    const q1 = line.indexOf(34);
-    const q2 = line.lastIndexOf(34);
-    if (q1 < 0 || q2 <= q1 || line.indexOf(34, q1 + 1) !== q2) return this.parse(line.toString('latin1'));
+    return this.parseParts([line]);
+  }
+
+  /**
+   * One line given as the chunks it arrived in (without its newline). A long line with a single
+   * string keeps that string as the chunks' bytes, never copied into one buffer or a string.
+   */
+  parseParts(parts: Buffer[]): StraceRecord | undefined {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    const whole = (): StraceRecord | undefined => this.parse((parts.length === 1 ? parts[0]! : Buffer.concat(parts, total)).toString('latin1'));
+    if (total < LONG_LINE) return whole();
+    // The first quote, the next one, and no quote after it: one string.
+    const q1 = findQuote(parts, 0, 0);
+    if (!q1) return whole();
+    const q2 = findQuote(parts, q1[0], q1[1] + 1);
+    if (!q2 || findQuote(parts, q2[0], q2[1] + 1)) return whole();
+    const [i1, o1] = q1;
+    const [i2, o2] = q2;
+    const head = Buffer.concat([...parts.slice(0, i1), parts[i1]!.subarray(0, o1 + 1)]).toString('latin1');
+    const tail = Buffer.concat([parts[i2]!.subarray(o2), ...parts.slice(i2 + 1)]).toString('latin1');
+    const chunks = i1 === i2 ? [parts[i1]!.subarray(o1 + 1, o2)] : [parts[i1]!.subarray(o1 + 1), ...parts.slice(i1 + 1, i2), parts[i2]!.subarray(0, o2)];
     const id = `@${this.nextBlob++}`;
-    const text = line.toString('latin1', 0, q1 + 1) + id + line.toString('latin1', q2);
-    return this.parse(text, new Map([[id, line.subarray(q1 + 1, q2)]]));
+    return this.parse(head + id + tail, new Map([[id, chunks]]));
   }
 
   /** One line without its newline; undefined for lines that carry nothing we use. */
@@ -69,6 +86,15 @@ export class StraceLineParser {
     if (call && blobs && call.type === 'call') call.blobs = blobs;
     return call;
   }
+}
+
+/** [chunk, offset] of the first quote at or after (`part`, `from`). */
+function findQuote(parts: Buffer[], part: number, from: number): [number, number] | undefined {
+  for (let i = part; i < parts.length; i++) {
+    const q = parts[i]!.indexOf(34, i === part ? from : 0);
+    if (q >= 0) return [i, q];
+  }
+  return undefined;
 }
 
 function parseCall(pid: number, text: string): StraceRecord | undefined {
@@ -116,12 +142,38 @@ function parseExit(pid: number, text: string): StraceRecord | undefined {
 /** A run of bytes in a call's data: known bytes, or a count strace did not print. */
 export type Piece = Uint8Array | number;
 
-/** The same from the bytes of the escapes. */
-export function unhexBytes(b: Uint8Array): Uint8Array {
-  const n = b.length >> 2;
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0, j = 2; i < n; i++, j += 4) out[i] = (hexVal(b[j]!) << 4) | hexVal(b[j + 1]!);
-  return out;
+/** Byte value of two hex digits, indexed by (first << 8) | second; other pairs give 0. */
+const HEX_PAIR = (() => {
+  const t = new Uint8Array(65536);
+  const digits = '0123456789abcdef';
+  for (let a = 0; a < 16; a++)
+    for (let b = 0; b < 16; b++)
+      for (const x of [digits[a]!, digits[a]!.toUpperCase()]) for (const y of [digits[b]!, digits[b]!.toUpperCase()]) t[(x.charCodeAt(0) << 8) | y.charCodeAt(0)] = (a << 4) | b;
+  return t;
+})();
+
+/** The bytes of `\xNN` escapes given in chunks (an escape may straddle two chunks). */
+export function unhexBytes(chunks: Uint8Array | Uint8Array[]): Uint8Array {
+  const list = Array.isArray(chunks) ? chunks : [chunks];
+  let total = 0;
+  for (const c of list) total += c.length;
+  const out = Buffer.allocUnsafe(total >> 2);
+  const carry = new Uint8Array(4);
+  let k = 0;
+  let o = 0;
+  for (const c of list) {
+    let j = 0;
+    if (k > 0) {
+      while (k < 4 && j < c.length) carry[k++] = c[j++]!;
+      if (k < 4) continue;
+      out[o++] = HEX_PAIR[(carry[2]! << 8) | carry[3]!]!;
+      k = 0;
+    }
+    const end = j + ((c.length - j) & ~3);
+    for (; j < end; j += 4) out[o++] = HEX_PAIR[(c[j + 2]! << 8) | c[j + 3]!]!;
+    while (j < c.length) carry[k++] = c[j++]!;
+  }
+  return o === out.length ? out : out.subarray(0, o);
 }
 
 /** `\xNN\xNN…` (the inside of a -xx string) to bytes. */

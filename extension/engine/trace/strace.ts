@@ -7,7 +7,7 @@
 // detaches every tracee, which goes on running.
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../util/errors';
@@ -35,6 +35,9 @@ export const TRACED_CALLS = [
 /** Printed bytes per string (strace's -s): larger calls are captured in part, the rest a gap. */
 export const STRING_LIMIT = 65536;
 
+// No --seccomp-bpf, though it would spare the stops at untraced calls: its filter stays in the
+// traced processes after strace detaches, and each traced call then fails with ENOSYS, so a
+// program would break on Detach Trace or when ipctap is killed.
 export function straceArgs(outPath: string): string[] {
   return [
     '-f', // children and threads
@@ -102,6 +105,49 @@ export function commOf(pid: number): string | undefined {
   }
 }
 
+/**
+ * Every process descended from `pid` now (children, their children, …), parents before their
+ * children, from /proc. (Threads are not listed: strace -f attaches each process's threads.)
+ */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "PID (COMM) STATE PPID …": the command may hold spaces and parentheses; it ends at the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(ppid)) continue;
+    let list = children.get(ppid);
+    if (!list) children.set(ppid, (list = []));
+    list.push(Number(name));
+  }
+  const out: number[] = [];
+  const seen = new Set([pid]);
+  for (let queue = [pid]; queue.length;) {
+    const next: number[] = [];
+    for (const p of queue)
+      for (const c of children.get(p) ?? []) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        out.push(c);
+        next.push(c);
+      }
+    queue = next;
+  }
+  return out;
+}
+
 /** Running, not a zombie. */
 export function alive(pid: number): boolean {
   const s = statusField(pid, 'State');
@@ -151,7 +197,7 @@ export function straceFailure(stderr: string, pid?: number): UserError {
 }
 
 /**
- * strace's output: a FIFO we read, split into lines. We hold a write end of our own until strace
+ * strace's output: a FIFO we read, split into lines (each line the chunks it arrived in). We hold a write end of our own until strace
  * has opened it (else the reader would see EOF at once); `release()` drops it, after which the
  * stream ends when strace closes its end.
  */
@@ -163,7 +209,7 @@ export class TraceOutput {
   private partial: Buffer[] = [];
   readonly ended: Promise<void>;
 
-  constructor(onLine: (line: Buffer) => void) {
+  constructor(onLine: (parts: Buffer[]) => void) {
     this.dir = mkdtempSync(join(tmpdir(), 'ipctap-trace-'));
     this.path = join(this.dir, 'strace.out');
     execFileSync('mkfifo', ['-m', '600', this.path], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -180,13 +226,14 @@ export class TraceOutput {
       for (;;) {
         const nl = buf.indexOf(10, start);
         if (nl < 0) break;
-        let line: Buffer = buf.subarray(start, nl);
+        // (A line longer than one read stays in the chunks it came in: see parseParts.)
+        let parts = [buf.subarray(start, nl)];
         if (this.partial.length) {
-          this.partial.push(line);
-          line = Buffer.concat(this.partial);
+          this.partial.push(parts[0]!);
+          parts = this.partial;
           this.partial = [];
         }
-        onLine(line);
+        onLine(parts);
         start = nl + 1;
       }
       if (start < buf.length) this.partial.push(buf.subarray(start));

@@ -2,7 +2,8 @@
 // writes, seen through strace instead of a proxy. Two ways to start:
 //  - run: `wrap(command)` gives the argv to launch (strace -D … -- command, so the launched pid is
 //    the program itself and strace runs beside it); `launched(pid)` once it runs.
-//  - attach: `start()` attaches strace to every thread of a running process.
+//  - attach: `start()` attaches strace to a running process, every process descended from it,
+//    and all their threads.
 // stop() ends strace (it detaches; the program goes on running), then closes every connection.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync, statSync } from 'node:fs';
@@ -10,7 +11,7 @@ import type { Tap, TapSink } from '../taps/tap';
 import { sleep } from '../taps/wait';
 import { TraceAssembler } from './assembler';
 import { StraceLineParser } from './strace-line';
-import { alive, checkAttach, commOf, findExecutable, findStrace, straceArgs, straceFailure, tgidOf, tracerOf, TraceOutput } from './strace';
+import { alive, checkAttach, commOf, descendantsOf, findExecutable, findStrace, straceArgs, straceFailure, tgidOf, tracerOf, TraceOutput } from './strace';
 
 export interface TraceTapOptions {
   /** Attach to this running process; without it the tap traces a program it is given to launch. */
@@ -28,7 +29,7 @@ export class TraceTap implements Tap {
   private assembler: TraceAssembler | undefined;
   private readonly parser = new StraceLineParser();
   /** Lines that came before the tap knew what to leave out (the launched program's stdio). */
-  private early: Buffer[] | undefined = [];
+  private early: Buffer[][] | undefined = [];
   private tracer: number | undefined;
   private child: ChildProcess | undefined;
   private root: number | undefined;
@@ -62,8 +63,13 @@ export class TraceTap implements Tap {
     this.root = pid;
     this.makeAssembler(true);
     this.early = undefined;
-    // (-f with -p attaches every thread of the process.)
-    const args = [...straceArgs(this.output.path), '-p', String(pid)];
+    // The whole tree as it is now: the process and every process descended from it (-f with -p
+    // attaches each one's threads, and follows the forks that come after).
+    // (A descendant that another tracer holds, a debugger or an strace of its own, is left out.)
+    const below = descendantsOf(pid);
+    const held = below.filter((p) => tracerOf(p) !== 0);
+    const tree = [pid, ...below.filter((p) => !held.includes(p))];
+    const args = [...straceArgs(this.output.path), ...tree.flatMap((p) => ['-p', String(p)])];
     // strace ends (and so detaches) when ipctap dies, however it dies: setpriv gives it a parent-
     // death signal. Without setpriv it ends at its next write to the FIFO nobody reads any more.
     const setpriv = findExecutable('setpriv');
@@ -93,8 +99,21 @@ export class TraceTap implements Tap {
       throw straceFailure(stderr || 'strace could not attach', pid);
     }
     this.tracer = child.pid;
+    // strace attaches the processes one after another: wait until each of the tree is traced
+    // (or has exited, or strace has given up on it).
+    const gaveUp = (p: number): boolean => stderr.includes(`PTRACE_SEIZE, ${p})`);
+    const untraced = (): number[] => tree.slice(1).filter((p) => alive(p) && tracerOf(p) === 0 && !gaveUp(p));
+    let missing = untraced();
+    while (!exited && missing.length && Date.now() < deadline) {
+      await sleep(20);
+      missing = untraced();
+    }
     this.output.release(); // (strace opened its output before attaching)
-    this.sink.event({ kind: 'tap-ready', tap: this.spec, message: `tracing pid ${pid} (${commOf(pid) ?? '?'}) and its threads and children` });
+    const traced = tree.slice(1).filter((p) => tracerOf(p) === child.pid).length;
+    const children = traced ? `, ${traced} process${traced === 1 ? '' : 'es'} it started before,` : '';
+    const notTraced = [...held, ...tree.slice(1)].filter((p) => alive(p) && tracerOf(p) !== child.pid);
+    const left = notTraced.length ? ` (not traced: pid ${notTraced.join(', ')})` : '';
+    this.sink.event({ kind: 'tap-ready', tap: this.spec, message: `tracing pid ${pid} (${commOf(pid) ?? '?'})${children} their threads and later children${left}` });
   }
 
   /** run: the program runs (as `pid`); its stdio pipes are the stdio tap's, not ours. */
@@ -149,7 +168,7 @@ export class TraceTap implements Tap {
     });
   }
 
-  private line(line: Buffer): void {
+  private line(line: Buffer[]): void {
     if (!this.sawOutput) {
       this.sawOutput = true;
       this.output?.release(); // strace has the FIFO open
@@ -158,7 +177,7 @@ export class TraceTap implements Tap {
       this.early.push(line);
       return;
     }
-    const rec = this.parser.parseBytes(line);
+    const rec = this.parser.parseParts(line);
     if (!rec) return;
     try {
       this.assembler!.record(rec);

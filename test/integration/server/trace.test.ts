@@ -46,11 +46,14 @@ test('engine server: trace a launched program; attach a trace to a running one a
     return r.rows.filter((x) => x.type === 'frame' && /^tick \d+/.test(x.summary)).length >= 2 ? r : undefined;
   });
   assert.ok(ticks.rows.some((x) => x.type === 'event' && x.kind === 'gap' && /mid-stream/.test(String(x.message))));
-  // The writer is traced; the reader, a child started before the attach, is not (later children are).
-  const conn = (await engine.request(P.SessionGet, { sessionId: attached.id })).connectionList.find((x) => x.tap === 'trace')!;
-  assert.deepEqual(conn.peers, { client: [prog.pid] });
+  // The writer is traced, and so is the reader, a child started before the attach.
+  const conn = await untilLong('the tick pipe with both ends', async () => {
+    const c = (await engine.request(P.SessionGet, { sessionId: attached.id })).connectionList.find((x) => x.tap === 'trace' && x.peers?.client?.includes(prog.pid!));
+    return c?.peers?.server?.length ? c : undefined;
+  });
+  assert.deepEqual(conn.peers, { client: [prog.pid], server: [child] });
   assert.equal(conn.open, true);
-  assert.equal(tracerOf(child), '0');
+  assert.equal(tracerOf(child), tracerOf(prog.pid!));
 
   // Detach Trace: strace lets go, both processes go on.
   assert.notEqual(tracerOf(prog.pid!), '0');

@@ -123,7 +123,7 @@ function procStatus(pid: number, field: string): string | undefined {
   }
 }
 
-test('attach --trace: a net/rpc connection open before ipctap started; calls afterwards are captured after a mid-stream marker', async () => {
+test('attach --trace: a net/rpc connection open before ipctap started; calls afterwards are captured after a mid-stream marker and recognised as net/rpc (no --decode)', async () => {
   const server = startFixture('rpcserver', ['tcp']);
   let live: LiveCli | undefined;
   try {
@@ -131,11 +131,18 @@ test('attach --trace: a net/rpc connection open before ipctap started; calls aft
     const pinger = startFixture('rpcpinger', [addr]);
     try {
       await pinger.waitOut(/^connected$/m);
-      live = new LiveCli(['attach', String(server.p.pid), '--trace', '--json', '--decode', 'netrpc'], env.env);
+      live = new LiveCli(['attach', String(server.p.pid), '--trace', '--json'], env.env);
       await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
       pinger.p.stdin!.write('6\n');
       await pinger.waitOut(/^reply 42$/m);
-      const reply = await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && JSON.stringify(x.decoded).includes('42'));
+      // The type definitions went before the attach: the calls are still told apart by their shape.
+      const reply = await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && (x.decoded as RowObj | undefined)?.kind === 'response');
+      assert.equal(reply.proto, 'netrpc');
+      assert.deepEqual(reply.decoded, { kind: 'response', serviceMethod: 'Arith.Multiply', seq: 1, reply: 42, error: '', bodyType: 'int' });
+      const call = live.rows.find((x) => x.type === 'frame' && x.conn === reply.conn && x.dir === 'c2s')!;
+      assert.equal(call.proto, 'netrpc');
+      assert.deepEqual([(call.decoded as RowObj).kind, (call.decoded as RowObj).serviceMethod, (call.decoded as RowObj).seq], ['request', 'Arith.Multiply', 1]);
+      assert.match(String(call.error), /defined before the capture started/);
       const open = live.rows.find((x) => x.kind === 'open' && x.conn === reply.conn)!;
       assert.match(String(open.from), /^TCP:\[127\.0\.0\.1:\d+->127\.0\.0\.1:\d+\]$/);
       assert.match(String(open.message), new RegExp(`pid ${server.p.pid} fd \\d+`));
@@ -156,6 +163,108 @@ test('attach --trace: a net/rpc connection open before ipctap started; calls aft
   } finally {
     await live?.stop();
     server.stop();
+  }
+});
+
+test('attach --trace: a child started before the attach is traced too; parent and child over two pipes, both directions', async () => {
+  const prog = startFixture('pipechild');
+  let live: LiveCli | undefined;
+  try {
+    const child = Number((await prog.waitOut(/^child (\d+)$/m))[1]);
+    await prog.waitOut(/^ready$/m);
+    const parent = prog.p.pid!;
+    live = new LiveCli(['attach', String(parent), '--trace', '--json'], env.env);
+    const ready = await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    assert.match(String(ready.message), /1 process it started before/);
+    const tracer = procStatus(parent, 'TracerPid');
+    assert.notEqual(tracer, '0');
+    assert.equal(procStatus(child, 'TracerPid'), tracer, 'the child is traced by the same strace');
+    // One connection per pipe, each written by one traced process and read by the other.
+    const rows = live.rows;
+    const said = (conn: unknown, text: string) => rows.some((x) => x.conn === conn && (x.kind === 'open' || x.kind === 'note') && String(x.message).includes(text));
+    const lines = (conn: unknown, word: string) =>
+      /^(?:\w+ \d+\n)*$/.test(bytesOf(rows, conn, 'c2s').toString('latin1'))
+        ? (bytesOf(rows, conn, 'c2s')
+            .toString('latin1')
+            .match(new RegExp(`^${word} (\\d+)$`, 'gm')) ?? [])
+        : [];
+    const pipeOf = (writer: number, reader: number, word: string) => {
+      const open = rows.find(
+        (x) => x.kind === 'open' && String(x.from).startsWith('pipe:[') && said(x.conn, `pid ${writer} fd`) && said(x.conn, `pid ${reader} fd`) && lines(x.conn, word).length >= 3,
+      );
+      return open?.conn;
+    };
+    const end = Date.now() + 20000;
+    let ticks: unknown;
+    let tocks: unknown;
+    while (!(ticks = pipeOf(parent, child, 'tick')) || !(tocks = pipeOf(child, parent, 'tock'))) {
+      assert.ok(Date.now() < end, `both pipes with both pids: ${JSON.stringify(rows.filter((x) => x.type === 'event').slice(-8))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(said(ticks, `pid ${parent} fd`) && said(ticks, `pid ${child} fd 3 reads`));
+    assert.ok(said(tocks, `pid ${child} fd 4 writes`) && said(tocks, `pid ${parent} fd`));
+    // Consecutive lines in each direction: nothing lost after the mid-stream start.
+    for (const [conn, word] of [
+      [ticks, 'tick'],
+      [tocks, 'tock'],
+    ] as const) {
+      const ns = lines(conn, word).map((l) => Number(l.split(' ')[1]));
+      assert.deepEqual(
+        ns,
+        ns.map((_, i) => ns[0]! + i),
+        `${word} lines in order, none missing`,
+      );
+    }
+    assert.equal((await live.stop()).code, 0, live.stderr);
+    assert.equal(procStatus(child, 'TracerPid'), '0', 'detached from the child too');
+    assert.equal(prog.p.exitCode, null);
+  } finally {
+    await live?.stop();
+    prog.stop();
+  }
+});
+
+test('attach --trace: a descendant another tracer holds is left out and named; the rest of the tree is traced', async () => {
+  // sh → strace (its own) → sleep: the sleep is traced already, by that strace.
+  const sh = spawn('sh', ['-c', 'strace -o /dev/null sleep 60; :'], { stdio: 'ignore' });
+  const childrenOf = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return []; // (gone)
+    }
+  };
+  let live: LiveCli | undefined;
+  try {
+    const end = Date.now() + 15000;
+    let inner: number | undefined;
+    let sleeper: number | undefined;
+    while (!(sleeper && procStatus(sleeper, 'TracerPid') === String(inner))) {
+      assert.ok(Date.now() < end, 'sh, its strace and the sleep it traces');
+      await new Promise((r) => setTimeout(r, 20));
+      inner = childrenOf(sh.pid!)[0];
+      sleeper = inner ? childrenOf(inner)[0] : undefined;
+    }
+    live = new LiveCli(['attach', String(sh.pid), '--trace', '--json'], env.env);
+    const ready = await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+    assert.match(String(ready.message), new RegExp(`1 process it started before, .*\\(not traced: pid ${sleeper}\\)$`));
+    const ours = procStatus(sh.pid!, 'TracerPid');
+    assert.notEqual(ours, '0');
+    assert.equal(procStatus(inner!, 'TracerPid'), ours);
+    assert.equal(procStatus(sleeper!, 'TracerPid'), String(inner), 'still its own tracer');
+    assert.equal((await live.stop()).code, 0, live.stderr);
+    assert.equal(procStatus(sh.pid!, 'TracerPid'), '0');
+    assert.equal(procStatus(inner!, 'TracerPid'), '0');
+  } finally {
+    await live?.stop();
+    // (ending the sleep ends its strace, then sh)
+    for (const p of [sh.pid!, ...childrenOf(sh.pid!).flatMap((c) => [c, ...childrenOf(c)])].reverse()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
   }
 });
 

@@ -247,6 +247,12 @@ test('sniff: gob typedef prefix yes, predefined value yes, text no, partial more
   assert.equal(s(V.int3, 'c2s'), 'yes');
   assert.equal(s(new TextEncoder().encode('hello world\n'), 'c2s'), 'no');
   assert.equal(s(new TextEncoder().encode('{"jsonrpc":"2.0"}'), 'c2s'), 'no');
+  // Joined mid-stream: two values of user types back to back (the Holder typedef went before).
+  const mid = Uint8Array.from([...V.holder2, ...V.holderNil]);
+  assert.equal(s(mid, 'c2s'), 'yes');
+  assert.equal(s(V.holder2, 'c2s'), 'more');
+  assert.equal(s(Uint8Array.from([...V.holder2, ...new TextEncoder().encode('hello world\n')]), 'c2s'), 'no');
+  assert.equal(s(Uint8Array.from([0x05, 0xff, 0x81, 1, 2, 3]), 'c2s'), 'no'); // (an odd id: negative, a typedef's, not a value's)
 });
 
 test('seeded fuzz: random and mutated streams never throw and frames never invent bytes', () => {

@@ -62,6 +62,45 @@ test('mid-stream: a capture starting after the header types were sent reports th
   assert.ok(fs.every((f) => f.error?.includes('was defined before the capture started')));
 });
 
+test('mid-stream both ways: headers recognised by their shape become calls, paired by seq; bodies whose types went before say so', () => {
+  const s2cAt = Buffer.from(V.rpcS2C).indexOf(Buffer.from('23ff94010c', 'hex')); // (the Arith.Divide response)
+  const fs = assertSplitInvariant(netrpcDecoder, [
+    { dir: 'c2s', bytes: V.rpcC2S.subarray(0x6b) },
+    { dir: 's2c', bytes: V.rpcS2C.subarray(s2cAt) },
+  ]);
+  const got = fs.map((f) => ({ dir: f.dir, d: f.decoded, pair: f.pair, error: f.error }));
+  const missing = 'type 73 was defined before the capture started';
+  assert.deepEqual(got, [
+    { dir: 'c2s', d: { kind: 'request', serviceMethod: 'Arith.Divide', seq: 1, args: null }, pair: { key: 'seq:1', role: 'request' }, error: missing },
+    { dir: 'c2s', d: { kind: 'request', serviceMethod: 'Arith.Multiply', seq: 2, args: null }, pair: { key: 'seq:2', role: 'request' }, error: missing },
+    { dir: 'c2s', d: { kind: 'request', serviceMethod: 'Nope.X', seq: 3, args: null }, pair: { key: 'seq:3', role: 'request' }, error: missing },
+    {
+      dir: 's2c',
+      d: { kind: 'response', serviceMethod: 'Arith.Divide', seq: 1, reply: null, error: 'divide by zero', bodyType: 'struct {}' },
+      pair: { key: 'seq:1', role: 'response' },
+      error: undefined,
+    },
+    {
+      dir: 's2c',
+      d: { kind: 'response', serviceMethod: 'Arith.Multiply', seq: 2, reply: 6, error: '', bodyType: 'int' },
+      pair: { key: 'seq:2', role: 'response' },
+      error: undefined,
+    },
+    {
+      dir: 's2c',
+      d: { kind: 'response', serviceMethod: 'Nope.X', seq: 3, reply: null, error: "rpc: can't find service Nope.X", bodyType: 'struct {}' },
+      pair: { key: 'seq:3', role: 'response' },
+      error: undefined,
+    },
+  ]);
+  // The responses seen first (no Error in the first): still responses once a header with an Error shows the way.
+  const back = run(netrpcDecoder.create(), [{ dir: 'c2s', bytes: V.rpcS2C.subarray(s2cAt) }]);
+  assert.deepEqual(
+    back.map((f) => (f.decoded as { kind: string }).kind),
+    ['response', 'response', 'response'],
+  );
+});
+
 test('a header without its body (stream ended) is still shown, with an error', () => {
   const fs = assertSplitInvariant(netrpcDecoder, [{ dir: 'c2s', bytes: V.rpcC2S.subarray(0, 0x44) }]);
   const last = fs[fs.length - 1]!;
@@ -79,6 +118,12 @@ test('sniff: CONNECT, the 200 answer and a Request/Response typedef say yes; oth
   assert.equal(s(V.rpcS2C, 's2c'), 'yes');
   assert.equal(s(V.point2, 'c2s'), 'no');
   assert.equal(s(hex('7b 22'), 'c2s'), 'no');
+  // Joined mid-stream: a header value of a user type whose first field is "Service.Method".
+  assert.equal(s(V.rpcC2S.subarray(0x6b), 'c2s'), 'yes');
+  assert.equal(s(V.rpcC2S.subarray(0x6b, 0x6b + 8), 'c2s'), 'more');
+  assert.equal(s(hex('13 ff 90 01 0c 41 72 20'), 'c2s'), 'no'); // (a space: not a method name)
+  assert.equal(s(hex('13 ff 90 01 0c 41 72 69 74 68 2d 44 69 76 69 64 65 01 01 00'), 'c2s'), 'no'); // (no dot)
+  assert.equal(s(new TextEncoder().encode('hello world\n'), 'c2s'), 'no');
 });
 
 test('seeded fuzz: never throws, never invents bytes', () => {

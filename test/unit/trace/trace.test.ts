@@ -235,3 +235,30 @@ test('long lines keep their string as bytes, also across unfinished/resumed halv
   const rp = callData(r.name, r.args, r.ret, r.blobs);
   assert.deepEqual([Buffer.from(rp[0] as Uint8Array).equals(data), rp[1]], [true, 100]);
 });
+
+test('a long line split into chunks anywhere (inside an escape, the header or the tail) parses as the whole line', () => {
+  const data = Buffer.alloc(5000, 0).map((_, i) => (i * 13 + 1) & 0xff);
+  const hex = [...data].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
+  const line = Buffer.from(`77 write(9<pipe:[8]>, "${hex}", 5000) = 5000`, 'latin1');
+  const q = line.indexOf(34);
+  const cuts = [[5], [q, q + 1], [q + 2, q + 3, q + 4, 4000], [q + 1 + 4 * 1000 + 2, line.length - 3], [1000, 2001, 3003, 4005, 9999, line.length - 1]];
+  for (const at of cuts) {
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (const c of at) {
+      parts.push(line.subarray(from, c));
+      from = c;
+    }
+    parts.push(line.subarray(from));
+    const rec = new StraceLineParser().parseParts(parts);
+    assert.ok(rec?.type === 'call' && rec.ret === 5000 && rec.blobs?.size === 1, `cut at ${at}`);
+    if (rec?.type !== 'call') continue;
+    assert.ok(Buffer.from(callData(rec.name, rec.args, rec.ret, rec.blobs)[0] as Uint8Array).equals(data), `data cut at ${at}`);
+  }
+  // Two strings in a long line: parsed from its text.
+  const two = new StraceLineParser().parseParts([
+    Buffer.from(`5 sendto(3<UNIX:[1->2]>, "${hex.slice(0, 4000)}`, 'latin1'),
+    Buffer.from(`", 1000, 0, {sa_family=AF_UNIX, sun_path="\\x2f\\x74"}, 5) = 1000`, 'latin1'),
+  ]);
+  assert.ok(two?.type === 'call' && !two.blobs && two.ret === 1000);
+});

@@ -34,12 +34,38 @@ export function firstTypedef(head: Uint8Array): GobType | 'no' | 'more' {
   }
 }
 
-/** A gob stream starts with a type definition (or, rarely, a value of a predefined type). */
+/**
+ * A gob stream starts with a type definition (or, rarely, a value of a predefined type); one
+ * joined mid-stream, with two values of user types back to back (their definitions went before).
+ */
 export function sniffGob(head: Uint8Array): SniffResult {
   const t = firstTypedef(head);
   if (t === 'more') return 'more';
   if (t !== 'no') return 'yes';
-  return sniffPredefinedValue(head);
+  const v = sniffPredefinedValue(head);
+  if (v !== 'no') return v;
+  return sniffUserValues(head);
+}
+
+/** Two whole messages, each starting with a user type id (a positive int ≥ 65: FF 82…FF FE, or FE hi lo even). */
+function sniffUserValues(head: Uint8Array): SniffResult {
+  let pos = 0;
+  for (let k = 0; k < 2; k++) {
+    const h = readHeader(head, pos, head.length);
+    if (!h) return 'more';
+    if (h.count < 3 || h.count > MAX_SNIFF_MESSAGE) return 'no';
+    const b = h.bodyStart;
+    if (b + 1 >= head.length) return 'more';
+    if (head[b] === 0xff) {
+      if (head[b + 1]! < 0x82 || head[b + 1]! % 2 !== 0) return 'no';
+    } else if (head[b] === 0xfe) {
+      if (b + 2 >= head.length) return 'more';
+      if (head[b + 2]! % 2 !== 0) return 'no';
+    } else return 'no';
+    pos = b + h.count;
+    if (pos > head.length) return 'more';
+  }
+  return 'yes';
 }
 
 function sniffPredefinedValue(head: Uint8Array): SniffResult {
