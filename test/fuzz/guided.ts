@@ -26,6 +26,7 @@ const VIEWS = new Set(['shm']);
 const HANG_MS = 30_000;
 const MAX_LEN = 4096;
 const findingsDir = join(import.meta.dirname, 'findings');
+// (Once fixed, a finding moves to ./regressions/, which a unit test replays.)
 
 export interface GuidedJob {
   target: string; // a decoder name, or 'capture'

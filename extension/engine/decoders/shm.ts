@@ -113,12 +113,15 @@ class ShmConnDecoder implements ConnDecoder {
 
   private onSnapshot(dir: Direction, seq: number, offset: number, bytes: Uint8Array): Frame {
     const area = this.area;
-    if (area && offset === area.offset && bytes.length === area.length && bytes.length <= SHADOW_MAX) this.shadow = Buffer.from(bytes);
+    const isArea = area !== undefined && offset === area.offset && bytes.length === area.length && bytes.length <= SHADOW_MAX;
+    if (isArea) this.shadow = Buffer.from(bytes);
     const decoded: Record<string, unknown> = { kind: 'snapshot', seq, offset, length: bytes.length };
     let summary = `snapshot of ${bytes.length} B at ${hex0x(offset)}`;
     const data = bytes.length <= DATA_AREA_MAX ? bytes : EMPTY;
     const ranges: FieldRange[] = [];
-    const values = this.applyDecoders(decoded, ranges, data.length > 0);
+    // Field ranges are offsets into the area: they mark this frame's bytes only when these are it
+    // (a snapshot of another span — a damaged or hostile record — is decoded from the area kept).
+    const values = this.applyDecoders(decoded, ranges, isArea && data.length > 0);
     if (values) summary += `: ${values}`;
     return { dir, data, summary, decoded, ranges };
   }
