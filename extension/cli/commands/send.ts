@@ -52,11 +52,18 @@ export async function sendCommand(argv: string[]): Promise<number> {
 
   const { decode, decodeByTap } = await captureDecodeOptions(file, list(p, 'decode'));
   let frame: Extract<Row, { type: 'frame' }> | undefined;
+  // (every frame's bytes, by connection and direction, until the one edited: gob's types)
+  const sent = new Map<string, Uint8Array[]>();
   for await (const row of readCaptureRows(file, { decode, decodeByTap })) {
-    if (row.type === 'frame' && row.id === id) {
+    if (row.type !== 'frame') continue;
+    if (row.id === id) {
       frame = row;
       break;
     }
+    const k = `${row.conn}\0${row.dir}`;
+    let l = sent.get(k);
+    if (!l) sent.set(k, (l = []));
+    l.push(row.data);
   }
   if (!frame) throw new UserError(`no frame #${id} in ${file} (ipctap read shows the numbers)`);
   if (frame.dir !== 'c2s' && frame.dir !== 'stdin') throw new UserError(`frame #${id} was sent by the server (${frame.dir}): edit a client frame`);
@@ -72,7 +79,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     } catch (e) {
       throw usageError(`--value: not JSON: ${(e as Error).message}`);
     }
-    bytes = encodeValue(frame.proto, value, frame.data);
+    bytes = encodeValue(frame.proto, value, frame.data, sent.get(`${frame.conn}\0${frame.dir}`) ?? []);
   }
 
   const write = str(p, 'write');

@@ -67,3 +67,49 @@ test('round trip: encode(decode(bytes)) is the bytes for MessagePack (exact 64-b
   const g = resolveDecoder('lsp').create().push('c2s', lsp)[0]!;
   assert.deepEqual(Buffer.from(encodeValue(g.proto ?? 'lsp', g.decoded, g.data)).toString(), lsp.toString());
 });
+
+test('edit a Go net/rpc (gob) call and send it to the real server: the reply is the product of the edited arguments', async () => {
+  const server = spawn(goBinary('rpcserver'), ['tcp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
+    const capture = join(env.dir, 'g.ipctap');
+    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
+    try {
+      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
+      const c = spawnSync(goBinary('rpcclient'), ['tcp', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'gcalls.json')], { encoding: 'utf8' });
+      assert.equal(c.status, 0, c.stderr);
+    } finally {
+      await live.stop();
+    }
+    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const calls = rows.filter((r) => r.type === 'frame' && r.dir === 'c2s' && (r.decoded as { kind?: string } | null)?.kind === 'request');
+    // the first call carries the type definitions of rpc.Request and Args; a later one relies on them
+    const first = calls.find((r) => /Arith\.Multiply #0 /.test(String(r.summary)))!;
+    const later = calls.find((r) => /Arith\.Multiply #2 /.test(String(r.summary)))!;
+    assert.ok(first && later, rows.map((r) => r.summary).join('\n'));
+    for (const [call, args, product] of [
+      [first, { A: 6, B: 7 }, 42],
+      [later, { A: -3, B: 1000000 }, -3000000],
+    ] as const) {
+      const edited = JSON.stringify({ ...(call.decoded as object), args });
+      const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--value', edited, '--json'], { env: env.env });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      const res = JSON.parse(r.stdout) as { responses: { result: string; now: { decoded: { reply: unknown; seq: number } } | null }[] };
+      const changed = res.responses.filter((x) => x.result !== 'same');
+      assert.equal(changed.length, 1, r.stdout);
+      assert.equal(changed[0]!.now!.decoded.reply, product, r.stdout);
+    }
+    // unedited: byte for byte what the client sent, so every answer is as before
+    const same = await runCli(['send', capture, '--frame', String(later.id), '--to', `tcp:${addr}`, '--value', JSON.stringify(later.decoded)], { env: env.env });
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    const wrong = await runCli(['send', capture, '--frame', String(later.id), '--to', `tcp:${addr}`, '--value', JSON.stringify({ ...(later.decoded as object), args: { A: 1, C: 2 } })], { env: env.env });
+    assert.equal(wrong.code, 2, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stderr, /Args has no field "C"/);
+  } finally {
+    server.stdin!.end();
+    server.kill();
+  }
+});
