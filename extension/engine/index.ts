@@ -36,3 +36,5 @@ export { UserError } from './util/errors';
 export { parseJsonExact, toJson } from './util/json';
 export { runtimeDir, stateDir } from './util/paths';
 export { ensurePrivateDir } from './util/private-dir';
+export { encodeGrpcMessage } from './replay/encode-grpc';
+export { sendGrpcCall } from './replay/grpc-send';

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCaptureRows } from '../../engine';
 import { encodeValue } from '../../engine';
-import { parseReplayTarget, replayConnection } from '../../engine';
+import { encodeGrpcMessage, parseReplayTarget, replayConnection, sendGrpcCall } from '../../engine';
 import type { Row } from '../../engine';
 import { UserError } from '../../engine';
 import { parseJsonExact, toJson } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
-import { captureDecodeOptions } from './run';
+import { captureDecodeOptions, protoOptions } from './run';
 
 function loopbackOrTyped(to: ReturnType<typeof parseReplayTarget>): void {
   if (to.kind === 'tcp' && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(to.host)) {
@@ -33,6 +33,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
       { name: 'decode', short: 'd', value: true, multiple: true },
       { name: 'write', short: 'w', value: true },
       { name: 'json' },
+      { name: 'proto', value: true, multiple: true },
     ],
     'send',
   );
@@ -51,15 +52,26 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const id = Number(frameText);
 
   const { decode, decodeByTap } = await captureDecodeOptions(file, list(p, 'decode'));
+  const { decoderOptions } = protoOptions(p);
   let frame: Extract<Row, { type: 'frame' }> | undefined;
   // (every frame's bytes, by connection and direction, until the one edited: gob's types)
   const sent = new Map<string, Uint8Array[]>();
-  for await (const row of readCaptureRows(file, { decode, decodeByTap })) {
+  const requestHeaders = new Map<string, [string, string][]>();
+  // (gRPC: the request's headers and the original answer on the frame's stream, after it)
+  const later: Extract<Row, { type: 'frame' }>[] = [];
+  for await (const row of readCaptureRows(file, { decode, decodeByTap, decoderOptions })) {
     if (row.type !== 'frame') continue;
+    if (frame) {
+      if (row.conn === frame.conn && row.dir !== frame.dir) later.push(row);
+      if (!/grpc|http2/.test(frame.proto)) break;
+      continue;
+    }
     if (row.id === id) {
       frame = row;
-      break;
+      continue;
     }
+    const hd = row.decoded as { kind?: unknown; role?: unknown; stream?: unknown; headers?: unknown } | null;
+    if (hd?.kind === 'headers' && hd.role === 'request' && Array.isArray(hd.headers)) requestHeaders.set(`${row.conn}\0${String(hd.stream)}`, hd.headers as [string, string][]);
     const k = `${row.conn}\0${row.dir}`;
     let l = sent.get(k);
     if (!l) sent.set(k, (l = []));
@@ -67,6 +79,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
   }
   if (!frame) throw new UserError(`no frame #${id} in ${file} (ipctap read shows the numbers)`);
   if (frame.dir !== 'c2s' && frame.dir !== 'stdin') throw new UserError(`frame #${id} was sent by the server (${frame.dir}): edit a client frame`);
+  const fd = frame.decoded as { kind?: unknown; stream?: unknown } | null;
+  const grpc = /(^|\+)grpc$/.test(frame.proto) && fd?.kind === 'message';
   let bytes: Uint8Array;
   if (hex !== undefined) {
     const clean = hex.replace(/\s+/g, '');
@@ -79,15 +93,29 @@ export async function sendCommand(argv: string[]): Promise<number> {
     } catch (e) {
       throw usageError(`--value: not JSON: ${(e as Error).message}`);
     }
-    bytes = encodeValue(frame.proto, value, frame.data, sent.get(`${frame.conn}\0${frame.dir}`) ?? []);
+    bytes = grpc ? encodeGrpcMessage(value, frame.decoded, decoderOptions?.protoFiles as string[] | undefined) : encodeValue(frame.proto, value, frame.data, sent.get(`${frame.conn}\0${frame.dir}`) ?? []);
   }
 
   const write = str(p, 'write');
   const json = flag(p, 'json');
-  const live = new LiveSession({ decode, decodeByTap, capturePath: write ? resolve(write) : undefined, json, quiet: true, showStdio: true, textOut: process.stdout });
+  const live = new LiveSession({ decode, decodeByTap, decoderOptions, capturePath: write ? resolve(write) : undefined, json, quiet: true, showStdio: true, textOut: process.stdout });
   await live.session.start();
   let result;
   try {
+    if (grpc) {
+      const stream = fd!.stream;
+      const request = requestHeaders.get(`${frame.conn}\0${String(stream)}`);
+      if (!request) throw new UserError(`the request headers of stream ${String(stream)} are not in the capture: the call cannot be sent again`);
+      result = await sendGrpcCall({
+        to,
+        headers: request,
+        message: bytes,
+        session: live.session,
+        timeoutMs: intOpt(p, 'timeout', 5000),
+        original: later.filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === stream),
+        label: `frame #${id} of ${file}, edited`,
+      }).then((r) => ({ ...r, sent: 1 }));
+    } else
     result = await replayConnection({
       file,
       conn: frame.conn,
@@ -123,7 +151,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
       }) + '\n',
     );
   } else {
-    process.stdout.write(`sent connection ${frame.conn}'s first ${result.sent} client frame${result.sent === 1 ? '' : 's'}, #${id} edited (${bytes.length} bytes)\n`);
+    if (grpc) process.stdout.write(`sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message)\n`);
+    else process.stdout.write(`sent connection ${frame.conn}'s first ${result.sent} client frame${result.sent === 1 ? '' : 's'}, #${id} edited (${bytes.length} bytes)\n`);
     for (const c of comparisons) {
       if (c.result === 'same') continue;
       process.stdout.write(`  ${c.result}: ${c.original ? `was  ${c.original.summary}` : ''}${c.replayed ? `\n           now  ${c.replayed.summary}` : ''}\n`);

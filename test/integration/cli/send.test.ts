@@ -113,3 +113,57 @@ test('edit a Go net/rpc (gob) call and send it to the real server: the reply is 
     server.kill();
   }
 });
+
+test('edit a gRPC unary call and send it to the real grpc-js server: typed with --proto and schema-less', async () => {
+  const dir = join(__dirname, '../../fixtures/node/grpc');
+  const proto = join(dir, 'demo.proto');
+  const server = spawn(process.execPath, [join(dir, 'server.mjs'), '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = JSON.parse(await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res))).listening as number;
+    const capture = join(env.dir, 'grpc.ipctap');
+    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=127.0.0.1:${port}`], env.env);
+    try {
+      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
+      const c = spawnSync(process.execPath, [join(dir, 'client.mjs'), `127.0.0.1:${String(ready.address).split(':').pop()}`], { encoding: 'utf8' });
+      assert.equal(c.status, 0, c.stderr);
+    } finally {
+      await live.stop();
+    }
+    const rows = (await runCli(['read', capture, '--json', '--proto', proto], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const isEcho = (r: Record<string, unknown>) => {
+      const d = r.decoded as { kind?: string; path?: string; dir?: string; compressed?: boolean } | null;
+      return r.type === 'frame' && d?.kind === 'message' && d.path === '/demo.Calc/Echo' && d.dir === 'request' && !d.compressed;
+    };
+    const call = rows.find(isEcho)!;
+    assert.ok(call, 'an Echo request in the capture');
+    const d = call.decoded as { message: Record<string, unknown> };
+    const edited = { ...d, message: { ...d.message, text: 'edited', id: '41' } };
+    const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--proto', proto, '--value', JSON.stringify(edited), '--json'], { env: env.env });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const res = JSON.parse(r.stdout) as { responses: { result: string; now: { decoded: { kind: string; message?: { text: string; id: number }; statusName?: string } } | null }[] };
+    const msg = res.responses.find((x) => x.now?.decoded.kind === 'message')!;
+    assert.equal(msg.result, 'differs');
+    assert.equal(msg.now!.decoded.message!.text, 'echo: edited');
+    assert.equal(msg.now!.decoded.message!.id, 42);
+    assert.equal(res.responses.find((x) => x.now?.decoded.kind === 'trailers')!.now!.decoded.statusName, 'OK');
+    // unedited: the same answer
+    const same = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--proto', proto, '--value', JSON.stringify(d)], { env: env.env });
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    // schema-less: the capture read without --proto, the string field edited in its fields form
+    const raw = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((x) => x.id === call.id)!;
+    const rd = raw.decoded as { message: { fields: { n: number; string?: string }[] } };
+    const fields = rd.message.fields.map((f) => (f.n === 1 ? { ...f, string: 'raw edit' } : f));
+    const s = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--value', JSON.stringify({ ...rd, message: { fields } })], { env: env.env });
+    assert.equal(s.code, 3, s.stdout + s.stderr);
+    assert.match(s.stdout, /echo: raw edit/, s.stdout);
+  } finally {
+    server.kill();
+  }
+});
