@@ -5,10 +5,7 @@
 // server's answers are compared with the original ones.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readCaptureRows } from '../../engine';
-import { encodeValue } from '../../engine';
-import { encodeGrpcMessage, parseReplayTarget, replayConnection, sendGrpcCall } from '../../engine';
-import type { Row } from '../../engine';
+import { encodeEdited, loadEditableFrame, parseReplayTarget, sendEdited } from '../../engine';
 import { UserError } from '../../engine';
 import { parseJsonExact, toJson } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
@@ -53,34 +50,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
 
   const { decode, decodeByTap } = await captureDecodeOptions(file, list(p, 'decode'));
   const { decoderOptions } = protoOptions(p);
-  let frame: Extract<Row, { type: 'frame' }> | undefined;
-  // (every frame's bytes, by connection and direction, until the one edited: gob's types)
-  const sent = new Map<string, Uint8Array[]>();
-  const requestHeaders = new Map<string, [string, string][]>();
-  // (gRPC: the request's headers and the original answer on the frame's stream, after it)
-  const later: Extract<Row, { type: 'frame' }>[] = [];
-  for await (const row of readCaptureRows(file, { decode, decodeByTap, decoderOptions })) {
-    if (row.type !== 'frame') continue;
-    if (frame) {
-      if (row.conn === frame.conn && row.dir !== frame.dir) later.push(row);
-      if (!/grpc|http2/.test(frame.proto)) break;
-      continue;
-    }
-    if (row.id === id) {
-      frame = row;
-      continue;
-    }
-    const hd = row.decoded as { kind?: unknown; role?: unknown; stream?: unknown; headers?: unknown } | null;
-    if (hd?.kind === 'headers' && hd.role === 'request' && Array.isArray(hd.headers)) requestHeaders.set(`${row.conn}\0${String(hd.stream)}`, hd.headers as [string, string][]);
-    const k = `${row.conn}\0${row.dir}`;
-    let l = sent.get(k);
-    if (!l) sent.set(k, (l = []));
-    l.push(row.data);
-  }
-  if (!frame) throw new UserError(`no frame #${id} in ${file} (ipctap read shows the numbers)`);
-  if (frame.dir !== 'c2s' && frame.dir !== 'stdin') throw new UserError(`frame #${id} was sent by the server (${frame.dir}): edit a client frame`);
-  const fd = frame.decoded as { kind?: unknown; stream?: unknown } | null;
-  const grpc = /(^|\+)grpc$/.test(frame.proto) && fd?.kind === 'message';
+  const edit = await loadEditableFrame(file, id, { decode, decodeByTap, decoderOptions });
+  const frame = edit.frame;
   let bytes: Uint8Array;
   if (hex !== undefined) {
     const clean = hex.replace(/\s+/g, '');
@@ -93,7 +64,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     } catch (e) {
       throw usageError(`--value: not JSON: ${(e as Error).message}`);
     }
-    bytes = grpc ? encodeGrpcMessage(value, frame.decoded, decoderOptions?.protoFiles as string[] | undefined) : encodeValue(frame.proto, value, frame.data, sent.get(`${frame.conn}\0${frame.dir}`) ?? []);
+    bytes = encodeEdited(edit, value, decoderOptions?.protoFiles as string[] | undefined);
   }
 
   const write = str(p, 'write');
@@ -102,34 +73,11 @@ export async function sendCommand(argv: string[]): Promise<number> {
   await live.session.start();
   let result;
   try {
-    if (grpc) {
-      const stream = fd!.stream;
-      const request = requestHeaders.get(`${frame.conn}\0${String(stream)}`);
-      if (!request) throw new UserError(`the request headers of stream ${String(stream)} are not in the capture: the call cannot be sent again`);
-      result = await sendGrpcCall({
-        to,
-        headers: request,
-        message: bytes,
-        session: live.session,
-        timeoutMs: intOpt(p, 'timeout', 5000),
-        original: later.filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === stream),
-        label: `frame #${id} of ${file}, edited`,
-      }).then((r) => ({ ...r, sent: 1 }));
-    } else
-    result = await replayConnection({
-      file,
-      conn: frame.conn,
-      to,
-      timeoutMs: intOpt(p, 'timeout', 5000),
-      session: live.session,
-      decode,
-      decodeByTap,
-      untilId: id,
-      edits: new Map([[id, bytes]]),
-    });
+    result = await sendEdited({ file, edit, bytes, to, session: live.session, timeoutMs: intOpt(p, 'timeout', 5000), decode, decodeByTap, decoderOptions });
   } finally {
     await live.session.stop();
   }
+  const grpc = result.grpc;
   for (const n of result.notes) process.stderr.write(`ipctap: ${n}\n`);
   // (Whitespace a server writes between messages — Go's JSON encoder ends each with a newline —
   // is not an answer.)
