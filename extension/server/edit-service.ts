@@ -21,8 +21,16 @@ export async function prepareEdit(sessions: SessionService, p: P.EditPreparePara
   const e = await loadEditableFrame(captureOf(sessions, p.sessionId), p.id, {});
   const f = e.frame;
   const encodable = f.decoded !== undefined && f.decoded !== null && (canEncode(f.proto) || isGrpcMessage(f.proto, f.decoded));
-  const text = encodable ? prettyJson(toJson(f.decoded)) + '\n' : Buffer.from(f.data).toString('hex').replace(/(.{64})/g, '$1\n').trimEnd() + '\n';
-  const conn = sessions.get(p.sessionId).connections().find((c) => c.conn === f.conn);
+  const text = encodable
+    ? prettyJson(toJson(f.decoded)) + '\n'
+    : Buffer.from(f.data)
+        .toString('hex')
+        .replace(/(.{64})/g, '$1\n')
+        .trimEnd() + '\n';
+  const conn = sessions
+    .get(p.sessionId)
+    .connections()
+    .find((c) => c.conn === f.conn);
   const out: P.EditPrepareResult = { text, summary: f.summary, proto: f.proto, encodable };
   if (conn && !conn.tap.startsWith('stdio') && !conn.tap.startsWith('shm:') && conn.tap !== 'trace') {
     try {

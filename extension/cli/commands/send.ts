@@ -69,7 +69,16 @@ export async function sendCommand(argv: string[]): Promise<number> {
 
   const write = str(p, 'write');
   const json = flag(p, 'json');
-  const live = new LiveSession({ decode, decodeByTap, decoderOptions, capturePath: write ? resolve(write) : undefined, json, quiet: true, showStdio: true, textOut: process.stdout });
+  const live = new LiveSession({
+    decode,
+    decodeByTap,
+    decoderOptions,
+    capturePath: write ? resolve(write) : undefined,
+    json,
+    quiet: true,
+    showStdio: true,
+    textOut: process.stdout,
+  });
   await live.session.start();
   let result;
   try {

@@ -32,7 +32,12 @@ export function encodeGobFrame(proto: 'gob' | 'netrpc', value: unknown, original
   const stream = new GobStream({ wireHints: true });
   const names = new Map<string, number>();
   const learn = (items: GobItem[]) => {
-    for (const it of items) if (it.kind === 'value' && it.concrete && it.wire) for (const [p, n] of Object.entries(it.concrete)) { const id = it.wire.ifaces.get(p); if (id !== undefined) names.set(n, id); }
+    for (const it of items)
+      if (it.kind === 'value' && it.concrete && it.wire)
+        for (const [p, n] of Object.entries(it.concrete)) {
+          const id = it.wire.ifaces.get(p);
+          if (id !== undefined) names.set(n, id);
+        }
   };
   learn(stream.push(prefix));
   if (stream.pending) throw new UserError('the earlier messages of this connection end inside a gob message: the frame cannot be re-encoded (edit the bytes with --hex)');
@@ -55,7 +60,8 @@ export function encodeGobFrame(proto: 'gob' | 'netrpc', value: unknown, original
   let replace: Map<ValueItem, Buffer>;
   if (proto === 'gob') {
     const it = values[values.length - 1]!;
-    if (edited.type !== undefined && edited.type !== it.typeName) throw new UserError(`the frame's type is ${it.typeName}: a value of another type (${String(edited.type)}) cannot be sent in its place`);
+    if (edited.type !== undefined && edited.type !== it.typeName)
+      throw new UserError(`the frame's type is ${it.typeName}: a value of another type (${String(edited.type)}) cannot be sent in its place`);
     if (!('value' in edited)) throw new UserError('the edited frame needs its "value"');
     replace = new Map([[it, encode(it, edited.value, true)]]);
   } else {
@@ -72,5 +78,5 @@ export function encodeGobFrame(proto: 'gob' | 'netrpc', value: unknown, original
       [body, encode(body, edited[key], true)],
     ]);
   }
-  return Buffer.concat(items.map((it) => (it.kind === 'value' ? replace.get(it) ?? Buffer.from(it.data) : Buffer.from(it.data))));
+  return Buffer.concat(items.map((it) => (it.kind === 'value' ? (replace.get(it) ?? Buffer.from(it.data)) : Buffer.from(it.data))));
 }

@@ -8,7 +8,8 @@ import { UserError } from '../util/errors';
 export function encodeGrpcMessage(value: unknown, original: unknown, protoFiles: string[] = []): Uint8Array {
   const v = value as { kind?: unknown; path?: unknown; message?: unknown; dir?: unknown } | null;
   const o = original as { path?: unknown; message?: unknown; compressed?: unknown } | null;
-  if (!v || typeof v !== 'object' || v.kind !== 'message' || !('message' in v)) throw new UserError('a gRPC frame is edited as the message frame\'s decoded value: {"kind":"message", …, "message": …}');
+  if (!v || typeof v !== 'object' || v.kind !== 'message' || !('message' in v))
+    throw new UserError('a gRPC frame is edited as the message frame\'s decoded value: {"kind":"message", …, "message": …}');
   if (v.dir !== undefined && v.dir !== 'request') throw new UserError('only a request message can be sent');
   const path = typeof o?.path === 'string' ? o.path : undefined;
   let body: Uint8Array;

@@ -72,7 +72,8 @@ const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 
 
 export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResult> {
   if (opts.to.kind === 'fifo') throw new UserError('a gRPC call is sent over a socket: --to unix:PATH or tcp:HOST:PORT');
-  if (opts.message.length > INITIAL_WINDOW) throw new UserError(`the edited message (${opts.message.length} bytes) is larger than HTTP/2's initial window (${INITIAL_WINDOW}); send a smaller one`);
+  if (opts.message.length > INITIAL_WINDOW)
+    throw new UserError(`the edited message (${opts.message.length} bytes) is larger than HTTP/2's initial window (${INITIAL_WINDOW}); send a smaller one`);
   const headers = opts.headers.filter(([k]) => !/^(content-length|connection|te)$/i.test(k));
   if (!headers.some(([k]) => k === ':path')) throw new UserError('the captured request has no :path header');
   headers.push(['te', 'trailers']);
@@ -148,7 +149,9 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
   // (streams are numbered differently: compared by position, not by pairing key; response
   // headers carry a date, so they are not compared).
   const onStream = (rows: FrameRow[], id: number) =>
-    rows.filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === id && ['message', 'trailers'].includes(String((r.decoded as { kind?: string }).kind))).map((r) => ({ ...r, pair: undefined }));
+    rows
+      .filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === id && ['message', 'trailers'].includes(String((r.decoded as { kind?: string }).kind)))
+      .map((r) => ({ ...r, pair: undefined }));
   const origStream = (opts.original[0]?.decoded as { stream?: number } | null)?.stream ?? -1;
   return { conn, comparisons: compareFrames(onStream(opts.original, origStream), onStream(replayed, STREAM)), notes };
 }

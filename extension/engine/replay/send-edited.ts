@@ -50,7 +50,11 @@ export async function loadEditableFrame(file: string, id: number, choice: Decode
   if (!frame) throw new UserError(`no frame #${id} in ${file}`);
   if (frame.dir !== 'c2s' && frame.dir !== 'stdin') throw new UserError(`frame #${id} was sent by the server (${frame.dir}): edit a client frame`);
   const stream = (frame.decoded as { stream?: unknown } | null)?.stream;
-  const out: EditableFrame = { frame, before: before.get(`${frame.conn}\0${frame.dir}`) ?? [], later: later.filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === stream) };
+  const out: EditableFrame = {
+    frame,
+    before: before.get(`${frame.conn}\0${frame.dir}`) ?? [],
+    later: later.filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === stream),
+  };
   const h = headers.get(`${frame.conn}\0${String(stream)}`);
   if (h) out.requestHeaders = h;
   return out;
@@ -85,7 +89,15 @@ export async function sendEdited(o: SendEditedOptions): Promise<SendEditedResult
   const timeoutMs = o.timeoutMs ?? 5000;
   if (isGrpcMessage(f)) {
     if (!o.edit.requestHeaders) throw new UserError(`the request headers of this message's stream are not in the capture: the call cannot be sent again`);
-    const r = await sendGrpcCall({ to: o.to, headers: o.edit.requestHeaders, message: o.bytes, session: o.session, timeoutMs, original: o.edit.later, label: `frame #${f.id} of ${o.file}, edited` });
+    const r = await sendGrpcCall({
+      to: o.to,
+      headers: o.edit.requestHeaders,
+      message: o.bytes,
+      session: o.session,
+      timeoutMs,
+      original: o.edit.later,
+      label: `frame #${f.id} of ${o.file}, edited`,
+    });
     return { ...r, sent: 1, grpc: true };
   }
   const r = await replayConnection({

@@ -125,7 +125,11 @@ export class EditAndSend implements vscode.Disposable {
       const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `IPC Tap: sending the edited #${f.id} to ${f.target}…` }, () =>
         this.svc.engine.request(P.EditSend, { sessionId: f.sessionId, id: f.id, target: f.target!, ...(f.encodable ? { value: text } : { hex: text }) }),
       );
-      await this.svc.compareDocs?.show({ name: `answers to #${f.id} (captured)`, text: r.sides.a }, { name: `answers to #${f.id} (edited)`, text: r.sides.b }, `#${f.id}: captured ↔ edited answers`);
+      await this.svc.compareDocs?.show(
+        { name: `answers to #${f.id} (captured)`, text: r.sides.a },
+        { name: `answers to #${f.id} (edited)`, text: r.sides.b },
+        `#${f.id}: captured ↔ edited answers`,
+      );
       const notes = r.notes?.length ? ` ${r.notes.join('; ')}` : '';
       const text2 =
         r.different + r.missing + r.extra === 0

@@ -105,7 +105,10 @@ test('edit a Go net/rpc (gob) call and send it to the real server: the reply is 
     // unedited: byte for byte what the client sent, so every answer is as before
     const same = await runCli(['send', capture, '--frame', String(later.id), '--to', `tcp:${addr}`, '--value', JSON.stringify(later.decoded)], { env: env.env });
     assert.equal(same.code, 0, same.stdout + same.stderr);
-    const wrong = await runCli(['send', capture, '--frame', String(later.id), '--to', `tcp:${addr}`, '--value', JSON.stringify({ ...(later.decoded as object), args: { A: 1, C: 2 } })], { env: env.env });
+    const wrong = await runCli(
+      ['send', capture, '--frame', String(later.id), '--to', `tcp:${addr}`, '--value', JSON.stringify({ ...(later.decoded as object), args: { A: 1, C: 2 } })],
+      { env: env.env },
+    );
     assert.equal(wrong.code, 2, wrong.stdout + wrong.stderr);
     assert.match(wrong.stderr, /Args has no field "C"/);
   } finally {
@@ -141,7 +144,9 @@ test('edit a gRPC unary call and send it to the real grpc-js server: typed with 
     assert.ok(call, 'an Echo request in the capture');
     const d = call.decoded as { message: Record<string, unknown> };
     const edited = { ...d, message: { ...d.message, text: 'edited', id: '41' } };
-    const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--proto', proto, '--value', JSON.stringify(edited), '--json'], { env: env.env });
+    const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--proto', proto, '--value', JSON.stringify(edited), '--json'], {
+      env: env.env,
+    });
     assert.equal(r.code, 3, r.stdout + r.stderr);
     const res = JSON.parse(r.stdout) as { responses: { result: string; now: { decoded: { kind: string; message?: { text: string; id: number }; statusName?: string } } | null }[] };
     const msg = res.responses.find((x) => x.now?.decoded.kind === 'message')!;
@@ -160,7 +165,9 @@ test('edit a gRPC unary call and send it to the real grpc-js server: typed with 
       .find((x) => x.id === call.id)!;
     const rd = raw.decoded as { message: { fields: { n: number; string?: string }[] } };
     const fields = rd.message.fields.map((f) => (f.n === 1 ? { ...f, string: 'raw edit' } : f));
-    const s = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--value', JSON.stringify({ ...rd, message: { fields } })], { env: env.env });
+    const s = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--value', JSON.stringify({ ...rd, message: { fields } })], {
+      env: env.env,
+    });
     assert.equal(s.code, 3, s.stdout + s.stderr);
     assert.match(s.stdout, /echo: raw edit/, s.stdout);
   } finally {

@@ -33,7 +33,10 @@ type ValueItem = Extract<GobItem, { kind: 'value' }>;
 function roundTrip(stream: Uint8Array): { values: number; failures: string[]; inside: number } {
   const s = new GobStream({ wireHints: true });
   const items = [...s.push(stream), ...s.end()];
-  assert.deepEqual(items.filter((i) => i.kind === 'error'), []);
+  assert.deepEqual(
+    items.filter((i) => i.kind === 'error'),
+    [],
+  );
   const names = new Map<string, number>();
   for (const it of items) if (it.kind === 'value' && it.concrete) for (const [p, n] of Object.entries(it.concrete)) names.set(n, it.wire!.ifaces.get(p)!);
   const failures: string[] = [];

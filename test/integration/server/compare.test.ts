@@ -65,13 +65,18 @@ test('engine server: compare two sessions and a file, export as pcapng', async (
     name: 'server for the edited call',
     processes: [{ name: 'server', command: exampleBinary('rpcserver'), args: ['-listen', `127.0.0.1:${base + 2}`] }],
   });
-  await untilLong('server listening', async () => (await engine.request(P.RowsGet, { sessionId: server.id, start: 0, count: 5, filter: '' })).rows.some((r) => r.type === 'frame' && /listening/.test(r.summary)));
+  await untilLong('server listening', async () =>
+    (await engine.request(P.RowsGet, { sessionId: server.id, start: 0, count: 5, filter: '' })).rows.some((r) => r.type === 'frame' && /listening/.test(r.summary)),
+  );
   const sent = await engine.request(P.EditSend, { sessionId: a.id, id: call.id, value: JSON.stringify({ ...value, args: { A: 6, B: 111 } }), target: `tcp:127.0.0.1:${base + 2}` });
   assert.equal(sent.different, 1, JSON.stringify(sent));
   assert.match(sent.sides.b, /Arith\.Multiply #\d+ 666/, sent.sides.b);
   assert.doesNotMatch(sent.sides.a, /666/);
   assert.notEqual(sent.sessionId, a.id, 'a stopped session: the exchange is a new session');
-  await assert.rejects(engine.request(P.EditSend, { sessionId: a.id, id: call.id, value: '{"kind":"request","args":{"C":1}}', target: `tcp:127.0.0.1:${base + 2}` }), /Args has no field "C"/);
+  await assert.rejects(
+    engine.request(P.EditSend, { sessionId: a.id, id: call.id, value: '{"kind":"request","args":{"C":1}}', target: `tcp:127.0.0.1:${base + 2}` }),
+    /Args has no field "C"/,
+  );
   await engine.request(P.SessionStop, { sessionId: server.id });
 
   const withFile = await engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { path: a.capturePath! } });

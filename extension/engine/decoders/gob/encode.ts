@@ -387,7 +387,10 @@ export class GobEncoder {
     writeUint(o, BigInt(b.length));
     o.bytes(b);
     if (this.opts.definedInside?.has(id))
-      throw bad(at, `the concrete type ${name} is defined inside this very message in the capture; writing type definitions inside a value is not supported: edit a later message of the same type, or the bytes (--hex)`);
+      throw bad(
+        at,
+        `the concrete type ${name} is defined inside this very message in the capture; writing type definitions inside a value is not supported: edit a later message of the same type, or the bytes (--hex)`,
+      );
     writeInt(o, BigInt(id), at);
     const inner = new Out();
     this.top(inner, id, v, at);

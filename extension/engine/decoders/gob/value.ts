@@ -230,7 +230,7 @@ function decodeMap(ctx: ValueContext, key: number, elem: number, n: number): Rec
   const et = typeOf(ctx, elem);
   const r = ctx.r;
   const entries = new Map<string, unknown>();
-  const order = ctx.wire ? [] as string[] : undefined;
+  const order = ctx.wire ? ([] as string[]) : undefined;
   if (order) ctx.wire!.maps.set(ctx.prefix ?? '', order);
   for (let i = 0; i < n; i++) {
     if (r.pos >= r.end) throw new GobError(`${n} map entries claimed but the message ended after ${i}`);

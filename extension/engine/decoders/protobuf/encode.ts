@@ -21,7 +21,8 @@ function longsAsStrings(v: unknown): unknown {
 export function encodeTypedProtobuf(type: protobuf.Type, value: unknown): Uint8Array {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UserError(`${type.name}: expected a JSON object`);
   const obj = longsAsStrings(value) as Record<string, unknown>;
-  for (const k of Object.keys(obj)) if (!type.fields[k] && !type.oneofs?.[k]) throw new UserError(`${type.name} has no field ${JSON.stringify(k)} (fields: ${Object.keys(type.fields).join(', ')})`);
+  for (const k of Object.keys(obj))
+    if (!type.fields[k] && !type.oneofs?.[k]) throw new UserError(`${type.name} has no field ${JSON.stringify(k)} (fields: ${Object.keys(type.fields).join(', ')})`);
   const why = type.verify(type.fromObject(obj));
   if (why) throw new UserError(`${type.name}: ${why}`);
   return type.encode(type.fromObject(obj)).finish();
@@ -68,7 +69,8 @@ function num(v: unknown, at: string): number {
   throw new UserError(`protobuf ${at}: expected a number, got ${JSON.stringify(v)}`);
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) === JSON.stringify(b, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(a, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) === JSON.stringify(b, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
 
 /** The reading to encode: the first of `keys` that differs from the original field, else the first present. */
 function pick(f: RawField, orig: RawField | undefined, keys: string[]): string | undefined {
