@@ -1,7 +1,7 @@
 // Edit and Send…: a client frame's decoded value (or its bytes as hex) opens as a file in a
-// private temporary folder; saving it (or "IPC Tap: Send Edited Message") sends the edited
-// message to the captured endpoint after the connection's setup, and the new answers open beside
-// the original ones. The file and its folder are removed when the editor closes.
+// private temporary folder; saving it (not an auto-save) or "IPC Tap: Send Edited Message" sends
+// the edited message to the captured endpoint after the connection's setup, and the new answers
+// open beside the original ones. The file and its folder are removed when the editor closes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +32,21 @@ export class EditAndSend implements vscode.Disposable {
   private readonly files = new Map<string, EditFile>();
   private readonly subs: vscode.Disposable[] = [];
   private sending = false;
+  /** Files whose pending save is an auto-save (sent only on a save the user asked for). */
+  private readonly autoSaving = new Set<string>();
 
   constructor(private readonly svc: Services) {
     this.subs.push(
+      vscode.workspace.onWillSaveTextDocument((e) => {
+        const path = e.document.uri.fsPath;
+        if (!this.files.has(path)) return;
+        if (e.reason === vscode.TextDocumentSaveReason.Manual) this.autoSaving.delete(path);
+        else this.autoSaving.add(path);
+      }),
       vscode.workspace.onDidSaveTextDocument((d) => {
-        if (this.files.has(d.uri.fsPath)) void this.send(d);
+        const path = d.uri.fsPath;
+        if (this.files.has(path) && !this.autoSaving.has(path)) void this.send(d);
+        this.autoSaving.delete(path);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri.fsPath)),
     );
