@@ -156,12 +156,14 @@ Put back every socket and FIFO that an ipctap which is no longer running left re
   send: `Usage: ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --hex HEX) [options]
 
 Send connection N's client frames up to frame ID on a fresh connection to ENDPOINT, with frame ID
-replaced: --value is its decoded value, edited (JSON-RPC/LSP, MessagePack, lines, and length
-framings around them are encoded back in the same protocol; 64-bit integers exact), --hex is raw
-bytes for any protocol. The frames before it are sent as captured, so what the protocol sets up
-first is there. Then the server's answers are compared with the original ones. Exit 0 when they
-are the same, 3 when they differ.
+replaced: --value is its decoded value, edited (JSON-RPC/LSP, MessagePack, Go gob and net/rpc,
+lines, and length framings around them are encoded back in the same protocol; 64-bit integers
+exact), --hex is raw bytes for any protocol. The frames before it are sent as captured, so what
+the protocol sets up first is there. A gRPC request message is sent as a new unary call on a
+fresh HTTP/2 connection. Then the server's answers are compared with the original ones. Exit 0
+when they are the same, 3 when they differ.
 
+      --proto FILE        .proto files: a gRPC message is encoded by its method's request type
       --timeout MS        how long to wait for the server (default 5000)
   -w, --write FILE        capture the exchange
       --json              one {"type":"send-result",…} object`,

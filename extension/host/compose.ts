@@ -4,6 +4,8 @@ import { CaptureEditorProvider, CAPTURE_EDITOR_VIEW_TYPE } from './capture-edito
 import { CaptureTextProvider, TEXT_SCHEME } from './capture-text-provider';
 import { closeSession, detachTrace, openCapture, openCaptureAsText, saveCaptureAs, showPanel, stopSession } from './commands/capture';
 import { compareWith, exportPcapng } from './commands/compare';
+import { EditAndSend } from './commands/edit-send';
+import { CompareDocs, COMPARE_SCHEME } from './compare-docs';
 import { attachToProcess, launchAndTap, tapEndpoint } from './commands/launch';
 import { replayCommand } from './commands/replay';
 import { sendSignalCommand } from './commands/signal';
@@ -25,6 +27,10 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
   const engine = new EngineClient(context.asAbsolutePath('dist/server.js'), output);
   const model = new SessionModel(engine);
   const svc: Services = { context, engine, model, output, panels: { show: () => undefined } };
+  const compareDocs = new CompareDocs();
+  svc.compareDocs = compareDocs;
+  const edits = new EditAndSend(svc);
+  svc.edits = edits;
   const panels = createPanels(svc);
   svc.panels = panels;
 
@@ -61,6 +67,9 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
     panels,
     createStatusBar(model),
     vscode.workspace.registerTextDocumentContentProvider(TEXT_SCHEME, new CaptureTextProvider(engine)),
+    compareDocs,
+    vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, compareDocs),
+    edits,
     vscode.window.registerCustomEditorProvider(CAPTURE_EDITOR_VIEW_TYPE, new CaptureEditorProvider(svc, (p, id) => panels.adopt(p, id)), {
       webviewOptions: { retainContextWhenHidden: false },
       supportsMultipleEditorsPerDocument: false,
@@ -76,6 +85,8 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
     cmd('ipctap.saveCapture', (arg?: unknown) => saveCaptureAs(svc, arg)),
     cmd('ipctap.exportPcapng', (arg?: unknown) => exportPcapng(svc, arg)),
     cmd('ipctap.compareWith', (arg?: unknown) => compareWith(svc, arg)),
+    cmd('ipctap.editAndSend', (arg?: unknown) => edits.open(arg)),
+    cmd('ipctap.sendEdited', () => edits.send()),
     cmd('ipctap.openCaptureAsText', (arg?: unknown) => openCaptureAsText(svc, arg)),
     cmd('ipctap.stopSession', (arg?: unknown) => stopSession(svc, arg)),
     cmd('ipctap.closeSession', (arg?: unknown) => closeSession(svc, arg)),

@@ -60,6 +60,10 @@ export class EngineBackend implements PanelBackend {
         }
         break;
       }
+      case 'edit/open':
+        await this.svc.edits?.open({ sessionId, id: p.id as number });
+        r = null;
+        break;
       case 'clipboard/write':
         await vscode.env.clipboard.writeText(p.text as string);
         r = null;

@@ -1,5 +1,6 @@
 // What commands and views get from the composition root (no global singletons).
 import type * as vscode from 'vscode';
+import type { CompareDocs } from './compare-docs';
 import type { EngineClient } from './engine-client';
 import type { SessionModel } from './session-model';
 
@@ -16,4 +17,8 @@ export interface Services {
   model: SessionModel;
   output: vscode.OutputChannel;
   panels: PanelOpener;
+  /** Side-by-side views over virtual documents. */
+  compareDocs?: CompareDocs;
+  /** Edit and Send… (opened from the panel's detail pane). */
+  edits?: { open(arg?: unknown): Promise<void> };
 }

@@ -1,5 +1,7 @@
-// Export as pcapng and Compare with…: both read a capture file, a session's or one on disk.
-import { diffCaptures, diffText, exportPcapng, readCaptureRows, UserError, type Row } from '../engine';
+// Export as pcapng and Compare with…: both read a capture file, a session's or one on disk; a
+// comparison comes as a text report and as both sides aligned for a side-by-side view.
+import { diffCaptures, diffText, exportPcapng, readCaptureRows, UserError, type FrameRow } from '../engine';
+import { diffSides } from './sides';
 import type * as P from '../shared/requests';
 import type { SessionService } from './session-service';
 
@@ -15,14 +17,17 @@ export function exportCapture(sessions: SessionService, p: P.CaptureExportParams
   return exportPcapng(pathOf(sessions, p), p.out);
 }
 
-async function frames(path: string): Promise<Row[]> {
-  const rows: Row[] = [];
+async function frames(path: string): Promise<FrameRow[]> {
+  const rows: FrameRow[] = [];
   for await (const r of readCaptureRows(path)) if (r.type === 'frame') rows.push(r);
   return rows;
 }
 
-export async function compareCaptures(sessions: SessionService, p: P.CaptureDiffParams): Promise<P.CaptureDiffResult> {
-  const d = diffCaptures(await frames(pathOf(sessions, p.a)), await frames(pathOf(sessions, p.b)));
+export async function compareCaptures(sessions: SessionService, p: P.CaptureDiffParams): Promise<P.CaptureDiffSidesResult> {
+  const a = await frames(pathOf(sessions, p.a));
+  const b = await frames(pathOf(sessions, p.b));
+  const d = diffCaptures(a, b);
   const c = d.counts;
-  return { different: c.changed + c.onlyA + c.onlyB + d.unmatchedA.length + d.unmatchedB.length > 0, text: diffText(d), counts: c };
+  const byId = (rows: FrameRow[]) => new Map(rows.map((r) => [r.id, r]));
+  return { different: c.changed + c.onlyA + c.onlyB + d.unmatchedA.length + d.unmatchedB.length > 0, text: diffText(d), counts: c, sides: diffSides(d, byId(a), byId(b)) };
 }

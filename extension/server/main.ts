@@ -9,6 +9,7 @@ import { listAttachable, listAttachEndpoints } from './attach-service';
 import { listShmChoices } from './shm-service';
 import { startReplay } from './replay-service';
 import { compareCaptures, exportCapture } from './compare-service';
+import { prepareEdit, sendEdit } from './edit-service';
 import { SessionService } from './session-service';
 import { TextDocuments } from './text-documents';
 
@@ -56,6 +57,8 @@ export function startServer(connection: Connection): void {
   handle(P.ShmList, () => listShmChoices());
   handle(P.CaptureExport, (p) => exportCapture(sessions, p));
   handle(P.CaptureDiff, (p) => compareCaptures(sessions, p));
+  handle(P.EditPrepare, (p) => prepareEdit(sessions, p));
+  handle(P.EditSend, (p) => sendEdit(sessions, p));
 
   connection.onInitialize(() => ({
     capabilities: {

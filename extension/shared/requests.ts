@@ -286,6 +286,54 @@ export interface CaptureDiffResult {
   text: string;
   counts: { same: number; changed: number; onlyA: number; onlyB: number };
 }
+/** Both sides of a comparison as text, aligned for a side-by-side (diff) view. */
+export interface SideBySide {
+  a: string;
+  b: string;
+}
+export interface CaptureDiffSidesResult extends CaptureDiffResult {
+  sides: SideBySide;
+}
+
+export interface EditPrepareParams {
+  sessionId: string;
+  /** A client frame's id. */
+  id: number;
+}
+export interface EditPrepareResult {
+  /** The frame's decoded value as pretty JSON (what the user edits). */
+  text: string;
+  summary: string;
+  proto: string;
+  /** Whether the value can be encoded back (else the bytes are edited as hex text). */
+  encodable: boolean;
+  /** The endpoint the connection's client talked to (unix:…, tcp:…, fifo:…), when known. */
+  target?: string;
+}
+export interface EditSendParams {
+  sessionId: string;
+  id: number;
+  /** The edited value (JSON text), or `hex` (the edited bytes as hex digits). */
+  value?: string;
+  hex?: string;
+  target: string;
+  timeoutMs?: number;
+}
+export interface EditSendResult {
+  /** The session holding the new exchange. */
+  sessionId: string;
+  conn: number;
+  /** Client frames sent, the edited one included. */
+  sent: number;
+  same: number;
+  different: number;
+  missing: number;
+  extra: number;
+  notes?: string[];
+  /** The original answers and the new ones, aligned. */
+  sides: SideBySide;
+}
+
 export interface CaptureTextParams {
   /** The document's URI (the server keeps the line ↔ row map under it for language features). */
   uri: string;
@@ -356,7 +404,9 @@ export const CaptureOpen = request<CaptureOpenParams, SessionSummary>('capture/o
 export const CaptureSave = request<CaptureSaveParams, void>('capture/save');
 export const CaptureText = request<CaptureTextParams, { text: string }>('capture/text');
 export const CaptureExport = request<CaptureExportParams, CaptureExportResult>('capture/exportPcapng');
-export const CaptureDiff = request<CaptureDiffParams, CaptureDiffResult>('capture/diff');
+export const CaptureDiff = request<CaptureDiffParams, CaptureDiffSidesResult>('capture/diff');
+export const EditPrepare = request<EditPrepareParams, EditPrepareResult>('edit/prepare');
+export const EditSend = request<EditSendParams, EditSendResult>('edit/send');
 
 export const AttachList = request<Record<string, never>, AttachProcess[]>('attach/list');
 export const AttachEndpoints = request<{ pid: number }, AttachEndpoint[]>('attach/endpoints');

@@ -51,6 +51,8 @@ export interface PanelRequestMap {
   'capture/save': { params: Record<string, never>; result: null };
   /** Replay a connection (from a frame on, when the engine supports it). */
   'replay/start': { params: { conn: number; fromId?: number }; result: ReplayStartResult | null };
+  /** Edit and Send…: the host opens the client frame `id` for editing. */
+  'edit/open': { params: { id: number }; result: null };
   /** Write text to the system clipboard (the host does it: webview clipboard access is unreliable). */
   'clipboard/write': { params: { text: string }; result: null };
 }

@@ -224,6 +224,52 @@ step('4b. Replay from here on a request in the panel: replays from that call, wa
   await setFilter(f, '');
 });
 
+step('4d. Edit and Send… a net/rpc call with other arguments: the new reply shown beside the captured one', async () => {
+  const f = await panel();
+  await setFilter(f, '"Arith.Multiply #3"');
+  try {
+    const row = f.locator('[data-testid="frame-row"]', { hasText: 'Arith.Multiply #3' }).first();
+    await row.waitFor({ timeout: 20_000 });
+    await row.click();
+    await f.locator('[data-testid="edit-send"]').click();
+    // The decoded call opens as JSON in an editor; its arguments A = 4, B = 7 become 6 and 111.
+    const line = page.locator('.editor-instance .view-line', { hasText: 'serviceMethod' }).first();
+    await line.waitFor({ timeout: 20_000 });
+    await wb.shot('edit-and-send-editor');
+    for (const [field, from, to] of [
+      ['"A"', '4', '6'],
+      ['"B"', '7', '111'],
+    ] as const) {
+      await page
+        .locator('.editor-instance .view-line', { hasText: field })
+        .first()
+        .locator('span > span', { hasText: new RegExp(`^${from}$`) })
+        .dblclick();
+      await page.keyboard.type(to);
+    }
+    await page
+      .locator('.editor-instance .view-line', { hasText: /"B":.111/ })
+      .first()
+      .waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Control+S');
+    // The answers side by side: the captured reply (4 × 7) on the left, 6 × 111 on the right.
+    const modified = page.locator('.monaco-diff-editor .editor.modified .view-line', { hasText: /Multiply.#3.666/ });
+    await modified.first().waitFor({ timeout: 30_000 });
+    const original = page.locator('.monaco-diff-editor .editor.original .view-line', { hasText: /Multiply.#3.28/ });
+    await original.first().waitFor({ timeout: 10_000 });
+    assert.ok(
+      (await page.locator('.monaco-diff-editor .editor.modified .line-insert, .monaco-diff-editor .editor.modified .char-insert').count()) > 0,
+      'the difference is highlighted',
+    );
+    await wb.shot('edit-and-send-diff');
+  } finally {
+    // (the panel in front again, unfiltered and without notifications, for the next steps)
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'IPC Tap: Show Panel');
+    await setFilter(await panel(), '');
+  }
+});
+
 step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decoded value', async () => {
   await runCommand(page, 'IPC Tap: Open Capture as Text');
   const editor = page.locator('.editor-instance .monaco-editor').first();

@@ -5,10 +5,10 @@
 // server's answers are compared with the original ones.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readCaptureRows, encodeValue, parseReplayTarget, replayConnection, UserError, parseJsonExact, toJson, type Row } from '../../engine';
+import { encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, toJson, UserError } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
-import { captureDecodeOptions } from './run';
+import { captureDecodeOptions, protoOptions } from './run';
 
 function loopbackOrTyped(to: ReturnType<typeof parseReplayTarget>): void {
   if (to.kind === 'tcp' && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(to.host)) {
@@ -28,6 +28,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
       { name: 'decode', short: 'd', value: true, multiple: true },
       { name: 'write', short: 'w', value: true },
       { name: 'json' },
+      { name: 'proto', value: true, multiple: true },
     ],
     'send',
   );
@@ -46,15 +47,9 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const id = Number(frameText);
 
   const { decode, decodeByTap } = await captureDecodeOptions(file, list(p, 'decode'));
-  let frame: Extract<Row, { type: 'frame' }> | undefined;
-  for await (const row of readCaptureRows(file, { decode, decodeByTap })) {
-    if (row.type === 'frame' && row.id === id) {
-      frame = row;
-      break;
-    }
-  }
-  if (!frame) throw new UserError(`no frame #${id} in ${file} (ipctap read shows the numbers)`);
-  if (frame.dir !== 'c2s' && frame.dir !== 'stdin') throw new UserError(`frame #${id} was sent by the server (${frame.dir}): edit a client frame`);
+  const { decoderOptions } = protoOptions(p);
+  const edit = await loadEditableFrame(file, id, { decode, decodeByTap, decoderOptions });
+  const frame = edit.frame;
   let bytes: Uint8Array;
   if (hex !== undefined) {
     const clean = hex.replace(/\s+/g, '');
@@ -67,29 +62,29 @@ export async function sendCommand(argv: string[]): Promise<number> {
     } catch (e) {
       throw usageError(`--value: not JSON: ${(e as Error).message}`);
     }
-    bytes = encodeValue(frame.proto, value, frame.data);
+    bytes = encodeEdited(edit, value, decoderOptions?.protoFiles as string[] | undefined);
   }
 
   const write = str(p, 'write');
   const json = flag(p, 'json');
-  const live = new LiveSession({ decode, decodeByTap, capturePath: write ? resolve(write) : undefined, json, quiet: true, showStdio: true, textOut: process.stdout });
+  const live = new LiveSession({
+    decode,
+    decodeByTap,
+    decoderOptions,
+    capturePath: write ? resolve(write) : undefined,
+    json,
+    quiet: true,
+    showStdio: true,
+    textOut: process.stdout,
+  });
   await live.session.start();
   let result;
   try {
-    result = await replayConnection({
-      file,
-      conn: frame.conn,
-      to,
-      timeoutMs: intOpt(p, 'timeout', 5000),
-      session: live.session,
-      decode,
-      decodeByTap,
-      untilId: id,
-      edits: new Map([[id, bytes]]),
-    });
+    result = await sendEdited({ file, edit, bytes, to, session: live.session, timeoutMs: intOpt(p, 'timeout', 5000), decode, decodeByTap, decoderOptions });
   } finally {
     await live.session.stop();
   }
+  const grpc = result.grpc;
   for (const n of result.notes) process.stderr.write(`ipctap: ${n}\n`);
   // (Whitespace a server writes between messages — Go's JSON encoder ends each with a newline —
   // is not an answer.)
@@ -111,7 +106,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
       }) + '\n',
     );
   } else {
-    process.stdout.write(`sent connection ${frame.conn}'s first ${result.sent} client frame${result.sent === 1 ? '' : 's'}, #${id} edited (${bytes.length} bytes)\n`);
+    if (grpc) process.stdout.write(`sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message)\n`);
+    else process.stdout.write(`sent connection ${frame.conn}'s first ${result.sent} client frame${result.sent === 1 ? '' : 's'}, #${id} edited (${bytes.length} bytes)\n`);
     for (const c of comparisons) {
       if (c.result === 'same') continue;
       process.stdout.write(`  ${c.result}: ${c.original ? `was  ${c.original.summary}` : ''}${c.replayed ? `\n           now  ${c.replayed.summary}` : ''}\n`);

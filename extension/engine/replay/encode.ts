@@ -1,12 +1,13 @@
 // Encoding an edited value back into the bytes of a frame, in the frame's own protocol
 // ("Edit and Send"). The value is what the decoder showed (the frame's `decoded`), changed.
-// Decoders with a value form that has one obvious encoding are covered: JSON-RPC and LSP (with
-// the original's framing: Content-Length or newline), Go's net/rpc/jsonrpc, MessagePack (exact
-// 64-bit integers), lines, and length prefixes around any of these. Others are edited as raw
-// bytes (hex).
+// Covered: JSON-RPC and LSP (with the original's framing: Content-Length or newline), Go's
+// net/rpc/jsonrpc, MessagePack (exact 64-bit integers), lines, length prefixes around any of
+// these, and Go's gob and net/rpc (with the types the connection defined: see encode-gob.ts).
+// Others are edited as raw bytes (hex).
 import { Packr } from 'msgpackr';
 import { UserError } from '../util/errors';
 import { toJson } from '../util/json';
+import { encodeGobFrame } from './encode-gob';
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', variableMapSize: true });
 
@@ -37,12 +38,15 @@ function lenPrefix(kind: string, body: Uint8Array): Uint8Array {
 export function canEncode(proto: string): boolean {
   const parts = proto.split('+');
   const inner = parts.at(-1)!;
+  if (proto === 'gob' || proto === 'netrpc') return true;
   return ['jsonrpc', 'jsonrpc1', 'lsp', 'msgpack', 'lines'].includes(inner) && parts.slice(0, -1).every((p) => /^len(16|32)(be|le)$|^lenvarint$|^lines$/.test(p));
 }
 
 /** The bytes of a frame of `proto` holding `value`; `original` (the frame's bytes) decides
- *  details the value does not carry (LSP headers or a newline, a line ending). */
-export function encodeValue(proto: string, value: unknown, original: Uint8Array): Uint8Array {
+ *  details the value does not carry (LSP headers or a newline, a line ending); `before` (the
+ *  frames the same side sent earlier on the connection) holds the types of gob and net/rpc. */
+export function encodeValue(proto: string, value: unknown, original: Uint8Array, before: Uint8Array[] = []): Uint8Array {
+  if (proto === 'gob' || proto === 'netrpc') return encodeGobFrame(proto, value, original, before);
   const parts = proto.split('+');
   const inner = parts.pop()!;
   let body: Uint8Array;

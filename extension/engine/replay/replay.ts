@@ -265,13 +265,13 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
-interface Target {
+export interface Target {
   socket?: net.Socket;
   write(data: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
-async function openTarget(to: ReplayTarget): Promise<Target> {
+export async function openTarget(to: ReplayTarget): Promise<Target> {
   if (to.kind === 'fifo') {
     let fd: number;
     const notFifo = (): UserError => new UserError(`--to fifo:${to.path}: not a FIFO (named pipe); replay writes only into a FIFO someone reads`);

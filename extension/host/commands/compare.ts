@@ -1,5 +1,6 @@
 // Export as pcapng… and Compare with…: a session's capture (or a file) written for Wireshark, or
-// compared message by message with another session or capture file.
+// compared message by message with another session or capture file, side by side (the report
+// as text on request).
 import * as vscode from 'vscode';
 import * as P from '../../shared/requests';
 import type { Services } from '../services';
@@ -47,14 +48,21 @@ export async function compareWith(svc: Services, arg?: unknown): Promise<void> {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `IPC Tap: comparing ${a.name} with ${bName}…` }, () =>
       svc.engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b }),
     );
-    const doc = await vscode.workspace.openTextDocument({ content: `A: ${a.name}\nB: ${bName}\n\n${r.text}\n`, language: 'plaintext' });
-    await vscode.window.showTextDocument(doc, { preview: false });
+    // Side by side: both conversations aligned, differences highlighted by the diff editor.
+    await svc.compareDocs?.show({ name: `A ${a.name}`, text: r.sides.a }, { name: `B ${bName}`, text: r.sides.b }, `${a.name} ↔ ${bName}`);
     const c = r.counts;
-    void vscode.window.showInformationMessage(
-      r.different
-        ? `${a.name} and ${bName} differ: ${c.changed} changed, ${c.onlyA} only in A, ${c.onlyB} only in B (${c.same} the same).`
-        : `${a.name} and ${bName}: the same ${c.same} messages.`,
-    );
+    void vscode.window
+      .showInformationMessage(
+        r.different
+          ? `${a.name} and ${bName} differ: ${c.changed} changed, ${c.onlyA} only in A, ${c.onlyB} only in B (${c.same} the same).`
+          : `${a.name} and ${bName}: the same ${c.same} messages.`,
+        'Show Report',
+      )
+      .then(async (pick) => {
+        if (!pick) return;
+        const doc = await vscode.workspace.openTextDocument({ content: `A: ${a.name}\nB: ${bName}\n\n${r.text}\n`, language: 'plaintext' });
+        await vscode.window.showTextDocument(doc, { preview: false });
+      });
   } catch (err) {
     showEngineError(err, 'comparing', svc.output);
   }

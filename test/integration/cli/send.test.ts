@@ -67,3 +67,110 @@ test('round trip: encode(decode(bytes)) is the bytes for MessagePack (exact 64-b
   const g = resolveDecoder('lsp').create().push('c2s', lsp)[0]!;
   assert.deepEqual(Buffer.from(encodeValue(g.proto ?? 'lsp', g.decoded, g.data)).toString(), lsp.toString());
 });
+
+test('edit a Go net/rpc (gob) call and send it to the real server: the reply is the product of the edited arguments', async () => {
+  const server = spawn(goBinary('rpcserver'), ['tcp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
+    const capture = join(env.dir, 'g.ipctap');
+    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
+    try {
+      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
+      const c = spawnSync(goBinary('rpcclient'), ['tcp', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'gcalls.json')], { encoding: 'utf8' });
+      assert.equal(c.status, 0, c.stderr);
+    } finally {
+      await live.stop();
+    }
+    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const calls = rows.filter((r) => r.type === 'frame' && r.dir === 'c2s' && (r.decoded as { kind?: string } | null)?.kind === 'request');
+    // the first call carries the type definitions of rpc.Request and Args; a later one relies on them
+    const first = calls.find((r) => /Arith\.Multiply #0 /.test(String(r.summary)))!;
+    const later = calls.find((r) => /Arith\.Multiply #2 /.test(String(r.summary)))!;
+    assert.ok(first && later, rows.map((r) => r.summary).join('\n'));
+    for (const [call, args, product] of [
+      [first, { A: 6, B: 7 }, 42],
+      [later, { A: -3, B: 1000000 }, -3000000],
+    ] as const) {
+      const edited = JSON.stringify({ ...(call.decoded as object), args });
+      const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--value', edited, '--json'], { env: env.env });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      const res = JSON.parse(r.stdout) as { responses: { result: string; now: { decoded: { reply: unknown; seq: number } } | null }[] };
+      const changed = res.responses.filter((x) => x.result !== 'same');
+      assert.equal(changed.length, 1, r.stdout);
+      assert.equal(changed[0]!.now!.decoded.reply, product, r.stdout);
+    }
+    // unedited: byte for byte what the client sent, so every answer is as before
+    const same = await runCli(['send', capture, '--frame', String(later.id), '--to', `tcp:${addr}`, '--value', JSON.stringify(later.decoded)], { env: env.env });
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    const wrong = await runCli(
+      ['send', capture, '--frame', String(later.id), '--to', `tcp:${addr}`, '--value', JSON.stringify({ ...(later.decoded as object), args: { A: 1, C: 2 } })],
+      { env: env.env },
+    );
+    assert.equal(wrong.code, 2, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stderr, /Args has no field "C"/);
+  } finally {
+    server.stdin!.end();
+    server.kill();
+  }
+});
+
+test('edit a gRPC unary call and send it to the real grpc-js server: typed with --proto and schema-less', async () => {
+  const dir = join(__dirname, '../../fixtures/node/grpc');
+  const proto = join(dir, 'demo.proto');
+  const server = spawn(process.execPath, [join(dir, 'server.mjs'), '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = JSON.parse(await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res))).listening as number;
+    const capture = join(env.dir, 'grpc.ipctap');
+    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=127.0.0.1:${port}`], env.env);
+    try {
+      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
+      const c = spawnSync(process.execPath, [join(dir, 'client.mjs'), `127.0.0.1:${String(ready.address).split(':').pop()}`], { encoding: 'utf8' });
+      assert.equal(c.status, 0, c.stderr);
+    } finally {
+      await live.stop();
+    }
+    const rows = (await runCli(['read', capture, '--json', '--proto', proto], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const isEcho = (r: Record<string, unknown>) => {
+      const d = r.decoded as { kind?: string; path?: string; dir?: string; compressed?: boolean } | null;
+      return r.type === 'frame' && d?.kind === 'message' && d.path === '/demo.Calc/Echo' && d.dir === 'request' && !d.compressed;
+    };
+    const call = rows.find(isEcho)!;
+    assert.ok(call, 'an Echo request in the capture');
+    const d = call.decoded as { message: Record<string, unknown> };
+    const edited = { ...d, message: { ...d.message, text: 'edited', id: '41' } };
+    const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--proto', proto, '--value', JSON.stringify(edited), '--json'], {
+      env: env.env,
+    });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const res = JSON.parse(r.stdout) as { responses: { result: string; now: { decoded: { kind: string; message?: { text: string; id: number }; statusName?: string } } | null }[] };
+    const msg = res.responses.find((x) => x.now?.decoded.kind === 'message')!;
+    assert.equal(msg.result, 'differs');
+    assert.equal(msg.now!.decoded.message!.text, 'echo: edited');
+    assert.equal(msg.now!.decoded.message!.id, 42);
+    assert.equal(res.responses.find((x) => x.now?.decoded.kind === 'trailers')!.now!.decoded.statusName, 'OK');
+    // unedited: the same answer
+    const same = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--proto', proto, '--value', JSON.stringify(d)], { env: env.env });
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    // schema-less: the capture read without --proto, the string field edited in its fields form
+    const raw = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((x) => x.id === call.id)!;
+    const rd = raw.decoded as { message: { fields: { n: number; string?: string }[] } };
+    const fields = rd.message.fields.map((f) => (f.n === 1 ? { ...f, string: 'raw edit' } : f));
+    const s = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--value', JSON.stringify({ ...rd, message: { fields } })], {
+      env: env.env,
+    });
+    assert.equal(s.code, 3, s.stdout + s.stderr);
+    assert.match(s.stdout, /echo: raw edit/, s.stdout);
+  } finally {
+    server.kill();
+  }
+});

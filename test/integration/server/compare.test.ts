@@ -45,6 +45,40 @@ test('engine server: compare two sessions and a file, export as pcapng', async (
   assert.deepEqual({ changed: d.counts.changed, onlyA: d.counts.onlyA, onlyB: d.counts.onlyB }, { changed: 1, onlyA: 0, onlyB: 0 }, d.text);
   assert.match(d.text, new RegExp(`/: "rpcserver listening on tcp 127\\.0\\.0\\.1:${base} \\(pid \\d+\\)" → "rpcserver listening on tcp 127\\.0\\.0\\.1:${base + 1} `), d.text);
   assert.match(d.text, /Arith\.Multiply\s+A\s+\S+ \(3 calls\)\s+B\s+\S+ \(3 calls\)/);
+  // side by side: the same messages line up; the server's first line differs in its port
+  assert.match(d.sides.a, new RegExp(`rpcserver listening on tcp 127\\.0\\.0\\.1:${base} `));
+  assert.match(d.sides.b, new RegExp(`rpcserver listening on tcp 127\\.0\\.0\\.1:${base + 1} `));
+  const multiply = (text: string) => text.split('\n').filter((l) => /Arith\.Multiply/.test(l));
+  assert.deepEqual(multiply(d.sides.a), multiply(d.sides.b));
+  assert.ok(multiply(d.sides.a).length >= 6, d.sides.a);
+
+  // Edit and Send…: a Multiply call of the first session with other arguments, to a real server
+  const calls = await engine.request(P.RowsGet, { sessionId: a.id, start: 0, count: 200, filter: 'Arith.Multiply' });
+  const call = calls.rows.find((r) => r.type === 'frame' && r.dir === 'c2s')!;
+  assert.ok(call, JSON.stringify(calls.rows));
+  const prep = await engine.request(P.EditPrepare, { sessionId: a.id, id: call.id });
+  assert.equal(prep.encodable, true);
+  assert.equal(prep.target, `tcp:127.0.0.1:${base}`);
+  const value = JSON.parse(prep.text) as { args: { A: number; B: number } };
+  assert.equal(value.args.B, 7);
+  const server = await engine.request(P.SessionStart, {
+    name: 'server for the edited call',
+    processes: [{ name: 'server', command: exampleBinary('rpcserver'), args: ['-listen', `127.0.0.1:${base + 2}`] }],
+  });
+  await untilLong('server listening', async () =>
+    (await engine.request(P.RowsGet, { sessionId: server.id, start: 0, count: 5, filter: '' })).rows.some((r) => r.type === 'frame' && /listening/.test(r.summary)),
+  );
+  const sent = await engine.request(P.EditSend, { sessionId: a.id, id: call.id, value: JSON.stringify({ ...value, args: { A: 6, B: 111 } }), target: `tcp:127.0.0.1:${base + 2}` });
+  assert.equal(sent.different, 1, JSON.stringify(sent));
+  assert.match(sent.sides.b, /Arith\.Multiply #\d+ 666/, sent.sides.b);
+  assert.doesNotMatch(sent.sides.a, /666/);
+  assert.notEqual(sent.sessionId, a.id, 'a stopped session: the exchange is a new session');
+  await assert.rejects(
+    engine.request(P.EditSend, { sessionId: a.id, id: call.id, value: '{"kind":"request","args":{"C":1}}', target: `tcp:127.0.0.1:${base + 2}` }),
+    /Args has no field "C"/,
+  );
+  await engine.request(P.SessionStop, { sessionId: server.id });
+
   const withFile = await engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { path: a.capturePath! } });
   assert.equal(withFile.different, false, 'a session against its own capture file');
   const out = join(dir, 'first.pcapng');

@@ -157,6 +157,9 @@ export class DetailController {
             );
           });
         },
+        editAndSend: () => {
+          if (row?.type === 'frame') void this.app.call(this.app.request('edit/open', { id: row.id }));
+        },
         copyHex: () => this.copy(this.bytes ? toHexString(this.bytes) : '', 'hex'),
         copyBase64: () => this.copy(row?.type === 'frame' ? row.data : '', 'base64'),
         copyJson: () => this.copy(this.tree ? jsonText(this.tree) : 'null', 'JSON'),

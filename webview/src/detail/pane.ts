@@ -42,6 +42,7 @@ export interface DetailActions {
   moreHex(): void;
   goToRow(id: number): void;
   replay(): void;
+  editAndSend(): void;
   copyHex(): void;
   copyBase64(): void;
   copyJson(): void;
@@ -87,6 +88,10 @@ function actions(doc: Doc, m: DetailModel, row: WireRow, act: DetailActions): HT
   const bar = el(doc, 'div', { class: 'd-actions', role: 'toolbar' });
   if (row.type === 'frame') {
     bar.appendChild(button(doc, 'Replay from here', { testid: 'replay', title: `Replay connection ${row.conn} from this frame`, onClick: () => act.replay() }));
+    if (row.dir === 'c2s' || row.dir === 'stdin')
+      bar.appendChild(
+        button(doc, 'Edit and Send…', { testid: 'edit-send', title: `Edit this message and send it after connection ${row.conn}'s setup`, onClick: () => act.editAndSend() }),
+      );
     bar.appendChild(button(doc, 'Copy as hex', { testid: 'copy-hex', onClick: () => act.copyHex() }));
     bar.appendChild(button(doc, 'Copy as base64', { testid: 'copy-base64', onClick: () => act.copyBase64() }));
     bar.appendChild(

@@ -7,7 +7,7 @@ import type { FieldRange } from '../../types';
 import { DEFAULT_MAX_FRAME } from '../core/decoder';
 import { asBuffer, GobError, NeedMore, Reader, readHeader } from './reader';
 import { describeType, typeSummary, TypeTable, type GobType } from './types';
-import { decodeTop, definedBefore, type ValueContext } from './value';
+import { decodeTop, definedBefore, type ValueContext, type WireHints } from './value';
 import { parseWireType } from './wiretype';
 
 export interface GobStreamOptions {
@@ -15,6 +15,8 @@ export interface GobStreamOptions {
   maxFrame?: number;
   /** Deepest nesting of values. Default 1000. */
   maxDepth?: number;
+  /** Keep, per value, what writing it back byte for byte needs (see WireHints). */
+  wireHints?: boolean;
 }
 
 export type GobItem =
@@ -40,6 +42,8 @@ export type GobItem =
       note?: string;
       /** Where the value and its parts lie in `data`, by path below the value ('' the whole). */
       ranges?: FieldRange[];
+      /** With the wireHints option. */
+      wire?: WireHints;
     }
   | { kind: 'error'; data: Uint8Array; error: string; typeId?: number }
   | { kind: 'empty'; data: Uint8Array };
@@ -53,6 +57,7 @@ export class GobStream {
   readonly types = new TypeTable();
   private readonly maxFrame: number;
   private readonly maxDepth: number;
+  private readonly wireHints: boolean;
   /**
    * The bytes being parsed, [head, tail): between pushes, the leftover in `store` (owned memory);
    * during a push, either `store` (leftover + the pushed chunk) or the pushed chunk itself when
@@ -85,6 +90,7 @@ export class GobStream {
   constructor(opts: GobStreamOptions = {}) {
     this.maxFrame = Math.max(16, opts.maxFrame ?? DEFAULT_MAX_FRAME);
     this.maxDepth = Math.max(1, opts.maxDepth ?? 1000);
+    this.wireHints = opts.wireHints === true;
     this.r = new Reader(EMPTY, 0, 0, 0, this.maxFrame);
     this.ctx = { types: this.types, r: this.r, maxDepth: this.maxDepth, depth: 0, path: [], concrete: undefined, defined: undefined };
   }
@@ -344,6 +350,8 @@ export class GobStream {
       const ranges: FieldRange[] = [];
       ctx.ranges = ranges;
       ctx.prefix = '';
+      const wire: WireHints | undefined = this.wireHints ? { maps: new Map(), ifaces: new Map() } : undefined;
+      ctx.wire = wire;
       const valueStart = r.pos;
       const value = decodeTop(ctx, id);
       ctx.ranges = undefined;
@@ -365,6 +373,7 @@ export class GobStream {
       };
       if (ctx.concrete) item.concrete = ctx.concrete;
       if (ctx.defined) item.defines = ctx.defined;
+      if (wire) item.wire = wire;
       if (r.pos < r.end) item.note = `${r.end - r.pos} bytes left over in the message`;
       this.attemptEnd = r.end;
       return item;

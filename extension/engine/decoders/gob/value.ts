@@ -24,6 +24,19 @@ export interface ValueContext {
   ranges?: FieldRange[] | undefined;
   /** With ranges: the JSON pointer of the value being decoded ('' for the top value). */
   prefix?: string;
+  /** When set (with ranges): what an encoder needs to write the value back as it came. */
+  wire?: WireHints | undefined;
+}
+
+/** What the decoded value does not carry but the bytes did: map entries in wire order (keys as
+ *  shown, by the map's JSON pointer) and the type ids of interface values (by the pointer of
+ *  `concrete`). */
+export interface WireHints {
+  maps: Map<string, string[]>;
+  ifaces: Map<string, number>;
+  /** Self-encoded values whose shown form drops details (a time zone's seconds): the bytes
+   *  by "type name NUL shown value". */
+  externals?: Map<string, Uint8Array>;
 }
 
 /** Ranges recorded per message at most (a huge value still shows its first fields). */
@@ -139,7 +152,12 @@ export function decodeValue(ctx: ValueContext, id: number, t: GobType = typeOf(c
     }
     case 'external': {
       const b = r.lenBytes(t.name || 'encoded value');
-      return renderExternal(t.name, t.flavor, b);
+      const shown = renderExternal(t.name, t.flavor, b);
+      if (ctx.wire && typeof shown === 'string') {
+        const key = `${t.name}\0${shown}`;
+        if (!ctx.wire.externals?.has(key)) (ctx.wire.externals ??= new Map()).set(key, b.slice());
+      }
+      return shown;
     }
   }
 }
@@ -212,9 +230,12 @@ function decodeMap(ctx: ValueContext, key: number, elem: number, n: number): Rec
   const et = typeOf(ctx, elem);
   const r = ctx.r;
   const entries = new Map<string, unknown>();
+  const order = ctx.wire ? ([] as string[]) : undefined;
+  if (order) ctx.wire!.maps.set(ctx.prefix ?? '', order);
   for (let i = 0; i < n; i++) {
     if (r.pos >= r.end) throw new GobError(`${n} map entries claimed but the message ended after ${i}`);
     const k = mapKeyString(decodeValue(ctx, key, kt));
+    order?.push(k);
     ctx.path.push(k);
     entries.set(k, ctx.ranges ? tracked(ctx, (ctx.prefix ?? '') + segment(k), () => decodeValue(ctx, elem, et)) : decodeValue(ctx, elem, et));
     ctx.path.pop();
@@ -415,7 +436,9 @@ function decodeInterface(ctx: ValueContext): unknown {
   }
   r.uint(); // byte count of the concrete value
   const v = decodeTop(ctx, id);
-  (ctx.concrete ??= {})['/' + ctx.path.map(escapePointer).join('/')] = name;
+  const at = '/' + ctx.path.map(escapePointer).join('/');
+  (ctx.concrete ??= {})[at] = name;
+  ctx.wire?.ifaces.set(at, id);
   return v;
 }
 

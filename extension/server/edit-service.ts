@@ -1,0 +1,96 @@
+// Edit and Send…: a client frame of a session's capture opened as its decoded value (or its bytes
+// as hex), and the edited message sent on a fresh connection after the connection's setup; the
+// answers are captured as a new connection (in the session when live, else in a new session) and
+// returned beside the original ones.
+import { canEncode, encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, toJson, UserError } from '../engine';
+import type * as P from '../shared/requests';
+import { prettyJson } from './json-pretty';
+import { originalEndpoint } from './replay-service';
+import type { SessionService } from './session-service';
+import { pairsText } from './sides';
+
+function captureOf(sessions: SessionService, sessionId: string): string {
+  const s = sessions.get(sessionId);
+  if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file`);
+  return s.capturePath;
+}
+
+const isGrpcMessage = (proto: string, decoded: unknown) => /(^|\+)grpc$/.test(proto) && (decoded as { kind?: unknown } | null)?.kind === 'message';
+
+export async function prepareEdit(sessions: SessionService, p: P.EditPrepareParams): Promise<P.EditPrepareResult> {
+  const e = await loadEditableFrame(captureOf(sessions, p.sessionId), p.id, {});
+  const f = e.frame;
+  const encodable = f.decoded !== undefined && f.decoded !== null && (canEncode(f.proto) || isGrpcMessage(f.proto, f.decoded));
+  const text = encodable
+    ? prettyJson(toJson(f.decoded)) + '\n'
+    : Buffer.from(f.data)
+        .toString('hex')
+        .replace(/(.{64})/g, '$1\n')
+        .trimEnd() + '\n';
+  const conn = sessions
+    .get(p.sessionId)
+    .connections()
+    .find((c) => c.conn === f.conn);
+  const out: P.EditPrepareResult = { text, summary: f.summary, proto: f.proto, encodable };
+  if (conn && !conn.tap.startsWith('stdio') && !conn.tap.startsWith('shm:') && conn.tap !== 'trace') {
+    try {
+      out.target = originalEndpoint(conn.tap);
+    } catch {
+      // (a tap whose endpoint is not known: the user gives one)
+    }
+  }
+  return out;
+}
+
+export async function sendEdit(sessions: SessionService, p: P.EditSendParams): Promise<P.EditSendResult> {
+  const source = sessions.get(p.sessionId);
+  const file = captureOf(sessions, p.sessionId);
+  const to = parseReplayTarget(p.target);
+  const e = await loadEditableFrame(file, p.id, {});
+  let bytes: Uint8Array;
+  if (p.hex !== undefined) {
+    const clean = p.hex.replace(/\s+/g, '');
+    if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new UserError('the edited bytes are not pairs of hex digits');
+    bytes = Buffer.from(clean, 'hex');
+  } else {
+    let value: unknown;
+    try {
+      value = parseJsonExact(p.value ?? '');
+    } catch (err) {
+      throw new UserError(`the edited message is not JSON: ${(err as Error).message}`);
+    }
+    bytes = encodeEdited(e, value);
+  }
+  // The new exchange goes into the source session when it is live, otherwise into a new one.
+  let host = source.engine && source.state === 'live' ? source : undefined;
+  let created: string | undefined;
+  if (!host) {
+    const started = await sessions.start({ name: `edited #${p.id} of ${source.name}` });
+    created = started.id;
+    host = sessions.get(started.id);
+  }
+  let r: Awaited<ReturnType<typeof sendEdited>>;
+  try {
+    r = await sendEdited({ file, edit: e, bytes, to, session: host.engine!, timeoutMs: p.timeoutMs });
+  } catch (err) {
+    if (created) await sessions.close(created);
+    throw err;
+  }
+  host.changed();
+  // (whitespace a server writes between messages is not an answer)
+  const blank = (x: { data: Uint8Array } | undefined) => x !== undefined && Buffer.from(x.data).toString('latin1').trim() === '';
+  const cs = r.comparisons.filter((c) => !(c.result === 'extra' && blank(c.replayed)));
+  const count = (k: string) => cs.filter((c) => c.result === k).length;
+  const out: P.EditSendResult = {
+    sessionId: host.id,
+    conn: r.conn,
+    sent: r.sent,
+    same: count('same'),
+    different: count('differs'),
+    missing: count('missing'),
+    extra: count('extra'),
+    sides: pairsText(cs.map((c) => ({ a: c.original, b: c.replayed }))),
+  };
+  if (r.notes.length) out.notes = r.notes;
+  return out;
+}
