@@ -3,8 +3,9 @@
 import type { Session } from '../engine';
 import type { Row } from '../engine';
 import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../shared/requests';
-import { FrameStore } from '../engine';
+import { FlowContext, FrameStore } from '../engine';
 import { FilteredRows } from './row-store';
+import { SessionStats } from './session-stats';
 import { Throttle } from './throttle';
 
 export const NOTIFY_INTERVAL_MS = 150;
@@ -77,6 +78,9 @@ export class HostedSession {
   engine?: Session;
   store = FrameStore.createSync();
   rows = new FilteredRows(this.store);
+  /** Processes and connections for the Flow tab, and the Statistics tab's numbers, from every row. */
+  flow = new FlowContext();
+  stats = new SessionStats();
   readonly tapNames = new Map<string, string>();
   /** Bumped by each Decode As… re-read (an older re-read stops adding rows). */
   decodeGeneration = 0;
@@ -107,6 +111,8 @@ export class HostedSession {
   add(row: Row): void {
     this.store.append(row);
     this.tracker.see(row);
+    this.flow.see(row);
+    this.stats.add(row);
     if (row.type === 'frame') this.frames++;
     for (const l of this.rowListeners) l(row);
     this.throttle.poke();
@@ -117,6 +123,8 @@ export class HostedSession {
     const old = this.store;
     this.store = FrameStore.createSync();
     this.rows = new FilteredRows(this.store);
+    this.flow = new FlowContext();
+    this.stats = new SessionStats();
     this.tracker = new RowTracker();
     this.frames = 0;
     this.notifiedUpTo = 0;
