@@ -150,7 +150,14 @@ export class FlowContext {
   item(row: Row): FlowItem | undefined {
     if (row.type === 'event') {
       if (row.kind === 'signal-sent' && row.pid !== undefined) {
-        return { kind: 'mark', id: row.id, ts: row.ts, at: this.proc(row.pid), from: this.line(IPCTAP, 'ipctap (terminal)'), label: `${row.signal ?? 'signal'}${row.group ? ' (group)' : ''}` };
+        return {
+          kind: 'mark',
+          id: row.id,
+          ts: row.ts,
+          at: this.proc(row.pid),
+          from: this.line(IPCTAP, 'ipctap (terminal)'),
+          label: `${row.signal ?? 'signal'}${row.group ? ' (group)' : ''}`,
+        };
       }
       if (row.kind === 'signal-received' && row.pid !== undefined) {
         const from = row.senderPid !== undefined ? this.proc(row.senderPid) : undefined;
@@ -161,7 +168,8 @@ export class FlowContext {
       }
       const c = row.conn !== undefined ? this.conns.get(row.conn)?.sides : undefined;
       if (!c) return undefined;
-      if (row.kind === 'close' && row.reason && row.reason !== 'eof' && row.reason !== 'stopped') return { kind: 'mark', id: row.id, ts: row.ts, at: c.server, label: `#${row.conn} ${row.reason}` };
+      if (row.kind === 'close' && row.reason && row.reason !== 'eof' && row.reason !== 'stopped')
+        return { kind: 'mark', id: row.id, ts: row.ts, at: c.server, label: `#${row.conn} ${row.reason}` };
       if (row.kind === 'error') return { kind: 'mark', id: row.id, ts: row.ts, at: c.server, label: `error: ${row.message ?? ''}`.slice(0, 80) };
       return undefined;
     }

@@ -26,6 +26,22 @@ export function el(doc: Doc, tag: string, attrs?: Attrs, ...children: Child[]): 
   return e;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element (small inline charts), attributes through setAttribute like el(). */
+export function svgEl(doc: Doc & Pick<Document, 'createElementNS'>, tag: string, attrs?: Attrs, ...children: Child[]): SVGElement {
+  const e = doc.createElementNS(SVG_NS, tag) as SVGElement;
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (FORBIDDEN_ATTR.test(k)) throw new Error(`attribute ${k} is not allowed`);
+      e.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  append(doc, e, ...children);
+  return e;
+}
+
 export function append(doc: Doc, parent: Node, ...children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;

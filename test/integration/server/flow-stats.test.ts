@@ -40,10 +40,16 @@ test('engine server: the flow by range under the filter, statistics per method a
   });
   const labels = flow.lifelines.map((l) => l.label);
   // Named by command and pid (the test's binaries carry a build hash in their names).
-  assert.ok(labels.some((l) => new RegExp(`^rpcserver\\S* ${serverPid}$`).test(l)), labels.join(', '));
+  assert.ok(
+    labels.some((l) => new RegExp(`^rpcserver\\S* ${serverPid}$`).test(l)),
+    labels.join(', '),
+  );
   // The server's end of the TCP connection: its process when /proc names it, else the address.
   const serverSide = new Set([`pid:${serverPid}`, `ep:127.0.0.1:${port}`]);
-  assert.ok(labels.some((l) => new RegExp(`^rpcclient\\S* ${clientPid}$`).test(l)), labels.join(', '));
+  assert.ok(
+    labels.some((l) => new RegExp(`^rpcclient\\S* ${clientPid}$`).test(l)),
+    labels.join(', '),
+  );
   assert.equal(flow.lifelines.find((l) => l.id === `pid:${clientPid}`)!.end, 'exit 0');
   assert.equal(flow.total, flow.items.length);
   const arrows = flow.items.filter((i): i is Extract<FlowWireItem, { kind: 'arrow' }> => i?.kind === 'arrow');
@@ -54,7 +60,10 @@ test('engine server: the flow by range under the filter, statistics per method a
   const reply = calls.find((a) => a.from === req.to && a.to === req.from && a.latency !== undefined);
   assert.ok(reply, 'a reply with its latency');
   assert.match(reply!.latency!, /\d+(\.\d+)?\s*(µs|ms|s)/);
-  assert.ok(arrows.some((a) => a.error && /divide by zero/.test(a.label)), 'the failed Divide is an error arrow');
+  assert.ok(
+    arrows.some((a) => a.error && /divide by zero/.test(a.label)),
+    'the failed Divide is an error arrow',
+  );
   // gob type definitions are transport frames: hidden by default, shown on request.
   const all = await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 1000, transport: true });
   assert.ok(all.total > flow.total, `transport frames shown: ${all.total} > ${flow.total}`);
@@ -68,7 +77,10 @@ test('engine server: the flow by range under the filter, statistics per method a
   // The list's filter filters the flow.
   const multiply = await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 1000, filter: 'method:Arith.Multiply' });
   assert.ok(multiply.total > 0 && multiply.total < flow.total);
-  assert.ok(multiply.items.every((i) => i?.kind === 'arrow' && i.label.includes('Arith.Multiply')), multiply.items.map((i) => i?.label).join(' | '));
+  assert.ok(
+    multiply.items.every((i) => i?.kind === 'arrow' && i.label.includes('Arith.Multiply')),
+    multiply.items.map((i) => i?.label).join(' | '),
+  );
 
   const stats = await engine.request(StatsGet, { sessionId: s.id });
   const mul = stats.methods.find((m) => m.method === 'Arith.Multiply');

@@ -62,6 +62,7 @@ export class ShimElement extends ShimNode {
   value = '';
   placeholder = '';
   scrollTop = 0;
+  namespaceURI = 'http://www.w3.org/1999/xhtml';
 
   constructor(readonly tagName: string) {
     super(1);
@@ -142,6 +143,13 @@ export class ShimDocument {
   createElement(tag: string): ShimElement {
     if (!NAME.test(tag)) throw new Error(`InvalidCharacterError: ${tag}`);
     return new ShimElement(tag.toLowerCase());
+  }
+  createElementNS(ns: string, tag: string): ShimElement {
+    if (ns !== 'http://www.w3.org/2000/svg') throw new Error(`shim createElementNS: only SVG (${ns})`);
+    if (!NAME.test(tag)) throw new Error(`InvalidCharacterError: ${tag}`);
+    const e = new ShimElement(tag);
+    e.namespaceURI = ns;
+    return e;
   }
   createTextNode(text: string): ShimText {
     return new ShimText(String(text));
