@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { FlowGetResult, FlowLifeline, FlowWireItem, MethodStatsWire } from '../../../extension/shared/views';
 import { columns, COL_MIN, foldText, GUTTER, shapeOf } from '../../../webview/src/flow/flow-layout';
 import { FlowView } from '../../../webview/src/flow/flow-view';
-import { histogramBars, sortMethods } from '../../../webview/src/stats/stats-view';
+import { histogramBars, sortMethods, StatsView } from '../../../webview/src/stats/stats-view';
 import { byTestId, elements, shimDocument } from './dom-shim';
 
 const lines: FlowLifeline[] = [
@@ -155,4 +155,63 @@ test('statistics: sortable by every column, methods without latencies last; bars
     bars.map((b) => b.x),
     [0, 1, 2, 3],
   );
+});
+
+test('the statistics view: a row per method with its histogram as SVG bars; a click asks for the method filter', async () => {
+  const doc = shimDocument();
+  const filtered: string[] = [];
+  const view = new StatsView(doc, {
+    fetch: async () => ({
+      methods: [
+        {
+          method: 'Arith.Multiply',
+          calls: 5,
+          unanswered: 0,
+          errors: 0,
+          p50Us: 1100,
+          p90Us: 1700,
+          p99Us: 55000,
+          maxUs: 55000,
+          histogram: [0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+        },
+        {
+          method: '<b>Evil</b>',
+          calls: 1,
+          unanswered: 1,
+          errors: 1,
+          p50Us: 700,
+          p90Us: 700,
+          p99Us: 700,
+          maxUs: 700,
+          histogram: [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        },
+      ],
+      bucketsUs: [10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, null],
+      conns: [{ conn: 3, tap: 'tcp:0=127.0.0.1:7301', protos: ['netrpc'], framesOut: 12, bytesOut: 600, framesIn: 12, bytesIn: 500, decodeErrors: 0 }],
+    }),
+    filterMethod: (m) => filtered.push(m),
+  });
+  view.show();
+  const rows = await until('method rows', () => {
+    const r = byTestId(view.root, 'stats-method');
+    return r.length === 2 ? r : undefined;
+  });
+  assert.deepEqual(
+    rows.map((r) => r.getAttribute('data-method')),
+    ['Arith.Multiply', '<b>Evil</b>'],
+  );
+  assert.ok(!elements(view.root).some((e) => e.tagName === 'b'), 'a method name stays text');
+  const svg = byTestId(rows[0], 'stats-histogram')[0]!;
+  assert.equal(svg.namespaceURI, 'http://www.w3.org/2000/svg');
+  // Buckets from the lowest to the highest used by any method: ≤1 ms … ≤100 ms.
+  assert.equal(elements(svg).filter((e) => e.tagName === 'rect').length, 7);
+  byTestId(view.root, 'stats-sort-calls')[0]!.dispatch('click');
+  assert.deepEqual(
+    byTestId(view.root, 'stats-method').map((r) => r.getAttribute('data-method')),
+    ['<b>Evil</b>', 'Arith.Multiply'],
+    'a second click on the sorted column reverses it',
+  );
+  byTestId(view.root, 'stats-method')[1]!.dispatch('click');
+  assert.deepEqual(filtered, ['Arith.Multiply']);
+  assert.equal(byTestId(view.root, 'stats-conn').length, 1);
 });
