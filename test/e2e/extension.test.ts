@@ -258,7 +258,8 @@ step('4d. Flow and Statistics tabs: lifelines of both processes, Arith calls wit
     latencies.join(' | '),
   );
   await wb.shot('flow-rpc');
-  await page.screenshot({ path: join(shots, 'flow.png') });
+  // The editor area alone (the panel), for the README's picture (docs/flow.png).
+  await page.locator('.part.editor').screenshot({ path: join(shots, 'flow.png') });
   // A click on an arrow selects its row: the detail pane shows it, and the list has it selected.
   const arrow = f.locator('[data-testid="flow-arrow"]', { hasText: /Arith\.Multiply #1 / }).first();
   const id = await arrow.getAttribute('data-id');

@@ -30,6 +30,22 @@ export class ShimNode {
     return c;
   }
 
+  get nextSibling(): ShimNode | null {
+    const p = this.parentNode;
+    if (!p) return null;
+    return p.childNodes[p.childNodes.indexOf(this) + 1] ?? null;
+  }
+
+  insertBefore<T extends ShimNode>(c: T, ref: ShimNode | null): T {
+    if (ref === null) return this.appendChild(c);
+    if (c.parentNode) c.parentNode.removeChild(c);
+    const i = this.childNodes.indexOf(ref);
+    if (i < 0) throw new Error('insertBefore: not a child');
+    c.parentNode = this as unknown as ShimElement;
+    this.childNodes.splice(i, 0, c);
+    return c;
+  }
+
   removeChild<T extends ShimNode>(c: T): T {
     const i = this.childNodes.indexOf(c);
     if (i < 0) throw new Error('removeChild: not a child');

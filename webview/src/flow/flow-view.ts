@@ -41,6 +41,8 @@ export class FlowView {
   private t0 = 0;
   private tailBusy = false;
   readonly drawTimes: number[] = [];
+  /** Rows drawn, by index, reused while their item, its predecessor and the selection are the same. */
+  private readonly drawn = new Map<number, { node: HTMLElement; item: FlowWireItem | null | undefined; prev: unknown; selected: boolean }>();
   active = false;
 
   constructor(
@@ -95,6 +97,7 @@ export class FlowView {
   /** Forget the items (the filter or the transport option changed) and draw from the top. */
   reset(): void {
     this.cache.reset();
+    this.drawn.clear();
     this.list.setTotal(0);
     this.transportBox.checked = this.host.transport;
     if (this.active) void this.fetchPage(0).then(() => this.list.scrollToIndex(0));
@@ -122,6 +125,7 @@ export class FlowView {
   }
 
   private need(first: number, end: number): void {
+    for (const i of this.drawn.keys()) if (i < first - 100 || i >= end + 100) this.drawn.delete(i);
     for (const p of this.cache.missingPages(first, end)) void this.fetchPage(p);
     this.cache.evict(first, end);
   }
@@ -155,6 +159,7 @@ export class FlowView {
       lines.length === this.lifelines.length && lines.every((l, i) => l.id === this.lifelines[i]!.id && l.label === this.lifelines[i]!.label && l.end === this.lifelines[i]!.end);
     if (same) return;
     this.lifelines = lines;
+    this.drawn.clear();
     this.cols = columns(lines, this.list.scroller.clientWidth || 800);
     const heads = lines.map((l) => {
       const h = el(
@@ -171,6 +176,14 @@ export class FlowView {
     const inner = el(this.doc, 'div', { class: 'flow-header-inner' }, ...heads);
     inner.style.width = `${this.cols.width}px`;
     setChildren(this.doc, this.header, inner);
+    // The lifelines: one thin line down the middle of each column, drawn as the scroller's
+    // background (scrolling with the content) rather than as elements in every row.
+    const sc = this.list.scroller.style;
+    const half = this.cols.colWidth / 2;
+    sc.backgroundImage = `repeating-linear-gradient(to right, transparent 0 ${half - 0.5}px, var(--ipctap-lifeline) ${half - 0.5}px ${half + 0.5}px, transparent ${half + 0.5}px ${this.cols.colWidth}px)`;
+    // Tiles 1 px high repeated down (one image as tall as the content would be too big to paint).
+    sc.backgroundSize = `${lines.length * this.cols.colWidth}px 1px`;
+    sc.backgroundPosition = `${this.cols.x.size ? [...this.cols.x.values()][0]! - half : 0}px 0`;
     this.syncHeader();
     this.list.schedule();
   }
@@ -180,15 +193,20 @@ export class FlowView {
   }
 
   private renderRow(i: number): HTMLElement {
-    const d = this.doc;
     const it = this.cache.get(i);
+    const prev = i > 0 ? this.cache.get(i - 1) : undefined;
+    const selected = it != null && it.id === this.host.selectedId;
+    const had = this.drawn.get(i);
+    if (had && had.item === it && had.prev === prev && had.selected === selected && it !== undefined) return had.node;
+    const node = this.drawRow(i, it, prev);
+    this.drawn.set(i, { node, item: it, prev, selected });
+    return node;
+  }
+
+  private drawRow(i: number, it: FlowWireItem | null | undefined, prev: FlowWireItem | null | undefined): HTMLElement {
+    const d = this.doc;
     const row = el(d, 'div', { class: 'flow-row', role: 'row', 'data-index': i });
     row.style.width = `${this.cols.width}px`;
-    for (const x of this.cols.x.values()) {
-      const line = el(d, 'div', { class: 'fl-line' });
-      line.style.left = `${x}px`;
-      row.appendChild(line);
-    }
     if (it === undefined) {
       row.classList.add('loading');
       row.setAttribute('data-testid', 'flow-loading');
@@ -199,7 +217,6 @@ export class FlowView {
     row.setAttribute('data-id', String(it.id));
     row.setAttribute('data-testid', it.kind === 'arrow' ? 'flow-arrow' : 'flow-mark');
     if (it.id === this.host.selectedId) row.classList.add('selected');
-    const prev = i > 0 ? this.cache.get(i - 1) : undefined;
     const fold = foldText(prev?.ts, it.ts);
     row.appendChild(el(d, 'span', { class: 'f-time' }, timeText(it.ts, this.t0)));
     if (fold) row.appendChild(el(d, 'span', { class: 'f-fold', title: 'time folded' }, fold));

@@ -1,6 +1,6 @@
 // The virtualized frame list: only the rows in view (plus a few) are in the DOM. Row height is
 // fixed; the arithmetic lives in virtual.ts. Rows come from a source that fetches pages on demand.
-import { el, setChildren, type Doc } from '../dom';
+import { el, type Doc } from '../dom';
 import * as V from './scroll-math';
 
 export interface ListHooks {
@@ -170,7 +170,7 @@ export class VirtualList {
       r.style.height = `${this.rowHeight}px`;
       out.push(r);
     }
-    setChildren(this.doc, this.rows, ...out);
+    reconcile(this.rows, out);
     if (this.hooks.drawn && typeof performance !== 'undefined') {
       // Reading a layout property makes the browser apply styles and lay the rows out now, so
       // the figure covers that too (painting follows on the compositor).
@@ -183,5 +183,21 @@ export class VirtualList {
   /** Rows currently rendered [first, end). */
   rendered(): { first: number; end: number } {
     return { first: this.lastFirst, end: this.lastEnd };
+  }
+}
+
+/** Make `parent`'s children exactly `nodes`, in order, moving only what changed: rows a source
+ *  hands back unchanged (the flow reuses its row elements) stay in place while scrolling. */
+function reconcile(parent: HTMLElement, nodes: readonly HTMLElement[]): void {
+  const want = new Set<Node>(nodes);
+  for (let c = parent.firstChild; c;) {
+    const next = c.nextSibling;
+    if (!want.has(c)) parent.removeChild(c);
+    c = next;
+  }
+  let at = parent.firstChild;
+  for (const n of nodes) {
+    if (n === at) at = at.nextSibling;
+    else parent.insertBefore(n, at);
   }
 }
