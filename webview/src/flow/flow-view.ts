@@ -38,6 +38,7 @@ export class FlowView {
   private readonly emptyBox: HTMLElement;
   private lifelines: FlowLifeline[] = [];
   private cols: Columns = columns([], 800);
+  private laidOutWidth = 0;
   private t0 = 0;
   private tailBusy = false;
   readonly drawTimes: number[] = [];
@@ -92,6 +93,17 @@ export class FlowView {
       button(doc, 'Export SVG…', { testid: 'flow-export', title: 'Save the part of the flow in view as an SVG image', onClick: () => this.exportVisible() }),
     );
     this.root = el(doc, 'div', { class: 'flow-pane', 'data-testid': 'flow-view' }, controls, this.header, this.list.scroller, this.emptyBox);
+    // Columns follow the view's width (the panel resized, the detail pane dragged).
+    if (typeof ResizeObserver !== 'undefined') {
+      new ResizeObserver(() => {
+        const w = this.list.scroller.clientWidth;
+        if (w > 0 && Math.abs(w - this.laidOutWidth) > 1 && this.lifelines.length) {
+          const lines = this.lifelines;
+          this.lifelines = [];
+          this.setLifelines(lines);
+        }
+      }).observe(this.list.scroller);
+    }
   }
 
   /** Forget the items (the filter or the transport option changed) and draw from the top. */
@@ -160,7 +172,8 @@ export class FlowView {
     if (same) return;
     this.lifelines = lines;
     this.drawn.clear();
-    this.cols = columns(lines, this.list.scroller.clientWidth || 800);
+    this.laidOutWidth = this.list.scroller.clientWidth;
+    this.cols = columns(lines, this.laidOutWidth || 800);
     const heads = lines.map((l) => {
       const h = el(
         this.doc,
