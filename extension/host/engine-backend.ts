@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import * as P from '../shared/requests';
 import type { PanelMethod, PanelParams, PanelResult } from '../shared/webview';
 import { confirmSignal } from './commands/signal';
-import { saveCaptureAs } from './commands/capture';
+import { exportFlowSvg, saveCaptureAs } from './commands/capture';
+import { FlowGet, StatsGet } from '../shared/views';
 import { showReplayFailure, showReplayResult } from './commands/replay';
 import { PanelManager, type PanelBackend } from './panel';
 import type { Services } from './services';
@@ -62,6 +63,16 @@ export class EngineBackend implements PanelBackend {
       }
       case 'edit/open':
         await this.svc.edits?.open({ sessionId, id: p.id as number });
+        r = null;
+        break;
+      case 'flow/get':
+        r = await e.request(FlowGet, { sessionId, start: p.start as number, count: p.count as number, filter: p.filter as string, transport: p.transport === true });
+        break;
+      case 'stats/get':
+        r = await e.request(StatsGet, { sessionId });
+        break;
+      case 'flow/exportSvg':
+        await exportFlowSvg(this.svc, sessionId, p.svg as string);
         r = null;
         break;
       case 'clipboard/write':

@@ -1,8 +1,9 @@
 // One session as the server holds it: a live engine Session (or a capture file read back), its
 // rows in a store served by range and filter, and throttled change notices.
-import { Activity, FrameStore, type DecoderOptions, type Session, type Row } from '../engine';
+import { Activity, FlowContext, FrameStore, type DecoderOptions, type Session, type Row } from '../engine';
 import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../shared/requests';
 import { FilteredRows } from './row-store';
+import { SessionStats } from './session-stats';
 import { Throttle } from './throttle';
 
 export const NOTIFY_INTERVAL_MS = 150;
@@ -28,6 +29,9 @@ export class HostedSession {
   engine?: Session;
   store = FrameStore.createSync();
   rows = new FilteredRows(this.store);
+  /** Processes and connections for the Flow tab, and the Statistics tab's numbers, from every row. */
+  flow = new FlowContext();
+  stats = new SessionStats();
   readonly tapNames = new Map<string, string>();
   /** Bumped by each Decode As… re-read (an older re-read stops adding rows). */
   decodeGeneration = 0;
@@ -61,6 +65,8 @@ export class HostedSession {
   add(row: Row): void {
     this.store.append(row);
     this.tracker.row(row);
+    this.flow.see(row);
+    this.stats.add(row);
     if (row.type === 'frame') this.frames++;
     for (const l of this.rowListeners) l(row);
     this.throttle.poke();
@@ -71,6 +77,8 @@ export class HostedSession {
     const old = this.store;
     this.store = FrameStore.createSync();
     this.rows = new FilteredRows(this.store);
+    this.flow = new FlowContext();
+    this.stats = new SessionStats();
     this.tracker = new Activity();
     this.frames = 0;
     this.notifiedUpTo = 0;

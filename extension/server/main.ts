@@ -4,6 +4,7 @@
 import { createConnection, ProposedFeatures, ResponseError, TextDocumentSyncKind, type Connection } from 'vscode-languageserver/node';
 import { listDecoders, UserError } from '../engine';
 import * as P from '../shared/requests';
+import { FlowGet, StatsGet } from '../shared/views';
 import { documentSymbols, definition, foldingRanges, hover } from './language-features';
 import { listAttachable, listAttachEndpoints } from './attach-service';
 import { listShmChoices } from './shm-service';
@@ -46,6 +47,8 @@ export function startServer(connection: Connection): void {
   handle(P.RowsGet, (p) => sessions.rowsGet(p));
   handle(P.RowsCount, async (p) => ({ total: await sessions.rowsCount(p.sessionId, p.filter) }));
   handle(P.RowsFind, (p) => sessions.rowsFind(p));
+  handle(FlowGet, (p) => sessions.flowGet(p));
+  handle(StatsGet, (p) => sessions.stats(p.sessionId));
   handle(P.SignalList, () => sessions.signals());
   handle(P.SignalSend, (p) => sessions.signal(p));
   handle(P.CaptureOpen, (p) => sessions.openCapture(p.path, p.decode, p.showSecrets === true));

@@ -1,8 +1,11 @@
 // Rows of one session served by range and by filter, over the engine's FrameStore (rows on disk,
 // bounded memory). Filtered views keep the matching row ids, built incrementally per filter text.
-import { FrameStore, type Row } from '../engine';
+import { FrameStore, isFlowRow, type Row } from '../engine';
+import { compileFilter } from '../shared/filter';
 
 export type RowPredicate = (row: Row) => boolean;
+/** Filter text, or a predicate (read over every row). */
+type RowFilter = string | RowPredicate;
 
 interface View {
   /** Ids of matching rows, ascending. */
@@ -28,6 +31,18 @@ export class FilteredRows {
   private async view(filter: string | undefined): Promise<View | undefined> {
     const key = (filter ?? '').trim();
     if (!key) return undefined;
+    return this.viewOf(key, key);
+  }
+
+  /** The rows the Flow tab draws (arrows and marks) under the list's filter. */
+  private flowView(filter: string | undefined, transport: boolean): Promise<View> {
+    const text = (filter ?? '').trim();
+    const match = compileFilter(text);
+    const pred = (row: Row): boolean => isFlowRow(row, { transport }) && match(row);
+    return this.viewOf(`\u0000flow${transport ? '+transport' : ''}:${text}`, pred);
+  }
+
+  private async viewOf(key: string, filter: RowFilter): Promise<View> {
     let v = this.views.get(key);
     if (!v) {
       v = { ids: [], scanned: 0, usedAt: 0 };
@@ -44,7 +59,7 @@ export class FilteredRows {
       const view = v;
       view.busy = (async () => {
         const fromId = this.store.idAt(view.scanned)!;
-        const ids = await this.store.filter(key, { from: fromId });
+        const ids = await this.store.filter(filter, { from: fromId });
         for (const id of ids) view.ids.push(id);
         view.scanned = total;
       })().finally(() => (view.busy = undefined));
@@ -67,6 +82,15 @@ export class FilteredRows {
     if (e <= s) return { rows: [], total };
     const rows = v ? await this.store.getMany(v.ids.slice(s, e)) : await this.store.rowsAt(s, e);
     return { rows, total };
+  }
+
+  /** Rows at positions [start, start+count) of the flow under `filter`. */
+  async flowRows(filter: string | undefined, transport: boolean, start: number, count: number): Promise<{ rows: Row[]; total: number }> {
+    const v = await this.flowView(filter, transport);
+    const total = v.ids.length;
+    const s = Math.max(0, Math.min(start, total));
+    const e = Math.min(total, s + Math.max(0, count));
+    return { rows: e > s ? await this.store.getMany(v.ids.slice(s, e)) : [], total };
   }
 
   /** Position in the filtered list of the row with this id, or -1. */

@@ -39,6 +39,7 @@ import { HostedSession } from './hosted-session';
 import { clientAddress, expandProcess, expandTapVars, tapRefs } from './launch-plan';
 import { compileFilter } from '../shared/filter';
 import { toWireRow } from './wire';
+import type { FlowGetParams, FlowGetResult, StatsGetResult } from '../shared/views';
 
 export interface SessionServiceOptions {
   notify: (params: SessionChangedParams) => void;
@@ -373,6 +374,20 @@ export class SessionService {
     const count = Math.min(Math.max(0, p.count), MAX_ROWS_PER_REQUEST);
     const { rows, total } = await s.rows.get(p.filter, p.start, count);
     return { rows: rows.map(toWireRow), total };
+  }
+
+  async flowGet(p: FlowGetParams): Promise<FlowGetResult> {
+    const s = this.get(p.sessionId);
+    const count = Math.min(Math.max(0, p.count), MAX_ROWS_PER_REQUEST);
+    const { rows, total } = await s.rows.flowRows(p.filter, !!p.transport, p.start, count);
+    const items = rows.map((r) => s.flow.item(r) ?? null);
+    const first = s.store.firstId;
+    const t0 = first !== undefined ? (await s.store.get(first))?.ts : undefined;
+    return { lifelines: s.flow.lifelines(), items, total, ...(t0 !== undefined ? { t0 } : {}) };
+  }
+
+  stats(id: string): StatsGetResult {
+    return this.get(id).stats.result();
   }
 
   rowsCount(id: string, filter?: string): Promise<number> {

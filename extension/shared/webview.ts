@@ -2,6 +2,7 @@
 // (extension/host/panel*.ts), declared once and imported by both sides. Type-only imports, so
 // the webview bundle pulls in no host or engine code.
 import type { DecoderDescription, ReplayStartResult, SessionDetail, SessionSummary, SignalSendResult, WireRow } from './requests';
+import type { FlowGetResult, StatsGetResult } from './views';
 
 export type { WireRow, WireFrameRow, WireEventRow, ProcessInfo, TapInfo, ConnectionInfo } from './requests';
 
@@ -34,7 +35,14 @@ export interface PanelState {
   followConn?: number;
   /** Selected JSON pointer in the detail tree. */
   fieldPath?: string;
+  /** The tab shown beside the list's place: the list, the flow diagram or the statistics. */
+  tab?: PanelTab;
+  /** Flow tab: draw transport frames too (gob type definitions, ZMTP greetings, HTTP/2 SETTINGS…). */
+  flowTransport?: boolean;
 }
+
+export const PANEL_TABS = ['list', 'flow', 'stats'] as const;
+export type PanelTab = (typeof PANEL_TABS)[number];
 
 /** Requests from the webview; the host answers each with a `reply` carrying the same id. */
 export interface PanelRequestMap {
@@ -53,6 +61,12 @@ export interface PanelRequestMap {
   'replay/start': { params: { conn: number; fromId?: number }; result: ReplayStartResult | null };
   /** Edit and Send…: the host opens the client frame `id` for editing. */
   'edit/open': { params: { id: number }; result: null };
+  /** Items [start, start+count) of the flow diagram under `filter` (the list's). */
+  'flow/get': { params: { start: number; count: number; filter: string; transport?: boolean }; result: FlowGetResult };
+  /** Per method and per connection statistics of the whole session. */
+  'stats/get': { params: Record<string, never>; result: StatsGetResult };
+  /** The host asks where to save, then writes this SVG document (the flow in view). */
+  'flow/exportSvg': { params: { svg: string }; result: null };
   /** Write text to the system clipboard (the host does it: webview clipboard access is unreliable). */
   'clipboard/write': { params: { text: string }; result: null };
 }

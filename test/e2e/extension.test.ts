@@ -18,6 +18,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'ipctap-e2e-'));
 const shots = join(tmpdir(), `ipctap-e2e-shots-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const workspace = join(scratch, 'workspace');
 const BIG_FRAMES = 200_000;
+const HUGE_FRAMES = 1_000_000;
 let wb: Workbench;
 let page: Page;
 
@@ -42,8 +43,9 @@ function prepareWorkspace(rpcPort: number): void {
   writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
 }
 
-/** A capture of BIG_FRAMES line frames on one connection (written with the engine's writer). */
-async function writeBigCapture(path: string): Promise<void> {
+/** A capture of `frames` line frames on one connection (written with the engine's writer). */
+async function writeBigCapture(path: string, frames = BIG_FRAMES): Promise<void> {
+  const BIG_FRAMES = frames;
   const start = Date.now() * 1000;
   const w = await CaptureWriter.open(path, { start, name: 'big', decode: 'lines' });
   w.writeEvent({ kind: 'open', conn: 1, tap: 'unix:/tmp/big.sock', from: 'client', to: 'server', ts: start, mono: 0 });
@@ -270,6 +272,112 @@ step('4d. Edit and Send… a net/rpc call with other arguments: the new reply sh
   }
 });
 
+/** Show one of the panel's tabs: List, Flow or Statistics. */
+async function showTab(f: Frame, tab: 'list' | 'flow' | 'stats'): Promise<void> {
+  await f.locator(`[data-testid="tab-${tab}"]`).click();
+  await waitFor(`${tab} tab shown`, async () => (await f.locator(`[data-testid="tab-${tab}"]`).getAttribute('aria-selected')) === 'true', 10_000);
+}
+
+async function flowLabels(f: Frame): Promise<string[]> {
+  return f.locator('[data-testid="flow-view"] [data-testid="flow-label"]').allTextContents();
+}
+
+step('4e. Flow and Statistics tabs: lifelines of both processes, Arith calls with latencies, a click selects the row, the filter narrows both', async () => {
+  await runCommand(page, 'IPC Tap: Show Panel');
+  const f = await panel();
+  await setFilter(f, '');
+  await showTab(f, 'flow');
+  const lifelines = f.locator('[data-testid="flow-lifeline"]');
+  await waitFor(
+    'lifelines of rpcserver and rpcclient',
+    async () => {
+      const names = await lifelines.allTextContents();
+      return names.some((n) => /^rpcserver \d+/.test(n)) && names.some((n) => /^rpcclient \d+/.test(n));
+    },
+    20_000,
+  );
+  // The client's calls: requests and replies, the replies with their latency.
+  await waitFor('Arith.Multiply arrows', async () => (await flowLabels(f)).some((t) => /Arith\.Multiply #\d+/.test(t)), 20_000);
+  const latencies = await f.locator('[data-testid="flow-arrow"] [data-testid="flow-latency"]').allTextContents();
+  assert.ok(
+    latencies.some((t) => /↩ [\d.]+ ?(µs|ms|s)/.test(t)),
+    latencies.join(' | '),
+  );
+  await wb.shot('flow-rpc');
+  // The editor area alone (the panel), for the README's picture (docs/media/flow.png).
+  await page.locator('.part.editor').screenshot({ path: join(shots, 'flow.png') });
+  // A click on an arrow selects its row: the detail pane shows it, and the list has it selected.
+  const arrow = f.locator('[data-testid="flow-arrow"]', { hasText: /Arith\.Multiply #1 / }).first();
+  const id = await arrow.getAttribute('data-id');
+  await arrow.click();
+  await waitFor(
+    'the clicked frame in the detail pane',
+    async () =>
+      new RegExp(`^#${id} `).test(
+        (
+          await f
+            .locator('[data-testid="detail-header"] .d-title')
+            .innerText()
+            .catch(() => '')
+        ).trim(),
+      ),
+    10_000,
+  );
+  await waitFor(
+    'the arrow drawn selected',
+    async () => ((await f.locator(`[data-testid="flow-arrow"][data-id="${id}"]`).getAttribute('class')) ?? '').includes('selected'),
+    10_000,
+  );
+  await wb.shot('flow-click-selects');
+  // The filter narrows the flow and the list alike.
+  const before = Number(await f.locator('[data-testid="flow-count"]').getAttribute('data-count'));
+  await setFilter(f, 'method:Arith.Multiply');
+  await waitFor(
+    'only Multiply in the flow',
+    async () => {
+      const n = Number(await f.locator('[data-testid="flow-count"]').getAttribute('data-count'));
+      const labels = await flowLabels(f);
+      return n > 0 && n < before && labels.length > 0 && labels.every((t) => t.includes('Arith.Multiply'));
+    },
+    20_000,
+  );
+  await wb.shot('flow-filtered');
+  await showTab(f, 'list');
+  await waitFor('only Multiply in the list', async () => {
+    const t = await summaries(f);
+    return t.length > 0 && t.every((s) => s.includes('Arith.Multiply'));
+  });
+  assert.equal(await f.locator(`.row.selected[data-id="${id}"]`).count(), 1, 'the row clicked in the flow is selected in the list');
+  // Statistics: Arith.Multiply with its calls; a click filters the list to it.
+  await setFilter(f, '');
+  await showTab(f, 'stats');
+  const mul = f.locator('[data-testid="stats-method"][data-method="Arith.Multiply"]');
+  await mul.waitFor({ timeout: 20_000 });
+  assert.ok(
+    Number(
+      await mul
+        .locator('[data-testid="stats-calls"]')
+        .innerText()
+        .then((t) => t.split(' ')[0]),
+    ) > 0,
+  );
+  assert.equal((await mul.locator('[data-testid="stats-histogram"] rect').count()) > 0, true);
+  assert.ok((await f.locator('[data-testid="stats-conn"]').count()) > 0);
+  await wb.shot('statistics');
+  await f.locator('[data-testid="stats-method"][data-method="Arith.Divide"]').click();
+  await waitFor(
+    'the list filtered to Arith.Divide',
+    async () =>
+      (await f.locator('[data-testid="tab-list"]').getAttribute('aria-selected')) === 'true' && (await f.locator('[data-testid="filter"]').inputValue()) === 'method:Arith.Divide',
+    10_000,
+  );
+  await waitFor('Divide rows', async () => {
+    const t = await summaries(f);
+    return t.length > 0 && t.every((s) => s.includes('Arith.Divide'));
+  });
+  await setFilter(f, '');
+});
+
 step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decoded value', async () => {
   await runCommand(page, 'IPC Tap: Open Capture as Text');
   const editor = page.locator('.editor-instance .monaco-editor').first();
@@ -364,6 +472,26 @@ step('3. Send Signal… SIGUSR1 to the signal program: its output shows it got i
   await page.keyboard.press('Escape');
 });
 
+step('3b. The signals example in the Flow tab: SIGTERM from IPC Tap and the exit on its lifeline', async () => {
+  const f = await panel();
+  const proc = f.locator('[data-testid="process"]', { hasText: 'signals' });
+  await proc.locator('[data-testid="signal-SIGTERM"]').click();
+  await f.locator('[data-testid="process"].state-exited', { hasText: 'signals' }).waitFor({ timeout: 20_000 });
+  await showTab(f, 'flow');
+  await waitFor(
+    'the SIGTERM mark and the exit',
+    async () => {
+      const marks = await f.locator('[data-testid="flow-mark"]').allTextContents();
+      return marks.some((t) => /#\d+ SIGTERM$/.test(t)) && marks.some((t) => /exit 143/.test(t));
+    },
+    20_000,
+  );
+  const ends = await f.locator('[data-testid="flow-lifeline-end"]').allTextContents();
+  assert.ok(ends.includes('exit 143'), ends.join(' | '));
+  await wb.shot('flow-signals');
+  await showTab(f, 'list');
+});
+
 step('8. Commands act on the panel in front: Open Capture as Text from the net/rpc tab opens its capture', async () => {
   // The signals session was launched last; the user brings the net/rpc panel to the front.
   await page.locator('.tabs-container .tab', { hasText: 'Go net/rpc server and client' }).click();
@@ -427,6 +555,50 @@ step('6. A capture of 200,000 frames: jump to the end shows the last frame; scro
     15_000,
   );
   await wb.shot('big-capture-scrolled');
+});
+
+step('6b. A capture of 1,000,000 frames in the Flow tab: scrolling draws only the rows in view (draw times reported)', async () => {
+  await closeEditors();
+  await writeBigCapture(join(workspace, 'huge.ipctap'), HUGE_FRAMES);
+  await runCommand(page, 'Go to File');
+  await pickQuick(page, 'huge.ipctap');
+  const f = await panel();
+  const count = f.locator('[data-testid="row-count"]');
+  await waitFor('every row read', async () => Number(await count.getAttribute('data-count')) >= HUGE_FRAMES, 240_000);
+  await showTab(f, 'flow');
+  const flowCount = f.locator('[data-testid="flow-count"]');
+  await waitFor('the whole flow', async () => Number(await flowCount.getAttribute('data-count')) === HUGE_FRAMES, 120_000);
+  const flowList = f.locator('[data-testid="flow-list"]');
+  await flowList.hover();
+  await f.evaluate(() => ((globalThis as { __ipctapFlowDrawMs?: number[] }).__ipctapFlowDrawMs ?? []).splice(0));
+  // Wheel through a stretch, then jump around as a dragged scrollbar does; rows arrive each time.
+  for (let i = 0; i < 60; i++) await page.mouse.wheel(0, 400);
+  for (const at of [0.1, 0.5, 0.9, 0.999, 0.3]) {
+    await flowList.evaluate((e, p) => (e.scrollTop = (e.scrollHeight - e.clientHeight) * p), at);
+    await waitFor(
+      `rows at ${at}`,
+      async () => (await f.locator('[data-testid="flow-arrow"]').count()) > 5 && (await f.locator('[data-testid="flow-loading"]').count()) === 0,
+      20_000,
+    );
+    for (let i = 0; i < 20; i++) await page.mouse.wheel(0, i % 2 ? -300 : 300);
+  }
+  const labels = await flowLabels(f);
+  assert.ok(
+    labels.some((t) => / of 1000000$/.test(t)),
+    labels.slice(0, 3).join(' | '),
+  );
+  const inDom = await f.locator('[data-testid="flow-view"] .flow-row').count();
+  assert.ok(inDom < 200, `only the rows in view are in the DOM (${inDom})`);
+  await wb.shot('flow-huge');
+  const times = await f.evaluate(() => [...((globalThis as { __ipctapFlowDrawMs?: number[] }).__ipctapFlowDrawMs ?? [])]);
+  assert.ok(times.length > 20, `draws measured: ${times.length}`);
+  const sorted = [...times].sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2);
+  const over = times.filter((t) => t >= 16).length;
+  process.stdout.write(
+    `flow view, ${HUGE_FRAMES.toLocaleString('en-US')} frames: ${times.length} draws while scrolling, ms per draw p50 ${q(0.5)} p95 ${q(0.95)} max ${sorted[sorted.length - 1]!.toFixed(2)}; ${over} of ${times.length} at 16 ms or more\n`,
+  );
+  await showTab(f, 'list');
 });
 
 step('11. Watch Shared Memory…: the segment of a Go program, a row per change, changed bytes marked in the hex view', async () => {

@@ -30,6 +30,22 @@ export class ShimNode {
     return c;
   }
 
+  get nextSibling(): ShimNode | null {
+    const p = this.parentNode;
+    if (!p) return null;
+    return p.childNodes[p.childNodes.indexOf(this) + 1] ?? null;
+  }
+
+  insertBefore<T extends ShimNode>(c: T, ref: ShimNode | null): T {
+    if (ref === null) return this.appendChild(c);
+    if (c.parentNode) c.parentNode.removeChild(c);
+    const i = this.childNodes.indexOf(ref);
+    if (i < 0) throw new Error('insertBefore: not a child');
+    c.parentNode = this as unknown as ShimElement;
+    this.childNodes.splice(i, 0, c);
+    return c;
+  }
+
   removeChild<T extends ShimNode>(c: T): T {
     const i = this.childNodes.indexOf(c);
     if (i < 0) throw new Error('removeChild: not a child');
@@ -62,6 +78,7 @@ export class ShimElement extends ShimNode {
   value = '';
   placeholder = '';
   scrollTop = 0;
+  namespaceURI = 'http://www.w3.org/1999/xhtml';
 
   constructor(readonly tagName: string) {
     super(1);
@@ -142,6 +159,13 @@ export class ShimDocument {
   createElement(tag: string): ShimElement {
     if (!NAME.test(tag)) throw new Error(`InvalidCharacterError: ${tag}`);
     return new ShimElement(tag.toLowerCase());
+  }
+  createElementNS(ns: string, tag: string): ShimElement {
+    if (ns !== 'http://www.w3.org/2000/svg') throw new Error(`shim createElementNS: only SVG (${ns})`);
+    if (!NAME.test(tag)) throw new Error(`InvalidCharacterError: ${tag}`);
+    const e = new ShimElement(tag);
+    e.namespaceURI = ns;
+    return e;
   }
   createTextNode(text: string): ShimText {
     return new ShimText(String(text));

@@ -3,7 +3,7 @@
 import { tapLabel } from '../../extension/shared/tap-label';
 import type { DecoderDescription, SessionDetail, SessionSummary } from '../../extension/shared/requests';
 import { parseFilter } from '../../extension/shared/filter';
-import type { HostToWebview, PanelState, WireRow } from '../../extension/shared/webview';
+import { PANEL_TABS, type HostToWebview, type PanelState, type PanelTab, type WireRow } from '../../extension/shared/webview';
 import { button } from './components/index';
 import { DetailController } from './detail/controller';
 import { el, setChildren, setText } from './dom';
@@ -18,6 +18,10 @@ import { effectiveFilter, sanitizeState } from './state';
 import { createToolbar, type Toolbar } from './toolbar/toolbar';
 import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts, type FilterFacts } from './toolbar/filter-hints';
 import { navigate } from './list/scroll-math';
+import { FlowView } from './flow/flow-view';
+import { StatsView } from './stats/stats-view';
+
+const TAB_LABELS: Record<PanelTab, string> = { list: 'List', flow: 'Flow', stats: 'Statistics' };
 
 const COLUMNS = ['#', 'Time', 'Conn', 'Dir', 'Proto', 'Len', 'Summary'];
 
@@ -51,6 +55,10 @@ export class App {
   private started = false;
   /** Set while reload() rebuilds and positions the list. */
   private placing = false;
+  private readonly flow: FlowView;
+  private readonly stats: StatsView;
+  private readonly listPane: HTMLElement;
+  private readonly tabButtons = new Map<PanelTab, HTMLElement>();
 
   constructor(
     private readonly doc: Document,
@@ -109,7 +117,52 @@ export class App {
       { class: 'list-header row', role: 'row' },
       ...COLUMNS.map((c, i) => el(doc, 'span', { class: ['c-num', 'c-time', 'c-conn', 'c-dir', 'c-proto', 'c-len', 'c-summary'][i], role: 'columnheader' }, c)),
     );
-    const listPane = el(doc, 'div', { class: 'list-pane' }, this.header, this.list.scroller, this.emptyBox);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the flow reads live fields through getters
+    const app = this;
+    this.flow = new FlowView(doc, {
+      get filter() {
+        return app.filter;
+      },
+      get transport() {
+        return app.state.flowTransport === true;
+      },
+      setTransport: (on) => {
+        this.state.flowTransport = on;
+        this.flow.reset();
+        this.scheduleSave();
+      },
+      get selectedId() {
+        return app.state.selectedId;
+      },
+      fetch: (start, count, transport) => this.host.request('flow/get', { start, count, filter: this.filter, transport }),
+      select: (id) =>
+        void this.goToRow(id).then((ok) => {
+          if (!ok) this.notice(`Row #${id} is not in the list.`, true);
+          this.flow.redraw();
+        }),
+      exportSvg: (svg) => void this.call(this.host.request('flow/exportSvg', { svg })),
+      notice: (text, isError) => this.notice(text, isError),
+    });
+    this.stats = new StatsView(doc, {
+      fetch: () => this.host.request('stats/get', {}),
+      filterMethod: (m) => {
+        const text = /\s/.test(m) ? `method:"${m}"` : `method:${m}`;
+        this.toolbar.setFilter(text);
+        this.setFilter(text);
+        this.showTab('list');
+      },
+    });
+    const tabs = el(doc, 'div', { class: 'view-tabs', role: 'tablist', 'aria-label': 'Views' });
+    for (const t of PANEL_TABS) {
+      const b = el(doc, 'button', { class: 'view-tab', role: 'tab', type: 'button', 'data-testid': `tab-${t}`, 'aria-selected': 'false' }, TAB_LABELS[t]);
+      b.addEventListener('click', () => this.showTab(t));
+      this.tabButtons.set(t, b);
+      tabs.appendChild(b);
+    }
+    this.flow.root.hidden = true;
+    this.stats.root.hidden = true;
+    const listPane = el(doc, 'div', { class: 'list-pane tab-list' }, tabs, this.header, this.list.scroller, this.emptyBox, this.flow.root, this.stats.root);
+    this.listPane = listPane;
     const main = el(doc, 'div', { class: 'main' }, listPane, splitter(doc, listPane), this.detail.root);
     setChildren(doc, root, this.toolbar.root, this.stripBox, this.noticeBox, this.banner, main);
   }
@@ -128,11 +181,16 @@ export class App {
           this.allRows = 0;
           if (msg.summary) this.applySummary(msg.summary);
           this.reload();
+          this.stats.refresh();
           break;
         }
         if (msg.summary) this.applySummary(msg.summary);
         if (msg.appended) this.allRows = Math.max(this.allRows, msg.appended.to);
         if (msg.appended || msg.summary) this.refreshTail();
+        if (msg.appended) {
+          this.flow.refresh();
+          this.stats.refresh();
+        }
         break;
       case 'reveal':
         void this.reveal(msg.rowId);
@@ -167,6 +225,26 @@ export class App {
     this.stick = this.state.topIndex === undefined && this.live;
     this.started = true;
     this.reload(this.state.topIndex);
+    this.showTab(this.state.tab ?? 'list');
+  }
+
+  /** Show the list, the flow diagram or the statistics in the list's place. */
+  showTab(tab: PanelTab): void {
+    if (tab === 'list') delete this.state.tab;
+    else this.state.tab = tab;
+    for (const [t, b] of this.tabButtons) {
+      b.setAttribute('aria-selected', t === tab ? 'true' : 'false');
+      b.classList.toggle('active', t === tab);
+    }
+    for (const t of PANEL_TABS) this.listPane.classList.toggle(`tab-${t}`, t === tab);
+    this.flow.root.hidden = tab !== 'flow';
+    this.stats.root.hidden = tab !== 'stats';
+    this.flow.active = tab === 'flow';
+    this.stats.active = tab === 'stats';
+    if (tab === 'flow') this.flow.show();
+    else if (tab === 'stats') this.stats.show();
+    else this.list.schedule();
+    this.scheduleSave();
   }
 
   private applySummary(s: SessionSummary): void {
@@ -255,6 +333,7 @@ export class App {
   /** Forget the cached rows (filter changed, cleared) and place the view again. */
   private reload(topIndex?: number): void {
     const stick = this.stick;
+    this.flow.reset();
     this.placing = true;
     this.cache.reset();
     this.selectedIndex = -1;
@@ -330,6 +409,7 @@ export class App {
     if (scroll) this.list.ensureVisible(index);
     this.detail.update();
     this.list.schedule();
+    this.flow.redraw();
     this.scheduleSave();
   }
 

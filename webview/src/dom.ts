@@ -36,6 +36,22 @@ export function shownText(text: string): string {
   return BIDI.test(text) ? text.replace(BIDI_ALL, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`) : text;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element (small inline charts), attributes through setAttribute like el(). */
+export function svgEl(doc: Doc & Pick<Document, 'createElementNS'>, tag: string, attrs?: Attrs, ...children: Child[]): SVGElement {
+  const e = doc.createElementNS(SVG_NS, tag) as SVGElement;
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (FORBIDDEN_ATTR.test(k)) throw new Error(`attribute ${k} is not allowed`);
+      e.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  append(doc, e, ...children);
+  return e;
+}
+
 export function append(doc: Doc, parent: Node, ...children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;

@@ -1,6 +1,6 @@
 // Panel state: sanitising what getState()/the serializer hand back (it may be old or foreign),
 // and the filter text actually sent to the engine.
-import type { PanelState } from '../../extension/shared/webview';
+import { PANEL_TABS, type PanelState, type PanelTab } from '../../extension/shared/webview';
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined;
@@ -15,6 +15,8 @@ export function sanitizeState(raw: unknown, sessionId: string): PanelState {
   if (typeof r.filter === 'string') s.filter = r.filter.slice(0, 2000);
   if (typeof r.paused === 'boolean') s.paused = r.paused;
   if (typeof r.capturePath === 'string') s.capturePath = r.capturePath;
+  if (PANEL_TABS.includes(r.tab as PanelTab)) s.tab = r.tab as PanelTab;
+  if (typeof r.flowTransport === 'boolean') s.flowTransport = r.flowTransport;
   if (same) {
     s.clearedAfter = num(r.clearedAfter);
     s.selectedId = num(r.selectedId);

@@ -1,4 +1,4 @@
-// Open Capture…, Save Capture As…, Open Capture as Text, Stop Session, Show Panel.
+// Open Capture…, Save Capture As…, Export the flow as SVG, Open Capture as Text, Stop Session, Show Panel.
 import * as vscode from 'vscode';
 import * as P from '../../shared/requests';
 import { captureTextUri } from '../capture-text-provider';
@@ -43,6 +43,15 @@ export async function saveCaptureAs(svc: Services, arg?: unknown): Promise<void>
   } catch (err) {
     showEngineError(err, 'saving the capture', svc.output);
   }
+}
+
+/** The panel's Flow tab, the part in view, as an SVG file where the user chooses. */
+export async function exportFlowSvg(svc: Services, sessionId: string, svg: string): Promise<void> {
+  const name = svc.model.get(sessionId)?.name ?? 'flow';
+  const uri = await askSavePath(`${name} flow`, 'svg', 'SVG image', 'Export');
+  if (!uri) return;
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(svg));
+  void vscode.window.showInformationMessage(`Exported the flow to ${vscode.workspace.asRelativePath(uri)}.`);
 }
 
 export async function openCaptureAsText(svc: Services, arg?: unknown): Promise<vscode.TextEditor | undefined> {

@@ -65,7 +65,7 @@ test('list and conversation rows show markup in captured data as text', () => {
   assert.ok(r.textContent.includes('<b>lines</b>'));
   assert.equal(
     elements(r)
-      .find((x) => x.getAttribute('class') === 'c-conn')!
+      .find((x) => x.classList.contains('c-conn'))!
       .getAttribute('title'),
     frame.tap,
   );

@@ -1,6 +1,6 @@
 // The virtualized frame list: only the rows in view (plus a few) are in the DOM. Row height is
 // fixed; the arithmetic lives in virtual.ts. Rows come from a source that fetches pages on demand.
-import { el, setChildren, type Doc } from '../dom';
+import { el, type Doc } from '../dom';
 import * as V from './scroll-math';
 
 export interface ListHooks {
@@ -14,6 +14,15 @@ export interface ListHooks {
   click(index: number, ev: MouseEvent): void;
   /** The user scrolled; atEnd tells whether the last row is in view. */
   scrolled(atEnd: boolean): void;
+  /** The rows in view were drawn, taking `ms` (performance.now around the draw). */
+  drawn?(ms: number): void;
+}
+
+/** What the scroller is called (the frame list's by default). */
+export interface ListNames {
+  testid: string;
+  label: string;
+  className?: string;
 }
 
 export class VirtualList {
@@ -33,10 +42,16 @@ export class VirtualList {
     private readonly doc: Doc,
     private rowHeight: number,
     private readonly hooks: ListHooks,
+    names: ListNames = { testid: 'frame-list', label: 'frames' },
   ) {
     this.rows = el(doc, 'div', { class: 'list-rows', role: 'rowgroup' });
     this.content = el(doc, 'div', { class: 'list-content' }, this.rows);
-    this.scroller = el(doc, 'div', { class: 'list-scroller', tabindex: 0, role: 'grid', 'aria-label': 'frames', 'data-testid': 'frame-list' }, this.content);
+    this.scroller = el(
+      doc,
+      'div',
+      { class: `list-scroller${names.className ? ' ' + names.className : ''}`, tabindex: 0, role: 'grid', 'aria-label': names.label, 'data-testid': names.testid },
+      this.content,
+    );
     this.scroller.addEventListener('scroll', () => {
       const own = this.ownScrollTop !== undefined && Math.abs(this.scroller.scrollTop - this.ownScrollTop) < 1;
       this.ownScrollTop = undefined;
@@ -143,6 +158,7 @@ export class VirtualList {
 
   /** Re-render now (rows arrived, selection changed). */
   render(): void {
+    const t0 = this.hooks.drawn && typeof performance !== 'undefined' ? performance.now() : 0;
     const v = this.viewport();
     const lay = V.layout(v, this.scroller.scrollTop);
     this.lastFirst = lay.first;
@@ -154,12 +170,34 @@ export class VirtualList {
       r.style.height = `${this.rowHeight}px`;
       out.push(r);
     }
-    setChildren(this.doc, this.rows, ...out);
+    reconcile(this.rows, out);
+    if (this.hooks.drawn && typeof performance !== 'undefined') {
+      // Reading a layout property makes the browser apply styles and lay the rows out now, so
+      // the figure covers that too (painting follows on the compositor).
+      void this.rows.offsetHeight;
+      this.hooks.drawn(performance.now() - t0);
+    }
     if (lay.end > lay.first) this.hooks.need(lay.first, lay.end);
   }
 
   /** Rows currently rendered [first, end). */
   rendered(): { first: number; end: number } {
     return { first: this.lastFirst, end: this.lastEnd };
+  }
+}
+
+/** Make `parent`'s children exactly `nodes`, in order, moving only what changed: rows a source
+ *  hands back unchanged (the flow reuses its row elements) stay in place while scrolling. */
+function reconcile(parent: HTMLElement, nodes: readonly HTMLElement[]): void {
+  const want = new Set<Node>(nodes);
+  for (let c = parent.firstChild; c;) {
+    const next = c.nextSibling;
+    if (!want.has(c)) parent.removeChild(c);
+    c = next;
+  }
+  let at = parent.firstChild;
+  for (const n of nodes) {
+    if (n === at) at = at.nextSibling;
+    else parent.insertBefore(n, at);
   }
 }

@@ -4,6 +4,7 @@ import { applicationError } from '../../../extension/shared/filter';
 import { el, type Doc } from '../dom';
 import { dirText, latency, relTime, sizeText, summaryText, textPreview } from './cells';
 import { fromBase64 } from '../base64';
+import { connClass } from '../flow/flow-layout';
 
 export const ROW_HEIGHT = 22;
 export const CONVERSATION_ROW_HEIGHT = 56;
@@ -73,7 +74,7 @@ export function renderListRow(doc: Doc, index: number, row: WireRow | undefined,
     { ...common, 'data-testid': 'frame-row', 'data-conn': row.conn, 'data-dir': row.dir },
     el(doc, 'span', { class: 'c-num' }, row.id),
     el(doc, 'span', { class: 'c-time' }, relTime(row.mono)),
-    el(doc, 'span', { class: 'c-conn', title: row.tap }, String(row.conn)),
+    el(doc, 'span', { class: `c-conn ${connClass(row.conn)}`, title: row.tap }, String(row.conn)),
     el(doc, 'span', { class: 'c-dir' }, dirText(row.dir)),
     el(doc, 'span', { class: 'c-proto' }, row.proto),
     el(doc, 'span', { class: 'c-len' }, sizeText(row.len)),

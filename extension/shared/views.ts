@@ -1,0 +1,71 @@
+// The engine server's requests behind the panel's Flow and Statistics tabs, and their shapes.
+// No imports beyond extension/shared: the webview bundle uses these types too.
+import type { RequestDef } from './requests';
+
+/** One column of the flow: a process (command and pid) or an endpoint whose process is unknown. */
+export interface FlowLifeline {
+  id: string;
+  label: string;
+  /** The process's end: "exit 0", "SIGTERM". */
+  end?: string;
+}
+
+/** One row of the flow: a frame as an arrow between lifelines, or an event as a mark on one. */
+export type FlowWireItem =
+  | { kind: 'arrow'; id: number; ts: number; from: string; to: string; label: string; conn: number; proto: string; error: boolean; latency?: string }
+  | { kind: 'mark'; id: number; ts: number; at: string; label: string; from?: string };
+
+export interface FlowGetParams {
+  sessionId: string;
+  /** Index into the flow (the rows the filter keeps that draw as an arrow or a mark). */
+  start: number;
+  count: number;
+  /** The list's filter text (with `after:N`). */
+  filter?: string;
+  /** Keep transport frames (gob type definitions, ZMTP greetings, HTTP/2 SETTINGS…). */
+  transport?: boolean;
+}
+export interface FlowGetResult {
+  lifelines: FlowLifeline[];
+  /** Items [start, start + items.length); a row that cannot be placed is null. */
+  items: (FlowWireItem | null)[];
+  /** Items in the flow under this filter. */
+  total: number;
+  /** Wall clock of the session's first row, µs (the time axis starts there). */
+  t0?: number;
+}
+
+export interface MethodStatsWire {
+  method: string;
+  calls: number;
+  unanswered: number;
+  errors: number;
+  p50Us: number | null;
+  p90Us: number | null;
+  p99Us: number | null;
+  maxUs: number | null;
+  histogram: number[];
+}
+
+export interface ConnStatsWire {
+  conn: number;
+  tap: string;
+  protos: string[];
+  /** Client to server (or into the process's stdin). */
+  framesOut: number;
+  bytesOut: number;
+  /** Server to client (or the process's stdout and stderr). */
+  framesIn: number;
+  bytesIn: number;
+  decodeErrors: number;
+}
+
+export interface StatsGetResult {
+  methods: MethodStatsWire[];
+  /** Upper bounds of the histogram buckets, µs (null: everything above the last bound). */
+  bucketsUs: (number | null)[];
+  conns: ConnStatsWire[];
+}
+
+export const FlowGet: RequestDef<FlowGetParams, FlowGetResult> = { method: 'flow/get' };
+export const StatsGet: RequestDef<{ sessionId: string }, StatsGetResult> = { method: 'stats/get' };

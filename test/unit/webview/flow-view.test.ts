@@ -1,0 +1,217 @@
+// The Flow tab's layout (columns, arrows, marks, folded gaps) and drawing, and the Statistics
+// tab's sorting and histogram bars, in the DOM shim: captured text stays text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FlowGetResult, FlowLifeline, FlowWireItem, MethodStatsWire } from '../../../extension/shared/views';
+import { columns, COL_MIN, foldText, GUTTER, shapeOf } from '../../../webview/src/flow/flow-layout';
+import { FlowView } from '../../../webview/src/flow/flow-view';
+import { histogramBars, sortMethods, StatsView } from '../../../webview/src/stats/stats-view';
+import { byTestId, elements, shimDocument } from '../../helpers/dom-shim';
+
+const lines: FlowLifeline[] = [
+  { id: 'pid:10', label: 'rpcserver 10', end: 'SIGTERM' },
+  { id: 'ep:ipctap', label: 'ipctap (terminal)' },
+  { id: 'pid:11', label: 'rpcclient 11' },
+];
+
+const arrow = (id: number, from: string, to: string, label: string, extra: Partial<Extract<FlowWireItem, { kind: 'arrow' }>> = {}): FlowWireItem => ({
+  kind: 'arrow',
+  id,
+  ts: 1_000_000 + id,
+  from,
+  to,
+  label,
+  conn: 2,
+  proto: 'netrpc',
+  error: false,
+  ...extra,
+});
+
+test('columns: one per lifeline in order, as wide as the view allows within bounds', () => {
+  const c = columns(lines, GUTTER + 3 * 200);
+  assert.equal(c.colWidth, 200);
+  assert.deepEqual([...c.x.values()], [GUTTER + 100, GUTTER + 300, GUTTER + 500]);
+  assert.equal(c.width, GUTTER + 600);
+  assert.equal(columns(lines, 100).colWidth, COL_MIN, 'a narrow view scrolls sideways instead of squeezing');
+});
+
+test('shapes: requests point from the client to the server, replies back, marks on their lifeline', () => {
+  const c = columns(lines, GUTTER + 600);
+  const req = shapeOf(arrow(11, 'pid:11', 'pid:10', 'Arith.Multiply #0 {"A":1,"B":7}'), c)!;
+  assert.equal(req.kind, 'arrow');
+  assert.ok(req.kind === 'arrow' && req.dir === 'left' && req.left === GUTTER + 100 && req.width === 400);
+  assert.equal(req.kind === 'arrow' && req.colour, 'conn-2');
+  const reply = shapeOf(arrow(13, 'pid:10', 'pid:11', 'Arith.Multiply #0 7', { latency: '12.75 ms' }), c)!;
+  assert.ok(reply.kind === 'arrow' && reply.dir === 'right' && reply.latency === '12.75 ms');
+  const err = shapeOf(arrow(23, 'pid:10', 'pid:11', 'Arith.Divide #4 error: divide by zero', { error: true }), c)!;
+  assert.equal(err.kind === 'arrow' && err.colour, 'error');
+  assert.equal(shapeOf(arrow(5, 'pid:10', 'pid:10', 'self'), c)!.kind, 'self');
+  const sig = shapeOf({ kind: 'mark', id: 30, ts: 0, at: 'pid:10', from: 'ep:ipctap', label: 'SIGTERM' }, c)!;
+  assert.ok(sig.kind === 'mark' && sig.at === GUTTER + 100 && sig.from === GUTTER + 300 && sig.signal);
+  const exit = shapeOf({ kind: 'mark', id: 31, ts: 0, at: 'pid:10', label: 'exit 0' }, c)!;
+  assert.ok(exit.kind === 'mark' && !exit.signal && exit.from === undefined);
+  assert.equal(shapeOf(arrow(1, 'pid:99', 'pid:10', 'x'), c), undefined, 'an unknown lifeline draws nothing');
+});
+
+test('compressed time: gaps of a second or more are folded and marked', () => {
+  assert.equal(foldText(undefined, 5), undefined);
+  assert.equal(foldText(0, 999_999), undefined);
+  assert.equal(foldText(0, 2_500_000), '⋯ 2.5 s');
+  assert.equal(foldText(0, 120e6), '⋯ 2.0 min');
+});
+
+async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('the flow view draws the rows in view from flow/get, as text, and a click selects the row', async () => {
+  const doc = shimDocument();
+  const payload = '<img src=x onerror="alert(1)">';
+  const items: FlowWireItem[] = [
+    arrow(11, 'pid:11', 'pid:10', `Echo ${payload}`),
+    arrow(13, 'pid:10', 'pid:11', 'Echo ok', { latency: '291 µs' }),
+    { kind: 'mark', id: 40, ts: 5_000_000, at: 'pid:10', from: 'ep:ipctap', label: 'SIGTERM' },
+  ];
+  const asked: { start: number; count: number; transport: boolean }[] = [];
+  const selected: number[] = [];
+  const view = new FlowView(doc, {
+    filter: '',
+    transport: false,
+    setTransport: () => undefined,
+    selectedId: 13,
+    fetch: async (start, count, transport): Promise<FlowGetResult> => {
+      asked.push({ start, count, transport });
+      return { lifelines: lines, items: items.slice(start, start + count), total: items.length, t0: 1_000_000 };
+    },
+    select: (id) => selected.push(id),
+    exportSvg: () => undefined,
+    notice: (t) => assert.fail(t),
+  });
+  view.show();
+  const rows = await until('rows drawn', () => {
+    const r = [...byTestId(view.root, 'flow-arrow'), ...byTestId(view.root, 'flow-mark')];
+    return r.length === 3 ? r : undefined;
+  });
+  assert.deepEqual(asked[0], { start: 0, count: 200, transport: false });
+  const heads = byTestId(view.root, 'flow-lifeline').map((h) => h.textContent);
+  assert.deepEqual(heads, ['rpcserver 10SIGTERM', 'ipctap (terminal)', 'rpcclient 11']);
+  const labels = byTestId(view.root, 'flow-label').map((l) => l.textContent);
+  assert.ok(labels.includes(`#11 Echo ${payload}`), labels.join(' | '));
+  assert.ok(!elements(view.root).some((e) => e.tagName === 'img'), 'markup in a label stays text');
+  assert.equal(byTestId(view.root, 'flow-latency')[0]!.textContent, '↩ 291 µs ');
+  assert.ok(rows.find((r) => r.getAttribute('data-id') === '13')!.classList.contains('selected'));
+  assert.ok(byTestId(view.root, 'flow-mark')[0]!.textContent.includes('⋯ 4.0 s'), 'the long gap before the signal is folded');
+  byTestId(view.root, 'flow-label')[0]!.dispatch('click');
+  assert.deepEqual(selected, [11]);
+  const svg = view.visibleSvg();
+  assert.match(svg, /^<svg /);
+  assert.ok(svg.includes('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;') && !svg.includes('<img'), 'the export escapes captured text');
+});
+
+test('statistics: sortable by every column, methods without latencies last; bars scaled to the tallest', () => {
+  const m = (method: string, calls: number, p50Us: number | null, errors = 0): MethodStatsWire => ({
+    method,
+    calls,
+    unanswered: 0,
+    errors,
+    p50Us,
+    p90Us: p50Us,
+    p99Us: p50Us,
+    maxUs: p50Us,
+    histogram: [],
+  });
+  const ms = [m('Arith.Multiply', 3, 800), m('Arith.Divide', 2, 1500, 1), m('Ping', 5, null)];
+  assert.deepEqual(
+    sortMethods(ms, 'calls', true).map((x) => x.method),
+    ['Ping', 'Arith.Multiply', 'Arith.Divide'],
+  );
+  assert.deepEqual(
+    sortMethods(ms, 'p50Us', true).map((x) => x.method),
+    ['Arith.Divide', 'Arith.Multiply', 'Ping'],
+  );
+  assert.deepEqual(
+    sortMethods(ms, 'p50Us', false).map((x) => x.method),
+    ['Arith.Multiply', 'Arith.Divide', 'Ping'],
+  );
+  assert.deepEqual(
+    sortMethods(ms, 'method', false).map((x) => x.method),
+    ['Arith.Divide', 'Arith.Multiply', 'Ping'],
+  );
+  assert.deepEqual(
+    sortMethods(ms, 'errors', true).map((x) => x.method),
+    ['Arith.Divide', 'Arith.Multiply', 'Ping'],
+  );
+  const bars = histogramBars([0, 0, 4, 1, 0, 2], 2, 5, 20);
+  assert.deepEqual(
+    bars.map((b) => b.h),
+    [20, 5, 0, 10],
+  );
+  assert.deepEqual(
+    bars.map((b) => b.x),
+    [0, 1, 2, 3],
+  );
+});
+
+test('the statistics view: a row per method with its histogram as SVG bars; a click asks for the method filter', async () => {
+  const doc = shimDocument();
+  const filtered: string[] = [];
+  const view = new StatsView(doc, {
+    fetch: async () => ({
+      methods: [
+        {
+          method: 'Arith.Multiply',
+          calls: 5,
+          unanswered: 0,
+          errors: 0,
+          p50Us: 1100,
+          p90Us: 1700,
+          p99Us: 55000,
+          maxUs: 55000,
+          histogram: [0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+        },
+        {
+          method: '<b>Evil</b>',
+          calls: 1,
+          unanswered: 1,
+          errors: 1,
+          p50Us: 700,
+          p90Us: 700,
+          p99Us: 700,
+          maxUs: 700,
+          histogram: [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        },
+      ],
+      bucketsUs: [10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, null],
+      conns: [{ conn: 3, tap: 'tcp:0=127.0.0.1:7301', protos: ['netrpc'], framesOut: 12, bytesOut: 600, framesIn: 12, bytesIn: 500, decodeErrors: 0 }],
+    }),
+    filterMethod: (m) => filtered.push(m),
+  });
+  view.show();
+  const rows = await until('method rows', () => {
+    const r = byTestId(view.root, 'stats-method');
+    return r.length === 2 ? r : undefined;
+  });
+  assert.deepEqual(
+    rows.map((r) => r.getAttribute('data-method')),
+    ['Arith.Multiply', '<b>Evil</b>'],
+  );
+  assert.ok(!elements(view.root).some((e) => e.tagName === 'b'), 'a method name stays text');
+  const svg = byTestId(rows[0], 'stats-histogram')[0]!;
+  assert.equal(svg.namespaceURI, 'http://www.w3.org/2000/svg');
+  // Buckets from the lowest to the highest used by any method: ≤1 ms … ≤100 ms.
+  assert.equal(elements(svg).filter((e) => e.tagName === 'rect').length, 7);
+  byTestId(view.root, 'stats-sort-calls')[0]!.dispatch('click');
+  assert.deepEqual(
+    byTestId(view.root, 'stats-method').map((r) => r.getAttribute('data-method')),
+    ['<b>Evil</b>', 'Arith.Multiply'],
+    'a second click on the sorted column reverses it',
+  );
+  byTestId(view.root, 'stats-method')[1]!.dispatch('click');
+  assert.deepEqual(filtered, ['Arith.Multiply']);
+  assert.equal(byTestId(view.root, 'stats-conn').length, 1);
+});
