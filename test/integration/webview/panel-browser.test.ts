@@ -153,7 +153,7 @@ test('panel bundle in Chromium: 1,000,000 rows, untrusted payloads as text, sign
     await page.reload();
     await page.waitForSelector('[data-testid="frame-row"]');
     await page.waitForFunction(() => /^Connection 3:/.test(document.querySelector('[data-testid="follow-banner"]')?.textContent ?? ''));
-    assert.equal(await page.locator('[aria-selected="true"]').first().getAttribute('data-id'), '2');
+    assert.equal(await page.locator('[data-testid="frame-row"][aria-selected="true"]').first().getAttribute('data-id'), '2');
 
     assert.deepEqual(await page.evaluate(() => (window as unknown as { csp?: string[] }).csp ?? []), []);
     assert.deepEqual(problems, []);
