@@ -2,8 +2,8 @@
 // ("Edit and Send"). The value is what the decoder showed (the frame's `decoded`), changed.
 // Covered: JSON-RPC and LSP (with the original's framing: Content-Length or newline), Go's
 // net/rpc/jsonrpc, MessagePack (exact 64-bit integers), lines, length prefixes around any of
-// these, and Go's gob and net/rpc (with the types the connection defined: see encode-gob.ts).
-// Others are edited as raw bytes (hex).
+// these, Go's gob and net/rpc (with the types the connection defined: see encode-gob.ts), and
+// ZeroMQ (ZMTP 2.0/3.x) multipart messages. Others are edited as raw bytes (hex).
 import { Packr } from 'msgpackr';
 import { UserError } from '../util/errors';
 import { toJson } from '../util/json';
@@ -38,7 +38,7 @@ function lenPrefix(kind: string, body: Uint8Array): Uint8Array {
 export function canEncode(proto: string): boolean {
   const parts = proto.split('+');
   const inner = parts.at(-1)!;
-  if (proto === 'gob' || proto === 'netrpc') return true;
+  if (proto === 'gob' || proto === 'netrpc' || proto === 'zmtp') return true;
   return ['jsonrpc', 'jsonrpc1', 'lsp', 'msgpack', 'lines'].includes(inner) && parts.slice(0, -1).every((p) => /^len(16|32)(be|le)$|^lenvarint$|^lines$/.test(p));
 }
 
@@ -47,6 +47,7 @@ export function canEncode(proto: string): boolean {
  *  frames the same side sent earlier on the connection) holds the types of gob and net/rpc. */
 export function encodeValue(proto: string, value: unknown, original: Uint8Array, before: Uint8Array[] = []): Uint8Array {
   if (proto === 'gob' || proto === 'netrpc') return encodeGobFrame(proto, value, original, before);
+  if (proto === 'zmtp') return encodeZmtpMessage(value, original);
   const parts = proto.split('+');
   const inner = parts.pop()!;
   let body: Uint8Array;
@@ -82,4 +83,55 @@ export function encodeValue(proto: string, value: unknown, original: Uint8Array,
   }
   for (let i = parts.length - 1; i >= 0; i--) body = parts[i] === 'lines' ? Buffer.concat([body, Buffer.from('\n')]) : lenPrefix(parts[i]!, body);
   return body;
+}
+
+/** The parts of a ZMTP 2.0/3.x message as sent (flags, 1- or 8-byte size, body per part). */
+function zmtpParts(wire: Uint8Array): Uint8Array[] {
+  const b = Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < b.length;) {
+    const flags = b[at]!;
+    if (flags & 0x04) throw new UserError('a ZMTP command is not a message: edit its bytes instead (--hex)');
+    const long = (flags & 0x02) !== 0;
+    if (at + (long ? 9 : 2) > b.length) break;
+    const size = long ? Number(b.readBigUInt64BE(at + 1)) : b[at + 1]!;
+    const start = at + (long ? 9 : 2);
+    out.push(b.subarray(start, start + size));
+    at = start + size;
+    if (!(flags & 0x01)) break;
+  }
+  return out;
+}
+
+/**
+ * A ZMTP multipart message from its decoded value `{kind: "message", parts: [base64…], text:
+ * [string|null…]}`: each part is its `text` when that was edited (it differs from the original
+ * part), else its `parts` entry (base64); parts may be added or removed. Framed as ZMTP 2.0/3.x
+ * frames: MORE on all but the last, 8-byte sizes from 256 bytes.
+ */
+function encodeZmtpMessage(value: unknown, original: Uint8Array): Uint8Array {
+  const v = value as { kind?: unknown; parts?: unknown; text?: unknown } | null;
+  if (!v || typeof v !== 'object' || v.kind !== 'message' || !Array.isArray(v.parts)) {
+    throw new UserError('a ZMTP frame is edited as {"kind":"message","parts":[base64…],"text":[…]} (commands and greetings as bytes: --hex)');
+  }
+  const before = zmtpParts(original);
+  const texts = Array.isArray(v.text) ? v.text : [];
+  const bodies = v.parts.map((p, i): Buffer => {
+    const t = texts[i];
+    const orig = before[i] ? Buffer.from(before[i]!) : undefined;
+    if (typeof t === 'string' && (!orig || !orig.equals(Buffer.from(t, 'utf8')))) return Buffer.from(t, 'utf8');
+    if (typeof p !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(p)) throw new UserError(`part ${i} is neither text nor base64`);
+    return Buffer.from(p, 'base64');
+  });
+  if (bodies.length === 0) throw new UserError('a ZMTP message has at least one part');
+  return Buffer.concat(
+    bodies.flatMap((body, i) => {
+      const more = i < bodies.length - 1 ? 0x01 : 0;
+      if (body.length < 256) return [Buffer.from([more, body.length]), body];
+      const head = Buffer.alloc(9);
+      head[0] = more | 0x02;
+      head.writeBigUInt64BE(BigInt(body.length), 1);
+      return [head, body];
+    }),
+  );
 }

@@ -46,7 +46,7 @@ function roundTrip(path: string, msg: string): Promise<string> {
     let got = '';
     c.on('data', (d) => (got += d));
     c.on('end', () => res(got));
-    c.on('error', rej);
+    c.on('error', (e) => rej(new Error(`roundTrip ${msg}: ${e.message}`)));
   });
 }
 

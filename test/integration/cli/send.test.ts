@@ -1,7 +1,7 @@
 // `ipctap send FILE --frame ID --to ENDPOINT`: a captured call edited and sent to the real Go
 // net/rpc/jsonrpc server — as a decoded value (encoded back in the same protocol) and as raw
 // bytes — and the changed answer reported; plus a MessagePack value with an exact 64-bit integer
-// encoded back byte for byte.
+// encoded back byte for byte; a ZeroMQ multipart message edited and sent to a real pyzmq server.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -170,6 +170,76 @@ test('edit a gRPC unary call and send it to the real grpc-js server: typed with 
     });
     assert.equal(s.code, 3, s.stdout + s.stderr);
     assert.match(s.stdout, /echo: raw edit/, s.stdout);
+  } finally {
+    server.kill();
+  }
+});
+
+/** A python3-zmq REP server answering each message with "echo:" before its first part. */
+const ZMQ_ECHO = `
+import sys, zmq
+ctx = zmq.Context()
+rep = ctx.socket(zmq.REP)
+port = rep.bind_to_random_port("tcp://127.0.0.1")
+print(port, flush=True)
+while True:
+    m = rep.recv_multipart()
+    rep.send_multipart([b"echo:" + m[0]] + m[1:])
+`;
+/** A REQ client sending [hello N, <binary>] three times through ADDR. */
+const ZMQ_CLIENT = `
+import sys, zmq
+ctx = zmq.Context()
+req = ctx.socket(zmq.REQ)
+req.connect("tcp://" + sys.argv[1])
+for i in range(3):
+    req.send_multipart([b"hello %d" % i, bytes([0, 1, 2, 255])])
+    if not req.poll(5000): sys.exit("no answer")
+    req.recv_multipart()
+req.close(linger=1000)
+`;
+
+test('edit a ZeroMQ multipart message and send it to a real pyzmq REP server: the text part and a new part arrive', async () => {
+  const server = spawn('/usr/bin/python3', ['-c', ZMQ_ECHO], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
+    const capture = join(env.dir, 'z.ipctap');
+    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=127.0.0.1:${port}`], env.env);
+    try {
+      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
+      const c = spawnSync('/usr/bin/python3', ['-c', ZMQ_CLIENT, `127.0.0.1:${String(ready.address).split(':').pop()}`], { encoding: 'utf8' });
+      assert.equal(c.status, 0, c.stderr);
+    } finally {
+      await live.stop();
+    }
+    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const msgs = rows.filter((r) => r.type === 'frame' && r.dir === 'c2s' && (r.decoded as { kind?: string } | null)?.kind === 'message');
+    const second = msgs.find((r) => ((r.decoded as { text: (string | null)[] }).text ?? []).some((t) => t === 'hello 1'))!;
+    assert.ok(second, rows.map((r) => r.summary).join('\n'));
+    const value = second.decoded as { parts: string[]; text: (string | null)[] };
+    // REQ puts an empty delimiter part first: the text parts follow it
+    const at = value.text.indexOf('hello 1');
+    const text = [...value.text];
+    text[at] = 'edited ✓';
+    const edited = { ...value, text: [...text, 'a new part'], parts: [...value.parts, Buffer.from('a new part').toString('base64')] };
+    const r = await runCli(['send', capture, '--frame', String(second.id), '--to', `tcp:127.0.0.1:${port}`, '--value', JSON.stringify(edited), '--json'], { env: env.env });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const res = JSON.parse(r.stdout) as { responses: { result: string; now: { decoded: { text: (string | null)[]; parts: string[] } } | null }[] };
+    const changed = res.responses.filter((x) => x.result !== 'same');
+    assert.equal(changed.length, 1, r.stdout);
+    const now = changed[0]!.now!.decoded;
+    assert.ok(now.text.includes('echo:edited ✓'), JSON.stringify(now));
+    assert.ok(now.text.includes('a new part'), JSON.stringify(now));
+    assert.ok(now.parts.includes(Buffer.from([0, 1, 2, 255]).toString('base64')), 'the binary part went as it was');
+    // unedited: the very bytes the client sent, so every answer is as before
+    const same = await runCli(['send', capture, '--frame', String(second.id), '--to', `tcp:127.0.0.1:${port}`, '--value', JSON.stringify(value)], { env: env.env });
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    // and the encoder gives those bytes back for the unedited value
+    const wire = Buffer.from(String(second.data), 'base64');
+    assert.deepEqual(Buffer.from(encodeValue('zmtp', value, wire)), wire);
   } finally {
     server.kill();
   }
