@@ -1,6 +1,7 @@
-// Two conversations as text for a side-by-side (diff) view: each message as its summary and its
-// decoded value (pretty JSON), in aligned order, so that VS Code's diff editor lines them up and
-// highlights what differs. Row ids are left out (they differ between captures for equal messages).
+// Two conversations as text for a side-by-side (diff) view: each message as its summary, its
+// decoded value (pretty JSON) and a hex dump of its first bytes, in aligned order, so that VS
+// Code's diff editor lines them up and highlights what differs, in the values and in the bytes.
+// Row ids are left out (they differ between captures for equal messages).
 import type { CaptureDiff, FrameRow } from '../engine';
 import { toJson } from '../engine';
 import type { SideBySide } from '../shared/requests';
@@ -8,12 +9,28 @@ import { prettyJson } from './json-pretty';
 
 /** Messages rendered per side at most (a long capture still opens quickly). */
 const MAX_MESSAGES = 5000;
+/** Bytes of each message in its hex dump. */
+const HEX_BYTES = 256;
+
+/** `  0000  48 65 6c …  |Hel…|` lines, 16 bytes each, of the first HEX_BYTES bytes. */
+export function hexLines(data: Uint8Array): string {
+  const out: string[] = [];
+  const n = Math.min(data.length, HEX_BYTES);
+  for (let at = 0; at < n; at += 16) {
+    const row = data.subarray(at, Math.min(at + 16, n));
+    const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    out.push(`  ${at.toString(16).padStart(4, '0')}  ${hex.padEnd(47)}  |${ascii}|`);
+  }
+  if (data.length > n) out.push(`  … ${data.length - n} more bytes`);
+  return out.length ? out.join('\n') + '\n' : '';
+}
 
 export function frameText(f: FrameRow | undefined, absent: string): string {
   if (!f) return `${absent}\n`;
   // (a line's text is its summary already)
   const decoded = f.decoded === undefined || f.decoded === null || f.decoded === f.summary ? '' : prettyJson(toJson(f.decoded)) + '\n';
-  return `${f.dir} ${f.summary}${f.error ? `  [${f.error}]` : ''}\n${decoded}`;
+  return `${f.dir} ${f.summary}${f.error ? `  [${f.error}]` : ''}\n${decoded}${hexLines(f.data)}`;
 }
 
 /** The aligned pairs (original, other) as two texts; a side without its message gets a marker. */

@@ -72,6 +72,10 @@ test('engine server: compare two sessions and a file, export as pcapng', async (
   assert.equal(sent.different, 1, JSON.stringify(sent));
   assert.match(sent.sides.b, /Arith\.Multiply #\d+ 666/, sent.sides.b);
   assert.doesNotMatch(sent.sides.a, /666/);
+  // each message's bytes are there too, so the diff marks the changed bytes as well
+  const dumps = (t: string) => t.split('\n').filter((l) => /^ {2}[0-9a-f]{4} {2}/.test(l));
+  assert.ok(dumps(sent.sides.a).length > 0 && dumps(sent.sides.b).length > 0, sent.sides.b);
+  assert.notDeepEqual(dumps(sent.sides.a), dumps(sent.sides.b));
   assert.notEqual(sent.sessionId, a.id, 'a stopped session: the exchange is a new session');
   await assert.rejects(
     engine.request(P.EditSend, { sessionId: a.id, id: call.id, value: '{"kind":"request","args":{"C":1}}', target: `tcp:127.0.0.1:${base + 2}` }),
