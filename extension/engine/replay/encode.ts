@@ -3,11 +3,14 @@
 // Covered: JSON-RPC and LSP (with the original's framing: Content-Length or newline), Go's
 // net/rpc/jsonrpc, MessagePack (exact 64-bit integers), lines, length prefixes around any of
 // these, Go's gob and net/rpc (with the types the connection defined: see encode-gob.ts), and
-// ZeroMQ (ZMTP 2.0/3.x) multipart messages. Others are edited as raw bytes (hex).
+// ZeroMQ (ZMTP 2.0/3.x) multipart messages, and schema-less protobuf (the edited reading of each
+// field). Others are edited as raw bytes (hex).
 import { Packr } from 'msgpackr';
 import { UserError } from '../util/errors';
 import { toJson } from '../util/json';
 import { encodeGobFrame } from './encode-gob';
+import { decodeProtobuf } from '../decoders/protobuf/decoder';
+import { encodeRawProtobuf } from '../decoders/protobuf/encode';
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', variableMapSize: true });
 
@@ -39,7 +42,7 @@ export function canEncode(proto: string): boolean {
   const parts = proto.split('+');
   const inner = parts.at(-1)!;
   if (proto === 'gob' || proto === 'netrpc' || proto === 'zmtp') return true;
-  return ['jsonrpc', 'jsonrpc1', 'lsp', 'msgpack', 'lines'].includes(inner) && parts.slice(0, -1).every((p) => /^len(16|32)(be|le)$|^lenvarint$|^lines$/.test(p));
+  return ['jsonrpc', 'jsonrpc1', 'lsp', 'msgpack', 'lines', 'protobuf'].includes(inner) && parts.slice(0, -1).every((p) => /^len(16|32)(be|le)$|^lenvarint$|^lines$/.test(p));
 }
 
 /** The bytes of a frame of `proto` holding `value`; `original` (the frame's bytes) decides
@@ -72,6 +75,17 @@ export function encodeValue(proto: string, value: unknown, original: Uint8Array,
     case 'msgpack':
       body = packr.pack(value);
       break;
+    case 'protobuf': {
+      // The original's reading tells which reading of a field was edited (varint as uint, int or
+      // zigzag; bytes as string or sub-message).
+      const before = decodeProtobuf(unframed(orig, parts)).decoded;
+      const v = value as { fields?: unknown } | null;
+      if (!v || typeof v !== 'object' || !Array.isArray(v.fields)) {
+        throw new UserError('a protobuf frame is edited as its schema-less reading {"fields":[…]} (typed messages: edit the bytes, --hex)');
+      }
+      body = encodeRawProtobuf(value, before);
+      break;
+    }
     case 'lines': {
       if (typeof value !== 'string') throw new UserError('a lines frame is edited as a JSON string (its text)');
       const eol = orig.subarray(-2).toString('latin1') === '\r\n' ? '\r\n' : orig.at(-1) === 0x0a ? '\n' : '';
@@ -82,6 +96,20 @@ export function encodeValue(proto: string, value: unknown, original: Uint8Array,
       throw new UserError(`${proto} frames cannot be encoded from a value yet: edit the bytes instead (--hex)`);
   }
   for (let i = parts.length - 1; i >= 0; i--) body = parts[i] === 'lines' ? Buffer.concat([body, Buffer.from('\n')]) : lenPrefix(parts[i]!, body);
+  return body;
+}
+
+/** A frame's bytes without the framing layers around its value (length prefixes, a line end). */
+function unframed(b: Buffer, layers: string[]): Buffer {
+  let body = b;
+  for (const l of layers) {
+    if (l === 'lines') body = body.subarray(0, body.at(-1) === 0x0a ? -1 : body.length);
+    else if (l === 'lenvarint') {
+      let i = 0;
+      while (i < body.length && body[i]! & 0x80) i++;
+      body = body.subarray(i + 1);
+    } else body = body.subarray(/^len16/.test(l) ? 2 : 4);
+  }
   return body;
 }
 
