@@ -3,6 +3,7 @@
 // histogram, from the request/response pairs the decoders mark. Memory stays bounded: latencies
 // past SAMPLE per method are kept as a uniform sample (counts, errors and max stay exact).
 import { findMethods } from '../shared/filter';
+import type { MethodStatsWire } from '../shared/views';
 import type { Row } from './types';
 
 const SAMPLE = 50_000;
@@ -11,20 +12,7 @@ const MAX_OPEN = 100_000;
 /** Histogram bucket upper bounds, µs: 10 µs … 10 s, three per decade, then everything above. */
 export const BUCKETS_US = [10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, Infinity];
 
-export interface MethodSummary {
-  method: string;
-  /** Responses seen (calls that completed). */
-  calls: number;
-  /** Requests whose response did not arrive (yet). */
-  unanswered: number;
-  errors: number;
-  p50Us: number | null;
-  p90Us: number | null;
-  p99Us: number | null;
-  maxUs: number | null;
-  /** Count per bucket: latencies <= BUCKETS_US[i] and above the previous bound. */
-  histogram: number[];
-}
+export type MethodSummary = MethodStatsWire;
 
 interface Acc {
   method: string;

@@ -1,12 +1,10 @@
 // A session: taps and launched processes whose traffic and events go to one capture file and
 // one numbered row stream. Front ends (CLI, language server) are thin layers over this.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { CaptureTail } from './capture/tail';
+import { basename } from 'node:path';
 import { CaptureWriter } from './capture/writer';
 import { Clock } from './clock';
+import { LiveDecoder, openSpillFile, readableCapture } from './live-decode';
 import { checkExecutable, launchProcess, type ManagedProcess } from './process/launch';
 import { sendSignal } from './process/signals';
 import { RowBuilder, type DecodeChoice } from './rows';
@@ -16,21 +14,6 @@ import type { Tap, TapSink } from './taps/tap';
 import { TraceTap, type TraceTapOptions } from './trace/trace-tap';
 import type { Chunk, Direction, EventBody, EventRecord, Row } from './types';
 import { UserError } from './util/errors';
-
-/** Longest live-decoding slice, and the share of the thread decoding may take from busy
- *  forwarding (see Session.drainSlice). What it cannot decode meanwhile waits (in memory, then
- *  in the capture file) and is decoded once the traffic pauses. On a machine with few cores,
- *  shared with the peers, every share of CPU decoding takes comes out of a flood's speed: 3 %
- *  (with the 1 MiB backlog below) keeps a decoding proxy within the noise of one that does not
- *  decode, where 10 % slows a Unix flood to 0.65-0.81x (`npm run bench -- forward --decode-ab`). */
-const SLICE_MS = 2;
-const DECODE_SHARE = 0.03;
-/** Traffic this recent (µs) counts as busy forwarding: a flood pauses for a moment now and then
- *  (the receiver's window, the capture writer), and decoding must not take those moments at
- *  full speed. */
-const BUSY_US = 50_000;
-/** Bytes read back from the capture file per step (small enough to keep a slice near SLICE_MS). */
-const SPILL_READ = 64 * 1024;
 
 export interface SessionOptions extends DecodeChoice {
   /** Write the capture here (.ipctap). Without it nothing is written to disk. */
@@ -76,8 +59,6 @@ import type { ConnectionInfo, ProcessInfo } from '../shared/requests';
 import { Activity } from './activity';
 export type { ProcessInfo };
 
-type Item = { chunk: Chunk } | { event: EventRecord };
-
 export class Session {
   readonly id = randomUUID();
   readonly name: string;
@@ -91,102 +72,59 @@ export class Session {
   private readonly procs = new Map<number, { proc: ManagedProcess; info: ProcessInfo }>();
   private readonly activity = new Activity();
   private nextConn = 1;
-  private queue: Item[] = [];
-  /** Index of the first item of `queue` not yet decoded. */
-  private queueHead = 0;
-  private queuedBytes = 0;
-  /** Set while live decoding reads the traffic back from the capture file (it fell behind). */
-  private spill: { tail: CaptureTail; events: EventRecord[] } | undefined;
-  /** The capture file can be read back (a regular file, not a FIFO or a device). */
-  private captureReadable = false;
-  /** Where live decoding reads the capture back from (the capture path, or /proc/self/fd/N of
-   *  the unlinked spill file). */
-  private readBackPath = '';
-  /** The capture is the private spill file (no capturePath): written only while live decoding is
-   *  behind, from the record it starts reading back at. */
-  private spillOnly = false;
-  private spillNoted = false;
-  private skippedBytes = 0;
-  private flushScheduled = false;
-  /** performance.now() before which no decoding slice starts (the share while forwarding is busy). */
-  private nextSliceAt = 0;
-  /** Monotonic µs of the last chunk (traffic within BUSY_US of a slice: forwarding is busy). */
-  private lastArrival = -Infinity;
+  private readonly live: LiveDecoder;
   private readonly eventListeners = new Set<(ev: EventRecord) => void>();
   private readonly chunkListeners = new Set<(chunk: Chunk) => void>();
   private stopped = false;
-  private readonly maxBacklog: number;
-  /** Past this backlog, decoding reads back from the capture file (when it can). */
-  private readonly spillBacklog: number;
 
   constructor(private readonly opts: SessionOptions = {}) {
     this.name = opts.name ?? (opts.capturePath ? basename(opts.capturePath) : 'session');
     this.capturePath = opts.capturePath;
     this.startedAt = this.clock.wall();
     this.rows = new RowBuilder(opts);
-    this.maxBacklog = opts.maxDecodeBacklog ?? 16 * 1024 * 1024;
-    // Small: chunks held for decoding during a flood live long enough for the GC to promote them,
-    // which cost the forwarding process ~20 % more CPU per GiB with 16 MiB held (1 GiB Unix
-    // floods, decode-ab: 137 vs 112 ticks; with 1 MiB 135 vs 133). Reading back from the page
-    // cache costs less.
-    this.spillBacklog = opts.maxDecodeBacklog ?? 1024 * 1024;
+    this.live = new LiveDecoder(
+      {
+        rows: this.rows,
+        emit: (rows) => this.emitRows(rows),
+        note: (message) => this.emitEventNow({ kind: 'note', message }),
+        mono: () => this.clock.mono(),
+      },
+      { maxDecodeBacklog: opts.maxDecodeBacklog, namedCapture: opts.capturePath !== undefined },
+    );
   }
 
   /** Open the capture file. */
   async start(): Promise<void> {
-    if (!this.opts.capturePath && this.opts.spill) await this.openSpillFile();
-    if (this.opts.capturePath) {
-      this.capture = await CaptureWriter.open(
-        this.opts.capturePath,
-        {
-          start: this.startedAt,
-          name: this.name,
-          decode: this.opts.decode ?? 'auto',
-          decodeByTap: this.opts.decodeByTap ?? {},
-        },
-        {
-          checksumData: this.opts.checksumData,
-          lossless: this.opts.lossless,
-          direct: this.opts.directIo !== false,
-          ...this.writerHooks(),
-        },
+    if (!this.opts.capturePath && this.opts.spill) {
+      const readBack = await openSpillFile((path) =>
+        CaptureWriter.open(path, this.captureHeader(), { lossless: true, direct: this.opts.directIo !== false, ...this.writerHooks() }),
       );
-      this.readBackPath = this.opts.capturePath;
-      try {
-        this.captureReadable = statSync(this.opts.capturePath).isFile();
-      } catch {
-        this.captureReadable = false;
-      }
+      this.capture = readBack.capture;
+      this.live.useCapture(readBack);
+    }
+    if (this.opts.capturePath) {
+      this.capture = await CaptureWriter.open(this.opts.capturePath, this.captureHeader(), {
+        checksumData: this.opts.checksumData,
+        lossless: this.opts.lossless,
+        direct: this.opts.directIo !== false,
+        ...this.writerHooks(),
+      });
+      this.live.useCapture({
+        capture: this.capture,
+        path: this.opts.capturePath,
+        readable: readableCapture(this.opts.capturePath),
+        spillOnly: false,
+      });
     }
   }
 
-  /** The private spill file: created 0600 in a 0700 directory of our own, both unlinked at once;
-   *  read back through our descriptor. */
-  private async openSpillFile(): Promise<void> {
-    const dir = mkdtempSync(join(tmpdir(), 'ipctap-spill-'));
-    const path = join(dir, 'spill.ipctap');
-    try {
-      this.capture = await CaptureWriter.open(
-        path,
-        {
-          start: this.startedAt,
-          name: this.name,
-          decode: this.opts.decode ?? 'auto',
-          decodeByTap: this.opts.decodeByTap ?? {},
-        },
-        { lossless: true, direct: this.opts.directIo !== false, ...this.writerHooks() },
-      );
-      this.readBackPath = `/proc/self/fd/${this.capture.fd}`;
-      this.spillOnly = true;
-      this.captureReadable = statSync(this.readBackPath).isFile();
-    } finally {
-      try {
-        unlinkSync(path);
-      } catch {
-        // (not created: open failed)
-      }
-      rmSync(dir, { recursive: true, force: true });
-    }
+  private captureHeader(): { start: number; name: string; decode: string; decodeByTap: Record<string, string> } {
+    return {
+      start: this.startedAt,
+      name: this.name,
+      decode: this.opts.decode ?? 'auto',
+      decodeByTap: this.opts.decodeByTap ?? {},
+    };
   }
 
   /** What the capture writer reports: its own events, and an I/O error that stopped it. */
@@ -215,12 +153,7 @@ export class Session {
   private showWriterEvent(ev: EventRecord): void {
     this.activity.event(ev);
     for (const l of this.eventListeners) l(ev);
-    if (this.spill) {
-      if (ev.kind === 'error') this.spill.events.push(ev);
-      this.scheduleDrain();
-      return;
-    }
-    this.enqueue({ event: ev });
+    this.live.writerEvent(ev);
   }
 
   /** Every event as it happens, before it is numbered and queued behind the traffic being
@@ -254,31 +187,11 @@ export class Session {
       const chunk: Chunk = { conn, dir, ts: this.clock.wall(), mono: this.clock.mono(), data };
       const at = this.capture?.appendOffset;
       // (The spill file takes only what live decoding is behind on.)
-      if (!this.spillOnly) this.capture?.writeChunk(chunk);
+      if (!this.live.spillOnly) this.capture?.writeChunk(chunk);
       this.activity.bytes(conn, data.length);
       for (const l of this.chunkListeners) l(chunk);
       if (this.listeners.size === 0) return;
-      if (this.spill || (this.queuedBytes + data.length > this.spillBacklog && at !== undefined && this.startSpill(at))) {
-        if (this.spillOnly) this.capture!.writeChunk(chunk);
-        // Decoded later from the capture file, in order.
-        this.lastArrival = chunk.mono;
-        this.scheduleDrain();
-        return;
-      }
-      if (this.queuedBytes + data.length > this.maxBacklog) {
-        // Decoding fell behind: forwarding and capture go on; the bytes stay in the capture file.
-        if (this.skippedBytes === 0) {
-          const where = this.opts.capturePath ? 'they are in the capture file' : 'they were forwarded, not decoded';
-          this.emitEventNow({ kind: 'note', message: `live decoding fell behind; some bytes are not decoded live (${where})` });
-        }
-        this.skippedBytes += data.length;
-        return;
-      }
-      this.queuedBytes += data.length;
-      this.lastArrival = chunk.mono;
-      // (The tap may read into `data` again once this returns: keep a copy.)
-      chunk.data = Buffer.from(data);
-      this.enqueue({ chunk });
+      this.live.chunk(chunk, at);
     },
     event: (body: EventBody) => this.emitEventNow(body),
     holdBack: () => this.capture?.holdBack(),
@@ -288,175 +201,19 @@ export class Session {
     const ev: EventRecord = { ...body, ts: this.clock.wall(), mono: this.clock.mono() };
     this.activity.event(ev);
     for (const l of this.eventListeners) l(ev);
-    const written = this.spillOnly && !this.spill ? undefined : this.capture?.writeEvent(ev);
-    if (this.spill) {
-      // Read back from the file in its place among the chunks; one the file did not take is
-      // shown once decoding has caught up.
-      if (written !== 'ok') this.spill.events.push(ev);
-      this.scheduleDrain();
-      return;
-    }
-    this.enqueue({ event: ev });
-  }
-
-  /**
-   * Live decoding fell behind the traffic: stop holding chunks in memory and read them back from
-   * the capture file from `at` (where the record of the chunk that did not fit starts) once the
-   * decoding reaches it. Memory stays bounded and nothing is skipped. False when the capture
-   * cannot be read back (no file, a FIFO, a write error).
-   */
-  private startSpill(at: number): boolean {
-    if (!this.capture || !this.captureReadable || !this.capture.writing) return false;
-    let tail: CaptureTail;
-    try {
-      tail = new CaptureTail(this.readBackPath, at, this.capture.header.crc);
-    } catch {
-      return false;
-    }
-    this.spill = { tail, events: [] };
-    if (!this.spillNoted) {
-      this.spillNoted = true;
-      this.emitEventNow({
-        kind: 'note',
-        message: `live decoding is behind the traffic; it catches up from the ${this.spillOnly ? 'private spill' : 'capture'} file (nothing is skipped)`,
-      });
-    }
-    return true;
-  }
-
-  private enqueue(item: Item): void {
-    this.queue.push(item);
-    this.scheduleDrain();
-  }
-
-  private scheduleDrain(): void {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      const wait = this.nextSliceAt - performance.now();
-      if (wait > 0) setTimeout(() => this.drainSlice(), wait);
-      else setImmediate(() => this.drainSlice());
-    }
-  }
-
-  /**
-   * Live decoding takes turns with forwarding on this thread: it runs in slices of at most
-   * SLICE_MS. When traffic arrived within BUSY_US, no slice starts before DECODE_SHARE^-1 - 1
-   * times the last one's duration has passed, so decoding uses at most DECODE_SHARE of the
-   * thread while forwarding is busy (also while it reads back from the capture file);
-   * when nothing arrived for that long, it goes on at once.
-   */
-  private drainSlice(): void {
-    // (flushScheduled stays set while the slice runs: an event emitted inside it, e.g. when the
-    // read-back ends, must not start a second chain of slices, each paced on its own.)
-    const busy = this.clock.mono() - this.lastArrival < BUSY_US;
-    const t0 = performance.now();
-    const state = this.drain(t0 + SLICE_MS);
-    const end = performance.now();
-    const took = end - t0;
-    // The share holds for slices that finish their work too: decoding that kept pace with a
-    // flood chunk by chunk (each slice done in time, the next started by the next chunk) would
-    // take 70 % of the thread and slow forwarding until the two matched (to a third of the
-    // flood's speed), where it should fall behind and read back from the capture file.
-    // (A slice that took long because the process was descheduled must not park decoding for long.)
-    this.nextSliceAt = busy ? end + Math.min(100, took * (1 / DECODE_SHARE - 1)) : 0;
-    if (state === 'done') {
-      this.flushScheduled = false;
-      return;
-    }
-    // 'wait': caught up with what is on disk; the writer puts the rest there within its flush
-    // delay (polled every 5 ms, and no sooner than the share allows).
-    const wait = Math.max(state === 'wait' ? 5 : 0, this.nextSliceAt - end);
-    if (wait > 0) setTimeout(() => this.drainSlice(), wait);
-    else setImmediate(() => this.drainSlice());
+    const written = this.live.writesEvents ? this.capture?.writeEvent(ev) : undefined;
+    this.live.event(ev, written);
   }
 
   /** Live decoding is behind the traffic, reading it back from the capture file. */
   get behind(): boolean {
-    return this.spill !== undefined;
+    return this.live.behind;
   }
 
   /** Decode everything that has arrived (for a caller that needs its rows now, e.g. replay
    *  before it compares), instead of waiting for the paced slices. */
-  async decodeQueued(): Promise<void> {
-    this.drain();
-    // (drainSpill ends the read-back once it has caught up, or when the file stopped taking records.)
-    while (this.spill) {
-      await this.capture?.flush();
-      this.drain();
-    }
-  }
-
-  /**
-   * Decode queued items, then what is being read back from the capture file, until `deadline`
-   * (performance.now() ms; default: all there is). 'done': nothing is left; 'more': stopped at
-   * the deadline; 'wait': the rest is still on its way to the capture file.
-   */
-  private drain(deadline = Infinity): 'done' | 'more' | 'wait' {
-    const items = this.queue;
-    let i = this.queueHead;
-    let first = true;
-    for (; i < items.length; i++) {
-      if (!first && performance.now() > deadline) break;
-      first = false;
-      const item = items[i]!;
-      items[i] = undefined as unknown as Item; // (decoded: let the bytes go)
-      if ('chunk' in item) {
-        this.queuedBytes -= item.chunk.data.length;
-        this.emitRows(this.rows.chunk(item.chunk));
-      } else this.emitRows(this.rows.event(item.event));
-    }
-    if (i < items.length) {
-      this.queueHead = i;
-      // Drop the decoded part now and then, not on every slice (that would copy the list each time).
-      if (i > 4096 && i > items.length >> 1) {
-        this.queue = items.slice(i);
-        this.queueHead = 0;
-      }
-      return 'more';
-    }
-    this.queue = [];
-    this.queueHead = 0;
-    this.queuedBytes = 0;
-    return this.spill ? this.drainSpill(deadline, first) : 'done';
-  }
-
-  private drainSpill(deadline: number, first: boolean): 'done' | 'more' | 'wait' {
-    const spill = this.spill!;
-    const capture = this.capture!;
-    for (;;) {
-      if (!first && performance.now() > deadline) return 'more';
-      first = false;
-      const records = spill.tail.read(capture.diskOffset, SPILL_READ);
-      for (const rec of records) {
-        if (rec.t === 'c') this.emitRows(this.rows.chunk(rec));
-        else if (rec.t === 'e') {
-          const { t: _t, ...ev } = rec;
-          this.emitRows(this.rows.event(ev));
-        }
-      }
-      let problem = spill.tail.problem;
-      if (!problem) {
-        // (A record longer than one read step yields nothing until its end has been read.)
-        if (records.length > 0 || spill.tail.readUpTo < capture.diskOffset) continue;
-        // Nothing more on disk. Caught up when the writer holds nothing more either.
-        if (spill.tail.pos < capture.appendOffset) {
-          if (capture.writing) return 'wait';
-          problem = 'the capture file stopped taking records; live decoding goes on with new traffic only';
-        }
-      }
-      this.endSpill(problem);
-      return this.queue.length > 0 ? 'more' : 'done';
-    }
-  }
-
-  /** Back to decoding from memory (caught up with the capture file, or it cannot be read). */
-  private endSpill(problem?: string): void {
-    const spill = this.spill;
-    if (!spill) return;
-    this.spill = undefined;
-    spill.tail.close();
-    for (const ev of spill.events) this.emitRows(this.rows.event(ev));
-    if (problem) this.emitEventNow({ kind: 'note', message: problem });
+  decodeQueued(): Promise<void> {
+    return this.live.decodeQueued();
   }
 
   private emitRows(rows: Row[]): void {

@@ -11,78 +11,65 @@ import { showReplayFailure, showReplayResult } from './commands/replay';
 import { PanelManager, type PanelBackend } from './panel';
 import type { Services } from './services';
 
-export class EngineBackend implements PanelBackend {
-  constructor(private readonly svc: Services) {}
+/** One handler per panel request: a new request in PanelRequestMap needs its entry here. */
+type PanelHandlers = { [M in PanelMethod]: (sessionId: string, p: PanelParams<M>) => Promise<PanelResult<M>> };
 
-  /** Answer one panel request for a session. Errors carry the message to show. */
-  async request<M extends PanelMethod>(sessionId: string, method: M, params: PanelParams<M>): Promise<PanelResult<M>> {
-    const e = this.svc.engine;
-    const p = params as Record<string, unknown>;
-    let r: unknown;
-    switch (method) {
-      case 'rows/get':
-        r = await e.request(P.RowsGet, { sessionId, start: p.start as number, count: p.count as number, filter: p.filter as string });
-        break;
-      case 'rows/find':
-        r = { index: (await e.request(P.RowsFind, { sessionId, id: p.id as number, filter: p.filter as string })).index };
-        break;
-      case 'session/get':
-        r = await e.request(P.SessionGet, { sessionId });
-        break;
-      case 'signal/send': {
-        const signal = p.signal as string;
-        const proc = this.svc.model.get(sessionId)?.processes.find((x) => x.pid === p.pid);
+export class EngineBackend implements PanelBackend {
+  private readonly handlers: PanelHandlers;
+
+  constructor(private readonly svc: Services) {
+    const e = svc.engine;
+    this.handlers = {
+      'rows/get': (sessionId, p) => e.request(P.RowsGet, { sessionId, start: p.start, count: p.count, filter: p.filter }),
+      'rows/find': async (sessionId, p) => ({ index: (await e.request(P.RowsFind, { sessionId, id: p.id, filter: p.filter })).index }),
+      'session/get': (sessionId) => e.request(P.SessionGet, { sessionId }),
+      'signal/send': async (sessionId, p) => {
+        const proc = svc.model.get(sessionId)?.processes.find((x) => x.pid === p.pid);
         const title = proc ? `${proc.name} (${proc.pid})` : `pid ${String(p.pid)}`;
         // The panel asks for SIGKILL confirmation itself; confirm again only if it did not say so.
-        if (signal === 'SIGKILL' && p.confirmed !== true && !(await confirmSignal(signal, title))) {
-          r = { outcome: 'cancelled' };
-          break;
+        if (p.signal === 'SIGKILL' && p.confirmed !== true && !(await confirmSignal(p.signal, title))) {
+          return { outcome: 'cancelled' };
         }
-        r = await e.request(P.SignalSend, { sessionId, pid: p.pid as number, signal });
-        break;
-      }
-      case 'session/decodeAs':
-        r = await e.request(P.SessionDecodeAs, { sessionId, tap: p.tap as string | undefined, decoder: p.decoder as string });
-        break;
-      case 'capture/save':
-        await saveCaptureAs(this.svc, sessionId);
-        r = null;
-        break;
-      case 'replay/start': {
-        const fromId = typeof p.fromId === 'number' ? p.fromId : undefined;
+        return e.request(P.SignalSend, { sessionId, pid: p.pid, signal: p.signal });
+      },
+      'session/decodeAs': (sessionId, p) => e.request(P.SessionDecodeAs, { sessionId, tap: p.tap, decoder: p.decoder }),
+      'capture/save': async (sessionId) => {
+        await saveCaptureAs(svc, sessionId);
+        return null;
+      },
+      'replay/start': async (sessionId, p) => {
         try {
-          const result = await e.request(P.ReplayStart, { sessionId, conn: p.conn as number, fromId });
-          void showReplayResult(this.svc, result);
-          r = result;
+          const result = await e.request(P.ReplayStart, { sessionId, conn: p.conn, fromId: p.fromId });
+          void showReplayResult(svc, result);
+          return result;
         } catch (err) {
           // Said as an error notification with the ways on; the panel shows nothing more.
-          void showReplayFailure(this.svc, err, { sessionId, conn: p.conn as number });
-          r = null;
+          void showReplayFailure(svc, err, { sessionId, conn: p.conn });
+          return null;
         }
-        break;
-      }
-      case 'edit/open':
-        await this.svc.edits?.open({ sessionId, id: p.id as number });
-        r = null;
-        break;
-      case 'flow/get':
-        r = await e.request(FlowGet, { sessionId, start: p.start as number, count: p.count as number, filter: p.filter as string, transport: p.transport === true });
-        break;
-      case 'stats/get':
-        r = await e.request(StatsGet, { sessionId });
-        break;
-      case 'flow/exportSvg':
-        await exportFlowSvg(this.svc, sessionId, p.svg as string);
-        r = null;
-        break;
-      case 'clipboard/write':
-        await vscode.env.clipboard.writeText(p.text as string);
-        r = null;
-        break;
-      default:
-        throw new Error(`unknown panel request ${String(method)}`);
-    }
-    return r as PanelResult<M>;
+      },
+      'edit/open': async (sessionId, p) => {
+        await svc.edits?.open({ sessionId, id: p.id });
+        return null;
+      },
+      'flow/get': (sessionId, p) => e.request(FlowGet, { sessionId, start: p.start, count: p.count, filter: p.filter, transport: p.transport === true }),
+      'stats/get': (sessionId) => e.request(StatsGet, { sessionId }),
+      'flow/exportSvg': async (sessionId, p) => {
+        await exportFlowSvg(svc, sessionId, p.svg);
+        return null;
+      },
+      'clipboard/write': async (_sessionId, p) => {
+        await vscode.env.clipboard.writeText(p.text);
+        return null;
+      },
+    };
+  }
+
+  /** Answer one panel request for a session. Errors carry the message to show. */
+  request<M extends PanelMethod>(sessionId: string, method: M, params: PanelParams<M>): Promise<PanelResult<M>> {
+    const handler = Object.hasOwn(this.handlers, method) ? (this.handlers[method] as PanelHandlers[M] | undefined) : undefined;
+    if (!handler) return Promise.reject(new Error(`unknown panel request ${String(method)}`));
+    return handler(sessionId, params);
   }
 
   decoders(): Promise<P.DecoderDescription[]> {
@@ -111,11 +98,6 @@ export class EngineBackend implements PanelBackend {
     this.svc.model.put(s, false);
     return s;
   }
-}
-
-export interface Panels extends vscode.Disposable {
-  show(sessionId: string, opts?: { rowId?: number; conn?: number; preserveFocus?: boolean }): Promise<void>;
-  adopt(panel: vscode.WebviewPanel, sessionId: string): Promise<void>;
 }
 
 /** The panels (host/panel.ts) over this backend. */

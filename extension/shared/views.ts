@@ -35,15 +35,19 @@ export interface FlowGetResult {
   t0?: number;
 }
 
+/** One method's calls and latencies (engine/method-stats.ts makes them). */
 export interface MethodStatsWire {
   method: string;
+  /** Responses seen (calls that completed). */
   calls: number;
+  /** Requests whose response did not arrive (yet). */
   unanswered: number;
   errors: number;
   p50Us: number | null;
   p90Us: number | null;
   p99Us: number | null;
   maxUs: number | null;
+  /** Count per bucket: latencies <= BUCKETS_US[i] (engine/method-stats.ts) and above the previous bound. */
   histogram: number[];
 }
 

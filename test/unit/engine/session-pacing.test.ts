@@ -1,4 +1,4 @@
-// Live decoding is paced behind forwarding (Session.drainSlice): whatever the pacing, no row is
+// Live decoding is paced behind forwarding (LiveDecoder.drainSlice in engine/live-decode.ts): whatever the pacing, no row is
 // lost or reordered, decoding catches up once the traffic stops, and decodeQueued() gives the
 // rows of everything that has arrived at once (what replay relies on before comparing). Past
 // the in-memory backlog, decoding reads the traffic back from the capture file.

@@ -198,14 +198,20 @@ export class Reader {
     return this.bytes(this.count(`${what} length`));
   }
 
-  string(what = 'string'): string {
+  /** A uint length, then that many bytes of the message: where they start (the reader moves past them). */
+  private lengthPrefixed(what: string): number {
     const v = this.uint();
     if (typeof v !== 'number') throw new GobError(`${what} length too large: ${v}`);
     const n = v;
     if (n > this.end - this.pos) throw new GobError(`length ${n} exceeds the ${this.end - this.pos} bytes left in the message`);
     const start = this.pos;
     this.pos += n;
-    return this.utf8(start, start + n);
+    return start;
+  }
+
+  string(what = 'string'): string {
+    const start = this.lengthPrefixed(what);
+    return this.utf8(start, this.pos);
   }
 
   /** UTF-8 text of buf[start, end), as decodeUtf8 makes it. */
@@ -226,12 +232,8 @@ export class Reader {
 
   /** uint length + bytes, as base64 (null when empty: a receiver's nil slice). */
   base64(what: string): string | null {
-    const v = this.uint();
-    if (typeof v !== 'number') throw new GobError(`${what} length too large: ${v}`);
-    const n = v;
-    if (n > this.end - this.pos) throw new GobError(`length ${n} exceeds the ${this.end - this.pos} bytes left in the message`);
-    const start = this.pos;
-    this.pos += n;
+    const start = this.lengthPrefixed(what);
+    const n = this.pos - start;
     if (n === 0) return null;
     return base64Slice(this.asNode(), start, start + n);
   }
