@@ -22,6 +22,19 @@ const DECODE_SHARE = 0.03;
  *  (the receiver's window, the capture writer), and decoding must not take those moments at
  *  full speed. */
 const BUSY_US = 50_000;
+/** The longest pause between two slices (ms): decoding never waits longer than this. */
+const MAX_PAUSE_MS = 100;
+
+/**
+ * When the next slice may start (performance.now() ms) after one that ended at `end` and took
+ * `took` ms: while forwarding is busy, after a pause that leaves decoding DECODE_SHARE of the
+ * thread (capped at MAX_PAUSE_MS, so a slice that took long because the process was descheduled
+ * does not park decoding); when it is not, at once (0).
+ */
+export function nextSliceAt(busy: boolean, end: number, took: number): number {
+  return busy ? end + Math.min(MAX_PAUSE_MS, took * (1 / DECODE_SHARE - 1)) : 0;
+}
+export const PACING = { SLICE_MS, DECODE_SHARE, MAX_PAUSE_MS };
 /** Bytes read back from the capture file per step (small enough to keep a slice near SLICE_MS). */
 const SPILL_READ = 64 * 1024;
 
@@ -215,7 +228,7 @@ export class LiveDecoder {
     // take 70 % of the thread and slow forwarding until the two matched (to a third of the
     // flood's speed), where it should fall behind and read back from the capture file.
     // (A slice that took long because the process was descheduled must not park decoding for long.)
-    this.nextSliceAt = busy ? end + Math.min(100, took * (1 / DECODE_SHARE - 1)) : 0;
+    this.nextSliceAt = nextSliceAt(busy, end, took);
     if (state === 'done') {
       this.flushScheduled = false;
       return;
