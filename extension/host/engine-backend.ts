@@ -66,7 +66,14 @@ export class EngineBackend implements PanelBackend {
         r = null;
         break;
       case 'flow/get':
-        r = await e.request(FlowGet, { sessionId, start: p.start as number, count: p.count as number, filter: p.filter as string, transport: p.transport === true });
+        r = await e.request(FlowGet, {
+          sessionId,
+          start: p.start as number,
+          count: p.count as number,
+          filter: p.filter as string,
+          transport: p.transport === true,
+          ...(typeof p.findId === 'number' ? { findId: p.findId } : {}),
+        });
         break;
       case 'stats/get':
         r = await e.request(StatsGet, { sessionId });

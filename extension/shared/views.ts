@@ -24,6 +24,8 @@ export interface FlowGetParams {
   filter?: string;
   /** Keep transport frames (gob type definitions, ZMTP greetings, HTTP/2 SETTINGS…). */
   transport?: boolean;
+  /** Also find this row's position in the flow (FlowGetResult.found). */
+  findId?: number;
 }
 export interface FlowGetResult {
   lifelines: FlowLifeline[];
@@ -33,6 +35,8 @@ export interface FlowGetResult {
   total: number;
   /** Wall clock of the session's first row, µs (the time axis starts there). */
   t0?: number;
+  /** Position in the flow of the row asked for with findId, or -1 when the flow does not hold it. */
+  found?: number;
 }
 
 export interface MethodStatsWire {

@@ -84,6 +84,7 @@ test('the flow view draws the rows in view from flow/get, as text, and a click s
     transport: false,
     setTransport: () => undefined,
     selectedId: 13,
+    followConn: undefined,
     fetch: async (start, count, transport): Promise<FlowGetResult> => {
       asked.push({ start, count, transport });
       return { lifelines: lines, items: items.slice(start, start + count), total: items.length, t0: 1_000_000 };
@@ -111,6 +112,59 @@ test('the flow view draws the rows in view from flow/get, as text, and a click s
   const svg = view.visibleSvg();
   assert.match(svg, /^<svg /);
   assert.ok(svg.includes('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;') && !svg.includes('<img'), 'the export escapes captured text');
+});
+
+test('selecting a row scrolls the flow to its arrow and marks it; the followed connection is highlighted', async () => {
+  const doc = shimDocument();
+  // 500 items; every third on connection 3, the rest on 2. Ids are not positions (events between).
+  const items: FlowWireItem[] = Array.from({ length: 500 }, (_, i) =>
+    arrow(1000 + 2 * i, i % 2 ? 'pid:10' : 'pid:11', i % 2 ? 'pid:11' : 'pid:10', `m${i}`, { conn: i % 3 ? 2 : 3 }),
+  );
+  const host = {
+    filter: '',
+    transport: false,
+    setTransport: () => undefined,
+    selectedId: undefined as number | undefined,
+    followConn: undefined as number | undefined,
+    finds: [] as number[],
+    fetch: async (start: number, count: number, _transport: boolean, findId?: number): Promise<FlowGetResult> => {
+      if (findId !== undefined) host.finds.push(findId);
+      const found = findId !== undefined ? items.findIndex((it) => it.id === findId) : undefined;
+      return { lifelines: lines, items: items.slice(start, start + count), total: items.length, t0: 1_000_000, ...(found !== undefined ? { found } : {}) };
+    },
+    select: () => undefined,
+    exportSvg: () => undefined,
+    notice: (t: string) => assert.fail(t),
+  };
+  const view = new FlowView(doc, host);
+  view.show();
+  await until('first rows', () => byTestId(view.root, 'flow-arrow').length > 0 || undefined);
+  const drawnIds = () => byTestId(view.root, 'flow-arrow').map((r) => Number(r.getAttribute('data-id')));
+  assert.ok(!drawnIds().includes(items[300]!.id));
+  host.selectedId = items[300]!.id;
+  view.reveal();
+  const row = await until('the selected arrow scrolled into view', () => byTestId(view.root, 'flow-arrow').find((r) => r.getAttribute('data-id') === String(items[300]!.id)));
+  assert.deepEqual(host.finds, [items[300]!.id]);
+  assert.ok(row.classList.contains('selected'));
+  assert.equal(byTestId(view.root, 'flow-arrow').filter((r) => r.classList.contains('selected')).length, 1);
+  assert.ok(!byTestId(view.root, 'flow-arrow').some((r) => r.classList.contains('followed')), 'nothing followed yet');
+  // Revealing the same selection again asks nothing more.
+  view.reveal();
+  assert.deepEqual(host.finds, [items[300]!.id]);
+  // A row the flow does not hold (found -1) leaves the flow where it is.
+  host.selectedId = 7;
+  view.reveal();
+  await until('the find answered', () => host.finds.length === 2 || undefined);
+  await until('redrawn without a selection', () => !byTestId(view.root, 'flow-arrow').some((r) => r.classList.contains('selected')) || undefined);
+  assert.ok(drawnIds().includes(items[300]!.id));
+  // Follow Connection: that connection's arrows are highlighted, the others drawn as before.
+  host.followConn = 3;
+  view.redraw();
+  await until('followed arrows', () => byTestId(view.root, 'flow-arrow').some((r) => r.classList.contains('followed')) || undefined);
+  for (const r of byTestId(view.root, 'flow-arrow')) {
+    const i = (Number(r.getAttribute('data-id')) - 1000) / 2;
+    assert.equal(r.classList.contains('followed'), i % 3 === 0, `item ${i}`);
+  }
 });
 
 test('statistics: sortable by every column, methods without latencies last; bars scaled to the tallest', () => {
