@@ -62,7 +62,21 @@ export interface ConnStatsWire {
   framesIn: number;
   bytesIn: number;
   decodeErrors: number;
+  /** Bytes each way over time, for the throughput chart. */
+  throughput: ThroughputWire;
 }
+
+/** Bytes per time step from the connection's first frame: out[i] and in[i] cover
+ *  [t0 + i·stepUs, t0 + (i+1)·stepUs). The step doubles as the connection lasts, so there are
+ *  never more than THROUGHPUT_BUCKETS steps. */
+export interface ThroughputWire {
+  t0: number;
+  stepUs: number;
+  out: number[];
+  in: number[];
+}
+
+export const THROUGHPUT_BUCKETS = 60;
 
 export interface StatsGetResult {
   methods: MethodStatsWire[];

@@ -108,5 +108,10 @@ test('engine server: the flow by range under the filter, statistics per method a
   assert.ok(div && div.errors >= 1, 'the divide by zero counts as an error');
   const conn = stats.conns.find((c) => c.protos.includes('netrpc'));
   assert.ok(conn && conn.framesOut > 0 && conn.framesIn > 0 && conn.bytesOut > 0 && conn.bytesIn > 0, JSON.stringify(stats.conns));
+  // The throughput chart's steps hold every byte each way.
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  assert.equal(sum(conn.throughput.out), conn.bytesOut);
+  assert.equal(sum(conn.throughput.in), conn.bytesIn);
+  assert.ok(conn.throughput.out.length >= 1 && conn.throughput.out.length <= 60 && conn.throughput.stepUs >= 100_000);
   await engine.request(P.SessionStop, { sessionId: s.id });
 });
