@@ -52,7 +52,15 @@ export class EngineBackend implements PanelBackend {
         await svc.edits?.open({ sessionId, id: p.id });
         return null;
       },
-      'flow/get': (sessionId, p) => e.request(FlowGet, { sessionId, start: p.start, count: p.count, filter: p.filter, transport: p.transport === true }),
+      'flow/get': (sessionId, p) =>
+        e.request(FlowGet, {
+          sessionId,
+          start: p.start,
+          count: p.count,
+          filter: p.filter,
+          transport: p.transport === true,
+          ...(typeof p.findId === 'number' ? { findId: p.findId } : {}),
+        }),
       'stats/get': (sessionId) => e.request(StatsGet, { sessionId }),
       'flow/exportSvg': async (sessionId, p) => {
         await exportFlowSvg(svc, sessionId, p.svg);

@@ -93,6 +93,11 @@ export class FilteredRows {
     return { rows: e > s ? await this.store.getMany(v.ids.slice(s, e)) : [], total };
   }
 
+  /** Position in the flow under `filter` of the row with this id, or -1. */
+  async flowIndexOfId(filter: string | undefined, transport: boolean, id: number): Promise<number> {
+    return binarySearch((await this.flowView(filter, transport)).ids, id);
+  }
+
   /** Position in the filtered list of the row with this id, or -1. */
   async indexOfId(filter: string | undefined, id: number): Promise<number> {
     const v = await this.view(filter);

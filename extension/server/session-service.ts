@@ -383,7 +383,8 @@ export class SessionService {
     const items = rows.map((r) => s.flow.item(r) ?? null);
     const first = s.store.firstId;
     const t0 = first !== undefined ? (await s.store.get(first))?.ts : undefined;
-    return { lifelines: s.flow.lifelines(), items, total, ...(t0 !== undefined ? { t0 } : {}) };
+    const found = p.findId !== undefined ? await s.rows.flowIndexOfId(p.filter, !!p.transport, p.findId) : undefined;
+    return { lifelines: s.flow.lifelines(), items, total, ...(t0 !== undefined ? { t0 } : {}), ...(found !== undefined ? { found } : {}) };
   }
 
   stats(id: string): StatsGetResult {

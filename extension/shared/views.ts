@@ -24,6 +24,8 @@ export interface FlowGetParams {
   filter?: string;
   /** Keep transport frames (gob type definitions, ZMTP greetings, HTTP/2 SETTINGS…). */
   transport?: boolean;
+  /** Also find this row's position in the flow (FlowGetResult.found). */
+  findId?: number;
 }
 export interface FlowGetResult {
   lifelines: FlowLifeline[];
@@ -33,6 +35,8 @@ export interface FlowGetResult {
   total: number;
   /** Wall clock of the session's first row, µs (the time axis starts there). */
   t0?: number;
+  /** Position in the flow of the row asked for with findId, or -1 when the flow does not hold it. */
+  found?: number;
 }
 
 /** One method's calls and latencies (engine/method-stats.ts makes them). */
@@ -62,7 +66,21 @@ export interface ConnStatsWire {
   framesIn: number;
   bytesIn: number;
   decodeErrors: number;
+  /** Bytes each way over time, for the throughput chart. */
+  throughput: ThroughputWire;
 }
+
+/** Bytes per time step from the connection's first frame: out[i] and in[i] cover
+ *  [t0 + i·stepUs, t0 + (i+1)·stepUs). The step doubles as the connection lasts, so there are
+ *  never more than THROUGHPUT_BUCKETS steps. */
+export interface ThroughputWire {
+  t0: number;
+  stepUs: number;
+  out: number[];
+  in: number[];
+}
+
+export const THROUGHPUT_BUCKETS = 60;
 
 export interface StatsGetResult {
   methods: MethodStatsWire[];

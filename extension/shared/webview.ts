@@ -62,7 +62,7 @@ export interface PanelRequestMap {
   /** Edit and Send…: the host opens the client frame `id` for editing. */
   'edit/open': { params: { id: number }; result: null };
   /** Items [start, start+count) of the flow diagram under `filter` (the list's). */
-  'flow/get': { params: { start: number; count: number; filter: string; transport?: boolean }; result: FlowGetResult };
+  'flow/get': { params: { start: number; count: number; filter: string; transport?: boolean; findId?: number }; result: FlowGetResult };
   /** Per method and per connection statistics of the whole session. */
   'stats/get': { params: Record<string, never>; result: StatsGetResult };
   /** The host asks where to save, then writes this SVG document (the flow in view). */

@@ -120,8 +120,9 @@ export class App {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the flow reads live fields through getters
     const app = this;
     this.flow = new FlowView(doc, {
+      // Follow Connection highlights its arrows in the flow instead of narrowing the flow to them.
       get filter() {
-        return app.filter;
+        return app.flowFilter;
       },
       get transport() {
         return app.state.flowTransport === true;
@@ -134,7 +135,10 @@ export class App {
       get selectedId() {
         return app.state.selectedId;
       },
-      fetch: (start, count, transport) => this.host.request('flow/get', { start, count, filter: this.filter, transport }),
+      get followConn() {
+        return app.state.followConn;
+      },
+      fetch: (start, count, transport, findId) => this.host.request('flow/get', { start, count, filter: this.flowFilter, transport, ...(findId !== undefined ? { findId } : {}) }),
       select: (id) =>
         void this.goToRow(id).then((ok) => {
           if (!ok) this.notice(`Row #${id} is not in the list.`, true);
@@ -269,6 +273,11 @@ export class App {
 
   get filter(): string {
     return effectiveFilter(this.state);
+  }
+
+  /** The flow's filter: the list's, without the followed connection (the flow highlights it). */
+  get flowFilter(): string {
+    return effectiveFilter({ ...this.state, followConn: undefined });
   }
 
   private need(first: number, end: number): void {
@@ -409,7 +418,7 @@ export class App {
     if (scroll) this.list.ensureVisible(index);
     this.detail.update();
     this.list.schedule();
-    this.flow.redraw();
+    this.flow.reveal();
     this.scheduleSave();
   }
 

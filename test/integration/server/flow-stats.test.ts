@@ -74,6 +74,18 @@ test('engine server: the flow by range under the filter, statistics per method a
     part.items.map((i) => i?.id),
     flow.items.slice(2, 5).map((i) => i?.id),
   );
+  // A row's position in the flow (the panel scrolls the flow to the selected row): under the
+  // filter, and -1 for a row the flow does not hold (a transport frame while they are hidden).
+  const target = flow.items[4]!;
+  const at = await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 0, findId: target.id });
+  assert.equal(at.found, 4);
+  assert.equal(at.items.length, 0);
+  const hiddenId = all.items.find((i) => i && !flow.items.some((f) => f?.id === i.id))!.id;
+  assert.equal((await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 0, findId: hiddenId })).found, -1);
+  assert.equal(
+    (await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 0, transport: true, findId: hiddenId })).found,
+    all.items.findIndex((i) => i?.id === hiddenId),
+  );
   // The list's filter filters the flow.
   const multiply = await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 1000, filter: 'method:Arith.Multiply' });
   assert.ok(multiply.total > 0 && multiply.total < flow.total);
@@ -81,6 +93,7 @@ test('engine server: the flow by range under the filter, statistics per method a
     multiply.items.every((i) => i?.kind === 'arrow' && i.label.includes('Arith.Multiply')),
     multiply.items.map((i) => i?.label).join(' | '),
   );
+  assert.equal((await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 0, filter: 'method:Arith.Multiply', findId: multiply.items[1]!.id })).found, 1);
 
   const stats = await engine.request(StatsGet, { sessionId: s.id });
   const mul = stats.methods.find((m) => m.method === 'Arith.Multiply');
@@ -95,5 +108,10 @@ test('engine server: the flow by range under the filter, statistics per method a
   assert.ok(div && div.errors >= 1, 'the divide by zero counts as an error');
   const conn = stats.conns.find((c) => c.protos.includes('netrpc'));
   assert.ok(conn && conn.framesOut > 0 && conn.framesIn > 0 && conn.bytesOut > 0 && conn.bytesIn > 0, JSON.stringify(stats.conns));
+  // The throughput chart's steps hold every byte each way.
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  assert.equal(sum(conn.throughput.out), conn.bytesOut);
+  assert.equal(sum(conn.throughput.in), conn.bytesIn);
+  assert.ok(conn.throughput.out.length >= 1 && conn.throughput.out.length <= 60 && conn.throughput.stepUs >= 100_000);
   await engine.request(P.SessionStop, { sessionId: s.id });
 });

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import type { FlowGetResult, FlowLifeline, FlowWireItem, MethodStatsWire } from '../../../extension/shared/views';
 import { columns, COL_MIN, foldText, GUTTER, shapeOf } from '../../../webview/src/flow/flow-layout';
 import { FlowView } from '../../../webview/src/flow/flow-view';
-import { histogramBars, sortMethods, StatsView } from '../../../webview/src/stats/stats-view';
+import { histogramBars, sortMethods, StatsView, throughputBars } from '../../../webview/src/stats/stats-view';
+import { addThroughput, THROUGHPUT_STEP_US } from '../../../extension/server/session-stats';
+import { THROUGHPUT_BUCKETS } from '../../../extension/shared/views';
 import { byTestId, elements, shimDocument } from '../../helpers/dom-shim';
 
 const lines: FlowLifeline[] = [
@@ -84,6 +86,7 @@ test('the flow view draws the rows in view from flow/get, as text, and a click s
     transport: false,
     setTransport: () => undefined,
     selectedId: 13,
+    followConn: undefined,
     fetch: async (start, count, transport): Promise<FlowGetResult> => {
       asked.push({ start, count, transport });
       return { lifelines: lines, items: items.slice(start, start + count), total: items.length, t0: 1_000_000 };
@@ -111,6 +114,59 @@ test('the flow view draws the rows in view from flow/get, as text, and a click s
   const svg = view.visibleSvg();
   assert.match(svg, /^<svg /);
   assert.ok(svg.includes('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;') && !svg.includes('<img'), 'the export escapes captured text');
+});
+
+test('selecting a row scrolls the flow to its arrow and marks it; the followed connection is highlighted', async () => {
+  const doc = shimDocument();
+  // 500 items; every third on connection 3, the rest on 2. Ids are not positions (events between).
+  const items: FlowWireItem[] = Array.from({ length: 500 }, (_, i) =>
+    arrow(1000 + 2 * i, i % 2 ? 'pid:10' : 'pid:11', i % 2 ? 'pid:11' : 'pid:10', `m${i}`, { conn: i % 3 ? 2 : 3 }),
+  );
+  const host = {
+    filter: '',
+    transport: false,
+    setTransport: () => undefined,
+    selectedId: undefined as number | undefined,
+    followConn: undefined as number | undefined,
+    finds: [] as number[],
+    fetch: async (start: number, count: number, _transport: boolean, findId?: number): Promise<FlowGetResult> => {
+      if (findId !== undefined) host.finds.push(findId);
+      const found = findId !== undefined ? items.findIndex((it) => it.id === findId) : undefined;
+      return { lifelines: lines, items: items.slice(start, start + count), total: items.length, t0: 1_000_000, ...(found !== undefined ? { found } : {}) };
+    },
+    select: () => undefined,
+    exportSvg: () => undefined,
+    notice: (t: string) => assert.fail(t),
+  };
+  const view = new FlowView(doc, host);
+  view.show();
+  await until('first rows', () => byTestId(view.root, 'flow-arrow').length > 0 || undefined);
+  const drawnIds = () => byTestId(view.root, 'flow-arrow').map((r) => Number(r.getAttribute('data-id')));
+  assert.ok(!drawnIds().includes(items[300]!.id));
+  host.selectedId = items[300]!.id;
+  view.reveal();
+  const row = await until('the selected arrow scrolled into view', () => byTestId(view.root, 'flow-arrow').find((r) => r.getAttribute('data-id') === String(items[300]!.id)));
+  assert.deepEqual(host.finds, [items[300]!.id]);
+  assert.ok(row.classList.contains('selected'));
+  assert.equal(byTestId(view.root, 'flow-arrow').filter((r) => r.classList.contains('selected')).length, 1);
+  assert.ok(!byTestId(view.root, 'flow-arrow').some((r) => r.classList.contains('followed')), 'nothing followed yet');
+  // Revealing the same selection again asks nothing more.
+  view.reveal();
+  assert.deepEqual(host.finds, [items[300]!.id]);
+  // A row the flow does not hold (found -1) leaves the flow where it is.
+  host.selectedId = 7;
+  view.reveal();
+  await until('the find answered', () => host.finds.length === 2 || undefined);
+  await until('redrawn without a selection', () => !byTestId(view.root, 'flow-arrow').some((r) => r.classList.contains('selected')) || undefined);
+  assert.ok(drawnIds().includes(items[300]!.id));
+  // Follow Connection: that connection's arrows are highlighted, the others drawn as before.
+  host.followConn = 3;
+  view.redraw();
+  await until('followed arrows', () => byTestId(view.root, 'flow-arrow').some((r) => r.classList.contains('followed')) || undefined);
+  for (const r of byTestId(view.root, 'flow-arrow')) {
+    const i = (Number(r.getAttribute('data-id')) - 1000) / 2;
+    assert.equal(r.classList.contains('followed'), i % 3 === 0, `item ${i}`);
+  }
 });
 
 test('statistics: sortable by every column, methods without latencies last; bars scaled to the tallest', () => {
@@ -187,7 +243,19 @@ test('the statistics view: a row per method with its histogram as SVG bars; a cl
         },
       ],
       bucketsUs: [10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, null],
-      conns: [{ conn: 3, tap: 'tcp:0=127.0.0.1:7301', protos: ['netrpc'], framesOut: 12, bytesOut: 600, framesIn: 12, bytesIn: 500, decodeErrors: 0 }],
+      conns: [
+        {
+          conn: 3,
+          tap: 'tcp:0=127.0.0.1:7301',
+          protos: ['netrpc'],
+          framesOut: 12,
+          bytesOut: 600,
+          framesIn: 12,
+          bytesIn: 500,
+          decodeErrors: 0,
+          throughput: { t0: 0, stepUs: 100_000, out: [600, 0, 0], in: [0, 300, 200] },
+        },
+      ],
     }),
     filterMethod: (m) => filtered.push(m),
   });
@@ -214,4 +282,40 @@ test('the statistics view: a row per method with its histogram as SVG bars; a cl
   byTestId(view.root, 'stats-method')[1]!.dispatch('click');
   assert.deepEqual(filtered, ['Arith.Multiply']);
   assert.equal(byTestId(view.root, 'stats-conn').length, 1);
+  const chart = byTestId(view.root, 'stats-throughput')[0]!;
+  const rects = elements(chart).filter((e) => e.tagName === 'rect');
+  assert.deepEqual(
+    rects.map((r) => [r.getAttribute('class'), Number(r.getAttribute('x')), Number(r.getAttribute('height'))]),
+    [
+      ['out', 0, 11],
+      ['in', 2, 5.5],
+      ['in', 4, 11 / 3],
+    ],
+    'sent up, received down, one bar per step, scaled to the busiest',
+  );
+});
+
+test('throughput: bytes each way per step; the step doubles so the chart never has more than 60 steps', () => {
+  const t = { t0: 1_000_000, stepUs: THROUGHPUT_STEP_US, out: [] as number[], in: [] as number[] };
+  addThroughput(t, 1_000_000, 10, true);
+  addThroughput(t, 1_050_000, 5, true);
+  addThroughput(t, 1_250_000, 7, false);
+  assert.deepEqual([t.stepUs, t.out, t.in], [100_000, [15, 0, 0], [0, 0, 7]]);
+  addThroughput(t, 500_000, 1, false); // before the first frame: the first step
+  assert.equal(t.in[0], 1);
+  addThroughput(t, 1_150_000, 3, false);
+  // 6.5 s after t0 needs step 65 at 100 ms: the step doubles to 200 ms, pairs merged.
+  addThroughput(t, 7_500_000, 100, true);
+  assert.equal(t.stepUs, 200_000);
+  assert.ok(t.out.length <= THROUGHPUT_BUCKETS && t.in.length <= THROUGHPUT_BUCKETS);
+  assert.deepEqual([t.out[0], t.in[0], t.in[1], t.out[32]], [15, 4, 7, 100]);
+  assert.equal(t.out.reduce((a, b) => a + b, 0) + t.in.reduce((a, b) => a + b, 0), 15 + 7 + 1 + 3 + 100, 'no bytes lost in merging');
+  // An hour later: still at most 60 steps.
+  addThroughput(t, 3_601_000_000, 1, false);
+  assert.ok(t.out.length <= THROUGHPUT_BUCKETS && t.in.length <= THROUGHPUT_BUCKETS, `${t.out.length}/${t.in.length}`);
+  assert.ok(t.stepUs * THROUGHPUT_BUCKETS > 3_600_000_000);
+  assert.deepEqual(throughputBars({ t0: 0, stepUs: 1, out: [4, 2], in: [0, 8] }, 10), [
+    { out: 5, in: 0 },
+    { out: 2.5, in: 10 },
+  ]);
 });

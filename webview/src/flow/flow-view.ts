@@ -18,7 +18,9 @@ export interface FlowHost {
   readonly transport: boolean;
   setTransport(on: boolean): void;
   readonly selectedId: number | undefined;
-  fetch(start: number, count: number, transport: boolean): Promise<FlowGetResult>;
+  /** The connection Follow Connection shows (its arrows are highlighted). */
+  readonly followConn: number | undefined;
+  fetch(start: number, count: number, transport: boolean, findId?: number): Promise<FlowGetResult>;
   /** An arrow or mark was clicked: select its row. */
   select(rowId: number): void;
   exportSvg(svg: string): void;
@@ -43,7 +45,9 @@ export class FlowView {
   private tailBusy = false;
   readonly drawTimes: number[] = [];
   /** Rows drawn, by index, reused while their item, its predecessor and the selection are the same. */
-  private readonly drawn = new Map<number, { node: HTMLElement; item: FlowWireItem | null | undefined; prev: unknown; selected: boolean }>();
+  private readonly drawn = new Map<number, { node: HTMLElement; item: FlowWireItem | null | undefined; prev: unknown; selected: boolean; followed: boolean }>();
+  /** The row whose arrow was last scrolled to (reveal), so a redraw does not scroll again. */
+  private revealed: number | undefined;
   active = false;
 
   constructor(
@@ -108,18 +112,27 @@ export class FlowView {
 
   /** Forget the items (the filter or the transport option changed) and draw from the top. */
   reset(): void {
+    this.revealed = undefined;
     this.cache.reset();
     this.drawn.clear();
     this.list.setTotal(0);
     this.transportBox.checked = this.host.transport;
-    if (this.active) void this.fetchPage(0).then(() => this.list.scrollToIndex(0));
+    if (this.active)
+      void this.fetchPage(0).then(() => {
+        this.list.scrollToIndex(0);
+        this.reveal();
+      });
   }
 
   show(): void {
     this.active = true;
     this.transportBox.checked = this.host.transport;
+    this.revealed = undefined;
     if (this.cache.total < 0) this.reset();
-    else this.refresh();
+    else {
+      this.refresh();
+      this.reveal();
+    }
     this.list.schedule();
   }
 
@@ -131,9 +144,30 @@ export class FlowView {
     void this.fetchPage(page).finally(() => (this.tailBusy = false));
   }
 
-  /** Redraw the rows in view (the selection changed). */
+  /** Redraw the rows in view (the selection or the followed connection changed). */
   redraw(): void {
     if (this.active) this.list.schedule();
+  }
+
+  /**
+   * Scroll the selected row's arrow into view (the middle) and draw it selected. The flow's
+   * positions differ from the list's (events, hidden transport frames), so the engine finds it.
+   */
+  reveal(): void {
+    const id = this.host.selectedId;
+    if (!this.active || id === undefined || id === this.revealed) return this.redraw();
+    const gen = this.cache.generation;
+    void this.host.fetch(0, 0, this.host.transport, id).then(
+      (r) => {
+        if (gen !== this.cache.generation || id !== this.host.selectedId || r.found === undefined || r.found < 0) return this.redraw();
+        this.revealed = id;
+        if (r.total !== this.list.count) this.list.setTotal(r.total);
+        const { first, end } = this.list.rendered();
+        if (r.found < first + 1 || r.found >= end - 1) this.list.scrollToIndex(Math.max(0, r.found - Math.floor(this.list.pageRows() / 2)));
+        this.list.schedule();
+      },
+      () => this.redraw(),
+    );
   }
 
   private need(first: number, end: number): void {
@@ -209,10 +243,11 @@ export class FlowView {
     const it = this.cache.get(i);
     const prev = i > 0 ? this.cache.get(i - 1) : undefined;
     const selected = it != null && it.id === this.host.selectedId;
+    const followed = it != null && it.kind === 'arrow' && it.conn === this.host.followConn;
     const had = this.drawn.get(i);
-    if (had && had.item === it && had.prev === prev && had.selected === selected && it !== undefined) return had.node;
+    if (had && had.item === it && had.prev === prev && had.selected === selected && had.followed === followed && it !== undefined) return had.node;
     const node = this.drawRow(i, it, prev);
-    this.drawn.set(i, { node, item: it, prev, selected });
+    this.drawn.set(i, { node, item: it, prev, selected, followed });
     return node;
   }
 
@@ -229,7 +264,14 @@ export class FlowView {
     const shape = shapeOf(it, this.cols);
     row.setAttribute('data-id', String(it.id));
     row.setAttribute('data-testid', it.kind === 'arrow' ? 'flow-arrow' : 'flow-mark');
-    if (it.id === this.host.selectedId) row.classList.add('selected');
+    if (it.id === this.host.selectedId) {
+      row.classList.add('selected');
+      row.setAttribute('aria-selected', 'true');
+    }
+    if (it.kind === 'arrow' && it.conn === this.host.followConn) {
+      row.classList.add('followed');
+      row.setAttribute('data-followed', 'true');
+    }
     const fold = foldText(prev?.ts, it.ts);
     row.appendChild(el(d, 'span', { class: 'f-time' }, timeText(it.ts, this.t0)));
     if (fold) row.appendChild(el(d, 'span', { class: 'f-fold', title: 'time folded' }, fold));

@@ -1,12 +1,27 @@
 // The Statistics tab: per RPC method (calls, errors, latency p50/p90/p99/max and a latency
 // histogram drawn as inline SVG bars), and per connection (frames and bytes each way, decode
 // errors), from the engine's stats/get. Clicking a method filters the list to it.
-import type { MethodStatsWire, StatsGetResult } from '../../../extension/shared/views';
+import type { MethodStatsWire, StatsGetResult, ThroughputWire } from '../../../extension/shared/views';
 import { button } from '../components/index';
 import { el, setChildren, svgEl, type Doc } from '../dom';
 import { errText } from '../errors';
 import { latency } from '../list/cells';
 import { connClass } from '../flow/flow-layout';
+
+/** A throughput chart's bars: per step, the height of the bytes sent (up from the middle) and
+ *  received (down from it), scaled so the busiest step in either direction is `half` high. */
+export function throughputBars(t: ThroughputWire, half: number): { out: number; in: number }[] {
+  const max = Math.max(1, ...t.out, ...t.in);
+  const n = Math.max(t.out.length, t.in.length);
+  return Array.from({ length: n }, (_, i) => ({ out: ((t.out[i] ?? 0) / max) * half, in: ((t.in[i] ?? 0) / max) * half }));
+}
+
+/** "100 ms", "1.6 s", "3.4 min": a throughput chart's step. */
+function stepText(us: number): string {
+  if (us < 1e6) return `${Math.round(us / 1e3)} ms`;
+  if (us < 60e6) return `${+(us / 1e6).toFixed(1)} s`;
+  return `${+(us / 60e6).toFixed(1)} min`;
+}
 
 export type MethodSortKey = 'method' | 'calls' | 'errors' | 'p50Us' | 'p90Us' | 'p99Us' | 'maxUs';
 
@@ -229,6 +244,44 @@ export class StatsView {
     );
   }
 
+  /** Bytes each way over time: sent above the middle line, received below, one bar per step. */
+  private throughputChart(t: ThroughputWire): Element {
+    const H = 24;
+    const W = 2;
+    const bars = throughputBars(t, H / 2 - 1);
+    const steps = Math.max(1, bars.length);
+    return svgEl(
+      this.doc,
+      'svg',
+      {
+        class: 'throughput-chart',
+        'data-testid': 'stats-throughput',
+        width: steps * W,
+        height: H,
+        viewBox: `0 0 ${steps * W} ${H}`,
+        role: 'img',
+        'aria-label': `bytes each way per ${stepText(t.stepUs)}`,
+      },
+      svgEl(this.doc, 'title', {}, `Bytes sent (up) and received (down) per ${stepText(t.stepUs)}`),
+      svgEl(this.doc, 'line', { x1: 0, y1: H / 2, x2: steps * W, y2: H / 2, class: 'axis' }),
+      ...bars.flatMap((b, i) => [
+        ...(b.out > 0
+          ? [
+              svgEl(
+                this.doc,
+                'rect',
+                { x: i * W, y: H / 2 - b.out, width: W - 0.5, height: b.out, class: 'out' },
+                svgEl(this.doc, 'title', {}, `→ ${t.out[i]!.toLocaleString('en-US')} B`),
+              ),
+            ]
+          : []),
+        ...(b.in > 0
+          ? [svgEl(this.doc, 'rect', { x: i * W, y: H / 2, width: W - 0.5, height: b.in, class: 'in' }, svgEl(this.doc, 'title', {}, `← ${t.in[i]!.toLocaleString('en-US')} B`))]
+          : []),
+      ]),
+    );
+  }
+
   private connTable(data: StatsGetResult): HTMLElement {
     const d = this.doc;
     if (data.conns.length === 0) return el(d, 'div', { class: 'empty-state' }, 'No frames yet.');
@@ -236,7 +289,9 @@ export class StatsView {
       d,
       'tr',
       {},
-      ...['Conn', 'Tap', 'Protocols', 'Frames →', 'Bytes →', 'Frames ←', 'Bytes ←', 'Decode errors'].map((t, i) => el(d, 'th', { class: i >= 3 ? 'num' : undefined }, t)),
+      ...['Conn', 'Tap', 'Protocols', 'Frames →', 'Bytes →', 'Frames ←', 'Bytes ←', 'Decode errors', 'Throughput'].map((t, i) =>
+        el(d, 'th', { class: i >= 3 ? 'num' : undefined }, t),
+      ),
     );
     const rows = data.conns.map((c) =>
       el(
@@ -251,6 +306,7 @@ export class StatsView {
         el(d, 'td', { class: 'num' }, c.framesIn.toLocaleString('en-US')),
         el(d, 'td', { class: 'num' }, c.bytesIn.toLocaleString('en-US')),
         el(d, 'td', { class: `num${c.decodeErrors ? ' error' : ''}` }, String(c.decodeErrors)),
+        el(d, 'td', { class: 'throughput' }, this.throughputChart(c.throughput)),
       ),
     );
     return el(d, 'table', { class: 'stats-table', 'data-testid': 'stats-conns' }, el(d, 'thead', {}, head), el(d, 'tbody', {}, ...rows));
