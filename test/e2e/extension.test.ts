@@ -405,6 +405,7 @@ step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decode
 step('2. Click SIGTERM for the server in the panel: the exit shows on the timeline', async () => {
   await runCommand(page, 'IPC Tap: Show Panel');
   const f = await panel();
+  await setFilter(f, ''); // every row, whatever an earlier step left in the filter
   const server = f.locator('[data-testid="process"]', { hasText: 'rpcserver' });
   await server.waitFor({ timeout: 20_000 });
   const pid = await server.getAttribute('data-pid');
