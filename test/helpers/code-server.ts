@@ -84,6 +84,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       return;
     } catch (err) {
       if (attempt >= 4) throw err;
+      process.stderr.write(`runCommand "${title}": attempt ${attempt} failed: ${String(err).split('\n')[0]}\n`);
       await page.waitForTimeout(1500);
     }
   }
