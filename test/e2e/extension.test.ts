@@ -93,6 +93,8 @@ before(async () => {
   process.stdout.write(`e2e screenshots: ${shots}\n`);
   prepareWorkspace(21000 + (process.pid % 20000));
   await writeBigCapture(join(workspace, 'big.ipctap'));
+  // Written before the workbench starts, so Go to File lists it without waiting for the watcher.
+  await writeBigCapture(join(workspace, 'huge.ipctap'), HUGE_FRAMES);
   wb = await openWorkbench({
     extensionsDir: join(scratch, 'extensions'),
     userDataDir: join(scratch, 'user-data'),
@@ -405,6 +407,7 @@ step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decode
 step('2. Click SIGTERM for the server in the panel: the exit shows on the timeline', async () => {
   await runCommand(page, 'IPC Tap: Show Panel');
   const f = await panel();
+  await setFilter(f, ''); // every row, whatever an earlier step left in the filter
   const server = f.locator('[data-testid="process"]', { hasText: 'rpcserver' });
   await server.waitFor({ timeout: 20_000 });
   const pid = await server.getAttribute('data-pid');
@@ -559,7 +562,6 @@ step('6. A capture of 200,000 frames: jump to the end shows the last frame; scro
 
 step('6b. A capture of 1,000,000 frames in the Flow tab: scrolling draws only the rows in view (draw times reported)', async () => {
   await closeEditors();
-  await writeBigCapture(join(workspace, 'huge.ipctap'), HUGE_FRAMES);
   await runCommand(page, 'Go to File');
   await pickQuick(page, 'huge.ipctap');
   const f = await panel();

@@ -2,6 +2,7 @@
 // scripts/code-server.mjs) driven through Debian's chromium with playwright-core, as a user would:
 // command palette, quick picks, the Sessions view, the panel's webview.
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import type { RunningCodeServer } from '../../scripts/code-server.mjs';
@@ -33,6 +34,9 @@ export async function openWorkbench(opts: { extensionsDir: string; userDataDir: 
     const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(server.url);
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    // The extension's contributions are registered (its view container is in the activity bar):
+    // from now on the palette lists its commands.
+    await page.waitForSelector('.activitybar [aria-label^="IPC Tap"]', { timeout: 60_000 });
     mkdirSync(opts.shots, { recursive: true });
     let n = 0;
     const b = browser;
@@ -84,6 +88,9 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       return;
     } catch (err) {
       if (attempt >= 4) throw err;
+      const shot = join(tmpdir(), `ipctap-e2e-runcommand-${Date.now()}.png`);
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      process.stderr.write(`runCommand "${title}": attempt ${attempt} failed (${shot}): ${String(err).split('\n')[0]}\n`);
       await page.waitForTimeout(1500);
     }
   }

@@ -247,8 +247,16 @@ export class App {
     this.stats.active = tab === 'stats';
     if (tab === 'flow') this.flow.show();
     else if (tab === 'stats') this.stats.show();
-    else this.list.schedule();
+    else this.showList();
     this.scheduleSave();
+  }
+
+  /** The list again: a hidden list has no height to scroll in, so a row selected in the Flow
+   *  tab (or a placement made meanwhile) is brought into view now. */
+  private showList(): void {
+    if (this.following) this.list.scrollToEnd();
+    else if (this.selectedIndex >= 0) this.list.ensureVisible(this.selectedIndex);
+    this.list.schedule();
   }
 
   private applySummary(s: SessionSummary): void {
