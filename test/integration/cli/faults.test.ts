@@ -279,6 +279,37 @@ test('ipctap SIGKILLed at any moment of a Unix socket takeover: after restore th
   }
 });
 
+test('ipctap SIGKILLed around a re-takeover (its server restarted): after restore the new server is at its path, nothing left over', async () => {
+  const path = join(env.dir, 'rk.sock');
+  for (let i = 0; i < 10; i++) {
+    const first = await echo(path);
+    const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `unix:${path}`], env.env);
+    let second: ChildProcess | undefined;
+    try {
+      await live.waitFor((x) => x.kind === 'tap-ready');
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      second = await echo(path); // unlinks our socket and binds the path again
+      // The tap looks every 500 ms: kill it before, around and after it takes the path over again.
+      await new Promise((r) => setTimeout(r, i * 70));
+      live.proc.kill('SIGKILL');
+      await live.closed;
+      const r = await runCli(['restore'], { env: env.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await roundTrip({ path }, `round ${i}`), `round ${i}`, `round ${i}: the new server is reached at its path`);
+      assert.deepEqual(
+        readdirSync(env.dir).filter((n) => n.startsWith('.rk.sock')),
+        [],
+        `round ${i}: nothing left beside it (${r.stdout}${r.stderr})`,
+      );
+    } finally {
+      await live.stop('SIGKILL');
+      second?.kill();
+      if (second) await new Promise((r) => (second!.exitCode !== null ? r(null) : second!.once('exit', r)));
+    }
+  }
+});
+
 test("ipctap SIGKILLed at any moment of a FIFO takeover: after restore the reader's FIFO is at its path", async () => {
   const path = join(env.dir, 'k.fifo');
   spawnSync('mkfifo', [path]);
