@@ -310,6 +310,30 @@ test('ipctap SIGKILLed around a re-takeover (its server restarted): after restor
   }
 });
 
+test('a FIFO takeover whose reader makes its FIFO again: an error says new writers are not captured; the new FIFO stays', async () => {
+  const path = join(env.dir, 'remade.fifo');
+  spawnSync('mkfifo', [path]);
+  const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `fifo:${path}`], env.env);
+  try {
+    await live.waitFor((x) => x.kind === 'tap-ready');
+    unlinkSync(path);
+    spawnSync('mkfifo', [path]);
+    const ino = lstatSync(path).ino;
+    const ev = await live.waitFor((x) => x.kind === 'error' && /was replaced/.test(String(x.message)));
+    assert.match(String(ev.message), /the reader made its FIFO again\?\): new writers reach it directly and are not captured/);
+    const r = await live.stop();
+    assert.equal(r.code, 0, live.stderr);
+    assert.equal(lstatSync(path).ino, ino, 'the new FIFO is left at the path');
+    assert.deepEqual(
+      readdirSync(env.dir).filter((n) => n.startsWith('.remade.fifo')),
+      [],
+      'nothing left beside it',
+    );
+  } finally {
+    await live.stop();
+  }
+});
+
 test("ipctap SIGKILLed at any moment of a FIFO takeover: after restore the reader's FIFO is at its path", async () => {
   const path = join(env.dir, 'k.fifo');
   spawnSync('mkfifo', [path]);
