@@ -136,6 +136,32 @@ export class FifoTap implements Tap {
     this.loopDone = this.loop().catch((e: Error) => {
       if (!this.stopped) this.event({ kind: 'error', tap: this.spec, message: `FIFO relay stopped: ${e.message}` });
     });
+    if (this.s.mode === 'takeover') this.watchPath(this.s.path);
+  }
+
+  private pathWatch: NodeJS.Timeout | undefined;
+
+  /** A reader that makes its FIFO again (unlink, mkfifo, open) while the tap runs replaces ours at
+   *  the path: new writers then reach it directly. That is not taken over again: the relay reads
+   *  from our FIFO, whose name the reader removed, and does not move to a new one. Say so, once,
+   *  with what to do. */
+  private watchPath(path: string): void {
+    const ours = this.journal?.entry;
+    if (!ours?.tapIno) return;
+    this.pathWatch = setInterval(() => {
+      const cur = lstatQuiet(path);
+      if (this.stopped || (cur && cur.ino === ours.tapIno && cur.dev === ours.tapDev)) return;
+      clearInterval(this.pathWatch);
+      this.event({
+        kind: 'error',
+        tap: this.spec,
+        path,
+        message: cur
+          ? `${path} was replaced (the reader made its FIFO again?): new writers reach it directly and are not captured; start the tap again to capture them`
+          : `${path} was removed: new writers cannot open it; start the reader again, then the tap`,
+      });
+    }, 500);
+    this.pathWatch.unref();
   }
 
   private takeOver(path: string): void {
@@ -363,6 +389,7 @@ export class FifoTap implements Tap {
 
   private async doStop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.pathWatch);
     this.abort.abort();
     await this.starting?.catch(() => undefined); // a start in progress finishes or fails first
     const wasReady = this.address !== undefined;

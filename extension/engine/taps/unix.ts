@@ -13,7 +13,7 @@
 // Proxy (unix:LISTEN=TARGET): listen at LISTEN, forward to TARGET. A stale socket file at LISTEN
 // (nobody accepting) is replaced; a live one is an error.
 import net from 'node:net';
-import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../util/errors';
 import { readUnixTable } from '../process/procfs';
@@ -129,25 +129,77 @@ export class UnixTakeoverTap extends SocketTap {
 
   private pathWatch: NodeJS.Timeout | undefined;
 
-  /** A server restarted while the tap runs binds its path again (unlink, then bind): new clients
-   *  then reach it directly and nothing of theirs is captured. Say so, once, with what to do. */
+  /** A server restarted while the tap runs binds its path again (unlink, then bind), replacing our
+   *  socket. Take it over again once it listens (see retake); when that is not safe, say once that
+   *  new clients bypass the tap, with what to do. */
   private watchPath(path: string): void {
-    const ours = this.journal?.entry;
-    if (!ours?.tapIno) return;
+    if (!this.journal?.entry.tapIno) return;
+    let told = '';
+    let busy = false;
     this.pathWatch = setInterval(() => {
-      const cur = lstatSync(path, { throwIfNoEntry: false });
-      if (this.stopped || (cur && cur.ino === ours.tapIno && cur.dev === ours.tapDev)) return;
-      clearInterval(this.pathWatch);
-      this.event({
-        kind: 'error',
-        tap: this.spec,
-        path,
-        message: cur
-          ? `${path} was replaced (the server restarted and bound it again?): new connections reach it directly and are not captured; start the tap again to capture them`
-          : `${path} was removed: new clients cannot connect; start the server again, then the tap`,
-      });
+      const ours = this.journal?.entry;
+      if (busy || this.stopped || !ours) return;
+      const cur = lstatQuiet(path);
+      if (cur && cur.ino === ours.tapIno && cur.dev === ours.tapDev) return;
+      busy = true;
+      void this.retake(path, cur)
+        .catch((e: Error) => `${path} was replaced and could not be taken over again (${e.message}): new connections reach it directly and are not captured`)
+        .then((problem) => {
+          if (problem && problem !== told && !this.stopped) this.event({ kind: 'error', tap: this.spec, path, message: problem });
+          told = problem ?? '';
+        })
+        .finally(() => (busy = false));
     }, 500);
     this.pathWatch.unref();
+  }
+
+  /**
+   * Take `path` over again after the server restarted and bound it: the same steps as the first
+   * takeover, in the same private directory and journal entry (so a crash at any moment restores
+   * the right socket). The dead server's socket in the private directory is removed first; a
+   * listener of ours bound there again is swapped in, and new clients are forwarded to the new
+   * server. Returns what stops it (undefined: done, or waiting for the new server to listen).
+   */
+  private async retake(path: string, cur: Stats | undefined): Promise<string | undefined> {
+    if (!cur) return `${path} was removed: new clients cannot connect until a server binds it again`;
+    const bypassed = `${path} was replaced (the server restarted and bound it again?): new connections reach it directly and are not captured; start the tap again to capture them`;
+    if (!cur.isSocket()) return bypassed;
+    if (!(await isListening(path))) return undefined; // bound, not listening yet: look again
+    const priv = this.priv;
+    const journal = this.journal;
+    if (!priv || !journal || this.stopped) return undefined;
+    // The old server still accepting means someone else bound the path: leave both alone.
+    if (lstatQuiet(priv.ref(ORIG_NAME)) && (await canConnect(priv.ref(ORIG_NAME)))) return bypassed;
+    if (this.stopped || this.journal !== journal) return undefined;
+    for (const n of [ORIG_NAME, NEW_NAME]) {
+      try {
+        unlinkSync(priv.ref(n));
+      } catch {
+        // not there
+      }
+    }
+    const server = this.createServer();
+    await this.listen(server, { path: priv.ref(NEW_NAME) });
+    try {
+      if (this.stopped || this.journal !== journal) throw new UserError('the tap stopped');
+      chmodSync(priv.ref(NEW_NAME), cur.mode & 0o7777);
+      swapIn(path, cur, priv, journal, (st) => st.isSocket(), 'it disappeared');
+    } catch (e) {
+      await new Promise<void>((r) => server.close(() => r())); // (unlinks NEW_NAME)
+      const moved = lstatQuiet(priv.ref(ORIG_NAME));
+      if (moved) {
+        const at = lstatQuiet(path);
+        if (at && at.ino === moved.ino && at.dev === moved.dev) unlinkSync(priv.ref(ORIG_NAME));
+        else if (!at) renameSync(priv.ref(ORIG_NAME), path); // links refused: it was renamed
+      }
+      if (this.stopped) return undefined;
+      throw e;
+    }
+    const old = this.server;
+    this.server = server;
+    old?.close(); // its connections go on; the name it bound (NEW_NAME) was renamed away
+    this.event({ kind: 'note', tap: this.spec, path, message: `the server restarted and bound ${path} again; taken over again` });
+    return undefined;
   }
 
   protected connectTarget(onread?: net.OnReadOpts): net.Socket {

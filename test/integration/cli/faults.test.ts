@@ -4,7 +4,7 @@
 // or FIFO back at its path, and clear errors instead of a crash.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { constants, closeSync, lstatSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { constants, closeSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -101,7 +101,7 @@ for (const kind of ['unix', 'tcp'] as const) {
   });
 }
 
-test('a Unix takeover whose server restarts and binds its path again: ipctap says the tap is bypassed, and leaves the new server in place', async () => {
+test('a Unix takeover whose server restarts and binds its path again: ipctap takes it over again, captures new clients, and leaves the new server in place', async () => {
   const path = join(env.dir, 'restart.sock');
   let server = await echo(path);
   const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `unix:${path}`], env.env);
@@ -110,12 +110,37 @@ test('a Unix takeover whose server restarts and binds its path again: ipctap say
     assert.equal(await roundTrip({ path }, 'through the tap'), 'through the tap');
     server.kill('SIGKILL');
     server = await echo(path); // (it unlinks the path, as servers do, and binds it again)
-    const ev = await live.waitFor((x) => x.kind === 'error' && /was replaced/.test(String(x.message)));
-    assert.match(String(ev.message), /not captured; start the tap again/);
-    assert.equal(await roundTrip({ path }, 'direct'), 'direct');
+    const ev = await live.waitFor((x) => x.kind === 'note' && /taken over again/.test(String(x.message)));
+    assert.match(String(ev.message), /the server restarted and bound .*restart\.sock again/);
+    assert.equal(await roundTrip({ path }, 'after the restart'), 'after the restart');
+    await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && Buffer.from(String(x.data), 'base64').toString() === 'after the restart');
     const r = await live.stop();
     assert.equal(r.code, 0, live.stderr);
     assert.equal(await roundTrip({ path }, 'still the new server'), 'still the new server');
+    assert.deepEqual(
+      readdirSync(env.dir).filter((n) => n.startsWith('.restart.sock')),
+      [],
+      'nothing left beside it',
+    );
+  } finally {
+    await live.stop();
+    server.kill();
+  }
+});
+
+test('a Unix takeover whose path becomes a regular file: an error says new clients are not captured; the file is left alone', async () => {
+  const path = join(env.dir, 'notsock.sock');
+  const server = await echo(path);
+  const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `unix:${path}`], env.env);
+  try {
+    await live.waitFor((x) => x.kind === 'tap-ready');
+    unlinkSync(path);
+    writeFileSync(path, 'not a socket');
+    const ev = await live.waitFor((x) => x.kind === 'error' && /was replaced/.test(String(x.message)));
+    assert.match(String(ev.message), /not captured; start the tap again/);
+    const r = await live.stop();
+    assert.equal(r.code, 0, live.stderr);
+    assert.equal(readFileSync(path, 'utf8'), 'not a socket');
   } finally {
     await live.stop();
     server.kill();
@@ -251,6 +276,61 @@ test('ipctap SIGKILLed at any moment of a Unix socket takeover: after restore th
     await killDuringTakeover(`unix:${path}`, path, lstatSync(path).ino, async (i) => assert.equal(await roundTrip({ path }, `round ${i}`), `round ${i}`));
   } finally {
     server.kill();
+  }
+});
+
+test('ipctap SIGKILLed around a re-takeover (its server restarted): after restore the new server is at its path, nothing left over', async () => {
+  const path = join(env.dir, 'rk.sock');
+  for (let i = 0; i < 10; i++) {
+    const first = await echo(path);
+    const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `unix:${path}`], env.env);
+    let second: ChildProcess | undefined;
+    try {
+      await live.waitFor((x) => x.kind === 'tap-ready');
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      second = await echo(path); // unlinks our socket and binds the path again
+      // The tap looks every 500 ms: kill it before, around and after it takes the path over again.
+      await new Promise((r) => setTimeout(r, i * 70));
+      live.proc.kill('SIGKILL');
+      await live.closed;
+      const r = await runCli(['restore'], { env: env.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await roundTrip({ path }, `round ${i}`), `round ${i}`, `round ${i}: the new server is reached at its path`);
+      assert.deepEqual(
+        readdirSync(env.dir).filter((n) => n.startsWith('.rk.sock')),
+        [],
+        `round ${i}: nothing left beside it (${r.stdout}${r.stderr})`,
+      );
+    } finally {
+      await live.stop('SIGKILL');
+      second?.kill();
+      if (second) await new Promise((r) => (second!.exitCode !== null ? r(null) : second!.once('exit', r)));
+    }
+  }
+});
+
+test('a FIFO takeover whose reader makes its FIFO again: an error says new writers are not captured; the new FIFO stays', async () => {
+  const path = join(env.dir, 'remade.fifo');
+  spawnSync('mkfifo', [path]);
+  const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '--tap', `fifo:${path}`], env.env);
+  try {
+    await live.waitFor((x) => x.kind === 'tap-ready');
+    unlinkSync(path);
+    spawnSync('mkfifo', [path]);
+    const ino = lstatSync(path).ino;
+    const ev = await live.waitFor((x) => x.kind === 'error' && /was replaced/.test(String(x.message)));
+    assert.match(String(ev.message), /the reader made its FIFO again\?\): new writers reach it directly and are not captured/);
+    const r = await live.stop();
+    assert.equal(r.code, 0, live.stderr);
+    assert.equal(lstatSync(path).ino, ino, 'the new FIFO is left at the path');
+    assert.deepEqual(
+      readdirSync(env.dir).filter((n) => n.startsWith('.remade.fifo')),
+      [],
+      'nothing left beside it',
+    );
+  } finally {
+    await live.stop();
   }
 });
 

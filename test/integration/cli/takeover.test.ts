@@ -2,7 +2,7 @@
 // back — on SIGINT, and after SIGKILL by `ipctap restore` or by the next ipctap command.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -69,6 +69,42 @@ test('run --tap unix:PATH captures a client of a server launched by ipctap', asy
     [],
     'nothing left renamed',
   );
+});
+
+test('proxy takeover -w: the Go server restarts while ipctap runs; calls before and after are captured, and its new socket is back at the path', async () => {
+  const path = join(env.dir, 'restart.sock');
+  const capture = join(env.dir, 'restart.ipctap');
+  let server = await echoServer(path);
+  const live = new LiveCli(['proxy', '--json', '--decode', 'raw', '-w', capture, '--tap', `unix:${path}`], env.env);
+  try {
+    await live.waitFor((x) => x.kind === 'tap-ready');
+    assert.equal(await roundTrip(path, 'before the restart'), 'before the restart');
+    server.kill('SIGTERM'); // the Go server removes its path on the way out
+    await new Promise((r) => server.once('exit', r));
+    server = await echoServer(path);
+    await live.waitFor((x) => x.kind === 'note' && /the server restarted and bound .* again; taken over again/.test(String(x.message)));
+    assert.equal(await roundTrip(path, 'after the restart'), 'after the restart');
+    await live.waitFor((x) => x.type === 'frame' && x.dir === 's2c' && b64(x).toString() === 'after the restart');
+  } finally {
+    const end = await live.stop('SIGINT');
+    assert.equal(end.code, 0, live.stderr);
+  }
+  const read = await runCli(['read', '--json', '--decode', 'raw', capture], { env: env.env });
+  assert.equal(read.code, 0, read.stderr);
+  const rows = read.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const sent = frames(rows, (x) => x.dir === 'c2s').map((x) => b64(x).toString());
+  assert.ok(sent.includes('before the restart') && sent.includes('after the restart'), `both calls captured: ${JSON.stringify(sent)}`);
+  rmSync(capture);
+  assertOriginalBack(env.dir, path);
+  // The restarted server's own socket: a client reaches it directly.
+  const direct = net.connect(path);
+  await new Promise<void>((res, rej) => direct.once('connect', res).once('error', rej));
+  direct.destroy();
+  assert.equal(await roundTrip(path, 'direct'), 'direct');
+  server.kill();
 });
 
 test('proxy takeover: SIGINT puts the original socket back', async () => {
