@@ -171,6 +171,12 @@ export class TraceAssembler {
     private readonly opts: AssemblerOptions,
   ) {}
 
+  /** A process known to be one (a thread group leader): the attached tree, the launched program.
+   *  Its exit is then recorded even when parsing lags and /proc no longer knows it. */
+  knownProcess(pid: number): void {
+    this.leaders.add(pid);
+  }
+
   record(rec: StraceRecord): void {
     const pid = this.tgid(rec.pid);
     if (rec.type === 'signal') {
@@ -188,7 +194,8 @@ export class TraceAssembler {
     if (rec.type === 'exit') {
       // strace reports the end of every thread; the process ended with its leader's. A leader is
       // known as the thread group of some thread seen before, or from /proc while it is a zombie
-      // (it may have made no traced call itself: a Go program writes from any thread).
+      // (it may have made no traced call itself: a Go program writes from any thread), or given by
+      // knownProcess().
       if (rec.pid === this.opts.skipExitOf || !(this.leaders.has(rec.pid) || this.opts.tgidOf(rec.pid) === rec.pid)) return;
       this.sink.event({ kind: 'exit', pid: rec.pid, code: rec.code, signal: rec.signal });
       return;

@@ -69,6 +69,7 @@ export class TraceTap implements Tap {
     const below = descendantsOf(pid);
     const held = below.filter((p) => tracerOf(p) !== 0);
     const tree = [pid, ...below.filter((p) => !held.includes(p))];
+    for (const p of tree) this.assembler!.knownProcess(p);
     const args = [...straceArgs(this.output.path), ...tree.flatMap((p) => ['-p', String(p)])];
     // strace ends (and so detaches) when ipctap dies, however it dies: setpriv gives it a parent-
     // death signal. Without setpriv it ends at its next write to the FIFO nobody reads any more.
@@ -128,6 +129,7 @@ export class TraceTap implements Tap {
       }
     }
     this.makeAssembler(false);
+    this.assembler!.knownProcess(pid);
     const early = this.early ?? [];
     this.early = undefined;
     for (const l of early) this.line(l);

@@ -262,3 +262,18 @@ test('a long line split into chunks anywhere (inside an escape, the header or th
   ]);
   assert.ok(two?.type === 'call' && !two.blobs && two.ret === 1000);
 });
+
+test('assembler: a known process exits after it is gone from /proc (parsing lagged): its exit is recorded, its threads are not', () => {
+  const out: EventBody[] = [];
+  const sink: TapSink = { newConn: () => 1, chunk: () => undefined, event: (ev) => out.push(ev) };
+  // /proc knows nothing any more: the process has exited and been reaped by the time its lines are parsed
+  const asm = new TraceAssembler(sink, { tgidOf: () => undefined, pathKind: () => 'other', commOf: () => undefined });
+  asm.knownProcess(500);
+  asm.record({ type: 'signal', pid: 502, signal: 'SIGTERM', senderPid: 9 } as StraceRecord);
+  for (const pid of [502, 501, 500]) asm.record({ type: 'exit', pid, code: 43, signal: null });
+  asm.finish();
+  assert.deepEqual(
+    out.filter((e) => e.kind === 'exit').map((e) => [e.pid, e.code]),
+    [[500, 43]],
+  );
+});
