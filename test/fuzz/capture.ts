@@ -128,14 +128,7 @@ export async function fuzzCaptures(iterations: number, seed = 1): Promise<Captur
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-capfuzz-'));
   const failures: CaptureFuzzResult['failures'] = [];
   try {
-    // A valid base file: a few records of each kind the writer makes.
-    const base = join(dir, 'base.ipctap');
-    const w = await CaptureWriter.open(base, { start: 1_700_000_000_000_000, name: 'fuzz', decode: 'auto' }, { checksumData: true });
-    w.writeEvent({ kind: 'open', conn: 1, tap: 'unix:/tmp/a.sock', from: 'client', to: 'server', ts: 1, mono: 1 });
-    for (let i = 0; i < 20; i++) w.writeChunk({ conn: 1, dir: i % 2 ? 's2c' : 'c2s', ts: 2 + i, mono: 2 + i, data: Buffer.from(`{"jsonrpc":"2.0","id":${i},"method":"m"}\n`) });
-    w.writeEvent({ kind: 'close', conn: 1, reason: 'eof', ts: 30, mono: 30 });
-    await w.close();
-    const good = readFileSync(base);
+    const good = await validCapture(20);
     const packr = makePackr();
     for (let i = 0; i < iterations; i++) {
       const rng = prng((seed * 0x9e3779b1 + i * 0x85ebca6b) >>> 0);
@@ -175,20 +168,25 @@ export async function fuzzCaptures(iterations: number, seed = 1): Promise<Captur
 
 // ---------- for the coverage-guided fuzzer (./guided.ts) ----------
 
-let baseFile: Buffer | undefined;
+const validFiles = new Map<number, Buffer>();
+/** The guided fuzzer's base file is small: each input writes and reads it again. */
+const GUIDED_CHUNKS = 4;
 
-/** A valid capture: a few records of each kind the writer makes. */
-async function validCapture(): Promise<Buffer> {
-  if (baseFile) return baseFile;
+/** A valid capture (kept per size): an open, `chunks` JSON-RPC chunks both ways, a close. */
+async function validCapture(chunks: number): Promise<Buffer> {
+  const have = validFiles.get(chunks);
+  if (have) return have;
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-capbase-'));
   try {
     const base = join(dir, 'base.ipctap');
     const w = await CaptureWriter.open(base, { start: 1_700_000_000_000_000, name: 'fuzz', decode: 'auto' }, { checksumData: true });
     w.writeEvent({ kind: 'open', conn: 1, tap: 'unix:/tmp/a.sock', from: 'client', to: 'server', ts: 1, mono: 1 });
-    for (let i = 0; i < 4; i++) w.writeChunk({ conn: 1, dir: i % 2 ? 's2c' : 'c2s', ts: 2 + i, mono: 2 + i, data: Buffer.from(`{"jsonrpc":"2.0","id":${i},"method":"m"}\n`) });
+    for (let i = 0; i < chunks; i++) w.writeChunk({ conn: 1, dir: i % 2 ? 's2c' : 'c2s', ts: 2 + i, mono: 2 + i, data: Buffer.from(`{"jsonrpc":"2.0","id":${i},"method":"m"}\n`) });
     w.writeEvent({ kind: 'close', conn: 1, reason: 'eof', ts: 30, mono: 30 });
     await w.close();
-    return (baseFile = readFileSync(base));
+    const file = readFileSync(base);
+    validFiles.set(chunks, file);
+    return file;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -196,7 +194,7 @@ async function validCapture(): Promise<Buffer> {
 
 /** Seeds: record bodies (MessagePack) of hostile events and chunks, as the guided fuzzer mutates them. */
 export async function captureSeeds(): Promise<Uint8Array[]> {
-  await validCapture();
+  await validCapture(GUIDED_CHUNKS);
   const packr = makePackr();
   const rng = prng(7);
   const out: Uint8Array[] = [];
@@ -210,7 +208,7 @@ export async function captureSeeds(): Promise<Uint8Array[]> {
  * Written to `path` and read back: a problem other than a clean UserError is returned.
  */
 export async function captureFileProblem(segments: [string, Uint8Array][], path: string): Promise<string | null> {
-  const parts: Buffer[] = [await validCapture()];
+  const parts: Buffer[] = [await validCapture(GUIDED_CHUNKS)];
   for (const [dir, body] of segments) {
     if (dir !== 'c2s') {
       parts.push(Buffer.from(body));

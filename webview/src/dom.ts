@@ -13,17 +13,21 @@ export type Child = Node | string | number | null | undefined | false;
 /** Attribute names that could run or load something: never set from rendering code. */
 const FORBIDDEN_ATTR = /^(on|style$|src$|href$|srcdoc$|action$|formaction$|xlink:href$)/i;
 
+/** Attributes through setAttribute; names that could run or load something are refused. */
+function setAttrs(e: Element, attrs: Attrs | undefined): void {
+  if (!attrs) return;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (FORBIDDEN_ATTR.test(k)) throw new Error(`attribute ${k} is not allowed`);
+    e.setAttribute(k, v === true ? '' : String(v));
+  }
+}
+
 export function el<K extends keyof HTMLElementTagNameMap>(doc: Doc, tag: K, attrs?: Attrs, ...children: Child[]): HTMLElementTagNameMap[K];
 export function el(doc: Doc, tag: string, attrs?: Attrs, ...children: Child[]): HTMLElement;
 export function el(doc: Doc, tag: string, attrs?: Attrs, ...children: Child[]): HTMLElement {
   const e = doc.createElement(tag);
-  if (attrs) {
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (FORBIDDEN_ATTR.test(k)) throw new Error(`attribute ${k} is not allowed`);
-      e.setAttribute(k, v === true ? '' : String(v));
-    }
-  }
+  setAttrs(e, attrs);
   append(doc, e, ...children);
   return e;
 }
@@ -41,13 +45,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 /** An SVG element (small inline charts), attributes through setAttribute like el(). */
 export function svgEl(doc: Doc & Pick<Document, 'createElementNS'>, tag: string, attrs?: Attrs, ...children: Child[]): SVGElement {
   const e = doc.createElementNS(SVG_NS, tag) as SVGElement;
-  if (attrs) {
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (FORBIDDEN_ATTR.test(k)) throw new Error(`attribute ${k} is not allowed`);
-      e.setAttribute(k, v === true ? '' : String(v));
-    }
-  }
+  setAttrs(e, attrs);
   append(doc, e, ...children);
   return e;
 }

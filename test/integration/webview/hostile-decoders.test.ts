@@ -9,13 +9,12 @@
 // error happens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { pack } from 'msgpackr';
-import { panelHtml } from '../../../extension/host/panel-html';
+import { servePanel } from '../../helpers/panel-server';
 import { listDecoders } from '../../../extension/engine/decoders/core/registry';
 import type { FrameRow, Row } from '../../../extension/engine/types';
 import type { Frame } from '../../../extension/engine/types';
@@ -174,35 +173,6 @@ const WALK = `(async () => {
   return out;
 })()`;
 
-function serve(payload: string): Promise<http.Server> {
-  const files: Record<string, [string, string]> = {
-    '/dist/webview.js': [join(root, 'dist/webview.js'), 'text/javascript'],
-    '/dist/webview.css': [join(root, 'dist/webview.css'), 'text/css'],
-    '/fake-host.js': [join(root, 'test', 'helpers', 'children', 'fake-host.js'), 'text/javascript'],
-  };
-  const srv = http.createServer((req, res) => {
-    const origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (path === '/') {
-      const nonce = 'n' + Math.random().toString(36).slice(2);
-      const html = panelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/dist/webview.css`, nonce }).replace(
-        '<div id="app"',
-        `<script nonce="${nonce}" src="${origin}/rows.js"></script><script nonce="${nonce}" src="${origin}/fake-host.js"></script><div id="app"`,
-      );
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      return;
-    }
-    if (path === '/rows.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(payload);
-      return;
-    }
-    const f = files[path];
-    if (f) res.writeHead(200, { 'content-type': f[1] }).end(readFileSync(f[0]));
-    else res.writeHead(404).end();
-  });
-  return new Promise((r) => srv.listen(0, '127.0.0.1', () => r(srv)));
-}
-
 test('hostile payloads through every decoder render as inert text in the real panel', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
   assert.ok(existsSync(join(root, 'dist/webview.js')), 'run node build.mjs first (test/run.mjs does)');
   const { wire, frames } = rows();
@@ -211,7 +181,7 @@ test('hostile payloads through every decoder render as inert text in the real pa
   const shown = wire.map((r) => (r.type === 'frame' ? `${r.summary} ${r.decodedJson}` : '')).join('\n');
   for (const h of HOSTILE) assert.ok(shown.includes(JSON.stringify(h).slice(1, -1)) || shown.includes(h), `no decoder showed ${h}`);
 
-  const srv = await serve(`window.FAKE_ROWS = ${JSON.stringify(wire)};`);
+  const srv = await servePanel(`window.FAKE_ROWS = ${JSON.stringify(wire)};`);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

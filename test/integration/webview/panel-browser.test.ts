@@ -5,47 +5,21 @@
 // state restored after a reload, and no CSP violation or page error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { panelHtml } from '../../../extension/host/panel-html';
+import { servePanel } from '../../helpers/panel-server';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = join(import.meta.dirname, '../../..');
 const ROWS = '[data-testid="frame-row"], [data-testid="event-row"]';
 
-function serve(): Promise<http.Server> {
-  const files: Record<string, [string, string]> = {
-    '/dist/webview.js': [join(root, 'dist/webview.js'), 'text/javascript'],
-    '/dist/webview.css': [join(root, 'dist/webview.css'), 'text/css'],
-    '/fake-host.js': [join(import.meta.dirname, '..', '..', 'helpers', 'children', 'fake-host.js'), 'text/javascript'],
-  };
-  const srv = http.createServer((req, res) => {
-    const origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (path === '/') {
-      const nonce = 'n' + Math.random().toString(36).slice(2);
-      const html = panelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/dist/webview.css`, nonce }).replace(
-        '<div id="app"',
-        `<script nonce="${nonce}" src="${origin}/fake-host.js"></script><div id="app"`,
-      );
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      return;
-    }
-    const f = files[path];
-    if (f) res.writeHead(200, { 'content-type': f[1] }).end(readFileSync(f[0]));
-    else res.writeHead(404).end();
-  });
-  return new Promise((r) => srv.listen(0, '127.0.0.1', () => r(srv)));
-}
-
 const lastId = (page: Page) => page.locator(ROWS).last().getAttribute('data-id');
 
 test('panel bundle in Chromium: 1,000,000 rows, untrusted payloads as text, signals, follow, restore', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
   assert.ok(existsSync(join(root, 'dist/webview.js')), 'run node build.mjs first (test/run.mjs does)');
-  const srv = await serve();
+  const srv = await servePanel();
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
