@@ -33,7 +33,61 @@ export function ensureCodeServer({ log = (m) => process.stderr.write(m + '\n') }
   const path = `${join(dir, 'node_modules', '.bin')}:${process.env.PATH}`;
   const ready = join(dir, '.ready');
   if (existsSync(ready) && existsSync(bin)) return { bin, path, dir };
+  // One installer at a time: two npm installs into one folder corrupt each other. The lock is a
+  // directory (mkdir is atomic) holding the installer's pid; a lock whose pid is gone is stale.
+  const lock = `${dir}.lock`;
+  mkdirSync(dirname(dir), { recursive: true });
+  for (let waited = false; ;) {
+    if (existsSync(ready) && existsSync(bin)) return { bin, path, dir };
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readFileSafe(join(lock, 'pid')));
+    if (holder && !isAlive(holder)) {
+      log(`removing the lock of an install that did not finish (pid ${holder})`);
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!waited) log(`waiting for another code-server install${holder ? ` (pid ${holder})` : ''} to finish…`);
+    waited = true;
+    sleepSync(2000);
+  }
+  try {
+    return installCodeServer({ dir, bin, path, ready, log });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function readFileSafe(file) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function installCodeServer({ dir, bin, path, ready, log }) {
   log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (first time only, ~5 minutes)…`);
+  // What an install that did not finish left is not trusted: start from an empty folder.
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const pkg = join(dir, 'package.json');
   if (!existsSync(pkg)) writeFileSync(pkg, JSON.stringify({ name: 'ipctap-code-server-cache', private: true }, null, 2));
