@@ -194,6 +194,7 @@ export async function startCodeServer({ port, extensionsDir, userDataDir, worksp
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PATH: path, XDG_CONFIG_HOME: join(userDataDir, 'config'), ...env },
   });
+  const guard = guardGroup(child.pid);
   let output = '';
   const ready = new Promise((resolveReady, reject) => {
     const timer = setTimeout(() => reject(new Error(`code-server did not start in 60 s:\n${output.slice(-3000)}`)), 60_000);
@@ -213,7 +214,7 @@ export async function startCodeServer({ port, extensionsDir, userDataDir, worksp
     });
   });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return guard.release();
     const exited = new Promise((r) => child.once('exit', r));
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -224,6 +225,7 @@ export async function startCodeServer({ port, extensionsDir, userDataDir, worksp
         process.kill(-child.pid, 'SIGKILL');
       } catch {}
     }
+    guard.release();
   };
   try {
     await ready;
@@ -232,4 +234,37 @@ export async function startCodeServer({ port, extensionsDir, userDataDir, worksp
     throw err;
   }
   return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, child, stop, output: () => output };
+}
+
+/**
+ * code-server runs in its own process group, so a test run or `npm start` killed outright (SIGKILL,
+ * a runner's timeout) would leave it behind. A small guard process, in a process group of its own,
+ * holds a pipe from us: when the pipe closes without a release (we are gone, however we died), it
+ * ends code-server's group (SIGTERM, SIGKILL 5 s later).
+ */
+function guardGroup(pgid) {
+  const code = `
+    let released = false;
+    process.stdin.on('data', (d) => { if (String(d).includes('release')) released = true; });
+    process.stdin.on('end', () => {
+      if (released) process.exit(0);
+      const kill = (sig) => { try { process.kill(-${pgid}, sig); return true; } catch { return false; } };
+      kill('SIGTERM');
+      const t0 = Date.now();
+      setInterval(() => {
+        if (!kill(0)) process.exit(0);
+        if (Date.now() - t0 > 5000) { kill('SIGKILL'); process.exit(0); }
+      }, 200);
+    });`;
+  const g = spawn(process.execPath, ['-e', code], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  g.unref();
+  // Our end of the pipe must not keep our event loop alive.
+  g.stdin.on('error', () => {});
+  g.stdin.unref();
+  return {
+    release() {
+      if (g.stdin.destroyed) return;
+      g.stdin.end('release\n');
+    },
+  };
 }
