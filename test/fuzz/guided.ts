@@ -322,7 +322,7 @@ export async function replayFinding(target: string, file: string): Promise<strin
 }
 
 export async function guidedMain(targets: string[], seconds: number, jobs: number, seed: number): Promise<number> {
-  console.log(`fuzz --guided: ${targets.length} targets, ${seconds} s each, ${jobs} at a time, seed ${seed}`);
+  console.log(`fuzz --guided: ${targets.length} target${targets.length === 1 ? '' : 's'}, ${seconds} s each, ${Math.min(jobs, targets.length)} at a time, seed ${seed}`);
   const queue = [...targets];
   let bad = 0;
   const lines: string[] = [];
