@@ -267,7 +267,7 @@ export class Session {
         throw err;
       }
     }
-    const proc = await launchProcess(trace ? trace.wrap(command) : command, { ...rest, sink: this.sink });
+    const proc = await launchProcess(trace ? trace.wrap(command) : command, { ...rest, sink: this.sink, ...(trace ? { shownAs: command } : {}) });
     if (trace) await trace.launched(proc.pid);
     const info: ProcessInfo = { pid: proc.pid, name: opts.name ?? basename(command[0]!), command, state: 'running' };
     this.procs.set(proc.pid, { proc, info });

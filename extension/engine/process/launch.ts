@@ -36,6 +36,9 @@ export interface LaunchOptions {
   stderr?: NodeJS.WritableStream;
   /** The stdio tap's name (default "stdio:PID"). */
   tapName?: string;
+  /** The program as the user named it, when `command` starts it through a wrapper that runs it in
+   *  the same pid (strace -DD): events, the stdio tap and messages name this, not the wrapper. */
+  shownAs?: string[];
   /** A display name (unused by the engine; accepted for callers that pass one). */
   name?: string;
   /** Own process group (see the file comment): required for group signals. */
@@ -114,7 +117,7 @@ export async function launchProcess(command: string[], opts: LaunchOptions): Pro
     const e = spawned.ok ? undefined : (spawned.err as { code?: string; message?: string });
     throw reportFail(new UserError(`cannot run ${command[0]}: ${spawnReason(e?.code, e?.message)}`));
   }
-  return new ManagedProcess(command, subprocess, result, opts);
+  return new ManagedProcess(opts.shownAs ?? command, subprocess, result, opts);
 }
 
 /** A user-facing reason for a spawn failure. */

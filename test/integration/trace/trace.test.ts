@@ -71,6 +71,11 @@ test('run --trace: a parent and child over os.Pipe (gob) and a socketpair (lines
   // The child's exit is recorded (the parent's by the launcher).
   const pids = new Set(rows.filter((x) => x.kind === 'exit').map((x) => x.pid));
   assert.ok(pids.size >= 2, JSON.stringify(rows.filter((x) => x.kind === 'exit')));
+  // The launch names the program as the user gave it: strace is how it runs, not what it is.
+  assert.deepEqual(
+    rows.filter((x) => x.kind === 'spawn').map((x) => x.command),
+    [[bin]],
+  );
 });
 
 test('run --trace: signals another process sends are events with the sender pid; the exit is recorded', async () => {
