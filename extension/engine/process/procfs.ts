@@ -60,8 +60,10 @@ export function processInfo(pid: number): ProcessInfo | undefined {
   } catch {
     /* gone or unreadable: keep comm */
   }
+  // A program that rewrote its argv into a title ("nginx: worker process", Chromium's one long
+  // string) is named by the kernel's comm instead.
   const argv0 = cmdline[0]?.split('/').pop();
-  return { ...st, cmdline, name: argv0 || st.comm };
+  return { ...st, cmdline, name: argv0 && !/\s/.test(argv0) ? argv0 : st.comm };
 }
 
 let passwd: Map<number, string> | undefined;

@@ -90,6 +90,13 @@ export function isSharedMapping(e: MapsEntry): boolean {
   return e.perms[3] === 's' || e.path.startsWith('/dev/shm/') || e.path.startsWith('/SYSV');
 }
 
+/** Whether a shared mapping can carry data between processes: files every process maps read-only
+ *  (locale caches and the like) cannot, and kernel objects (io_uring rings, perf buffers:
+ *  anon_inode:[…]) are not memory programs share with each other. */
+export function isChannel(m: SharedMapping): boolean {
+  return m.attached.some((a) => a.perms[1] === 'w') && !m.path.startsWith('anon_inode:');
+}
+
 /** "/SYSV0000162e (deleted)" → "0x0000162e". */
 export function sysvKeyOfPath(path: string): string | undefined {
   const m = /^\/SYSV([0-9a-f]{8})\b/.exec(path);
@@ -231,8 +238,7 @@ export async function listSharedMemory(): Promise<ShmListing> {
       m.attached.push(attachment(p, e));
     }
   }
-  // Files every process maps read-only (locale caches and the like) are not a channel.
-  const mappings = [...others.values()].filter((m) => m.attached.some((a) => a.perms[1] === 'w'));
+  const mappings = [...others.values()].filter(isChannel);
   return { sysv, posix, mappings, unreadable };
 }
 
