@@ -38,8 +38,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const frameText = str(p, 'frame');
   if (!frameText || !/^\d+$/.test(frameText)) throw usageError('--frame ID is required (the # of a client frame in ipctap read)');
   const toText = str(p, 'to');
-  if (!toText) throw usageError('--to ENDPOINT is required (unix:PATH, tcp:HOST:PORT or fifo:PATH)');
-  const to = parseReplayTarget(toText);
+  if (!toText) throw usageError('--to ENDPOINT is required (unix:PATH, tcp:HOST:PORT, fifo:PATH, or exec -- CMD ARGS)');
+  const to = parseReplayTarget(toText, p.rest);
   loopbackOrTyped(to);
   const valueText = str(p, 'value');
   const hex = str(p, 'hex');

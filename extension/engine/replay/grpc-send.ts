@@ -71,7 +71,7 @@ const STREAM = 1;
 const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 };
 
 export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResult> {
-  if (opts.to.kind === 'fifo') throw new UserError('a gRPC call is sent over a socket: --to unix:PATH or tcp:HOST:PORT');
+  if (opts.to.kind === 'fifo' || opts.to.kind === 'exec') throw new UserError('a gRPC call is sent over a socket: --to unix:PATH or tcp:HOST:PORT');
   if (opts.message.length > INITIAL_WINDOW)
     throw new UserError(`the edited message (${opts.message.length} bytes) is larger than HTTP/2's initial window (${INITIAL_WINDOW}); send a smaller one`);
   const headers = opts.headers.filter(([k]) => !/^(content-length|connection|te)$/i.test(k));
