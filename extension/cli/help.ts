@@ -162,10 +162,14 @@ tcp:HOST:PORT, fifo:PATH; exec: a fresh CMD ARGS, written on its stdin, answerin
 e.g. a language server with --stdio; it is stopped afterwards), with frame ID replaced: --value is its decoded value, edited (JSON-RPC/LSP, MessagePack, Go gob and net/rpc,
 lines, and length framings around them are encoded back in the same protocol; 64-bit integers
 exact), --hex is raw bytes for any protocol. The frames before it are sent as captured, so what
-the protocol sets up first is there (an LSP initialize with this process's pid as processId). A gRPC request message is sent as a new unary call on a
-fresh HTTP/2 connection. Then the server's answers are compared with the original ones. Exit 0
-when they are the same, 3 when they differ.
+the protocol sets up first is there (an LSP initialize with this process's pid as processId).
+A gRPC request message is sent as a new call on a fresh HTTP/2 connection, with the call's other
+request messages (client or bidi streaming) as captured, within the server's flow-control
+windows. Then the server's answers (for gRPC: until the trailers) are compared with the original
+ones. Exit 0 when they are the same, 3 when they differ.
 
+      --value-file FILE   the edited value's JSON from FILE (- for stdin), for one too large
+                          for the command line
       --proto FILE        .proto files: a gRPC message is encoded by its method's request type
       --timeout MS        how long to wait for the server (default 5000)
   -w, --write FILE        capture the exchange
