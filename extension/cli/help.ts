@@ -171,6 +171,8 @@ ones. Exit 0 when they are the same, 3 when they differ.
       --value-file FILE   the edited value's JSON from FILE (- for stdin), for one too large
                           for the command line
       --proto FILE        .proto files: a gRPC message is encoded by its method's request type
+      --proto-type TYPE   with --proto: a protobuf frame (e.g. -d len32be+protobuf) is edited by
+                          its field names and encoded as TYPE
       --timeout MS        how long to wait for the server (default 5000)
   -w, --write FILE        capture the exchange
       --json              one {"type":"send-result",…} object`,

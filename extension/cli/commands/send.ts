@@ -30,6 +30,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
       { name: 'write', short: 'w', value: true },
       { name: 'json' },
       { name: 'proto', value: true, multiple: true },
+      { name: 'proto-type', value: true },
     ],
     'send',
   );
@@ -72,7 +73,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     } catch (e) {
       throw usageError(`${valueFile !== undefined ? '--value-file' : '--value'}: not JSON: ${(e as Error).message}`);
     }
-    bytes = encodeEdited(edit, value, decoderOptions?.protoFiles as string[] | undefined);
+    bytes = encodeEdited(edit, value, { protoFiles: decoderOptions?.protoFiles as string[] | undefined, protoType: decoderOptions?.protoType as string | undefined });
   }
 
   const write = str(p, 'write');

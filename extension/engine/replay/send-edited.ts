@@ -8,7 +8,7 @@ import type { DecodeChoice } from '../rows';
 import type { Session } from '../session';
 import type { FrameRow } from '../types';
 import { UserError } from '../util/errors';
-import { encodeValue } from './encode';
+import { encodeValue, type ProtobufTyping } from './encode';
 import { encodeGrpcMessage } from './encode-grpc';
 import { sendGrpcCall } from './grpc-send';
 import { replayConnection, type Comparison, type ReplayTarget } from './replay';
@@ -82,9 +82,10 @@ export async function loadEditableFrame(file: string, id: number, choice: Decode
   return out;
 }
 
-/** The edited value's bytes in the frame's protocol. */
-export function encodeEdited(e: EditableFrame, value: unknown, protoFiles?: string[]): Uint8Array {
-  return isGrpcMessage(e.frame) ? encodeGrpcMessage(value, e.frame.decoded, protoFiles) : encodeValue(e.frame.proto, value, e.frame.data, e.before);
+/** The edited value's bytes in the frame's protocol; `schema` is the .proto files (a gRPC
+ *  method's types) and the message type (a protobuf frame's) the capture was read with. */
+export function encodeEdited(e: EditableFrame, value: unknown, schema: ProtobufTyping = {}): Uint8Array {
+  return isGrpcMessage(e.frame) ? encodeGrpcMessage(value, e.frame.decoded, schema.protoFiles) : encodeValue(e.frame.proto, value, e.frame.data, e.before, schema);
 }
 
 export interface SendEditedOptions extends DecodeChoice {
