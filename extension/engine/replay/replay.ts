@@ -20,14 +20,26 @@ import { encodeValue } from './encode';
  *  a language server). */
 export type ReplayTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fifo'; path: string } | { kind: 'exec'; command: string[] };
 
-/** `text` is unix:PATH, tcp:HOST:PORT, fifo:PATH or `exec`; `exec` takes its program and
- *  arguments from `command` (what follows `--` on the command line). */
+/** `text` is unix:PATH, tcp:HOST:PORT, fifo:PATH, `exec` (the program and its arguments in
+ *  `command`: what follows `--` on the command line) or exec:["PROGRAM","ARG",…] (a JSON array,
+ *  the form VS Code and a replay's tap name use). */
 export function parseReplayTarget(text: string, command: string[] = []): ReplayTarget {
   if (text === 'exec') {
     if (command.length === 0 || !command[0]) throw new UserError(`--to exec: give the server's command after --, e.g. --to exec -- vscode-json-language-server --stdio`, 1);
     return { kind: 'exec', command };
   }
   if (command.length) throw new UserError(`a command after -- is only for --to exec (got --to ${text})`, 1);
+  if (text.startsWith('exec:')) {
+    let argv: unknown;
+    try {
+      argv = JSON.parse(text.slice(5));
+    } catch {
+      argv = undefined;
+    }
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string') || !argv[0])
+      throw new UserError(`${text}: expected exec:["PROGRAM","ARG",…] (a JSON array of strings), or --to exec -- PROGRAM ARGS…`, 1);
+    return { kind: 'exec', command: argv as string[] };
+  }
   const m = /^(unix|tcp|fifo):(.+)$/.exec(text);
   if (!m) throw new UserError(`--to ${text}: expected unix:PATH, tcp:HOST:PORT, fifo:PATH or exec (with the command after --)`, 1);
   const [, kind, rest] = m as unknown as [string, string, string];
@@ -134,7 +146,7 @@ function fromRow(conn: number, client: FrameRow[], server: FrameRow[], fromId: n
 /** `opts.to` as text, for the session's open event. */
 export function targetText(to: ReplayTarget): string {
   if (to.kind === 'tcp') return `tcp:${to.host}:${to.port}`;
-  if (to.kind === 'exec') return `exec:${to.command.join(' ')}`;
+  if (to.kind === 'exec') return `exec:${JSON.stringify(to.command)}`;
   return `${to.kind}:${to.path}`;
 }
 

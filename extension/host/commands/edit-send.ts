@@ -131,10 +131,10 @@ export class EditAndSend implements vscode.Disposable, vscode.CodeLensProvider {
     if (!f) return false;
     const typed = await vscode.window.showInputBox({
       title: `Send the edited #${f.id} to`,
-      prompt: 'unix:PATH, tcp:HOST:PORT or fifo:PATH',
+      prompt: 'unix:PATH, tcp:HOST:PORT, fifo:PATH, or exec:["PROGRAM","ARG",…] (a fresh process, written on its stdin)',
       value: f.target ?? '',
       ignoreFocusOut: true,
-      validateInput: (v) => (/^(unix|tcp|fifo):.+/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT or fifo:PATH'),
+      validateInput: (v) => (/^(unix|tcp|fifo):.+|^exec:\[.*\]$/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT, fifo:PATH or exec:["PROGRAM","ARG",…]'),
     });
     if (!typed) return false;
     const t = typed.trim();

@@ -88,3 +88,10 @@ test('--to exec: a missing command, a program that is not there, a command with 
   assert.equal(other.code, 1);
   assert.match(other.stderr, /a command after -- is only for --to exec/);
 });
+
+test('replay --to exec:["SERVER","--stdio"]: the whole session to a fresh server, every answer the same', async () => {
+  const conn = rows.find((r) => r.type === 'frame' && r.dir === 'stdin')!.conn;
+  const r = await runCli(['replay', capture, '--conn', String(conn), '--to', `exec:${JSON.stringify([SERVER, '--stdio'])}`, '-q'], { env: env.env });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /sent 8 frames; 5 responses: 5 same, 0 differ, 0 missing/);
+});
