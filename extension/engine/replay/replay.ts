@@ -93,6 +93,9 @@ export interface ReplayOptions extends DecodeChoice {
   edits?: Map<number, Uint8Array>;
 }
 
+/** How long the server is quiet after answering the last request before a replay ends. */
+const ANSWERED_QUIET_MS = 200;
+
 /** Decoders whose connections set up state early (type definitions, a handshake, settings): a
  *  replay that skips the start of such a connection may not be understood by a fresh peer. */
 const STATEFUL = /^(gob|netrpc|zmtp|http2|grpc|lsp|jsonrpc)$/;
@@ -186,7 +189,8 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   const [clientDir, serverDir]: [Direction, Direction] = opts.to.kind === 'exec' ? ['stdin', 'stdout'] : ['c2s', 's2c'];
 
   // The last client frame, when it is a request, is answered once a response pairs with it: the
-  // replay ends there rather than waiting for as many bytes as the original answer had.
+  // replay ends soon after (see waitFor) rather than waiting for as many bytes as the original
+  // answers had.
   const last = client.at(-1)!;
   let lastKey: string | undefined;
   let answered = false;
@@ -223,6 +227,7 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   if (input) {
     input.on('data', (d: Buffer) => {
       received += d.length;
+      lastData = performance.now();
       sink.chunk(conn, serverDir, d);
       // (the answer to the last request is looked for in the decoded rows)
       if (awaitingAnswer()) void session.decodeQueued().then(wake);
@@ -238,21 +243,31 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
     input.on('error', (e: Error) => notes.push(`connection error: ${e.message}`));
   }
   out.errors?.on('data', (d: Buffer) => sink.chunk(conn, 'stderr', d));
+  // Once the last request is answered, what the server sends after its answer (a language
+  // server's notifications) is waited for until it has been quiet for ANSWERED_QUIET_MS.
+  let lastData = 0;
   const waitFor = (bytes: number) =>
     new Promise<boolean>((resolve) => {
-      const enough = () => received >= bytes || (answered && awaitingAnswer());
-      if (enough() || closed || !input) return resolve(enough());
+      const quiet = () => answered && awaitingAnswer() && performance.now() - lastData >= ANSWERED_QUIET_MS;
+      if (received >= bytes || closed || !input) return resolve(received >= bytes);
       const timer = setTimeout(() => done(false), timeoutMs);
+      let settle: NodeJS.Timeout | undefined;
       const check = () => {
-        if (enough()) done(true);
+        if (received >= bytes || quiet()) done(true);
         else if (closed) done(false);
+        else if (answered && awaitingAnswer()) {
+          clearTimeout(settle);
+          settle = setTimeout(check, Math.max(1, ANSWERED_QUIET_MS - (performance.now() - lastData)));
+        }
       };
       const done = (ok: boolean) => {
         clearTimeout(timer);
+        clearTimeout(settle);
         waiters.delete(check);
         resolve(ok);
       };
       waiters.add(check);
+      check();
     });
 
   let prevMono = client[0]!.mono;
