@@ -158,11 +158,13 @@ Put back every socket and FIFO that an ipctap which is no longer running left re
        ipctap send FILE --frame ID --to exec (--value JSON | --hex HEX) [options] -- CMD [ARGS...]
 
 Send connection N's client frames up to frame ID on a fresh connection to ENDPOINT (unix:PATH,
-tcp:HOST:PORT, fifo:PATH; exec: a fresh CMD ARGS, written on its stdin, answering on its stdout,
-e.g. a language server with --stdio; it is stopped afterwards), with frame ID replaced: --value is its decoded value, edited (JSON-RPC/LSP, MessagePack, Go gob and net/rpc,
-lines, and length framings around them are encoded back in the same protocol; 64-bit integers
-exact), --hex is raw bytes for any protocol. The frames before it are sent as captured, so what
-the protocol sets up first is there (an LSP initialize with this process's pid as processId).
+tcp:HOST:PORT, fifo:PATH; exec, or exec:["CMD","ARG",...]: a fresh CMD, written on its stdin,
+answering on its stdout, e.g. a language server with --stdio, stopped afterwards), with frame ID
+replaced: --value is its decoded value, edited (JSON-RPC/LSP, MessagePack, Go gob and net/rpc,
+ZeroMQ, protobuf, lines, and length framings around them are encoded back in the same protocol;
+64-bit integers exact), --hex is raw bytes for any protocol. The frames before it are sent as
+captured, so what the protocol sets up first is there (an LSP initialize with this process's pid
+as processId).
 A gRPC request message is sent as a new call on a fresh HTTP/2 connection, with the call's other
 request messages (client or bidi streaming) as captured, within the server's flow-control
 windows. Then the server's answers (for gRPC: until the trailers) are compared with the original
