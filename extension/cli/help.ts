@@ -125,9 +125,10 @@ Print the frames and events of a capture file, decoding it again.
       --by method         with --stats: per RPC method (net/rpc, JSON-RPC/LSP/DAP, gRPC) the
                           calls, errors, latency p50/p90/p99/max and a latency histogram
                           (--json: one {"type":"method-stats","methods":[…]} line)`,
-  replay: `Usage: ipctap replay FILE --conn N --to ENDPOINT [options]
+  replay: `Usage: ipctap replay FILE --conn N --to ENDPOINT [options] [-- CMD ARGS... with --to exec]
 
-Open a fresh connection to ENDPOINT (unix:PATH, tcp:HOST:PORT, fifo:PATH), send connection N's
+Open a fresh connection to ENDPOINT (unix:PATH, tcp:HOST:PORT, fifo:PATH, or exec with a command
+after --: a fresh process, written on its stdin and answering on its stdout), send connection N's
 client-to-server frames in order, waiting before each for the server to have answered as much as
 it had in the original; then compare each response frame with the original.
 Exit code 0 when every response matched, 3 when any differed or was missing.
@@ -154,16 +155,26 @@ PID, the signal goes through that session and is recorded there.
 Put back every socket and FIFO that an ipctap which is no longer running left renamed
 (every ipctap command also does this when it starts).`,
   send: `Usage: ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --hex HEX) [options]
+       ipctap send FILE --frame ID --to exec (--value JSON | --hex HEX) [options] -- CMD [ARGS...]
 
-Send connection N's client frames up to frame ID on a fresh connection to ENDPOINT, with frame ID
+Send connection N's client frames up to frame ID on a fresh connection to ENDPOINT (unix:PATH,
+tcp:HOST:PORT, fifo:PATH; exec, or exec:["CMD","ARG",...]: a fresh CMD, written on its stdin,
+answering on its stdout, e.g. a language server with --stdio, stopped afterwards), with frame ID
 replaced: --value is its decoded value, edited (JSON-RPC/LSP, MessagePack, Go gob and net/rpc,
-lines, and length framings around them are encoded back in the same protocol; 64-bit integers
-exact), --hex is raw bytes for any protocol. The frames before it are sent as captured, so what
-the protocol sets up first is there. A gRPC request message is sent as a new unary call on a
-fresh HTTP/2 connection. Then the server's answers are compared with the original ones. Exit 0
-when they are the same, 3 when they differ.
+ZeroMQ, protobuf, lines, and length framings around them are encoded back in the same protocol;
+64-bit integers exact), --hex is raw bytes for any protocol. The frames before it are sent as
+captured, so what the protocol sets up first is there (an LSP initialize with this process's pid
+as processId).
+A gRPC request message is sent as a new call on a fresh HTTP/2 connection, with the call's other
+request messages (client or bidi streaming) as captured, within the server's flow-control
+windows. Then the server's answers (for gRPC: until the trailers) are compared with the original
+ones. Exit 0 when they are the same, 3 when they differ.
 
+      --value-file FILE   the edited value's JSON from FILE (- for stdin), for one too large
+                          for the command line
       --proto FILE        .proto files: a gRPC message is encoded by its method's request type
+      --proto-type TYPE   with --proto: a protobuf frame (e.g. -d len32be+protobuf) is edited by
+                          its field names and encoded as TYPE
       --timeout MS        how long to wait for the server (default 5000)
   -w, --write FILE        capture the exchange
       --json              one {"type":"send-result",…} object`,

@@ -32,7 +32,15 @@ export async function prepareEdit(sessions: SessionService, p: P.EditPreparePara
     .connections()
     .find((c) => c.conn === f.conn);
   const out: P.EditPrepareResult = { text, summary: f.summary, proto: f.proto, encodable };
-  if (conn && !conn.tap.startsWith('stdio') && !conn.tap.startsWith('shm:') && conn.tap !== 'trace') {
+  const stdio = /^stdio:(\d+)$/.exec(conn?.tap ?? '');
+  if (stdio) {
+    // A process's stdio (a language server run with --stdio): a fresh run of its command.
+    const command = sessions
+      .get(p.sessionId)
+      .processes()
+      .find((x) => x.pid === Number(stdio[1]))?.command;
+    if (command?.length) out.target = `exec:${JSON.stringify(command)}`;
+  } else if (conn && !conn.tap.startsWith('stdio') && !conn.tap.startsWith('shm:') && conn.tap !== 'trace') {
     try {
       out.target = originalEndpoint(conn.tap);
     } catch {

@@ -255,6 +255,11 @@ step('4d. Edit and Send… a net/rpc call with other arguments: the new reply sh
       .locator('.editor-instance .view-line', { hasText: /"B":.111/ })
       .first()
       .waitFor({ timeout: 5_000 });
+    // Above the first line: the "Send" code lens naming where it goes (the captured endpoint).
+    await page
+      .locator('.editor-instance .codelens-decoration a', { hasText: /Send to tcp:\S+:\d+/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Control+S');
     // The answers side by side: the captured reply (4 × 7) on the left, 6 × 111 on the right.
     const modified = page.locator('.monaco-diff-editor .editor.modified .view-line', { hasText: /Multiply.#3.666/ });

@@ -28,8 +28,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const connText = str(p, 'conn');
   if (!connText || !/^\d+$/.test(connText)) throw usageError('--conn N is required (a connection number from ipctap read)');
   const toText = str(p, 'to');
-  if (!toText) throw usageError('--to ENDPOINT is required (unix:PATH, tcp:HOST:PORT or fifo:PATH)');
-  const to = parseReplayTarget(toText);
+  if (!toText) throw usageError('--to ENDPOINT is required (unix:PATH, tcp:HOST:PORT, fifo:PATH, or exec -- CMD ARGS)');
+  const to = parseReplayTarget(toText, p.rest);
   const pace = str(p, 'pace') ?? 'responses';
   if (pace !== 'original' && pace !== 'responses') throw usageError(`--pace ${pace}: expected 'original' (or the default, 'responses')`);
   const timeoutMs = intOpt(p, 'timeout', 5000);

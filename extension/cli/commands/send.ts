@@ -1,9 +1,9 @@
-// ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --hex HEX)
+// ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --value-file FILE | --hex HEX)
 // Edit a captured client message and send it: the connection's client frames up to that one are
 // sent on a fresh connection (so whatever the protocol sets up first — type definitions, a
 // handshake, settings — is there), with the edited bytes in place of the frame's, and the
 // server's answers are compared with the original ones.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, toJson, UserError } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
@@ -23,12 +23,14 @@ export async function sendCommand(argv: string[]): Promise<number> {
       { name: 'frame', value: true },
       { name: 'to', value: true },
       { name: 'value', value: true },
+      { name: 'value-file', value: true },
       { name: 'hex', value: true },
       { name: 'timeout', value: true },
       { name: 'decode', short: 'd', value: true, multiple: true },
       { name: 'write', short: 'w', value: true },
       { name: 'json' },
       { name: 'proto', value: true, multiple: true },
+      { name: 'proto-type', value: true },
     ],
     'send',
   );
@@ -38,12 +40,21 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const frameText = str(p, 'frame');
   if (!frameText || !/^\d+$/.test(frameText)) throw usageError('--frame ID is required (the # of a client frame in ipctap read)');
   const toText = str(p, 'to');
-  if (!toText) throw usageError('--to ENDPOINT is required (unix:PATH, tcp:HOST:PORT or fifo:PATH)');
-  const to = parseReplayTarget(toText);
+  if (!toText) throw usageError('--to ENDPOINT is required (unix:PATH, tcp:HOST:PORT, fifo:PATH, or exec -- CMD ARGS)');
+  const to = parseReplayTarget(toText, p.rest);
   loopbackOrTyped(to);
-  const valueText = str(p, 'value');
+  const valueFile = str(p, 'value-file');
   const hex = str(p, 'hex');
-  if ((valueText === undefined) === (hex === undefined)) throw usageError('give the new message as --value JSON (the decoded value, edited) or as --hex HEX (raw bytes)');
+  if ([str(p, 'value'), valueFile, hex].filter((x) => x !== undefined).length !== 1)
+    throw usageError('give the new message as --value JSON (the decoded value, edited), --value-file FILE (that JSON in a file; - for stdin) or --hex HEX (raw bytes)');
+  let valueText = str(p, 'value');
+  if (valueFile !== undefined) {
+    try {
+      valueText = readFileSync(valueFile === '-' ? 0 : valueFile, 'utf8');
+    } catch (e) {
+      throw new UserError(`--value-file ${valueFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
   const id = Number(frameText);
 
   const { decode, decodeByTap } = await captureDecodeOptions(file, list(p, 'decode'));
@@ -60,9 +71,9 @@ export async function sendCommand(argv: string[]): Promise<number> {
     try {
       value = parseJsonExact(valueText!);
     } catch (e) {
-      throw usageError(`--value: not JSON: ${(e as Error).message}`);
+      throw usageError(`${valueFile !== undefined ? '--value-file' : '--value'}: not JSON: ${(e as Error).message}`);
     }
-    bytes = encodeEdited(edit, value, decoderOptions?.protoFiles as string[] | undefined);
+    bytes = encodeEdited(edit, value, { protoFiles: decoderOptions?.protoFiles as string[] | undefined, protoType: decoderOptions?.protoType as string | undefined });
   }
 
   const write = str(p, 'write');
@@ -106,7 +117,10 @@ export async function sendCommand(argv: string[]): Promise<number> {
       }) + '\n',
     );
   } else {
-    if (grpc) process.stdout.write(`sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message)\n`);
+    if (grpc)
+      process.stdout.write(
+        `sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message${result.sent > 1 ? `, with the call's other ${result.sent - 1} request message${result.sent === 2 ? '' : 's'} as captured` : ''})\n`,
+      );
     else process.stdout.write(`sent connection ${frame.conn}'s first ${result.sent} client frame${result.sent === 1 ? '' : 's'}, #${id} edited (${bytes.length} bytes)\n`);
     for (const c of comparisons) {
       if (c.result === 'same') continue;

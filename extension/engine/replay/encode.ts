@@ -3,14 +3,22 @@
 // Covered: JSON-RPC and LSP (with the original's framing: Content-Length or newline), Go's
 // net/rpc/jsonrpc, MessagePack (exact 64-bit integers), lines, length prefixes around any of
 // these, Go's gob and net/rpc (with the types the connection defined: see encode-gob.ts), and
-// ZeroMQ (ZMTP 2.0/3.x) multipart messages, and schema-less protobuf (the edited reading of each
-// field). Others are edited as raw bytes (hex).
+// ZeroMQ (ZMTP 2.0/3.x) multipart messages, and protobuf (typed by field names with the .proto
+// type it was decoded with, else schema-less: the edited reading of each field). Others are
+// edited as raw bytes (hex).
 import { Packr } from 'msgpackr';
 import { UserError } from '../util/errors';
 import { toJson } from '../util/json';
 import { encodeGobFrame } from './encode-gob';
 import { decodeProtobuf } from '../decoders/protobuf/decoder';
-import { encodeRawProtobuf } from '../decoders/protobuf/encode';
+import { encodeRawProtobuf, encodeTypedProtobuf } from '../decoders/protobuf/encode';
+import { loadProtoRoot, lookupMessageType } from '../decoders/protobuf/schema';
+
+/** The .proto files and message type a protobuf frame was decoded with (--proto, --proto-type). */
+export interface ProtobufTyping {
+  protoFiles?: string[];
+  protoType?: string;
+}
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', variableMapSize: true });
 
@@ -48,7 +56,7 @@ export function canEncode(proto: string): boolean {
 /** The bytes of a frame of `proto` holding `value`; `original` (the frame's bytes) decides
  *  details the value does not carry (LSP headers or a newline, a line ending); `before` (the
  *  frames the same side sent earlier on the connection) holds the types of gob and net/rpc. */
-export function encodeValue(proto: string, value: unknown, original: Uint8Array, before: Uint8Array[] = []): Uint8Array {
+export function encodeValue(proto: string, value: unknown, original: Uint8Array, before: Uint8Array[] = [], schema?: ProtobufTyping): Uint8Array {
   if (proto === 'gob' || proto === 'netrpc') return encodeGobFrame(proto, value, original, before);
   if (proto === 'zmtp') return encodeZmtpMessage(value, original);
   const parts = proto.split('+');
@@ -76,12 +84,24 @@ export function encodeValue(proto: string, value: unknown, original: Uint8Array,
       body = packr.pack(value);
       break;
     case 'protobuf': {
+      const payload = unframed(orig, parts);
+      // Typed (--proto FILE --proto-type pkg.Msg) when the original decodes as that type: the
+      // value's field names encoded back by protobufjs.
+      if (schema?.protoType && schema.protoFiles?.length) {
+        const typing = { protoFiles: schema.protoFiles, protoType: schema.protoType };
+        if (!decodeProtobuf(payload, typing).error) {
+          body = encodeTypedProtobuf(lookupMessageType(loadProtoRoot(schema.protoFiles), schema.protoType), value);
+          break;
+        }
+      }
       // The original's reading tells which reading of a field was edited (varint as uint, int or
       // zigzag; bytes as string or sub-message).
-      const before = decodeProtobuf(unframed(orig, parts)).decoded;
+      const before = decodeProtobuf(payload).decoded;
       const v = value as { fields?: unknown } | null;
       if (!v || typeof v !== 'object' || !Array.isArray(v.fields)) {
-        throw new UserError('a protobuf frame is edited as its schema-less reading {"fields":[…]} (typed messages: edit the bytes, --hex)');
+        throw new UserError(
+          'a protobuf frame is edited as its schema-less reading {"fields":[…]}, or by field names with the type that decodes it (--proto FILE --proto-type pkg.Msg)',
+        );
       }
       body = encodeRawProtobuf(value, before);
       break;

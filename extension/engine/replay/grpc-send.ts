@@ -1,17 +1,23 @@
-// Sending one edited gRPC unary call on a fresh HTTP/2 connection: the client preface, an empty
-// SETTINGS, the request's headers (HPACK literals, so nothing depends on the captured
-// connection's header table) and the message in DATA frames ending the stream; SETTINGS and PING
-// from the server are acknowledged. Both directions go to the session as a new connection (so the
-// answer is decoded like any capture) until the server ends the stream, resets it or goes away.
+// Sending an edited gRPC call on a fresh HTTP/2 connection: the client preface, SETTINGS opening
+// our receive window wide (a large answer is never held up by us), the request's headers (HPACK
+// literals, so nothing depends on the captured connection's header table) and the call's request
+// messages — the edited one in place of the captured one, the others as captured, in order — in
+// DATA frames no larger than the server's maximum frame size and within its flow-control windows
+// (SETTINGS_INITIAL_WINDOW_SIZE and WINDOW_UPDATE honoured), the last one ending the stream.
+// SETTINGS and PING from the server are acknowledged. Both directions go to the session as a new
+// connection (so the answer is decoded like any capture) until the server ends the stream (its
+// trailers), resets it or goes away.
 import type { Session } from '../session';
 import type { FrameRow } from '../types';
 import { UserError } from '../util/errors';
 import { compareFrames, openTarget, type Comparison, type ReplayTarget } from './replay';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const MAX_FRAME = 16384;
-/** The peer's initial flow-control window: a message beyond it would need WINDOW_UPDATEs. */
-const INITIAL_WINDOW = 65535;
+/** HTTP/2's defaults until the server's SETTINGS say otherwise (RFC 9113 6.5.2). */
+const DEFAULT_MAX_FRAME = 16384;
+const DEFAULT_WINDOW = 65535;
+/** The largest flow-control window (2^31-1): what we offer the server. */
+const MAX_WINDOW = 0x7fffffff;
 
 function frame(type: number, flags: number, stream: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
   const h = Buffer.alloc(9);
@@ -52,8 +58,8 @@ export interface GrpcSendOptions {
   to: ReplayTarget;
   /** The captured request's headers (pseudo-headers first, as captured). */
   headers: [string, string][];
-  /** The gRPC message (5-byte prefix and body). */
-  message: Uint8Array;
+  /** The call's request messages in order (each a 5-byte prefix and body). */
+  messages: Uint8Array[];
   session: Session;
   timeoutMs: number;
   /** The original answer on the captured stream (headers, messages, trailers), to compare with. */
@@ -68,17 +74,27 @@ export interface GrpcSendResult {
 }
 
 const STREAM = 1;
-const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 };
+const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 };
+const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
+const SETTINGS_MAX_FRAME_SIZE = 0x5;
+
+function settingsPayload(entries: [number, number][]): Buffer {
+  const b = Buffer.alloc(6 * entries.length);
+  entries.forEach(([id, v], i) => {
+    b.writeUInt16BE(id, i * 6);
+    b.writeUInt32BE(v, i * 6 + 2);
+  });
+  return b;
+}
 
 export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResult> {
-  if (opts.to.kind === 'fifo') throw new UserError('a gRPC call is sent over a socket: --to unix:PATH or tcp:HOST:PORT');
-  if (opts.message.length > INITIAL_WINDOW)
-    throw new UserError(`the edited message (${opts.message.length} bytes) is larger than HTTP/2's initial window (${INITIAL_WINDOW}); send a smaller one`);
+  if (opts.to.kind === 'fifo' || opts.to.kind === 'exec') throw new UserError('a gRPC call is sent over a socket: --to unix:PATH or tcp:HOST:PORT');
+  if (opts.messages.length === 0) throw new UserError('the call has no request message to send');
   const headers = opts.headers.filter(([k]) => !/^(content-length|connection|te)$/i.test(k));
   if (!headers.some(([k]) => k === ':path')) throw new UserError('the captured request has no :path header');
   headers.push(['te', 'trailers']);
   const block = hpackLiterals(headers);
-  if (block.length > MAX_FRAME) throw new UserError('the request headers do not fit one HEADERS frame');
+  if (block.length > DEFAULT_MAX_FRAME) throw new UserError('the request headers do not fit one HEADERS frame');
   const session = opts.session;
   const sink = session.sink;
   const conn = sink.newConn();
@@ -95,8 +111,20 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
     await target.write(b);
     sink.chunk(conn, 'c2s', b);
   };
-  let done: () => void = () => {};
-  const finished = new Promise<void>((res) => (done = res));
+  // What the server lets us send: its frame size, the connection's and the stream's windows.
+  let maxFrame = DEFAULT_MAX_FRAME;
+  let peerInitial = DEFAULT_WINDOW;
+  let connWindow = DEFAULT_WINDOW;
+  let streamWindow = DEFAULT_WINDOW;
+  let ended = false;
+  let wake: () => void = () => {};
+  let resolveFinished: () => void = () => {};
+  const finished = new Promise<void>((res) => (resolveFinished = res));
+  const done = () => {
+    ended = true;
+    resolveFinished();
+    wake();
+  };
   let buf = Buffer.alloc(0);
   socket.on('data', (d: Buffer) => {
     sink.chunk(conn, 's2c', d);
@@ -109,10 +137,26 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
       const stream = buf.readUInt32BE(5) & 0x7fffffff;
       const payload = buf.subarray(9, 9 + len);
       buf = buf.subarray(9 + len);
-      if (type === T.SETTINGS && !(flags & 1)) void send(frame(T.SETTINGS, 1, 0)).catch(() => {});
-      else if (type === T.PING && !(flags & 1)) void send(frame(T.PING, 1, 0, payload)).catch(() => {});
+      if (type === T.SETTINGS && !(flags & 1)) {
+        for (let at = 0; at + 6 <= payload.length; at += 6) {
+          const id = payload.readUInt16BE(at);
+          const v = payload.readUInt32BE(at + 2);
+          if (id === SETTINGS_INITIAL_WINDOW_SIZE) {
+            streamWindow += v - peerInitial;
+            peerInitial = v;
+          } else if (id === SETTINGS_MAX_FRAME_SIZE) maxFrame = v;
+        }
+        void send(frame(T.SETTINGS, 1, 0)).catch(() => {});
+        wake();
+      } else if (type === T.WINDOW_UPDATE && payload.length >= 4) {
+        const inc = payload.readUInt32BE(0) & 0x7fffffff;
+        if (stream === 0) connWindow += inc;
+        else if (stream === STREAM) streamWindow += inc;
+        wake();
+      } else if (type === T.PING && !(flags & 1)) void send(frame(T.PING, 1, 0, payload)).catch(() => {});
       else if (type === T.GOAWAY) {
-        notes.push(`the server went away (error code ${payload.length >= 8 ? payload.readUInt32BE(4) : '?'})`);
+        // (after the call ended, going away is the server answering our GOAWAY)
+        if (!ended) notes.push(`the server went away (error code ${payload.length >= 8 ? payload.readUInt32BE(4) : '?'})`);
         done();
       } else if (stream === STREAM && type === T.RST_STREAM) {
         notes.push(`the server reset the stream (error code ${payload.length >= 4 ? payload.readUInt32BE(0) : '?'})`);
@@ -122,18 +166,38 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
   });
   socket.on('close', () => done());
   socket.on('error', (e) => notes.push(`connection error: ${e.message}`));
+  let sentAll = false;
   const timer = setTimeout(() => {
     notes.push(`timed out after ${opts.timeoutMs} ms waiting for the answer`);
     done();
   }, opts.timeoutMs);
   try {
-    await send(Buffer.concat([PREFACE, frame(T.SETTINGS, 0, 0), frame(T.HEADERS, 4, STREAM, block)]));
-    const m = opts.message;
-    for (let at = 0; ; at += MAX_FRAME) {
-      const last = at + MAX_FRAME >= m.length;
-      await send(frame(T.DATA, last ? 1 : 0, STREAM, m.subarray(at, at + MAX_FRAME)));
-      if (last) break;
+    // (our window: as large as HTTP/2 allows, for the stream by SETTINGS, for the connection by
+    // WINDOW_UPDATE, so the server never waits on us)
+    const settings = frame(T.SETTINGS, 0, 0, settingsPayload([[SETTINGS_INITIAL_WINDOW_SIZE, MAX_WINDOW]]));
+    const inc = Buffer.alloc(4);
+    inc.writeUInt32BE(MAX_WINDOW - DEFAULT_WINDOW);
+    await send(Buffer.concat([PREFACE, settings, frame(T.WINDOW_UPDATE, 0, 0, inc), frame(T.HEADERS, 4, STREAM, block)]));
+    // The messages as one byte sequence (a message may span DATA frames, a frame may hold
+    // several), sent as the server's windows allow.
+    const body = Buffer.concat(opts.messages);
+    for (let at = 0; at < body.length && !ended;) {
+      const room = Math.min(maxFrame, connWindow, streamWindow);
+      if (room <= 0) {
+        await new Promise<void>((res) => (wake = res));
+        continue;
+      }
+      const n = Math.min(room, body.length - at);
+      const last = at + n >= body.length;
+      connWindow -= n;
+      streamWindow -= n;
+      await send(frame(T.DATA, last ? 1 : 0, STREAM, body.subarray(at, at + n)));
+      at += n;
+      if (!last)
+        await new Promise((r) => setImmediate(r)); // (lets WINDOW_UPDATEs in between)
+      else sentAll = true;
     }
+    if (!sentAll && !notes.length) notes.push('the server ended the call before every request message was sent');
     await finished;
     if (!socket.destroyed) await send(frame(T.GOAWAY, 0, 0, Buffer.alloc(8))).catch(() => {});
   } finally {
@@ -146,12 +210,12 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
     unsubscribe();
   }
   // The answer's messages and trailers on stream 1 against the original's on its stream, in order
-  // (streams are numbered differently: compared by position, not by pairing key; response
-  // headers carry a date, so they are not compared).
+  // (streams are numbered differently: compared by position, not by pairing key, and without
+  // the stream number; response headers carry a date, so they are not compared).
   const onStream = (rows: FrameRow[], id: number) =>
     rows
       .filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === id && ['message', 'trailers'].includes(String((r.decoded as { kind?: string }).kind)))
-      .map((r) => ({ ...r, pair: undefined }));
+      .map((r) => ({ ...r, pair: undefined, decoded: { ...(r.decoded as object), stream: undefined } }));
   const origStream = (opts.original[0]?.decoded as { stream?: number } | null)?.stream ?? -1;
   return { conn, comparisons: compareFrames(onStream(opts.original, origStream), onStream(replayed, STREAM)), notes };
 }

@@ -1,6 +1,7 @@
 // Replay: re-send one captured connection's client side to a live peer, pacing by the server's
 // answers (or by the original gaps), capture the new exchange through a session, and compare each
 // response frame with the original.
+import { spawn } from 'node:child_process';
 import { openSync, closeSync, fstatSync, statSync, constants as fsc } from 'node:fs';
 import { nodeSocketPath } from '../taps/paths';
 import net from 'node:net';
@@ -8,15 +9,39 @@ import { resolve as resolvePath } from 'node:path';
 import { readCaptureRows } from '../read';
 import type { DecodeChoice } from '../rows';
 import type { Session } from '../session';
-import type { Direction, FrameRow } from '../types';
+import type { Readable } from 'node:stream';
+import type { Direction, EventBody, FrameRow } from '../types';
 import { UserError } from '../util/errors';
 import { toJson } from '../util/json';
+import { encodeValue } from './encode';
 
-export type ReplayTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fifo'; path: string };
+/** Where a replay or an edited message goes: a socket, a FIFO, or (`exec`) a fresh process
+ *  started for it, written to on its stdin and answering on its stdout (a stdio server such as
+ *  a language server). */
+export type ReplayTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fifo'; path: string } | { kind: 'exec'; command: string[] };
 
-export function parseReplayTarget(text: string): ReplayTarget {
+/** `text` is unix:PATH, tcp:HOST:PORT, fifo:PATH, `exec` (the program and its arguments in
+ *  `command`: what follows `--` on the command line) or exec:["PROGRAM","ARG",…] (a JSON array,
+ *  the form VS Code and a replay's tap name use). */
+export function parseReplayTarget(text: string, command: string[] = []): ReplayTarget {
+  if (text === 'exec') {
+    if (command.length === 0 || !command[0]) throw new UserError(`--to exec: give the server's command after --, e.g. --to exec -- vscode-json-language-server --stdio`, 1);
+    return { kind: 'exec', command };
+  }
+  if (command.length) throw new UserError(`a command after -- is only for --to exec (got --to ${text})`, 1);
+  if (text.startsWith('exec:')) {
+    let argv: unknown;
+    try {
+      argv = JSON.parse(text.slice(5));
+    } catch {
+      argv = undefined;
+    }
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string') || !argv[0])
+      throw new UserError(`${text}: expected exec:["PROGRAM","ARG",…] (a JSON array of strings), or --to exec -- PROGRAM ARGS…`, 1);
+    return { kind: 'exec', command: argv as string[] };
+  }
   const m = /^(unix|tcp|fifo):(.+)$/.exec(text);
-  if (!m) throw new UserError(`--to ${text}: expected unix:PATH, tcp:HOST:PORT or fifo:PATH`, 1);
+  if (!m) throw new UserError(`--to ${text}: expected unix:PATH, tcp:HOST:PORT, fifo:PATH or exec (with the command after --)`, 1);
   const [, kind, rest] = m as unknown as [string, string, string];
   if (kind === 'tcp') {
     const t = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(rest) ?? /^()()(\d+)$/.exec(rest);
@@ -68,6 +93,9 @@ export interface ReplayOptions extends DecodeChoice {
   edits?: Map<number, Uint8Array>;
 }
 
+/** How long the server is quiet after answering the last request before a replay ends. */
+const ANSWERED_QUIET_MS = 200;
+
 /** Decoders whose connections set up state early (type definitions, a handshake, settings): a
  *  replay that skips the start of such a connection may not be understood by a fresh peer. */
 const STATEFUL = /^(gob|netrpc|zmtp|http2|grpc|lsp|jsonrpc)$/;
@@ -118,6 +146,25 @@ function fromRow(conn: number, client: FrameRow[], server: FrameRow[], fromId: n
   return { client: client.slice(skipped), server: server.filter((f) => f.id > start), note };
 }
 
+/** `opts.to` as text, for the session's open event. */
+export function targetText(to: ReplayTarget): string {
+  if (to.kind === 'tcp') return `tcp:${to.host}:${to.port}`;
+  if (to.kind === 'exec') return `exec:${JSON.stringify(to.command)}`;
+  return `${to.kind}:${to.path}`;
+}
+
+/**
+ * A captured LSP / JSON-RPC `initialize` names the process that started the server
+ * (`processId`); a server exits once that process is gone, and the captured client is. The
+ * replay is the client now: its own pid goes in its place (unless the frame was edited).
+ */
+function ownInitialize(frame: FrameRow): Uint8Array | undefined {
+  const v = frame.decoded as { method?: unknown; params?: { processId?: unknown } } | null;
+  if (!/(^|\+)(lsp|jsonrpc)$/.test(frame.proto) || v?.method !== 'initialize' || typeof v.params?.processId !== 'number') return undefined;
+  if (v.params.processId === process.pid) return undefined;
+  return encodeValue(frame.proto, { ...v, params: { ...v.params, processId: process.pid } }, frame.data);
+}
+
 export async function replayConnection(opts: ReplayOptions): Promise<ReplayResult> {
   let { client, server } = await loadConnection(opts);
   const notes: string[] = [];
@@ -137,12 +184,33 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   const session = opts.session;
   const sink = session.sink;
   const conn = sink.newConn();
-  const toText = opts.to.kind === 'tcp' ? `tcp:${opts.to.host}:${opts.to.port}` : `${opts.to.kind}:${opts.to.path}`;
+  const toText = targetText(opts.to);
+  // A process is written to on its stdin and answers on its stdout; a socket or FIFO is c2s/s2c.
+  const [clientDir, serverDir]: [Direction, Direction] = opts.to.kind === 'exec' ? ['stdin', 'stdout'] : ['c2s', 's2c'];
 
+  // The last client frame, when it is a request, is answered once a response pairs with it: the
+  // replay ends soon after (see waitFor) rather than waiting for as many bytes as the original
+  // answers had.
+  const last = client.at(-1)!;
+  let lastKey: string | undefined;
+  let answered = false;
+  let sent = 0;
   const replayed: FrameRow[] = [];
   const unsubscribe = session.onRow((row) => {
-    if (row.type === 'frame' && row.conn === conn && row.dir === 's2c') replayed.push(row);
+    if (row.type !== 'frame' || row.conn !== conn) return;
+    if (row.dir === serverDir) {
+      replayed.push(row);
+      if (lastKey !== undefined && row.pair?.role === 'response' && row.pair.key === lastKey) {
+        answered = true;
+        wake();
+      }
+    } else if (row.dir === clientDir) {
+      // (rows come in the order the bytes went: the last client row is the last frame's)
+      lastKey = row.pair?.role === 'request' ? row.pair.key : undefined;
+      answered = false;
+    }
   });
+  const awaitingAnswer = () => sent === client.length && last.pair?.role === 'request';
 
   // Bytes the original server had sent before each client frame.
   const serverBytesBefore = client.map((c) => server.filter((s) => s.id < c.id).reduce((n, s) => n + s.len, 0));
@@ -150,42 +218,58 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
 
   const out = await openTarget(opts.to);
   sink.event({ kind: 'open', conn, tap: `replay:${toText}`, to: toText, message: `replay of connection ${opts.conn} from ${opts.file}` });
+  if (out.process) sink.event({ kind: 'spawn', pid: out.process.pid, command: out.process.command });
   let received = 0;
   let closed = false;
   const waiters = new Set<() => void>();
   const wake = () => waiters.forEach((w) => w());
-  if (out.socket) {
-    out.socket.on('data', (d: Buffer) => {
+  const input = out.socket ?? out.output;
+  if (input) {
+    input.on('data', (d: Buffer) => {
       received += d.length;
-      sink.chunk(conn, 's2c', d);
+      lastData = performance.now();
+      sink.chunk(conn, serverDir, d);
+      // (the answer to the last request is looked for in the decoded rows)
+      if (awaitingAnswer()) void session.decodeQueued().then(wake);
       wake();
     });
-    out.socket.on('end', () => {
-      sink.event({ kind: 'half-close', conn, dir: 's2c' });
+    input.on('end', () => {
+      sink.event({ kind: 'half-close', conn, dir: serverDir });
     });
-    out.socket.on('close', () => {
+    input.on('close', () => {
       closed = true;
       wake();
     });
-    out.socket.on('error', (e) => notes.push(`connection error: ${e.message}`));
+    input.on('error', (e: Error) => notes.push(`connection error: ${e.message}`));
   }
+  out.errors?.on('data', (d: Buffer) => sink.chunk(conn, 'stderr', d));
+  // Once the last request is answered, what the server sends after its answer (a language
+  // server's notifications) is waited for until it has been quiet for ANSWERED_QUIET_MS.
+  let lastData = 0;
   const waitFor = (bytes: number) =>
     new Promise<boolean>((resolve) => {
-      if (received >= bytes || closed || !out.socket) return resolve(received >= bytes);
+      const quiet = () => answered && awaitingAnswer() && performance.now() - lastData >= ANSWERED_QUIET_MS;
+      if (received >= bytes || closed || !input) return resolve(received >= bytes);
       const timer = setTimeout(() => done(false), timeoutMs);
+      let settle: NodeJS.Timeout | undefined;
       const check = () => {
-        if (received >= bytes) done(true);
+        if (received >= bytes || quiet()) done(true);
         else if (closed) done(false);
+        else if (answered && awaitingAnswer()) {
+          clearTimeout(settle);
+          settle = setTimeout(check, Math.max(1, ANSWERED_QUIET_MS - (performance.now() - lastData)));
+        }
       };
       const done = (ok: boolean) => {
         clearTimeout(timer);
+        clearTimeout(settle);
         waiters.delete(check);
         resolve(ok);
       };
       waiters.add(check);
+      check();
     });
 
-  let sent = 0;
   let prevMono = client[0]!.mono;
   for (let i = 0; i < client.length; i++) {
     const frame = client[i]!;
@@ -193,7 +277,7 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
       const gap = Math.max(0, (frame.mono - prevMono) / 1000);
       prevMono = frame.mono;
       if (gap > 0) await new Promise((r) => setTimeout(r, Math.min(gap, 60_000)));
-    } else if (out.socket && !(await waitFor(serverBytesBefore[i]!))) {
+    } else if (input && !(await waitFor(serverBytesBefore[i]!))) {
       if (closed) {
         notes.push(`the server closed the connection before frame ${i + 1} of ${client.length} was sent`);
         break;
@@ -204,17 +288,32 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
       notes.push(`the server closed the connection before frame ${i + 1} of ${client.length} was sent`);
       break;
     }
-    const bytes = opts.edits?.get(frame.id) ?? frame.data;
-    await out.write(bytes);
-    sink.chunk(conn, 'c2s', bytes);
+    let bytes = opts.edits?.get(frame.id);
+    if (!bytes) {
+      const own = ownInitialize(frame);
+      if (own)
+        notes.push(
+          `frame #${frame.id} (initialize) sent with processId ${process.pid} (this process) in place of the captured client's ${String((frame.decoded as { params: { processId: number } }).params.processId)}`,
+        );
+      bytes = own ?? frame.data;
+    }
+    try {
+      await out.write(bytes);
+    } catch (e) {
+      notes.push(`frame ${i + 1} of ${client.length} could not be sent: ${(e as Error).message}`);
+      break;
+    }
     sent++;
+    sink.chunk(conn, clientDir, bytes);
   }
-  if (out.socket && !closed) {
+  if (awaitingAnswer()) await session.decodeQueued();
+  if (input && !closed) {
     if (!(await waitFor(serverTotal)) && !closed) notes.push(`timed out after ${timeoutMs} ms waiting for the server's last responses`);
   }
-  sink.event({ kind: 'half-close', conn, dir: 'c2s' });
-  await out.close();
+  sink.event({ kind: 'half-close', conn, dir: clientDir });
+  const exit = await out.close();
   sink.event({ kind: 'close', conn, reason: 'eof' });
+  if (out.process && exit) sink.event({ kind: 'exit', pid: out.process.pid, code: exit.code, signal: exit.signal, ...(exit.bySignal ? { bySignal: true } : {}) } as EventBody);
   await new Promise((r) => setImmediate(r));
   // Live decoding may be pacing itself behind the traffic: decode what is queued now, so every
   // replayed response is a row before the comparison.
@@ -265,13 +364,78 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** It did not exit on its own once its stdin closed: IPC Tap's signal ended it. */
+  bySignal: boolean;
+}
+
 export interface Target {
   socket?: net.Socket;
+  /** A process target's stdout (what it answers) and stderr. */
+  output?: Readable;
+  errors?: Readable;
+  process?: { pid: number; command: string[] };
   write(data: Uint8Array): Promise<void>;
-  close(): Promise<void>;
+  /** Closes the connection; a process's stdin is closed and the process reaped (SIGTERM, then
+   *  SIGKILL, if it does not exit on its own within a second). */
+  close(): Promise<ProcessExit | void>;
+}
+
+/** A fresh process for `--to exec`: its stdin written to, its stdout and stderr read. */
+async function openProcess(command: string[]): Promise<Target> {
+  const [file, ...args] = command as [string, ...string[]];
+  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new UserError(
+          e.code === 'ENOENT'
+            ? `--to exec: no such program: ${file}`
+            : e.code === 'EACCES'
+              ? `--to exec: cannot run ${file}: permission denied`
+              : `--to exec: cannot run ${file}: ${e.message}`,
+        ),
+      ),
+    );
+  });
+  let exit: ProcessExit | undefined;
+  let bySignal = false;
+  const exited = new Promise<ProcessExit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = { code, signal, bySignal };
+      resolve(exit);
+    }),
+  );
+  // (a process that exited leaves its stdin broken: the write's error is reported by the reader's close)
+  child.stdin.on('error', () => {});
+  const within = (ms: number) => Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+  return {
+    output: child.stdout,
+    errors: child.stderr,
+    process: { pid: child.pid!, command },
+    write: (d) =>
+      new Promise((res, rej) => {
+        if (exit || child.stdin.destroyed) return rej(new UserError(`the server process exited (${exit?.signal ?? `code ${exit?.code ?? '?'}`}) before everything was sent`));
+        child.stdin.write(d, (e) => (e ? rej(e) : res()));
+      }),
+    close: async () => {
+      child.stdin.end();
+      if (exit) return exit;
+      if (await within(1000)) return exit;
+      bySignal = true;
+      child.kill('SIGTERM');
+      if (await within(2000)) return exit;
+      child.kill('SIGKILL');
+      return exited;
+    },
+  };
 }
 
 export async function openTarget(to: ReplayTarget): Promise<Target> {
+  if (to.kind === 'exec') return openProcess(to.command);
   if (to.kind === 'fifo') {
     let fd: number;
     const notFifo = (): UserError => new UserError(`--to fifo:${to.path}: not a FIFO (named pipe); replay writes only into a FIFO someone reads`);

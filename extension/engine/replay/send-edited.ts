@@ -1,24 +1,27 @@
 // "Edit and Send": a captured client frame, edited (a decoded value encoded back in the frame's
 // protocol, or raw bytes), sent on a fresh connection after the connection's earlier client
 // frames (so whatever the protocol sets up first — type definitions, a handshake, settings — is
-// there); gRPC messages go as a new unary call. The answers are compared with the original ones.
+// there); a gRPC message goes as a new call, with the call's other request messages (a client or
+// bidi stream) as captured. The answers are compared with the original ones.
 import { readCaptureRows } from '../read';
 import type { DecodeChoice } from '../rows';
 import type { Session } from '../session';
 import type { FrameRow } from '../types';
 import { UserError } from '../util/errors';
-import { encodeValue } from './encode';
+import { encodeValue, type ProtobufTyping } from './encode';
 import { encodeGrpcMessage } from './encode-grpc';
 import { sendGrpcCall } from './grpc-send';
 import { replayConnection, type Comparison, type ReplayTarget } from './replay';
 
 /** A capture's frame with what editing it needs: the earlier bytes its side sent on the connection
- *  (gob's types), the request headers of its HTTP/2 stream and the other side's later frames. */
+ *  (gob's types), the request headers of its HTTP/2 stream and the other side's frames on it. */
 export interface EditableFrame {
   frame: FrameRow;
   before: Uint8Array[];
   requestHeaders?: [string, string][];
   later: FrameRow[];
+  /** A gRPC message's call: the request messages of its stream in order, itself included. */
+  callMessages?: FrameRow[];
 }
 
 const isGrpcMessage = (f: FrameRow) => /(^|\+)grpc$/.test(f.proto) && (f.decoded as { kind?: unknown } | null)?.kind === 'message';
@@ -27,14 +30,32 @@ export async function loadEditableFrame(file: string, id: number, choice: Decode
   let frame: FrameRow | undefined;
   const before = new Map<string, Uint8Array[]>();
   const headers = new Map<string, [string, string][]>();
-  const later: FrameRow[] = [];
+  /** The server's frames by connection and HTTP/2 stream. */
+  const answers = new Map<string, FrameRow[]>();
+  /** gRPC request messages by connection and stream. */
+  const calls = new Map<string, FrameRow[]>();
+  const streamOf = (r: FrameRow) => (r.decoded as { stream?: unknown } | null)?.stream;
+  const callKey = (r: FrameRow) => `${r.conn}\0${String(streamOf(r))}`;
+  const add = (m: Map<string, FrameRow[]>, k: string, row: FrameRow) => {
+    const l = m.get(k);
+    if (l) l.push(row);
+    else m.set(k, [row]);
+  };
   for await (const row of readCaptureRows(file, choice)) {
     if (row.type !== 'frame') continue;
     if (frame) {
-      // (only HTTP/2 needs what follows: the answer on the frame's stream)
+      // (only HTTP/2 needs what follows: the answer on the frame's stream, the call's other
+      // request messages)
       if (!/grpc|http2/.test(frame.proto)) break;
-      if (row.conn === frame.conn && row.dir !== frame.dir) later.push(row);
+      if (row.conn === frame.conn && row.dir !== frame.dir) {
+        if (streamOf(row) === streamOf(frame)) add(answers, callKey(frame), row);
+      } else if (isGrpcMessage(row) && callKey(row) === callKey(frame)) add(calls, callKey(frame), row);
       continue;
+    }
+    if (isGrpcMessage(row) && (row.dir === 'c2s' || row.dir === 'stdin')) add(calls, callKey(row), row);
+    else if (streamOf(row) !== undefined && /grpc|http2/.test(row.proto) && row.dir !== 'c2s' && row.dir !== 'stdin') {
+      // (a streaming call's answers to its earlier messages)
+      add(answers, callKey(row), row);
     }
     if (row.id === id) {
       frame = row;
@@ -53,16 +74,18 @@ export async function loadEditableFrame(file: string, id: number, choice: Decode
   const out: EditableFrame = {
     frame,
     before: before.get(`${frame.conn}\0${frame.dir}`) ?? [],
-    later: later.filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === stream),
+    later: answers.get(callKey(frame)) ?? [],
   };
   const h = headers.get(`${frame.conn}\0${String(stream)}`);
   if (h) out.requestHeaders = h;
+  if (isGrpcMessage(frame)) out.callMessages = calls.get(callKey(frame)) ?? [frame];
   return out;
 }
 
-/** The edited value's bytes in the frame's protocol. */
-export function encodeEdited(e: EditableFrame, value: unknown, protoFiles?: string[]): Uint8Array {
-  return isGrpcMessage(e.frame) ? encodeGrpcMessage(value, e.frame.decoded, protoFiles) : encodeValue(e.frame.proto, value, e.frame.data, e.before);
+/** The edited value's bytes in the frame's protocol; `schema` is the .proto files (a gRPC
+ *  method's types) and the message type (a protobuf frame's) the capture was read with. */
+export function encodeEdited(e: EditableFrame, value: unknown, schema: ProtobufTyping = {}): Uint8Array {
+  return isGrpcMessage(e.frame) ? encodeGrpcMessage(value, e.frame.decoded, schema.protoFiles) : encodeValue(e.frame.proto, value, e.frame.data, e.before, schema);
 }
 
 export interface SendEditedOptions extends DecodeChoice {
@@ -77,7 +100,7 @@ export interface SendEditedOptions extends DecodeChoice {
 export interface SendEditedResult {
   /** The connection of the new exchange in the session. */
   conn: number;
-  /** Client frames sent (the edited one included); 1 for a gRPC call. */
+  /** Client frames sent (the edited one included); for a gRPC call, its request messages. */
   sent: number;
   grpc: boolean;
   comparisons: Comparison[];
@@ -92,13 +115,13 @@ export async function sendEdited(o: SendEditedOptions): Promise<SendEditedResult
     const r = await sendGrpcCall({
       to: o.to,
       headers: o.edit.requestHeaders,
-      message: o.bytes,
+      messages: (o.edit.callMessages ?? [f]).map((m) => (m.id === f.id ? o.bytes : m.data)),
       session: o.session,
       timeoutMs,
       original: o.edit.later,
       label: `frame #${f.id} of ${o.file}, edited`,
     });
-    return { ...r, sent: 1, grpc: true };
+    return { ...r, sent: o.edit.callMessages?.length ?? 1, grpc: true };
   }
   const r = await replayConnection({
     file: o.file,

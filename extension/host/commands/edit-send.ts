@@ -1,7 +1,8 @@
 // Edit and Send…: a client frame's decoded value (or its bytes as hex) opens as a file in a
-// private temporary folder; saving it (not an auto-save) or "IPC Tap: Send Edited Message" sends
-// the edited message to the captured endpoint after the connection's setup, and the new answers
-// open beside the original ones. The file and its folder are removed when the editor closes.
+// private temporary folder; saving it (not an auto-save), the "Send" code lens on its first line
+// or "IPC Tap: Send Edited Message" sends the edited message to the captured endpoint after the
+// connection's setup, and the new answers open beside the original ones. The file and its
+// folder are removed when the editor closes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,9 +29,14 @@ function frameOf(arg: unknown): { sessionId: string; id: number } | undefined {
   return typeof a?.sessionId === 'string' && id !== undefined ? { sessionId: a.sessionId, id } : undefined;
 }
 
-export class EditAndSend implements vscode.Disposable {
+/** The files Edit and Send… writes: frame-ID.json or frame-ID.hex in an ipctap-edit-* folder. */
+const EDIT_FILES: vscode.DocumentFilter = { scheme: 'file', pattern: '**/ipctap-edit-*/frame-*.{json,hex}' };
+
+export class EditAndSend implements vscode.Disposable, vscode.CodeLensProvider {
   private readonly files = new Map<string, EditFile>();
   private readonly subs: vscode.Disposable[] = [];
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private sending = false;
   /** Files whose pending save is an auto-save (sent only on a save the user asked for). */
   private readonly autoSaving = new Set<string>();
@@ -49,11 +55,30 @@ export class EditAndSend implements vscode.Disposable {
         this.autoSaving.delete(path);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri.fsPath)),
+      vscode.languages.registerCodeLensProvider(EDIT_FILES, this),
+      this.lensesChanged,
     );
+  }
+
+  /** "Send" (with where to) and "Change Target…" on the first line of an edited message. */
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const f = this.files.get(doc.uri.fsPath);
+    if (!f) return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    return [
+      new vscode.CodeLens(top, {
+        title: `$(send) Send${f.target ? ` to ${f.target}` : '…'}`,
+        tooltip: `Send the edited #${f.id} after the connection's setup (as saving does)`,
+        command: 'ipctap.sendEdited',
+        arguments: [doc.uri],
+      }),
+      new vscode.CodeLens(top, { title: 'Change Target…', command: 'ipctap.changeEditTarget', arguments: [doc.uri] }),
+    ];
   }
 
   private context(): void {
     void vscode.commands.executeCommand('setContext', 'ipctap.editFiles', [...this.files.keys()]);
+    this.lensesChanged.fire();
   }
 
   private forget(path: string): void {
@@ -94,16 +119,22 @@ export class EditAndSend implements vscode.Disposable {
       .then((pick) => (pick ? this.changeTarget(path) : undefined));
   }
 
+  /** "Change Target…" for the edited message at `uri` (default: the active editor's). */
+  async changeTargetOf(uri?: vscode.Uri): Promise<void> {
+    const path = (uri ?? vscode.window.activeTextEditor?.document.uri)?.fsPath;
+    if (path && this.files.has(path)) await this.changeTarget(path);
+  }
+
   /** Ask for another endpoint; one that differs from the captured endpoint is confirmed. */
   private async changeTarget(path: string): Promise<boolean> {
     const f = this.files.get(path);
     if (!f) return false;
     const typed = await vscode.window.showInputBox({
       title: `Send the edited #${f.id} to`,
-      prompt: 'unix:PATH, tcp:HOST:PORT or fifo:PATH',
+      prompt: 'unix:PATH, tcp:HOST:PORT, fifo:PATH, or exec:["PROGRAM","ARG",…] (a fresh process, written on its stdin)',
       value: f.target ?? '',
       ignoreFocusOut: true,
-      validateInput: (v) => (/^(unix|tcp|fifo):.+/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT or fifo:PATH'),
+      validateInput: (v) => (/^(unix|tcp|fifo):.+|^exec:\[.*\]$/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT, fifo:PATH or exec:["PROGRAM","ARG",…]'),
     });
     if (!typed) return false;
     const t = typed.trim();
@@ -113,12 +144,15 @@ export class EditAndSend implements vscode.Disposable {
     }
     f.target = t;
     f.typed = true;
+    this.lensesChanged.fire();
     return true;
   }
 
-  /** Send the edited message of `doc` (default: the active editor's). */
-  async send(doc?: vscode.TextDocument): Promise<P.EditSendResult | undefined> {
-    doc ??= vscode.window.activeTextEditor?.document;
+  /** Send the edited message of `doc` (a document or its URI, from the code lens or the editor
+   *  title; default: the active editor's). */
+  async send(which?: vscode.TextDocument | vscode.Uri): Promise<P.EditSendResult | undefined> {
+    const doc =
+      which instanceof vscode.Uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === which.toString()) : (which ?? vscode.window.activeTextEditor?.document);
     const f = doc ? this.files.get(doc.uri.fsPath) : undefined;
     if (!doc || !f) {
       void vscode.window.showInformationMessage('No edited message in front: choose "Edit and Send…" on a client frame in the IPC Tap panel first.');

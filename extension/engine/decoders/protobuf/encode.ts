@@ -17,10 +17,41 @@ function longsAsStrings(v: unknown): unknown {
   return v;
 }
 
+/** Whether `v` is the default of a field without presence (a proto3 scalar or enum that is not
+ *  `optional`): such a field is not on the wire, whatever the decoder showed for it. */
+function isImplicitDefault(field: protobuf.Field, v: unknown): boolean {
+  if (field.hasPresence || field.repeated || field.map) return false;
+  if (v === '' || v === 0 || v === '0' || v === false || v === null) return true;
+  // (an enum's zero value by name)
+  const values = (field.resolvedType as { values?: Record<string, number> } | null)?.values;
+  return typeof v === 'string' && values !== undefined && values[v] === 0;
+}
+
+/** `obj` without the fields a canonical encoder leaves out (see isImplicitDefault), in nested
+ *  messages too, so that an unedited value encodes to the bytes it was decoded from. */
+function withoutDefaults(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const field = type.fields[k];
+    if (field && isImplicitDefault(field, v)) continue;
+    const sub = field?.resolvedType;
+    if (sub && 'fields' in sub && v && typeof v === 'object') {
+      const t = sub as protobuf.Type;
+      out[k] = Array.isArray(v)
+        ? v.map((x: unknown) => (x && typeof x === 'object' ? withoutDefaults(t, x as Record<string, unknown>) : x))
+        : field.map
+          ? v
+          : withoutDefaults(t, v as Record<string, unknown>);
+    } else out[k] = v;
+  }
+  return out;
+}
+
 /** A typed message's bytes. */
 export function encodeTypedProtobuf(type: protobuf.Type, value: unknown): Uint8Array {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UserError(`${type.name}: expected a JSON object`);
-  const obj = longsAsStrings(value) as Record<string, unknown>;
+  type.resolveAll();
+  const obj = withoutDefaults(type, longsAsStrings(value) as Record<string, unknown>);
   for (const k of Object.keys(obj))
     if (!type.fields[k] && !type.oneofs?.[k]) throw new UserError(`${type.name} has no field ${JSON.stringify(k)} (fields: ${Object.keys(type.fields).join(', ')})`);
   const why = type.verify(type.fromObject(obj));
