@@ -10,8 +10,14 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../util/errors';
 
-/** The data calls traced. */
+/** The data calls traced, and the calls that make processes and threads (their return value and
+ *  flags tell which new pid is a process: its exit is recorded even when parsing lags behind and
+ *  /proc no longer knows it). */
 export const TRACED_CALLS = [
+  'clone',
+  'clone3',
+  'fork',
+  'vfork',
   'read',
   'write',
   'readv',
@@ -338,6 +344,7 @@ export class TraceOutput {
   /** The watchdog has exited (after close(), it exits at once). */
   watchdogGone(): Promise<void> {
     if (this.watchdog.exitCode !== null || this.watchdog.signalCode !== null) return Promise.resolve();
+    this.watchdog.ref(); // (waited for, so it keeps the event loop going meanwhile)
     return new Promise((r) => this.watchdog.once('exit', () => r()));
   }
 
