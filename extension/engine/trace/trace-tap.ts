@@ -209,9 +209,10 @@ export class TraceTap implements Tap {
         }
       }
     }
-    // Every line strace wrote is in the file once no process has it open any more.
+    // Every line strace wrote is in the file once strace has exited (when its pid is not known,
+    // once no process has the file open any more).
     const deadline = Date.now() + 5000;
-    for (let h = out.holders(); h.length && Date.now() < deadline; h = h.filter(alive)) await sleep(10);
+    for (let h = tracer !== undefined ? [tracer] : out.holders(); h.length && Date.now() < deadline; h = h.filter(alive)) await sleep(10);
     out.done();
     await Promise.race([out.ended, sleep(5000)]);
     out.close();
