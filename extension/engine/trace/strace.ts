@@ -206,6 +206,9 @@ const READ_MAX = 1024 * 1024;
 const IDLE_POLL_MS = 5;
 /** Disk blocks of output already read are given back (a hole punched) in steps of this size. */
 export const PUNCH_STEP = 32 * 1024 * 1024;
+/** Output written but not read yet beyond which strace is paused (SIGSTOP) until we have read half
+ *  of it: the file's size stays bounded when the engine is slower than strace for long. */
+export const MAX_BACKLOG = 256 * 1024 * 1024;
 /** How long one stretch of reading may hold the event loop (ms) before it lets other work run. */
 const SLICE_MS = 20;
 
@@ -222,7 +225,7 @@ const WATCHDOG = `while read -r cmd a b; do
 done
 for f in $(find /proc/[0-9]*/fd -maxdepth 1 -lname "$1*" 2>/dev/null); do
   p=\${f#/proc/}; p=\${p%%/*}
-  [ "$(cat /proc/$p/comm 2>/dev/null)" = strace ] && kill -TERM "$p" 2>/dev/null
+  [ "$(cat /proc/$p/comm 2>/dev/null)" = strace ] && kill -TERM "$p" 2>/dev/null && kill -CONT "$p" 2>/dev/null
 done
 exit 0`;
 
@@ -265,7 +268,14 @@ export class TraceOutput {
   private endResolve!: () => void;
   readonly ended = new Promise<void>((r) => (this.endResolve = r));
 
-  constructor(private readonly onLine: (parts: Buffer[]) => void) {
+  /** The writer's pid (strace), once known: paused while the backlog is too large. */
+  private writer: number | undefined;
+  private writerStopped = false;
+
+  constructor(
+    private readonly onLine: (parts: Buffer[]) => void,
+    private readonly maxBacklog = MAX_BACKLOG,
+  ) {
     const dir = mkdtempSync(join(outputRoot(), 'ipctap-trace-'));
     const file = join(dir, 'strace.out');
     try {
@@ -288,8 +298,37 @@ export class TraceOutput {
     return this.offset;
   }
 
+  /** strace's pid: it is paused (SIGSTOP, SIGCONT) when it gets too far ahead of us. */
+  setWriter(pid: number): void {
+    this.writer = pid;
+  }
+
+  /** Let a paused writer go on (before it is stopped with SIGTERM, which waits for SIGCONT). */
+  resumeWriter(): void {
+    if (!this.writerStopped || this.writer === undefined) return;
+    this.writerStopped = false;
+    try {
+      process.kill(this.writer, 'SIGCONT');
+    } catch {
+      // gone
+    }
+  }
+
+  private pauseWriter(backlog: number): void {
+    if (this.writer === undefined || this.writerDone) return;
+    if (!this.writerStopped && backlog > this.maxBacklog) {
+      try {
+        process.kill(this.writer, 'SIGSTOP');
+        this.writerStopped = true;
+      } catch {
+        // gone
+      }
+    } else if (this.writerStopped && backlog <= this.maxBacklog / 2) this.resumeWriter();
+  }
+
   /** strace has closed the file (it ended, or never started): read the rest, then end. */
   done(): void {
+    this.resumeWriter();
     this.writerDone = true;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -331,6 +370,7 @@ export class TraceOutput {
 
   /** Stop reading now; the watchdog is told all is well. */
   close(): void {
+    this.resumeWriter();
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
@@ -385,6 +425,7 @@ export class TraceOutput {
       this.offset += n;
       this.feed(this.buf.subarray(0, n));
       this.punch();
+      this.pauseWriter(size - this.offset);
       if (performance.now() > until) {
         this.immediate = setImmediate(this.pump);
         return;

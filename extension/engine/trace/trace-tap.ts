@@ -99,6 +99,7 @@ export class TraceTap implements Tap {
       throw straceFailure(stderr || 'strace could not attach', pid);
     }
     this.tracer = child.pid;
+    this.output.setWriter(child.pid!);
     // strace attaches the processes one after another: wait until each of the tree is traced
     // (or has exited, or strace has given up on it).
     const gaveUp = (p: number): boolean => stderr.includes(`PTRACE_SEIZE, ${p})`);
@@ -137,6 +138,7 @@ export class TraceTap implements Tap {
       const t = tracerOf(pid);
       if (t !== 0) {
         this.tracer = t;
+        this.output?.setWriter(t);
         break;
       }
       await sleep(10);
@@ -195,6 +197,7 @@ export class TraceTap implements Tap {
       // After the program has exited strace ends by itself once its last tracee has gone.
       if (this.root !== undefined && !alive(this.root)) await waitGone(tracer, 1000);
       if (alive(tracer)) {
+        out.resumeWriter();
         try {
           process.kill(tracer, 'SIGTERM');
         } catch {
@@ -214,7 +217,13 @@ export class TraceTap implements Tap {
     const deadline = Date.now() + 5000;
     for (let h = tracer !== undefined ? [tracer] : out.holders(); h.length && Date.now() < deadline; h = h.filter(alive)) await sleep(10);
     out.done();
-    await Promise.race([out.ended, sleep(5000)]);
+    // What strace wrote is read to the end, however long that takes while reading goes on.
+    let ended = false;
+    void out.ended.then(() => (ended = true));
+    for (let read = -1; !ended && out.readBytes !== read;) {
+      read = out.readBytes;
+      await Promise.race([out.ended, sleep(5000)]);
+    }
     out.close();
     await Promise.race([out.watchdogGone(), sleep(2000)]);
     if (this.early) {

@@ -4,7 +4,7 @@
 // process has the file open (it has no name from the start, so it is gone).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { PUNCH_STEP, TraceOutput } from '../../../extension/engine/trace/strace';
 import { holdersOf } from '../../helpers/proc-fds';
@@ -77,3 +77,49 @@ test('trace output: a writer that never started; done() ends it at once and noth
   assert.equal(out.readBytes, 0);
   assert.deepEqual(holdersOf(link), []);
 });
+
+test('trace output: a writer far ahead of the reader is paused (SIGSTOP) until half its backlog is read, then goes on; every line arrives', async () => {
+  const LIMIT = 16 * 1024 * 1024;
+  const LINE = 1000;
+  const LINES = 100_000;
+  const total = (LINE + 1) * LINES;
+  let lines = 0;
+  let bad = 0;
+  let sawStopped = false;
+  let writerPid = 0;
+  let first = true;
+  const out = new TraceOutput((parts) => {
+    let n = 0;
+    for (const p of parts) n += p.length;
+    if (n !== LINE || parts[0]![0] !== 0x78) bad++;
+    lines++;
+    if (first) {
+      // The reader stalls (busy) until the writer is 3× the limit ahead.
+      first = false;
+      while (statSync(out.path).size < 3 * LIMIT) if (writerPid && !/\) [RSD]/.test(statOf(writerPid))) break;
+    }
+    if (lines % 1000 === 0 && /\) T /.test(statOf(writerPid))) sawStopped = true;
+  }, LIMIT);
+  // (A writer of its own, writing lines as fast as it can.)
+  const script = `const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'w'); const line = Buffer.from('x'.repeat(${LINE}) + '\\n'); const chunk = Buffer.concat(Array(64).fill(line)); for (let i = 0; i < ${Math.floor(LINES / 64)}; i++) fs.writeSync(fd, chunk); fs.writeSync(fd, Buffer.concat(Array(${LINES % 64}).fill(line)));`;
+  const writer = spawn(process.execPath, ['-e', script, out.path], { stdio: 'ignore' });
+  writerPid = writer.pid!;
+  out.setWriter(writerPid);
+  const code = await new Promise<number | null>((r) => writer.on('exit', (c) => r(c)));
+  assert.equal(code, 0, 'the writer was let go on and finished');
+  await until(() => out.readBytes === total, 'every byte read');
+  out.done();
+  await out.ended;
+  await out.watchdogGone();
+  assert.ok(sawStopped, 'the writer was paused while it was far ahead');
+  assert.equal(lines, LINES);
+  assert.equal(bad, 0);
+});
+
+function statOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return '';
+  }
+}
