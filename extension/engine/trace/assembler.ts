@@ -19,6 +19,7 @@ import { connectionKey, parseEndpoint, type Endpoint } from './endpoint';
 import { callData, fdAnnotationEnd, fdOf, type Piece, type StraceRecord } from './strace-line';
 
 const WRITES = new Set(['write', 'writev', 'pwrite64', 'pwritev', 'pwritev2', 'sendto', 'sendmsg', 'sendmmsg']);
+const CLONES = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const READS = new Set(['read', 'readv', 'pread64', 'preadv', 'preadv2', 'recvfrom', 'recvmsg', 'recvmmsg']);
 /** Bytes held behind a missing stretch, waiting for the other side to fill it in, before the
  *  stretch is given up as a gap. */
@@ -198,6 +199,16 @@ export class TraceAssembler {
       // knownProcess().
       if (rec.pid === this.opts.skipExitOf || !(this.leaders.has(rec.pid) || this.opts.tgidOf(rec.pid) === rec.pid)) return;
       this.sink.event({ kind: 'exit', pid: rec.pid, code: rec.code, signal: rec.signal });
+      return;
+    }
+    if (CLONES.has(rec.name)) {
+      // The new pid: a thread of the caller's process (CLONE_THREAD), or a process of its own.
+      if (rec.ret <= 0) return;
+      if (/\bCLONE_THREAD\b/.test(rec.args)) this.tgids.set(rec.ret, pid);
+      else {
+        this.tgids.set(rec.ret, rec.ret);
+        this.leaders.add(rec.ret);
+      }
       return;
     }
     const out = WRITES.has(rec.name);

@@ -35,7 +35,8 @@ export class StraceLineParser {
 
   /**
    * One line given as the chunks it arrived in (without its newline). A long line with a single
-   * string keeps that string as the chunks' bytes, never copied into one buffer or a string.
+   * string keeps that string as the chunks' bytes, never copied into one buffer or a string. The
+   * chunks may be views of a buffer the caller reuses: what is kept past the call is copied.
    */
   parseParts(parts: Buffer[]): StraceRecord | undefined {
     let total = 0;
@@ -79,7 +80,9 @@ export class StraceLineParser {
     } else if (rest.endsWith(UNFINISHED)) {
       const open = rest.indexOf('(');
       if (open <= 0) return undefined;
-      this.pending.set(pid, { name: rest.slice(0, open), head: rest.slice(0, -UNFINISHED.length), ...(blobs ? { blobs } : {}) });
+      // (Kept past this line: a copy of the string's bytes, not a view of the caller's buffer.)
+      const kept = blobs && new Map([...blobs].map(([k, v]) => [k, v.map((c) => new Uint8Array(c))]));
+      this.pending.set(pid, { name: rest.slice(0, open), head: rest.slice(0, -UNFINISHED.length), ...(kept ? { blobs: kept } : {}) });
       return undefined;
     }
     const call = parseCall(pid, rest);

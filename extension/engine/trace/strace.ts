@@ -1,19 +1,23 @@
 // Running Debian's strace for the trace tap: its arguments, finding it, the checks before
-// attaching (each refusal one line with its fix), and the FIFO its output comes through.
+// attaching (each refusal one line with its fix), and the file its output comes through.
 //
-// The output goes to a FIFO in a private temporary directory (-o FIFO): strace opens it close-on-
-// exec, so the traced program does not inherit it (an inherited descriptor would). If the engine
-// dies, the FIFO loses its reader and strace's next write ends strace with SIGPIPE; the kernel then
-// detaches every tracee, which goes on running.
-import net from 'node:net';
-import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+// The output goes to a private unlinked file (see TraceOutput): strace opens it close-on-exec, so
+// the traced program does not inherit it. If the engine dies, its watchdog ends strace, and the
+// kernel detaches every tracee, which goes on running.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, closeSync, constants, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../util/errors';
 
-/** The data calls traced. */
+/** The data calls traced, and the calls that make processes and threads (their return value and
+ *  flags tell which new pid is a process: its exit is recorded even when parsing lags behind and
+ *  /proc no longer knows it). */
 export const TRACED_CALLS = [
+  'clone',
+  'clone3',
+  'fork',
+  'vfork',
   'read',
   'write',
   'readv',
@@ -196,77 +200,263 @@ export function straceFailure(stderr: string, pid?: number): UserError {
   return new UserError(`strace failed: ${text.replace(/^strace: /, '')}`);
 }
 
+/** Read at most this much of strace's output at a time. */
+const READ_MAX = 1024 * 1024;
+/** How often to look for more output once everything written so far has been read (ms). */
+const IDLE_POLL_MS = 5;
+/** Disk blocks of output already read are given back (a hole punched) in steps of this size. */
+export const PUNCH_STEP = 32 * 1024 * 1024;
+/** Output written but not read yet beyond which strace is paused (SIGSTOP) until we have read half
+ *  of it: the file's size stays bounded when the engine is slower than strace for long. */
+export const MAX_BACKLOG = 256 * 1024 * 1024;
+/** How long one stretch of reading may hold the event loop (ms) before it lets other work run. */
+const SLICE_MS = 20;
+
+// The watchdog, a shell that holds the output file as its fd 3 and reads commands from the
+// engine: "punch FROM LENGTH" gives back the disk blocks of a stretch already read; "done": the
+// engine ended strace itself. End of input without "done": the engine died, so the watchdog ends
+// every strace still writing into the file (strace then detaches; the traced programs go on
+// running). The file is gone once strace and the watchdog have exited.
+const WATCHDOG = `while read -r cmd a b; do
+  case $cmd in
+    punch) fallocate --punch-hole --offset "$a" --length "$b" /dev/fd/3 2>/dev/null ;;
+    done) exit 0 ;;
+  esac
+done
+for f in $(find /proc/[0-9]*/fd -maxdepth 1 -lname "$1*" 2>/dev/null); do
+  p=\${f#/proc/}; p=\${p%%/*}
+  [ "$(cat /proc/$p/comm 2>/dev/null)" = strace ] && kill -TERM "$p" 2>/dev/null && kill -CONT "$p" 2>/dev/null
+done
+exit 0`;
+
+/** Where the output file goes: /dev/shm (memory: no writeback to a disk to wait for) when this
+ *  process may write there, else the temporary directory. */
+function outputRoot(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
 /**
- * strace's output: a FIFO we read, split into lines (each line the chunks it arrived in). We hold a write end of our own until strace
- * has opened it (else the reader would see EOF at once); `release()` drops it, after which the
- * stream ends when strace closes its end.
+ * strace's output, split into lines (each line the chunks it arrived in). strace writes into a
+ * regular file only this process can reach: created 0600 in a private directory (in /dev/shm when
+ * it can), both unlinked at once, and given to strace as /proc/PID/fd/N. strace never waits for
+ * us (a pipe would make it wait while we are busy, and wake us at every line). We read the file
+ * as it grows and have the watchdog punch a hole over what has been read, so the file's blocks
+ * are what we have not read yet plus less than PUNCH_STEP. The file is gone once strace, the
+ * watchdog and we have closed it. If the engine dies, the watchdog ends strace.
  */
 export class TraceOutput {
+  /** The path strace opens for writing. */
   readonly path: string;
-  private readonly dir: string;
-  private writer: number | undefined;
-  private readonly sock: net.Socket;
+  /** What /proc shows for a descriptor of the file (it has no name any more). */
+  private readonly link: string;
+  private fd: number | undefined;
+  private offset = 0;
+  private punched = 0;
+  private closed = false;
+  private writerDone = false;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private partial: Buffer[] = [];
-  readonly ended: Promise<void>;
+  /** Each read goes here; lines are handed out as views of it, valid during onLine only. */
+  private readonly buf = Buffer.allocUnsafe(READ_MAX);
+  private readonly watchdog: ChildProcess;
+  private endResolve!: () => void;
+  readonly ended = new Promise<void>((r) => (this.endResolve = r));
 
-  constructor(onLine: (parts: Buffer[]) => void) {
-    this.dir = mkdtempSync(join(tmpdir(), 'ipctap-trace-'));
-    this.path = join(this.dir, 'strace.out');
-    execFileSync('mkfifo', ['-m', '600', this.path], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const rfd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
-    this.writer = openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK);
-    this.sock = new net.Socket({ fd: rfd, readable: true, writable: false });
-    this.ended = new Promise((resolve) => {
-      this.sock.on('end', resolve);
-      this.sock.on('close', resolve);
-      this.sock.on('error', () => resolve());
-    });
-    this.sock.on('data', (buf: Buffer) => {
-      let start = 0;
-      for (;;) {
-        const nl = buf.indexOf(10, start);
-        if (nl < 0) break;
-        // (A line longer than one read stays in the chunks it came in: see parseParts.)
-        let parts = [buf.subarray(start, nl)];
-        if (this.partial.length) {
-          this.partial.push(parts[0]!);
-          parts = this.partial;
-          this.partial = [];
-        }
-        onLine(parts);
-        start = nl + 1;
-      }
-      if (start < buf.length) this.partial.push(buf.subarray(start));
-    });
-  }
+  /** The writer's pid (strace), once known: paused while the backlog is too large. */
+  private writer: number | undefined;
+  private writerStopped = false;
 
-  /** Pause or resume reading (strace blocks on a full pipe meanwhile). */
-  pause(on: boolean): void {
-    if (on) this.sock.pause();
-    else this.sock.resume();
-  }
-
-  /** strace has the FIFO open (or never will): drop our write end and its name. */
-  release(): void {
-    if (this.writer !== undefined) {
-      closeSync(this.writer);
-      this.writer = undefined;
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  /** Stop reading now. */
-  close(): void {
-    this.release();
-    this.sock.destroy();
-  }
-
-  /** True while the FIFO's name is still there (for tests of cleanup). */
-  exists(): boolean {
+  constructor(
+    private readonly onLine: (parts: Buffer[]) => void,
+    private readonly maxBacklog = MAX_BACKLOG,
+  ) {
+    const dir = mkdtempSync(join(outputRoot(), 'ipctap-trace-'));
+    const file = join(dir, 'strace.out');
     try {
-      return statSync(this.path).isFIFO();
-    } catch {
-      return false;
+      this.fd = openSync(file, constants.O_RDONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
+    this.path = `/proc/${process.pid}/fd/${this.fd}`;
+    this.link = readlinkSync(this.path);
+    this.watchdog = spawn('sh', ['-c', WATCHDOG, 'ipctap-trace-watchdog', file], { stdio: ['pipe', 'ignore', 'ignore', this.fd], detached: true });
+    this.watchdog.on('error', () => undefined);
+    this.watchdog.stdin!.on('error', () => undefined);
+    this.watchdog.unref();
+    (this.watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+    this.timer = setTimeout(this.pump, IDLE_POLL_MS);
+  }
+
+  /** Bytes of output read so far. */
+  get readBytes(): number {
+    return this.offset;
+  }
+
+  /** strace's pid: it is paused (SIGSTOP, SIGCONT) when it gets too far ahead of us. */
+  setWriter(pid: number): void {
+    this.writer = pid;
+  }
+
+  /** Let a paused writer go on (before it is stopped with SIGTERM, which waits for SIGCONT). */
+  resumeWriter(): void {
+    if (!this.writerStopped || this.writer === undefined) return;
+    this.writerStopped = false;
+    try {
+      process.kill(this.writer, 'SIGCONT');
+    } catch {
+      // gone
+    }
+  }
+
+  private pauseWriter(backlog: number): void {
+    if (this.writer === undefined || this.writerDone) return;
+    if (!this.writerStopped && backlog > this.maxBacklog) {
+      try {
+        process.kill(this.writer, 'SIGSTOP');
+        this.writerStopped = true;
+      } catch {
+        // gone
+      }
+    } else if (this.writerStopped && backlog <= this.maxBacklog / 2) this.resumeWriter();
+  }
+
+  /** strace has closed the file (it ended, or never started): read the rest, then end. */
+  done(): void {
+    this.resumeWriter();
+    this.writerDone = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.pump();
+    }
+  }
+
+  /** The pids (other than ours and the watchdog's) with the file open: strace, while it runs. */
+  holders(): number[] {
+    const out: number[] = [];
+    let names: string[];
+    try {
+      names = readdirSync('/proc');
+    } catch {
+      return out;
+    }
+    for (const name of names) {
+      if (!/^\d+$/.test(name) || Number(name) === process.pid || Number(name) === this.watchdog.pid) continue;
+      let fds: string[];
+      try {
+        fds = readdirSync(`/proc/${name}/fd`);
+      } catch {
+        continue;
+      }
+      for (const fd of fds) {
+        try {
+          if (readlinkSync(`/proc/${name}/fd/${fd}`) === this.link) {
+            out.push(Number(name));
+            break;
+          }
+        } catch {
+          // closed meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Stop reading now; the watchdog is told all is well. */
+  close(): void {
+    this.resumeWriter();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.closed = true;
+    this.closeFd();
+    if (this.watchdog.stdin?.writable) this.watchdog.stdin.end('done\n');
+    this.endResolve();
+  }
+
+  /** The watchdog has exited (after close(), it exits at once). */
+  watchdogGone(): Promise<void> {
+    if (this.watchdog.exitCode !== null || this.watchdog.signalCode !== null) return Promise.resolve();
+    this.watchdog.ref(); // (waited for, so it keeps the event loop going meanwhile)
+    return new Promise((r) => this.watchdog.once('exit', () => r()));
+  }
+
+  private closeFd(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private readonly pump = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    const until = performance.now() + SLICE_MS;
+    while (this.fd !== undefined && !this.closed) {
+      let size: number;
+      try {
+        size = fstatSync(this.fd).size;
+      } catch {
+        size = this.offset;
+      }
+      const want = Math.min(size - this.offset, READ_MAX);
+      if (want <= 0) {
+        // (Once strace has closed the file, nothing more can come.)
+        if (this.writerDone) this.close();
+        else this.timer = setTimeout(this.pump, IDLE_POLL_MS);
+        return;
+      }
+      let n: number;
+      try {
+        n = readSync(this.fd, this.buf, 0, want, this.offset);
+      } catch {
+        n = 0;
+      }
+      if (n <= 0) {
+        this.timer = setTimeout(this.pump, IDLE_POLL_MS);
+        return;
+      }
+      this.offset += n;
+      this.feed(this.buf.subarray(0, n));
+      this.punch();
+      this.pauseWriter(size - this.offset);
+      if (performance.now() > until) {
+        this.immediate = setImmediate(this.pump);
+        return;
+      }
+    }
+  };
+
+  private feed(buf: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      // (A line longer than one read stays in the chunks it came in: see parseParts.)
+      let parts = [buf.subarray(start, nl)];
+      if (this.partial.length) {
+        this.partial.push(parts[0]!);
+        parts = this.partial;
+        this.partial = [];
+      }
+      this.onLine(parts);
+      start = nl + 1;
+    }
+    // (The read buffer is used again: what a line keeps of it past this call is a copy.)
+    if (start < buf.length) this.partial.push(Buffer.from(buf.subarray(start)));
+  }
+
+  /** Give back the disk blocks of what has been read (strace only ever writes past them). */
+  private punch(): void {
+    const upTo = Math.floor(this.offset / 4096) * 4096;
+    if (upTo - this.punched < PUNCH_STEP || this.closed || !this.watchdog.stdin?.writable) return;
+    this.watchdog.stdin.write(`punch ${this.punched} ${upTo - this.punched}\n`);
+    this.punched = upTo;
   }
 }

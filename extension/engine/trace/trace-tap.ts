@@ -35,7 +35,6 @@ export class TraceTap implements Tap {
   private root: number | undefined;
   private stopping: Promise<void> | undefined;
   private readonly excludeInodes = new Set<string>();
-  private sawOutput = false;
   private straceExited!: () => void;
   /** attach: resolves when strace has ended on its own (every traced process has exited). */
   readonly tracerGone = new Promise<void>((r) => (this.straceExited = r));
@@ -72,7 +71,7 @@ export class TraceTap implements Tap {
     for (const p of tree) this.assembler!.knownProcess(p);
     const args = [...straceArgs(this.output.path), ...tree.flatMap((p) => ['-p', String(p)])];
     // strace ends (and so detaches) when ipctap dies, however it dies: setpriv gives it a parent-
-    // death signal. Without setpriv it ends at its next write to the FIFO nobody reads any more.
+    // death signal, and the output's watchdog ends it too.
     const setpriv = findExecutable('setpriv');
     const child = setpriv
       ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', this.strace, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
@@ -83,7 +82,7 @@ export class TraceTap implements Tap {
     let exited = false;
     child.once('exit', () => {
       exited = true;
-      this.output?.release();
+      this.output?.done();
       this.straceExited();
     });
     // Attached once the target's TracerPid is strace.
@@ -100,6 +99,7 @@ export class TraceTap implements Tap {
       throw straceFailure(stderr || 'strace could not attach', pid);
     }
     this.tracer = child.pid;
+    this.output.setWriter(child.pid!);
     // strace attaches the processes one after another: wait until each of the tree is traced
     // (or has exited, or strace has given up on it).
     const gaveUp = (p: number): boolean => stderr.includes(`PTRACE_SEIZE, ${p})`);
@@ -109,7 +109,6 @@ export class TraceTap implements Tap {
       await sleep(20);
       missing = untraced();
     }
-    this.output.release(); // (strace opened its output before attaching)
     const traced = tree.slice(1).filter((p) => tracerOf(p) === child.pid).length;
     const children = traced ? `, ${traced} process${traced === 1 ? '' : 'es'} it started before,` : '';
     const notTraced = [...held, ...tree.slice(1)].filter((p) => alive(p) && tracerOf(p) !== child.pid);
@@ -139,7 +138,7 @@ export class TraceTap implements Tap {
       const t = tracerOf(pid);
       if (t !== 0) {
         this.tracer = t;
-        this.output?.release(); // (strace opened its output before attaching)
+        this.output?.setWriter(t);
         break;
       }
       await sleep(10);
@@ -171,12 +170,8 @@ export class TraceTap implements Tap {
   }
 
   private line(line: Buffer[]): void {
-    if (!this.sawOutput) {
-      this.sawOutput = true;
-      this.output?.release(); // strace has the FIFO open
-    }
     if (this.early) {
-      this.early.push(line);
+      this.early.push(line.map((c) => Buffer.from(c))); // (the chunks are views of a buffer read into again)
       return;
     }
     const rec = this.parser.parseParts(line);
@@ -202,6 +197,7 @@ export class TraceTap implements Tap {
       // After the program has exited strace ends by itself once its last tracee has gone.
       if (this.root !== undefined && !alive(this.root)) await waitGone(tracer, 1000);
       if (alive(tracer)) {
+        out.resumeWriter();
         try {
           process.kill(tracer, 'SIGTERM');
         } catch {
@@ -216,9 +212,20 @@ export class TraceTap implements Tap {
         }
       }
     }
-    out.release();
-    await Promise.race([out.ended, sleep(5000)]);
+    // Every line strace wrote is in the file once strace has exited (when its pid is not known,
+    // once no process has the file open any more).
+    const deadline = Date.now() + 5000;
+    for (let h = tracer !== undefined ? [tracer] : out.holders(); h.length && Date.now() < deadline; h = h.filter(alive)) await sleep(10);
+    out.done();
+    // What strace wrote is read to the end, however long that takes while reading goes on.
+    let ended = false;
+    void out.ended.then(() => (ended = true));
+    for (let read = -1; !ended && out.readBytes !== read;) {
+      read = out.readBytes;
+      await Promise.race([out.ended, sleep(5000)]);
+    }
     out.close();
+    await Promise.race([out.watchdogGone(), sleep(2000)]);
     if (this.early) {
       // (stopped before the program ran)
       this.makeAssembler(false);

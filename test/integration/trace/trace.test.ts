@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { goBinary } from '../../helpers/go';
 import { b64, cliEnv, frames, LiveCli, runCli, runCliAsNobody } from '../../helpers/cli';
+import { fdLinks, holdersOf } from '../../helpers/proc-fds';
 
 const env = cliEnv();
 after(() => env.cleanup());
@@ -278,16 +278,12 @@ test('attach --trace: ipctap killed with SIGKILL; the traced program goes on run
   try {
     await prog.waitOut(/^ready \d+$/m);
     const pid = prog.p.pid!;
-    const fifos = () =>
-      readdirSync(tmpdir())
-        .filter((n) => n.startsWith('ipctap-trace-'))
-        .sort();
-    const before = fifos();
     const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
     await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
     assert.notEqual(procStatus(pid, 'TracerPid'), '0');
-    // strace's output FIFO has no name left to leave behind.
-    assert.deepEqual(fifos(), before);
+    // strace's output file has no name to leave behind; it is gone once nobody has it open.
+    const [link] = fdLinks(Number(procStatus(pid, 'TracerPid')), /ipctap-trace-/);
+    assert.match(link ?? '', /\(deleted\)$/);
     live.proc.kill('SIGKILL');
     await live.closed;
     const end = Date.now() + 10000;
@@ -298,8 +294,39 @@ test('attach --trace: ipctap killed with SIGKILL; the traced program goes on run
     assert.doesNotMatch(procStatus(pid, 'State') ?? '', /^[tT]/);
     process.kill(pid, 'SIGUSR1');
     await prog.waitOut(/^got SIGUSR1$/m);
+    while (holdersOf(link!).length) {
+      assert.ok(Date.now() < end, `strace's output file still open: pid ${holdersOf(link!).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   } finally {
     prog.stop();
+  }
+});
+
+test('run --trace: ipctap killed with SIGKILL; the program goes on running, not stopped, not traced; strace and its output file are gone', async () => {
+  const bin = goBinary('signals');
+  const live = new LiveCli(['run', '--trace', '--json', '--', bin], env.env);
+  let pid = 0;
+  try {
+    const ready = await live.waitFor((x) => x.type === 'frame' && /ready \d+/.test(b64(x).toString()));
+    pid = Number(/ready (\d+)/.exec(b64(ready).toString())![1]);
+    const tracer = Number(procStatus(pid, 'TracerPid'));
+    assert.notEqual(tracer, 0);
+    const [link] = fdLinks(tracer, /ipctap-trace-/);
+    assert.match(link ?? '', /\(deleted\)$/, 'the output file has no name');
+    live.proc.kill('SIGKILL');
+    await live.closed;
+    const end = Date.now() + 10000;
+    while (procStatus(pid, 'TracerPid') !== '0' || holdersOf(link!).length) {
+      assert.ok(Date.now() < end, `strace detaches and lets go of its output once ipctap is gone (holders: ${holdersOf(link!).join(', ')})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(procStatus(tracer, 'State') ?? 'gone', /^(gone|Z)/, 'strace has exited');
+    // (Its stdout was ipctap's: the program is checked through /proc, not by what it prints.)
+    assert.match(procStatus(pid, 'State') ?? '', /^[SR]/);
+  } finally {
+    if (pid && procStatus(pid, 'State') !== undefined) process.kill(pid, 'SIGKILL');
+    await live.stop();
   }
 });
 

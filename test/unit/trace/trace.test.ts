@@ -277,3 +277,35 @@ test('assembler: a known process exits after it is gone from /proc (parsing lagg
     [[500, 43]],
   );
 });
+
+test('assembler: processes and threads told apart by the clone lines strace printed, so exits parsed after /proc forgot them are still right', () => {
+  const out: EventBody[] = [];
+  const sink: TapSink = { newConn: () => 1, chunk: () => undefined, event: (ev) => out.push(ev) };
+  const asm = new TraceAssembler(sink, { tgidOf: () => undefined, pathKind: () => 'other', commOf: () => undefined });
+  asm.knownProcess(500);
+  const p = new StraceLineParser();
+  for (const line of [
+    '500  clone(child_stack=0xc000060000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS, tls=0xc000054090) = 501',
+    '501  clone(child_stack=NULL, flags=CLONE_VM|CLONE_VFORK|SIGCHLD <unfinished ...>',
+    '501  <... clone resumed>) = 510',
+    '510  clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f0, parent_tid=0x7f0, exit_signal=0, stack=0x7f0, stack_size=0x7fff00, tls=0x7f0} => {parent_tid=[511]}, 88) = 511',
+    '500  fork()                             = 520',
+    '511  +++ exited with 0 +++',
+    '510  +++ exited with 3 +++',
+    '520  +++ killed by SIGKILL +++',
+    '501  +++ exited with 0 +++',
+    '500  +++ exited with 0 +++',
+  ]) {
+    const rec = p.parse(line);
+    if (rec) asm.record(rec);
+  }
+  asm.finish();
+  assert.deepEqual(
+    out.filter((e) => e.kind === 'exit').map((e) => [e.pid, e.code ?? e.signal]),
+    [
+      [510, 3],
+      [520, 'SIGKILL'],
+      [500, 0],
+    ],
+  );
+});
