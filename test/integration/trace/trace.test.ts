@@ -244,7 +244,9 @@ test('attach --trace: a descendant another tracer holds is left out and named; t
     const end = Date.now() + 15000;
     let inner: number | undefined;
     let sleeper: number | undefined;
-    while (!(sleeper && procStatus(sleeper, 'TracerPid') === String(inner))) {
+    // (strace forks short-lived probe children of its own, traced too, before the sleep: wait for
+    // the traced child that is the sleep.)
+    while (!(sleeper && procStatus(sleeper, 'TracerPid') === String(inner) && procStatus(sleeper, 'Name') === 'sleep')) {
       assert.ok(Date.now() < end, 'sh, its strace and the sleep it traces');
       await new Promise((r) => setTimeout(r, 20));
       inner = childrenOf(sh.pid!)[0];
