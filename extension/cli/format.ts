@@ -90,6 +90,8 @@ export function describeEvent(ev: Omit<EventRow, 'type' | 'id'>): string {
       return `pid ${ev.pid} received ${ev.signal}${ev.senderPid !== undefined ? ` from pid ${ev.senderPid}${ev.senderCommand ? ` (${ev.senderCommand})` : ''}` : ''}`;
     case 'error':
       return `${conn}error: ${ev.message ?? ''}`;
+    case 'note':
+      return `${conn}note: ${ev.message ?? ''}`;
     default:
       return `${ev.kind}${ev.message ? `: ${ev.message}` : ''}`;
   }

@@ -318,7 +318,7 @@ export class TraceAssembler {
       tap: 'trace',
       from: ep.text,
       peers: { [role]: [pid] },
-      message: `traced: pid ${pid} fd ${fd} ${side === 0 ? 'writes' : 'reads'}`,
+      message: this.whoUses(pid, fd, side),
     });
     if (this.opts.midStream) {
       this.sink.event({
@@ -328,6 +328,12 @@ export class TraceAssembler {
         message: 'joined mid-stream: the connection was open before the trace began; what was sent before is not captured',
       });
     }
+  }
+
+  /** "pid 6479 (tr) reads it on fd 0". */
+  private whoUses(pid: number, fd: number, side: 0 | 1): string {
+    const comm = this.opts.commOf(pid);
+    return `pid ${pid}${comm !== undefined ? ` (${comm})` : ''} ${side === 0 ? 'writes' : 'reads'} it on fd ${fd}`;
   }
 
   private notePid(conn: Conn, pid: number, fd: number, side: 0 | 1, dir: Direction): void {
@@ -340,7 +346,7 @@ export class TraceAssembler {
       kind: 'note',
       conn: conn.id,
       peers: { client: [...conn.pids.client], server: [...conn.pids.server] },
-      message: `traced: pid ${pid} fd ${fd} ${side === 0 ? 'writes' : 'reads'}`,
+      message: this.whoUses(pid, fd, side),
     });
   }
 

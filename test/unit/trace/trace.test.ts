@@ -12,6 +12,7 @@ import { callData, fdOf, StraceLineParser, type StraceRecord } from '../../../ex
 import type { Direction, EventBody } from '../../../extension/engine/types';
 import { RowBuilder } from '../../../extension/engine/rows';
 import { eventSummary } from '../../../extension/shared/event-summary';
+import { describeEvent } from '../../../extension/cli/format';
 
 const recorded = readFileSync(join(__dirname, '../../fixtures/strace/python-pair.txt'), 'latin1').split('\n').filter(Boolean);
 
@@ -146,7 +147,10 @@ test('assembler: one connection per pipe/socket, each byte once, gaps for what n
     );
     assert.deepEqual(opens[i]!.peers, { server: [24237] });
   }
-  assert.ok(out.events.some((e) => e.kind === 'note' && e.conn === opens[1]!.conn && e.peers?.client?.includes(24316)));
+  const joined = out.events.find((e) => e.kind === 'note' && e.conn === opens[1]!.conn && e.peers?.client?.includes(24316));
+  assert.ok(joined);
+  assert.match(String(joined.message), /^pid 24316 \(python3\) writes it on fd \d+$/);
+  assert.match(describeEvent(joined), new RegExp(`^#${opens[1]!.conn} note: pid 24316 \\(python3\\) writes it`));
   assert.deepEqual(
     out.events.find((e) => e.kind === 'signal-received'),
     { kind: 'signal-received', pid: 24237, signal: 'SIGCHLD', senderPid: 24316, senderCommand: 'python3' },
