@@ -1,6 +1,7 @@
 // Starts the built engine server (dist/server.js) as the extension host would, over stdio, and
 // talks LSP to it: initialize, then the custom requests of extension/shared/requests.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { NotificationDef, RequestDef } from '../../extension/shared/requests';
@@ -54,4 +55,39 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** One client of an engine serving at a Unix socket (`--listen`), talking LSP as a VS Code window
+ *  does: initialize with its own process id, requests, notices. */
+export interface EngineSocketClient {
+  socket: Socket;
+  request<P, R>(def: RequestDef<P, R>, params: P): Promise<R>;
+  onNotification<P>(def: NotificationDef<P>, fn: (p: P) => void): void;
+  /** Leave as vscode-languageclient's stop() does (shutdown, exit), until the socket closes. */
+  leave(): Promise<void>;
+  /** Vanish without a word (the extension host killed). */
+  drop(): void;
+}
+
+export async function connectEngineSocket(socket: Socket): Promise<EngineSocketClient> {
+  const conn = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  conn.listen();
+  const closed = new Promise<void>((r) => (socket.destroyed ? r() : socket.once('close', () => r())));
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+  conn.sendNotification('initialized', {});
+  return {
+    socket,
+    request: <P, R>(def: RequestDef<P, R>, params: P) => conn.sendRequest(def.method, params) as Promise<R>,
+    onNotification: <P>(def: NotificationDef<P>, fn: (p: P) => void) => void conn.onNotification(def.method, fn),
+    async leave() {
+      await conn.sendRequest('shutdown');
+      await conn.sendNotification('exit');
+      await closed;
+      conn.dispose();
+    },
+    drop() {
+      conn.dispose();
+      socket.destroy();
+    },
+  };
 }
