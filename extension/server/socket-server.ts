@@ -94,6 +94,7 @@ export async function serveOnSocket(path: string): Promise<void> {
       ProposedFeatures.all,
     );
     core.connections.add(connection);
+    process.stdout.write(`${stamp()} a window connected (${core.connections.size} connected)\n`);
     checkIdle();
     serveConnection(core, connection, async () => {
       await core.sessions.stopAll();
@@ -104,6 +105,7 @@ export async function serveOnSocket(path: string): Promise<void> {
       sockets.delete(sock);
       core.connections.delete(connection);
       connection.dispose();
+      process.stdout.write(`${stamp()} a window left (${core.connections.size} connected)\n`);
       checkIdle();
     });
     connection.listen();
