@@ -133,10 +133,28 @@ describe('unix takeover specifics', () => {
       renameSync(sock(), sock() + '.x');
       await new Promise((r) => stale.close(r));
       renameSync(sock() + '.x', sock());
-      const tap = createTap(parseTapSpec(`unix:${sock()}`), new RecordingSink(), { waitMs: 300 });
-      await assert.rejects(tap.start(), (e: Error) => e instanceof UserError && /no server listens at .*app\.sock \(waited/.test(e.message));
+      const sink = new RecordingSink();
+      const tap = createTap(parseTapSpec(`unix:${sock()}`), sink, { waitMs: 300 });
+      await assert.rejects(
+        tap.start(),
+        (e: Error) =>
+          e instanceof UserError && /no server listens at .*app\.sock \(a socket file nobody accepts on is there: remove it or restart its server\) \(waited/.test(e.message),
+      );
+      // Said while waiting, naming the path (not a silent wait).
+      const notes = sink.events.filter((e) => e.kind === 'note');
+      assert.equal(notes.length, 1, JSON.stringify(notes));
+      assert.equal(notes[0]!.path, sock());
+      assert.match(notes[0]!.message ?? '', /app\.sock is a socket file nobody accepts on \(left by a server that exited\?\): waiting for a server to listen there/);
       assert.deepEqual(readdirSync(dir), ['app.sock']);
       assertJournalEmpty();
+      // A proxy to it says the same about its target.
+      const psink = new RecordingSink();
+      const proxy = createTap(parseTapSpec(`unix:${join(dir, 'p.sock')}=${sock()}`), psink);
+      await proxy.start();
+      const note = psink.events.find((e) => e.kind === 'note');
+      assert.equal(note?.path, sock());
+      assert.match(note?.message ?? '', /is a socket file nobody accepts on .*connections fail until a server listens there/);
+      await proxy.stop();
     });
   });
 
