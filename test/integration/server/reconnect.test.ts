@@ -6,8 +6,8 @@
 // leaving nothing behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../../../extension/shared/requests';
@@ -104,7 +104,7 @@ test('engine at a socket: a window leaves and another connects; the session capt
   assert.ok(existsSync(s.capturePath!), 'the capture stays');
 });
 
-test('engine at a socket: a second engine for the same socket leaves the first alone; a stale socket is replaced', async (t) => {
+test('engine at a socket: nobody else can connect; a second engine for the same socket leaves the first alone; a stale socket is replaced', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-reconnect-'));
   process.env.IPCTAP_STATE_DIR = dir;
   const socketPath = join(dir, 'run', 'engines', 'test.sock');
@@ -116,6 +116,25 @@ test('engine at a socket: a second engine for the same socket leaves the first a
   const first = await connectOrStartEngine(serverModule, socketPath);
   pids.push(first.pid!);
   const a = await connectEngineSocket(first.socket);
+  if (process.geteuid?.() === 0) {
+    // Even with the directories open, the socket's own mode keeps another user out.
+    for (const d of [dir, join(dir, 'run'), join(dir, 'run', 'engines')]) chmodSync(d, 0o755);
+    const r = spawnSync(
+      'runuser',
+      [
+        '-u',
+        'nobody',
+        '--',
+        '/usr/bin/python3',
+        '-c',
+        'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n  s.connect(sys.argv[1]); print("connected")\nexcept Exception as e: print(type(e).__name__)',
+        socketPath,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.stdout.trim(), 'PermissionError', r.stderr);
+    chmodSync(join(dir, 'run', 'engines'), 0o700);
+  }
   const twin = spawn(process.execPath, [serverModule, '--listen', socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   let said = '';
   twin.stdout!.on('data', (d: Buffer) => (said += String(d)));
