@@ -734,3 +734,32 @@ step(
     await wb.shot('reload-stopped');
   },
 );
+
+/** The engine's process id, from its log (the last start recorded there). */
+function enginePid(): number {
+  const logs = readdirSync(join(runtime, 'engines')).filter((n) => n.endsWith('.log'));
+  assert.equal(logs.length, 1, logs.join(' '));
+  const starts = [...readFileSync(join(runtime, 'engines', logs[0]!), 'utf8').matchAll(/IPC Tap engine started \(pid (\d+)/g)];
+  assert.ok(starts.length > 0, 'the engine logged its start');
+  return Number(starts[starts.length - 1]![1]);
+}
+
+step('13. The engine SIGKILLed: restarted, the user told, the session reloaded from its capture in the open panel', async () => {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  const pid = enginePid();
+  process.kill(pid, 'SIGKILL');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /engine stopped unexpectedly and was restarted\. \d+ session\(s\) were reloaded/ });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await waitFor('a new engine', async () => enginePid() !== pid, 20_000);
+  // The panel is on the reloaded capture: the calls are there again, read from the file.
+  await waitFor(
+    'the panel on the reloaded capture',
+    async () => {
+      const f = await panel();
+      return (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'file' && (await lastCall(f)) > 0;
+    },
+    30_000,
+  );
+  await wb.shot('engine-killed-reloaded');
+  await page.keyboard.press('Escape');
+});
