@@ -25,13 +25,26 @@ export interface EngineCore {
 /** `onNotice` runs after every session/changed notice (the socket server watches for idleness). */
 export function createCore(opts: { logLine?: (message: string) => void; onNotice?: () => void } = {}): EngineCore {
   const connections = new Set<Connection>();
+  // A window that just went away must not take the engine with it: sends to it may throw or fail.
   const log = (m: string) => {
     opts.logLine?.(m);
-    for (const c of connections) c.console.log(m);
+    for (const c of connections) {
+      try {
+        c.console.log(m);
+      } catch {
+        // its connection closed
+      }
+    }
   };
   const sessions = new SessionService({
     notify: (params) => {
-      for (const c of connections) void c.sendNotification(P.SessionChanged.method, params);
+      for (const c of connections) {
+        try {
+          c.sendNotification(P.SessionChanged.method, params).catch(() => undefined);
+        } catch {
+          // its connection closed
+        }
+      }
       opts.onNotice?.();
     },
     log,

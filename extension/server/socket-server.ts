@@ -63,7 +63,15 @@ export async function serveOnSocket(path: string): Promise<void> {
       // Said to every window after anything already queued for it (a reply to engine/exit).
       const message = `IPC Tap engine exiting (pid ${process.pid}): ${reason}`;
       process.stdout.write(`${stamp()} ${message}\n`);
-      await Promise.all([...core.connections].map((c) => c.sendNotification('window/logMessage', { type: 3, message }).catch(() => undefined)));
+      await Promise.all(
+        [...core.connections].map(async (c) => {
+          try {
+            await c.sendNotification('window/logMessage', { type: 3, message });
+          } catch {
+            // its connection closed
+          }
+        }),
+      );
       server!.close();
       removeOwn(path, bound);
       removeOwn(engineLogPath(path));
@@ -113,6 +121,8 @@ export async function serveOnSocket(path: string): Promise<void> {
     connection.console.log(`IPC Tap engine (pid ${process.pid}, node ${process.version}) serving at ${path}: ${n} live session(s), ${core.connections.size} window(s) connected`);
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void quit(sig));
+  // Live sessions of every window depend on this process: a stray rejection is logged, not fatal.
+  process.on('unhandledRejection', (err) => core.log(`unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   core.log(`IPC Tap engine started (pid ${process.pid}, node ${process.version}) at ${path}`);
   checkIdle();
 }
