@@ -763,3 +763,28 @@ step('13. The engine SIGKILLed: restarted, the user told, the session reloaded f
   await wb.shot('engine-killed-reloaded');
   await page.keyboard.press('Escape');
 });
+
+step('14. Restart Engine: a new engine, no crash warning, the open panel still shows the session (reloaded from its capture)', async () => {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  const pid = enginePid();
+  await runCommand(page, 'IPC Tap: Restart Engine');
+  await waitFor('a new engine', async () => enginePid() !== pid, 30_000);
+  await waitFor(
+    'the panel on the reloaded capture',
+    async () => {
+      const f = await panel();
+      return (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'file' && (await lastCall(f)) > 0;
+    },
+    30_000,
+  );
+  // The panel asks the new engine (a filter is a new request on the reloaded session).
+  const f = await panel();
+  await setFilter(f, 'method:Arith.Multiply dir:c2s');
+  await waitFor('only the calls, from the new engine', async () => {
+    const t = await summaries(f);
+    return t.length > 0 && t.every((x) => /^→ Arith\.Multiply #\d+/.test(x));
+  });
+  await wb.shot('engine-restarted');
+  await setFilter(f, '');
+  assert.equal(await page.locator('.notifications-toasts .notification-list-item', { hasText: /stopped unexpectedly/ }).count(), 0, 'not reported as a crash');
+});
