@@ -31,6 +31,9 @@ export interface TakeoverOptions {
   waitMs?: number;
 }
 
+/** A socket file nobody accepts on for this long is said to be stale. */
+const STALE_AFTER_MS = 1000;
+
 type UnixTakeoverSpec = Extract<TapSpec, { kind: 'unix'; mode: 'takeover' }>;
 type UnixProxySpec = Extract<TapSpec, { kind: 'unix'; mode: 'proxy' }>;
 
@@ -68,19 +71,22 @@ export class UnixTakeoverTap extends SocketTap {
   protected async doStart(signal: AbortSignal): Promise<void> {
     const path = this.path;
     if (!lstatQuiet(dirname(path))) throw new UserError(`cannot take over ${path}: directory ${dirname(path)} does not exist`);
-    // A socket file nobody accepts on (its server exited without removing it) is said once, by
-    // name: the tap waits for a server to bind and listen there, it does not take over a corpse.
-    let stale = false;
+    // A socket file nobody accepts on for a second (its server exited without removing it; a
+    // server starting binds and listens at once) is said by name: the tap waits for a server to
+    // listen there, it does not take over a corpse.
+    let staleSince: { at: number; ino: number } | undefined;
     let staleTold = false;
     await waitUntil(
       async () => {
         const st = lstatQuiet(path);
-        stale = false;
-        if (!st) return false;
+        if (!st) {
+          staleSince = undefined;
+          return false;
+        }
         if (!st.isSocket()) throw new UserError(`cannot take over ${path}: it is not a Unix socket`);
         if (await isListening(path)) return true;
-        stale = !(await canConnect(path, 200));
-        if (stale && !staleTold) {
+        if (staleSince?.ino !== st.ino) staleSince = { at: Date.now(), ino: st.ino };
+        if (!staleTold && Date.now() - staleSince.at >= STALE_AFTER_MS) {
           staleTold = true;
           this.event({
             kind: 'note',
@@ -94,11 +100,9 @@ export class UnixTakeoverTap extends SocketTap {
       {
         signal,
         timeoutMs: this.opts.waitMs ?? DEFAULT_WAIT_MS,
-        onWaiting: () => {
-          if (!staleTold) this.event({ kind: 'note', tap: this.spec, path, message: `waiting for a server to listen at ${path}` });
-        },
+        onWaiting: () => this.event({ kind: 'note', tap: this.spec, path, message: `waiting for a server to listen at ${path}` }),
         timeoutMessage: () =>
-          `no server listens at ${path}${stale ? ' (a socket file nobody accepts on is there: remove it or restart its server)' : ''} (waited ${Math.round((this.opts.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s)`,
+          `no server listens at ${path}${staleSince ? ' (a socket file nobody accepts on is there: remove it or restart its server)' : ''} (waited ${Math.round((this.opts.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s)`,
       },
     );
     if (this.stopped) throw new UserError(`tap ${this.spec} was stopped before it started`);
@@ -286,7 +290,7 @@ export class UnixProxyTap extends SocketTap {
     if (!target.startsWith('@')) {
       const t = lstatQuiet(target);
       if (!t) this.event({ kind: 'note', tap: this.spec, path: target, message: `${target} does not exist yet; connections fail until a server listens there` });
-      else if (t.isSocket() && !(await canConnect(target, 200)))
+      else if (t.isSocket() && !(await isListening(target)))
         this.event({
           kind: 'note',
           tap: this.spec,
