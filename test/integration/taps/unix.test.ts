@@ -158,6 +158,42 @@ describe('unix takeover specifics', () => {
     });
   });
 
+  test('stopped at any moment around a re-takeover: the restarted server is at the path, reachable, nothing beside it', async () => {
+    await withDir(async () => {
+      /** The Go echo server: binds PATH; on SIGTERM closes its listener, which unlinks PATH. */
+      const goServer = async () => {
+        const p = Peer.go('unixserver', [sock()]);
+        await p.next((o) => typeof o.text === 'string' && o.text.startsWith('listening'));
+        return p;
+      };
+      const roundTrip = (msg: string) =>
+        new Promise<string>((res, rej) => {
+          const c = net.connect(sock(), () => c.end(msg));
+          let got = '';
+          c.on('data', (d) => (got += d));
+          c.on('end', () => res(got));
+          c.on('error', rej);
+        });
+      for (let round = 0; round < 8; round++) {
+        let srv = await goServer();
+        const tap = createTap(parseTapSpec(`unix:${sock()}`), new RecordingSink());
+        await tap.start();
+        srv.child.kill('SIGTERM'); // its listener's close unlinks PATH: the tap's socket name
+        await srv.exited;
+        srv = await goServer(); // binds PATH again; the tap takes it over again within 500 ms
+        // The stop lands at a different moment of that re-takeover each round (a scenario
+        // parameter, not a wait).
+        await new Promise((r) => setTimeout(r, round * 90));
+        await tap.stop();
+        assert.equal(await roundTrip(`round ${round}`), `round ${round}`, `round ${round}: the server answers at the path`);
+        assert.deepEqual(readdirSync(dir), ['app.sock'], `round ${round}: nothing beside it`);
+        assertJournalEmpty();
+        srv.child.kill('SIGTERM');
+        await srv.exited;
+      }
+    });
+  });
+
   test('bad paths: not a socket, missing directory; abort while waiting', async () => {
     await withDir(async () => {
       writeFileSync(join(dir, 'plain'), 'x');
