@@ -59,9 +59,11 @@ export async function serveOnSocket(path: string): Promise<void> {
   function quit(reason: string): Promise<void> {
     return (quitting ??= (async () => {
       if (idle) clearTimeout(idle);
-      // No new window gets this engine from now on: one connecting meanwhile starts a new one.
+      // No new window gets this engine from now on: one connecting meanwhile starts a new one,
+      // with a log of its own (this one's is removed with the socket, in the same tick).
       server!.close();
       removeOwn(path, bound);
+      removeOwn(engineLogPath(path));
       await core.sessions.shutdown().catch(() => undefined);
       // Said to every window after anything already queued for it (a reply to engine/exit).
       const message = `IPC Tap engine exiting (pid ${process.pid}): ${reason}`;
@@ -75,7 +77,6 @@ export async function serveOnSocket(path: string): Promise<void> {
           }
         }),
       );
-      removeOwn(engineLogPath(path));
       const closed = Promise.all([...sockets].map((s) => new Promise((r) => (s.destroyed ? r(null) : (s.once('close', r), s.end())))));
       await Promise.race([closed, new Promise((r) => setTimeout(r, FLUSH_MS).unref())]);
       process.exit(0);

@@ -118,9 +118,25 @@ before(async () => {
 });
 
 after(async () => {
-  // The engine is not in code-server's process group: end it (and its sessions) first.
-  await stopEngines(runtime).catch((err: unknown) => process.stderr.write(`stopping the engine: ${String(err)}\n`));
+  const started = enginesLogged();
   await wb?.close();
+  // The engines are not in code-server's process group: once no window is left to start another,
+  // end the one still serving (and its live sessions), and wait until every engine is gone.
+  await stopEngines(runtime).catch((err: unknown) => process.stderr.write(`stopping the engine: ${String(err)}\n`));
+  for (const pid of started) {
+    await waitFor(
+      `engine ${pid} gone`,
+      async () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      20_000,
+    ).catch((err: unknown) => process.stderr.write(`${String(err)}\n`));
+  }
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -735,6 +751,17 @@ step(
   },
 );
 
+/** Every engine started in this run, from the engines' logs. */
+function enginesLogged(): number[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(runtime, 'engines')).filter((n) => n.endsWith('.log'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => [...readFileSync(join(runtime, 'engines', n), 'utf8').matchAll(/IPC Tap engine started \(pid (\d+)/g)].map((m) => Number(m[1])));
+}
+
 /** The engine's process id, from its log (the last start recorded there). */
 function enginePid(): number {
   const logs = readdirSync(join(runtime, 'engines')).filter((n) => n.endsWith('.log'));
@@ -777,14 +804,23 @@ step('14. Restart Engine: a new engine, no crash warning, the open panel still s
     },
     30_000,
   );
-  // The panel asks the new engine (a filter is a new request on the reloaded session).
-  const f = await panel();
-  await setFilter(f, 'method:Arith.Multiply dir:c2s');
+  // The panel asks the new engine (the old one is gone): a filter is a new request on the
+  // reloaded session. The panel re-initialises once the session is rebound (its saved filter
+  // comes back): the filter is applied again until the rows it selects are shown.
+  const F = 'method:Arith.Multiply dir:c2s';
+  let tries = 0;
   await waitFor('only the calls, from the new engine', async () => {
+    const f = await panel();
+    const input = f.locator('[data-testid="filter"]');
+    if ((await input.inputValue()) !== F || ++tries % 8 === 0) {
+      await setFilter(f, '');
+      await setFilter(f, F);
+    }
     const t = await summaries(f);
     return t.length > 0 && t.every((x) => /^→ Arith\.Multiply #\d+/.test(x));
   });
   await wb.shot('engine-restarted');
+  const f = await panel();
   await setFilter(f, '');
   assert.equal(await page.locator('.notifications-toasts .notification-list-item', { hasText: /stopped unexpectedly/ }).count(), 0, 'not reported as a crash');
 });
