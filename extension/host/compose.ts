@@ -11,6 +11,7 @@ import { replayCommand } from './commands/replay';
 import { sendSignalCommand } from './commands/signal';
 import { watchSharedMemory } from './commands/shm';
 import { EngineClient } from './engine-client';
+import { engineSocketFor } from './engine-socket';
 import { createPanels } from './engine-backend';
 import type { Services } from './services';
 import { SessionModel } from './session-model';
@@ -24,7 +25,9 @@ export interface IpcTapApi {
 
 export function compose(context: vscode.ExtensionContext): IpcTapApi {
   const output = vscode.window.createOutputChannel('IPC Tap');
-  const engine = new EngineClient(context.asAbsolutePath('dist/server.js'), output);
+  const workspace = vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.map((f) => f.uri.toString()).join('\n') ?? '(no folder)';
+  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '');
+  const engine = new EngineClient(context.asAbsolutePath('dist/server.js'), engineSocketFor(workspace, version), output);
   const model = new SessionModel(engine);
   const svc: Services = { context, engine, model, output, panels: { show: () => undefined } };
   const compareDocs = new CompareDocs();

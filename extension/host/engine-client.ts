@@ -1,9 +1,12 @@
-// The engine process: a language server (dist/server.js) started through vscode-languageclient as
-// a separate Node process. If it dies: a clear notification, an automatic restart, and the
-// sessions reloaded from their capture files.
+// The engine process: a language server (dist/server.js), a separate Node process serving this
+// workspace's windows at a private Unix socket (host/engine-socket.ts), which vscode-languageclient
+// talks to as a stream. A window reload connects again to the same engine: its live sessions go
+// on capturing. If the engine dies: a clear notification, an automatic restart, and the sessions
+// reloaded from their capture files.
 import * as vscode from 'vscode';
-import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, State, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import * as P from '../shared/requests';
+import { connectOrStartEngine } from './engine-socket';
 
 /** A failure the user caused (bad path, unknown signal...): show the message alone. */
 export class EngineUserError extends Error {}
@@ -20,6 +23,8 @@ export class EngineClient implements vscode.Disposable {
   /** Sessions the host knows about: id → capture path (to reload after a crash). */
   private readonly known = new Map<string, string | undefined>();
   private crashed = false;
+  /** Restart Engine asked the engine to exit: its end is no crash. */
+  private exitRequested = false;
 
   /** session/changed notices from the engine. */
   readonly onSessionChanged = this.changed.event;
@@ -28,6 +33,8 @@ export class EngineClient implements vscode.Disposable {
 
   constructor(
     private readonly serverModule: string,
+    /** The engine's socket (engineSocketFor()). */
+    private readonly socketPath: string,
     private readonly output: vscode.OutputChannel,
   ) {}
 
@@ -36,8 +43,12 @@ export class EngineClient implements vscode.Disposable {
   }
 
   private async doStart(): Promise<void> {
-    const run = { module: this.serverModule, transport: TransportKind.ipc };
-    const serverOptions: ServerOptions = { run, debug: run };
+    // Called again on every restart: the running engine, or a new one.
+    const serverOptions: ServerOptions = async () => {
+      const { socket, started } = await connectOrStartEngine(this.serverModule, this.socketPath);
+      this.output.appendLine(`[host] ${started ? 'started the engine' : 'connected to the running engine'} at ${this.socketPath}`);
+      return { reader: socket, writer: socket, detached: true };
+    };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'ipctap-text', language: 'ipctap' }],
       outputChannel: this.output,
@@ -63,6 +74,11 @@ export class EngineClient implements vscode.Disposable {
   }
 
   private onClosed() {
+    if (this.exitRequested) {
+      this.exitRequested = false;
+      this.crashed = true;
+      return { action: CloseAction.Restart, handled: true };
+    }
     const now = Date.now();
     while (this.restarts.length && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
     if (this.restarts.length >= MAX_RESTARTS) {
@@ -99,12 +115,13 @@ export class EngineClient implements vscode.Disposable {
     this.restarted.fire(map);
   }
 
-  /** Manual restart (command "Restart Engine"). */
+  /** Manual restart (command "Restart Engine"): the engine stops its sessions and exits; a new
+   *  one starts and reloads them from their capture files. */
   async restart(): Promise<void> {
     this.restarts.length = 0;
-    if (this.client && this.client.state !== State.Stopped) {
-      this.crashed = true;
-      await this.client.restart();
+    if (this.client && this.client.state === State.Running) {
+      this.exitRequested = true;
+      await this.client.sendRequest(P.EngineExit.method, {}).catch(() => undefined);
     } else {
       this.starting = undefined;
       this.crashed = true;
@@ -124,6 +141,8 @@ export class EngineClient implements vscode.Disposable {
         const s = result as unknown as P.SessionSummary;
         this.known.set(s.id, s.capturePath);
       }
+      // After a window reload the engine already has sessions: know them for a crash too.
+      if (def === (P.SessionList as unknown)) for (const s of result as unknown as P.SessionSummary[]) this.known.set(s.id, s.capturePath);
       return result;
     } catch (err) {
       const e = err as { code?: number; message?: string };
@@ -137,6 +156,7 @@ export class EngineClient implements vscode.Disposable {
     return this.client?.state === State.Running;
   }
 
+  /** The window goes (closed or reloading): this client leaves; the engine's sessions go on. */
   async dispose(): Promise<void> {
     this.changed.dispose();
     this.restarted.dispose();

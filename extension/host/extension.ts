@@ -7,5 +7,6 @@ export function activate(context: vscode.ExtensionContext): IpcTapApi {
 }
 
 export function deactivate(): void {
-  // Disposables registered in compose() stop the engine client (which stops the sessions).
+  // Disposables registered in compose() stop the engine client: this window leaves the engine;
+  // live sessions go on capturing (a reloaded window connects again).
 }

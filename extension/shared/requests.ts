@@ -412,6 +412,9 @@ export const AttachList = request<Record<string, never>, AttachProcess[]>('attac
 export const AttachEndpoints = request<{ pid: number }, AttachEndpoint[]>('attach/endpoints');
 export const ShmList = request<Record<string, never>, ShmChoice[]>('shm/list');
 
+/** Stop every session and end the engine process (after the reply). Restart Engine sends it. */
+export const EngineExit = request<Record<string, never>, { pid: number }>('engine/exit');
+
 // ---------------------------------------------------------------------------------------------
 // Notifications (server → client)
 

@@ -3,7 +3,7 @@
 // folder outside the repo, printed at the start.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -12,11 +12,14 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { exampleBinary, examplesDir } from '../helpers/examples';
 import { goBinary } from '../helpers/go';
+import { stopEngines } from '../helpers/engine-server';
 import { answerInput, openWorkbench, pickQuick, runCommand, waitFor, webviewFrame, type Workbench } from '../helpers/code-server';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ipctap-e2e-'));
 const shots = join(tmpdir(), `ipctap-e2e-shots-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const workspace = join(scratch, 'workspace');
+/** The engine's socket goes here (IPCTAP_RUNTIME_DIR): it outlives the window, the test ends it. */
+const runtime = join(scratch, 'run');
 const BIG_FRAMES = 200_000;
 const HUGE_FRAMES = 1_000_000;
 let wb: Workbench;
@@ -40,6 +43,15 @@ function prepareWorkspace(rpcPort: number): void {
   const text = readFileSync(cfgPath, 'utf8').replace(/7301/g, String(rpcPort));
   const cfg = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as { configurations: unknown[] };
   cfg.configurations.push({ name: 'E2E untrusted payloads', decode: 'lines', command: 'node', args: ['${workspaceFolder}/evil.mjs'] });
+  // Calls every 100 ms for as long as the test runs: live across a window reload.
+  cfg.configurations.push({
+    name: 'E2E reload: net/rpc calls',
+    taps: [{ name: 'rpc', spec: `tcp:0=127.0.0.1:${rpcPort + 1}` }],
+    processes: [
+      { name: 'rpcserver', command: '${workspaceFolder}/bin/rpcserver', args: ['-listen', `127.0.0.1:${rpcPort + 1}`] },
+      { name: 'rpcclient', command: '${workspaceFolder}/bin/rpcclient', args: ['-connect', '${tap:rpc}', '-n', '100000', '-interval', '100ms'], delayMs: 300 },
+    ],
+  });
   writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
 }
 
@@ -100,13 +112,31 @@ before(async () => {
     userDataDir: join(scratch, 'user-data'),
     workspace,
     shots,
-    env: { IPCTAP_STATE_DIR: join(scratch, 'state') },
+    env: { IPCTAP_STATE_DIR: join(scratch, 'state'), IPCTAP_RUNTIME_DIR: runtime },
   });
   page = wb.page;
 });
 
 after(async () => {
+  const started = enginesLogged();
   await wb?.close();
+  // The engines are not in code-server's process group: once no window is left to start another,
+  // end the one still serving (and its live sessions), and wait until every engine is gone.
+  await stopEngines(runtime).catch((err: unknown) => process.stderr.write(`stopping the engine: ${String(err)}\n`));
+  for (const pid of started) {
+    await waitFor(
+      `engine ${pid} gone`,
+      async () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      20_000,
+    ).catch((err: unknown) => process.stderr.write(`${String(err)}\n`));
+  }
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -663,4 +693,139 @@ step('10. Decode As… on a capture decodes what is there again, in place', asyn
   await setFilter(f, 'proto:raw');
   await waitFor('raw frames', async () => Number(await count.getAttribute('data-count')) > 0, 30_000);
   await wb.shot('decode-as-raw');
+});
+
+/** The highest "Arith.Multiply #N" call number among the rows shown. */
+async function lastCall(f: Frame): Promise<number> {
+  const ns = (await summaries(f)).map((t) => Number(/Arith\.Multiply #(\d+)/.exec(t)?.[1] ?? 0));
+  return Math.max(0, ...ns);
+}
+
+step(
+  '12. Developer: Reload Window mid-session: the session is still live in the Sessions view, its panel comes back and shows calls made after the reload; Stop Session works',
+  async () => {
+    await closeEditors();
+    await launch('E2E reload: net/rpc calls');
+    const f = await panel();
+    await waitFor('calls in the panel', async () => (await lastCall(f)) >= 3, 30_000);
+    const beforeReload = await lastCall(f);
+    await wb.shot('reload-before');
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.waitForSelector('.activitybar [aria-label^="IPC Tap"]', { timeout: 60_000 });
+    // The panel is back (restored by its serializer), on the same session, still updating: calls
+    // made while the window reloaded, then calls made after it is back.
+    let back = 0;
+    await waitFor(
+      'the panel back with calls made during the reload',
+      async () => {
+        const g = await panel();
+        await g.locator('[data-testid="jump-to-end"]').click();
+        back = await lastCall(g);
+        return back > beforeReload + 5;
+      },
+      60_000,
+    );
+    const g = await panel();
+    assert.equal((await g.locator('[data-testid="session-state"]').innerText()).trim(), 'live');
+    await waitFor(
+      'calls made after the panel came back',
+      async () => {
+        await g.locator('[data-testid="jump-to-end"]').click();
+        return (await lastCall(g)) > back + 3;
+      },
+      30_000,
+    );
+    await wb.shot('reload-panel-back');
+    // One engine all along: the reloaded window's extension host connected to it (its log).
+    const logs = readdirSync(join(runtime, 'engines')).filter((n) => n.endsWith('.log'));
+    assert.equal(logs.length, 1, logs.join(' '));
+    const log = readFileSync(join(runtime, 'engines', logs[0]!), 'utf8');
+    assert.match(log, /a window left \(0 connected\)[^]*a window connected \(1 connected\)/, log);
+    // The Sessions view lists it, live; the status bar follows it.
+    await page.locator('.activitybar li[role="tab"][aria-label="IPC Tap"]').click();
+    const item = page.locator('.monaco-list-row', { hasText: 'E2E reload: net/rpc calls' }).first();
+    await waitFor('the session in the Sessions view, live', async () => /live · \d+ frames?/.test(await item.innerText()), 30_000);
+    await page.locator('.statusbar-item', { hasText: 'E2E reload: net/rpc calls' }).first().waitFor({ timeout: 20_000 });
+    await wb.shot('reload-sessions-view');
+    // Stop Session acts on the panel in front, through the new connection.
+    await runCommand(page, 'IPC Tap: Stop Session');
+    await waitFor('session stopped', async () => (await (await panel()).locator('[data-testid="session-state"]').innerText()).trim() === 'stopped', 20_000);
+    await waitFor('stopped in the Sessions view', async () => /stopped/.test(await item.innerText()), 20_000);
+    await wb.shot('reload-stopped');
+  },
+);
+
+/** Every engine started in this run, from the engines' logs. */
+function enginesLogged(): number[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(runtime, 'engines')).filter((n) => n.endsWith('.log'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => [...readFileSync(join(runtime, 'engines', n), 'utf8').matchAll(/IPC Tap engine started \(pid (\d+)/g)].map((m) => Number(m[1])));
+}
+
+/** The engine's process id, from its log (the last start recorded there). */
+function enginePid(): number {
+  const logs = readdirSync(join(runtime, 'engines')).filter((n) => n.endsWith('.log'));
+  assert.equal(logs.length, 1, logs.join(' '));
+  const starts = [...readFileSync(join(runtime, 'engines', logs[0]!), 'utf8').matchAll(/IPC Tap engine started \(pid (\d+)/g)];
+  assert.ok(starts.length > 0, 'the engine logged its start');
+  return Number(starts[starts.length - 1]![1]);
+}
+
+step('13. The engine SIGKILLed: restarted, the user told, the session reloaded from its capture in the open panel', async () => {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  const pid = enginePid();
+  process.kill(pid, 'SIGKILL');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /engine stopped unexpectedly and was restarted\. \d+ session\(s\) were reloaded/ });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await waitFor('a new engine', async () => enginePid() !== pid, 20_000);
+  // The panel is on the reloaded capture: the calls are there again, read from the file.
+  await waitFor(
+    'the panel on the reloaded capture',
+    async () => {
+      const f = await panel();
+      return (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'file' && (await lastCall(f)) > 0;
+    },
+    30_000,
+  );
+  await wb.shot('engine-killed-reloaded');
+  await page.keyboard.press('Escape');
+});
+
+step('14. Restart Engine: a new engine, no crash warning, the open panel still shows the session (reloaded from its capture)', async () => {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  const pid = enginePid();
+  await runCommand(page, 'IPC Tap: Restart Engine');
+  await waitFor('a new engine', async () => enginePid() !== pid, 30_000);
+  await waitFor(
+    'the panel on the reloaded capture',
+    async () => {
+      const f = await panel();
+      return (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'file' && (await lastCall(f)) > 0;
+    },
+    30_000,
+  );
+  // The panel asks the new engine (the old one is gone): a filter is a new request on the
+  // reloaded session. The panel re-initialises once the session is rebound (its saved filter
+  // comes back): the filter is applied again until the rows it selects are shown.
+  const F = 'method:Arith.Multiply dir:c2s';
+  let tries = 0;
+  await waitFor('only the calls, from the new engine', async () => {
+    const f = await panel();
+    const input = f.locator('[data-testid="filter"]');
+    if ((await input.inputValue()) !== F || ++tries % 8 === 0) {
+      await setFilter(f, '');
+      await setFilter(f, F);
+    }
+    const t = await summaries(f);
+    return t.length > 0 && t.every((x) => /^→ Arith\.Multiply #\d+/.test(x));
+  });
+  await wb.shot('engine-restarted');
+  const f = await panel();
+  await setFilter(f, '');
+  assert.equal(await page.locator('.notifications-toasts .notification-list-item', { hasText: /stopped unexpectedly/ }).count(), 0, 'not reported as a crash');
 });

@@ -24,11 +24,11 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect } from './probe';
 import { NEW_NAME, ORIG_NAME, PrivateDir } from './paths';
 import { ensurePrivateDir, ownedPrivateFile } from '../util/private-dir';
+import { stateDirOf } from '../../shared/user-dirs';
 import { UserError } from '../util/errors';
 
 export interface JournalEntry {
@@ -70,9 +70,7 @@ export interface RestoreResult {
 }
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.IPCTAP_STATE_DIR) return env.IPCTAP_STATE_DIR;
-  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, 'ipctap');
-  return join(homedir(), '.local', 'state', 'ipctap');
+  return stateDirOf(env);
 }
 
 export function journalDir(): string {

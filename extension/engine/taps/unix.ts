@@ -31,6 +31,9 @@ export interface TakeoverOptions {
   waitMs?: number;
 }
 
+/** A socket file nobody accepts on for this long is said to be stale. */
+const STALE_AFTER_MS = 1000;
+
 type UnixTakeoverSpec = Extract<TapSpec, { kind: 'unix'; mode: 'takeover' }>;
 type UnixProxySpec = Extract<TapSpec, { kind: 'unix'; mode: 'proxy' }>;
 
@@ -68,18 +71,38 @@ export class UnixTakeoverTap extends SocketTap {
   protected async doStart(signal: AbortSignal): Promise<void> {
     const path = this.path;
     if (!lstatQuiet(dirname(path))) throw new UserError(`cannot take over ${path}: directory ${dirname(path)} does not exist`);
+    // A socket file nobody accepts on for a second (its server exited without removing it; a
+    // server starting binds and listens at once) is said by name: the tap waits for a server to
+    // listen there, it does not take over a corpse.
+    let staleSince: { at: number; ino: number } | undefined;
+    let staleTold = false;
     await waitUntil(
       async () => {
         const st = lstatQuiet(path);
-        if (!st) return false;
+        if (!st) {
+          staleSince = undefined;
+          return false;
+        }
         if (!st.isSocket()) throw new UserError(`cannot take over ${path}: it is not a Unix socket`);
-        return isListening(path);
+        if (await isListening(path)) return true;
+        if (staleSince?.ino !== st.ino) staleSince = { at: Date.now(), ino: st.ino };
+        if (!staleTold && Date.now() - staleSince.at >= STALE_AFTER_MS) {
+          staleTold = true;
+          this.event({
+            kind: 'note',
+            tap: this.spec,
+            path,
+            message: `${path} is a socket file nobody accepts on (left by a server that exited?): waiting for a server to listen there`,
+          });
+        }
+        return false;
       },
       {
         signal,
         timeoutMs: this.opts.waitMs ?? DEFAULT_WAIT_MS,
-        onWaiting: () => this.event({ kind: 'note', tap: this.spec, message: `waiting for a server to listen at ${path}` }),
-        timeoutMessage: () => `no server listens at ${path} (waited ${Math.round((this.opts.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s)`,
+        onWaiting: () => this.event({ kind: 'note', tap: this.spec, path, message: `waiting for a server to listen at ${path}` }),
+        timeoutMessage: () =>
+          `no server listens at ${path}${staleSince ? ' (a socket file nobody accepts on is there: remove it or restart its server)' : ''} (waited ${Math.round((this.opts.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s)`,
       },
     );
     if (this.stopped) throw new UserError(`tap ${this.spec} was stopped before it started`);
@@ -128,6 +151,9 @@ export class UnixTakeoverTap extends SocketTap {
   }
 
   private pathWatch: NodeJS.Timeout | undefined;
+  /** A retake in progress: the tap's stop waits for it, so its listener is closed (and the name it
+   *  bound unlinked) through the private directory's descriptor before that descriptor closes. */
+  private retaking: Promise<void> | undefined;
 
   /** A server restarted while the tap runs binds its path again (unlink, then bind), replacing our
    *  socket. Take it over again once it listens (see retake); when that is not safe, say once that
@@ -142,13 +168,16 @@ export class UnixTakeoverTap extends SocketTap {
       const cur = lstatQuiet(path);
       if (cur && cur.ino === ours.tapIno && cur.dev === ours.tapDev) return;
       busy = true;
-      void this.retake(path, cur)
+      this.retaking = this.retake(path, cur)
         .catch((e: Error) => `${path} was replaced and could not be taken over again (${e.message}): new connections reach it directly and are not captured`)
         .then((problem) => {
           if (problem && problem !== told && !this.stopped) this.event({ kind: 'error', tap: this.spec, path, message: problem });
           told = problem ?? '';
         })
-        .finally(() => (busy = false));
+        .finally(() => {
+          busy = false;
+          this.retaking = undefined;
+        });
     }, 500);
     this.pathWatch.unref();
   }
@@ -222,6 +251,9 @@ export class UnixTakeoverTap extends SocketTap {
 
   protected override async beforeClose(): Promise<void> {
     clearInterval(this.pathWatch);
+    // A retake under way sees the tap stopped once its listener is bound, closes that listener
+    // and puts back what it moved, while the private directory is still open.
+    await this.retaking;
     const j = this.journal;
     this.journal = undefined;
     if (!j) return;
@@ -255,8 +287,16 @@ export class UnixProxyTap extends SocketTap {
         unlinkSync(listen); // stale socket file nobody accepts on
       }
     }
-    if (!target.startsWith('@') && !lstatQuiet(target)) {
-      this.event({ kind: 'note', tap: this.spec, message: `${target} does not exist yet; connections fail until a server listens there` });
+    if (!target.startsWith('@')) {
+      const t = lstatQuiet(target);
+      if (!t) this.event({ kind: 'note', tap: this.spec, path: target, message: `${target} does not exist yet; connections fail until a server listens there` });
+      else if (t.isSocket() && !(await isListening(target)))
+        this.event({
+          kind: 'note',
+          tap: this.spec,
+          path: target,
+          message: `${target} is a socket file nobody accepts on (left by a server that exited?); connections fail until a server listens there`,
+        });
     }
     const server = this.createServer();
     try {

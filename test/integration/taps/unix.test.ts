@@ -133,10 +133,64 @@ describe('unix takeover specifics', () => {
       renameSync(sock(), sock() + '.x');
       await new Promise((r) => stale.close(r));
       renameSync(sock() + '.x', sock());
-      const tap = createTap(parseTapSpec(`unix:${sock()}`), new RecordingSink(), { waitMs: 300 });
-      await assert.rejects(tap.start(), (e: Error) => e instanceof UserError && /no server listens at .*app\.sock \(waited/.test(e.message));
+      const sink = new RecordingSink();
+      const tap = createTap(parseTapSpec(`unix:${sock()}`), sink, { waitMs: 1500 });
+      await assert.rejects(
+        tap.start(),
+        (e: Error) =>
+          e instanceof UserError && /no server listens at .*app\.sock \(a socket file nobody accepts on is there: remove it or restart its server\) \(waited/.test(e.message),
+      );
+      // Said while waiting (once nobody accepted for a second), naming the path: not a silent wait.
+      const notes = sink.events.filter((e) => e.kind === 'note' && /nobody accepts/.test(e.message ?? ''));
+      assert.equal(notes.length, 1, JSON.stringify(sink.events));
+      assert.equal(notes[0]!.path, sock());
+      assert.match(notes[0]!.message ?? '', /app\.sock is a socket file nobody accepts on \(left by a server that exited\?\): waiting for a server to listen there/);
       assert.deepEqual(readdirSync(dir), ['app.sock']);
       assertJournalEmpty();
+      // A proxy to it says the same about its target.
+      const psink = new RecordingSink();
+      const proxy = createTap(parseTapSpec(`unix:${join(dir, 'p.sock')}=${sock()}`), psink);
+      await proxy.start();
+      const note = psink.events.find((e) => e.kind === 'note');
+      assert.equal(note?.path, sock());
+      assert.match(note?.message ?? '', /is a socket file nobody accepts on .*connections fail until a server listens there/);
+      await proxy.stop();
+    });
+  });
+
+  test('stopped at any moment around a re-takeover: the restarted server is at the path, reachable, nothing beside it', async () => {
+    await withDir(async () => {
+      /** The Go echo server: binds PATH; on SIGTERM closes its listener, which unlinks PATH. */
+      const goServer = async () => {
+        const p = Peer.go('unixserver', [sock()]);
+        await p.next((o) => typeof o.text === 'string' && o.text.startsWith('listening'));
+        return p;
+      };
+      const roundTrip = (msg: string) =>
+        new Promise<string>((res, rej) => {
+          const c = net.connect(sock(), () => c.end(msg));
+          let got = '';
+          c.on('data', (d) => (got += d));
+          c.on('end', () => res(got));
+          c.on('error', rej);
+        });
+      for (let round = 0; round < 8; round++) {
+        let srv = await goServer();
+        const tap = createTap(parseTapSpec(`unix:${sock()}`), new RecordingSink());
+        await tap.start();
+        srv.child.kill('SIGTERM'); // its listener's close unlinks PATH: the tap's socket name
+        await srv.exited;
+        srv = await goServer(); // binds PATH again; the tap takes it over again within 500 ms
+        // The stop lands at a different moment of that re-takeover each round (a scenario
+        // parameter, not a wait).
+        await new Promise((r) => setTimeout(r, round * 90));
+        await tap.stop();
+        assert.equal(await roundTrip(`round ${round}`), `round ${round}`, `round ${round}: the server answers at the path`);
+        assert.deepEqual(readdirSync(dir), ['app.sock'], `round ${round}: nothing beside it`);
+        assertJournalEmpty();
+        srv.child.kill('SIGTERM');
+        await srv.exited;
+      }
     });
   });
 
