@@ -119,7 +119,9 @@ test('the flow view draws the rows in view from flow/get, as text, and a click s
   assert.equal(byTestId(view.root, 'flow-latency')[0]!.textContent, '↩ 291 µs ');
   assert.ok(rows.find((r) => r.getAttribute('data-id') === '13')!.classList.contains('selected'));
   assert.ok(byTestId(view.root, 'flow-mark')[0]!.textContent.includes('⋯ 4.0 s'), 'the long gap before the signal is folded');
-  byTestId(view.root, 'flow-label')[0]!.dispatch('click');
+  byTestId(view.root, 'flow-label')
+    .find((l) => l.textContent.startsWith('#11 '))!
+    .dispatch('click');
   assert.deepEqual(selected, [11]);
   const svg = view.visibleSvg();
   assert.match(svg, /^<svg /);

@@ -98,6 +98,8 @@ export class FlowView {
   private readonly timeBox: HTMLInputElement;
   private readonly groupBox: HTMLInputElement;
   private readonly emptyBox: HTMLElement;
+  private readonly linesBox: HTMLElement;
+  private shownLeft = NaN;
   private lifelines: FlowLifeline[] = [];
   private cols: Columns = columns([], 800);
   /** Bumped when what every row's drawing depends on changes (columns, t0). */
@@ -114,6 +116,9 @@ export class FlowView {
   private readonly free: RowNode[] = [];
   /** Unscaled y the rows' own offsets are measured from (moved when the view goes far). */
   private base = 0;
+  /** Unscaled y of the viewport's top as last scrolled to by the view (see realTop). */
+  private anchor = 0;
+  private ownScrollTop: number | undefined;
   private frame = 0;
   private lastFirst = 0;
   private lastEnd = 0;
@@ -136,6 +141,7 @@ export class FlowView {
       this.syncHeader();
       this.schedule();
     });
+    this.scroller.addEventListener('wheel', (ev) => this.wheel(ev as WheelEvent), { passive: false });
     this.scroller.addEventListener('click', (ev) => {
       const r = (ev.target as Element | null)?.closest?.('[data-index]');
       if (r) this.clicked(Number(r.getAttribute('data-index')));
@@ -184,7 +190,9 @@ export class FlowView {
       button(doc, 'Export SVG…', { testid: 'flow-export', title: 'Save the part of the flow in view as an SVG image', onClick: () => this.exportVisible() }),
       button(doc, 'Export PNG…', { testid: 'flow-export-png', title: 'Save the part of the flow in view as a PNG image', onClick: () => void this.exportVisiblePng() }),
     );
-    this.root = el(doc, 'div', { class: 'flow-pane', 'data-testid': 'flow-view' }, controls, this.header, this.scroller, this.emptyBox);
+    this.linesBox = el(doc, 'div', { class: 'flow-lines' });
+    const body = el(doc, 'div', { class: 'flow-body' }, el(doc, 'div', { class: 'flow-lines-clip', 'aria-hidden': 'true' }, this.linesBox), this.scroller);
+    this.root = el(doc, 'div', { class: 'flow-pane', 'data-testid': 'flow-view' }, controls, this.header, body, this.emptyBox);
     // Columns follow the view's width (the panel resized, the detail pane dragged); the height
     // is read here rather than in every draw.
     if (typeof ResizeObserver !== 'undefined') {
@@ -302,8 +310,37 @@ export class FlowView {
 
   scrollToIndex(index: number): void {
     const vh = this.vh();
-    this.scroller.scrollTop = this.axis.toScroll(this.axis.realY(index, this.known), vh);
+    this.scrollToReal(this.axis.realY(index, this.known), vh);
     this.schedule();
+  }
+
+  /**
+   * Unscaled y of the viewport's top. With a million rows the content is scaled (one scrollTop
+   * pixel is several real ones), so the position the view itself scrolled to is kept exact
+   * here; a scroll from elsewhere (the scrollbar dragged) is mapped from scrollTop.
+   */
+  private realTop(vh: number, scrollTop = this.scroller.scrollTop): number {
+    if (this.ownScrollTop !== undefined && Math.abs(scrollTop - this.ownScrollTop) < 1) return Math.min(this.anchor, Math.max(0, this.axis.realHeight() - vh));
+    this.ownScrollTop = undefined;
+    this.anchor = this.axis.toReal(scrollTop, vh);
+    return this.anchor;
+  }
+
+  private scrollToReal(real: number, vh: number): void {
+    this.anchor = Math.max(0, Math.min(real, this.axis.realHeight() - vh));
+    this.scroller.scrollTop = this.axis.toScroll(this.anchor, vh);
+    this.ownScrollTop = this.scroller.scrollTop;
+    this.schedule();
+  }
+
+  /** The wheel scrolls by real pixels, as on a short flow, even when the content is scaled. */
+  private wheel(ev: WheelEvent): void {
+    const vh = this.vh();
+    if (ev.ctrlKey || !ev.deltaY || this.axis.contentHeight() >= this.axis.realHeight()) return;
+    ev.preventDefault();
+    const unit = ev.deltaMode === 1 ? FLOW_ROW_HEIGHT : ev.deltaMode === 2 ? vh : 1;
+    if (ev.deltaX) this.scroller.scrollLeft += ev.deltaX * unit;
+    this.scrollToReal(this.realTop(vh) + ev.deltaY * unit, vh);
   }
 
   private readonly known = (f: number): number | undefined => {
@@ -367,7 +404,7 @@ export class FlowView {
   /** The flow's length (and on the proportional axis its index), keeping the rows in view. */
   private takeExtent(r: FlowGetResult): void {
     const vh = this.vh();
-    const real = this.axis.toReal(this.scroller.scrollTop, vh);
+    const real = this.realTop(vh);
     const before = this.axis.realHeight();
     if (r.index) {
       this.axis.index = r.index;
@@ -380,7 +417,7 @@ export class FlowView {
 
   private setTotal(n: number): void {
     const vh = this.vh();
-    const real = this.axis.toReal(this.scroller.scrollTop, vh);
+    const real = this.realTop(vh);
     this.axis.total = n;
     this.applyHeight(real);
   }
@@ -389,7 +426,7 @@ export class FlowView {
     const h = this.axis.contentHeight();
     this.content.style.height = `${h}px`;
     // Scaled content maps the same scrollTop to other rows: keep the same rows in view.
-    if (h < this.axis.realHeight()) this.scroller.scrollTop = this.axis.toScroll(real, this.vh());
+    if (h < this.axis.realHeight()) this.scrollToReal(real, this.vh());
     this.schedule();
   }
 
@@ -417,20 +454,28 @@ export class FlowView {
     inner.style.width = `${this.cols.width}px`;
     setChildren(this.doc, this.header, inner);
     this.content.style.width = `${this.cols.width}px`;
-    // The lifelines: one thin line down the middle of each column, drawn as the scroller's
-    // background (scrolling with the content) rather than as elements in every row.
-    const sc = this.scroller.style;
-    const half = this.cols.colWidth / 2;
-    sc.backgroundImage = `repeating-linear-gradient(to right, transparent 0 ${half - 0.5}px, var(--ipctap-lifeline) ${half - 0.5}px ${half + 0.5}px, transparent ${half + 0.5}px ${this.cols.colWidth}px)`;
-    // Tiles 1 px high repeated down (one image as tall as the content would be too big to paint).
-    sc.backgroundSize = `${lines.length * this.cols.colWidth}px 1px`;
-    sc.backgroundPosition = `${this.cols.x.size ? [...this.cols.x.values()][0]! - half : 0}px 0`;
+    // The lifelines: one thin line down the middle of each column, in a layer behind the
+    // scroller that only follows it sideways. (Painted as the scroller's own background, they
+    // made every scroll step repaint the whole view.)
+    setChildren(
+      this.doc,
+      this.linesBox,
+      ...lines.map((l) => {
+        const line = el(this.doc, 'div', { class: 'flow-lifeline-line' });
+        line.style.left = `${this.cols.x.get(l.id)! - 0.5}px`;
+        return line;
+      }),
+    );
     this.syncHeader();
     this.schedule();
   }
 
   private syncHeader(): void {
-    this.header.scrollLeft = this.scroller.scrollLeft;
+    const left = this.scroller.scrollLeft;
+    if (left === this.shownLeft) return;
+    this.shownLeft = left;
+    this.header.scrollLeft = left;
+    this.linesBox.style.transform = `translateX(${-left}px)`;
   }
 
   /** Draw on the next animation frame (coalesced). */
@@ -454,7 +499,7 @@ export class FlowView {
     let first = 0;
     let end = 0;
     if (ax.total > 0) {
-      const real = ax.toReal(scrollTop, vh);
+      const real = this.realTop(vh, scrollTop);
       first = Math.max(0, ax.positionAt(real, this.known) - OVERSCAN);
       end = first;
       const bottom = real + vh + OVERSCAN * FLOW_ROW_HEIGHT;
@@ -468,6 +513,10 @@ export class FlowView {
         rebase = true;
       }
       this.rowsBox.style.transform = `translateY(${scrollTop - real + this.base}px)`;
+      // The pool holds as many rows as the viewport can ever show (rows are at least a row
+      // height apart), made at once: scrolling then never adds an element.
+      const pool = Math.ceil(vh / FLOW_ROW_HEIGHT) + 3 + 2 * OVERSCAN;
+      for (let k = this.used.size + this.free.length; k < pool; k++) this.free.push(this.makeRow());
       for (const [i, n] of this.used) {
         if (i < first || i >= end) {
           this.used.delete(i);
@@ -521,6 +570,8 @@ export class FlowView {
       setAttr(n.row, 'data-testid', undefined);
       setAttr(n.row, 'data-index', undefined);
       setAttr(n.row, 'data-id', undefined);
+      setAttr(n.label, 'data-testid', undefined);
+      setAttr(n.latency, 'data-testid', undefined);
     }
   }
 
@@ -547,11 +598,12 @@ export class FlowView {
     const text = d.createTextNode('');
     const fold = el(d, 'span', { class: 'f-fold', title: 'time folded' }, foldText);
     const latency = el(d, 'span', { class: 'f-latency' }, latencyText);
-    const label = el(d, 'span', { class: 'f-label', 'data-testid': 'flow-label' }, latency, text);
+    const label = el(d, 'span', { class: 'f-label' }, latency, text);
     const line = el(d, 'div', {});
     const dot = el(d, 'div', { class: 'f-dot' });
     const row = el(d, 'div', { class: 'flow-row', role: 'row' }, el(d, 'span', { class: 'f-time' }, time), fold, line, dot, label);
     row.style.height = `${FLOW_ROW_HEIGHT}px`;
+    row.hidden = true;
     this.rowsBox.appendChild(row);
     return {
       row,
@@ -621,6 +673,7 @@ export class FlowView {
     };
     n.dot.hidden = !shape || shape.kind !== 'mark';
     n.label.hidden = !shape;
+    setAttr(n.label, 'data-testid', shape ? 'flow-label' : undefined);
     if (!shape) {
       n.line.hidden = true;
       return true;
@@ -663,7 +716,7 @@ export class FlowView {
   visibleSvg(): string {
     const items: FlowWireItem[] = [];
     const vh = this.vh();
-    const real = this.axis.toReal(this.scroller.scrollTop, vh);
+    const real = this.realTop(vh);
     for (let i = this.lastFirst; i < this.lastEnd; i++) {
       const y = this.axis.realY(i, this.known);
       // The rows on screen (not the ones drawn ahead above and below it).
