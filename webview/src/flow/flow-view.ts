@@ -239,13 +239,18 @@ export class FlowView {
       });
   }
 
-  /** Forget the items, keeping the scroll position (a group expanded or collapsed). */
-  private forget(): void {
+  /** Forget the items; with keepPlace, the flow keeps its length and scroll position until the
+   *  engine answers (a group expanded or collapsed: the rows above it stay where they are). */
+  private forget(keepPlace = false): void {
     this.cache.reset();
+    for (const n of this.used.values()) n.item = undefined;
+    if (keepPlace) {
+      this.schedule();
+      return;
+    }
     this.axis.time = this.host.proportional;
     this.axis.index = [];
     this.axis.offEnd = 0;
-    for (const n of this.used.values()) n.item = undefined;
     this.setTotal(0);
   }
 
@@ -355,7 +360,7 @@ export class FlowView {
       if (this.expanded.has(it.id)) this.expanded.delete(it.id);
       else this.expanded.add(it.id);
       // Positions after the group move; the group itself stays where it is.
-      this.forget();
+      this.forget(true);
       void this.fetchPage(Math.floor(index / this.cache.pageSize));
       return;
     }
@@ -411,7 +416,10 @@ export class FlowView {
       this.axis.step = this.cache.pageSize;
     }
     if (r.offEnd !== undefined) this.axis.offEnd = r.offEnd;
-    if (r.total !== this.axis.total) this.axis.total = r.total;
+    if (r.total !== this.axis.total) {
+      this.axis.total = r.total;
+      this.scroller.setAttribute('aria-rowcount', String(r.total));
+    }
     if (this.axis.realHeight() !== before) this.applyHeight(real);
   }
 
@@ -419,6 +427,7 @@ export class FlowView {
     const vh = this.vh();
     const real = this.realTop(vh);
     this.axis.total = n;
+    this.scroller.setAttribute('aria-rowcount', String(n));
     this.applyHeight(real);
   }
 
@@ -569,6 +578,7 @@ export class FlowView {
       n.item = undefined;
       setAttr(n.row, 'data-testid', undefined);
       setAttr(n.row, 'data-index', undefined);
+      setAttr(n.row, 'aria-rowindex', undefined);
       setAttr(n.row, 'data-id', undefined);
       setAttr(n.label, 'data-testid', undefined);
       setAttr(n.latency, 'data-testid', undefined);
@@ -641,7 +651,11 @@ export class FlowView {
     n.followed = followed;
     n.layout = this.layoutGen;
     const r = n.row;
-    if (indexChanged) r.setAttribute('data-index', String(i));
+    if (indexChanged) {
+      r.setAttribute('data-index', String(i));
+      // Pooled rows are in the DOM in no particular order: the grid's order is said here.
+      r.setAttribute('aria-rowindex', String(i + 1));
+    }
     r.style.width = `${this.cols.width}px`;
     const shape = it ? shapeOf(it, this.cols) : undefined;
     let cls = 'flow-row';
