@@ -650,6 +650,21 @@ step('6b. A capture of 1,000,000 frames in the Flow tab: scrolling draws only th
       `rows written per draw p50 ${q(m.written, 0.5)} max ${Math.max(...m.written)} of ${rows.shown} shown; ` +
       `frame to next frame ms p50 ${q(m.frames, 0.5).toFixed(1)} p95 ${q(m.frames, 0.95).toFixed(1)} max ${Math.max(...m.frames).toFixed(1)}, ${longFrames} of ${m.frames.length} longer than a frame and a half\n`,
   );
+  // The proportional axis over the same million rows (placed from the engine's index where not
+  // loaded): still only the rows in view, wherever the scrollbar is dragged.
+  await f.locator('[data-testid="flow-proportional"]').check();
+  for (const at of [0.5, 0.999, 0.2]) {
+    await flowList.evaluate((e, p) => (e.scrollTop = (e.scrollHeight - e.clientHeight) * p), at);
+    await waitFor(
+      `proportional rows at ${at}`,
+      async () => (await f.locator('[data-testid="flow-arrow"]').count()) > 5 && (await f.locator('[data-testid="flow-loading"]').count()) === 0,
+      20_000,
+    );
+  }
+  const ids = (await f.locator('[data-testid="flow-arrow"]').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-id'))))).sort((a, b) => a - b);
+  assert.ok(ids[0]! > HUGE_FRAMES * 0.15 && ids.at(-1)! < HUGE_FRAMES * 0.25, `rows near a fifth of the way: ${ids[0]}…${ids.at(-1)}`);
+  assert.ok((await f.locator('[data-testid="flow-view"] .flow-row').count()) < 200);
+  await f.locator('[data-testid="flow-proportional"]').uncheck();
   await showTab(f, 'list');
 });
 
