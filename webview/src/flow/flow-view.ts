@@ -77,6 +77,7 @@ interface RowNode {
   followed: boolean;
   layout: number;
   y: number;
+  width: number;
 }
 
 /** Measurements the e2e run reads from the page. */
@@ -393,10 +394,14 @@ export class FlowView {
         }
         if (!this.cache.fill(gen, page, r.items, r.total)) return;
         this.takeExtent(r);
-        setText(this.countBox, `${r.total.toLocaleString('en-US')} item${r.total === 1 ? '' : 's'}`);
-        this.countBox.setAttribute('data-count', String(r.total));
-        setText(this.emptyBox, r.total === 0 ? (this.host.filter ? 'Nothing in the flow under this filter.' : 'No messages or process events yet.') : '');
-        this.emptyBox.hidden = r.total !== 0;
+        // (written only when they change: a write here makes the next draw lay the toolbar out)
+        if (this.countBox.getAttribute('data-count') !== String(r.total)) {
+          setText(this.countBox, `${r.total.toLocaleString('en-US')} item${r.total === 1 ? '' : 's'}`);
+          this.countBox.setAttribute('data-count', String(r.total));
+        }
+        const empty = r.total === 0 ? (this.host.filter ? 'Nothing in the flow under this filter.' : 'No messages or process events yet.') : '';
+        if (this.emptyBox.textContent !== empty) setText(this.emptyBox, empty);
+        if (this.emptyBox.hidden !== (r.total !== 0)) this.emptyBox.hidden = r.total !== 0;
         this.schedule();
       },
       (err: unknown) => {
@@ -633,6 +638,7 @@ export class FlowView {
       followed: false,
       layout: -1,
       y: NaN,
+      width: NaN,
     };
   }
 
@@ -656,7 +662,10 @@ export class FlowView {
       // Pooled rows are in the DOM in no particular order: the grid's order is said here.
       r.setAttribute('aria-rowindex', String(i + 1));
     }
-    r.style.width = `${this.cols.width}px`;
+    if (n.width !== this.cols.width) {
+      n.width = this.cols.width;
+      r.style.width = `${n.width}px`;
+    }
     const shape = it ? shapeOf(it, this.cols) : undefined;
     let cls = 'flow-row';
     let testid = '';
