@@ -644,11 +644,12 @@ step('6b. A capture of 1,000,000 frames in the Flow tab: scrolling draws only th
     return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
   };
   const over = m.ms.filter((t) => t >= 16).length;
+  const slow = m.ms.flatMap((t, i) => (t >= 16 ? [`${t.toFixed(1)} ms writing ${m.written[i]} rows`] : []));
   const longFrames = m.frames.filter((t) => t > 1000 / 60 + 8).length;
   process.stdout.write(
     `flow view, ${HUGE_FRAMES.toLocaleString('en-US')} frames: ${m.ms.length} draws while scrolling, ms per draw (DOM writes + style + layout) p50 ${q(m.ms, 0.5).toFixed(2)} p95 ${q(m.ms, 0.95).toFixed(2)} max ${Math.max(...m.ms).toFixed(2)}; ${over} of ${m.ms.length} at 16 ms or more; ` +
       `rows written per draw p50 ${q(m.written, 0.5)} max ${Math.max(...m.written)} of ${rows.shown} shown; ` +
-      `frame to next frame ms p50 ${q(m.frames, 0.5).toFixed(1)} p95 ${q(m.frames, 0.95).toFixed(1)} max ${Math.max(...m.frames).toFixed(1)}, ${longFrames} of ${m.frames.length} longer than a frame and a half\n`,
+      `frame to next frame ms p50 ${q(m.frames, 0.5).toFixed(1)} p95 ${q(m.frames, 0.95).toFixed(1)} max ${Math.max(...m.frames).toFixed(1)}, ${longFrames} of ${m.frames.length} longer than a frame and a half${slow.length ? `; draws of 16 ms or more: ${slow.join(', ')}` : ''}\n`,
   );
   // The proportional axis over the same million rows (placed from the engine's index where not
   // loaded): still only the rows in view, wherever the scrollbar is dragged.
