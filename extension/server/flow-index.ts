@@ -5,19 +5,27 @@
 import { FLOW_FOLD_GAP_US } from '../shared/views';
 import { chunkKey, type Row } from '../engine';
 
-/** Growable array of doubles (a plain array of 1,000,000 numbers costs more than twice as much). */
-class F64 {
-  a = new Float64Array(1024);
+type Typed = Float64Array | Uint32Array | Uint8Array;
+
+/** A growable typed array: a plain array of 1,000,000 numbers costs several times as much. */
+class Grow<T extends Typed> {
   n = 0;
+  constructor(
+    public a: T,
+    private readonly make: (n: number) => T,
+  ) {}
   push(x: number): void {
     if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
+      const b = this.make(this.a.length * 2);
       b.set(this.a);
       this.a = b;
     }
     this.a[this.n++] = x;
   }
 }
+
+const f64 = () => new Grow(new Float64Array(1024), (n) => new Float64Array(n));
+const u32 = () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
 
 /** One entry of the grouped flow: a run of chunks (count ≥ 2) or a single row (count 1). */
 export interface FlowEntry {
@@ -34,13 +42,14 @@ export type FlowSlot = { raw: number; group?: undefined } | { raw: number; group
 
 export class FlowIndex {
   /** Offset (µs, gaps folded) of each raw position. */
-  private readonly offs = new F64();
+  private readonly offs = f64();
   private lastTs: number | undefined;
-  /** Raw position of each entry's first row. */
-  private readonly heads: number[] = [];
-  private readonly counts: number[] = [];
-  private readonly bytes: number[] = [];
-  private readonly chunky: boolean[] = [];
+  /** Raw position of each entry's first row, its row count and bytes, and whether it is a run
+   *  of chunks (1) or a single other row (0). */
+  private readonly heads = u32();
+  private readonly counts = u32();
+  private readonly bytes = f64();
+  private readonly chunky = new Grow(new Uint8Array(1024), (n) => new Uint8Array(n));
   private lastKey: string | undefined;
 
   /** Take the next row of the view (rows come in order, each once). */
@@ -49,15 +58,15 @@ export class FlowIndex {
     this.offs.push(off);
     this.lastTs = row.ts;
     const key = chunkKey(row);
-    const e = this.heads.length - 1;
+    const e = this.heads.n - 1;
     if (key !== undefined && key === this.lastKey && e >= 0) {
-      this.counts[e]!++;
-      this.bytes[e]! += row.type === 'frame' ? row.len : 0;
+      this.counts.a[e]!++;
+      this.bytes.a[e]! += row.type === 'frame' ? row.len : 0;
     } else {
       this.heads.push(this.offs.n - 1);
       this.counts.push(1);
       this.bytes.push(row.type === 'frame' ? row.len : 0);
-      this.chunky.push(key !== undefined);
+      this.chunky.push(key !== undefined ? 1 : 0);
     }
     this.lastKey = key;
   }
@@ -67,32 +76,32 @@ export class FlowIndex {
   }
 
   get entryCount(): number {
-    return this.heads.length;
+    return this.heads.n;
   }
 
   /** Offset (µs) of a raw position. */
   off(raw: number): number {
-    return this.offs.a[raw] ?? 0;
+    return raw >= 0 && raw < this.offs.n ? this.offs.a[raw]! : 0;
   }
 
   entry(e: number): FlowEntry {
-    return { raw: this.heads[e]!, count: this.counts[e]!, bytes: this.bytes[e]!, chunks: this.chunky[e]! };
+    return { raw: this.heads.a[e]!, count: this.counts.a[e]!, bytes: this.bytes.a[e]!, chunks: this.chunky.a[e] === 1 };
   }
 
   /** The entry holding a raw position. */
   entryOf(raw: number): number {
     let lo = 0;
-    let hi = this.heads.length - 1;
+    let hi = this.heads.n - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.heads[mid]! <= raw) lo = mid;
+      if (this.heads.a[mid]! <= raw) lo = mid;
       else hi = mid - 1;
     }
     return lo;
   }
 
   private isGroup(e: number): boolean {
-    return this.chunky[e]! && this.counts[e]! >= 2;
+    return this.chunky.a[e] === 1 && this.counts.a[e]! >= 2;
   }
 
   /**
@@ -105,7 +114,7 @@ export class FlowIndex {
     for (const r of expandedRaw) {
       if (r < 0 || r >= this.offs.n) continue;
       const e = this.entryOf(r);
-      if (this.heads[e] === r && this.isGroup(e)) exp.push(e);
+      if (this.heads.a[e] === r && this.isGroup(e)) exp.push(e);
     }
     exp.sort((a, b) => a - b);
     return new GroupedFlow(this, [...new Set(exp)]);
