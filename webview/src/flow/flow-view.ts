@@ -142,7 +142,6 @@ export class FlowView {
       this.syncHeader();
       this.schedule();
     });
-    this.scroller.addEventListener('wheel', (ev) => this.wheel(ev as WheelEvent), { passive: false });
     this.scroller.addEventListener('click', (ev) => {
       const r = (ev.target as Element | null)?.closest?.('[data-index]');
       if (r) this.clicked(Number(r.getAttribute('data-index')));
@@ -339,6 +338,9 @@ export class FlowView {
     this.schedule();
   }
 
+  private wheeling = false;
+  private readonly onWheel = (ev: Event): void => this.wheel(ev as WheelEvent);
+
   /** The wheel scrolls by real pixels, as on a short flow, even when the content is scaled. */
   private wheel(ev: WheelEvent): void {
     const vh = this.vh();
@@ -439,6 +441,14 @@ export class FlowView {
   private applyHeight(real: number): void {
     const h = this.axis.contentHeight();
     this.content.style.height = `${h}px`;
+    // The wheel is handled here only while the content is scaled: a wheel listener that may
+    // cancel makes every wheel event wait for this thread, which a short flow does not need.
+    const scaled = h < this.axis.realHeight();
+    if (scaled !== this.wheeling) {
+      this.wheeling = scaled;
+      if (scaled) this.scroller.addEventListener('wheel', this.onWheel, { passive: false });
+      else this.scroller.removeEventListener('wheel', this.onWheel);
+    }
     // Scaled content maps the same scrollTop to other rows: keep the same rows in view.
     if (h < this.axis.realHeight()) this.scrollToReal(real, this.vh());
     this.schedule();
