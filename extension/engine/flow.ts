@@ -49,6 +49,16 @@ export function isTransportFrame(row: Extract<Row, { type: 'frame' }>): boolean 
   return false;
 }
 
+/**
+ * The run a raw chunk belongs to ("conn:dir"), or undefined for any other row. A chunk is a frame
+ * of the `raw` decoder: bytes as one read returned them, with no message boundaries (the `lines`
+ * and length-prefixed decoders' frames are messages, not chunks). Consecutive chunks of one
+ * connection and direction draw as one arrow when the Flow tab groups chunks.
+ */
+export function chunkKey(row: Row): string | undefined {
+  return row.type === 'frame' && row.proto === 'raw' ? `${row.conn}:${row.dir}` : undefined;
+}
+
 /** Whether a row is drawn in the flow (as an arrow or a mark), decided from the row alone. */
 export function isFlowRow(row: Row, opts: { transport?: boolean } = {}): boolean {
   if (row.type === 'frame') return !!opts.transport || !isTransportFrame(row);

@@ -9,7 +9,7 @@ export { listDecoders, resolveDecoder } from './decoders/core/registry';
 export { loadProtoRoot } from './decoders/protobuf/schema';
 export { diffCaptures, diffText, type CaptureDiff } from './diff';
 export { exportPcapng } from './export/pcapng';
-export { buildFlow, FlowContext, isFlowRow } from './flow';
+export { buildFlow, chunkKey, FlowContext, isFlowRow } from './flow';
 export type { Flow, FlowItem, Lifeline } from './flow';
 export { BUCKETS_US, MethodStats } from './method-stats';
 export type { MethodSummary } from './method-stats';

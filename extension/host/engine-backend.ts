@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import * as P from '../shared/requests';
 import type { PanelMethod, PanelParams, PanelResult } from '../shared/webview';
 import { confirmSignal } from './commands/signal';
-import { exportFlowSvg, saveCaptureAs } from './commands/capture';
+import { exportFlowPng, exportFlowSvg, saveCaptureAs } from './commands/capture';
 import { FlowGet, StatsGet } from '../shared/views';
 import { showReplayFailure, showReplayResult } from './commands/replay';
 import { PanelManager, type PanelBackend } from './panel';
@@ -60,10 +60,18 @@ export class EngineBackend implements PanelBackend {
           filter: p.filter,
           transport: p.transport === true,
           ...(typeof p.findId === 'number' ? { findId: p.findId } : {}),
+          axis: p.axis === 'time' ? 'time' : 'compressed',
+          group: p.group === true,
+          ...(Array.isArray(p.expanded) ? { expanded: p.expanded.filter((x) => typeof x === 'number').slice(0, 10_000) } : {}),
+          ...(typeof p.indexStep === 'number' && p.indexStep >= 1 ? { indexStep: p.indexStep } : {}),
         }),
       'stats/get': (sessionId) => e.request(StatsGet, { sessionId }),
       'flow/exportSvg': async (sessionId, p) => {
         await exportFlowSvg(svc, sessionId, p.svg);
+        return null;
+      },
+      'flow/exportPng': async (sessionId, p) => {
+        await exportFlowPng(svc, sessionId, p.png);
         return null;
       },
       'clipboard/write': async (_sessionId, p) => {

@@ -2,12 +2,13 @@
 // bounded memory). Filtered views keep the matching row ids, built incrementally per filter text.
 import { FrameStore, isFlowRow, type Row } from '../engine';
 import { compileFilter } from '../shared/filter';
+import { FlowIndex } from './flow-index';
 
 export type RowPredicate = (row: Row) => boolean;
 /** Filter text, or a predicate (read over every row). */
 type RowFilter = string | RowPredicate;
 
-interface View {
+export interface View {
   /** Ids of matching rows, ascending. */
   ids: number[];
   /** Store positions [0, scanned) have been filtered. */
@@ -15,6 +16,8 @@ interface View {
   usedAt: number;
   /** A scan in progress (views are extended one scan at a time). */
   busy?: Promise<void>;
+  /** Flow views: offsets and runs of chunks, position by position. */
+  flow?: FlowIndex;
 }
 
 const MAX_VIEWS = 8;
@@ -35,17 +38,17 @@ export class FilteredRows {
   }
 
   /** The rows the Flow tab draws (arrows and marks) under the list's filter. */
-  private flowView(filter: string | undefined, transport: boolean): Promise<View> {
+  flowView(filter: string | undefined, transport: boolean): Promise<View & { flow: FlowIndex }> {
     const text = (filter ?? '').trim();
     const match = compileFilter(text);
     const pred = (row: Row): boolean => isFlowRow(row, { transport }) && match(row);
-    return this.viewOf(`\u0000flow${transport ? '+transport' : ''}:${text}`, pred);
+    return this.viewOf(`\u0000flow${transport ? '+transport' : ''}:${text}`, pred, true) as Promise<View & { flow: FlowIndex }>;
   }
 
-  private async viewOf(key: string, filter: RowFilter): Promise<View> {
+  private async viewOf(key: string, filter: RowFilter, flow = false): Promise<View> {
     let v = this.views.get(key);
     if (!v) {
-      v = { ids: [], scanned: 0, usedAt: 0 };
+      v = { ids: [], scanned: 0, usedAt: 0, ...(flow ? { flow: new FlowIndex() } : {}) };
       if (this.views.size >= MAX_VIEWS) {
         const oldest = [...this.views.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]!;
         this.views.delete(oldest[0]);
@@ -59,8 +62,12 @@ export class FilteredRows {
       const view = v;
       view.busy = (async () => {
         const fromId = this.store.idAt(view.scanned)!;
-        const ids = await this.store.filter(filter, { from: fromId });
+        // A flow view's index takes each kept row as the scan passes it (in order, once).
+        const ix = view.flow;
+        const pred = ix && typeof filter === 'function' ? (row: Row): boolean => (filter(row) ? (ix.add(row), true) : false) : filter;
+        const ids = await this.store.filter(pred, { from: fromId });
         for (const id of ids) view.ids.push(id);
+        if (ix && ix.rawCount !== view.ids.length) throw new Error(`flow index out of step with its view (${ix.rawCount} ≠ ${view.ids.length})`);
         view.scanned = total;
       })().finally(() => (view.busy = undefined));
       await view.busy;
@@ -84,18 +91,14 @@ export class FilteredRows {
     return { rows, total };
   }
 
-  /** Rows at positions [start, start+count) of the flow under `filter`. */
-  async flowRows(filter: string | undefined, transport: boolean, start: number, count: number): Promise<{ rows: Row[]; total: number }> {
-    const v = await this.flowView(filter, transport);
-    const total = v.ids.length;
-    const s = Math.max(0, Math.min(start, total));
-    const e = Math.min(total, s + Math.max(0, count));
-    return { rows: e > s ? await this.store.getMany(v.ids.slice(s, e)) : [], total };
+  /** Rows by their positions in a view (ids[raw]), in the order asked. */
+  async rowsOfView(v: View, raws: readonly number[]): Promise<Row[]> {
+    return this.store.getMany(raws.map((r) => v.ids[r]!));
   }
 
-  /** Position in the flow under `filter` of the row with this id, or -1. */
-  async flowIndexOfId(filter: string | undefined, transport: boolean, id: number): Promise<number> {
-    return binarySearch((await this.flowView(filter, transport)).ids, id);
+  /** Raw position in a view of the row with this id, or -1. */
+  positionIn(v: View, id: number): number {
+    return binarySearch(v.ids, id);
   }
 
   /** Position in the filtered list of the row with this id, or -1. */

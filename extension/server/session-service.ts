@@ -35,11 +35,12 @@ import type {
   TapDef,
   TapInfo,
 } from '../shared/requests';
+import type { FlowSlot } from './flow-index';
 import { HostedSession } from './hosted-session';
 import { clientAddress, expandProcess, expandTapVars, tapRefs } from './launch-plan';
 import { compileFilter } from '../shared/filter';
 import { toWireRow } from './wire';
-import type { FlowGetParams, FlowGetResult, StatsGetResult } from '../shared/views';
+import type { FlowGetParams, FlowGetResult, FlowWireItem, StatsGetResult } from '../shared/views';
 
 export interface SessionServiceOptions {
   notify: (params: SessionChangedParams) => void;
@@ -379,12 +380,61 @@ export class SessionService {
   async flowGet(p: FlowGetParams): Promise<FlowGetResult> {
     const s = this.get(p.sessionId);
     const count = Math.min(Math.max(0, p.count), MAX_ROWS_PER_REQUEST);
-    const { rows, total } = await s.rows.flowRows(p.filter, !!p.transport, p.start, count);
-    const items = rows.map((r) => s.flow.item(r) ?? null);
+    const v = await s.rows.flowView(p.filter, !!p.transport);
+    const ix = v.flow;
+    const time = p.axis === 'time';
+    // Positions as drawn: one per row, or with chunks grouped (expanded groups by first row id).
+    const grouped = p.group ? ix.grouped((p.expanded ?? []).map((id) => s.rows.positionIn(v, id))) : undefined;
+    const total = grouped ? grouped.total : ix.rawCount;
+    const start = Math.max(0, Math.min(p.start, total));
+    const end = Math.min(total, start + count);
+    const slots: FlowSlot[] = [];
+    for (let f = start; f < end; f++) slots.push(grouped ? grouped.slot(f) : { raw: f });
+    const rows = await s.rows.rowsOfView(
+      v,
+      slots.map((sl) => sl.raw),
+    );
+    const items: (FlowWireItem | null)[] = rows.map((r, k) => {
+      const sl = slots[k]!;
+      const off = time ? { off: ix.off(sl.raw) } : {};
+      if (sl.group) {
+        const en = ix.entry(sl.group.entry);
+        const first = s.flow.item(r);
+        if (first?.kind !== 'arrow') return null;
+        return {
+          kind: 'group',
+          id: first.id,
+          lastId: v.ids[en.raw + en.count - 1]!,
+          ts: first.ts,
+          from: first.from,
+          to: first.to,
+          conn: first.conn,
+          count: en.count,
+          bytes: en.bytes,
+          expanded: sl.group.expanded,
+          ...off,
+        };
+      }
+      const it = s.flow.item(r);
+      if (!it) return null;
+      return { ...it, ...off, ...(grouped && it.kind === 'arrow' && ix.isGroupEntry(ix.entryOf(sl.raw)) ? { member: true } : {}) };
+    });
     const first = s.store.firstId;
     const t0 = first !== undefined ? (await s.store.get(first))?.ts : undefined;
-    const found = p.findId !== undefined ? await s.rows.flowIndexOfId(p.filter, !!p.transport, p.findId) : undefined;
-    return { lifelines: s.flow.lifelines(), items, total, ...(t0 !== undefined ? { t0 } : {}), ...(found !== undefined ? { found } : {}) };
+    let found: number | undefined;
+    if (p.findId !== undefined) {
+      const raw = s.rows.positionIn(v, p.findId);
+      found = raw < 0 ? -1 : grouped ? grouped.flatOf(raw) : raw;
+    }
+    const extra: Partial<FlowGetResult> = {};
+    if (time) extra.offEnd = ix.rawCount ? ix.off(ix.rawCount - 1) : 0;
+    if (p.indexStep !== undefined && p.indexStep >= 1) {
+      const step = Math.floor(p.indexStep);
+      const index: number[] = [];
+      for (let f = 0; f < total; f += step) index.push(ix.off(grouped ? grouped.slot(f).raw : f));
+      extra.index = index;
+    }
+    return { lifelines: s.flow.lifelines(), items, total, ...(t0 !== undefined ? { t0 } : {}), ...(found !== undefined ? { found } : {}), ...extra };
   }
 
   stats(id: string): StatsGetResult {

@@ -10,6 +10,20 @@ function esc(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
 
+/** Bytes as the flow labels them: "512 B", "48 KiB", "3.5 MiB". */
+export function sizeText(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const k = n / 1024;
+  if (k < 1024) return `${k < 10 ? k.toFixed(1).replace(/\.0$/, '') : Math.round(k)} KiB`;
+  const m = k / 1024;
+  return `${m < 10 ? m.toFixed(1).replace(/\.0$/, '') : Math.round(m)} MiB`;
+}
+
+/** A group's label: "12 chunks, 48 KiB". */
+export function groupText(count: number, bytes: number): string {
+  return `${count} chunks, ${sizeText(bytes)}`;
+}
+
 /** The diagram as a standalone SVG document. */
 export function flowSvg(flow: { lifelines: FlowLifeline[]; items: FlowWireItem[] }): string {
   const colW = 200;
@@ -36,12 +50,13 @@ export function flowSvg(flow: { lifelines: FlowLifeline[]; items: FlowWireItem[]
   flow.items.forEach((it: FlowWireItem, i) => {
     const y = top + i * rowH + rowH / 2;
     out.push(`<text x="8" y="${y + 4}" fill="#777">${esc(((it.ts - t0) / 1e3).toFixed(3))}ms</text>`);
-    if (it.kind === 'arrow') {
+    if (it.kind === 'arrow' || it.kind === 'group') {
       const a = x.get(it.from)!;
       const b = x.get(it.to)!;
-      const colour = it.error ? '#d62728' : CONN_PALETTE[it.conn % CONN_PALETTE.length]!;
-      out.push(`<line x1="${a}" y1="${y}" x2="${b}" y2="${y}" stroke="${colour}" stroke-width="1.5" marker-end="url(#a)"/>`);
-      const label = `#${it.id} ${it.label}${it.latency ? ` (${it.latency})` : ''}`;
+      const colour = it.kind === 'arrow' && it.error ? '#d62728' : CONN_PALETTE[it.conn % CONN_PALETTE.length]!;
+      const width = it.kind === 'group' ? 3 : 1.5;
+      out.push(`<line x1="${a}" y1="${y}" x2="${b}" y2="${y}" stroke="${colour}" stroke-width="${width}" marker-end="url(#a)"/>`);
+      const label = it.kind === 'group' ? `#${it.id}… ${groupText(it.count, it.bytes)}` : `#${it.id} ${it.label}${it.latency ? ` (${it.latency})` : ''}`;
       out.push(`<text x="${Math.min(a, b) + 6}" y="${y - 4}" fill="${colour}">${esc(label.length > 60 ? label.slice(0, 59) + '…' : label)}</text>`);
     } else {
       const cx = x.get(it.at)!;

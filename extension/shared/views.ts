@@ -10,10 +10,46 @@ export interface FlowLifeline {
   end?: string;
 }
 
-/** One row of the flow: a frame as an arrow between lifelines, or an event as a mark on one. */
+/** Gaps between consecutive flow items at least this long are folded (and marked), µs. */
+export const FLOW_FOLD_GAP_US = 1_000_000;
+
+/**
+ * One row of the flow: a frame as an arrow between lifelines, an event as a mark on one, or a run
+ * of raw chunks (grouped) as one arrow. `off` (asked with `axis: 'time'`) is the time from the
+ * flow's first item to this one with every gap between consecutive items capped at
+ * FLOW_FOLD_GAP_US, in µs: the proportional axis places rows by it.
+ */
 export type FlowWireItem =
-  | { kind: 'arrow'; id: number; ts: number; from: string; to: string; label: string; conn: number; proto: string; error: boolean; latency?: string }
-  | { kind: 'mark'; id: number; ts: number; at: string; label: string; from?: string };
+  | {
+      kind: 'arrow';
+      id: number;
+      ts: number;
+      from: string;
+      to: string;
+      label: string;
+      conn: number;
+      proto: string;
+      error: boolean;
+      latency?: string;
+      off?: number;
+      member?: boolean;
+    }
+  | { kind: 'mark'; id: number; ts: number; at: string; label: string; from?: string; off?: number }
+  | {
+      kind: 'group';
+      /** The first chunk's row id (the group is known by it). */
+      id: number;
+      /** The last chunk's row id. */
+      lastId: number;
+      ts: number;
+      from: string;
+      to: string;
+      conn: number;
+      count: number;
+      bytes: number;
+      expanded: boolean;
+      off?: number;
+    };
 
 export interface FlowGetParams {
   sessionId: string;
@@ -26,6 +62,15 @@ export interface FlowGetParams {
   transport?: boolean;
   /** Also find this row's position in the flow (FlowGetResult.found). */
   findId?: number;
+  /** 'time': items carry `off` for the proportional axis (default 'compressed'). */
+  axis?: 'compressed' | 'time';
+  /** Collapse runs of consecutive raw chunks of one connection and direction into one item. */
+  group?: boolean;
+  /** Groups shown expanded (their first row ids): the group's item, then each chunk. */
+  expanded?: number[];
+  /** Also return `index`: `off` at every `indexStep`-th position (the proportional axis finds
+   *  which rows a scroll position shows by it). */
+  indexStep?: number;
 }
 export interface FlowGetResult {
   lifelines: FlowLifeline[];
@@ -37,6 +82,10 @@ export interface FlowGetResult {
   t0?: number;
   /** Position in the flow of the row asked for with findId, or -1 when the flow does not hold it. */
   found?: number;
+  /** With indexStep: `off` of positions 0, indexStep, 2·indexStep… (below total). */
+  index?: number[];
+  /** With axis 'time': `off` of the flow's last position. */
+  offEnd?: number;
 }
 
 /** One method's calls and latencies (engine/method-stats.ts makes them). */

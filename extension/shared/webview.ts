@@ -39,6 +39,10 @@ export interface PanelState {
   tab?: PanelTab;
   /** Flow tab: draw transport frames too (gob type definitions, ZMTP greetings, HTTP/2 SETTINGS…). */
   flowTransport?: boolean;
+  /** Flow tab: rows spaced by the time between them (else one row per item). */
+  flowTime?: boolean;
+  /** Flow tab: consecutive raw chunks of a connection and direction as one arrow. */
+  flowGroup?: boolean;
 }
 
 export const PANEL_TABS = ['list', 'flow', 'stats'] as const;
@@ -62,11 +66,26 @@ export interface PanelRequestMap {
   /** Edit and Send…: the host opens the client frame `id` for editing. */
   'edit/open': { params: { id: number }; result: null };
   /** Items [start, start+count) of the flow diagram under `filter` (the list's). */
-  'flow/get': { params: { start: number; count: number; filter: string; transport?: boolean; findId?: number }; result: FlowGetResult };
+  'flow/get': {
+    params: {
+      start: number;
+      count: number;
+      filter: string;
+      transport?: boolean;
+      findId?: number;
+      axis?: 'compressed' | 'time';
+      group?: boolean;
+      expanded?: number[];
+      indexStep?: number;
+    };
+    result: FlowGetResult;
+  };
   /** Per method and per connection statistics of the whole session. */
   'stats/get': { params: Record<string, never>; result: StatsGetResult };
   /** The host asks where to save, then writes this SVG document (the flow in view). */
   'flow/exportSvg': { params: { svg: string }; result: null };
+  /** The host asks where to save, then writes this PNG image (base64; the flow in view). */
+  'flow/exportPng': { params: { png: string }; result: null };
   /** Write text to the system clipboard (the host does it: webview clipboard access is unreliable). */
   'clipboard/write': { params: { text: string }; result: null };
 }

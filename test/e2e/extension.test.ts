@@ -3,7 +3,7 @@
 // folder outside the repo, printed at the start.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { exampleBinary, examplesDir } from '../helpers/examples';
 import { goBinary } from '../helpers/go';
 import { stopEngines } from '../helpers/engine-server';
+import { longTasks } from '../helpers/trace-summary';
 import { answerInput, openWorkbench, pickQuick, runCommand, waitFor, webviewFrame, type Workbench } from '../helpers/code-server';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ipctap-e2e-'));
@@ -315,6 +316,13 @@ async function showTab(f: Frame, tab: 'list' | 'flow' | 'stats'): Promise<void> 
   await waitFor(`${tab} tab shown`, async () => (await f.locator(`[data-testid="tab-${tab}"]`).getAttribute('aria-selected')) === 'true', 10_000);
 }
 
+/** What the Flow tab records of its draws, read from the page. */
+interface FlowMetrics {
+  __ipctapFlowDrawMs?: number[];
+  __ipctapFlowDrawRows?: number[];
+  __ipctapFlowFrameMs?: number[];
+}
+
 async function flowLabels(f: Frame): Promise<string[]> {
   return f.locator('[data-testid="flow-view"] [data-testid="flow-label"]').allTextContents();
 }
@@ -607,7 +615,22 @@ step('6b. A capture of 1,000,000 frames in the Flow tab: scrolling draws only th
   await waitFor('the whole flow', async () => Number(await flowCount.getAttribute('data-count')) === HUGE_FRAMES, 120_000);
   const flowList = f.locator('[data-testid="flow-list"]');
   await flowList.hover();
-  await f.evaluate(() => ((globalThis as { __ipctapFlowDrawMs?: number[] }).__ipctapFlowDrawMs ?? []).splice(0));
+  await waitFor('rows at the top', async () => (await f.locator('[data-testid="flow-arrow"]').count()) > 5, 20_000);
+  // (off the top first: there the rows above the view are not drawn)
+  for (let i = 0; i < 3; i++) await page.mouse.wheel(0, 400);
+  await waitFor('rows off the top', async () => (await flowList.evaluate((e) => e.scrollTop)) > 0 && (await f.locator('[data-testid="flow-loading"]').count()) === 0, 20_000);
+  // The row elements drawn now are marked: scrolling must reuse them, never build new ones.
+  const pool = await f.evaluate(() => {
+    const rows = [...document.querySelectorAll('[data-testid="flow-view"] .flow-row')];
+    rows.forEach((r) => r.setAttribute('data-e2e-pool', ''));
+    const m = globalThis as FlowMetrics;
+    for (const a of [m.__ipctapFlowDrawMs, m.__ipctapFlowDrawRows, m.__ipctapFlowFrameMs]) a?.splice(0);
+    return rows.length;
+  });
+  // With IPCTAP_E2E_FLOW_TRACE=FILE, a Chromium performance trace of the scrolling is kept there
+  // and its long tasks on the panel's thread are printed by kind (script, style, layout, gc).
+  const tracePath = process.env.IPCTAP_E2E_FLOW_TRACE;
+  if (tracePath) await wb.browser.startTracing(page, { path: tracePath, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'toplevel'] });
   // Wheel through a stretch, then jump around as a dragged scrollbar does; rows arrive each time.
   for (let i = 0; i < 60; i++) await page.mouse.wheel(0, 400);
   for (const at of [0.1, 0.5, 0.9, 0.999, 0.3]) {
@@ -619,22 +642,65 @@ step('6b. A capture of 1,000,000 frames in the Flow tab: scrolling draws only th
     );
     for (let i = 0; i < 20; i++) await page.mouse.wheel(0, i % 2 ? -300 : 300);
   }
+  if (tracePath) {
+    await wb.browser.stopTracing();
+    const long = longTasks(tracePath, 'webview.js');
+    const kinds = (by: Record<string, number>) =>
+      Object.entries(by)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, ms]) => `${k} ${ms.toFixed(1)}`)
+        .join(', ');
+    process.stdout.write(
+      `flow view trace (${tracePath}): ${long.length} tasks of 16 ms or more on the panel's thread${long.length ? ': ' : ''}${long.map((t) => `${t.ms.toFixed(1)} ms (${kinds(t.by)})`).join('; ')}\n`,
+    );
+  }
   const labels = await flowLabels(f);
   assert.ok(
     labels.some((t) => / of 1000000$/.test(t)),
     labels.slice(0, 3).join(' | '),
   );
-  const inDom = await f.locator('[data-testid="flow-view"] .flow-row').count();
-  assert.ok(inDom < 200, `only the rows in view are in the DOM (${inDom})`);
+  const rows = await f.evaluate(() => {
+    const all = [...document.querySelectorAll('[data-testid="flow-view"] .flow-row')];
+    return { all: all.length, reused: all.filter((r) => r.hasAttribute('data-e2e-pool')).length, shown: all.filter((r) => !(r as HTMLElement).hidden).length };
+  });
+  assert.ok(rows.all < 200, `only the rows in view are in the DOM (${rows.all})`);
+  assert.equal(rows.reused, rows.all, `every row element is one of the ${pool} drawn before scrolling (${rows.reused} of ${rows.all})`);
   await wb.shot('flow-huge');
-  const times = await f.evaluate(() => [...((globalThis as { __ipctapFlowDrawMs?: number[] }).__ipctapFlowDrawMs ?? [])]);
-  assert.ok(times.length > 20, `draws measured: ${times.length}`);
-  const sorted = [...times].sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2);
-  const over = times.filter((t) => t >= 16).length;
+  const m = await f.evaluate(() => {
+    const g = globalThis as FlowMetrics;
+    return { ms: [...(g.__ipctapFlowDrawMs ?? [])], written: [...(g.__ipctapFlowDrawRows ?? [])], frames: [...(g.__ipctapFlowFrameMs ?? [])] };
+  });
+  assert.ok(m.ms.length > 20, `draws measured: ${m.ms.length}`);
+  // Work per draw: no draw writes more rows than it shows (a jump rewrites each row once; a
+  // wheel step only the rows that came into view).
+  assert.ok(Math.max(...m.written) <= rows.shown, `rows written per draw ≤ rows shown (${Math.max(...m.written)} > ${rows.shown})`);
+  const q = (a: number[], p: number) => {
+    const s = [...a].sort((x, y) => x - y);
+    return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  };
+  const over = m.ms.filter((t) => t >= 16).length;
+  const slow = m.ms.flatMap((t, i) => (t >= 16 ? [`${t.toFixed(1)} ms writing ${m.written[i]} rows`] : []));
+  const longFrames = m.frames.filter((t) => t > 1000 / 60 + 8).length;
   process.stdout.write(
-    `flow view, ${HUGE_FRAMES.toLocaleString('en-US')} frames: ${times.length} draws while scrolling, ms per draw p50 ${q(0.5)} p95 ${q(0.95)} max ${sorted[sorted.length - 1]!.toFixed(2)}; ${over} of ${times.length} at 16 ms or more\n`,
+    `flow view, ${HUGE_FRAMES.toLocaleString('en-US')} frames: ${m.ms.length} draws while scrolling, ms per draw (DOM writes + style + layout) p50 ${q(m.ms, 0.5).toFixed(2)} p95 ${q(m.ms, 0.95).toFixed(2)} max ${Math.max(...m.ms).toFixed(2)}; ${over} of ${m.ms.length} at 16 ms or more; ` +
+      `rows written per draw p50 ${q(m.written, 0.5)} max ${Math.max(...m.written)} of ${rows.shown} shown; ` +
+      `frame to next frame ms p50 ${q(m.frames, 0.5).toFixed(1)} p95 ${q(m.frames, 0.95).toFixed(1)} max ${Math.max(...m.frames).toFixed(1)}, ${longFrames} of ${m.frames.length} longer than a frame and a half${slow.length ? `; draws of 16 ms or more: ${slow.join(', ')}` : ''}\n`,
   );
+  // The proportional axis over the same million rows (placed from the engine's index where not
+  // loaded): still only the rows in view, wherever the scrollbar is dragged.
+  await f.locator('[data-testid="flow-proportional"]').check();
+  for (const at of [0.5, 0.999, 0.2]) {
+    await flowList.evaluate((e, p) => (e.scrollTop = (e.scrollHeight - e.clientHeight) * p), at);
+    await waitFor(
+      `proportional rows at ${at}`,
+      async () => (await f.locator('[data-testid="flow-arrow"]').count()) > 5 && (await f.locator('[data-testid="flow-loading"]').count()) === 0,
+      20_000,
+    );
+  }
+  const ids = (await f.locator('[data-testid="flow-arrow"]').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-id'))))).sort((a, b) => a - b);
+  assert.ok(ids[0]! > HUGE_FRAMES * 0.15 && ids.at(-1)! < HUGE_FRAMES * 0.25, `rows near a fifth of the way: ${ids[0]}…${ids.at(-1)}`);
+  assert.ok((await f.locator('[data-testid="flow-view"] .flow-row').count()) < 200);
+  await f.locator('[data-testid="flow-proportional"]').uncheck();
   await showTab(f, 'list');
 });
 
@@ -693,6 +759,72 @@ step('10. Decode As… on a capture decodes what is there again, in place', asyn
   await setFilter(f, 'proto:raw');
   await waitFor('raw frames', async () => Number(await count.getAttribute('data-count')) > 0, 30_000);
   await wb.shot('decode-as-raw');
+});
+
+/** A PNG file's width and height (from its IHDR chunk), after checking its signature. */
+function pngSize(bytes: Buffer): { width: number; height: number } {
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the PNG signature');
+  assert.equal(bytes.subarray(12, 16).toString('latin1'), 'IHDR');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+step('10b. The sample capture decoded as raw in the Flow tab: chunks grouped and expanded, the time axis proportional, Export PNG', async () => {
+  const f = await panel();
+  await setFilter(f, '');
+  await showTab(f, 'flow');
+  const count = f.locator('[data-testid="flow-count"]');
+  const items = async () => Number(await count.getAttribute('data-count'));
+  await waitFor('the flow of the raw frames', async () => (await f.locator('[data-testid="flow-arrow"]').count()) > 5, 20_000);
+  const n = await items();
+  // The server's two stdout lines, read as two raw chunks one after the other: one arrow.
+  await f.locator('[data-testid="flow-group-chunks"]').check();
+  const group = f.locator('[data-testid="flow-group"]').first();
+  await waitFor('the two stdout chunks as one arrow', async () => /2 chunks, 73 B/.test((await group.textContent().catch(() => null)) ?? ''), 20_000);
+  assert.equal(await items(), n - 1);
+  await wb.shot('flow-chunks-grouped');
+  await group.click();
+  const members = f.locator('[data-testid="flow-arrow"].member');
+  await waitFor('the group expanded into its chunks', async () => (await group.getAttribute('aria-expanded')) === 'true' && (await members.count()) === 2, 20_000);
+  assert.equal(await items(), n + 1);
+  // (rows are placed by position, not by their order in the DOM)
+  const first = members.filter({ hasText: /56 B .*rpcserver listening/ });
+  const second = members.filter({ hasText: /17 B .*client connected/ });
+  // Compressed, one row height apart; proportional, the 0.66 s between the two lines adds
+  // 0.66 × PX_PER_SECOND (250) px.
+  const gap = async () => {
+    const [a, b] = [await first.boundingBox(), await second.boundingBox()];
+    return a && b ? b.y - a.y : NaN;
+  };
+  assert.equal(await gap(), 26);
+  await f.locator('[data-testid="flow-proportional"]').check();
+  await waitFor('rows spaced by time', async () => Math.abs((await gap()) - (26 + 0.662181 * 250)) <= 1, 20_000);
+  await wb.shot('flow-proportional');
+  // Export PNG…: the part in view drawn on a canvas, saved where the save dialog says.
+  // (the save dialog suggests "<session> flow.png" in the workspace; Enter accepts it)
+  const out = join(workspace, 'sample-netrpc.ipctap_flow.png');
+  rmSync(out, { force: true });
+  await f.locator('[data-testid="flow-export-png"]').click();
+  await waitFor(
+    'the save dialog',
+    async () =>
+      (
+        (await page
+          .locator('.quick-input-widget input')
+          .inputValue()
+          .catch(() => '')) ?? ''
+      ).endsWith('sample-netrpc.ipctap_flow.png'),
+    15_000,
+  );
+  await page.keyboard.press('Enter');
+  const png = await waitFor('the PNG file', async () => (existsSync(out) && statSync(out).size > 0 ? readFileSync(out) : undefined), 20_000);
+  const { width, height } = pngSize(png);
+  // The SVG's own size: 200 px per lifeline plus margins, 26 px per row plus margins.
+  assert.ok(width > 130 && (width - 130) % 200 === 0, `width ${width}`);
+  assert.ok(height > 120 + 26 * 3 && (height - 120) % 26 === 0, `height ${height}`);
+  await wb.shot('flow-png-exported');
+  await f.locator('[data-testid="flow-proportional"]').uncheck();
+  await f.locator('[data-testid="flow-group-chunks"]').uncheck();
+  await showTab(f, 'list');
 });
 
 /** The highest "Arith.Multiply #N" call number among the rows shown. */

@@ -132,19 +132,36 @@ export class App {
         this.flow.reset();
         this.scheduleSave();
       },
+      get proportional() {
+        return app.state.flowTime === true;
+      },
+      setProportional: (on) => {
+        this.state.flowTime = on;
+        this.flow.reset();
+        this.scheduleSave();
+      },
+      get groupChunks() {
+        return app.state.flowGroup === true;
+      },
+      setGroupChunks: (on) => {
+        this.state.flowGroup = on;
+        this.flow.reset();
+        this.scheduleSave();
+      },
       get selectedId() {
         return app.state.selectedId;
       },
       get followConn() {
         return app.state.followConn;
       },
-      fetch: (start, count, transport, findId) => this.host.request('flow/get', { start, count, filter: this.flowFilter, transport, ...(findId !== undefined ? { findId } : {}) }),
+      fetch: (q) => this.host.request('flow/get', { ...q, filter: this.flowFilter }),
       select: (id) =>
         void this.goToRow(id).then((ok) => {
           if (!ok) this.notice(`Row #${id} is not in the list.`, true);
           this.flow.redraw();
         }),
       exportSvg: (svg) => void this.call(this.host.request('flow/exportSvg', { svg })),
+      exportPng: (png) => void this.call(this.host.request('flow/exportPng', { png })),
       notice: (text, isError) => this.notice(text, isError),
     });
     this.stats = new StatsView(doc, {

@@ -17,6 +17,8 @@ export function sanitizeState(raw: unknown, sessionId: string): PanelState {
   if (typeof r.capturePath === 'string') s.capturePath = r.capturePath;
   if (PANEL_TABS.includes(r.tab as PanelTab)) s.tab = r.tab as PanelTab;
   if (typeof r.flowTransport === 'boolean') s.flowTransport = r.flowTransport;
+  if (typeof r.flowTime === 'boolean') s.flowTime = r.flowTime;
+  if (typeof r.flowGroup === 'boolean') s.flowGroup = r.flowGroup;
   if (same) {
     s.clearedAfter = num(r.clearedAfter);
     s.selectedId = num(r.selectedId);

@@ -54,6 +54,19 @@ export async function exportFlowSvg(svc: Services, sessionId: string, svg: strin
   void vscode.window.showInformationMessage(`Exported the flow to ${vscode.workspace.asRelativePath(uri)}.`);
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The panel's Flow tab, the part in view drawn as PNG (base64 from the panel), where the user chooses. */
+export async function exportFlowPng(svc: Services, sessionId: string, base64: string): Promise<void> {
+  const png = Buffer.from(typeof base64 === 'string' ? base64 : '', 'base64');
+  if (png.length < 33 || !png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error('the panel did not hand over a PNG image');
+  const name = svc.model.get(sessionId)?.name ?? 'flow';
+  const uri = await askSavePath(`${name} flow`, 'png', 'PNG image', 'Export');
+  if (!uri) return;
+  await vscode.workspace.fs.writeFile(uri, png);
+  void vscode.window.showInformationMessage(`Exported the flow to ${vscode.workspace.asRelativePath(uri)}.`);
+}
+
 export async function openCaptureAsText(svc: Services, arg?: unknown): Promise<vscode.TextEditor | undefined> {
   let source: { sessionId?: string; path?: string; name: string } | undefined;
   if (arg instanceof vscode.Uri) source = { path: arg.fsPath, name: arg.path.split('/').pop()! };

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../../../extension/shared/requests';
-import { FlowGet, StatsGet, type FlowWireItem } from '../../../extension/shared/views';
+import { FLOW_FOLD_GAP_US, FlowGet, StatsGet, type FlowWireItem } from '../../../extension/shared/views';
 import { exampleBinary } from '../../helpers/examples';
 import { until, startEngineServer } from '../../helpers/engine-server';
 
@@ -68,6 +68,25 @@ test('engine server: the flow by range under the filter, statistics per method a
   const all = await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 1000, transport: true });
   assert.ok(all.total > flow.total, `transport frames shown: ${all.total} > ${flow.total}`);
 
+  // The proportional axis: each item's time from the first (gaps capped at a second), in order,
+  // the same by range, and an index of every 4th position for the rows not loaded.
+  const timed = await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 1000, axis: 'time', indexStep: 4 });
+  const offs = timed.items.map((i) => i!.off!);
+  assert.equal(offs[0], 0);
+  assert.ok(
+    offs.every((o, k) => k === 0 || (o >= offs[k - 1]! && o - offs[k - 1]! <= FLOW_FOLD_GAP_US)),
+    offs.join(' '),
+  );
+  assert.ok(offs.at(-1)! > 0 && timed.offEnd === offs.at(-1));
+  assert.deepEqual(
+    timed.index,
+    offs.filter((_, k) => k % 4 === 0),
+  );
+  const timedPart = await engine.request(FlowGet, { sessionId: s.id, start: 3, count: 2, axis: 'time' });
+  assert.deepEqual(
+    timedPart.items.map((i) => i!.off),
+    offs.slice(3, 5),
+  );
   // By range: the same items as the whole, in pieces.
   const part = await engine.request(FlowGet, { sessionId: s.id, start: 2, count: 3 });
   assert.deepEqual(
@@ -91,7 +110,7 @@ test('engine server: the flow by range under the filter, statistics per method a
   assert.ok(multiply.total > 0 && multiply.total < flow.total);
   assert.ok(
     multiply.items.every((i) => i?.kind === 'arrow' && i.label.includes('Arith.Multiply')),
-    multiply.items.map((i) => i?.label).join(' | '),
+    multiply.items.map((i) => (i?.kind === 'arrow' ? i.label : i?.kind)).join(' | '),
   );
   assert.equal((await engine.request(FlowGet, { sessionId: s.id, start: 0, count: 0, filter: 'method:Arith.Multiply', findId: multiply.items[1]!.id })).found, 1);
 

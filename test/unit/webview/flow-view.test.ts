@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FlowGetResult, FlowLifeline, FlowWireItem, MethodStatsWire } from '../../../extension/shared/views';
-import { columns, COL_MIN, foldText, GUTTER, shapeOf } from '../../../webview/src/flow/flow-layout';
-import { FlowView } from '../../../webview/src/flow/flow-view';
+import { columns, COL_MIN, FLOW_ROW_HEIGHT, FlowAxis, foldText, GUTTER, PX_PER_SECOND, shapeOf } from '../../../webview/src/flow/flow-layout';
+import { FlowView, type FlowQuery } from '../../../webview/src/flow/flow-view';
 import { histogramBars, sortMethods, StatsView, throughputBars } from '../../../webview/src/stats/stats-view';
 import { addThroughput, THROUGHPUT_STEP_US } from '../../../extension/server/session-stats';
 import { THROUGHPUT_BUCKETS } from '../../../extension/shared/views';
@@ -62,6 +62,20 @@ test('compressed time: gaps of a second or more are folded and marked', () => {
   assert.equal(foldText(0, 120e6), '⋯ 2.0 min');
 });
 
+/** A flow host's options and outputs that a test does not look at. */
+const options = {
+  filter: '',
+  transport: false,
+  setTransport: () => undefined,
+  proportional: false,
+  setProportional: () => undefined,
+  groupChunks: false,
+  setGroupChunks: () => undefined,
+  exportSvg: () => undefined,
+  exportPng: () => undefined,
+  notice: (t: string) => assert.fail(t),
+};
+
 async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
   for (let i = 0; i < 400; i++) {
     const v = fn();
@@ -79,28 +93,24 @@ test('the flow view draws the rows in view from flow/get, as text, and a click s
     arrow(13, 'pid:10', 'pid:11', 'Echo ok', { latency: '291 µs' }),
     { kind: 'mark', id: 40, ts: 5_000_000, at: 'pid:10', from: 'ep:ipctap', label: 'SIGTERM' },
   ];
-  const asked: { start: number; count: number; transport: boolean }[] = [];
+  const asked: FlowQuery[] = [];
   const selected: number[] = [];
   const view = new FlowView(doc, {
-    filter: '',
-    transport: false,
-    setTransport: () => undefined,
+    ...options,
     selectedId: 13,
     followConn: undefined,
-    fetch: async (start, count, transport): Promise<FlowGetResult> => {
-      asked.push({ start, count, transport });
-      return { lifelines: lines, items: items.slice(start, start + count), total: items.length, t0: 1_000_000 };
+    fetch: async (q): Promise<FlowGetResult> => {
+      asked.push(q);
+      return { lifelines: lines, items: items.slice(q.start, q.start + q.count), total: items.length, t0: 1_000_000 };
     },
     select: (id) => selected.push(id),
-    exportSvg: () => undefined,
-    notice: (t) => assert.fail(t),
   });
   view.show();
   const rows = await until('rows drawn', () => {
     const r = [...byTestId(view.root, 'flow-arrow'), ...byTestId(view.root, 'flow-mark')];
     return r.length === 3 ? r : undefined;
   });
-  assert.deepEqual(asked[0], { start: 0, count: 200, transport: false });
+  assert.deepEqual(asked[0], { start: 0, count: 200, transport: false, axis: 'compressed', group: false, expanded: [] });
   const heads = byTestId(view.root, 'flow-lifeline').map((h) => h.textContent);
   assert.deepEqual(heads, ['rpcserver 10SIGTERM', 'ipctap (terminal)', 'rpcclient 11']);
   const labels = byTestId(view.root, 'flow-label').map((l) => l.textContent);
@@ -109,7 +119,9 @@ test('the flow view draws the rows in view from flow/get, as text, and a click s
   assert.equal(byTestId(view.root, 'flow-latency')[0]!.textContent, '↩ 291 µs ');
   assert.ok(rows.find((r) => r.getAttribute('data-id') === '13')!.classList.contains('selected'));
   assert.ok(byTestId(view.root, 'flow-mark')[0]!.textContent.includes('⋯ 4.0 s'), 'the long gap before the signal is folded');
-  byTestId(view.root, 'flow-label')[0]!.dispatch('click');
+  byTestId(view.root, 'flow-label')
+    .find((l) => l.textContent.startsWith('#11 '))!
+    .dispatch('click');
   assert.deepEqual(selected, [11]);
   const svg = view.visibleSvg();
   assert.match(svg, /^<svg /);
@@ -123,20 +135,16 @@ test('selecting a row scrolls the flow to its arrow and marks it; the followed c
     arrow(1000 + 2 * i, i % 2 ? 'pid:10' : 'pid:11', i % 2 ? 'pid:11' : 'pid:10', `m${i}`, { conn: i % 3 ? 2 : 3 }),
   );
   const host = {
-    filter: '',
-    transport: false,
-    setTransport: () => undefined,
+    ...options,
     selectedId: undefined as number | undefined,
     followConn: undefined as number | undefined,
     finds: [] as number[],
-    fetch: async (start: number, count: number, _transport: boolean, findId?: number): Promise<FlowGetResult> => {
+    fetch: async ({ start, count, findId }: FlowQuery): Promise<FlowGetResult> => {
       if (findId !== undefined) host.finds.push(findId);
       const found = findId !== undefined ? items.findIndex((it) => it.id === findId) : undefined;
       return { lifelines: lines, items: items.slice(start, start + count), total: items.length, t0: 1_000_000, ...(found !== undefined ? { found } : {}) };
     },
     select: () => undefined,
-    exportSvg: () => undefined,
-    notice: (t: string) => assert.fail(t),
   };
   const view = new FlowView(doc, host);
   view.show();
@@ -318,4 +326,128 @@ test('throughput: bytes each way per step; the step doubles so the chart never h
     { out: 5, in: 0 },
     { out: 2.5, in: 10 },
   ]);
+});
+
+test('time axis: compressed is one row height per row; proportional adds the folded time between rows', () => {
+  const ax = new FlowAxis(FLOW_ROW_HEIGHT);
+  ax.total = 1000;
+  assert.equal(ax.realY(10), 10 * FLOW_ROW_HEIGHT);
+  assert.equal(ax.positionAt(10 * FLOW_ROW_HEIGHT + 5), 10);
+  assert.equal(ax.realHeight(), 1000 * FLOW_ROW_HEIGHT);
+  // Proportional: offsets of 1000 items 10 ms apart, except a folded gap (capped at a second) before 500.
+  const off = (f: number) => f * 10_000 + (f >= 500 ? 1_000_000 : 0);
+  ax.time = true;
+  ax.step = 100;
+  ax.index = Array.from({ length: 10 }, (_, p) => off(p * 100));
+  ax.offEnd = off(999);
+  const known = (f: number) => off(f);
+  assert.equal(ax.realY(1, known) - ax.realY(0, known), FLOW_ROW_HEIGHT + (10_000 * PX_PER_SECOND) / 1e6);
+  assert.equal(ax.realY(500, known) - ax.realY(499, known), FLOW_ROW_HEIGHT + (1_010_000 * PX_PER_SECOND) / 1e6, 'a folded gap is a second tall');
+  assert.equal(ax.realHeight(), 1000 * FLOW_ROW_HEIGHT + (off(999) * PX_PER_SECOND) / 1e6);
+  for (const f of [0, 1, 99, 100, 101, 499, 500, 777, 999]) {
+    assert.equal(ax.positionAt(ax.realY(f, known) + 1, known), f, `row at the top of ${f}`);
+    // Rows not loaded: placed from the index, exactly at its points and in order between them.
+    if (f > 0) assert.ok(ax.realY(f) >= ax.realY(f - 1) + FLOW_ROW_HEIGHT - 1e-9);
+  }
+  assert.equal(ax.realY(300), ax.realY(300, known), 'the index gives the exact place of every step-th row');
+  assert.equal(ax.positionAt(ax.realY(700) + 1), 700);
+  // 1,000,000 rows: the content is capped and scroll positions scaled both ways.
+  ax.time = false;
+  ax.total = 1_000_000;
+  assert.ok(ax.contentHeight() < ax.realHeight());
+  const vh = 400;
+  const s = ax.toScroll(ax.realY(654_321), vh);
+  assert.ok(Math.abs(ax.toReal(s, vh) - ax.realY(654_321)) < 1e-6);
+  assert.equal(ax.positionAt(ax.toReal(s, vh) + 1), 654_321);
+});
+
+const sameNodes = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+test('drawing reuses a fixed pool of rows: scrolling writes only the rows that came into view', async () => {
+  const doc = shimDocument();
+  const items: FlowWireItem[] = Array.from({ length: 5000 }, (_, i) => arrow(10 + i, i % 2 ? 'pid:10' : 'pid:11', i % 2 ? 'pid:11' : 'pid:10', `m${i}`));
+  const view = new FlowView(doc, {
+    ...options,
+    selectedId: undefined,
+    followConn: undefined,
+    fetch: async (q) => ({ lifelines: lines, items: items.slice(q.start, q.start + q.count), total: items.length, t0: 1_000_000 }),
+    select: () => undefined,
+  });
+  view.show();
+  await until('rows drawn', () => byTestId(view.root, 'flow-arrow').length > 0 || undefined);
+  view.scroller.scrollTop = 100 * FLOW_ROW_HEIGHT;
+  view.draw();
+  const rowsInDom = () => elements(view.root).filter((e) => (e.getAttribute('class') ?? '').split(' ').includes('flow-row'));
+  const pool = rowsInDom();
+  const shown = byTestId(view.root, 'flow-arrow').length;
+  // Three rows down: three rows written, the same elements in the DOM.
+  view.scroller.scrollTop = 103 * FLOW_ROW_HEIGHT;
+  view.draw();
+  assert.equal(view.drawRows.at(-1), 3);
+  assert.ok(sameNodes(rowsInDom(), pool), 'the same row elements');
+  assert.equal(byTestId(view.root, 'flow-arrow').length, shown);
+  // Nothing moved: nothing written.
+  view.draw();
+  assert.equal(view.drawRows.at(-1), 0);
+  // A jump far away (pages not loaded yet): every row written once, still the same elements.
+  view.scroller.scrollTop = 3000 * FLOW_ROW_HEIGHT;
+  view.draw();
+  assert.ok(view.drawRows.at(-1)! <= pool.length);
+  assert.ok(sameNodes(rowsInDom(), pool), 'the same row elements');
+  await until('the page there', () => byTestId(view.root, 'flow-label').some((l) => l.textContent === '#3010 m3000') || undefined);
+  assert.equal(rowsInDom().length, pool.length);
+});
+
+test('proportional rows are spaced by time; a group of chunks is one arrow that expands on click', async () => {
+  const doc = shimDocument();
+  const group = (expanded: boolean): FlowWireItem => ({
+    kind: 'group',
+    id: 20,
+    lastId: 21,
+    ts: 1_500_000,
+    from: 'pid:10',
+    to: 'pid:11',
+    conn: 1,
+    count: 2,
+    bytes: 73,
+    expanded,
+    off: 500_000,
+  });
+  const base: FlowWireItem[] = [arrow(11, 'pid:11', 'pid:10', 'a', { off: 0 }), arrow(12, 'pid:10', 'pid:11', 'b', { off: 100_000 })];
+  const chunks: FlowWireItem[] = [
+    arrow(20, 'pid:10', 'pid:11', '56 B "listening"', { off: 500_000, member: true }),
+    arrow(21, 'pid:10', 'pid:11', '17 B "connected"', { off: 510_000, member: true }),
+  ];
+  const asked: FlowQuery[] = [];
+  const host = {
+    ...options,
+    proportional: true,
+    groupChunks: true,
+    selectedId: undefined,
+    followConn: undefined,
+    fetch: async (q: FlowQuery): Promise<FlowGetResult> => {
+      asked.push(q);
+      const all = q.expanded.includes(20) ? [...base, group(true), ...chunks] : [...base, group(false)];
+      return { lifelines: lines, items: all.slice(q.start, q.start + q.count), total: all.length, t0: 1_000_000, offEnd: all.at(-1)!.off!, ...(q.indexStep ? { index: [0] } : {}) };
+    },
+    select: () => undefined,
+  };
+  const view = new FlowView(doc, host);
+  view.show();
+  const g = await until('the group', () => byTestId(view.root, 'flow-group')[0]);
+  assert.equal(asked[0]!.axis, 'time');
+  assert.equal(asked[0]!.indexStep, 200);
+  assert.ok(g.textContent.includes('▸ #20… 2 chunks, 73 B'), g.textContent);
+  const y = (id: number) => Number(/translateY\((-?[\d.]+)px\)/.exec(elements(view.root).find((e) => e.getAttribute('data-id') === String(id))!.style.transform!)![1]);
+  assert.equal(y(12) - y(11), FLOW_ROW_HEIGHT + Math.round((100_000 * PX_PER_SECOND) / 1e6));
+  assert.equal(y(20) - y(12), FLOW_ROW_HEIGHT + Math.round((400_000 * PX_PER_SECOND) / 1e6));
+  g.dispatch('click');
+  await until('the chunks', () => byTestId(view.root, 'flow-arrow').length === 4 || undefined);
+  assert.deepEqual(asked.at(-1)!.expanded, [20]);
+  assert.equal(byTestId(view.root, 'flow-group')[0]!.getAttribute('aria-expanded'), 'true');
+  const members = byTestId(view.root, 'flow-arrow').filter((r) => r.classList.contains('member'));
+  assert.equal(members.length, 2);
+  byTestId(view.root, 'flow-group')[0]!.dispatch('click');
+  await until('collapsed again', () => byTestId(view.root, 'flow-arrow').length === 2 || undefined);
+  assert.deepEqual(asked.at(-1)!.expanded, []);
 });
