@@ -40,6 +40,16 @@ function prepareWorkspace(rpcPort: number): void {
   const text = readFileSync(cfgPath, 'utf8').replace(/7301/g, String(rpcPort));
   const cfg = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as { configurations: unknown[] };
   cfg.configurations.push({ name: 'E2E untrusted payloads', decode: 'lines', command: 'node', args: ['${workspaceFolder}/evil.mjs'] });
+  // A program that exits when the test says so (the file "ends-later.go-on" appears), while the user does something else.
+  writeFileSync(
+    join(workspace, 'ends-later.mjs'),
+    [
+      "import { existsSync } from 'node:fs';",
+      "process.stdout.write('waiting for the go\\n');",
+      "const t = setInterval(() => { if (existsSync(new URL('ends-later.go-on', import.meta.url))) { clearInterval(t); process.stdout.write('going\\n'); } }, 50);",
+    ].join('\n'),
+  );
+  cfg.configurations.push({ name: 'E2E ends later', decode: 'lines', command: 'node', args: ['${workspaceFolder}/ends-later.mjs'] });
   writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
 }
 
@@ -422,7 +432,7 @@ step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decode
   await page.keyboard.press('Escape');
 });
 
-step('2. Click SIGTERM for the server in the panel: the exit shows on the timeline; the session ends without taking the focus from the palette', async () => {
+step('2. Click SIGTERM for the server in the panel: the exit shows on the timeline; the session ends (the Sessions view says so)', async () => {
   await runCommand(page, 'IPC Tap: Focus on Sessions View');
   await sessionsRow('Go net/rpc server and client').waitFor({ timeout: 20_000 });
   await runCommand(page, 'IPC Tap: Show Panel');
@@ -432,9 +442,6 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   await server.waitFor({ timeout: 20_000 });
   const pid = await server.getAttribute('data-pid');
   await server.locator('[data-testid="signal-SIGTERM"]').click();
-  // The user opens the palette at once: the server exits, the session ends (panel and Sessions
-  // view say so), and the palette is still open: nothing IPC Tap does by itself takes the focus.
-  const palette = await openPalette();
   // The process strip reads the engine's state; the timeline row may be out of view, so jump to
   // the end before looking for it there.
   const exited = f.locator(`[data-testid="process"][data-pid="${pid}"].state-exited`);
@@ -443,12 +450,10 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   await waitFor('session ended in the panel', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
   const session = sessionsRow('Go net/rpc server and client');
   await waitFor('session ended in the Sessions view', async () => /ended · \d+ frames · \d+ connections$/.test((await session.innerText()).replace(/\s+/g, ' ')), 20_000);
-  await wb.shot('session-ended-palette-open');
-  assert.ok(await palette.isVisible(), 'the command palette stayed open while the session ended');
+  await wb.shot('session-ended-sessions-view');
   // Its processes' output is under their names, their exits in words.
   assert.ok(await sessionsRow('rpcserver stdio').isVisible(), 'stdio tap named by its process');
   assert.match((await sessionsRow('rpcserver (').innerText()).replace(/\s+/g, ' '), /exited: SIGTERM/);
-  await page.keyboard.press('Escape');
   await waitFor(
     'exit row of the server',
     async () => {
@@ -553,6 +558,28 @@ step('8b. A click on a session in the Sessions view opens its panel and leaves t
   await page.keyboard.press('Enter');
   const tab = page.locator('.tabs-container .tab.active');
   await waitFor('text tab of the session clicked', async () => /Go net_rpc server and client \(text\)/.test(await tab.innerText()), 20_000);
+});
+
+step('8c. A session that ends while the user has the command palette open: the palette stays open', async () => {
+  await closeEditors();
+  await runCommand(page, 'IPC Tap: Focus on Sessions View');
+  await launch('E2E ends later');
+  const f = await panel();
+  await waitFor('the program waits', async () => (await summaries(f)).some((t) => t.includes('waiting for the go')), 20_000);
+  const input = await openPalette();
+  // The program exits now, on its own: its session ends (panel and Sessions view say so).
+  writeFileSync(join(workspace, 'ends-later.go-on'), '');
+  await waitFor('session ended in the panel', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
+  await waitFor(
+    'session ended in the Sessions view',
+    async () => /ended · \d+ frames? · \d+ connections?$/.test((await sessionsRow('E2E ends later').innerText()).replace(/\s+/g, ' ')),
+    20_000,
+  );
+  await wb.shot('session-ended-palette-open');
+  assert.ok(await input.isVisible(), 'the command palette stayed open while the session ended');
+  // One frame, one connection: said in the singular.
+  assert.match((await sessionsRow('E2E ends later').innerText()).replace(/\s+/g, ' '), /ended · 2 frames · 1 connection$/);
+  await page.keyboard.press('Escape');
 });
 
 step('5. <script> and <img onerror> payloads are shown as text; nothing runs', async () => {
