@@ -63,6 +63,24 @@ export async function openWorkbench(opts: { extensionsDir: string; userDataDir: 
 
 const PALETTE_LABEL = 'Type the name of a command to run.';
 
+/** When the focus is on a webview (VS Code gave it back after a quick input or a notification
+ *  closed), wait until it has reached the webview's content: VS Code passes it on with a message
+ *  to the webview, and a palette opened before that arrives is closed by it. */
+async function focusLanded(page: Page): Promise<void> {
+  if (!(await page.evaluate(() => document.activeElement?.tagName === 'IFRAME'))) return;
+  await waitFor(
+    'the focus inside the webview',
+    async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || f.childFrames().length > 0) continue;
+        if (await f.evaluate(() => document.hasFocus()).catch(() => false)) return true;
+      }
+      return false;
+    },
+    10_000,
+  );
+}
+
 /** Run a command from the palette by its title (e.g. "IPC Tap: Launch and Tap…"). The workbench
  *  is ready for this once openWorkbench returned (the extension's commands are listed). */
 export async function runCommand(page: Page, title: string): Promise<void> {
@@ -73,6 +91,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => !document.querySelector('.quick-input-widget')?.checkVisibility(), undefined, { timeout: 10_000 });
   }
+  await focusLanded(page);
   await page.keyboard.press('F1');
   await page.waitForFunction(
     (label) => {
