@@ -68,7 +68,8 @@ export interface ReadBack {
   spillOnly: boolean;
 }
 
-type Item = { chunk: Chunk } | { event: EventRecord };
+/** A chunk or event waiting to be decoded; `inFile`: the event is in the capture file too. */
+type Item = { chunk: Chunk } | { event: EventRecord; inFile?: boolean };
 
 export class LiveDecoder {
   private readBack: ReadBack | undefined;
@@ -158,7 +159,7 @@ export class LiveDecoder {
       this.scheduleDrain();
       return;
     }
-    this.enqueue({ event: ev });
+    this.enqueue({ event: ev, inFile: written === 'ok' });
   }
 
   /** An event the capture writer made itself (already in the file, or an 'error' when it stopped). */
@@ -168,7 +169,50 @@ export class LiveDecoder {
       this.scheduleDrain();
       return;
     }
-    this.enqueue({ event: ev });
+    this.enqueue({ event: ev, inFile: ev.kind !== 'error' });
+  }
+
+  /**
+   * Decode the session's traffic again from the start of the capture file, with the host's
+   * (new) row builder: what is waiting in memory is dropped (it is in the file), the file is read
+   * back from its first record as when decoding falls behind, and once that has caught up with
+   * the traffic, decoding goes on from memory. Every record of the file is decoded once, whatever
+   * arrives meanwhile. False (nothing changed) when the capture cannot be read back: no file, a
+   * FIFO, the private spill file (which holds only what decoding was behind on), or it stopped
+   * taking records.
+   */
+  redecodeFromStart(): boolean {
+    const rb = this.readBack;
+    if (!rb || rb.spillOnly || !rb.readable || !rb.capture.writing) return false;
+    let tail: CaptureTail;
+    try {
+      tail = new CaptureTail(rb.path, rb.capture.firstRecordOffset, rb.capture.header.crc);
+    } catch {
+      return false;
+    }
+    // Events shown but not in the file: shown again once the read-back has caught up.
+    const events: EventRecord[] = this.spill ? this.spill.events : [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const item = this.queue[i]!;
+      if ('event' in item && !item.inFile) events.push(item.event);
+    }
+    this.spill?.tail.close();
+    this.spill = { tail, events };
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
+    this.skippedBytes = 0;
+    this.scheduleDrain();
+    return true;
+  }
+
+  /** How far a read-back (falling behind, or decoding again) has come: bytes of the capture
+   *  file decoded, of those written so far; undefined when decoding from memory. */
+  get readBackProgress(): { done: number; total: number } | undefined {
+    const spill = this.spill;
+    const rb = this.readBack;
+    if (!spill || !rb) return undefined;
+    return { done: spill.tail.pos, total: rb.capture.appendOffset };
   }
 
   /**

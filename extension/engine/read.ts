@@ -11,6 +11,8 @@ export interface ReadOptions extends DecodeChoice {
   signal?: AbortSignal;
   /** Called with warnings (e.g. a truncated last record) once reading ends. */
   onWarning?: (message: string) => void;
+  /** Called with each record's file offset before its rows (how far reading has come). */
+  onRecord?: (offset: number) => void;
 }
 
 export async function* readCaptureRows(path: string, opts: ReadOptions = {}): AsyncGenerator<Row> {
@@ -28,7 +30,8 @@ export async function* readCaptureRows(path: string, opts: ReadOptions = {}): As
   });
   let last = { ts: 0, mono: 0 };
   try {
-    for await (const { record } of reader.records({ follow: opts.follow, signal: opts.signal })) {
+    for await (const { record, offset } of reader.records({ follow: opts.follow, signal: opts.signal })) {
+      opts.onRecord?.(offset);
       const r = record as { t: string };
       if (r.t === 'c') {
         const c = record as unknown as Parameters<RowBuilder['chunk']>[0];

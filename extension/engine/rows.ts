@@ -60,6 +60,11 @@ export class RowBuilder {
     return this.nextId - 1;
   }
 
+  /** A builder with the same decoder choice and nothing seen yet (rows from id 1). */
+  fresh(): RowBuilder {
+    return new RowBuilder({ ...this.choice, decodeByTap: { ...this.choice.decodeByTap } });
+  }
+
   event(ev: EventRecord): Row[] {
     const out: Row[] = [];
     if (ev.kind === 'open' && ev.conn !== undefined) {

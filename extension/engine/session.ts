@@ -65,7 +65,7 @@ export class Session {
   readonly capturePath: string | undefined;
   readonly startedAt: number;
   private readonly clock = new Clock();
-  private readonly rows: RowBuilder;
+  private rows: RowBuilder;
   private capture: CaptureWriter | undefined;
   private readonly listeners = new Set<(row: Row) => void>();
   private readonly tapList: Tap[] = [];
@@ -82,9 +82,13 @@ export class Session {
     this.capturePath = opts.capturePath;
     this.startedAt = this.clock.wall();
     this.rows = new RowBuilder(opts);
+    const rows = () => this.rows;
     this.live = new LiveDecoder(
       {
-        rows: this.rows,
+        // (Decode As… on the running session swaps the builder: see redecode.)
+        get rows() {
+          return rows();
+        },
         emit: (rows) => this.emitRows(rows),
         note: (message) => this.emitEventNow({ kind: 'note', message }),
         mono: () => this.clock.mono(),
@@ -301,8 +305,37 @@ export class Session {
     return [...this.activity.conns.values()].map((c) => ({ ...c }));
   }
 
+  /** Decode connections opened from now on with `name` (the tap's, or every tap's without its own choice). */
   setDecoder(tap: string | undefined, name: string): void {
     this.rows.setDecoder(tap, name);
+  }
+
+  /**
+   * Decode As… on the running session: decode everything captured so far again with `name` for
+   * `tap` (or every tap without its own choice), read back from the capture file, then go on with
+   * new traffic, without losing or repeating a record at the switch. The rows start again from
+   * id 1 (listeners get them as they are decoded: forget the earlier ones when this returns
+   * true). False when the capture cannot be read back (no capture file, only the private spill
+   * file): then only connections opened from now on use `name`.
+   */
+  redecode(tap: string | undefined, name: string): boolean {
+    const next = this.rows.fresh();
+    next.setDecoder(tap, name); // (throws for an unknown name before anything changes)
+    const old = this.rows;
+    this.rows = next;
+    if (this.stopped || !this.live.redecodeFromStart()) {
+      this.rows = old;
+      old.setDecoder(tap, name);
+      return false;
+    }
+    // Frames are counted again as they are decoded again (bytes were counted as they arrived).
+    for (const c of this.activity.conns.values()) c.frames = 0;
+    return true;
+  }
+
+  /** While decoding again (or catching up after falling behind): bytes of the capture decoded so far, of how many. */
+  get redecodeProgress(): { done: number; total: number } | undefined {
+    return this.live.readBackProgress;
   }
 
   get rowCount(): number {

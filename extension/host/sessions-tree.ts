@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import * as P from '../shared/requests';
 import type { EngineClient } from './engine-client';
 import type { SessionModel } from './session-model';
+import { treeContent } from './tree-content';
 
 export type TreeNode =
   | { type: 'session'; session: P.SessionSummary }
@@ -30,16 +31,22 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly sub: vscode.Disposable;
   private pending: NodeJS.Timeout | undefined;
+  /** What the view shows now (treeContent of the sessions it was last built from). */
+  private shown: string | undefined;
 
   constructor(
     private readonly model: SessionModel,
     private readonly engine: EngineClient,
   ) {
-    // Notices are throttled by the engine already; coalesce once more for the tree.
+    // Notices are throttled by the engine already; coalesce once more for the tree, and refresh
+    // only when something it shows changed (see tree-content.ts: a refresh can take the focus).
     this.sub = model.onDidChange(() => {
       if (this.pending) return;
       this.pending = setTimeout(() => {
         this.pending = undefined;
+        const now = treeContent(model.list());
+        if (now === this.shown) return;
+        this.shown = now;
         this.emitter.fire(undefined);
       }, 300);
     });
@@ -94,7 +101,11 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   async getChildren(n?: TreeNode): Promise<TreeNode[]> {
-    if (!n) return this.model.list().map((session) => ({ type: 'session', session }));
+    if (!n) {
+      const list = this.model.list();
+      this.shown = treeContent(list);
+      return list.map((session) => ({ type: 'session', session }));
+    }
     if (n.type === 'session') {
       const s = this.model.get(n.session.id) ?? n.session;
       const out: TreeNode[] = s.processes.map((process) => ({ type: 'process', sessionId: s.id, process }));

@@ -33,6 +33,8 @@ export class HostedSession {
   flow = new FlowContext();
   stats = new SessionStats();
   readonly tapNames = new Map<string, string>();
+  /** A Decode As… re-read of a capture file under way: bytes read so far, of the file's size. */
+  fileProgress: { done: number; total: number } | undefined;
   /** Bumped by each Decode As… re-read (an older re-read stops adding rows). */
   decodeGeneration = 0;
   /** Options its captures are decoded with (again) — whether credentials are shown. */
@@ -88,6 +90,12 @@ export class HostedSession {
 
   private reloaded = false;
 
+  /** How far decoding the capture again (or catching up with it) has come, while it goes on. */
+  private decodingProgress(): { decoding?: { done: number; total: number } } {
+    const p = this.engine?.redecodeProgress ?? this.fileProgress;
+    return p && p.total > 0 ? { decoding: { done: Math.min(p.done, p.total), total: p.total } } : {};
+  }
+
   onRow(listener: (row: Row) => void): () => void {
     this.rowListeners.add(listener);
     return () => this.rowListeners.delete(listener);
@@ -137,6 +145,7 @@ export class HostedSession {
       connections: this.connections().length,
       processes: this.processes(),
       taps: this.taps(),
+      ...this.decodingProgress(),
     };
   }
 

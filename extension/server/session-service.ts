@@ -1,7 +1,7 @@
 // The sessions the server hosts: start (taps + processes from a launch configuration), stop,
 // open a capture file, save it elsewhere, rows by range and filter, signals.
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   readCaptureRows,
@@ -55,6 +55,8 @@ const SIGNAL_WATCH_MS = 700;
 const STDIO_GRACE_MS = 2000;
 /** After a signalled process's first output: how long to keep watching for more, or its exit. */
 const SIGNAL_SETTLE_MS = 150;
+/** While a live session's capture is decoded again: how often its progress is told. */
+const PROGRESS_INTERVAL_MS = 250;
 
 export class SessionService {
   private readonly sessions = new Map<string, HostedSession>();
@@ -255,16 +257,29 @@ export class SessionService {
   }
 
   /**
-   * A live session decodes the connections opened from now on with `decoder`; a capture file, a
-   * stopped or ended session is read again from its capture with it (the chosen tap, or all),
-   * rows replaced in place, arriving as they are decoded.
+   * Decode As…: the session's capture is decoded again with `decoder` for the chosen tap (or every
+   * tap without its own choice), rows replaced in place and arriving as they are decoded. A live
+   * session goes on decoding new traffic with it once the read-back has caught up (nothing lost
+   * or repeated at the switch); one whose capture cannot be read back (none, a FIFO) uses it for
+   * the connections opened from now on only (redecoding: false).
    */
   decodeAs(id: string, tap: string | undefined, decoder: string): { redecoding: boolean } {
     const s = this.get(id);
     resolveDecoder(decoder); // a clear error for an unknown name, before anything changes
     if (s.engine && s.state === 'live') {
-      s.engine.setDecoder(tap, decoder);
-      return { redecoding: false };
+      ++s.decodeGeneration;
+      const engine = s.engine;
+      if (!engine.redecode(tap, decoder)) return { redecoding: false };
+      // (Synchronous with the switch: the first row decoded again comes later.)
+      s.reset();
+      s.changed();
+      // Progress in the notices until the read-back has caught up (also when no row comes).
+      const timer = setInterval(() => {
+        if (!engine.redecodeProgress || !this.sessions.has(id)) clearInterval(timer);
+        s.changed();
+      }, PROGRESS_INTERVAL_MS);
+      timer.unref();
+      return { redecoding: true };
     }
     if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file to decode again`);
     const path = s.capturePath;
@@ -272,7 +287,13 @@ export class SessionService {
     s.reset();
     s.changed();
     const choice = tap ? { decodeByTap: { [tap]: decoder } } : { decode: decoder, decodeByTap: {} };
-    const rows = readCaptureRows(path, { ...choice, decoderOptions: s.decoderOptions });
+    const progress = { done: 0, total: 0 };
+    void stat(path).then(
+      (st) => (progress.total = st.size),
+      () => undefined,
+    );
+    s.fileProgress = progress;
+    const rows = readCaptureRows(path, { ...choice, decoderOptions: s.decoderOptions, onRecord: (offset) => (progress.done = offset) });
     void (async () => {
       try {
         for await (const row of rows) {
@@ -282,6 +303,7 @@ export class SessionService {
       } catch (e) {
         this.opts.log(`${s.name}: decoding again: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
+        if (s.decodeGeneration === gen) s.fileProgress = undefined;
         s.flush();
       }
     })();
@@ -324,7 +346,6 @@ export class SessionService {
 
   /** Read a capture file into a new (read-only) session. Rows keep arriving after this returns. */
   async openCapture(path: string, decode?: string, showSecrets = false): Promise<SessionSummary> {
-    const { stat } = await import('node:fs/promises');
     try {
       await stat(path);
     } catch {

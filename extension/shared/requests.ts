@@ -105,6 +105,9 @@ export interface SessionSummary {
   connections: number;
   processes: ProcessInfo[];
   taps: TapInfo[];
+  /** While its capture is being decoded (again, after Decode As…, or catching up after live
+   *  decoding fell behind): bytes of the capture decoded so far, of how many. */
+  decoding?: { done: number; total: number };
 }
 
 export interface SessionDetail extends SessionSummary {
@@ -387,7 +390,8 @@ export const SessionGet = request<{ sessionId: string }, SessionDetail>('session
 export const SessionDetachTrace = request<{ sessionId: string }, void>('session/detachTrace');
 export const SessionAddTap = request<{ sessionId: string; tap: TapDef }, TapInfo>('session/addTap');
 /** "Decode As…": a tap's decoder (applies to connections opened afterwards). */
-/** Live: new connections; otherwise the capture is decoded again (redecoding: true). */
+/** The capture is decoded again (redecoding: true); a live session whose capture cannot be read
+ *  back: connections opened from now on only (redecoding: false). */
 export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, { redecoding: boolean }>('session/decodeAs');
 export const DecodersList = request<Record<string, never>, DecoderDescription[]>('decoders/list');
 

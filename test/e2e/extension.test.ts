@@ -53,6 +53,16 @@ function prepareWorkspace(rpcPort: number): void {
       { name: 'rpcclient', command: '${workspaceFolder}/bin/rpcclient', args: ['-connect', '${tap:rpc}', '-n', '100000', '-interval', '100ms'], delayMs: 300 },
     ],
   });
+  // A program that exits when the test says so (the file "ends-later.go-on" appears), while the user does something else.
+  writeFileSync(
+    join(workspace, 'ends-later.mjs'),
+    [
+      "import { existsSync } from 'node:fs';",
+      "process.stdout.write('waiting for the go\\n');",
+      "const t = setInterval(() => { if (existsSync(new URL('ends-later.go-on', import.meta.url))) { clearInterval(t); process.stdout.write('going\\n'); } }, 50);",
+    ].join('\n'),
+  );
+  cfg.configurations.push({ name: 'E2E ends later', decode: 'lines', command: 'node', args: ['${workspaceFolder}/ends-later.mjs'] });
   writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
 }
 
@@ -100,6 +110,24 @@ async function launch(config: string): Promise<void> {
 async function closeEditors(): Promise<void> {
   await runCommand(page, 'View: Close All Editors');
   await page.waitForTimeout(500);
+}
+
+/** A row of the Sessions view (shown with "IPC Tap: Focus on Sessions View"). */
+function sessionsRow(text: string) {
+  return page.locator('.tree-explorer-viewlet-tree-view .monaco-list-row', { hasText: text }).first();
+}
+
+/** Open the command palette and leave it open (the user is about to type a command). */
+async function openPalette() {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await waitFor(
+    'the palette',
+    async () =>
+      (await input.isVisible()) && (await input.getAttribute('aria-label')) === 'Type the name of a command to run.' && (await input.evaluate((i) => !i.closest('[inert]'))),
+    10_000,
+  );
+  return input;
 }
 
 before(async () => {
@@ -447,7 +475,9 @@ step('7. Open Capture as Text: outline lists the RPC calls, hover shows a decode
   await page.keyboard.press('Escape');
 });
 
-step('2. Click SIGTERM for the server in the panel: the exit shows on the timeline', async () => {
+step('2. Click SIGTERM for the server in the panel: the exit shows on the timeline; the session ends (the Sessions view says so)', async () => {
+  await runCommand(page, 'IPC Tap: Focus on Sessions View');
+  await sessionsRow('Go net/rpc server and client').waitFor({ timeout: 20_000 });
   await runCommand(page, 'IPC Tap: Show Panel');
   const f = await panel();
   await setFilter(f, ''); // every row, whatever an earlier step left in the filter
@@ -460,6 +490,13 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   const exited = f.locator(`[data-testid="process"][data-pid="${pid}"].state-exited`);
   await exited.waitFor({ timeout: 20_000 });
   assert.match(await exited.innerText(), /SIGTERM/);
+  await waitFor('session ended in the panel', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
+  const session = sessionsRow('Go net/rpc server and client');
+  await waitFor('session ended in the Sessions view', async () => /ended · \d+ frames · \d+ connections$/.test((await session.innerText()).replace(/\s+/g, ' ')), 20_000);
+  await wb.shot('session-ended-sessions-view');
+  // Its processes' output is under their names, their exits in words.
+  assert.ok(await sessionsRow('rpcserver stdio').isVisible(), 'stdio tap named by its process');
+  assert.match((await sessionsRow('rpcserver (').innerText()).replace(/\s+/g, ' '), /exited: SIGTERM/);
   await waitFor(
     'exit row of the server',
     async () => {
@@ -548,6 +585,44 @@ step('8. Commands act on the panel in front: Open Capture as Text from the net/r
   await page.locator('.view-line', { hasText: 'Arith.Multiply' }).first().waitFor({ timeout: 20_000 });
   await wb.shot('text-of-panel-in-front');
   assert.equal(await page.locator('.view-line', { hasText: 'signals demo ready' }).count(), 0, 'not the last launched session');
+});
+
+step('8b. A click on a session in the Sessions view opens its panel and leaves the focus alone: the palette opened meanwhile stays open and runs a command', async () => {
+  await closeEditors();
+  await runCommand(page, 'IPC Tap: Focus on Sessions View');
+  await sessionsRow('Go net/rpc server and client').click();
+  const input = await openPalette();
+  // The panel opens behind the palette and fills with the session's rows.
+  await waitFor('the panel with its rows', async () => (await summaries(await panel())).some((s) => s.includes('Arith.Multiply')), 20_000);
+  await wb.shot('palette-over-new-panel');
+  assert.ok(await input.isVisible(), 'the command palette stayed open while the panel opened');
+  await input.fill('>IPC Tap: Open Capture as Text');
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'IPC Tap: Open Capture as Text' }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  const tab = page.locator('.tabs-container .tab.active');
+  await waitFor('text tab of the session clicked', async () => /Go net_rpc server and client \(text\)/.test(await tab.innerText()), 20_000);
+});
+
+step('8c. A session that ends while the user has the command palette open: the palette stays open', async () => {
+  await closeEditors();
+  await runCommand(page, 'IPC Tap: Focus on Sessions View');
+  await launch('E2E ends later');
+  const f = await panel();
+  await waitFor('the program waits', async () => (await summaries(f)).some((t) => t.includes('waiting for the go')), 20_000);
+  const input = await openPalette();
+  // The program exits now, on its own: its session ends (panel and Sessions view say so).
+  writeFileSync(join(workspace, 'ends-later.go-on'), '');
+  await waitFor('session ended in the panel', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
+  await waitFor(
+    'session ended in the Sessions view',
+    async () => /ended · \d+ frames? · \d+ connections?$/.test((await sessionsRow('E2E ends later').innerText()).replace(/\s+/g, ' ')),
+    20_000,
+  );
+  await wb.shot('session-ended-palette-open');
+  assert.ok(await input.isVisible(), 'the command palette stayed open while the session ended');
+  // One frame, one connection: said in the singular.
+  assert.match((await sessionsRow('E2E ends later').innerText()).replace(/\s+/g, ' '), /ended · 2 frames · 1 connection$/);
+  await page.keyboard.press('Escape');
 });
 
 step('5. <script> and <img onerror> payloads are shown as text; nothing runs', async () => {
@@ -743,6 +818,17 @@ step('9. The sample capture shipped in examples/ opens in the panel from the Exp
   await wb.shot('sample-capture');
   // A saved capture: no signal buttons for its (long gone) processes.
   assert.equal(await (await panel()).locator('[data-testid^="signal-SIG"]').count(), 0);
+  // The bar between the list and the detail pane moves: dragged up, the list gets shorter.
+  const g = await panel();
+  const listHeight = async () => (await g.locator('[data-testid="frame-list"]').boundingBox())?.height ?? 0;
+  const before = await listHeight();
+  const bar = (await g.locator('[data-testid="splitter"]').boundingBox())!;
+  await page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2 - 200, { steps: 6 });
+  await page.mouse.up();
+  await waitFor('a shorter list', async () => (await listHeight()) < before - 100, 10_000);
+  await wb.shot('splitter-moved');
 });
 
 step('10. Decode As… on a capture decodes what is there again, in place', async () => {

@@ -2,7 +2,6 @@
 // scripts/code-server.mjs) driven through Debian's chromium with playwright-core, as a user would:
 // command palette, quick picks, the Sessions view, the panel's webview.
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import type { RunningCodeServer } from '../../scripts/code-server.mjs';
@@ -62,38 +61,57 @@ export async function openWorkbench(opts: { extensionsDir: string; userDataDir: 
   }
 }
 
-/** Run a command from the palette by its title (e.g. "IPC Tap: Launch and Tap…"). Retries while
- *  the workbench is still starting (the first palette can open before commands are listed). */
+const PALETTE_LABEL = 'Type the name of a command to run.';
+
+/** When the focus is on a webview (VS Code gave it back after a quick input or a notification
+ *  closed), wait until it has reached the webview's content: VS Code passes it on with a message
+ *  to the webview, and a palette opened before that arrives is closed by it. */
+async function focusLanded(page: Page): Promise<void> {
+  if (!(await page.evaluate(() => document.activeElement?.tagName === 'IFRAME'))) return;
+  await waitFor(
+    'the focus inside the webview',
+    async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || f.childFrames().length > 0) continue;
+        if (await f.evaluate(() => document.hasFocus()).catch(() => false)) return true;
+      }
+      return false;
+    },
+    10_000,
+  );
+}
+
+/** Run a command from the palette by its title (e.g. "IPC Tap: Launch and Tap…"). The workbench
+ *  is ready for this once openWorkbench returned (the extension's commands are listed). */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  for (let attempt = 1; ; attempt++) {
+  // A quick input still open (an earlier step's) is closed first, and gone before F1: one that
+  // is closing is inert and cannot be typed into.
+  if (await page.evaluate(() => !!document.querySelector('.quick-input-widget')?.checkVisibility())) {
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill('>' + title);
-      // Enter only once the filtered list has the command focused (not a recently used one).
-      const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
-      await row.waitFor({ timeout: 8_000 });
-      await page.keyboard.press('Enter');
-      await page
-        .waitForFunction(
-          () =>
-            document.querySelector('.quick-input-widget input')?.getAttribute('aria-label') !== 'Type the name of a command to run.' ||
-            !document.querySelector('.quick-input-widget')?.checkVisibility(),
-          undefined,
-          { timeout: 5_000 },
-        )
-        .catch(() => undefined);
-      return;
-    } catch (err) {
-      if (attempt >= 4) throw err;
-      const shot = join(tmpdir(), `ipctap-e2e-runcommand-${Date.now()}.png`);
-      await page.screenshot({ path: shot }).catch(() => undefined);
-      process.stderr.write(`runCommand "${title}": attempt ${attempt} failed (${shot}): ${String(err).split('\n')[0]}\n`);
-      await page.waitForTimeout(1500);
-    }
+    await page.waitForFunction(() => !document.querySelector('.quick-input-widget')?.checkVisibility(), undefined, { timeout: 10_000 });
   }
+  await focusLanded(page);
+  await page.keyboard.press('F1');
+  await page.waitForFunction(
+    (label) => {
+      const i = document.querySelector('.quick-input-widget input') as HTMLInputElement | null;
+      return !!i && i.checkVisibility() && !i.closest('[inert]') && i.getAttribute('aria-label') === label;
+    },
+    PALETTE_LABEL,
+    { timeout: 10_000 },
+  );
+  await input.fill('>' + title);
+  // Enter only once the filtered list has the command focused (not a recently used one).
+  const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  // The palette has handed over: closed, or showing the command's own question.
+  await page.waitForFunction(
+    (label) => document.querySelector('.quick-input-widget input')?.getAttribute('aria-label') !== label || !document.querySelector('.quick-input-widget')?.checkVisibility(),
+    PALETTE_LABEL,
+    { timeout: 10_000 },
+  );
 }
 
 /** A quick input that is not the command palette, visible and not inert (mid-transition). */

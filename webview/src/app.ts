@@ -285,6 +285,7 @@ export class App {
     }
     this.allRows = Math.max(this.allRows, s.rows);
     this.toolbar.setSessionState(s.state, this.live);
+    this.toolbar.setDecoding(s.decoding);
     this.toolbar.setDecodeChoices(s.taps, this.decoders);
     this.renderStrip();
     this.updateCount();

@@ -152,8 +152,12 @@ export class CaptureWriter {
     this.flushDelay = opts.flushDelayMs ?? 10;
     this.cur = this.newBatch(this.batchSize);
     this.bytesWritten = headerBytes;
+    this.firstRecordOffset = headerBytes;
     this.boundaries.push([headerBytes, 1]);
   }
+
+  /** File offset of the first record (the end of the header). */
+  readonly firstRecordOffset: number;
 
   /** Create (or truncate) the capture file at `path` and write its header. */
   static async open(path: string, init: CaptureHeaderInit, opts: CaptureWriterOptions = {}): Promise<CaptureWriter> {

@@ -26,6 +26,8 @@ export interface Toolbar {
   setPaused(paused: boolean): void;
   setCleared(cleared: boolean): void;
   setSessionState(state: string, live: boolean): void;
+  /** How far decoding the capture (again) has come; hidden without. */
+  setDecoding(progress: { done: number; total: number } | undefined): void;
   setDecodeChoices(taps: readonly TapInfo[], decoders: readonly DecoderDescription[]): void;
   /** Completions for the filter text (offered in a list under the field as the user types). */
   setCompleter(complete: (text: string) => string[]): void;
@@ -77,6 +79,8 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
 
   const state = badge(doc, '', 'session-state');
   const count = badge(doc, '0', 'row-count', 'rows shown');
+  const decoding = badge(doc, '', 'decode-progress', 'the capture decoded so far');
+  decoding.hidden = true;
   const pause = button(doc, 'Pause', { testid: 'pause-follow', title: 'Stop following new rows', onClick: () => act.togglePause() });
   const clear = button(doc, 'Clear', { testid: 'clear', title: 'Hide the rows so far (the capture keeps them)', onClick: () => act.clear() });
   const unclear = button(doc, 'Show cleared', { testid: 'unclear', title: 'Show the rows hidden by Clear', onClick: () => act.unclear() });
@@ -121,7 +125,7 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
         },
       }),
       button(doc, 'Cancel', { testid: 'decode-as-cancel', onClick: () => (decodeBox.hidden = true) }),
-      el(doc, 'span', { class: 'muted' }, 'A live session: connections opened from now on. A capture or a stopped session: decoded again.'),
+      el(doc, 'span', { class: 'muted' }, 'What is captured is decoded again; a live session goes on with new traffic that way.'),
     );
     decodeBox.hidden = false;
   };
@@ -141,6 +145,7 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
       { class: 'toolbar', role: 'toolbar', 'aria-label': 'IPC Tap' },
       el(doc, 'div', { class: 'filter-box' }, input, suggestions, errors),
       count,
+      decoding,
       state,
       decodeBtn,
       pause,
@@ -181,6 +186,13 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
       setBadge(state, s);
       pause.hidden = !live;
       clear.hidden = false;
+    },
+    setDecoding(p) {
+      decoding.hidden = !p;
+      if (!p) return;
+      const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
+      setBadge(decoding, `decoding ${pct} %`);
+      decoding.setAttribute('data-percent', String(pct));
     },
     setCompleter(fn) {
       complete = fn;
