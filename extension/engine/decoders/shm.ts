@@ -9,6 +9,7 @@ import { decodeLayout, changedFields, parseLayout, type Layout } from '../shm/la
 import { parseRecord, REC_HEADER, type ChangeRange, type ShmHeader } from '../shm/record';
 import type { Direction, FieldRange, Frame } from '../types';
 import { DEFAULT_MAX_FRAME, type ConnDecoder, type DecoderInfo, type DecoderOptions } from './core/decoder';
+import { preview } from './core/text';
 
 const SHADOW_MAX = 1024 * 1024;
 const DATA_AREA_MAX = 4096;
@@ -99,9 +100,10 @@ class ShmConnDecoder implements ConnDecoder {
       }
     }
     const area = h.region.length === h.size && h.region.offset === 0 ? `${h.size} B` : `${h.region.length} B at ${hex0x(h.region.offset)} of ${h.size} B`;
-    let summary = `watching ${h.target}: ${area}, every ${h.interval} ms (${h.source})`;
-    if (h.layout) summary += `, layout ${h.layout}`;
-    if (h.decode) summary += `, decoded as ${h.decode}`;
+    // (The header's texts come from the stream: one line whatever they hold.)
+    let summary = `watching ${preview(String(h.target), 200)}: ${area}, every ${h.interval} ms (${preview(String(h.source), 200)})`;
+    if (h.layout) summary += `, layout ${preview(String(h.layout), 200)}`;
+    if (h.decode) summary += `, decoded as ${preview(String(h.decode), 200)}`;
     const f: Frame = { dir, data: EMPTY, summary, decoded: { kind: 'watch', ...h } };
     if (problems.length) f.error = problems.join('; ');
     return f;
