@@ -48,7 +48,7 @@ export function eventSummary(ev: EventLike): string {
     case 'capture-dropped':
       return `capture dropped ${ev.bytes ?? '?'} bytes (forwarding went on)`;
     case 'note':
-      return `note: ${ev.message ?? ''}`;
+      return `note${ev.conn !== undefined ? ' conn ' + ev.conn : ''}: ${ev.message ?? ''}`;
     case 'signal-received':
       return `signal ${ev.signal ?? '?'} received by ${pidText(ev)}${ev.senderPid !== undefined ? ` from pid ${ev.senderPid}${ev.senderCommand ? ` (${ev.senderCommand})` : ''}` : ''}`;
     case 'gap':

@@ -41,7 +41,9 @@ function prepareWorkspace(rpcPort: number): void {
     ].join('\n'),
   );
   const cfgPath = join(workspace, '.vscode', 'ipctap.json');
-  const text = readFileSync(cfgPath, 'utf8').replace(/7301/g, String(rpcPort));
+  const text = readFileSync(cfgPath, 'utf8')
+    .replace(/7301/g, String(rpcPort))
+    .replace(/7401/g, String(rpcPort + 2));
   const cfg = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as { configurations: unknown[] };
   cfg.configurations.push({ name: 'E2E untrusted payloads', decode: 'lines', command: 'node', args: ['${workspaceFolder}/evil.mjs'] });
   // Calls every 100 ms for as long as the test runs: live across a window reload.
@@ -181,6 +183,30 @@ step('1. Launch and Tap the net/rpc server and client: decoded method names in t
   );
 });
 
+/** The first row holding `text` is shown in the theme's error colour (not its direction's). */
+async function inErrorColour(f: Frame, text: string): Promise<void> {
+  // Live notices re-render the rows: read a row that is in the document (a detached one has no style).
+  let colours: string[] = [];
+  await waitFor(
+    `the row "${text}" in the error colour`,
+    async () => {
+      colours = await f
+        .locator('[data-testid="frame-row"]', { hasText: text })
+        .first()
+        .evaluate((row) => {
+          const probe = document.createElement('span');
+          probe.style.color = 'var(--vscode-errorForeground)';
+          document.body.appendChild(probe);
+          const want = getComputedStyle(probe).color;
+          probe.remove();
+          return [row.isConnected ? getComputedStyle(row).color : '', want];
+        });
+      return colours[0] !== '' && colours[0] === colours[1];
+    },
+    10_000,
+  ).catch(() => assert.equal(colours[0], colours[1], `the row "${text}" is shown in the error colour`));
+}
+
 /** Type a filter and apply it (Enter), as a user would. */
 async function setFilter(f: Frame, text: string): Promise<void> {
   const input = f.locator('[data-testid="filter"]');
@@ -205,27 +231,7 @@ step('1b. The filter: examples and completions from this session, replies with e
   await setFilter(f, 'error');
   await waitFor('the divide-by-zero reply', async () => (await summaries(f)).some((t) => /Arith\.Divide #\d+ error: divide by zero/.test(t)), 20_000);
   await wb.shot('filter-error');
-  // The reply that carries the error is in the theme's error colour (not its direction's). Live
-  // notices re-render the rows: read a row that is in the document (a detached one has no style).
-  let colours: string[] = [];
-  await waitFor(
-    'the error reply in the error colour',
-    async () => {
-      colours = await f
-        .locator('[data-testid="frame-row"]', { hasText: 'divide by zero' })
-        .first()
-        .evaluate((row) => {
-          const probe = document.createElement('span');
-          probe.style.color = 'var(--vscode-errorForeground)';
-          document.body.appendChild(probe);
-          const want = getComputedStyle(probe).color;
-          probe.remove();
-          return [row.isConnected ? getComputedStyle(row).color : '', want];
-        });
-      return colours[0] !== '' && colours[0] === colours[1];
-    },
-    10_000,
-  ).catch(() => assert.equal(colours[0], colours[1], 'the error reply is shown in the error colour'));
+  await inErrorColour(f, 'divide by zero');
   await setFilter(f, 'method:Divide');
   await waitFor(
     'only net/rpc Divide frames',
@@ -961,8 +967,10 @@ step(
     const log = readFileSync(join(runtime, 'engines', logs[0]!), 'utf8');
     assert.match(log, /a window left \(0 connected\)[^]*a window connected \(1 connected\)/, log);
     // The Sessions view lists it, live; the status bar follows it.
-    await page.locator('.activitybar li[role="tab"][aria-label="IPC Tap"]').click();
-    const item = page.locator('.monaco-list-row', { hasText: 'E2E reload: net/rpc calls' }).first();
+    // (A command, not a click on the activity bar icon: a click on the icon of the view already
+    // shown closes the side bar.)
+    await runCommand(page, 'IPC Tap: Focus on Sessions View');
+    const item = sessionsRow('E2E reload: net/rpc calls');
     await waitFor('the session in the Sessions view, live', async () => /live · \d+ frames?/.test(await item.innerText()), 30_000);
     await page.locator('.statusbar-item', { hasText: 'E2E reload: net/rpc calls' }).first().waitFor({ timeout: 20_000 });
     await wb.shot('reload-sessions-view');
@@ -1046,4 +1054,28 @@ step('14. Restart Engine: a new engine, no crash warning, the open panel still s
   const f = await panel();
   await setFilter(f, '');
   assert.equal(await page.locator('.notifications-toasts .notification-list-item', { hasText: /stopped unexpectedly/ }).count(), 0, 'not reported as a crash');
+});
+
+step('15. The JSON-RPC example: each call shows its params and each reply its result; the error reply to an unknown method in the error colour', async () => {
+  await closeEditors();
+  await launch('Node JSON-RPC service and client');
+  const f = await panel();
+  const want = ['add #1 {"a":2,"b":40}', 'add #1 → 42', 'upper #3 {"text":"hello from the client"}', 'upper #3 → "HELLO FROM THE CLIENT"', 'nope #4 → error -32601 no method nope'];
+  let texts: string[] = [];
+  await waitFor(
+    'calls with params, replies with results',
+    async () => {
+      texts = await summaries(f);
+      return want.every((w) => texts.some((t) => t.includes(w)));
+    },
+    30_000,
+  ).catch(() =>
+    assert.deepEqual(
+      want.filter((w) => !texts.some((t) => t.includes(w))),
+      [],
+      texts.join('\n'),
+    ),
+  );
+  await wb.shot('jsonrpc-summaries');
+  await inErrorColour(f, 'nope #4 → error');
 });

@@ -198,7 +198,7 @@ export class Relay {
         conn: this.o.conn,
         tap: this.o.tap,
         peers: side === 'client' ? { client: pids } : { server: pids },
-        message: `conn ${this.o.conn}: ${side} pid ${pids.join(', ')}`,
+        message: `${side} pid ${pids.join(', ')}`,
       });
     }
   }

@@ -151,6 +151,7 @@ test('assembler: one connection per pipe/socket, each byte once, gaps for what n
   assert.ok(joined);
   assert.match(String(joined.message), /^pid 24316 \(python3\) writes it on fd \d+$/);
   assert.match(describeEvent({ ...joined, ts: 0, mono: 0 }), new RegExp(`^#${opens[1]!.conn} note: pid 24316 \\(python3\\) writes it`));
+  assert.match(eventSummary(joined), new RegExp(`^note conn ${opens[1]!.conn}: pid 24316 \\(python3\\) writes it`));
   assert.deepEqual(
     out.events.find((e) => e.kind === 'signal-received'),
     { kind: 'signal-received', pid: 24237, signal: 'SIGCHLD', senderPid: 24316, senderCommand: 'python3' },
