@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,10 @@ async function floodThroughTap(lossless: boolean): Promise<{ sentSha: string; re
     const fifo = join(dir, 'cap.fifo');
     const copy = join(dir, 'copy.ipctap');
     execFileSync('mkfifo', [fifo]);
-    const copier = spawn(process.execPath, [join(__dirname, '..', '..', 'helpers', 'children', 'slow-copier.js'), fifo, copy, String(DISK_RATE)], {
+    // Without --lossless the "disk" takes nothing until the whole stream has been forwarded, so
+    // the capture must fall behind however fast or slow the machine forwards it.
+    const go = join(dir, 'go');
+    const copier = spawn(process.execPath, [join(__dirname, '..', '..', 'helpers', 'children', 'slow-copier.js'), fifo, copy, String(DISK_RATE), ...(lossless ? [] : [go])], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const copied = once(copier, 'exit');
@@ -63,6 +66,7 @@ async function floodThroughTap(lossless: boolean): Promise<{ sentSha: string; re
       sock.on('data', (d) => (reply += d));
       await once(sock, 'close');
       assert.equal(reply, 'done', 'the server saw the whole stream end');
+      writeFileSync(go, '');
       const stopped = await cli.stop('SIGINT');
       assert.equal(stopped.code, 0, cli.stderr);
       await copied;
