@@ -120,7 +120,11 @@ test('session/start (a launch configuration): command, args, cwd, env, tap spec 
     const s = await engine.request(P.SessionStart, {
       name: 'hostile $(touch X)',
       taps: [{ spec: `unix:${target}` }],
-      processes: [{ name: 'show', command: join(DIR, 'node $(touch X)'), args: ['-e', SHOW, ...HOSTILE], cwd: DIR, env: { V: HOSTILE.join(' '), OUT: out } }],
+      // (It stays up until the session is stopped: a session whose programs have all exited ends by
+      // itself, and its taps with it.)
+      processes: [
+        { name: 'show', command: join(DIR, 'node $(touch X)'), args: ['-e', `${SHOW};setInterval(()=>{},1000)`, ...HOSTILE], cwd: DIR, env: { V: HOSTILE.join(' '), OUT: out } },
+      ],
       capturePath: capture,
     });
     const got = await until('the program wrote what it received', () => (existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined));
