@@ -48,18 +48,31 @@ function writeJson(value: unknown): string {
  * Digits inside strings, fractions and exponents are left alone.
  */
 export function parseJsonExact(text: string): unknown {
+  // Numbers beyond a double's range (1e999, 400 digits with a fraction) would parse to ±Infinity,
+  // which JSON cannot carry: they are kept as their text.
+  if (HUGE_HINT.test(text)) text = text.replace(NUMBER, (m, str, num) => (str !== undefined || Number.isFinite(Number(num)) ? m : `"\\u0000num:${num}"`));
   // Fast path: no run of 16+ digits that starts a number (fractions don't count), so every
   // integer fits a double exactly.
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  if (!LONG_DIGITS.test(text)) return HUGE_MARK.test(text) ? JSON.parse(text, hugeReviver) : JSON.parse(text);
   const marked = text.replace(BIG_INT, (m, str, big) => (str !== undefined ? str : `"\\u0000big:${big}"`));
   return JSON.parse(marked, (_k, v) => {
     if (typeof v === 'string' && v.startsWith('\u0000big:')) {
       const b = BigInt(v.slice(5));
       return Number.isSafeInteger(Number(b)) && BigInt(Number(b)) === b ? Number(b) : b;
     }
-    return v;
+    return hugeReviver(_k, v);
   });
 }
+
+function hugeReviver(_k: string, v: unknown): unknown {
+  return typeof v === 'string' && v.startsWith('\u0000num:') ? v.slice(5) : v;
+}
+
+/** A 3-digit exponent or a 309-digit run: a number that may be beyond a double's range. */
+const HUGE_HINT = /[eE][+-]?\d{3}|\d{309}/;
+const HUGE_MARK = /\\u0000num:/;
+// A string literal (skipped), or a number.
+const NUMBER = /("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
 
 const LONG_DIGITS = /(?<![\d.])\d{16}/;
 // A string literal (skipped), or an integer of 16+ digits that is not part of a fraction or an

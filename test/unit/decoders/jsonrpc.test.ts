@@ -126,3 +126,8 @@ test('jsonrpc: control characters in method names are escaped in the one-line su
   const [f] = feed(dec(), [['c2s', nd(req(1, 'a\nb'))]], 'whole');
   assert.equal(f.summary, 'a\\nb #1');
 });
+
+test('parseJsonExact: a number beyond a double (1e999, a 400-digit fraction) is kept as its text; strings and ordinary numbers are untouched', () => {
+  const long = '1'.repeat(400) + '.5';
+  assert.deepEqual(parseJsonExact(`{"code":-1e999,"f":${long},"s":"1e999","n":1e308,"x":2.5e-3}`), { code: '-1e999', f: long, s: '1e999', n: 1e308, x: 0.0025 });
+});
