@@ -74,6 +74,14 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
 }
 
 /** A long-running ipctap with its JSON Lines output parsed as it comes. */
+/** The rows of `ipctap read CAPTURE --json ARGS…` (JSON Lines, one object per line). */
+export async function readRows(capture: string, args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>[]> {
+  return (await runCli(['read', capture, '--json', ...args], { env })).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 export class LiveCli {
   readonly proc: ChildProcess;
   readonly rows: Record<string, unknown>[] = [];

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
+import { cliEnv, LiveCli, readRows, runCli } from '../../helpers/cli';
 
 const DIR = join(__dirname, '../../fixtures/node/grpc');
 const PROTO = join(DIR, 'demo.proto');
@@ -30,10 +30,7 @@ before(async () => {
   } finally {
     await live.stop();
   }
-  rows = (await runCli(['read', capture, '--json', '--proto', PROTO], { env: env.env })).stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  rows = await readRows(capture, ['--proto', PROTO], env.env);
 });
 after(() => {
   server?.kill();

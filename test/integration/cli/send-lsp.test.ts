@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { cliEnv, runCli } from '../../helpers/cli';
+import { cliEnv, readRows, runCli } from '../../helpers/cli';
 
 const CLIENT = resolve(__dirname, '../../fixtures/node/lsp-client.cjs');
 const SERVER = resolve(__dirname, '../../../node_modules/.bin/vscode-json-language-server');
@@ -20,10 +20,7 @@ let rows: Record<string, unknown>[] = [];
 
 before(async () => {
   await promisify(execFile)(process.execPath, [CLIENT, capture], { env: env.env, timeout: 60_000, maxBuffer: 64 << 20 });
-  rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  rows = await readRows(capture, [], env.env);
 });
 
 const request = (method: string) => rows.find((r) => r.type === 'frame' && r.dir === 'stdin' && (r.decoded as { method?: string } | null)?.method === method)!;

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
+import { cliEnv, LiveCli, readRows, runCli } from '../../helpers/cli';
 
 const DIR = join(__dirname, '../../fixtures/node/lenproto');
 const PEER = join(DIR, 'peer.cjs');
@@ -33,10 +33,7 @@ before(async () => {
   } finally {
     await live.stop();
   }
-  rows = (await runCli(['read', capture, '--json', ...TYPED], { env: env.env })).stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  rows = await readRows(capture, TYPED, env.env);
 });
 after(() => {
   server?.kill();

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
+import { cliEnv, LiveCli, readRows, runCli } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
 import { encodeValue } from '../../../extension/engine/replay/encode';
 import { resolveDecoder } from '../../../extension/engine/decoders/core/registry';
@@ -29,10 +29,7 @@ test('edit a net/rpc/jsonrpc call and send it: the server answers the new argume
     } finally {
       await live.stop();
     }
-    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = await readRows(capture, [], env.env);
     const call = rows.find((r) => r.type === 'frame' && /Arith\.Multiply #0 \{"A":7,"B":8\}/.test(String(r.summary)))!;
     const value = call.decoded as Record<string, unknown>;
     const edited = JSON.stringify({ ...value, args: { A: 6, B: 7 } });
@@ -81,10 +78,7 @@ test('edit a Go net/rpc (gob) call and send it to the real server: the reply is 
     } finally {
       await live.stop();
     }
-    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = await readRows(capture, [], env.env);
     const calls = rows.filter((r) => r.type === 'frame' && r.dir === 'c2s' && (r.decoded as { kind?: string } | null)?.kind === 'request');
     // the first call carries the type definitions of rpc.Request and Args; a later one relies on them
     const first = calls.find((r) => /Arith\.Multiply #0 /.test(String(r.summary)))!;
@@ -132,10 +126,7 @@ test('edit a gRPC unary call and send it to the real grpc-js server: typed with 
     } finally {
       await live.stop();
     }
-    const rows = (await runCli(['read', capture, '--json', '--proto', proto], { env: env.env })).stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = await readRows(capture, ['--proto', proto], env.env);
     const isEcho = (r: Record<string, unknown>) => {
       const d = r.decoded as { kind?: string; path?: string; dir?: string; compressed?: boolean } | null;
       return r.type === 'frame' && d?.kind === 'message' && d.path === '/demo.Calc/Echo' && d.dir === 'request' && !d.compressed;
@@ -158,11 +149,7 @@ test('edit a gRPC unary call and send it to the real grpc-js server: typed with 
     const same = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--proto', proto, '--value', JSON.stringify(d)], { env: env.env });
     assert.equal(same.code, 0, same.stdout + same.stderr);
     // schema-less: the capture read without --proto, the string field edited in its fields form
-    const raw = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((x) => x.id === call.id)!;
+    const raw = (await readRows(capture, [], env.env)).find((x) => x.id === call.id)!;
     const rd = raw.decoded as { message: { fields: { n: number; string?: string }[] } };
     const fields = rd.message.fields.map((f) => (f.n === 1 ? { ...f, string: 'raw edit' } : f));
     const s = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:127.0.0.1:${port}`, '--value', JSON.stringify({ ...rd, message: { fields } })], {
@@ -212,10 +199,7 @@ test('edit a ZeroMQ multipart message and send it to a real pyzmq REP server: th
     } finally {
       await live.stop();
     }
-    const rows = (await runCli(['read', capture, '--json'], { env: env.env })).stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = await readRows(capture, [], env.env);
     const msgs = rows.filter((r) => r.type === 'frame' && r.dir === 'c2s' && (r.decoded as { kind?: string } | null)?.kind === 'message');
     const second = msgs.find((r) => ((r.decoded as { text: (string | null)[] }).text ?? []).some((t) => t === 'hello 1'))!;
     assert.ok(second, rows.map((r) => r.summary).join('\n'));
