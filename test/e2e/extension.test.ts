@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { exampleBinary, examplesDir } from '../helpers/examples';
 import { goBinary } from '../helpers/go';
-import { stopEngines } from '../helpers/engine-server';
+import { alive, stopEngines } from '../helpers/engine-server';
 import { longTasks } from '../helpers/trace-summary';
 import { answerInput, openWorkbench, pickQuick, runCommand, waitFor, webviewFrame, type Workbench } from '../helpers/code-server';
 
@@ -155,18 +155,7 @@ after(async () => {
   // end the one still serving (and its live sessions), and wait until every engine is gone.
   await stopEngines(runtime).catch((err: unknown) => process.stderr.write(`stopping the engine: ${String(err)}\n`));
   for (const pid of started) {
-    await waitFor(
-      `engine ${pid} gone`,
-      async () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      20_000,
-    ).catch((err: unknown) => process.stderr.write(`${String(err)}\n`));
+    await waitFor(`engine ${pid} gone`, async () => !alive(pid), 20_000).catch((err: unknown) => process.stderr.write(`${String(err)}\n`));
   }
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -1002,14 +991,8 @@ function enginePid(): number {
   return Number(starts[starts.length - 1]![1]);
 }
 
-step('13. The engine SIGKILLed: restarted, the user told, the session reloaded from its capture in the open panel', async () => {
-  await runCommand(page, 'Notifications: Clear All Notifications');
-  const pid = enginePid();
-  process.kill(pid, 'SIGKILL');
-  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /engine stopped unexpectedly and was restarted\. \d+ session\(s\) were reloaded/ });
-  await toast.first().waitFor({ timeout: 30_000 });
-  await waitFor('a new engine', async () => enginePid() !== pid, 20_000);
-  // The panel is on the reloaded capture: the calls are there again, read from the file.
+/** The panel in front shows its session reloaded from the capture file, with the calls in it. */
+async function onReloadedCapture(): Promise<void> {
   await waitFor(
     'the panel on the reloaded capture',
     async () => {
@@ -1018,6 +1001,17 @@ step('13. The engine SIGKILLed: restarted, the user told, the session reloaded f
     },
     30_000,
   );
+}
+
+step('13. The engine SIGKILLed: restarted, the user told, the session reloaded from its capture in the open panel', async () => {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  const pid = enginePid();
+  process.kill(pid, 'SIGKILL');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /engine stopped unexpectedly and was restarted\. \d+ session\(s\) were reloaded/ });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await waitFor('a new engine', async () => enginePid() !== pid, 20_000);
+  // The panel is on the reloaded capture: the calls are there again, read from the file.
+  await onReloadedCapture();
   await wb.shot('engine-killed-reloaded');
   await page.keyboard.press('Escape');
 });
@@ -1027,14 +1021,7 @@ step('14. Restart Engine: a new engine, no crash warning, the open panel still s
   const pid = enginePid();
   await runCommand(page, 'IPC Tap: Restart Engine');
   await waitFor('a new engine', async () => enginePid() !== pid, 30_000);
-  await waitFor(
-    'the panel on the reloaded capture',
-    async () => {
-      const f = await panel();
-      return (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'file' && (await lastCall(f)) > 0;
-    },
-    30_000,
-  );
+  await onReloadedCapture();
   // The panel asks the new engine (the old one is gone): a filter is a new request on the
   // reloaded session. The panel re-initialises once the session is rebound (its saved filter
   // comes back): the filter is applied again until the rows it selects are shown.

@@ -4,7 +4,7 @@
 // Go net/rpc client and server exchanged while nobody was connected. Then Stop Session from the
 // new window, and the engine exits by itself once nobody is connected and nothing is live,
 // leaving nothing behind.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -14,28 +14,24 @@ import * as P from '../../../extension/shared/requests';
 import { connectOrStartEngine } from '../../../extension/host/engine-socket';
 import { engineLogPath } from '../../../extension/shared/user-dirs';
 import { exampleBinary } from '../../helpers/examples';
-import { connectEngineSocket, until, type EngineSocketClient } from '../../helpers/engine-server';
+import { alive, connectEngineSocket, until, type EngineSocketClient } from '../../helpers/engine-server';
 
 const serverModule = join(__dirname, '../../../dist/server.js');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-test('engine at a socket: a window leaves and another connects; the session captured all along', async (t) => {
+/** A private state directory for an engine at a socket; the engines started are killed after. */
+function engineDir(t: TestContext): { dir: string; socketPath: string; pids: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-reconnect-'));
   process.env.IPCTAP_STATE_DIR = dir; // the engine's captures (it inherits our environment)
-  const socketPath = join(dir, 'run', 'engines', 'test.sock');
   const pids: number[] = [];
   t.after(() => {
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
+  return { dir, socketPath: join(dir, 'run', 'engines', 'test.sock'), pids };
+}
+
+test('engine at a socket: a window leaves and another connects; the session captured all along', async (t) => {
+  const { dir, socketPath, pids } = engineDir(t);
 
   const first = await connectOrStartEngine(serverModule, socketPath);
   assert.equal(first.started, true);
@@ -105,14 +101,7 @@ test('engine at a socket: a window leaves and another connects; the session capt
 });
 
 test('engine at a socket: nobody else can connect; a second engine for the same socket leaves the first alone; a stale socket is replaced', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipctap-reconnect-'));
-  process.env.IPCTAP_STATE_DIR = dir;
-  const socketPath = join(dir, 'run', 'engines', 'test.sock');
-  const pids: number[] = [];
-  t.after(() => {
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, socketPath, pids } = engineDir(t);
   const first = await connectOrStartEngine(serverModule, socketPath);
   pids.push(first.pid!);
   const a = await connectEngineSocket(first.socket);
