@@ -2,7 +2,7 @@
 // (extension/host/panel*.ts), declared once and imported by both sides. Type-only imports, so
 // the webview bundle pulls in no host or engine code.
 import type { DecoderDescription, ReplayStartResult, SessionDetail, SessionSummary, SignalSendResult, WireRow } from './requests';
-import type { FlowGetResult, StatsGetResult } from './views';
+import type { FlowGetParams, FlowGetResult, StatsGetResult } from './views';
 
 export type { WireRow, WireFrameRow, WireEventRow, ProcessInfo, TapInfo, ConnectionInfo } from './requests';
 
@@ -67,17 +67,7 @@ export interface PanelRequestMap {
   'edit/open': { params: { id: number }; result: null };
   /** Items [start, start+count) of the flow diagram under `filter` (the list's). */
   'flow/get': {
-    params: {
-      start: number;
-      count: number;
-      filter: string;
-      transport?: boolean;
-      findId?: number;
-      axis?: 'compressed' | 'time';
-      group?: boolean;
-      expanded?: number[];
-      indexStep?: number;
-    };
+    params: Omit<FlowGetParams, 'sessionId' | 'filter'> & { filter: string };
     result: FlowGetResult;
   };
   /** Per method and per connection statistics of the whole session. */
