@@ -7,6 +7,7 @@ import type { Services } from '../services';
 import { showEngineError } from '../engine-client';
 import { pickSession } from './pick-session';
 import { askSavePath } from './capture';
+import { pick } from '../ask';
 
 export async function exportPcapng(svc: Services, arg?: unknown): Promise<void> {
   const s = await pickSession(svc, { arg, placeHolder: 'Session to export as pcapng' });
@@ -32,13 +33,13 @@ export async function compareWith(svc: Services, arg?: unknown): Promise<void> {
   if (!a) return;
   const others = svc.model.list().filter((s) => s.id !== a.id);
   const file = { label: '$(file) Choose a capture file…', id: undefined as string | undefined };
-  const pick = await vscode.window.showQuickPick([...others.map((s) => ({ label: s.name, description: s.state, id: s.id as string | undefined })), file], {
+  const other = await pick([...others.map((s) => ({ label: s.name, description: s.state, id: s.id as string | undefined })), file], {
     placeHolder: `Compare ${a.name} with…`,
   });
-  if (!pick) return;
-  let b: P.CaptureRef = { sessionId: pick.id };
-  let bName = pick.label;
-  if (pick === file) {
+  if (!other) return;
+  let b: P.CaptureRef = { sessionId: other.id };
+  let bName = other.label;
+  if (other === file) {
     const uris = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Captures: ['ipctap', 'pcapng', 'pcap'] }, openLabel: 'Compare' });
     if (!uris?.[0]) return;
     b = { path: uris[0].fsPath };

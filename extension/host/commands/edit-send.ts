@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import * as P from '../../shared/requests';
 import { showEngineError } from '../engine-client';
 import type { Services } from '../services';
+import { ask } from '../ask';
 
 interface EditFile {
   sessionId: string;
@@ -129,11 +130,10 @@ export class EditAndSend implements vscode.Disposable, vscode.CodeLensProvider {
   private async changeTarget(path: string): Promise<boolean> {
     const f = this.files.get(path);
     if (!f) return false;
-    const typed = await vscode.window.showInputBox({
+    const typed = await ask({
       title: `Send the edited #${f.id} to`,
       prompt: 'unix:PATH, tcp:HOST:PORT, fifo:PATH, or exec:["PROGRAM","ARG",…] (a fresh process, written on its stdin)',
       value: f.target ?? '',
-      ignoreFocusOut: true,
       validateInput: (v) => (/^(unix|tcp|fifo):.+|^exec:\[.*\]$/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT, fifo:PATH or exec:["PROGRAM","ARG",…]'),
     });
     if (!typed) return false;

@@ -5,6 +5,7 @@ import { splitCommandLine } from '../../server/launch-plan';
 import { showEngineError } from '../engine-client';
 import { ConfigError, readConfigFile, toStartParams, type RawConfiguration } from '../launch-config';
 import type { Services } from '../services';
+import { ask, pick, pickMany } from '../ask';
 
 const TAP_HINT = 'unix:/path.sock, unix:LISTEN=TARGET, fifo:/path, tcp:7000=127.0.0.1:1234';
 
@@ -92,16 +93,15 @@ export async function launchAndTap(svc: Services, configName?: string): Promise<
       run: () => editConfig(folder, !existing),
     });
   }
-  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Launch configuration (from .vscode/ipctap.json) or a command line', matchOnDetail: true });
+  const picked = await pick(items, { placeHolder: 'Launch configuration (from .vscode/ipctap.json) or a command line', matchOnDetail: true });
   await picked?.run();
 }
 
 async function launchTyped(svc: Services): Promise<void> {
-  const line = await vscode.window.showInputBox({
+  const line = await ask({
     title: 'IPC Tap: Launch and Tap (1/2)',
     prompt: 'Command line to run (its stdin, stdout and stderr are tapped)',
     placeHolder: './server --listen /tmp/app.sock',
-    ignoreFocusOut: true,
     validateInput: (v) => {
       try {
         return splitCommandLine(v).length ? undefined : 'Type a command';
@@ -111,10 +111,9 @@ async function launchTyped(svc: Services): Promise<void> {
     },
   });
   if (!line) return;
-  const taps = await vscode.window.showInputBox({
+  const taps = await ask({
     title: 'IPC Tap: Launch and Tap (2/2)',
     prompt: `Taps besides stdio, separated by spaces (optional): ${TAP_HINT}`,
-    ignoreFocusOut: true,
     validateInput: validateTapSpec,
   });
   if (taps === undefined) return;
@@ -157,11 +156,10 @@ async function editConfig(folder: vscode.WorkspaceFolder, create: boolean): Prom
 export async function tapEndpoint(svc: Services, specArg?: string): Promise<void> {
   const spec =
     specArg ??
-    (await vscode.window.showInputBox({
+    (await ask({
       title: 'IPC Tap: Tap Endpoint',
       prompt: `Take over or proxy an endpoint without launching anything: ${TAP_HINT}`,
       placeHolder: 'unix:/tmp/app.sock',
-      ignoreFocusOut: true,
       validateInput: (v) => (v.trim() ? validateTapSpec(v) : 'Type a tap spec'),
     }));
   if (!spec?.trim()) return;
@@ -175,7 +173,7 @@ export async function attachToProcess(svc: Services, pidArg?: number): Promise<v
   try {
     if (pid === undefined) {
       const procs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'IPC Tap: listing processes' }, () => svc.engine.request(P.AttachList, {}));
-      const picked = await vscode.window.showQuickPick(
+      const picked = await pick(
         procs.map((p) => ({ label: p.name, description: `pid ${p.pid} · ${p.endpoints} IPC endpoint${p.endpoints === 1 ? '' : 's'}`, detail: p.command.join(' '), p })),
         { placeHolder: 'Process to attach to', matchOnDescription: true, matchOnDetail: true },
       );
@@ -185,7 +183,7 @@ export async function attachToProcess(svc: Services, pidArg?: number): Promise<v
     }
     const endpoints = await svc.engine.request(P.AttachEndpoints, { pid });
     const usable = endpoints.filter((e) => e.tapSpec);
-    const how = await vscode.window.showQuickPick(
+    const how = await pick(
       [
         {
           label: '$(pulse) Trace all I/O (already-open connections, pipes, signals)',
@@ -212,9 +210,9 @@ export async function attachToProcess(svc: Services, pidArg?: number): Promise<v
       );
       return;
     }
-    const chosen = await vscode.window.showQuickPick(
+    const chosen = await pickMany(
       usable.map((e) => ({ label: e.label, description: e.tapSpec, detail: e.detail, picked: usable.length === 1, e })),
-      { canPickMany: true, placeHolder: 'Endpoints to take over (new connections are captured; open ones keep talking directly)' },
+      { placeHolder: 'Endpoints to take over (new connections are captured; open ones keep talking directly)' },
     );
     if (!chosen?.length) return;
     await startSession(svc, { name: `${name} (${pid})`, attachPid: pid, taps: chosen.map((c) => ({ spec: c.e.tapSpec! })) });

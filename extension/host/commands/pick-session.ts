@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type * as P from '../../shared/requests';
 import type { Services } from '../services';
 import { chooseSession } from '../choose-session';
+import { pick } from '../ask';
 
 export async function pickSession(
   svc: Services,
@@ -20,7 +21,7 @@ export async function pickSession(
   }
   const chosen = chooseSession(list, svc.panels.activeSessionId?.(), svc.model.treeSelectedId);
   if (chosen) return chosen;
-  const picked = await vscode.window.showQuickPick(
+  const picked = await pick(
     list.map((s) => ({ label: s.name, description: `${s.state} · ${plural(s.frames, 'frame')}`, detail: s.capturePath, s })),
     { placeHolder: opts.placeHolder ?? 'Session' },
   );

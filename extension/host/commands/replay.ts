@@ -7,6 +7,7 @@ import * as P from '../../shared/requests';
 import { EngineUserError, showEngineError } from '../engine-client';
 import { formatBytes } from '../sessions-tree';
 import type { Services } from '../services';
+import { ask, pick } from '../ask';
 
 function connOf(arg: unknown): { sessionId: string; conn: number } | undefined {
   const a = arg as { sessionId?: string; connection?: { conn: number }; conn?: number } | undefined;
@@ -22,12 +23,12 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
       let session: P.SessionSummary | undefined;
       const fromFile = '$(file) From a capture file…';
       const sessions = svc.model.list();
-      const pick = await vscode.window.showQuickPick(
+      const from = await pick(
         [...sessions.map((s) => ({ label: s.name, description: `${s.state} · ${plural(s.connections, 'connection')}`, s })), { label: fromFile, s: undefined }],
-        { placeHolder: 'Replay a connection of…', ignoreFocusOut: true },
+        { placeHolder: 'Replay a connection of…' },
       );
-      if (!pick) return;
-      if (pick.s) session = pick.s;
+      if (!from) return;
+      if (from.s) session = from.s;
       else {
         const uris = await vscode.window.showOpenDialog({ filters: { 'IPC Tap capture': ['ipctap'] }, canSelectMany: false });
         if (!uris?.[0]) return;
@@ -40,32 +41,31 @@ export async function replayCommand(svc: Services, arg?: unknown): Promise<P.Rep
         void vscode.window.showInformationMessage(`${session.name} has no socket, FIFO or TCP connection with frames to replay.`);
         return;
       }
-      const c = await vscode.window.showQuickPick(
+      const c = await pick(
         conns.map((c) => ({
           label: `connection ${c.conn}`,
           description: c.tap,
           detail: `${plural(c.frames, 'frame')} · ${formatBytes(c.bytes)}${c.from ? ` · ${c.from} → ${c.to}` : ''}`,
           c,
         })),
-        { placeHolder: 'Connection to replay (its client side is sent again)', ignoreFocusOut: true },
+        { placeHolder: 'Connection to replay (its client side is sent again)' },
       );
       if (!c) return;
       source = { sessionId: session.id, conn: c.c.conn };
     }
-    const target = await vscode.window.showInputBox({
+    const target = await ask({
       title: `Replay connection ${source.conn}`,
       prompt: 'Target endpoint (unix:PATH, tcp:HOST:PORT, fifo:PATH); empty = the original endpoint',
       placeHolder: 'the original endpoint',
-      ignoreFocusOut: true,
       validateInput: (v) => (!v.trim() || /^(unix|tcp|fifo):.+/.test(v.trim()) ? undefined : 'expected unix:PATH, tcp:HOST:PORT or fifo:PATH'),
     });
     if (target === undefined) return;
-    const pace = await vscode.window.showQuickPick(
+    const pace = await pick(
       [
         { label: 'Wait for the responses', description: 'default: send each request once the server has answered as much as it did originally', pace: 'responses' as const },
         { label: 'Original timing', description: 'reproduce the captured gaps between requests', pace: 'original' as const },
       ],
-      { placeHolder: 'Pacing', ignoreFocusOut: true },
+      { placeHolder: 'Pacing' },
     );
     if (!pace) return;
     const from = source;

@@ -5,6 +5,7 @@ import * as P from '../../shared/requests';
 import { showEngineError } from '../engine-client';
 import { processDescription } from '../sessions-tree';
 import type { Services } from '../services';
+import { ask, pick } from '../ask';
 
 /** Offered first, in this order; the rest of the table follows. */
 const COMMON = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGSTOP', 'SIGCONT', 'SIGKILL', 'SIGWINCH'];
@@ -39,10 +40,10 @@ async function pickTarget(svc: Services): Promise<SignalTarget | undefined> {
     }
   }
   items.push({ label: '$(search) Other process by PID…', other: true });
-  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Process to signal', matchOnDescription: true, ignoreFocusOut: true });
+  const picked = await pick(items, { placeHolder: 'Process to signal', matchOnDescription: true });
   if (!picked) return undefined;
   if (!picked.other) return picked.t;
-  const pid = await vscode.window.showInputBox({
+  const pid = await ask({
     prompt: 'Process id',
     validateInput: (v) => (/^\s*\d+\s*$/.test(v) && Number(v) > 1 ? undefined : 'A process id is a positive integer (not 0 or 1)'),
   });
@@ -55,10 +56,9 @@ export async function pickSignal(svc: Services, title: string): Promise<string |
   const first = COMMON.map((n) => byName.get(n)).filter((s): s is P.SignalDescription => !!s);
   const rest = all.filter((s) => !COMMON.includes(s.name));
   const item = (s: P.SignalDescription) => ({ label: s.name, description: `${s.number}`, detail: s.description, name: s.name });
-  const picked = await vscode.window.showQuickPick([...first.map(item), { label: 'more', kind: vscode.QuickPickItemKind.Separator, name: '' }, ...rest.map(item)], {
+  const picked = await pick([...first.map(item), { label: 'more', kind: vscode.QuickPickItemKind.Separator, name: '' }, ...rest.map(item)], {
     placeHolder: `Signal to send to ${title}`,
     matchOnDetail: true,
-    ignoreFocusOut: true,
   });
   return picked?.name || undefined;
 }
