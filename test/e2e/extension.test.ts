@@ -833,6 +833,9 @@ step('10. Decode As… on a capture decodes what is there again, in place', asyn
   await f.locator('[data-testid="decode-as-decoder"]').click();
   await f.locator('[data-testid="decode-as-decoder"] vscode-option', { hasText: /^raw/ }).click();
   await f.locator('[data-testid="decode-as-apply"]').click();
+  // The status line says when it is done (not a "Decoding…" left standing).
+  const notice = f.locator('[data-testid="notice"]');
+  await waitFor('"Decoded every tap as raw again."', async () => (await notice.textContent().catch(() => null)) === 'Decoded every tap as raw again.', 30_000);
   // Every frame is raw bytes now, and the rows are all back (the count badge reads the engine's total).
   await setFilter(f, 'proto:netrpc');
   const count = f.locator('[data-testid="row-count"]');

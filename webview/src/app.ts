@@ -20,6 +20,7 @@ import { emptyFacts, filterCompletions, filterPlaceholder, learnFacts, type Filt
 import { navigate } from './list/scroll-math';
 import { FlowView } from './flow/flow-view';
 import { StatsView } from './stats/stats-view';
+import { RedecodeNotice } from './redecode-notice';
 
 const TAB_LABELS: Record<PanelTab, string> = { list: 'List', flow: 'Flow', stats: 'Statistics' };
 
@@ -52,6 +53,7 @@ export class App {
   private allRows = 0;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly redecodeNotice = new RedecodeNotice({ notice: (text, sticky) => this.notice(text, false, sticky) });
   private started = false;
   /** Set while reload() rebuilds and positions the list. */
   private placing = false;
@@ -77,11 +79,8 @@ export class App {
       jumpToEnd: () => this.jumpToEnd(),
       decodeAs: (tap, decoder) =>
         void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder })).then((r) => {
-          if (r)
-            this.notice(
-              r.redecoding ? `Decoding ${tap ?? 'every tap'} again as ${decoder}…` : `Decoding ${tap ?? 'every tap'} as ${decoder} for the connections opened from now on.`,
-              false,
-            );
+          if (r?.redecoding) this.redecodeNotice.start(tap, decoder);
+          else if (r) this.notice(`Decoding ${tap ?? 'every tap'} as ${decoder} for the connections opened from now on.`, false);
         }),
       focusList: () => this.list.focus(),
     });
@@ -286,6 +285,7 @@ export class App {
     this.allRows = Math.max(this.allRows, s.rows);
     this.toolbar.setSessionState(s.state, this.live);
     this.toolbar.setDecoding(s.decoding);
+    this.redecodeNotice.progress(s.decoding);
     this.toolbar.setDecodeChoices(s.taps, this.decoders);
     this.renderStrip();
     this.updateCount();
@@ -597,12 +597,13 @@ export class App {
 
   request: HostLink['request'] = (method, params) => this.host.request(method, params);
 
-  notice(text: string, isError: boolean): void {
+  /** The status line: hidden again after a while unless `sticky` (something still under way). */
+  notice(text: string, isError: boolean, sticky = false): void {
     setText(this.noticeBox, text);
     this.noticeBox.classList.toggle('error', isError);
     this.noticeBox.hidden = false;
     if (this.noticeTimer) clearTimeout(this.noticeTimer);
-    this.noticeTimer = setTimeout(() => (this.noticeBox.hidden = true), isError ? 12000 : 5000);
+    this.noticeTimer = sticky ? undefined : setTimeout(() => (this.noticeBox.hidden = true), isError ? 12000 : 5000);
   }
 
   get fieldPath(): string | undefined {
