@@ -17,15 +17,18 @@ export function exportCapture(sessions: SessionService, p: P.CaptureExportParams
   return exportPcapng(pathOf(sessions, p), p.out);
 }
 
-async function frames(path: string): Promise<FrameRow[]> {
+/** A side's frames: a session's as the panel shows them (its Decode As… choices and .proto
+ *  files), a file on disk with the default decoders. */
+async function frames(sessions: SessionService, ref: P.CaptureRef): Promise<FrameRow[]> {
   const rows: FrameRow[] = [];
-  for await (const r of readCaptureRows(path)) if (r.type === 'frame') rows.push(r);
+  const source = ref.sessionId && sessions.has(ref.sessionId) ? sessions.allRows(ref.sessionId) : readCaptureRows(pathOf(sessions, ref));
+  for await (const r of source) if (r.type === 'frame') rows.push(r);
   return rows;
 }
 
 export async function compareCaptures(sessions: SessionService, p: P.CaptureDiffParams): Promise<P.CaptureDiffSidesResult> {
-  const a = await frames(pathOf(sessions, p.a));
-  const b = await frames(pathOf(sessions, p.b));
+  const a = await frames(sessions, p.a);
+  const b = await frames(sessions, p.b);
   const d = diffCaptures(a, b);
   const c = d.counts;
   const byId = (rows: FrameRow[]) => new Map(rows.map((r) => [r.id, r]));

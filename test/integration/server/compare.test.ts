@@ -94,4 +94,25 @@ test('engine server: compare two sessions and a file, export as pcapng', async (
     assert.match(r.stdout, /127\.0\.0\.1:\d+\s+<-> 127\.0\.0\.1:\d+/);
   }
   await assert.rejects(engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { path: join(dir, 'missing.ipctap') } }), /no such capture file/);
+
+  // Compare with… reads a session as the panel shows it: the first decoded as raw (Decode As…)
+  // no longer has net/rpc calls to line up with the second's.
+  const count = async (sessionId: string, filter: string) => (await engine.request(P.RowsCount, { sessionId, filter })).total;
+  assert.ok((await count(a.id, 'proto:netrpc')) > 0);
+  await engine.request(P.SessionDecodeAs, { sessionId: a.id, decoder: 'raw' });
+  let last = -1;
+  await untilLong('the first session decoded again as raw', async () => {
+    const [n, netrpc, s] = [await count(a.id, 'proto:raw'), await count(a.id, 'proto:netrpc'), await engine.request(P.SessionGet, { sessionId: a.id })];
+    const done = n > 0 && n === last && netrpc === 0 && !s.decoding;
+    last = n;
+    return done;
+  });
+  const raw = await engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { sessionId: b.id } });
+  const callLines = (text: string) => text.split('\n').filter((l) => /Arith\.Multiply #\d/.test(l));
+  assert.deepEqual(callLines(raw.sides.a), [], raw.sides.a);
+  assert.deepEqual(callLines(raw.sides.b), callLines(d.sides.b));
+  assert.ok(callLines(d.sides.b).length >= 6, d.sides.b);
+  assert.ok(raw.counts.onlyA + raw.counts.onlyB + raw.counts.changed > d.counts.changed, raw.text);
+  const own = await engine.request(P.CaptureDiff, { a: { sessionId: a.id }, b: { path: a.capturePath! } });
+  assert.equal(own.different, true, 'the session decoded as raw against its file decoded as captured');
 });
