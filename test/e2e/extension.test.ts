@@ -487,7 +487,7 @@ step('2. Click SIGTERM for the server in the panel: the exit shows on the timeli
   assert.match(await exited.innerText(), /SIGTERM/);
   await waitFor('session ended in the panel', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
   const session = sessionsRow('Go net/rpc server and client');
-  await waitFor('session ended in the Sessions view', async () => /ended · \d+ frames · \d+ connections$/.test((await session.innerText()).replace(/\s+/g, ' ')), 20_000);
+  await waitFor('session ended in the Sessions view', async () => /ended · [\d,]+ frames · [\d,]+ connections$/.test((await session.innerText()).replace(/\s+/g, ' ')), 20_000);
   await wb.shot('session-ended-sessions-view');
   // Its processes' output is under their names, their exits in words.
   assert.ok(await sessionsRow('rpcserver stdio').isVisible(), 'stdio tap named by its process');
@@ -610,7 +610,7 @@ step('8c. A session that ends while the user has the command palette open: the p
   await waitFor('session ended in the panel', async () => (await f.locator('[data-testid="session-state"]').innerText()).trim() === 'ended', 20_000);
   await waitFor(
     'session ended in the Sessions view',
-    async () => /ended · \d+ frames? · \d+ connections?$/.test((await sessionsRow('E2E ends later').innerText()).replace(/\s+/g, ' ')),
+    async () => /ended · [\d,]+ frames? · [\d,]+ connections?$/.test((await sessionsRow('E2E ends later').innerText()).replace(/\s+/g, ' ')),
     20_000,
   );
   await wb.shot('session-ended-palette-open');
@@ -963,7 +963,8 @@ step(
     // shown closes the side bar.)
     await runCommand(page, 'IPC Tap: Focus on Sessions View');
     const item = sessionsRow('E2E reload: net/rpc calls');
-    await waitFor('the session in the Sessions view, live', async () => /live · \d+ frames?/.test(await item.innerText()), 30_000);
+    // (the count is written with thousands separators: 1,954 frames after a slow reload)
+    await waitFor('the session in the Sessions view, live', async () => /live · [\d,]+ frames?/.test(await item.innerText()), 30_000);
     await page.locator('.statusbar-item', { hasText: 'E2E reload: net/rpc calls' }).first().waitFor({ timeout: 20_000 });
     await wb.shot('reload-sessions-view');
     // Stop Session acts on the panel in front, through the new connection.
