@@ -103,7 +103,16 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     PALETTE_LABEL,
     { timeout: 10_000 },
   );
-  await input.fill('>' + title);
+  await input.fill('>' + title, { timeout: 10_000 }).catch(async (err: unknown) => {
+    // Say what took the palette away (the focus moving to a webview closes it), not only that
+    // it could not be typed into.
+    const where = await page.evaluate(() => {
+      const a = document.activeElement;
+      const palette = document.querySelector('.quick-input-widget');
+      return `palette ${palette?.checkVisibility() ? 'visible' : 'closed'}, focus on ${a ? `${a.tagName.toLowerCase()}.${[...a.classList].join('.')}` : 'nothing'}`;
+    });
+    throw new Error(`typing "${title}" into the command palette: ${where}: ${String(err)}`);
+  });
   // Enter only once the filtered list has the command focused (not a recently used one).
   const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
   await row.waitFor({ timeout: 10_000 });
