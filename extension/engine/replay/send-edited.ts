@@ -104,6 +104,9 @@ export interface SendEditedResult {
   /** Client frames sent (the edited one included); for a gRPC call, its request messages. */
   sent: number;
   grpc: boolean;
+  /** A gRPC call: its request messages and the edited one's position (from 1); `sent` is fewer
+   *  when the server stopped answering before the rest. */
+  call?: { messages: number; edited: number };
   comparisons: Comparison[];
   notes: string[];
 }
@@ -125,7 +128,9 @@ export async function sendEdited(o: SendEditedOptions): Promise<SendEditedResult
       // (a conversation in turns stays one: each request after the answers it followed)
       answersBefore: answersBefore(call, o.edit.later),
     });
-    return { ...r, grpc: true };
+    const at = call.findIndex((m) => m.id === f.id);
+    if (r.sent <= at) r.notes.push(`the edited message, request ${at + 1}, was not sent`);
+    return { ...r, grpc: true, call: { messages: call.length, edited: at + 1 } };
   }
   const r = await replayConnection({
     file: o.file,

@@ -130,3 +130,19 @@ test('a server that stops answering: the rest is not sent, a note says which and
   assert.ok(ms < 1500 + 3000, `the command took ${ms} ms`);
   assert.equal(await Promise.race([cancelled, new Promise((res) => setTimeout(() => res(false), 2000))]), true, 'the server saw the call cancelled (RST_STREAM)');
 });
+
+test('the edited message is the one left unsent: the text output says so instead of "sent"', async () => {
+  const silent = await startServer('--answers', '1');
+  const rows = await readRows(captures.turns, ['--proto', PROTO], env.env);
+  const third = rows.find((r) => (r.decoded as Decoded | null)?.kind === 'message' && (r.decoded as Decoded).dir === 'request' && (r.decoded as Decoded).index === 3)!;
+  const file = join(env.dir, 'third.json');
+  writeFileSync(file, JSON.stringify({ ...(third.decoded as Decoded), message: { text: 'edited', id: '3', tags: [], blob: '' } }));
+  const r = await runCli(
+    ['send', captures.turns, '--frame', String(third.id), '--to', `tcp:127.0.0.1:${silent.port}`, '--proto', PROTO, '--value-file', file, '--timeout', '1000'],
+    { env: env.env },
+  );
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stdout, new RegExp(`^#${String(third.id)} edited not sent: the new call on a fresh HTTP/2 connection stopped after 2 of its 4 request messages\n`));
+  assert.match(r.stderr, /waited \d+ ms for the server's answer 2 before sending request 3 \(time limit 1000 ms\); 2 of 4 request messages sent\n/);
+  assert.match(r.stderr, /the edited message, request 3, was not sent/);
+});
