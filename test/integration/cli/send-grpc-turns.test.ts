@@ -125,9 +125,11 @@ test('a server that stops answering: the rest is not sent, a note says which and
   assert.equal(code, 3, stderr);
   assert.equal(res.sent, 3);
   assert.deepEqual(answers, ['turn 1 after 1 messages: edited', 'turn 2 after 2 messages: m2']);
-  assert.match(stderr, /ipctap: waited 1\d{3} ms for the server's answer 3 before sending request 4 \(time limit 1500 ms\); 3 of 4 request messages sent\n/);
+  const waited = /ipctap: waited (\d+) ms for the server's answer 3 before sending request 4 \(time limit 1500 ms\); 3 of 4 request messages sent\n/.exec(stderr);
+  assert.ok(waited && Number(waited[1]) <= 1500, stderr);
   assert.doesNotMatch(stderr, /timed out after/, 'one note, not two');
-  assert.ok(ms < 1500 + 3000, `the command took ${ms} ms`);
+  // (the call's 1500 ms, and the command's own start and end, slower on a loaded machine)
+  assert.ok(ms < 1500 + 5000, `the command took ${ms} ms`);
   assert.equal(await Promise.race([cancelled, new Promise((res) => setTimeout(() => res(false), 2000))]), true, 'the server saw the call cancelled (RST_STREAM)');
 });
 
