@@ -1,5 +1,5 @@
 // `ipctap send` of a bidi gRPC call captured as a conversation in turns, to real grpc-js peers
-// (test/fixtures/node/grpc/turns-*.mjs): the turns server answers each message 40 ms after it
+// (test/fixtures/node/grpc/turns-*.mjs): the turns server answers each message 100 ms after it
 // arrives with how many the call has received by then, so a call whose messages all come at once
 // reads "turn K after 4" and one sent in turns "turn K after K". The request messages go paced on
 // the server's answers as captured; a server that stops answering leaves the rest unsent, said in
