@@ -94,7 +94,7 @@ export function answersBefore(requests: FrameRow[], answers: FrameRow[]): number
 
 /** Counts the gRPC messages (a 5-byte prefix with the body's length, then the body) in a stream's
  *  DATA payloads, which may cut a message anywhere. */
-class MessageCounter {
+export class MessageCounter {
   count = 0;
   private head: number[] = [];
   private body = 0;
