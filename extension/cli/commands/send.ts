@@ -117,9 +117,12 @@ export async function sendCommand(argv: string[]): Promise<number> {
       }) + '\n',
     );
   } else {
-    if (grpc)
+    const call = result.call;
+    if (grpc && call && call.edited > result.sent)
+      process.stdout.write(`#${id} edited not sent: the new call on a fresh HTTP/2 connection stopped after ${result.sent} of its ${call.messages} request messages\n`);
+    else if (grpc)
       process.stdout.write(
-        `sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message${result.sent > 1 ? `, with the call's other ${result.sent - 1} request message${result.sent === 2 ? '' : 's'} as captured` : ''})\n`,
+        `sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message${result.sent > 1 ? `, with the call's other ${result.sent - 1} request message${result.sent === 2 ? '' : 's'} as captured` : ''}${call && call.messages > result.sent ? `; ${call.messages - result.sent} not sent` : ''})\n`,
       );
     else process.stdout.write(`sent connection ${frame.conn}'s first ${result.sent} client frame${result.sent === 1 ? '' : 's'}, #${id} edited (${bytes.length} bytes)\n`);
     for (const c of comparisons) {

@@ -4,6 +4,10 @@
 // messages — the edited one in place of the captured one, the others as captured, in order — in
 // DATA frames no larger than the server's maximum frame size and within its flow-control windows
 // (SETTINGS_INITIAL_WINDOW_SIZE and WINDOW_UPDATE honoured), the last one ending the stream.
+// A streaming call captured in turns is sent in turns: before request message k, we wait until
+// the server has answered on our stream as many messages as it had before request k in the
+// capture; if it has not by the call's deadline (or ends the call first), the rest is not sent,
+// a note says which message waited for which answer, and the stream is reset.
 // SETTINGS and PING from the server are acknowledged. Both directions go to the session as a new
 // connection (so the answer is decoded like any capture) until the server ends the stream (its
 // trailers), resets it or goes away.
@@ -65,18 +69,66 @@ export interface GrpcSendOptions {
   /** The original answer on the captured stream (headers, messages, trailers), to compare with. */
   original: FrameRow[];
   label: string;
+  /** For each request message, how many response messages the server had sent on the captured
+   *  stream before it (see answersBefore): message k waits for as many on ours. Absent or all 0:
+   *  every message at once. */
+  answersBefore?: number[];
 }
 
 export interface GrpcSendResult {
   conn: number;
+  /** The request messages sent (all of them, unless the server stopped answering). */
+  sent: number;
   comparisons: Comparison[];
   notes: string[];
+}
+
+const isMessage = (r: FrameRow) => (r.decoded as { kind?: unknown } | null)?.kind === 'message';
+
+/** For each of a call's captured request messages, how many of the server's messages on the same
+ *  stream (`answers`: its rows there) came before it — by row id, the order the tap saw them. */
+export function answersBefore(requests: FrameRow[], answers: FrameRow[]): number[] {
+  const ids = answers.filter(isMessage).map((r) => r.id);
+  return requests.map((q) => ids.filter((id) => id < q.id).length);
+}
+
+/** Counts the gRPC messages (a 5-byte prefix with the body's length, then the body) in a stream's
+ *  DATA payloads, which may cut a message anywhere. */
+export class MessageCounter {
+  count = 0;
+  private head: number[] = [];
+  private body = 0;
+  push(b: Uint8Array): void {
+    for (let i = 0; i < b.length;) {
+      if (this.body > 0) {
+        const n = Math.min(this.body, b.length - i);
+        this.body -= n;
+        i += n;
+        if (this.body === 0) this.count++;
+        continue;
+      }
+      this.head.push(b[i++]!);
+      if (this.head.length < 5) continue;
+      const [, a = 0, c = 0, d = 0, e = 0] = this.head;
+      this.head = [];
+      this.body = a * 0x1000000 + (c << 16) + (d << 8) + e;
+      if (this.body === 0) this.count++;
+    }
+  }
 }
 
 const STREAM = 1;
 const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 };
 const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 const SETTINGS_MAX_FRAME_SIZE = 0x5;
+const NO_ERROR = 0x0;
+const CANCEL = 0x8;
+
+function u32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v);
+  return b;
+}
 
 function settingsPayload(entries: [number, number][]): Buffer {
   const b = Buffer.alloc(6 * entries.length);
@@ -117,6 +169,12 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
   let connWindow = DEFAULT_WINDOW;
   let streamWindow = DEFAULT_WINDOW;
   let ended = false;
+  /** Why the call ended before its trailers: the deadline, or the server ending/resetting/leaving. */
+  let timedOut = false;
+  let serverEnded = false;
+  let serverReset = false;
+  /** The server's messages on our stream so far (what a paced request message waits for). */
+  const answered = new MessageCounter();
   let wake: () => void = () => {};
   let resolveFinished: () => void = () => {};
   const finished = new Promise<void>((res) => (resolveFinished = res));
@@ -137,6 +195,12 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
       const stream = buf.readUInt32BE(5) & 0x7fffffff;
       const payload = buf.subarray(9, 9 + len);
       buf = buf.subarray(9 + len);
+      if (stream === STREAM && type === T.DATA) {
+        // (PADDED: a pad length first, that many bytes of padding last)
+        const pad = flags & 0x8 ? (payload[0] ?? 0) : -1;
+        answered.push(pad < 0 ? payload : payload.subarray(1, Math.max(1, payload.length - pad)));
+        wake();
+      }
       if (type === T.SETTINGS && !(flags & 1)) {
         for (let at = 0; at + 6 <= payload.length; at += 6) {
           const id = payload.readUInt16BE(at);
@@ -160,28 +224,30 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
         done();
       } else if (stream === STREAM && type === T.RST_STREAM) {
         notes.push(`the server reset the stream (error code ${payload.length >= 4 ? payload.readUInt32BE(0) : '?'})`);
+        serverReset = true;
         done();
-      } else if (stream === STREAM && (type === T.HEADERS || type === T.DATA) && flags & 1) done();
+      } else if (stream === STREAM && (type === T.HEADERS || type === T.DATA) && flags & 1) {
+        serverEnded = true;
+        done();
+      }
     }
   });
   socket.on('close', () => done());
   socket.on('error', (e) => notes.push(`connection error: ${e.message}`));
-  let sentAll = false;
+  const total = opts.messages.length;
+  const need = opts.answersBefore ?? [];
+  let sent = 0;
+  /** A note saying which request message was not sent, waiting for which answer. */
+  let unsent: string | undefined;
+  let halfClosed = false;
   const timer = setTimeout(() => {
-    notes.push(`timed out after ${opts.timeoutMs} ms waiting for the answer`);
+    timedOut = true;
     done();
   }, opts.timeoutMs);
-  try {
-    // (our window: as large as HTTP/2 allows, for the stream by SETTINGS, for the connection by
-    // WINDOW_UPDATE, so the server never waits on us)
-    const settings = frame(T.SETTINGS, 0, 0, settingsPayload([[SETTINGS_INITIAL_WINDOW_SIZE, MAX_WINDOW]]));
-    const inc = Buffer.alloc(4);
-    inc.writeUInt32BE(MAX_WINDOW - DEFAULT_WINDOW);
-    await send(Buffer.concat([PREFACE, settings, frame(T.WINDOW_UPDATE, 0, 0, inc), frame(T.HEADERS, 4, STREAM, block)]));
-    // The messages as one byte sequence (a message may span DATA frames, a frame may hold
-    // several), sent as the server's windows allow.
-    const body = Buffer.concat(opts.messages);
-    for (let at = 0; at < body.length && !ended;) {
+  // Bytes (whole messages, or several) as the server's windows allow: true when all went.
+  const sendBody = async (body: Buffer, end: boolean): Promise<boolean> => {
+    for (let at = 0; at < body.length;) {
+      if (ended) return false;
       const room = Math.min(maxFrame, connWindow, streamWindow);
       if (room <= 0) {
         await new Promise<void>((res) => (wake = res));
@@ -191,15 +257,51 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
       const last = at + n >= body.length;
       connWindow -= n;
       streamWindow -= n;
-      await send(frame(T.DATA, last ? 1 : 0, STREAM, body.subarray(at, at + n)));
+      await send(frame(T.DATA, last && end ? 1 : 0, STREAM, body.subarray(at, at + n)));
       at += n;
-      if (!last)
-        await new Promise((r) => setImmediate(r)); // (lets WINDOW_UPDATEs in between)
-      else sentAll = true;
+      if (!last) await new Promise((r) => setImmediate(r)); // (lets WINDOW_UPDATEs in between)
     }
-    if (!sentAll && !notes.length) notes.push('the server ended the call before every request message was sent');
+    if (end) halfClosed = true;
+    return true;
+  };
+  try {
+    // (our window: as large as HTTP/2 allows, for the stream by SETTINGS, for the connection by
+    // WINDOW_UPDATE, so the server never waits on us)
+    const settings = frame(T.SETTINGS, 0, 0, settingsPayload([[SETTINGS_INITIAL_WINDOW_SIZE, MAX_WINDOW]]));
+    const inc = Buffer.alloc(4);
+    inc.writeUInt32BE(MAX_WINDOW - DEFAULT_WINDOW);
+    await send(Buffer.concat([PREFACE, settings, frame(T.WINDOW_UPDATE, 0, 0, inc), frame(T.HEADERS, 4, STREAM, block)]));
+    // The messages in turns: each run of messages the server has answered enough for as one byte
+    // sequence (a message may span DATA frames, a frame may hold several).
+    while (sent < total && !ended) {
+      const want = need[sent] ?? 0;
+      if (answered.count < want) {
+        const since = Date.now();
+        while (answered.count < want && !ended) await new Promise<void>((res) => (wake = res));
+        if (answered.count < want) {
+          const which = want - answered.count === 1 ? `answer ${want}` : `answers ${answered.count + 1} to ${want}`;
+          unsent = timedOut
+            ? `waited ${Date.now() - since} ms for the server's ${which} before sending request ${sent + 1} (time limit ${opts.timeoutMs} ms)`
+            : `${serverEnded ? 'the server ended the call' : serverReset ? 'the server reset the call' : 'the connection closed'} before ${which}, so request ${sent + 1} was not sent`;
+          unsent += `; ${sent} of ${total} request messages sent`;
+          break;
+        }
+      }
+      let upTo = sent + 1;
+      while (upTo < total && (need[upTo] ?? 0) <= answered.count) upTo++;
+      if (!(await sendBody(Buffer.concat(opts.messages.slice(sent, upTo)), upTo === total))) break;
+      sent = upTo;
+    }
+    if (unsent) notes.push(unsent);
+    else if (sent < total && !notes.length && !timedOut) notes.push('the server ended the call before every request message was sent');
     await finished;
-    if (!socket.destroyed) await send(frame(T.GOAWAY, 0, 0, Buffer.alloc(8))).catch(() => {});
+    if (timedOut && !unsent) notes.push(`timed out after ${opts.timeoutMs} ms waiting for the answer`);
+    if (!unsent && sent < total && total > 1) notes.push(`${sent} of ${total} request messages sent`);
+    if (!socket.destroyed) {
+      // (a call we stopped short of its end: cancelled if the server was still at it)
+      if (!halfClosed && !serverReset) await send(frame(T.RST_STREAM, 0, STREAM, u32(serverEnded ? NO_ERROR : CANCEL))).catch(() => {});
+      await send(frame(T.GOAWAY, 0, 0, Buffer.alloc(8))).catch(() => {});
+    }
   } finally {
     clearTimeout(timer);
     sink.event({ kind: 'half-close', conn, dir: 'c2s' });
@@ -217,5 +319,5 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
       .filter((r) => (r.decoded as { stream?: unknown } | null)?.stream === id && ['message', 'trailers'].includes(String((r.decoded as { kind?: string }).kind)))
       .map((r) => ({ ...r, pair: undefined, decoded: { ...(r.decoded as object), stream: undefined } }));
   const origStream = (opts.original[0]?.decoded as { stream?: number } | null)?.stream ?? -1;
-  return { conn, comparisons: compareFrames(onStream(opts.original, origStream), onStream(replayed, STREAM)), notes };
+  return { conn, sent, comparisons: compareFrames(onStream(opts.original, origStream), onStream(replayed, STREAM)), notes };
 }

@@ -2,7 +2,8 @@
 // protocol, or raw bytes), sent on a fresh connection after the connection's earlier client
 // frames (so whatever the protocol sets up first — type definitions, a handshake, settings — is
 // there); a gRPC message goes as a new call, with the call's other request messages (a client or
-// bidi stream) as captured. The answers are compared with the original ones.
+// bidi stream) as captured, each after as many of the server's answers as in the capture. The
+// answers are compared with the original ones.
 import { readCaptureRows } from '../read';
 import type { DecodeChoice } from '../rows';
 import type { Session } from '../session';
@@ -10,7 +11,7 @@ import type { FrameRow } from '../types';
 import { UserError } from '../util/errors';
 import { encodeValue, type ProtobufTyping } from './encode';
 import { encodeGrpcMessage } from './encode-grpc';
-import { sendGrpcCall } from './grpc-send';
+import { answersBefore, sendGrpcCall } from './grpc-send';
 import { replayConnection, type Comparison, type ReplayTarget } from './replay';
 
 /** A capture's frame with what editing it needs: the earlier bytes its side sent on the connection
@@ -103,6 +104,9 @@ export interface SendEditedResult {
   /** Client frames sent (the edited one included); for a gRPC call, its request messages. */
   sent: number;
   grpc: boolean;
+  /** A gRPC call: its request messages and the edited one's position (from 1); `sent` is fewer
+   *  when the server stopped answering before the rest. */
+  call?: { messages: number; edited: number };
   comparisons: Comparison[];
   notes: string[];
 }
@@ -112,16 +116,21 @@ export async function sendEdited(o: SendEditedOptions): Promise<SendEditedResult
   const timeoutMs = o.timeoutMs ?? 5000;
   if (isGrpcMessage(f)) {
     if (!o.edit.requestHeaders) throw new UserError(`the request headers of this message's stream are not in the capture: the call cannot be sent again`);
+    const call = o.edit.callMessages ?? [f];
     const r = await sendGrpcCall({
       to: o.to,
       headers: o.edit.requestHeaders,
-      messages: (o.edit.callMessages ?? [f]).map((m) => (m.id === f.id ? o.bytes : m.data)),
+      messages: call.map((m) => (m.id === f.id ? o.bytes : m.data)),
       session: o.session,
       timeoutMs,
       original: o.edit.later,
       label: `frame #${f.id} of ${o.file}, edited`,
+      // (a conversation in turns stays one: each request after the answers it followed)
+      answersBefore: answersBefore(call, o.edit.later),
     });
-    return { ...r, sent: o.edit.callMessages?.length ?? 1, grpc: true };
+    const at = call.findIndex((m) => m.id === f.id);
+    if (r.sent <= at) r.notes.push(`the edited message, request ${at + 1}, was not sent`);
+    return { ...r, grpc: true, call: { messages: call.length, edited: at + 1 } };
   }
   const r = await replayConnection({
     file: o.file,
