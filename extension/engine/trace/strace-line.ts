@@ -16,8 +16,11 @@ export type StraceRecord =
 export type Blobs = Map<string, Uint8Array[]>;
 
 const PREFIX = /^(\d+)\s+(?:\d+(?:\.\d+)?\s+)?/;
-/** Lines longer than this with one string are parsed without copying the string's text. */
+/** In lines at least this long, strings of at least MIN_BLOB characters (256 bytes of data) are
+ *  kept as bytes, not made part of the line's text. (Shorter ones, such as a socket path in a -yy
+ *  annotation, at most 108 bytes, stay in the text.) */
 const LONG_LINE = 2048;
+const MIN_BLOB = 1024;
 const UNFINISHED = ' <unfinished ...>';
 
 /** Joins `<unfinished ...>` / `<... resumed>` halves per pid and parses complete lines. */
@@ -26,35 +29,49 @@ export class StraceLineParser {
   private nextBlob = 0;
 
   /**
-   * One line (bytes, without its newline). A long line with a single string (a read or write of
-   * much data) keeps that string as bytes: only the text around it is made a string.
+   * One line (bytes, without its newline). In a long line, each long string (the data of a read
+   * or write, of each iovec of a vectored or message call) is kept as bytes: only the text around
+   * the strings is made a string.
    */
   parseBytes(line: Buffer): StraceRecord | undefined {
     return this.parseParts([line]);
   }
 
   /**
-   * One line given as the chunks it arrived in (without its newline). A long line with a single
-   * string keeps that string as the chunks' bytes, never copied into one buffer or a string. The
-   * chunks may be views of a buffer the caller reuses: what is kept past the call is copied.
+   * One line given as the chunks it arrived in (without its newline). In a long line, each string
+   * of at least MIN_BLOB characters is kept as the chunks' bytes (views, never copied into one
+   * buffer or a string) and named by "@N" in the text, between its quotes. The chunks may be
+   * views of a buffer the caller reuses: what is kept past the call is copied.
    */
   parseParts(parts: Buffer[]): StraceRecord | undefined {
     let total = 0;
     for (const p of parts) total += p.length;
     const whole = (): StraceRecord | undefined => this.parse((parts.length === 1 ? parts[0]! : Buffer.concat(parts, total)).toString('latin1'));
     if (total < LONG_LINE) return whole();
-    // The first quote, the next one, and no quote after it: one string.
-    const q1 = findQuote(parts, 0, 0);
-    if (!q1) return whole();
-    const q2 = findQuote(parts, q1[0], q1[1] + 1);
-    if (!q2 || findQuote(parts, q2[0], q2[1] + 1)) return whole();
-    const [i1, o1] = q1;
-    const [i2, o2] = q2;
-    const head = Buffer.concat([...parts.slice(0, i1), parts[i1]!.subarray(0, o1 + 1)]).toString('latin1');
-    const tail = Buffer.concat([parts[i2]!.subarray(o2), ...parts.slice(i2 + 1)]).toString('latin1');
-    const chunks = i1 === i2 ? [parts[i1]!.subarray(o1 + 1, o2)] : [parts[i1]!.subarray(o1 + 1), ...parts.slice(i1 + 1, i2), parts[i2]!.subarray(0, o2)];
-    const id = `@${this.nextBlob++}`;
-    return this.parse(head + id + tail, new Map([[id, chunks]]));
+    // Each string runs from a quote to the next one (inside a -xx string there are only \xNN
+    // escapes). Positions are [chunk, offset] and absolute offsets.
+    const starts: number[] = [];
+    for (let i = 0, at = 0; i < parts.length; at += parts[i]!.length, i++) starts.push(at);
+    const abs = (q: [number, number]): number => starts[q[0]]! + q[1];
+    let text = '';
+    let textFrom = 0;
+    let blobs: Blobs | undefined;
+    for (let from: [number, number] = [0, 0]; ;) {
+      const open = findQuote(parts, from[0], from[1]);
+      if (!open) break;
+      const close = findQuote(parts, open[0], open[1] + 1);
+      if (!close) break;
+      from = [close[0], close[1] + 1];
+      const a = abs(open) + 1;
+      const b = abs(close);
+      if (b - a < MIN_BLOB) continue;
+      const id = `@${this.nextBlob++}`;
+      text += latin1(parts, starts, textFrom, a) + id;
+      (blobs ??= new Map()).set(id, views(parts, starts, a, b));
+      textFrom = b;
+    }
+    if (!blobs) return whole();
+    return this.parse(text + latin1(parts, starts, textFrom, total), blobs);
   }
 
   /** One line without its newline; undefined for lines that carry nothing we use. */
@@ -98,6 +115,24 @@ function findQuote(parts: Buffer[], part: number, from: number): [number, number
     if (q >= 0) return [i, q];
   }
   return undefined;
+}
+
+/** Views of the bytes from absolute offset `a` to `b` of a line given in chunks (`starts`: each
+ *  chunk's absolute offset). */
+function views(parts: Buffer[], starts: number[], a: number, b: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < parts.length && starts[i]! < b; i++) {
+    const s = starts[i]!;
+    const e = s + parts[i]!.length;
+    if (e <= a) continue;
+    out.push(parts[i]!.subarray(Math.max(a, s) - s, Math.min(b, e) - s));
+  }
+  return out;
+}
+
+function latin1(parts: Buffer[], starts: number[], a: number, b: number): string {
+  const v = views(parts, starts, a, b);
+  return (v.length === 1 ? v[0]! : Buffer.concat(v)).toString('latin1');
 }
 
 function parseCall(pid: number, text: string): StraceRecord | undefined {
@@ -201,16 +236,21 @@ function hexVal(c: number): number {
 export function callData(name: string, args: string, ret: number, blobs?: Blobs): Piece[] {
   const fdEnd = fdAnnotationEnd(args);
   const after = fdEnd >= 0 ? args.slice(fdEnd) : args;
-  if (name.endsWith('mmsg')) return mmsgData(after, ret);
-  if (after.includes('iov_base=')) return clampPieces(iovData(after), ret);
+  if (name.endsWith('mmsg')) return mmsgData(after, ret, blobs);
+  if (after.includes('iov_base=')) return clampPieces(iovData(after, blobs), ret);
   // (A -xx string holds only \xNN escapes: its closing quote is the next quote.)
   if (!after.startsWith(', "')) return ret > 0 ? [ret] : [];
   const close = after.indexOf('"', 3);
   if (close < 0) return ret > 0 ? [ret] : [];
-  const inside = after.slice(3, close);
-  const blob = inside.charCodeAt(0) === 64 /* @ */ ? blobs?.get(inside) : undefined;
-  const bytes = blob ? unhexBytes(blob) : unhex(inside);
+  const bytes = stringBytes(after.slice(3, close), blobs);
   return clampPieces(bytes.length ? [bytes] : [], ret, true);
+}
+
+/** The bytes of a string's inside: its escapes, or "@N", a string parseParts kept as bytes. */
+function stringBytes(inside: string, blobs: Blobs | undefined): Uint8Array {
+  if (inside.charCodeAt(0) !== 64 /* @ */) return unhex(inside);
+  const blob = blobs?.get(inside);
+  return blob ? unhexBytes(blob) : new Uint8Array(0);
 }
 
 /** Known bytes, then what is left of `total` as a missing count; cut to `total`. */
@@ -232,25 +272,39 @@ function clampPieces(pieces: Piece[], total: number, fillRest = true): Piece[] {
   return out;
 }
 
-function iovData(text: string): Piece[] {
+/** Each `{iov_base="…"[...], iov_len=N}` in order: its bytes, then what strace left out of N (a
+ *  string cut at -s, or an iov_base that is not a string). The caller cuts the list to the
+ *  call's return value, which may be less than the iov_lens (a read). */
+function iovData(text: string, blobs: Blobs | undefined): Piece[] {
   const out: Piece[] = [];
-  const re = /iov_base="((?:\\x[0-9a-f]{2})*)"(\.\.\.)?, iov_len=(\d+)/g;
-  for (let m; (m = re.exec(text));) {
-    const bytes = unhex(m[1]!);
-    if (bytes.length) out.push(bytes);
-    const missing = Number(m[3]) - bytes.length;
-    if (missing > 0) out.push(missing);
+  for (let i = text.indexOf('iov_base='); i >= 0; i = text.indexOf('iov_base=', i)) {
+    i += 9;
+    let got = 0;
+    if (text.charCodeAt(i) === 34 /* " */) {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0) break;
+      const bytes = stringBytes(text.slice(i + 1, close), blobs);
+      if (bytes.length) out.push(bytes);
+      got = bytes.length;
+      i = close + 1;
+    }
+    const l = text.indexOf('iov_len=', i);
+    if (l < 0) break;
+    i = l + 8;
+    let len = 0;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) len = len * 10 + (c - 48);
+    if (len > got) out.push(len - got);
   }
   return out;
 }
 
-function mmsgData(text: string, ret: number): Piece[] {
+function mmsgData(text: string, ret: number, blobs: Blobs | undefined): Piece[] {
   const out: Piece[] = [];
   // Each message: {msg_hdr={... msg_iov=[...] ...}, msg_len=N}
   const parts = text.split(/\{msg_hdr=/).slice(1, ret + 1);
   for (const p of parts) {
     const len = /msg_len=(\d+)/.exec(p);
-    out.push(...clampPieces(iovData(p), len ? Number(len[1]) : 0));
+    out.push(...clampPieces(iovData(p, blobs), len ? Number(len[1]) : 0));
   }
   return out;
 }
