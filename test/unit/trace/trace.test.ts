@@ -316,3 +316,28 @@ test('assembler: processes and threads told apart by the clone lines strace prin
     ],
   );
 });
+
+test('assembler: a socket end shown without its peer (the peer has closed) stays in its connection', () => {
+  // As strace -yy prints the reader's calls once the writer has closed its end.
+  const out = assemble(
+    parseAll([
+      '30385 sendto(3<UNIX-STREAM:[228503->228504]>, "\\x68\\x69", 2, 0, NULL, 0) = 2',
+      '30385 sendto(3<UNIX-STREAM:[228503->228504]>, "\\x21\\x0a", 2, 0, NULL, 0) = 2',
+      '30392 recvfrom(4<UNIX-STREAM:[228504->228503]>, "\\x68\\x69", 10, 0, NULL, NULL) = 2',
+      '30392 recvfrom(4<UNIX-STREAM:[228504]>, "\\x21\\x0a", 10, 0, NULL, NULL) = 2',
+      '30392 recvfrom(4<UNIX-STREAM:[228504]>, "", 10, 0, NULL, NULL) = 0',
+    ]),
+  );
+  assert.deepEqual(
+    out.events.filter((e) => e.kind === 'open').map((e) => e.from),
+    ['UNIX-STREAM:[228503->228504]'],
+  );
+  assert.deepEqual(out.chunks, [
+    { conn: 1, dir: 'c2s', data: 'hi' },
+    { conn: 1, dir: 'c2s', data: '!\n' },
+  ]);
+  assert.deepEqual(
+    out.events.filter((e) => e.kind === 'half-close').map((e) => [e.conn, e.dir]),
+    [[1, 'c2s']],
+  );
+});
