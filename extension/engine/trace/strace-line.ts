@@ -8,7 +8,8 @@
 // quote, a parenthesis or " = " inside the data never confuses the parser.
 
 export type StraceRecord =
-  /** `blobs`: long strings kept as the bytes of their escapes (in one or more chunks), named by "@N" in `args`. */
+  /** `blobs`: long strings kept as the bytes of their escapes (in one or more chunks), named by
+   *  "@N" in `args`; views of buffers used again, to read before the parser gets the next line. */
   | { type: 'call'; pid: number; name: string; args: string; ret: number; retText: string; blobs?: Blobs }
   | { type: 'signal'; pid: number; signal: string; senderPid?: number; senderUid?: number; code?: string }
   | { type: 'exit'; pid: number; code: number | null; signal: string | null };
@@ -27,6 +28,8 @@ const UNFINISHED = ' <unfinished ...>';
 export class StraceLineParser {
   private readonly pending = new Map<number, { name: string; head: string; blobs?: Blobs }>();
   private nextBlob = 0;
+  /** Per pid, where the strings of its unfinished call are kept until the call resumes. */
+  private readonly kept = new Map<number, Buffer>();
 
   /**
    * One line (bytes, without its newline). In a long line, each long string (the data of a read
@@ -83,6 +86,7 @@ export class StraceLineParser {
     if (rest.startsWith('--- ')) return parseSignal(pid, rest);
     if (rest.startsWith('+++ ')) {
       this.pending.delete(pid);
+      this.kept.delete(pid);
       return parseExit(pid, rest);
     }
     if (rest.startsWith('<... ')) {
@@ -97,14 +101,36 @@ export class StraceLineParser {
     } else if (rest.endsWith(UNFINISHED)) {
       const open = rest.indexOf('(');
       if (open <= 0) return undefined;
-      // (Kept past this line: a copy of the string's bytes, not a view of the caller's buffer.)
-      const kept = blobs && new Map([...blobs].map(([k, v]) => [k, v.map((c) => new Uint8Array(c))]));
+      const kept = blobs && this.keep(pid, blobs);
       this.pending.set(pid, { name: rest.slice(0, open), head: rest.slice(0, -UNFINISHED.length), ...(kept ? { blobs: kept } : {}) });
       return undefined;
     }
     const call = parseCall(pid, rest);
     if (call && blobs && call.type === 'call') call.blobs = blobs;
     return call;
+  }
+
+  /**
+   * The strings of a pid's unfinished call, copied out of the caller's buffer into one the pid
+   * reuses (a strace line per pid resumes before the pid's next call starts, and a record's
+   * strings are read before the next line is parsed).
+   */
+  private keep(pid: number, blobs: Blobs): Blobs {
+    let total = 0;
+    for (const v of blobs.values()) for (const c of v) total += c.length;
+    let store = this.kept.get(pid);
+    if (!store || store.length < total) this.kept.set(pid, (store = Buffer.allocUnsafeSlow(Math.max(total, 2 * (store?.length ?? 0)))));
+    const out: Blobs = new Map();
+    let at = 0;
+    for (const [k, v] of blobs) {
+      const from = at;
+      for (const c of v) {
+        store.set(c, at);
+        at += c.length;
+      }
+      out.set(k, [store.subarray(from, at)]);
+    }
+    return out;
   }
 }
 
@@ -180,38 +206,61 @@ function parseExit(pid: number, text: string): StraceRecord | undefined {
 /** A run of bytes in a call's data: known bytes, or a count strace did not print. */
 export type Piece = Uint8Array | number;
 
-/** Byte value of two hex digits, indexed by (first << 8) | second; other pairs give 0. */
-const HEX_PAIR = (() => {
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Byte value of two hex digits, indexed by the 16-bit word the two digit characters make in
+ * memory, as the last two bytes of an escape's 32-bit word `\xNN` read in this machine's byte
+ * order (see unhexBytes); other pairs give 0.
+ */
+const HEX_WORD = (() => {
   const t = new Uint8Array(65536);
-  const digits = '0123456789abcdef';
-  for (let a = 0; a < 16; a++)
-    for (let b = 0; b < 16; b++)
-      for (const x of [digits[a]!, digits[a]!.toUpperCase()]) for (const y of [digits[b]!, digits[b]!.toUpperCase()]) t[(x.charCodeAt(0) << 8) | y.charCodeAt(0)] = (a << 4) | b;
+  const digits = '0123456789abcdefABCDEF';
+  for (const x of digits)
+    for (const y of digits) {
+      const a = x.charCodeAt(0);
+      const b = y.charCodeAt(0);
+      t[LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b] = (parseInt(x, 16) << 4) | parseInt(y, 16);
+    }
   return t;
 })();
 
-/** The bytes of `\xNN` escapes given in chunks (an escape may straddle two chunks). */
+/** The escapes being decoded, copied to the start of a word-aligned buffer (grown as needed). */
+let escapes = new Uint8Array(1 << 18);
+let escapeWords = new Uint32Array(escapes.buffer);
+
+/**
+ * The bytes of `\xNN` escapes given in chunks (an escape may straddle two chunks). The chunks
+ * are copied into a word-aligned buffer (a native copy), then each escape is one 32-bit load and
+ * one table lookup, four of them packed into each 32-bit store: no per-byte string work.
+ */
 export function unhexBytes(chunks: Uint8Array | Uint8Array[]): Uint8Array {
   const list = Array.isArray(chunks) ? chunks : [chunks];
   let total = 0;
   for (const c of list) total += c.length;
-  const out = Buffer.allocUnsafe(total >> 2);
-  const carry = new Uint8Array(4);
-  let k = 0;
-  let o = 0;
-  for (const c of list) {
-    let j = 0;
-    if (k > 0) {
-      while (k < 4 && j < c.length) carry[k++] = c[j++]!;
-      if (k < 4) continue;
-      out[o++] = HEX_PAIR[(carry[2]! << 8) | carry[3]!]!;
-      k = 0;
-    }
-    const end = j + ((c.length - j) & ~3);
-    for (; j < end; j += 4) out[o++] = HEX_PAIR[(c[j + 2]! << 8) | c[j + 3]!]!;
-    while (j < c.length) carry[k++] = c[j++]!;
+  if (total + 4 > escapes.length) {
+    escapes = new Uint8Array(Math.max(total + 4, escapes.length * 2));
+    escapeWords = new Uint32Array(escapes.buffer);
   }
-  return o === out.length ? out : out.subarray(0, o);
+  let at = 0;
+  for (const c of list) {
+    escapes.set(c, at);
+    at += c.length;
+  }
+  const n = total >> 2;
+  const w = escapeWords;
+  const t = HEX_WORD;
+  const out = new ArrayBuffer((n + 3) & ~3);
+  const words = new Uint32Array(out);
+  const whole = n >> 2;
+  if (LITTLE_ENDIAN) {
+    for (let i = 0, j = 0; i < whole; i++, j += 4) words[i] = t[w[j]! >>> 16]! | (t[w[j + 1]! >>> 16]! << 8) | (t[w[j + 2]! >>> 16]! << 16) | (t[w[j + 3]! >>> 16]! << 24);
+  } else {
+    for (let i = 0, j = 0; i < whole; i++, j += 4) words[i] = (t[w[j]! & 0xffff]! << 24) | (t[w[j + 1]! & 0xffff]! << 16) | (t[w[j + 2]! & 0xffff]! << 8) | t[w[j + 3]! & 0xffff]!;
+  }
+  const bytes = Buffer.from(out, 0, n);
+  for (let i = whole << 2; i < n; i++) bytes[i] = t[LITTLE_ENDIAN ? w[i]! >>> 16 : w[i]! & 0xffff]!;
+  return bytes;
 }
 
 /** `\xNN\xNN…` (the inside of a -xx string) to bytes. */

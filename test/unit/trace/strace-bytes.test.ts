@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TapSink } from '../../../extension/engine/taps/tap';
 import { TraceAssembler } from '../../../extension/engine/trace/assembler';
-import { callData, StraceLineParser, type Piece, type StraceRecord } from '../../../extension/engine/trace/strace-line';
+import { callData, StraceLineParser, unhex, unhexBytes, type Piece, type StraceRecord } from '../../../extension/engine/trace/strace-line';
 import type { EventBody } from '../../../extension/engine/types';
 
 const LIMIT = 2200; // -s of the recording
@@ -193,4 +193,21 @@ test('assembled: each stream byte-exact, in order, once; what neither side print
       [o.conn, 200, '200 bytes not captured (longer than strace printed)'],
     ]),
   );
+});
+
+test('hex decoding: every byte value, upper- and lower-case digits, escapes split across chunks anywhere, any alignment', () => {
+  const bytes = Buffer.from([...Array(256).keys(), ...Array(256).keys()].reverse().concat([7, 0, 255]));
+  const lower = [...bytes].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
+  for (const text of [lower, lower.toUpperCase().replaceAll('\\X', '\\x')]) {
+    assert.ok(Buffer.from(unhex(text)).equals(bytes));
+    for (let pad = 0; pad < 4; pad++) {
+      const at = Buffer.from(' '.repeat(pad) + text, 'latin1').subarray(pad);
+      assert.ok(Buffer.from(unhexBytes(at)).equals(bytes), `aligned +${pad}`);
+      for (const cut of [1, 2, 3, 5, 4 * 100 + 2]) {
+        const parts = [at.subarray(0, cut), at.subarray(cut, cut + 7), at.subarray(cut + 7)];
+        assert.ok(Buffer.from(unhexBytes(parts)).equals(bytes), `+${pad}, cut at ${cut}`);
+      }
+    }
+  }
+  assert.equal(unhexBytes([]).length, 0);
 });
