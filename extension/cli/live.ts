@@ -2,6 +2,7 @@
 // stopped cleanly (takeovers restored, children reaped, capture closed) on SIGINT/SIGTERM/SIGHUP.
 import { Session, type SessionOptions, restoreOwnSync, signalExitStatus, type Row } from '../engine';
 import { rowToJsonLine, TextFormatter } from './format';
+import { BatchedWriter } from './batched-writer';
 import { ControlServer } from './control';
 import { StatsCollector } from './stats';
 
@@ -23,23 +24,27 @@ export class LiveSession {
   private readonly stats: StatsCollector | undefined;
   /** The capture file stopped on an I/O error: the command exits 2. */
   captureFailed = false;
+  /** Rows go out in batches (see flushRows). */
+  private readonly rowsOut: BatchedWriter;
 
   constructor(private readonly opts: LiveOptions) {
     // Without -w, what live decoding cannot keep up with waits in a private spill file rather than
     // being dropped: every frame reaches stdout (JSON Lines, text) and --stats.
     this.session = new Session({ ...opts, spill: !opts.capturePath && (!opts.quiet || opts.stats === true) });
     const text = new TextFormatter({ color: !opts.json && (opts.textOut as { isTTY?: boolean }).isTTY === true });
+    const rowsOut = (this.rowsOut = new BatchedWriter(opts.json ? process.stdout : opts.textOut));
     if (!opts.quiet) {
       this.session.onRow((row: Row) => {
         if (opts.json) {
-          process.stdout.write(rowToJsonLine(row) + '\n');
+          rowsOut.write(rowToJsonLine(row) + '\n');
         } else if (opts.showStdio || row.type === 'event' || !row.tap.startsWith('stdio')) {
-          opts.textOut.write(text.format(row) + '\n');
+          rowsOut.write(text.format(row) + '\n');
         }
       });
     }
     this.session.onCaptureError((err) => {
       this.captureFailed = true;
+      this.flushRows();
       process.stderr.write(`ipctap: ${err.message}\n`);
       // Lossless promises that everything forwarded is in the file: forward nothing more.
       if (opts.lossless) void this.stop('the capture file failed and --lossless forwards only what it captures');
@@ -63,18 +68,26 @@ export class LiveSession {
       process.on(sig, () => {
         if (!this.stopping) return void this.stop(sig);
         restoreOwnSync();
+        this.flushRows();
         process.exit(signalExitStatus(sig));
       });
     }
   }
 
+  /** Write the rows printed so far now: before other output to the same stream, and at the end. */
+  flushRows(): void {
+    this.rowsOut.flush();
+  }
+
   /** Stop once; later calls return the same promise. */
   stop(reason?: string): Promise<void> {
     if (!this.stopping) {
+      this.flushRows();
       if (reason && !this.opts.json) process.stderr.write(`ipctap: ${reason}: stopping (restoring takeovers, closing capture)\n`);
       this.stopping = (async () => {
         await this.control?.close();
         await this.session.stop();
+        this.flushRows();
         if (this.stats) process.stderr.write(this.stats.format() + '\n');
       })();
     }

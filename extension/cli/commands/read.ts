@@ -2,16 +2,20 @@
 import { existsSync, statSync } from 'node:fs';
 import { readCaptureRows, UserError, MethodStats, buildFlow, toJson } from '../../engine';
 import { flag, list, parseArgs, str, usageError } from '../args';
+import { BatchedWriter } from '../batched-writer';
 import { rowToJsonLine, TextFormatter } from '../format';
 import { formatMethodStats, StatsCollector } from '../stats';
 import { flowSvg, flowText } from '../flow-render';
 import { writeFileSync } from 'node:fs';
 import { decodeOptions, protoOptions } from './run';
 
+/** Rows to stdout in batches (see BatchedWriter). */
+const rowsOut = new BatchedWriter(process.stdout);
+
 /** Write to stdout, waiting while its buffer is full (a slow or paused reader downstream): memory
  *  stays bounded however big the capture. */
 function out(text: string): Promise<void> | undefined {
-  if (process.stdout.write(text)) return undefined;
+  if (rowsOut.write(text)) return undefined;
   return new Promise<void>((resolve) => {
     const done = (): void => {
       process.stdout.off('drain', done);
@@ -91,6 +95,7 @@ export async function readCommand(argv: string[]): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onSig);
+    rowsOut.flush();
   }
   if (stats) process.stdout.write(stats.format() + '\n');
   if (methods) process.stdout.write((json ? toJson({ type: 'method-stats', methods: methods.summaries() }) : formatMethodStats(methods.summaries())) + '\n');

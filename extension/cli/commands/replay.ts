@@ -57,6 +57,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     result = await replayConnection({ file, conn: Number(connText), to, timeoutMs, pace, session: live.session, decode, decodeByTap, fromId });
   } finally {
     await live.session.stop();
+    live.flushRows();
   }
   const counts = { same: 0, differs: 0, missing: 0, extra: 0 };
   for (const c of result.comparisons) counts[c.result]++;

@@ -157,6 +157,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const stopped = live.stopped;
     const exit = await Promise.race([proc.exited, stopped.then(() => undefined)]);
     if (exit && !json) {
+      live.flushRows();
       process.stderr.write(`ipctap: ${command[0]} exited ${exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`}\n`);
     }
     // Like env, time or strace, run ends with the program's own status (also when it was ended

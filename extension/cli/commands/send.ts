@@ -94,6 +94,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     result = await sendEdited({ file, edit, bytes, to, session: live.session, timeoutMs: intOpt(p, 'timeout', 5000), decode, decodeByTap, decoderOptions });
   } finally {
     await live.session.stop();
+    live.flushRows();
   }
   const grpc = result.grpc;
   for (const n of result.notes) process.stderr.write(`ipctap: ${n}\n`);

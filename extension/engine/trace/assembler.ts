@@ -166,6 +166,9 @@ export class TraceAssembler {
   private readonly skipped = new Set<string>();
   /** Parsed `N<annotation>` of recent calls (the same few descriptors come back all the time). */
   private readonly fds = new Map<string, { fd: number; ep: Endpoint } | null>();
+  /** The peer of each socket end seen connected ("family:end" → peer): once the peer has closed,
+   *  -yy shows the end alone (`UNIX-STREAM:[12]`), and its reads still belong to that connection. */
+  private readonly peers = new Map<string, string>();
 
   constructor(
     private readonly sink: TapSink,
@@ -284,6 +287,7 @@ export class TraceAssembler {
         }
       } else if (this.skipped.has(ep.path)) return undefined;
     }
+    if (ep.kind === 'socket') ep = this.withPeer(ep);
     const { key, end, other } = connectionKey(ep);
     let conn = this.conns.get(key);
     if (!conn) {
@@ -305,6 +309,21 @@ export class TraceAssembler {
     const source = out ? end : (other ?? `~${end}`);
     conn.client ??= source;
     return { conn, dir: source === conn.client ? 'c2s' : 's2c', side: out ? 0 : 1 };
+  }
+
+  /** A socket end shown without its peer gets the peer it was seen with before. */
+  private withPeer(ep: Extract<Endpoint, { kind: 'socket' }>): Endpoint {
+    const family = ep.family.replace(/v6$/, '');
+    if (ep.peer) {
+      if (this.peers.get(`${family}:${ep.local}`) !== ep.peer) {
+        if (this.peers.size > 65536) this.peers.clear();
+        this.peers.set(`${family}:${ep.local}`, ep.peer);
+        this.peers.set(`${family}:${ep.peer}`, ep.local);
+      }
+      return ep;
+    }
+    const peer = this.peers.get(`${family}:${ep.local}`);
+    return peer === undefined ? ep : { ...ep, peer };
   }
 
   private open(conn: Conn, ep: Endpoint, pid: number, fd: number, side: 0 | 1, dir: Direction): void {

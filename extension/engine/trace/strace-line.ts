@@ -8,7 +8,8 @@
 // quote, a parenthesis or " = " inside the data never confuses the parser.
 
 export type StraceRecord =
-  /** `blobs`: long strings kept as the bytes of their escapes (in one or more chunks), named by "@N" in `args`. */
+  /** `blobs`: long strings kept as the bytes of their escapes (in one or more chunks), named by
+   *  "@N" in `args`; views of buffers used again, to read before the parser gets the next line. */
   | { type: 'call'; pid: number; name: string; args: string; ret: number; retText: string; blobs?: Blobs }
   | { type: 'signal'; pid: number; signal: string; senderPid?: number; senderUid?: number; code?: string }
   | { type: 'exit'; pid: number; code: number | null; signal: string | null };
@@ -16,45 +17,64 @@ export type StraceRecord =
 export type Blobs = Map<string, Uint8Array[]>;
 
 const PREFIX = /^(\d+)\s+(?:\d+(?:\.\d+)?\s+)?/;
-/** Lines longer than this with one string are parsed without copying the string's text. */
+/** In lines at least this long, strings of at least MIN_BLOB characters (256 bytes of data) are
+ *  kept as bytes, not made part of the line's text. (Shorter ones, such as a socket path in a -yy
+ *  annotation, at most 108 bytes, stay in the text.) */
 const LONG_LINE = 2048;
+const MIN_BLOB = 1024;
 const UNFINISHED = ' <unfinished ...>';
 
 /** Joins `<unfinished ...>` / `<... resumed>` halves per pid and parses complete lines. */
 export class StraceLineParser {
   private readonly pending = new Map<number, { name: string; head: string; blobs?: Blobs }>();
   private nextBlob = 0;
+  /** Per pid, where the strings of its unfinished call are kept until the call resumes. */
+  private readonly kept = new Map<number, Buffer>();
 
   /**
-   * One line (bytes, without its newline). A long line with a single string (a read or write of
-   * much data) keeps that string as bytes: only the text around it is made a string.
+   * One line (bytes, without its newline). In a long line, each long string (the data of a read
+   * or write, of each iovec of a vectored or message call) is kept as bytes: only the text around
+   * the strings is made a string.
    */
   parseBytes(line: Buffer): StraceRecord | undefined {
     return this.parseParts([line]);
   }
 
   /**
-   * One line given as the chunks it arrived in (without its newline). A long line with a single
-   * string keeps that string as the chunks' bytes, never copied into one buffer or a string. The
-   * chunks may be views of a buffer the caller reuses: what is kept past the call is copied.
+   * One line given as the chunks it arrived in (without its newline). In a long line, each string
+   * of at least MIN_BLOB characters is kept as the chunks' bytes (views, never copied into one
+   * buffer or a string) and named by "@N" in the text, between its quotes. The chunks may be
+   * views of a buffer the caller reuses: what is kept past the call is copied.
    */
   parseParts(parts: Buffer[]): StraceRecord | undefined {
     let total = 0;
     for (const p of parts) total += p.length;
     const whole = (): StraceRecord | undefined => this.parse((parts.length === 1 ? parts[0]! : Buffer.concat(parts, total)).toString('latin1'));
     if (total < LONG_LINE) return whole();
-    // The first quote, the next one, and no quote after it: one string.
-    const q1 = findQuote(parts, 0, 0);
-    if (!q1) return whole();
-    const q2 = findQuote(parts, q1[0], q1[1] + 1);
-    if (!q2 || findQuote(parts, q2[0], q2[1] + 1)) return whole();
-    const [i1, o1] = q1;
-    const [i2, o2] = q2;
-    const head = Buffer.concat([...parts.slice(0, i1), parts[i1]!.subarray(0, o1 + 1)]).toString('latin1');
-    const tail = Buffer.concat([parts[i2]!.subarray(o2), ...parts.slice(i2 + 1)]).toString('latin1');
-    const chunks = i1 === i2 ? [parts[i1]!.subarray(o1 + 1, o2)] : [parts[i1]!.subarray(o1 + 1), ...parts.slice(i1 + 1, i2), parts[i2]!.subarray(0, o2)];
-    const id = `@${this.nextBlob++}`;
-    return this.parse(head + id + tail, new Map([[id, chunks]]));
+    // Each string runs from a quote to the next one (inside a -xx string there are only \xNN
+    // escapes). Positions are [chunk, offset] and absolute offsets.
+    const starts: number[] = [];
+    for (let i = 0, at = 0; i < parts.length; at += parts[i]!.length, i++) starts.push(at);
+    const abs = (q: [number, number]): number => starts[q[0]]! + q[1];
+    let text = '';
+    let textFrom = 0;
+    let blobs: Blobs | undefined;
+    for (let from: [number, number] = [0, 0]; ;) {
+      const open = findQuote(parts, from[0], from[1]);
+      if (!open) break;
+      const close = findQuote(parts, open[0], open[1] + 1);
+      if (!close) break;
+      from = [close[0], close[1] + 1];
+      const a = abs(open) + 1;
+      const b = abs(close);
+      if (b - a < MIN_BLOB) continue;
+      const id = `@${this.nextBlob++}`;
+      text += latin1(parts, starts, textFrom, a) + id;
+      (blobs ??= new Map()).set(id, views(parts, starts, a, b));
+      textFrom = b;
+    }
+    if (!blobs) return whole();
+    return this.parse(text + latin1(parts, starts, textFrom, total), blobs);
   }
 
   /** One line without its newline; undefined for lines that carry nothing we use. */
@@ -66,6 +86,7 @@ export class StraceLineParser {
     if (rest.startsWith('--- ')) return parseSignal(pid, rest);
     if (rest.startsWith('+++ ')) {
       this.pending.delete(pid);
+      this.kept.delete(pid);
       return parseExit(pid, rest);
     }
     if (rest.startsWith('<... ')) {
@@ -80,14 +101,36 @@ export class StraceLineParser {
     } else if (rest.endsWith(UNFINISHED)) {
       const open = rest.indexOf('(');
       if (open <= 0) return undefined;
-      // (Kept past this line: a copy of the string's bytes, not a view of the caller's buffer.)
-      const kept = blobs && new Map([...blobs].map(([k, v]) => [k, v.map((c) => new Uint8Array(c))]));
+      const kept = blobs && this.keep(pid, blobs);
       this.pending.set(pid, { name: rest.slice(0, open), head: rest.slice(0, -UNFINISHED.length), ...(kept ? { blobs: kept } : {}) });
       return undefined;
     }
     const call = parseCall(pid, rest);
     if (call && blobs && call.type === 'call') call.blobs = blobs;
     return call;
+  }
+
+  /**
+   * The strings of a pid's unfinished call, copied out of the caller's buffer into one the pid
+   * reuses (a strace line per pid resumes before the pid's next call starts, and a record's
+   * strings are read before the next line is parsed).
+   */
+  private keep(pid: number, blobs: Blobs): Blobs {
+    let total = 0;
+    for (const v of blobs.values()) for (const c of v) total += c.length;
+    let store = this.kept.get(pid);
+    if (!store || store.length < total) this.kept.set(pid, (store = Buffer.allocUnsafeSlow(Math.max(total, 2 * (store?.length ?? 0)))));
+    const out: Blobs = new Map();
+    let at = 0;
+    for (const [k, v] of blobs) {
+      const from = at;
+      for (const c of v) {
+        store.set(c, at);
+        at += c.length;
+      }
+      out.set(k, [store.subarray(from, at)]);
+    }
+    return out;
   }
 }
 
@@ -98,6 +141,24 @@ function findQuote(parts: Buffer[], part: number, from: number): [number, number
     if (q >= 0) return [i, q];
   }
   return undefined;
+}
+
+/** Views of the bytes from absolute offset `a` to `b` of a line given in chunks (`starts`: each
+ *  chunk's absolute offset). */
+function views(parts: Buffer[], starts: number[], a: number, b: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < parts.length && starts[i]! < b; i++) {
+    const s = starts[i]!;
+    const e = s + parts[i]!.length;
+    if (e <= a) continue;
+    out.push(parts[i]!.subarray(Math.max(a, s) - s, Math.min(b, e) - s));
+  }
+  return out;
+}
+
+function latin1(parts: Buffer[], starts: number[], a: number, b: number): string {
+  const v = views(parts, starts, a, b);
+  return (v.length === 1 ? v[0]! : Buffer.concat(v)).toString('latin1');
 }
 
 function parseCall(pid: number, text: string): StraceRecord | undefined {
@@ -145,38 +206,61 @@ function parseExit(pid: number, text: string): StraceRecord | undefined {
 /** A run of bytes in a call's data: known bytes, or a count strace did not print. */
 export type Piece = Uint8Array | number;
 
-/** Byte value of two hex digits, indexed by (first << 8) | second; other pairs give 0. */
-const HEX_PAIR = (() => {
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Byte value of two hex digits, indexed by the 16-bit word the two digit characters make in
+ * memory, as the last two bytes of an escape's 32-bit word `\xNN` read in this machine's byte
+ * order (see unhexBytes); other pairs give 0.
+ */
+const HEX_WORD = (() => {
   const t = new Uint8Array(65536);
-  const digits = '0123456789abcdef';
-  for (let a = 0; a < 16; a++)
-    for (let b = 0; b < 16; b++)
-      for (const x of [digits[a]!, digits[a]!.toUpperCase()]) for (const y of [digits[b]!, digits[b]!.toUpperCase()]) t[(x.charCodeAt(0) << 8) | y.charCodeAt(0)] = (a << 4) | b;
+  const digits = '0123456789abcdefABCDEF';
+  for (const x of digits)
+    for (const y of digits) {
+      const a = x.charCodeAt(0);
+      const b = y.charCodeAt(0);
+      t[LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b] = (parseInt(x, 16) << 4) | parseInt(y, 16);
+    }
   return t;
 })();
 
-/** The bytes of `\xNN` escapes given in chunks (an escape may straddle two chunks). */
+/** The escapes being decoded, copied to the start of a word-aligned buffer (grown as needed). */
+let escapes = new Uint8Array(1 << 18);
+let escapeWords = new Uint32Array(escapes.buffer);
+
+/**
+ * The bytes of `\xNN` escapes given in chunks (an escape may straddle two chunks). The chunks
+ * are copied into a word-aligned buffer (a native copy), then each escape is one 32-bit load and
+ * one table lookup, four of them packed into each 32-bit store: no per-byte string work.
+ */
 export function unhexBytes(chunks: Uint8Array | Uint8Array[]): Uint8Array {
   const list = Array.isArray(chunks) ? chunks : [chunks];
   let total = 0;
   for (const c of list) total += c.length;
-  const out = Buffer.allocUnsafe(total >> 2);
-  const carry = new Uint8Array(4);
-  let k = 0;
-  let o = 0;
-  for (const c of list) {
-    let j = 0;
-    if (k > 0) {
-      while (k < 4 && j < c.length) carry[k++] = c[j++]!;
-      if (k < 4) continue;
-      out[o++] = HEX_PAIR[(carry[2]! << 8) | carry[3]!]!;
-      k = 0;
-    }
-    const end = j + ((c.length - j) & ~3);
-    for (; j < end; j += 4) out[o++] = HEX_PAIR[(c[j + 2]! << 8) | c[j + 3]!]!;
-    while (j < c.length) carry[k++] = c[j++]!;
+  if (total + 4 > escapes.length) {
+    escapes = new Uint8Array(Math.max(total + 4, escapes.length * 2));
+    escapeWords = new Uint32Array(escapes.buffer);
   }
-  return o === out.length ? out : out.subarray(0, o);
+  let at = 0;
+  for (const c of list) {
+    escapes.set(c, at);
+    at += c.length;
+  }
+  const n = total >> 2;
+  const w = escapeWords;
+  const t = HEX_WORD;
+  const out = new ArrayBuffer((n + 3) & ~3);
+  const words = new Uint32Array(out);
+  const whole = n >> 2;
+  if (LITTLE_ENDIAN) {
+    for (let i = 0, j = 0; i < whole; i++, j += 4) words[i] = t[w[j]! >>> 16]! | (t[w[j + 1]! >>> 16]! << 8) | (t[w[j + 2]! >>> 16]! << 16) | (t[w[j + 3]! >>> 16]! << 24);
+  } else {
+    for (let i = 0, j = 0; i < whole; i++, j += 4) words[i] = (t[w[j]! & 0xffff]! << 24) | (t[w[j + 1]! & 0xffff]! << 16) | (t[w[j + 2]! & 0xffff]! << 8) | t[w[j + 3]! & 0xffff]!;
+  }
+  const bytes = Buffer.from(out, 0, n);
+  for (let i = whole << 2; i < n; i++) bytes[i] = t[LITTLE_ENDIAN ? w[i]! >>> 16 : w[i]! & 0xffff]!;
+  return bytes;
 }
 
 /** `\xNN\xNN…` (the inside of a -xx string) to bytes. */
@@ -201,16 +285,21 @@ function hexVal(c: number): number {
 export function callData(name: string, args: string, ret: number, blobs?: Blobs): Piece[] {
   const fdEnd = fdAnnotationEnd(args);
   const after = fdEnd >= 0 ? args.slice(fdEnd) : args;
-  if (name.endsWith('mmsg')) return mmsgData(after, ret);
-  if (after.includes('iov_base=')) return clampPieces(iovData(after), ret);
+  if (name.endsWith('mmsg')) return mmsgData(after, ret, blobs);
+  if (after.includes('iov_base=')) return clampPieces(iovData(after, blobs), ret);
   // (A -xx string holds only \xNN escapes: its closing quote is the next quote.)
   if (!after.startsWith(', "')) return ret > 0 ? [ret] : [];
   const close = after.indexOf('"', 3);
   if (close < 0) return ret > 0 ? [ret] : [];
-  const inside = after.slice(3, close);
-  const blob = inside.charCodeAt(0) === 64 /* @ */ ? blobs?.get(inside) : undefined;
-  const bytes = blob ? unhexBytes(blob) : unhex(inside);
+  const bytes = stringBytes(after.slice(3, close), blobs);
   return clampPieces(bytes.length ? [bytes] : [], ret, true);
+}
+
+/** The bytes of a string's inside: its escapes, or "@N", a string parseParts kept as bytes. */
+function stringBytes(inside: string, blobs: Blobs | undefined): Uint8Array {
+  if (inside.charCodeAt(0) !== 64 /* @ */) return unhex(inside);
+  const blob = blobs?.get(inside);
+  return blob ? unhexBytes(blob) : new Uint8Array(0);
 }
 
 /** Known bytes, then what is left of `total` as a missing count; cut to `total`. */
@@ -232,25 +321,39 @@ function clampPieces(pieces: Piece[], total: number, fillRest = true): Piece[] {
   return out;
 }
 
-function iovData(text: string): Piece[] {
+/** Each `{iov_base="…"[...], iov_len=N}` in order: its bytes, then what strace left out of N (a
+ *  string cut at -s, or an iov_base that is not a string). The caller cuts the list to the
+ *  call's return value, which may be less than the iov_lens (a read). */
+function iovData(text: string, blobs: Blobs | undefined): Piece[] {
   const out: Piece[] = [];
-  const re = /iov_base="((?:\\x[0-9a-f]{2})*)"(\.\.\.)?, iov_len=(\d+)/g;
-  for (let m; (m = re.exec(text));) {
-    const bytes = unhex(m[1]!);
-    if (bytes.length) out.push(bytes);
-    const missing = Number(m[3]) - bytes.length;
-    if (missing > 0) out.push(missing);
+  for (let i = text.indexOf('iov_base='); i >= 0; i = text.indexOf('iov_base=', i)) {
+    i += 9;
+    let got = 0;
+    if (text.charCodeAt(i) === 34 /* " */) {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0) break;
+      const bytes = stringBytes(text.slice(i + 1, close), blobs);
+      if (bytes.length) out.push(bytes);
+      got = bytes.length;
+      i = close + 1;
+    }
+    const l = text.indexOf('iov_len=', i);
+    if (l < 0) break;
+    i = l + 8;
+    let len = 0;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) len = len * 10 + (c - 48);
+    if (len > got) out.push(len - got);
   }
   return out;
 }
 
-function mmsgData(text: string, ret: number): Piece[] {
+function mmsgData(text: string, ret: number, blobs: Blobs | undefined): Piece[] {
   const out: Piece[] = [];
   // Each message: {msg_hdr={... msg_iov=[...] ...}, msg_len=N}
   const parts = text.split(/\{msg_hdr=/).slice(1, ret + 1);
   for (const p of parts) {
     const len = /msg_len=(\d+)/.exec(p);
-    out.push(...clampPieces(iovData(p), len ? Number(len[1]) : 0));
+    out.push(...clampPieces(iovData(p, blobs), len ? Number(len[1]) : 0));
   }
   return out;
 }

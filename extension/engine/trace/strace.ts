@@ -261,9 +261,12 @@ export class TraceOutput {
   private writerDone = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
+  /** The start of a line longer than the read buffer, copied. */
   private partial: Buffer[] = [];
   /** Each read goes here; lines are handed out as views of it, valid during onLine only. */
   private readonly buf = Buffer.allocUnsafe(READ_MAX);
+  /** Bytes at the start of buf: the start of a line whose end has not been read yet. */
+  private carried = 0;
   private readonly watchdog: ChildProcess;
   private endResolve!: () => void;
   readonly ended = new Promise<void>((r) => (this.endResolve = r));
@@ -405,7 +408,7 @@ export class TraceOutput {
       } catch {
         size = this.offset;
       }
-      const want = Math.min(size - this.offset, READ_MAX);
+      const want = Math.min(size - this.offset, READ_MAX - this.carried);
       if (want <= 0) {
         // (Once strace has closed the file, nothing more can come.)
         if (this.writerDone) this.close();
@@ -414,7 +417,7 @@ export class TraceOutput {
       }
       let n: number;
       try {
-        n = readSync(this.fd, this.buf, 0, want, this.offset);
+        n = readSync(this.fd, this.buf, this.carried, want, this.offset);
       } catch {
         n = 0;
       }
@@ -423,7 +426,7 @@ export class TraceOutput {
         return;
       }
       this.offset += n;
-      this.feed(this.buf.subarray(0, n));
+      this.feed(n);
       this.punch();
       this.pauseWriter(size - this.offset);
       if (performance.now() > until) {
@@ -433,23 +436,34 @@ export class TraceOutput {
     }
   };
 
-  private feed(buf: Buffer): void {
+  /** `n` bytes have been read into buf after the carried ones: hand out each line they end. */
+  private feed(n: number): void {
+    const end = this.carried + n;
+    const buf = this.buf.subarray(0, end);
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
+    // (The carried bytes hold no newline.)
+    for (let from = this.carried; ;) {
+      const nl = buf.indexOf(10, from);
       if (nl < 0) break;
-      // (A line longer than one read stays in the chunks it came in: see parseParts.)
-      let parts = [buf.subarray(start, nl)];
+      // (A line longer than the read buffer stays in the chunks it came in: see parseParts.)
+      let parts: Buffer[] = [buf.subarray(start, nl)];
       if (this.partial.length) {
         this.partial.push(parts[0]!);
         parts = this.partial;
         this.partial = [];
       }
       this.onLine(parts);
-      start = nl + 1;
+      start = from = nl + 1;
     }
-    // (The read buffer is used again: what a line keeps of it past this call is a copy.)
-    if (start < buf.length) this.partial.push(Buffer.from(buf.subarray(start)));
+    // The start of the next line: moved to the front of the buffer, where the next read goes on
+    // after it (a copy within the buffer); a line that fills the whole buffer is copied out.
+    this.carried = 0;
+    if (start === end) return;
+    if (start === 0 && end === READ_MAX) this.partial.push(Buffer.from(buf));
+    else {
+      buf.copy(this.buf, 0, start, end);
+      this.carried = end - start;
+    }
   }
 
   /** Give back the disk blocks of what has been read (strace only ever writes past them). */

@@ -78,6 +78,33 @@ test('run --trace: a parent and child over os.Pipe (gob) and a socketpair (lines
   );
 });
 
+test('run --trace: writev/readv, sendmsg/recvmsg and sendmmsg/recvmmsg of 4 KiB and 64 KiB buffers, alone and among others, arrive byte-exact with no gap', async () => {
+  const script = join(__dirname, '../../fixtures/python/vectored.py');
+  const cap = join(env.dir, 'vectored.ipctap');
+  const r = await runCli(['run', '--trace', '--json', '-d', 'raw', '-w', cap, '--', '/usr/bin/python3', script, '4096', '65536'], { env: env.env, timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  const read = await runCli(['read', '--json', '-d', 'raw', cap], { env: env.env });
+  for (const out of [r.stdout, read.stdout]) {
+    const rows: RowObj[] = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const stdout = Buffer.concat(frames(rows, (f) => String(f.tap).startsWith('stdio') && f.dir === 'stdout').map(b64)).toString();
+    const want = [...stdout.matchAll(/^(pipe|sock|mmsg) ([0-9a-f]{64})$/gm)].map((m) => m[2]);
+    assert.equal(want.length, 3, stdout);
+    const opens = rows.filter((x) => x.kind === 'open' && x.tap === 'trace');
+    assert.equal(opens.length, 3, JSON.stringify(opens));
+    assert.deepEqual(
+      opens.map((o) => sha(bytesOf(rows, o.conn, 'c2s'))),
+      want,
+    );
+    assert.deepEqual(
+      rows.filter((x) => x.kind === 'gap'),
+      [],
+    );
+  }
+});
+
 test('run --trace: signals another process sends are events with the sender pid; the exit is recorded', async () => {
   const bin = goBinary('signals');
   const live = new LiveCli(['run', '--trace', '--json', '--', bin], env.env);

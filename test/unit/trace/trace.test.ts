@@ -260,12 +260,14 @@ test('a long line split into chunks anywhere (inside an escape, the header or th
     if (rec?.type !== 'call') continue;
     assert.ok(Buffer.from(callData(rec.name, rec.args, rec.ret, rec.blobs)[0] as Uint8Array).equals(data), `data cut at ${at}`);
   }
-  // Two strings in a long line: parsed from its text.
+  // Two strings in a long line: the long one kept as bytes, the short one (a path) left in the text.
   const two = new StraceLineParser().parseParts([
     Buffer.from(`5 sendto(3<UNIX:[1->2]>, "${hex.slice(0, 4000)}`, 'latin1'),
     Buffer.from(`", 1000, 0, {sa_family=AF_UNIX, sun_path="\\x2f\\x74"}, 5) = 1000`, 'latin1'),
   ]);
-  assert.ok(two?.type === 'call' && !two.blobs && two.ret === 1000);
+  assert.ok(two?.type === 'call' && two.blobs?.size === 1 && two.ret === 1000 && two.args.endsWith('sun_path="\\x2f\\x74"}, 5'));
+  if (two?.type !== 'call') return;
+  assert.ok(Buffer.from(callData(two.name, two.args, two.ret, two.blobs)[0] as Uint8Array).equals(data.subarray(0, 1000)));
 });
 
 test('assembler: a known process exits after it is gone from /proc (parsing lagged): its exit is recorded, its threads are not', () => {
@@ -312,5 +314,30 @@ test('assembler: processes and threads told apart by the clone lines strace prin
       [520, 'SIGKILL'],
       [500, 0],
     ],
+  );
+});
+
+test('assembler: a socket end shown without its peer (the peer has closed) stays in its connection', () => {
+  // As strace -yy prints the reader's calls once the writer has closed its end.
+  const out = assemble(
+    parseAll([
+      '30385 sendto(3<UNIX-STREAM:[228503->228504]>, "\\x68\\x69", 2, 0, NULL, 0) = 2',
+      '30385 sendto(3<UNIX-STREAM:[228503->228504]>, "\\x21\\x0a", 2, 0, NULL, 0) = 2',
+      '30392 recvfrom(4<UNIX-STREAM:[228504->228503]>, "\\x68\\x69", 10, 0, NULL, NULL) = 2',
+      '30392 recvfrom(4<UNIX-STREAM:[228504]>, "\\x21\\x0a", 10, 0, NULL, NULL) = 2',
+      '30392 recvfrom(4<UNIX-STREAM:[228504]>, "", 10, 0, NULL, NULL) = 0',
+    ]),
+  );
+  assert.deepEqual(
+    out.events.filter((e) => e.kind === 'open').map((e) => e.from),
+    ['UNIX-STREAM:[228503->228504]'],
+  );
+  assert.deepEqual(out.chunks, [
+    { conn: 1, dir: 'c2s', data: 'hi' },
+    { conn: 1, dir: 'c2s', data: '!\n' },
+  ]);
+  assert.deepEqual(
+    out.events.filter((e) => e.kind === 'half-close').map((e) => [e.conn, e.dir]),
+    [[1, 'c2s']],
   );
 });
