@@ -38,6 +38,9 @@ export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?
   const type = str(p, 'proto-type');
   const reveal = flag(p, 'show-secrets');
   if (files.length === 0 && type === undefined && !reveal) return {};
+  // (the engine's protobuf decoder is schema-less without a type; asked for by name, it needs one)
+  if (files.length && type === undefined && list(p, 'decode').some((d) => /(^|\+)protobuf(@|$)/.test(d)))
+    throw new UserError('--proto FILE needs --proto-type pkg.Msg (the message type to decode)', 1);
   // Parsed now, whichever decoder is chosen: a missing or bad file is an error (naming it) before
   // anything starts.
   if (files.length) loadProtoRoot(files);
