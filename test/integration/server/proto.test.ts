@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as P from '../../../extension/shared/requests';
+import { CaptureWriter } from '../../../extension/engine/capture/writer';
 import { readConfigFile, toStartParams, withProtoSetting } from '../../../extension/host/launch-config';
 import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
 
@@ -174,4 +175,32 @@ test('engine server: a missing or unparsable .proto fails session/start and capt
   await assert.rejects(engine.request(P.CaptureOpen, withProtoSetting({ path: cap }, ['nope.proto'], ctx)), userError(missing));
   await assert.rejects(engine.request(P.CaptureOpen, withProtoSetting({ path: cap }, ['typo.proto'], ctx)), userError(typo));
   assert.deepEqual(await engine.request(P.SessionList, {}), [], 'no session for a capture that was refused');
+});
+
+test('engine server: Decode As… protobuf is typed by the launch configuration\'s "protoType"; with .proto files only, schema-less', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-proto-'));
+  const engine = await startEngineServer({ IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') });
+  t.after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const protobuf = (await import('protobufjs')).default;
+  const Note = protobuf.loadSync(join(GRPC, 'demo.proto')).lookupType('demo.Note');
+  const cap = join(dir, 'note.ipctap');
+  const w = await CaptureWriter.open(cap, { start: 1 });
+  w.writeEvent({ kind: 'open', conn: 1, tap: 'tcp:1=127.0.0.1:2', ts: 1, mono: 1 });
+  w.writeChunk({ conn: 1, dir: 'c2s', ts: 2, mono: 2, data: Note.encode(Note.fromObject({ text: 'a note', id: 7, tags: ['x'] })).finish() });
+  w.writeEvent({ kind: 'close', conn: 1, tap: 'tcp:1=127.0.0.1:2', ts: 3, mono: 3 });
+  await w.close();
+  const ctx = { workspaceFolder: GRPC, env: {} };
+  const decodedAs = async (params: P.CaptureOpenParams) => {
+    const s = await engine.request(P.CaptureOpen, params);
+    await engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'protobuf' });
+    const row = await until('a protobuf row', async () => (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 10, filter: 'proto:protobuf' })).rows[0]);
+    return decodedOf(row) as unknown as Record<string, unknown>;
+  };
+  const typing = toStartParams({ name: 'typed', proto: ['demo.proto'], protoType: 'demo.Note', command: 'true' }, ctx);
+  assert.deepEqual(await decodedAs({ path: cap, protoFiles: typing.protoFiles, protoType: typing.protoType }), { text: 'a note', id: 7, tags: ['x'], blob: '' });
+  const untyped = await decodedAs(withProtoSetting({ path: cap }, ['demo.proto'], ctx));
+  assert.ok(Array.isArray(untyped.fields), JSON.stringify(untyped));
 });
