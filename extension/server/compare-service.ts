@@ -1,6 +1,6 @@
 // Export as pcapng and Compare with…: both read a capture file, a session's or one on disk; a
 // comparison comes as a text report and as both sides aligned for a side-by-side view.
-import { diffCaptures, diffText, exportPcapng, readCaptureRows, UserError, type FrameRow } from '../engine';
+import { diffCaptures, diffText, exportPcapng, readCaptureRows, UserError, type DecoderOptions, type FrameRow } from '../engine';
 import { diffSides } from './sides';
 import type * as P from '../shared/requests';
 import type { SessionService } from './session-service';
@@ -17,15 +17,19 @@ export function exportCapture(sessions: SessionService, p: P.CaptureExportParams
   return exportPcapng(pathOf(sessions, p), p.out);
 }
 
-async function frames(path: string): Promise<FrameRow[]> {
+async function frames(path: string, decoderOptions: DecoderOptions | undefined): Promise<FrameRow[]> {
   const rows: FrameRow[] = [];
-  for await (const r of readCaptureRows(path)) if (r.type === 'frame') rows.push(r);
+  for await (const r of readCaptureRows(path, { decoderOptions })) if (r.type === 'frame') rows.push(r);
   return rows;
 }
 
 export async function compareCaptures(sessions: SessionService, p: P.CaptureDiffParams): Promise<P.CaptureDiffSidesResult> {
-  const a = await frames(pathOf(sessions, p.a));
-  const b = await frames(pathOf(sessions, p.b));
+  // Both sides decoded with a session's options (its .proto files): a file compared with a
+  // session is read as that session is.
+  const optionsOf = (ref: P.CaptureRef) => (ref.sessionId && sessions.has(ref.sessionId) ? sessions.get(ref.sessionId).decoderOptions : undefined);
+  const options = optionsOf(p.a) ?? optionsOf(p.b);
+  const a = await frames(pathOf(sessions, p.a), optionsOf(p.a) ?? options);
+  const b = await frames(pathOf(sessions, p.b), optionsOf(p.b) ?? options);
   const d = diffCaptures(a, b);
   const c = d.counts;
   const byId = (rows: FrameRow[]) => new Map(rows.map((r) => [r.id, r]));

@@ -134,6 +134,11 @@ test('engine server: a capture opened with ipctap.protoFiles is typed, also afte
   assert.equal(typed.d.message?.text, 'hello ✓');
   assert.equal(typed.d.message?.id, 41);
 
+  // Compare with… the capture file: both sides by field names.
+  const compared = await engine.request(P.CaptureDiff, { a: { sessionId: opened.id }, b: { path: cap } });
+  assert.match(compared.sides.a, /"text": "hello ✓"/, compared.sides.a);
+  assert.match(compared.sides.b, /"text": "echo: hello ✓"/, compared.sides.b);
+
   // Decode As… (raw, then grpc again): decoded again with the same .proto files.
   await engine.request(P.SessionDecodeAs, { sessionId: opened.id, decoder: 'raw' });
   await until('raw rows', async () => (await grpcMessages(engine, opened.id)).length === 0 && (await engine.request(P.RowsCount, { sessionId: opened.id })).total > 0);
