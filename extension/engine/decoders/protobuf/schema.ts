@@ -2,18 +2,28 @@
 // decoded = the message as an object: field names as written in the .proto, every field present
 // (defaults included), enums by name, bytes as base64, 64-bit integers exact (bigint past 2^53).
 import protobuf from 'protobufjs';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../util/errors';
 
 const roots = new Map<string, protobuf.Root>();
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
-/** Load .proto files once (cached by path list). Throws UserError naming the file that cannot
- *  be loaded (missing, unreadable, or not parsable: the parser's complaint with its line). */
+/** Load .proto files once (cached by path list and the files' modification times and sizes, so
+ *  a file edited since is read again — by the engine server, which outlives sessions; files they
+ *  import are not looked at). Throws UserError naming the file that cannot be loaded (missing,
+ *  unreadable, or not parsable: the parser's complaint with its line). */
 export function loadProtoRoot(files: string[]): protobuf.Root {
   const paths = files.map((f) => resolve(f));
-  const key = paths.join('\n');
+  const stamps = paths.map((path, i) => {
+    try {
+      const st = statSync(path);
+      return `${path}\0${st.mtimeMs}\0${st.size}`;
+    } catch {
+      throw new UserError(`cannot load .proto file ${files[i]}: no such file`);
+    }
+  });
+  const key = stamps.join('\n');
   let root = roots.get(key);
   if (root) return root;
   root = new protobuf.Root();
@@ -26,7 +36,6 @@ export function loadProtoRoot(files: string[]): protobuf.Root {
     return path;
   };
   for (const [i, path] of paths.entries()) {
-    if (!existsSync(path)) throw new UserError(`cannot load .proto file ${files[i]}: no such file`);
     current = path;
     try {
       root.loadSync(path, { keepCase: true });
