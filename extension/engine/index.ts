@@ -6,7 +6,7 @@ export { openCapture } from './capture/reader';
 export type { DecoderOptions } from './decoders/core/decoder';
 export { rangesOnDemand } from './decoders/core/ranges-on-demand';
 export { listDecoders, resolveDecoder } from './decoders/core/registry';
-export { loadProtoRoot } from './decoders/protobuf/schema';
+export { loadProtoRoot, lookupMessageType } from './decoders/protobuf/schema';
 export { diffCaptures, diffText, type CaptureDiff } from './diff';
 export { exportPcapng } from './export/pcapng';
 export { buildFlow, chunkKey, FlowContext, isFlowRow } from './flow';

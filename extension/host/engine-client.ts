@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, State, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import * as P from '../shared/requests';
 import { connectOrStartEngine } from './engine-socket';
+import { withProtoSetting } from './launch-config';
 
 /** A failure the user caused (bad path, unknown signal...): show the message alone. */
 export class EngineUserError extends Error {}
@@ -22,6 +23,8 @@ export class EngineClient implements vscode.Disposable {
   private starting: Promise<void> | undefined;
   /** Sessions the host knows about: id → capture path (to reload after a crash). */
   private readonly known = new Map<string, string | undefined>();
+  /** The .proto files and type sessions were started or opened with (reloaded with them). */
+  private readonly typing = new Map<string, { protoFiles?: string[]; protoType?: string }>();
   private crashed = false;
   /** Restart Engine asked the engine to exit: its end is no crash. */
   private exitRequested = false;
@@ -59,8 +62,10 @@ export class EngineClient implements vscode.Disposable {
     };
     const client = new LanguageClient('ipctap', 'IPC Tap engine', serverOptions, clientOptions);
     client.onNotification(P.SessionChanged.method, (p: P.SessionChangedParams) => {
-      if (p.removed) this.known.delete(p.sessionId);
-      else if (p.summary) this.known.set(p.sessionId, p.summary.capturePath);
+      if (p.removed) {
+        this.known.delete(p.sessionId);
+        this.typing.delete(p.sessionId);
+      } else if (p.summary) this.known.set(p.sessionId, p.summary.capturePath);
       this.changed.fire(p);
     });
     client.onDidChangeState((e) => {
@@ -100,12 +105,14 @@ export class EngineClient implements vscode.Disposable {
   /** Reopen the capture of every session known before the crash. */
   private async reload(): Promise<void> {
     const before = [...this.known.entries()];
+    const typing = new Map(this.typing);
     this.known.clear();
+    this.typing.clear();
     const map = new Map<string, string>();
     for (const [oldId, path] of before) {
       if (!path) continue;
       try {
-        const s = await this.request(P.CaptureOpen, { path });
+        const s = await this.request(P.CaptureOpen, { path, ...typing.get(oldId) });
         map.set(oldId, s.id);
         this.known.set(s.id, s.capturePath);
       } catch (err) {
@@ -132,14 +139,23 @@ export class EngineClient implements vscode.Disposable {
   async request<Params, Result>(def: P.RequestDef<Params, Result>, params: Params): Promise<Result> {
     await this.start();
     // Sessions and opened captures decode with the user's choice about credentials.
-    if ((def === (P.SessionStart as unknown) || def === (P.CaptureOpen as unknown)) && vscode.workspace.getConfiguration('ipctap').get<boolean>('showSecrets', false)) {
+    const opens = def === (P.SessionStart as unknown) || def === (P.CaptureOpen as unknown);
+    if (opens && vscode.workspace.getConfiguration('ipctap').get<boolean>('showSecrets', false)) {
       params = { ...params, showSecrets: true };
+    }
+    // ... and with the .proto files of the setting ipctap.protoFiles.
+    if (opens) {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+      const setting = vscode.workspace.getConfiguration('ipctap').get<unknown>('protoFiles', []);
+      params = withProtoSetting(params as object, setting, { workspaceFolder: folder, env: process.env }) as Params;
     }
     try {
       const result = (await this.client!.sendRequest(def.method, params)) as Result;
-      if (def === (P.SessionStart as unknown) || def === (P.CaptureOpen as unknown)) {
+      if (opens) {
         const s = result as unknown as P.SessionSummary;
         this.known.set(s.id, s.capturePath);
+        const { protoFiles, protoType } = params as { protoFiles?: string[]; protoType?: string };
+        if (protoFiles?.length) this.typing.set(s.id, { protoFiles, ...(protoType ? { protoType } : {}) });
       }
       // After a window reload the engine already has sessions: know them for a crash too.
       if (def === (P.SessionList as unknown)) for (const s of result as unknown as P.SessionSummary[]) this.known.set(s.id, s.capturePath);

@@ -1,6 +1,7 @@
 // .vscode/ipctap.json: launch configurations (JSON with comments; schema in
 // schema/ipctap.schema.json). Pure parsing and variable expansion, no 'vscode' import, so it is
 // unit-tested in Node. `${tap:NAME}` is left for the engine, which knows the tap addresses.
+import { isAbsolute, resolve } from 'node:path';
 import type { LaunchProcess, SessionStartParams, TapDef } from '../shared/requests';
 
 export interface RawProcess {
@@ -22,6 +23,10 @@ export interface RawConfiguration extends Partial<RawProcess> {
   directIo?: boolean;
   trace?: boolean;
   traceFiles?: boolean;
+  /** .proto files, relative to the workspace folder or absolute. */
+  proto?: string[];
+  /** The message type of protobuf frames, e.g. "pkg.Msg". */
+  protoType?: string;
 }
 
 export interface ConfigFile {
@@ -73,6 +78,11 @@ export function readConfigFile(text: string, file = '.vscode/ipctap.json'): Conf
     if (!cfg.command && !(cfg.processes && cfg.processes.length) && !(cfg.taps && cfg.taps.length)) {
       throw new ConfigError(`${file}: configuration "${cfg.name}" has no "command", "processes" or "taps"`);
     }
+    if (cfg.proto !== undefined && !(Array.isArray(cfg.proto) && cfg.proto.every((f) => typeof f === 'string'))) {
+      throw new ConfigError(`${file}: "proto" of "${cfg.name}" must be a list of .proto file paths`);
+    }
+    if (cfg.protoType !== undefined && typeof cfg.protoType !== 'string')
+      throw new ConfigError(`${file}: "protoType" of "${cfg.name}" must be a message type name, e.g. "pkg.Msg"`);
     for (const p of cfg.processes ?? []) {
       if (!p || typeof p.command !== 'string') throw new ConfigError(`${file}: a process of "${cfg.name}" has no "command"`);
     }
@@ -122,5 +132,25 @@ export function toStartParams(cfg: RawConfiguration, ctx: ExpandContext): Sessio
     ...(cfg.lossless ? { lossless: true } : {}),
     ...(cfg.trace ? { trace: true, ...(cfg.traceFiles ? { traceFiles: true } : {}) } : {}),
     ...(cfg.directIo === false ? { directIo: false } : {}),
+    ...(cfg.proto?.length ? { protoFiles: protoPaths(cfg.proto, ctx) } : {}),
+    ...(cfg.protoType ? { protoType: cfg.protoType } : {}),
   };
+}
+
+/** .proto paths as the engine takes them: variables expanded, relative ones resolved against the
+ *  workspace folder. */
+export function protoPaths(files: readonly string[], ctx: ExpandContext): string[] {
+  return files.map((f) => {
+    const x = expandVars(f, ctx);
+    return isAbsolute(x) ? x : resolve(ctx.workspaceFolder, x);
+  });
+}
+
+/** Request params with the setting ipctap.protoFiles added before their own .proto files (once
+ *  each): every session and opened capture decodes with them. */
+export function withProtoSetting<T extends object>(params: T, setting: unknown, ctx: ExpandContext): T {
+  const given = Array.isArray(setting) ? setting.filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
+  if (given.length === 0) return params;
+  const files = [...new Set([...protoPaths(given, ctx), ...((params as { protoFiles?: string[] }).protoFiles ?? [])])];
+  return { ...params, protoFiles: files };
 }

@@ -6,7 +6,7 @@ import { canEncode, encodeEdited, loadEditableFrame, parseJsonExact, parseReplay
 import type * as P from '../shared/requests';
 import { prettyJson } from './json-pretty';
 import { originalEndpoint } from './replay-service';
-import type { SessionService } from './session-service';
+import { decodingOf, type SessionService } from './session-service';
 import { pairsText } from './sides';
 
 function captureOf(sessions: SessionService, sessionId: string): string {
@@ -18,7 +18,7 @@ function captureOf(sessions: SessionService, sessionId: string): string {
 const isGrpcMessage = (proto: string, decoded: unknown) => /(^|\+)grpc$/.test(proto) && (decoded as { kind?: unknown } | null)?.kind === 'message';
 
 export async function prepareEdit(sessions: SessionService, p: P.EditPrepareParams): Promise<P.EditPrepareResult> {
-  const e = await loadEditableFrame(captureOf(sessions, p.sessionId), p.id, {});
+  const e = await loadEditableFrame(captureOf(sessions, p.sessionId), p.id, { decoderOptions: sessions.get(p.sessionId).decoderOptions });
   const f = e.frame;
   const encodable = f.decoded !== undefined && f.decoded !== null && (canEncode(f.proto) || isGrpcMessage(f.proto, f.decoded));
   const text = encodable
@@ -54,7 +54,9 @@ export async function sendEdit(sessions: SessionService, p: P.EditSendParams): P
   const source = sessions.get(p.sessionId);
   const file = captureOf(sessions, p.sessionId);
   const to = parseReplayTarget(p.target);
-  const e = await loadEditableFrame(file, p.id, {});
+  // (decoded, and encoded back, with the session's .proto files: a typed gRPC message by its method)
+  const typing = decodingOf(source);
+  const e = await loadEditableFrame(file, p.id, { decoderOptions: source.decoderOptions });
   let bytes: Uint8Array;
   if (p.hex !== undefined) {
     const clean = p.hex.replace(/\s+/g, '');
@@ -67,13 +69,13 @@ export async function sendEdit(sessions: SessionService, p: P.EditSendParams): P
     } catch (err) {
       throw new UserError(`the edited message is not JSON: ${(err as Error).message}`);
     }
-    bytes = encodeEdited(e, value);
+    bytes = encodeEdited(e, value, { protoFiles: typing.protoFiles, protoType: typing.protoType });
   }
   // The new exchange goes into the source session when it is live, otherwise into a new one.
   let host = source.engine && source.state === 'live' ? source : undefined;
   let created: string | undefined;
   if (!host) {
-    const started = await sessions.start({ name: `edited #${p.id} of ${source.name}` });
+    const started = await sessions.start({ name: `edited #${p.id} of ${source.name}`, ...decodingOf(source) });
     created = started.id;
     host = sessions.get(started.id);
   }

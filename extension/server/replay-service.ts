@@ -3,7 +3,7 @@
 // missing. The replayed exchange appears as a new connection in a live session.
 import { parseReplayTarget, replayConnection, parseTapSpec, UserError } from '../engine';
 import type { ReplayStartParams, ReplayStartResult } from '../shared/requests';
-import type { SessionService } from './session-service';
+import { decodingOf, type SessionService } from './session-service';
 
 /** The endpoint a tap's clients originally talked to, as a replay target. */
 export function originalEndpoint(tapSpec: string): string {
@@ -36,7 +36,7 @@ export async function startReplay(sessions: SessionService, p: ReplayStartParams
   let host = source?.engine && source.state === 'live' ? source : undefined;
   let created: string | undefined;
   if (!host) {
-    const started = await sessions.start({ name: `replay of ${source?.name ?? file} #${p.conn}` });
+    const started = await sessions.start({ name: `replay of ${source?.name ?? file} #${p.conn}`, ...decodingOf(source) });
     created = started.id;
     host = sessions.get(started.id);
   }

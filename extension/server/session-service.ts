@@ -18,6 +18,9 @@ import {
   parseWatchTarget,
   targetSpec,
   ShmWatchTap,
+  loadProtoRoot,
+  lookupMessageType,
+  type DecoderOptions,
   type Row,
 } from '../engine';
 import type {
@@ -58,6 +61,42 @@ const SIGNAL_SETTLE_MS = 150;
 /** While a live session's capture is decoded again: how often its progress is told. */
 const PROGRESS_INTERVAL_MS = 250;
 
+/** How a session or an opened capture decodes: credentials shown or not, .proto files. */
+export interface DecodingParams {
+  showSecrets?: boolean;
+  protoFiles?: string[];
+  protoType?: string;
+}
+
+/** The decoder options of DecodingParams. The .proto files are loaded (and protoType looked up)
+ *  here, so a missing or bad file fails the request with its name before anything starts. */
+export function decoderOptionsOf(p: DecodingParams): DecoderOptions | undefined {
+  const o: DecoderOptions = {};
+  if (p.showSecrets) o.showSecrets = true;
+  const files = p.protoFiles ?? [];
+  if (files.length) {
+    const root = loadProtoRoot(files);
+    o.protoFiles = files;
+    if (p.protoType) {
+      lookupMessageType(root, p.protoType);
+      o.protoType = p.protoType;
+    }
+  } else if (p.protoType) throw new UserError(`protoType ${p.protoType} needs the .proto files that define it`);
+  return Object.keys(o).length ? o : undefined;
+}
+
+/** The DecodingParams a session decodes with (for a session holding its replayed or edited
+ *  exchange, decoded as its source is). */
+export function decodingOf(s: HostedSession | undefined): DecodingParams {
+  const o = s?.decoderOptions;
+  if (!o) return {};
+  const out: DecodingParams = {};
+  if (o.showSecrets) out.showSecrets = true;
+  if (Array.isArray(o.protoFiles)) out.protoFiles = o.protoFiles.map(String);
+  if (typeof o.protoType === 'string') out.protoType = o.protoType;
+  return out;
+}
+
 export class SessionService {
   private readonly sessions = new Map<string, HostedSession>();
   readonly sessionsDir: string;
@@ -96,7 +135,7 @@ export class SessionService {
     const decodeByTap: Record<string, string> = {};
     for (const t of p.taps ?? []) if (t.decode) decodeByTap[t.spec] = t.decode;
     if (p.shm) decodeByTap[targetSpec(parseWatchTarget(p.shm.target))] = 'shm';
-    const decoderOptions = p.showSecrets ? { showSecrets: true } : undefined;
+    const decoderOptions = decoderOptionsOf(p);
     const engine = new Session({ capturePath, name, decode: p.decode, decodeByTap, decoderOptions, lossless: p.lossless === true, directIo: p.directIo !== false });
     const id = randomUUID();
     const hosted = new HostedSession(id, {
@@ -345,12 +384,13 @@ export class SessionService {
   }
 
   /** Read a capture file into a new (read-only) session. Rows keep arriving after this returns. */
-  async openCapture(path: string, decode?: string, showSecrets = false): Promise<SessionSummary> {
+  async openCapture(path: string, decode?: string, typing: DecodingParams = {}): Promise<SessionSummary> {
     try {
       await stat(path);
     } catch {
       throw new UserError(`no capture file at ${path}`);
     }
+    const decoderOptions = decoderOptionsOf(typing);
     const id = randomUUID();
     const s = new HostedSession(id, {
       name: basename(path),
@@ -359,7 +399,7 @@ export class SessionService {
       startedAt: Date.now(),
       notify: this.opts.notify,
     });
-    if (showSecrets) s.decoderOptions = { showSecrets: true };
+    s.decoderOptions = decoderOptions;
     this.sessions.set(id, s);
     const iter = readCaptureRows(path, { decode, decoderOptions: s.decoderOptions, onWarning: (w) => this.opts.log(`${basename(path)}: ${w}`) })[Symbol.asyncIterator]();
     // Read the first row before answering, so a corrupt file fails the request with its message.

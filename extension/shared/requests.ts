@@ -155,6 +155,11 @@ export interface SessionStartParams {
   shm?: ShmWatchDef;
   /** Show credentials as sent in decoded values and summaries (default masked). */
   showSecrets?: boolean;
+  /** .proto files (absolute paths) typing gRPC messages (by their methods) and protobuf frames;
+   *  loaded before anything starts: a missing or bad file fails the request, naming it. */
+  protoFiles?: string[];
+  /** The message type of protobuf frames, e.g. "pkg.Msg" (with protoFiles). */
+  protoType?: string;
 }
 
 /** A shared memory watch: TARGET as `ipctap shm watch` takes it, and its options. */
@@ -260,6 +265,9 @@ export interface CaptureOpenParams {
   decode?: string;
   /** Show credentials as sent in decoded values and summaries (default masked). */
   showSecrets?: boolean;
+  /** As SessionStartParams' protoFiles and protoType. */
+  protoFiles?: string[];
+  protoType?: string;
 }
 export interface CaptureSaveParams {
   sessionId: string;

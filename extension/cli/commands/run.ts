@@ -1,5 +1,4 @@
 // ipctap run / ipctap proxy
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { signalExitStatus, parseTapSpec, openCapture, loadProtoRoot, UserError, type DecoderOptions } from '../../engine';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
@@ -38,9 +37,12 @@ export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?
   const files = list(p, 'proto').map((f) => resolve(f));
   const type = str(p, 'proto-type');
   const reveal = flag(p, 'show-secrets');
-  for (const f of files) if (!existsSync(f)) throw new UserError(`--proto ${f}: no such file`);
   if (files.length === 0 && type === undefined && !reveal) return {};
-  // Parsed now, whichever decoder is chosen: a bad file is an error before anything starts.
+  // (the engine's protobuf decoder is schema-less without a type; asked for by name, it needs one)
+  if (files.length && type === undefined && list(p, 'decode').some((d) => /(^|\+)protobuf(@|$)/.test(d)))
+    throw new UserError('--proto FILE needs --proto-type pkg.Msg (the message type to decode)', 1);
+  // Parsed now, whichever decoder is chosen: a missing or bad file is an error (naming it) before
+  // anything starts.
   if (files.length) loadProtoRoot(files);
   const options: DecoderOptions = {};
   if (files.length || type !== undefined) Object.assign(options, { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) });

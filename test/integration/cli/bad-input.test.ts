@@ -65,7 +65,7 @@ test('a garbage or truncated --proto is refused up front, in printable words', a
   writeFileSync(garbage, Buffer.from([0x00, 0xff, 0x1b, 0x5b, 0x32, 0x4a, 0x80, 0x07, 0xfe]));
   const a = await runCli(['run', '--proto', garbage, '--', 'true'], { env: env.env });
   assert.equal(a.code, 2, a.stderr);
-  assert.match(a.stderr, /cannot load \.proto files/);
+  assert.match(a.stderr, /cannot load \.proto file \S*garbage\.proto: not a \.proto file/);
   const b = await runCli(['read', cap, '--decode', 'grpc', '--proto', garbage], { env: env.env });
   assert.equal(b.code, 2, b.stderr);
   assert.match(b.stderr, /not a \.proto file/);

@@ -63,18 +63,37 @@ test('decoders and their options are checked before any traffic: unknown names, 
     [['proxy', '--decode', 'nosuch', ...tap], /unknown decoder "nosuch"; available: .*gob/],
     [['proxy', '--decode', 'len32be+nosuch', ...tap], /unknown decoder "nosuch"/],
     [['proxy', '--decode', 'nosuch@tcp:0=127.0.0.1:9', ...tap], /unknown decoder "nosuch"/],
-    [['proxy', '--decode', 'protobuf', '--proto', join(env.dir, 'missing.proto'), '--proto-type', 'demo.Note', ...tap], /missing\.proto: no such file/],
+    [['proxy', '--decode', 'protobuf', '--proto', join(env.dir, 'missing.proto'), '--proto-type', 'demo.Note', ...tap], /cannot load \.proto file \S*missing\.proto: no such file/],
     [['proxy', '--decode', 'protobuf', '--proto-type', 'demo.Note', ...tap], /--proto-type needs --proto FILE/],
     [['proxy', '--decode', 'protobuf', '--proto', proto, ...tap], /--proto FILE needs --proto-type/],
     [['proxy', '--decode', 'protobuf', '--proto', proto, '--proto-type', 'demo.Nope', ...tap], /demo\.Nope.*demo\.Note/s],
   ];
   writeFileSync(join(env.dir, 'broken.proto'), 'syntax = "proto3"; message {');
-  cases.push([['proxy', '--decode', 'grpc', '--proto', join(env.dir, 'broken.proto'), ...tap], /cannot load \.proto files/]);
+  cases.push([['proxy', '--decode', 'grpc', '--proto', join(env.dir, 'broken.proto'), ...tap], /cannot load \.proto file \S*broken\.proto: illegal type name '\{'/]);
   for (const [args, re] of cases) {
     const r = await runCli(args, { env: env.env });
     assert.notEqual(r.code, 0, args.join(' '));
     assert.match(r.stderr, re, args.join(' '));
     assert.doesNotMatch(r.stderr, /tapping/, 'refused before tapping');
+    noStack(r.stderr);
+  }
+});
+
+test("--proto on a missing or unparsable file: exit 2, the file named with the parser's complaint", async () => {
+  const missing = join(env.dir, 'absent.proto');
+  const typo = join(env.dir, 'typo.proto');
+  writeFileSync(typo, 'syntax = "proto3";\nmessage A {\n  int32 a = 1\n}\n');
+  const importer = join(env.dir, 'importer.proto');
+  writeFileSync(importer, 'syntax = "proto3";\nimport "typo.proto";\nmessage B { A a = 1; }\n');
+  const cases: [string[], string][] = [
+    [['run', '--proto', missing, '--', 'true'], `cannot load .proto file ${missing}: no such file`],
+    [['run', '--proto', typo, '--', 'true'], `cannot load .proto file ${typo}: illegal token '}', ';' expected (line 4)`],
+    [['run', '--proto', importer, '--', 'true'], `cannot load .proto file ${typo} (imported by ${importer}): illegal token '}', ';' expected (line 4)`],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args, { env: env.env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes(message), `${args.join(' ')}: ${r.stderr}`);
     noStack(r.stderr);
   }
 });

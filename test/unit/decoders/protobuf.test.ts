@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -192,5 +192,22 @@ test('protobuf: varint readings at the 7/8-byte boundary (2^49) agree with 64-bi
     expected.sint = norm(v & 1n ? -((v >> 1n) + 1n) : v >> 1n);
     assert.deepEqual(f, expected, `varint ${v}`);
     assert.deepEqual(Object.keys(f), Object.keys(expected), `key order for ${v}`);
+  }
+});
+
+test('.proto files edited since they were loaded are read again; with no message type, protobuf is schema-less', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-proto-edit-'));
+  try {
+    const file = join(dir, 'e.proto');
+    writeFileSync(file, 'syntax = "proto3";\npackage e;\nmessage M { int32 a = 1; }\n');
+    assert.deepEqual(Object.keys(loadProtoRoot([file]).lookupType('e.M').fields), ['a']);
+    writeFileSync(file, 'syntax = "proto3";\npackage e;\nmessage M { int32 a = 1; string b = 2; }\n');
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    assert.deepEqual(Object.keys(loadProtoRoot([file]).lookupType('e.M').fields), ['a', 'b']);
+    const d = resolveDecoder('protobuf', { protoFiles: [file] }).create();
+    const frames = feed(d, [['c2s', fromHex('08 05')]], 'bytes');
+    assert.ok(Array.isArray((frames[0].decoded as { fields?: unknown }).fields), 'schema-less');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseJsonc, readConfigFile, toStartParams } from '../../../extension/host/launch-config';
+import { ConfigError, parseJsonc, readConfigFile, toStartParams, withProtoSetting } from '../../../extension/host/launch-config';
 
 test('the examples configuration parses and expands', () => {
   const text = readFileSync(join(__dirname, '../../../examples/.vscode/ipctap.json'), 'utf8');
@@ -35,4 +35,22 @@ test('JSON with comments and trailing commas; clear errors', () => {
   );
   assert.throws(() => readConfigFile('{'), /not valid JSON/);
   assert.throws(() => readConfigFile('{}'), /"configurations"/);
+});
+
+test('"proto" and "protoType": workspace-relative .proto paths resolved, the setting ipctap.protoFiles added once each', () => {
+  const ctx = { workspaceFolder: '/w', env: { P: '/opt/protos' } };
+  const p = toStartParams({ name: 'g', command: './srv', proto: ['api/a.proto', '${workspaceFolder}/b.proto', '/abs/c.proto', '${env:P}/d.proto'], protoType: 'pkg.Msg' }, ctx);
+  assert.deepEqual(p.protoFiles, ['/w/api/a.proto', '/w/b.proto', '/abs/c.proto', '/opt/protos/d.proto']);
+  assert.equal(p.protoType, 'pkg.Msg');
+  const none = toStartParams({ name: 'n', command: './srv' }, ctx);
+  assert.equal('protoFiles' in none || 'protoType' in none, false, 'no .proto keys unless given');
+
+  assert.deepEqual(withProtoSetting({ path: '/c.ipctap' }, ['shared/s.proto'], ctx), { path: '/c.ipctap', protoFiles: ['/w/shared/s.proto'] });
+  assert.deepEqual(withProtoSetting(p, ['api/a.proto', 'x.proto'], ctx).protoFiles, ['/w/api/a.proto', '/w/x.proto', '/w/b.proto', '/abs/c.proto', '/opt/protos/d.proto']);
+  const unchanged = { path: '/c.ipctap' };
+  assert.equal(withProtoSetting(unchanged, [], ctx), unchanged);
+  assert.equal(withProtoSetting(unchanged, 'not a list', ctx), unchanged);
+
+  assert.throws(() => readConfigFile('{"configurations": [{"name": "x", "command": "a", "proto": "a.proto"}]}'), /"proto" of "x" must be a list of \.proto file paths/);
+  assert.throws(() => readConfigFile('{"configurations": [{"name": "x", "command": "a", "protoType": 3}]}'), /"protoType" of "x" must be a message type name/);
 });

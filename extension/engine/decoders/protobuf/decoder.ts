@@ -61,15 +61,17 @@ export function decodeProtobuf(bytes: Uint8Array, schema?: ProtobufSchemaOptions
   return r;
 }
 
-/** Schema options from decoder options; validates them (UserError). */
+/** Schema options from decoder options; validates them (UserError). .proto files without a
+ *  message type (there for gRPC, whose methods name their types) leave protobuf schema-less. */
 export function schemaOptions(options?: DecoderOptions): ProtobufSchemaOptions | undefined {
   const files = options?.protoFiles;
   const type = options?.protoType;
   const list = typeof files === 'string' ? [files] : Array.isArray(files) ? files.map(String) : [];
   if (list.length === 0 && type === undefined) return undefined;
   if (list.length === 0) throw new UserError('--proto-type needs --proto FILE (the .proto files that define it)', 1);
-  if (typeof type !== 'string' || !type) throw new UserError('--proto FILE needs --proto-type pkg.Msg (the message type to decode)', 1);
   const root = loadProtoRoot(list);
+  if (type === undefined) return undefined;
+  if (typeof type !== 'string' || !type) throw new UserError('--proto-type needs a message type, e.g. pkg.Msg', 1);
   lookupMessageType(root, type);
   return { root, protoType: type };
 }

@@ -2,20 +2,49 @@
 // decoded = the message as an object: field names as written in the .proto, every field present
 // (defaults included), enums by name, bytes as base64, 64-bit integers exact (bigint past 2^53).
 import protobuf from 'protobufjs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../util/errors';
 
 const roots = new Map<string, protobuf.Root>();
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
-/** Load .proto files once (cached by path list). Throws UserError when they cannot be loaded. */
+/** Load .proto files once (cached by path list and the files' modification times and sizes, so
+ *  a file edited since is read again — by the engine server, which outlives sessions; files they
+ *  import are not looked at). Throws UserError naming the file that cannot be loaded (missing,
+ *  unreadable, or not parsable: the parser's complaint with its line). */
 export function loadProtoRoot(files: string[]): protobuf.Root {
   const paths = files.map((f) => resolve(f));
-  const key = paths.join('\n');
+  const stamps = paths.map((path, i) => {
+    try {
+      const st = statSync(path);
+      return `${path}\0${st.mtimeMs}\0${st.size}`;
+    } catch {
+      throw new UserError(`cannot load .proto file ${files[i]}: no such file`);
+    }
+  });
+  const key = stamps.join('\n');
   let root = roots.get(key);
   if (root) return root;
+  root = new protobuf.Root();
+  // The file being read when the parser complains: a given one, or one it imports.
+  let current = '';
+  const resolvePath = root.resolvePath.bind(root);
+  root.resolvePath = (origin, target) => {
+    const path = resolvePath(origin, target);
+    if (path) current = path;
+    return path;
+  };
+  for (const [i, path] of paths.entries()) {
+    current = path;
+    try {
+      root.loadSync(path, { keepCase: true });
+    } catch (err) {
+      const imported = current !== path ? ` (imported by ${files[i]})` : '';
+      throw new UserError(`cannot load .proto file ${current === path ? files[i] : current}${imported}: ${protoProblem(err)}`);
+    }
+  }
   try {
-    root = new protobuf.Root().loadSync(paths, { keepCase: true });
     root.resolveAll();
   } catch (err) {
     throw new UserError(`cannot load .proto files (${files.join(', ')}): ${protoProblem(err)}`);
@@ -28,10 +57,12 @@ export function loadProtoRoot(files: string[]): protobuf.Root {
  *  parser's internal failures on a file that ends early read as what they are. */
 function protoProblem(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
+  if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') return 'no such file';
   if (err instanceof TypeError) return 'the file ends early or is not a .proto file (the parser stopped inside a definition)';
 
   const printable = msg.replace(/[^\x20-\x7e]/g, '?');
-  return /illegal token/.test(msg) ? `not a .proto file: ${printable.slice(0, 200)}` : printable.slice(0, 500);
+  // (bytes that are not text: a binary file, not a .proto with a typo)
+  return /illegal token/.test(msg) && printable !== msg ? `not a .proto file: ${printable.slice(0, 200)}` : printable.slice(0, 500);
 }
 
 /** Types found by name, per root (protobufjs walks its namespaces on every lookup). */
