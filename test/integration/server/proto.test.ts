@@ -5,7 +5,7 @@
 // message with the schema and gets the server's typed answer; a capture opened with the setting
 // ipctap.protoFiles is typed too (and after Decode As…); a missing or unparsable .proto fails the
 // request naming the file, before anything starts.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,15 +36,23 @@ async function grpcMessages(engine: EngineServer, sessionId: string): Promise<{ 
 
 const echo = <T extends { d: GrpcMessage }>(ms: T[], dir: 'request' | 'response') => ms.filter((m) => m.d.path === '/demo.Calc/Echo' && m.d.dir === dir);
 
-test('engine server: a launch configuration\'s "proto" types gRPC rows, and Edit and Send… encodes with it', async (t) => {
+/** An engine server of the test's own, state and runtime in a temporary folder; when the test
+ *  ends, `beforeClose` runs, then the engine closes and the folder goes. */
+async function ownEngine(t: TestContext, beforeClose?: (engine: EngineServer) => Promise<void>): Promise<{ engine: EngineServer; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-proto-'));
-  const env = { IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') };
-  const engine = await startEngineServer(env);
-  const started: { id?: string } = {};
+  const engine = await startEngineServer({ IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') });
   t.after(async () => {
-    if (started.id) await engine.request(P.SessionStop, { sessionId: started.id }).catch(() => undefined);
+    await beforeClose?.(engine);
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+  return { engine, dir };
+}
+
+test('engine server: a launch configuration\'s "proto" types gRPC rows, and Edit and Send… encodes with it', async (t) => {
+  const started: { id?: string } = {};
+  const { engine, dir } = await ownEngine(t, async (e) => {
+    if (started.id) await e.request(P.SessionStop, { sessionId: started.id }).catch(() => undefined);
   });
   const sock = join(dir, 'grpc.sock');
   // .vscode/ipctap.json of a workspace whose folder is the fixture's: "proto" relative to it. The
@@ -104,13 +112,7 @@ test('engine server: a launch configuration\'s "proto" types gRPC rows, and Edit
 });
 
 test('engine server: a capture opened with ipctap.protoFiles is typed, also after Decode As…; without it, field numbers', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipctap-proto-'));
-  const env = { IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') };
-  const engine = await startEngineServer(env);
-  t.after(async () => {
-    await engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { engine, dir } = await ownEngine(t);
   const sock = join(dir, 'grpc.sock');
   const cap = join(dir, 'grpc.ipctap');
   // Captured without any .proto.
@@ -148,13 +150,7 @@ test('engine server: a capture opened with ipctap.protoFiles is typed, also afte
 });
 
 test('engine server: a missing or unparsable .proto fails session/start and capture/open, naming the file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipctap-proto-'));
-  const env = { IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') };
-  const engine = await startEngineServer(env);
-  t.after(async () => {
-    await engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { engine, dir } = await ownEngine(t);
   writeFileSync(join(dir, 'typo.proto'), 'syntax = "proto3";\npackage x;\nmessage A {\n  int32 a = 1\n}\n');
   const ctx = { workspaceFolder: dir, env: {} };
   const launch = (proto: string[]) => toStartParams({ name: 'bad proto', proto, command: process.execPath, args: ['-e', 'setTimeout(() => {}, 60000)'] }, ctx);
@@ -183,12 +179,7 @@ test('engine server: a missing or unparsable .proto fails session/start and capt
 });
 
 test('engine server: Decode As… protobuf is typed by the launch configuration\'s "protoType"; with .proto files only, schema-less', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipctap-proto-'));
-  const engine = await startEngineServer({ IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') });
-  t.after(async () => {
-    await engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { engine, dir } = await ownEngine(t);
   const protobuf = (await import('protobufjs')).default;
   const Note = protobuf.loadSync(join(GRPC, 'demo.proto')).lookupType('demo.Note');
   const cap = join(dir, 'note.ipctap');
