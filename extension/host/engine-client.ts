@@ -9,6 +9,11 @@ import * as P from '../shared/requests';
 import { connectOrStartEngine } from './engine-socket';
 import { withProtoSetting } from './launch-config';
 
+interface KnownSession {
+  path?: string;
+  typing?: { protoFiles: string[]; protoType?: string };
+}
+
 /** A failure the user caused (bad path, unknown signal...): show the message alone. */
 export class EngineUserError extends Error {}
 
@@ -21,10 +26,9 @@ export class EngineClient implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<P.SessionChangedParams>();
   private readonly restarted = new vscode.EventEmitter<Map<string, string>>();
   private starting: Promise<void> | undefined;
-  /** Sessions the host knows about: id → capture path (to reload after a crash). */
-  private readonly known = new Map<string, string | undefined>();
-  /** The .proto files and type sessions were started or opened with (reloaded with them). */
-  private readonly typing = new Map<string, { protoFiles?: string[]; protoType?: string }>();
+  /** Sessions the host knows about: id → capture path and the .proto files and type it was
+   *  started or opened with (to reload it with them after a crash). */
+  private readonly known = new Map<string, KnownSession>();
   private crashed = false;
   /** Restart Engine asked the engine to exit: its end is no crash. */
   private exitRequested = false;
@@ -62,10 +66,8 @@ export class EngineClient implements vscode.Disposable {
     };
     const client = new LanguageClient('ipctap', 'IPC Tap engine', serverOptions, clientOptions);
     client.onNotification(P.SessionChanged.method, (p: P.SessionChangedParams) => {
-      if (p.removed) {
-        this.known.delete(p.sessionId);
-        this.typing.delete(p.sessionId);
-      } else if (p.summary) this.known.set(p.sessionId, p.summary.capturePath);
+      if (p.removed) this.known.delete(p.sessionId);
+      else if (p.summary) this.know(p.sessionId, p.summary.capturePath);
       this.changed.fire(p);
     });
     client.onDidChangeState((e) => {
@@ -94,7 +96,7 @@ export class EngineClient implements vscode.Disposable {
     }
     this.restarts.push(now);
     this.crashed = true;
-    const n = [...this.known.values()].filter(Boolean).length;
+    const n = [...this.known.values()].filter((k) => k.path).length;
     this.output.appendLine(`[host] the engine process exited unexpectedly; restarting (${n} session(s) to reload)`);
     void vscode.window.showWarningMessage(
       `The IPC Tap engine stopped unexpectedly and was restarted.` + (n ? ` ${n} session(s) were reloaded from their capture files (live capture ended).` : ''),
@@ -102,19 +104,22 @@ export class EngineClient implements vscode.Disposable {
     return { action: CloseAction.Restart, handled: true };
   }
 
+  /** A session's capture path as the engine reports it (its typing kept). */
+  private know(id: string, path: string | undefined): void {
+    this.known.set(id, { ...this.known.get(id), path });
+  }
+
   /** Reopen the capture of every session known before the crash. */
   private async reload(): Promise<void> {
     const before = [...this.known.entries()];
-    const typing = new Map(this.typing);
     this.known.clear();
-    this.typing.clear();
     const map = new Map<string, string>();
-    for (const [oldId, path] of before) {
+    for (const [oldId, { path, typing }] of before) {
       if (!path) continue;
       try {
-        const s = await this.request(P.CaptureOpen, { path, ...typing.get(oldId) });
+        // (request() knows the reopened session, with the same typing)
+        const s = await this.request(P.CaptureOpen, { path, ...typing });
         map.set(oldId, s.id);
-        this.known.set(s.id, s.capturePath);
       } catch (err) {
         this.output.appendLine(`[host] could not reload ${path}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -153,12 +158,11 @@ export class EngineClient implements vscode.Disposable {
       const result = (await this.client!.sendRequest(def.method, params)) as Result;
       if (opens) {
         const s = result as unknown as P.SessionSummary;
-        this.known.set(s.id, s.capturePath);
         const { protoFiles, protoType } = params as { protoFiles?: string[]; protoType?: string };
-        if (protoFiles?.length) this.typing.set(s.id, { protoFiles, ...(protoType ? { protoType } : {}) });
+        this.known.set(s.id, { path: s.capturePath, ...(protoFiles?.length ? { typing: { protoFiles, ...(protoType ? { protoType } : {}) } } : {}) });
       }
       // After a window reload the engine already has sessions: know them for a crash too.
-      if (def === (P.SessionList as unknown)) for (const s of result as unknown as P.SessionSummary[]) this.known.set(s.id, s.capturePath);
+      if (def === (P.SessionList as unknown)) for (const s of result as unknown as P.SessionSummary[]) this.know(s.id, s.capturePath);
       return result;
     } catch (err) {
       const e = err as { code?: number; message?: string };
