@@ -18,8 +18,7 @@ import {
   parseWatchTarget,
   targetSpec,
   ShmWatchTap,
-  loadProtoRoot,
-  lookupMessageType,
+  schemaOptions,
   type DecoderOptions,
   type Row,
 } from '../engine';
@@ -75,12 +74,9 @@ export function decoderOptionsOf(p: DecodingParams): DecoderOptions | undefined 
   if (p.showSecrets) o.showSecrets = true;
   const files = p.protoFiles ?? [];
   if (files.length) {
-    const root = loadProtoRoot(files);
     o.protoFiles = files;
-    if (p.protoType) {
-      lookupMessageType(root, p.protoType);
-      o.protoType = p.protoType;
-    }
+    if (p.protoType) o.protoType = p.protoType;
+    schemaOptions(o);
   } else if (p.protoType) throw new UserError(`protoType ${p.protoType} needs the .proto files that define it`);
   return Object.keys(o).length ? o : undefined;
 }
