@@ -143,13 +143,15 @@ export class EngineClient implements vscode.Disposable {
 
   async request<Params, Result>(def: P.RequestDef<Params, Result>, params: Params): Promise<Result> {
     await this.start();
-    // Sessions and opened captures decode with the user's choice about credentials.
+    // Sessions, opened captures and capture files shown as text decode with the user's choice
+    // about credentials ...
     const opens = def === (P.SessionStart as unknown) || def === (P.CaptureOpen as unknown);
-    if (opens && vscode.workspace.getConfiguration('ipctap').get<boolean>('showSecrets', false)) {
+    const decodes = opens || (def === (P.CaptureText as unknown) && !(params as P.CaptureTextParams).sessionId);
+    if (decodes && vscode.workspace.getConfiguration('ipctap').get<boolean>('showSecrets', false)) {
       params = { ...params, showSecrets: true };
     }
     // ... and with the .proto files of the setting ipctap.protoFiles.
-    if (opens) {
+    if (decodes) {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
       const setting = vscode.workspace.getConfiguration('ipctap').get<unknown>('protoFiles', []);
       params = withProtoSetting(params as object, setting, { workspaceFolder: folder, env: process.env }) as Params;

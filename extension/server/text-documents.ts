@@ -5,12 +5,14 @@ import { basename } from 'node:path';
 import { readCaptureRows, UserError } from '../engine';
 import type { CaptureTextParams } from '../shared/requests';
 import { renderCaptureText, type CaptureTextModel } from './capture-text';
-import type { SessionService } from './session-service';
+import { decoderOptionsOf, type DecodingParams, type SessionService } from './session-service';
 
 const MAX_MODELS = 16;
 
 export class TextDocuments {
   private readonly models = new Map<string, CaptureTextModel>();
+  /** How each file's document was last decoded (to render it again the same way). */
+  private readonly decodings = new Map<string, DecodingParams>();
 
   constructor(private readonly sessions: SessionService) {}
 
@@ -20,7 +22,11 @@ export class TextDocuments {
       const s = this.sessions.get(p.sessionId);
       model = await renderCaptureText(this.sessions.allRows(p.sessionId), { name: s.name, taps: s.taps().map((t) => t.spec) });
     } else if (p.path) {
-      model = await renderCaptureText(readCaptureRows(p.path), { name: basename(p.path) });
+      const decoding: DecodingParams = { showSecrets: p.showSecrets, protoFiles: p.protoFiles };
+      model = await renderCaptureText(readCaptureRows(p.path, { decoderOptions: decoderOptionsOf(decoding) }), { name: basename(p.path) });
+      this.decodings.delete(p.uri);
+      this.decodings.set(p.uri, decoding);
+      while (this.decodings.size > MAX_MODELS) this.decodings.delete(this.decodings.keys().next().value!);
     } else throw new UserError('capture/text needs a session or a capture path');
     this.models.delete(p.uri);
     this.models.set(p.uri, model);
@@ -35,7 +41,7 @@ export class TextDocuments {
     const src = sourceOf(uri);
     if (!src) return undefined;
     try {
-      return await this.render({ uri, ...src });
+      return await this.render({ uri, ...src, ...this.decodings.get(uri) });
     } catch {
       return undefined;
     }

@@ -350,6 +350,9 @@ export interface CaptureTextParams {
   uri: string;
   sessionId?: string;
   path?: string;
+  /** A capture file's decoding (a session decodes as it does): credentials shown, .proto files. */
+  showSecrets?: boolean;
+  protoFiles?: string[];
 }
 
 export interface AttachProcess {

@@ -141,6 +141,15 @@ test('engine server: a capture opened with ipctap.protoFiles is typed, also afte
   assert.match(compared.sides.a, /"text": "hello ✓"/, compared.sides.a);
   assert.match(compared.sides.b, /"text": "echo: hello ✓"/, compared.sides.b);
 
+  // Open Capture as Text of the file, as the host asks for it with the setting: by field names;
+  // without the setting, field numbers.
+  const uri = `ipctap-text:/grpc%20(text)?path=${encodeURIComponent(cap)}`;
+  const text = await engine.request(P.CaptureText, withProtoSetting({ uri, path: cap }, ['demo.proto'], { workspaceFolder: GRPC, env: {} }));
+  assert.match(text.text, /Echo request #1 26 bytes Note \{"text":"hello ✓","id":41/, 'the capture file as text, typed');
+  const plain = await engine.request(P.CaptureText, { uri: `${uri}&plain`, path: cap });
+  assert.match(plain.text, /Echo request #1 26 bytes /, 'the same call');
+  assert.doesNotMatch(plain.text, /Note \{"text"/, 'without .proto files, no field names');
+
   // Decode As… (raw, then grpc again): decoded again with the same .proto files.
   await engine.request(P.SessionDecodeAs, { sessionId: opened.id, decoder: 'raw' });
   await until('raw rows', async () => (await grpcMessages(engine, opened.id)).length === 0 && (await engine.request(P.RowsCount, { sessionId: opened.id })).total > 0);
