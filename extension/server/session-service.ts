@@ -18,8 +18,9 @@ import {
   parseWatchTarget,
   targetSpec,
   ShmWatchTap,
-  schemaOptions,
+  checkProtoOptions,
   type DecoderOptions,
+  type ProtoOptionNames,
   type Row,
 } from '../engine';
 import type {
@@ -67,17 +68,19 @@ export interface DecodingParams {
   protoType?: string;
 }
 
+/** What a launch configuration calls the .proto options (and where .proto files also come
+ *  from), in their errors. */
+const PROTO_NAMES: ProtoOptionNames = { files: '"proto" (or the setting ipctap.protoFiles)', type: 'protoType' };
+
 /** The decoder options of DecodingParams. The .proto files are loaded (and protoType looked up)
  *  here, so a missing or bad file fails the request with its name before anything starts. */
 export function decoderOptionsOf(p: DecodingParams): DecoderOptions | undefined {
   const o: DecoderOptions = {};
   if (p.showSecrets) o.showSecrets = true;
   const files = p.protoFiles ?? [];
-  if (files.length) {
-    o.protoFiles = files;
-    if (p.protoType) o.protoType = p.protoType;
-    schemaOptions(o);
-  } else if (p.protoType) throw new UserError(`protoType ${p.protoType} needs the .proto files that define it`);
+  const { protoType } = checkProtoOptions(files, p.protoType || undefined, PROTO_NAMES);
+  if (files.length) o.protoFiles = files;
+  if (protoType) o.protoType = protoType;
   return Object.keys(o).length ? o : undefined;
 }
 

@@ -165,7 +165,7 @@ test('engine server: a missing or unparsable .proto fails session/start and capt
   await assert.rejects(engine.request(P.SessionStart, launch([join(GRPC, 'demo.proto'), 'typo.proto'])), userError(typo));
   await assert.rejects(
     engine.request(P.SessionStart, toStartParams({ name: 'bad type', proto: [join(GRPC, 'demo.proto')], protoType: 'demo.Nope', command: 'true' }, ctx)),
-    /no message type "demo\.Nope" in the \.proto files; known types: .*demo\.Note/,
+    /no message type "demo\.Nope" in the \.proto files \(\S*demo\.proto\); known types: .*demo\.Note/,
   );
   assert.deepEqual(await engine.request(P.SessionList, {}), [], 'nothing started');
 
