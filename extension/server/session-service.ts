@@ -301,13 +301,21 @@ export class SessionService {
    * or repeated at the switch); one whose capture cannot be read back (none, a FIFO) uses it for
    * the connections opened from now on only (redecoding: false).
    */
-  decodeAs(id: string, tap: string | undefined, decoder: string): { redecoding: boolean } {
+  decodeAs(id: string, tap: string | undefined, decoder: string, protoType?: string): { redecoding: boolean } {
     const s = this.get(id);
     resolveDecoder(decoder); // a clear error for an unknown name, before anything changes
+    // Another message type (or none): the session's decoder options carry it from now on (rows
+    // decoded again, Compare with…, Edit and Send…); one its .proto files do not define is refused.
+    const options = protoType === undefined ? undefined : decoderOptionsOf({ ...decodingOf(s), protoType });
+    const retype = () => {
+      if (options) s.decoderOptions = options;
+    };
     if (s.engine && s.state === 'live') {
       ++s.decodeGeneration;
       const engine = s.engine;
-      if (!engine.redecode(tap, decoder)) return { redecoding: false };
+      const redecoding = engine.redecode(tap, decoder, options);
+      retype();
+      if (!redecoding) return { redecoding: false };
       // (Synchronous with the switch: the first row decoded again comes later.)
       s.reset();
       s.changed();
@@ -320,6 +328,7 @@ export class SessionService {
       return { redecoding: true };
     }
     if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file to decode again`);
+    retype();
     const path = s.capturePath;
     const gen = ++s.decodeGeneration;
     s.reset();
