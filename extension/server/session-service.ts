@@ -299,7 +299,8 @@ export class SessionService {
    * tap without its own choice), rows replaced in place and arriving as they are decoded. A live
    * session goes on decoding new traffic with it once the read-back has caught up (nothing lost
    * or repeated at the switch); one whose capture cannot be read back (none, a FIFO) uses it for
-   * the connections opened from now on only (redecoding: false).
+   * the connections opened from now on only (redecoding: false). With `protoType` ("" = none),
+   * protobuf is decoded as that message type of the session's .proto files from then on.
    */
   decodeAs(id: string, tap: string | undefined, decoder: string, protoType?: string): { redecoding: boolean } {
     const s = this.get(id);
