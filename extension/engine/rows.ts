@@ -49,9 +49,11 @@ export class RowBuilder {
     return by[tap] ?? (tap.startsWith('stdio') ? by['stdio'] : undefined) ?? this.choice.decode ?? 'auto';
   }
 
-  /** Change the decoder for a tap (applies to connections opened afterwards). */
-  setDecoder(tap: string | undefined, name: string): void {
-    resolveDecoder(name, this.choice.decoderOptions); // validate now: throws UserError for unknown names
+  /** Change the decoder for a tap, and with `decoderOptions` the options of every decoder made
+   *  from now on (applies to connections opened afterwards). */
+  setDecoder(tap: string | undefined, name: string, decoderOptions?: DecoderOptions): void {
+    resolveDecoder(name, decoderOptions ?? this.choice.decoderOptions); // validate now: throws UserError for unknown names
+    if (decoderOptions) this.choice.decoderOptions = decoderOptions;
     if (tap === undefined) this.choice.decode = name;
     else this.choice.decodeByTap = { ...this.choice.decodeByTap, [tap]: name };
   }

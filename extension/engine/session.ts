@@ -8,6 +8,7 @@ import { LiveDecoder, openSpillFile, readableCapture } from './live-decode';
 import { checkExecutable, launchProcess, type ManagedProcess } from './process/launch';
 import { sendSignal } from './process/signals';
 import { RowBuilder, type DecodeChoice } from './rows';
+import type { DecoderOptions } from './decoders/core/decoder';
 import { createTap } from './taps/create';
 import { parseTapSpec } from './taps/spec';
 import type { Tap, TapSink } from './taps/tap';
@@ -316,16 +317,17 @@ export class Session {
    * new traffic, without losing or repeating a record at the switch. The rows start again from
    * id 1 (listeners get them as they are decoded: forget the earlier ones when this returns
    * true). False when the capture cannot be read back (no capture file, only the private spill
-   * file): then only connections opened from now on use `name`.
+   * file): then only connections opened from now on use `name`. With `decoderOptions` (e.g.
+   * another protoType), every decoder is made with those from now on.
    */
-  redecode(tap: string | undefined, name: string): boolean {
+  redecode(tap: string | undefined, name: string, decoderOptions?: DecoderOptions): boolean {
     const next = this.rows.fresh();
-    next.setDecoder(tap, name); // (throws for an unknown name before anything changes)
+    next.setDecoder(tap, name, decoderOptions); // (throws for an unknown name or bad options before anything changes)
     const old = this.rows;
     this.rows = next;
     if (this.stopped || !this.live.redecodeFromStart()) {
       this.rows = old;
-      old.setDecoder(tap, name);
+      old.setDecoder(tap, name, decoderOptions);
       return false;
     }
     // Frames are counted again as they are decoded again (bytes were counted as they arrived).

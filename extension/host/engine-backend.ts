@@ -32,7 +32,8 @@ export class EngineBackend implements PanelBackend {
         }
         return e.request(P.SignalSend, { sessionId, pid: p.pid, signal: p.signal });
       },
-      'session/decodeAs': (sessionId, p) => e.request(P.SessionDecodeAs, { sessionId, tap: p.tap, decoder: p.decoder }),
+      'session/decodeAs': (sessionId, p) =>
+        e.request(P.SessionDecodeAs, { sessionId, tap: p.tap, decoder: p.decoder, ...(typeof p.protoType === 'string' ? { protoType: p.protoType } : {}) }),
       'capture/save': async (sessionId) => {
         await saveCaptureAs(svc, sessionId);
         return null;

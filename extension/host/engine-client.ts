@@ -163,6 +163,12 @@ export class EngineClient implements vscode.Disposable {
         const { protoFiles, protoType } = params as { protoFiles?: string[]; protoType?: string };
         this.known.set(s.id, { path: s.capturePath, ...(protoFiles?.length ? { typing: { protoFiles, ...(protoType ? { protoType } : {}) } } : {}) });
       }
+      // Decode As… with another message type: reloaded with that one.
+      if (def === (P.SessionDecodeAs as unknown)) {
+        const { sessionId, protoType } = params as P.SessionDecodeAsParams;
+        const typing = this.known.get(sessionId)?.typing;
+        if (typing && protoType !== undefined) typing.protoType = protoType || undefined;
+      }
       // After a window reload the engine already has sessions: know them for a crash too.
       if (def === (P.SessionList as unknown)) for (const s of result as unknown as P.SessionSummary[]) this.know(s.id, s.capturePath);
       return result;

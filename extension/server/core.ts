@@ -74,7 +74,7 @@ export function serveConnection(core: EngineCore, connection: Connection, exit: 
   handle(P.SessionList, () => sessions.list());
   handle(P.SessionGet, (p) => sessions.detail(p.sessionId));
   handle(P.SessionAddTap, (p) => sessions.addTap(p.sessionId, p.tap));
-  handle(P.SessionDecodeAs, (p) => sessions.decodeAs(p.sessionId, p.tap, p.decoder));
+  handle(P.SessionDecodeAs, (p) => sessions.decodeAs(p.sessionId, p.tap, p.decoder, p.protoType));
   handle(P.DecodersList, () => listDecoders().map((d) => ({ name: d.name, description: d.description })));
   handle(P.RowsGet, (p) => sessions.rowsGet(p));
   handle(P.RowsCount, async (p) => ({ total: await sessions.rowsCount(p.sessionId, p.filter) }));

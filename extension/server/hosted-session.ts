@@ -1,7 +1,7 @@
 // One session as the server holds it: a live engine Session (or a capture file read back), its
 // rows in a store served by range and filter, and throttled change notices.
-import { Activity, FlowContext, FrameStore, type DecoderOptions, type Session, type Row } from '../engine';
-import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionState, SessionSummary, TapInfo } from '../shared/requests';
+import { Activity, FlowContext, FrameStore, loadProtoRoot, messageTypeNames, type DecoderOptions, type Session, type Row } from '../engine';
+import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionProto, SessionState, SessionSummary, TapInfo } from '../shared/requests';
 import { FilteredRows } from './row-store';
 import { SessionStats } from './session-stats';
 import { Throttle } from './throttle';
@@ -150,7 +150,21 @@ export class HostedSession {
   }
 
   detail(): SessionDetail {
-    return { ...this.summary(), connectionList: this.connections() };
+    const proto = this.proto();
+    return { ...this.summary(), connectionList: this.connections(), ...(proto ? { proto } : {}) };
+  }
+
+  /** Its .proto files, the message types they define and the one protobuf is decoded as. */
+  proto(): SessionProto | undefined {
+    const o = this.decoderOptions;
+    const files = Array.isArray(o?.protoFiles) ? o.protoFiles.map(String) : [];
+    if (!files.length) return undefined;
+    const type = typeof o?.protoType === 'string' ? { type: o.protoType } : {};
+    try {
+      return { files, types: messageTypeNames(loadProtoRoot(files)), ...type };
+    } catch (e) {
+      return { files, types: [], ...type, error: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   private sendNotice(): void {

@@ -18,8 +18,9 @@ import {
   parseWatchTarget,
   targetSpec,
   ShmWatchTap,
-  schemaOptions,
+  checkProtoOptions,
   type DecoderOptions,
+  type ProtoOptionNames,
   type Row,
 } from '../engine';
 import type {
@@ -67,17 +68,19 @@ export interface DecodingParams {
   protoType?: string;
 }
 
+/** What a launch configuration calls the .proto options (and where .proto files also come
+ *  from), in their errors. */
+const PROTO_NAMES: ProtoOptionNames = { files: '"proto" (or the setting ipctap.protoFiles)', type: 'protoType' };
+
 /** The decoder options of DecodingParams. The .proto files are loaded (and protoType looked up)
  *  here, so a missing or bad file fails the request with its name before anything starts. */
 export function decoderOptionsOf(p: DecodingParams): DecoderOptions | undefined {
   const o: DecoderOptions = {};
   if (p.showSecrets) o.showSecrets = true;
   const files = p.protoFiles ?? [];
-  if (files.length) {
-    o.protoFiles = files;
-    if (p.protoType) o.protoType = p.protoType;
-    schemaOptions(o);
-  } else if (p.protoType) throw new UserError(`protoType ${p.protoType} needs the .proto files that define it`);
+  const { protoType } = checkProtoOptions(files, p.protoType || undefined, PROTO_NAMES);
+  if (files.length) o.protoFiles = files;
+  if (protoType) o.protoType = protoType;
   return Object.keys(o).length ? o : undefined;
 }
 
@@ -296,15 +299,24 @@ export class SessionService {
    * tap without its own choice), rows replaced in place and arriving as they are decoded. A live
    * session goes on decoding new traffic with it once the read-back has caught up (nothing lost
    * or repeated at the switch); one whose capture cannot be read back (none, a FIFO) uses it for
-   * the connections opened from now on only (redecoding: false).
+   * the connections opened from now on only (redecoding: false). With `protoType` ("" = none),
+   * protobuf is decoded as that message type of the session's .proto files from then on.
    */
-  decodeAs(id: string, tap: string | undefined, decoder: string): { redecoding: boolean } {
+  decodeAs(id: string, tap: string | undefined, decoder: string, protoType?: string): { redecoding: boolean } {
     const s = this.get(id);
     resolveDecoder(decoder); // a clear error for an unknown name, before anything changes
+    // Another message type (or none): the session's decoder options carry it from now on (rows
+    // decoded again, Compare with…, Edit and Send…); one its .proto files do not define is refused.
+    const options = protoType === undefined ? undefined : decoderOptionsOf({ ...decodingOf(s), protoType });
+    const retype = () => {
+      if (options) s.decoderOptions = options;
+    };
     if (s.engine && s.state === 'live') {
       ++s.decodeGeneration;
       const engine = s.engine;
-      if (!engine.redecode(tap, decoder)) return { redecoding: false };
+      const redecoding = engine.redecode(tap, decoder, options);
+      retype();
+      if (!redecoding) return { redecoding: false };
       // (Synchronous with the switch: the first row decoded again comes later.)
       s.reset();
       s.changed();
@@ -317,6 +329,7 @@ export class SessionService {
       return { redecoding: true };
     }
     if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file to decode again`);
+    retype();
     const path = s.capturePath;
     const gen = ++s.decodeGeneration;
     s.reset();

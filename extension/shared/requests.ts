@@ -112,6 +112,19 @@ export interface SessionSummary {
 
 export interface SessionDetail extends SessionSummary {
   connectionList: ConnectionInfo[];
+  /** With .proto files: what Decode As… offers for protobuf. */
+  proto?: SessionProto;
+}
+
+/** A session's .proto files and the message types they define (Decode As… protobuf). */
+export interface SessionProto {
+  files: string[];
+  /** Message types the files define, by full name ("pkg.Msg"), sorted. */
+  types: string[];
+  /** The type protobuf frames are decoded as; none: schema-less (field numbers). */
+  type?: string;
+  /** The files no longer load (edited since): why. */
+  error?: string;
 }
 
 /** One process to launch in a session. Strings may contain `${tap:NAME}`; the server expands it
@@ -269,6 +282,12 @@ export interface CaptureOpenParams {
   protoFiles?: string[];
   protoType?: string;
 }
+export interface SessionDecodeAsParams {
+  sessionId: string;
+  tap?: string;
+  decoder: string;
+  protoType?: string;
+}
 export interface CaptureSaveParams {
   sessionId: string;
   path: string;
@@ -400,10 +419,11 @@ export const SessionGet = request<{ sessionId: string }, SessionDetail>('session
 /** Detach the session's traces (strace lets go; the traced processes go on running). */
 export const SessionDetachTrace = request<{ sessionId: string }, void>('session/detachTrace');
 export const SessionAddTap = request<{ sessionId: string; tap: TapDef }, TapInfo>('session/addTap');
-/** "Decode As…": a tap's decoder (applies to connections opened afterwards). */
-/** The capture is decoded again (redecoding: true); a live session whose capture cannot be read
- *  back: connections opened from now on only (redecoding: false). */
-export const SessionDecodeAs = request<{ sessionId: string; tap?: string; decoder: string }, { redecoding: boolean }>('session/decodeAs');
+/** "Decode As…": a tap's decoder, and with protoType the message type protobuf frames are
+ *  decoded as from now on ("" = none, schema-less; it must be one the session's .proto files
+ *  define). The capture is decoded again (redecoding: true); a live session whose capture cannot
+ *  be read back: connections opened from now on only (redecoding: false). */
+export const SessionDecodeAs = request<SessionDecodeAsParams, { redecoding: boolean }>('session/decodeAs');
 export const DecodersList = request<Record<string, never>, DecoderDescription[]>('decoders/list');
 
 export const RowsGet = request<RowsGetParams, RowsGetResult>('rows/get');

@@ -4,7 +4,7 @@
 import type { DecoderDescription, ReplayStartResult, SessionDetail, SessionSummary, SignalSendResult, WireRow } from './requests';
 import type { FlowGetParams, FlowGetResult, StatsGetResult } from './views';
 
-export type { WireRow, WireFrameRow, WireEventRow, ProcessInfo, TapInfo, ConnectionInfo } from './requests';
+export type { WireRow, WireFrameRow, WireEventRow, ProcessInfo, TapInfo, ConnectionInfo, SessionProto } from './requests';
 
 /** The webview panel's view type (also the serializer's key). */
 export const PANEL_VIEW_TYPE = 'ipctap.panel';
@@ -57,8 +57,9 @@ export interface PanelRequestMap {
   'session/get': { params: Record<string, never>; result: SessionDetail };
   /** `confirmed`: the user already confirmed in the panel (SIGKILL), the host need not ask again. */
   'signal/send': { params: { pid: number; signal: string; confirmed?: boolean }; result: SignalSendResult };
-  /** "Decode As…": tap undefined = every tap without its own choice. */
-  'session/decodeAs': { params: { tap?: string; decoder: string }; result: { redecoding: boolean } };
+  /** "Decode As…": tap undefined = every tap without its own choice; protoType: the message type
+   *  of protobuf frames ("" = schema-less), undefined = as before. */
+  'session/decodeAs': { params: { tap?: string; decoder: string; protoType?: string }; result: { redecoding: boolean } };
   /** The host asks where to save and saves the capture. */
   'capture/save': { params: Record<string, never>; result: null };
   /** Replay a connection (from a frame on, when the engine supports it). */

@@ -137,8 +137,11 @@ export class ShimElement extends ShimNode {
     return null;
   }
 
-  querySelector(): null {
-    return null;
+  /** "tag[attr]" only (a dropdown's selected option); null for any other selector. */
+  querySelector(sel: string): ShimElement | null {
+    const m = /^([-\w]+)\[([-\w]+)\]$/.exec(sel);
+    if (!m) return null;
+    return elements(this).find((e) => e !== this && e.tagName === m[1] && e.hasAttribute(m[2]!)) ?? null;
   }
 
   set innerHTML(_v: string) {

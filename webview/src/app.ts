@@ -77,10 +77,16 @@ export class App {
       },
       save: () => void this.call(this.host.request('capture/save', {})),
       jumpToEnd: () => this.jumpToEnd(),
-      decodeAs: (tap, decoder) =>
-        void this.call(this.host.request('session/decodeAs', tap === undefined ? { decoder } : { tap, decoder })).then((r) => {
-          if (r?.redecoding) this.redecodeNotice.start(tap, decoder);
-          else if (r) this.notice(`Decoding ${tap ?? 'every tap'} as ${decoder} for the connections opened from now on.`, false);
+      decodeAs: (tap, decoder, protoType) =>
+        void this.call(this.host.request('session/decodeAs', { decoder, ...(tap === undefined ? {} : { tap }), ...(protoType === undefined ? {} : { protoType }) })).then((r) => {
+          if (!r) return;
+          if (protoType !== undefined && this.session?.proto) {
+            this.session.proto.type = protoType || undefined;
+            this.toolbar.setProtoChoices(this.session.proto);
+          }
+          const as = protoType ? `${decoder} (${protoType})` : decoder;
+          if (r.redecoding) this.redecodeNotice.start(tap, as);
+          else this.notice(`Decoding ${tap ?? 'every tap'} as ${as} for the connections opened from now on.`, false);
         }),
       focusList: () => this.list.focus(),
     });
@@ -237,6 +243,7 @@ export class App {
     this.toolbar.setFilter(this.state.filter ?? '');
     this.toolbar.setErrors(parseFilter(this.state.filter ?? '').errors);
     this.toolbar.setDecodeChoices(session.taps, decoders);
+    this.toolbar.setProtoChoices(session.proto);
     this.applySummary(session);
     this.applyFollowMode();
     this.setPaused(this.state.paused ?? false, false);

@@ -1,6 +1,6 @@
 // ipctap run / ipctap proxy
 import { resolve } from 'node:path';
-import { signalExitStatus, parseTapSpec, openCapture, loadProtoRoot, UserError, type DecoderOptions } from '../../engine';
+import { signalExitStatus, parseTapSpec, openCapture, checkProtoOptions, UserError, type DecoderOptions, type ProtoOptionNames } from '../../engine';
 import { decodeChoice, flag, list, parseArgs, str, usageError, type OptionSpec } from '../args';
 import { LiveSession } from '../live';
 
@@ -31,6 +31,9 @@ const RUN: OptionSpec[] = [
   { name: 'trace-files' },
 ];
 
+/** What the command line calls the .proto options, in their errors. */
+const PROTO_NAMES: ProtoOptionNames = { files: '--proto FILE', type: '--proto-type' };
+
 /** Decoder options from the command line: --proto FILE... and --proto-type pkg.Msg (protobuf,
  *  and gRPC's methods), and --show-secrets (where the command has it). */
 export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?: DecoderOptions } {
@@ -38,14 +41,17 @@ export function protoOptions(p: ReturnType<typeof parseArgs>): { decoderOptions?
   const type = str(p, 'proto-type');
   const reveal = flag(p, 'show-secrets');
   if (files.length === 0 && type === undefined && !reveal) return {};
-  // (the engine's protobuf decoder is schema-less without a type; asked for by name, it needs one)
-  if (files.length && type === undefined && list(p, 'decode').some((d) => /(^|\+)protobuf(@|$)/.test(d)))
-    throw new UserError('--proto FILE needs --proto-type pkg.Msg (the message type to decode)', 1);
-  // Parsed now, whichever decoder is chosen: a missing or bad file is an error (naming it) before
-  // anything starts.
-  if (files.length) loadProtoRoot(files);
+  // Checked now, whichever decoder is chosen: a missing or bad file, or a type they do not define,
+  // is an error (naming them) before anything starts. The protobuf decoder is schema-less
+  // without a type; asked for by name, it needs one.
+  checkProtoOptions(
+    files,
+    type,
+    PROTO_NAMES,
+    list(p, 'decode').some((d) => /(^|\+)protobuf(@|$)/.test(d)),
+  );
   const options: DecoderOptions = {};
-  if (files.length || type !== undefined) Object.assign(options, { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) });
+  if (files.length) Object.assign(options, { protoFiles: files, ...(type !== undefined ? { protoType: type } : {}) });
   if (reveal) options.showSecrets = true;
   return { decoderOptions: options };
 }

@@ -78,8 +78,10 @@
     ],
     taps: [{ spec: 'unix:/tmp/app.sock', kind: 'unix' }],
     connectionList: [{ conn: 1, tap: 'unix:/tmp/app.sock', frames: 1, bytes: 1, open: true, peers: { client: [4243], server: [4242] } }],
+    proto: { files: ['/w/demo.proto'], types: ['demo.Note', 'demo.Num'], type: 'demo.Num' },
   };
   window.sent = [];
+  window.decodedAs = [];
   window.filters = [];
   window.grow = (n) => {
     const from = total + 1;
@@ -105,6 +107,7 @@
           decoders: [
             { name: 'auto', description: 'sniff' },
             { name: 'lines', description: 'lines' },
+            { name: 'protobuf', description: 'protobuf' },
           ],
         });
       if (m.type === 'request') {
@@ -114,7 +117,10 @@
           result = rowsGet(m.params);
         } else if (m.method === 'rows/find') result = { index: findIndex(m.params.id, m.params.filter || '') };
         else if (m.method === 'session/get') result = session;
-        else if (m.method === 'signal/send') {
+        else if (m.method === 'session/decodeAs') {
+          window.decodedAs.push(m.params);
+          result = { redecoding: false };
+        } else if (m.method === 'signal/send') {
           window.sent.push(m.params);
           result = { outcome: 'exited with code 0' };
         }

@@ -174,7 +174,7 @@ test('engine server: a missing or unparsable .proto fails session/start and capt
   await assert.rejects(engine.request(P.SessionStart, launch([join(GRPC, 'demo.proto'), 'typo.proto'])), userError(typo));
   await assert.rejects(
     engine.request(P.SessionStart, toStartParams({ name: 'bad type', proto: [join(GRPC, 'demo.proto')], protoType: 'demo.Nope', command: 'true' }, ctx)),
-    /no message type "demo\.Nope" in the \.proto files; known types: .*demo\.Note/,
+    /no message type "demo\.Nope" in the \.proto files \(\S*demo\.proto\); known types: .*demo\.Note/,
   );
   assert.deepEqual(await engine.request(P.SessionList, {}), [], 'nothing started');
 
@@ -208,4 +208,72 @@ test('engine server: Decode As… protobuf is typed by the launch configuration\
   assert.deepEqual(await decodedAs({ path: cap, protoFiles: typing.protoFiles, protoType: typing.protoType }), { text: 'a note', id: 7, tags: ['x'], blob: '' });
   const untyped = await decodedAs(withProtoSetting({ path: cap }, ['demo.proto'], ctx));
   assert.ok(Array.isArray(untyped.fields), JSON.stringify(untyped));
+});
+
+test('engine server: Decode As… with a message type the .proto files define decodes protobuf by its field names; a type they do not define is refused', async (t) => {
+  const started: { id?: string } = {};
+  const { engine } = await ownEngine(t, async (e) => {
+    if (started.id) await e.request(P.SessionStop, { sessionId: started.id }).catch(() => undefined);
+  });
+  const protobuf = (await import('protobufjs')).default;
+  const Note = protobuf.loadSync(join(GRPC, 'demo.proto')).lookupType('demo.Note');
+  const notes = Buffer.concat([
+    Note.encodeDelimited(Note.fromObject({ text: 'first', id: 1, tags: ['a'] })).finish(),
+    Note.encodeDelimited(Note.fromObject({ text: 'second', id: 2 })).finish(),
+  ]);
+  // A real process writes two length-delimited demo.Note messages to its stdout and stays: the
+  // session is live. Started with the .proto files (as the setting ipctap.protoFiles gives them), no type.
+  const script = `process.stdout.write(Buffer.from(${JSON.stringify(notes.toString('hex'))}, 'hex')); setTimeout(() => {}, 60000);`;
+  const params = withProtoSetting(toStartParams({ name: 'notes', command: process.execPath, args: ['-e', script] }, { workspaceFolder: GRPC, env: {} }), ['demo.proto'], {
+    workspaceFolder: GRPC,
+    env: {},
+  });
+  const s = await engine.request(P.SessionStart, params);
+  started.id = s.id;
+  const detail = await engine.request(P.SessionGet, { sessionId: s.id });
+  assert.deepEqual(detail.proto, { files: [join(GRPC, 'demo.proto')], types: ['demo.CountRequest', 'demo.Note', 'demo.Num', 'demo.Total'] }, 'the types Decode As… offers');
+  await until('the stdout bytes', async () => (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 50, filter: 'dir:stdout' })).rows.length > 0);
+
+  const messages = async (count: number) =>
+    until(`${count} protobuf rows`, async () => {
+      const rows = (await engine.request(P.RowsGet, { sessionId: s.id, start: 0, count: 50, filter: 'proto:protobuf' })).rows;
+      return rows.length === count ? rows.map((r) => decodedOf(r) as unknown as Record<string, unknown>) : undefined;
+    });
+  // Live: decoded again with the chosen type, by field names.
+  const live = await engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'lenvarint+protobuf', protoType: 'demo.Note' });
+  assert.equal(live.redecoding, true);
+  assert.deepEqual(await messages(2), [
+    { text: 'first', id: 1, tags: ['a'], blob: '' },
+    { text: 'second', id: 2, tags: [], blob: '' },
+  ]);
+  assert.equal((await engine.request(P.SessionGet, { sessionId: s.id })).proto?.type, 'demo.Note', 'the session decodes with it from now on');
+
+  // A type the .proto files do not define: refused, naming it and the files; nothing changes.
+  await assert.rejects(engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'lenvarint+protobuf', protoType: 'demo.Nope' }), (e: { code: number; message: string }) => {
+    assert.equal(e.code, P.USER_ERROR_CODE);
+    assert.equal(e.message, `no message type "demo.Nope" in the .proto files (${join(GRPC, 'demo.proto')}); known types: demo.CountRequest, demo.Note, demo.Num, demo.Total`);
+    return true;
+  });
+  assert.equal((await engine.request(P.SessionGet, { sessionId: s.id })).proto?.type, 'demo.Note');
+
+  // Stopped, its capture file is read again: "" is no type (field numbers), then typed again.
+  await engine.request(P.SessionStop, { sessionId: s.id });
+  await engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'lenvarint+protobuf', protoType: '' });
+  const untyped = await messages(2);
+  assert.ok(
+    untyped.every((m) => Array.isArray(m.fields)),
+    JSON.stringify(untyped),
+  );
+  assert.equal((await engine.request(P.SessionGet, { sessionId: s.id })).proto?.type, undefined);
+  await engine.request(P.SessionDecodeAs, { sessionId: s.id, decoder: 'lenvarint+protobuf', protoType: 'demo.Note' });
+  assert.equal((await messages(2))[1]!.text, 'second');
+
+  // A session without .proto files has no types to offer, and a type is refused.
+  const bare = await engine.request(P.SessionStart, { name: 'bare' });
+  await engine.request(P.SessionStop, { sessionId: bare.id });
+  assert.equal((await engine.request(P.SessionGet, { sessionId: bare.id })).proto, undefined);
+  await assert.rejects(
+    engine.request(P.SessionDecodeAs, { sessionId: bare.id, decoder: 'protobuf', protoType: 'demo.Note' }),
+    /^Error: protoType needs "proto" \(or the setting ipctap\.protoFiles\): the \.proto files that define demo\.Note$/,
+  );
 });

@@ -2,7 +2,8 @@
 // panel's real HTML and CSP, with a stand-in host (fake-host.js) serving 1,000,000 rows.
 // Checks what a user would: rows show and scroll, hostile payloads stay text, jump to end,
 // following the tail, signals with SIGKILL confirmation, filter hints, Follow Connection,
-// state restored after a reload, and no CSP violation or page error.
+// state restored after a reload, Decode As… with a protobuf message type, and no CSP violation
+// or page error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -128,6 +129,42 @@ test('panel bundle in Chromium: 1,000,000 rows, untrusted payloads as text, sign
     await page.waitForSelector('[data-testid="frame-row"]');
     await page.waitForFunction(() => /^Connection 3:/.test(document.querySelector('[data-testid="follow-banner"]')?.textContent ?? ''));
     assert.equal(await page.locator('[data-testid="frame-row"][aria-selected="true"]').first().getAttribute('data-id'), '2');
+
+    // Decode As… protobuf: the message types of the session's .proto files, its current one chosen.
+    const decodeAs = async (decoder: RegExp, type?: string) => {
+      await page.getByTestId('decode-as').click();
+      await page.getByTestId('decode-as-decoder').click();
+      await page.locator('[data-testid="decode-as-decoder"] vscode-option', { hasText: decoder }).click();
+      if (type) {
+        await page.getByTestId('decode-as-type').click();
+        await page.locator('[data-testid="decode-as-type"] vscode-option', { hasText: type }).click();
+      }
+    };
+    await decodeAs(/^protobuf/);
+    assert.deepEqual(await page.locator('[data-testid="decode-as-type"] vscode-option').allTextContents(), ['schema-less (field numbers)', 'demo.Note', 'demo.Num']);
+    await page.getByTestId('decode-as-apply').click();
+    await decodeAs(/^protobuf/, 'demo.Note');
+    await page.getByTestId('decode-as-apply').click();
+    await decodeAs(/^protobuf/, 'schema-less');
+    await page.getByTestId('decode-as-apply').click();
+    await decodeAs(/^lines/);
+    assert.equal(await page.getByTestId('decode-as-type-box').isHidden(), true, 'no type for other decoders');
+    await page.getByTestId('decode-as-apply').click();
+    // The type chosen last is the one offered next.
+    await decodeAs(/^protobuf/, 'demo.Note');
+    await page.getByTestId('decode-as-apply').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('as protobuf (demo.Note) for the connections opened from now on'));
+    await decodeAs(/^protobuf/);
+    await page.getByTestId('decode-as-apply').click();
+    await page.waitForFunction(() => (window as unknown as { decodedAs: unknown[] }).decodedAs.length === 6);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { decodedAs: unknown[] }).decodedAs), [
+      { decoder: 'protobuf', tap: 'unix:/tmp/app.sock', protoType: 'demo.Num' },
+      { decoder: 'protobuf', tap: 'unix:/tmp/app.sock', protoType: 'demo.Note' },
+      { decoder: 'protobuf', tap: 'unix:/tmp/app.sock', protoType: '' },
+      { decoder: 'lines', tap: 'unix:/tmp/app.sock' },
+      { decoder: 'protobuf', tap: 'unix:/tmp/app.sock', protoType: 'demo.Note' },
+      { decoder: 'protobuf', tap: 'unix:/tmp/app.sock', protoType: 'demo.Note' },
+    ]);
 
     assert.deepEqual(await page.evaluate(() => (window as unknown as { csp?: string[] }).csp ?? []), []);
     assert.deepEqual(problems, []);

@@ -132,7 +132,7 @@ service Svc { rpc Call (Msg) returns (Inner); }
       (e: unknown) => e instanceof UserError && /no message type "demo.Nope".*demo.Msg/.test(e.message),
     );
     assert.throws(() => resolveDecoder('protobuf', { protoFiles: [join(dir, 'missing.proto')], protoType: 'x.Y' }), UserError);
-    assert.throws(() => resolveDecoder('protobuf', { protoType: 'demo.Msg' }), /needs --proto FILE/);
+    assert.throws(() => resolveDecoder('protobuf', { protoType: 'demo.Msg' }), /protoType needs protoFiles/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,8 @@
-// The toolbar: filter field, Decode As…, pause/resume following, clear, save, jump to end,
-// row count. Built once; the app updates it through the returned handle.
-import type { DecoderDescription, TapInfo } from '../../../extension/shared/requests';
-import { badge, button, dropdown, dropdownValue, setBadge } from '../components/index';
+// The toolbar: filter field, Decode As… (its form: ./decode-as.ts), pause/resume following,
+// clear, save, jump to end, row count. Built once; the app updates it through the returned handle.
+import type { DecoderDescription, SessionProto, TapInfo } from '../../../extension/shared/requests';
+import { badge, button, setBadge } from '../components/index';
+import { createDecodeAsForm } from './decode-as';
 import { el, setChildren, setText, type Doc } from '../dom';
 
 export interface ToolbarActions {
@@ -12,7 +13,8 @@ export interface ToolbarActions {
   unclear(): void;
   save(): void;
   jumpToEnd(): void;
-  decodeAs(tap: string | undefined, decoder: string): void;
+  /** protoType: the message type of protobuf frames ("" = schema-less), when the form offered one. */
+  decodeAs(tap: string | undefined, decoder: string, protoType?: string): void;
   /** Focus the list (ArrowDown / Escape from the filter field). */
   focusList(): void;
 }
@@ -29,6 +31,8 @@ export interface Toolbar {
   /** How far decoding the capture (again) has come; hidden without. */
   setDecoding(progress: { done: number; total: number } | undefined): void;
   setDecodeChoices(taps: readonly TapInfo[], decoders: readonly DecoderDescription[]): void;
+  /** The session's .proto files and their message types (Decode As… protobuf). */
+  setProtoChoices(proto: SessionProto | undefined): void;
   /** Completions for the filter text (offered in a list under the field as the user types). */
   setCompleter(complete: (text: string) => string[]): void;
 }
@@ -89,50 +93,11 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
   const jump = button(doc, 'Jump to end ⤓', { testid: 'jump-to-end', title: 'Scroll to the last row and follow', onClick: () => act.jumpToEnd() });
 
   // Decode As…: a small form under the toolbar.
-  const decodeBox = el(doc, 'div', { class: 'decode-as', 'data-testid': 'decode-as-box' });
-  decodeBox.hidden = true;
-  let taps: readonly TapInfo[] = [];
-  let decoders: readonly DecoderDescription[] = [];
-  const openDecode = () => {
-    const tapSel = dropdown(
-      doc,
-      [{ value: '*', label: 'every tap without its own choice' }, ...taps.map((t) => ({ value: t.spec, label: t.name ? `${t.name} (${t.spec})` : t.spec }))],
-      {
-        value: taps.length === 1 ? taps[0]!.spec : '*',
-        testid: 'decode-as-tap',
-        title: 'Tap',
-      },
-    );
-    const decSel = dropdown(
-      doc,
-      decoders.map((d) => ({ value: d.name, label: `${d.name} — ${d.description}` })),
-      { value: 'auto', testid: 'decode-as-decoder', title: 'Decoder' },
-    );
-    setChildren(
-      doc,
-      decodeBox,
-      el(doc, 'span', {}, 'Decode'),
-      tapSel,
-      el(doc, 'span', {}, 'as'),
-      decSel,
-      button(doc, 'Apply', {
-        appearance: 'primary',
-        testid: 'decode-as-apply',
-        onClick: () => {
-          const tap = dropdownValue(tapSel);
-          act.decodeAs(tap === '*' ? undefined : tap, dropdownValue(decSel));
-          decodeBox.hidden = true;
-        },
-      }),
-      button(doc, 'Cancel', { testid: 'decode-as-cancel', onClick: () => (decodeBox.hidden = true) }),
-      el(doc, 'span', { class: 'muted' }, 'What is captured is decoded again; a live session goes on with new traffic that way.'),
-    );
-    decodeBox.hidden = false;
-  };
+  const decodeAs = createDecodeAsForm(doc, (tap, decoder, protoType) => act.decodeAs(tap, decoder, protoType));
   const decodeBtn = button(doc, 'Decode As…', {
     testid: 'decode-as',
     title: 'Choose the decoder of a tap',
-    onClick: () => (decodeBox.hidden ? openDecode() : (decodeBox.hidden = true)),
+    onClick: () => decodeAs.toggle(),
   });
 
   const root = el(
@@ -154,7 +119,7 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
       save,
       jump,
     ),
-    decodeBox,
+    decodeAs.root,
   );
   return {
     root,
@@ -198,9 +163,11 @@ export function createToolbar(doc: Doc, act: ToolbarActions): Toolbar {
       complete = fn;
     },
     setDecodeChoices(t, d) {
-      taps = t;
-      decoders = d;
+      decodeAs.setChoices(t, d);
       decodeBtn.hidden = t.length === 0 || d.length === 0;
+    },
+    setProtoChoices(proto) {
+      decodeAs.setProto(proto);
     },
   };
 }

@@ -4,12 +4,12 @@
 // framing, e.g. lenvarint+protobuf (protobuf's writeDelimited) or len32be+protobuf.
 // Options: protoFiles: string[] (or a string), protoType: "pkg.Msg".
 import type { Direction, FieldRange, Frame } from '../../types';
-import { UserError } from '../../util/errors';
 import { ByteAccumulator } from '../core/bytes';
 import type { ConnDecoder, DecoderInfo, DecoderOptions } from '../core/decoder';
 import { maxFrameOf } from '../core/framed';
 import { valuePreview } from '../core/preview';
 import { decodeWithType, loadProtoRoot, lookupMessageType } from './schema';
+import { checkProtoOptions, DECODER_PROTO_NAMES } from './options';
 import { decodeRaw, rawSummary } from './wire';
 import { typedProtobufRanges } from './ranges';
 import type protobuf from 'protobufjs';
@@ -61,19 +61,14 @@ export function decodeProtobuf(bytes: Uint8Array, schema?: ProtobufSchemaOptions
   return r;
 }
 
-/** Schema options from decoder options; validates them (UserError). .proto files without a
- *  message type (there for gRPC, whose methods name their types) leave protobuf schema-less. */
+/** Schema options from decoder options; validates them (UserError, see checkProtoOptions). .proto
+ *  files without a message type (there for gRPC, whose methods name their types) leave protobuf
+ *  schema-less. */
 export function schemaOptions(options?: DecoderOptions): ProtobufSchemaOptions | undefined {
   const files = options?.protoFiles;
-  const type = options?.protoType;
   const list = typeof files === 'string' ? [files] : Array.isArray(files) ? files.map(String) : [];
-  if (list.length === 0 && type === undefined) return undefined;
-  if (list.length === 0) throw new UserError('--proto-type needs --proto FILE (the .proto files that define it)', 1);
-  const root = loadProtoRoot(list);
-  if (type === undefined) return undefined;
-  if (typeof type !== 'string' || !type) throw new UserError('--proto-type needs a message type, e.g. pkg.Msg', 1);
-  lookupMessageType(root, type);
-  return { root, protoType: type };
+  const { root, protoType } = checkProtoOptions(list, options?.protoType, DECODER_PROTO_NAMES);
+  return root && protoType ? { root, protoType } : undefined;
 }
 
 export function protobufFrame(dir: Direction, data: Uint8Array, schema?: ProtobufSchemaOptions): Frame {

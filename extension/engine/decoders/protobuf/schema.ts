@@ -68,8 +68,9 @@ function protoProblem(err: unknown): string {
 /** Types found by name, per root (protobufjs walks its namespaces on every lookup). */
 const typeCache = new WeakMap<protobuf.Root, Map<string, protobuf.Type>>();
 
-/** A message type by full name, e.g. "pkg.Msg". Throws UserError naming the known types. */
-export function lookupMessageType(root: protobuf.Root, name: string): protobuf.Type {
+/** A message type by full name, e.g. "pkg.Msg". Throws UserError naming the known types (and
+ *  `files`, the .proto files the root was loaded from, when given). */
+export function lookupMessageType(root: protobuf.Root, name: string, files?: readonly string[]): protobuf.Type {
   let types = typeCache.get(root);
   if (!types) typeCache.set(root, (types = new Map()));
   const known = types.get(name);
@@ -79,8 +80,9 @@ export function lookupMessageType(root: protobuf.Root, name: string): protobuf.T
     types.set(name, type);
     return type;
   } catch {
-    const known = listTypes(root).slice(0, 30).join(', ');
-    throw new UserError(`no message type "${name}" in the .proto files; known types: ${known || '(none)'}`);
+    const known = messageTypeNames(root).slice(0, 30).join(', ');
+    const where = files?.length ? ` (${files.join(', ')})` : '';
+    throw new UserError(`no message type "${name}" in the .proto files${where}; known types: ${known || '(none)'}`);
   }
 }
 
@@ -101,6 +103,11 @@ export function lookupMethod(root: protobuf.Root, path: string): { requestType: 
 
 function typeName(t: protobuf.Type | null): string {
   return t ? t.fullName.replace(/^\./, '') : '';
+}
+
+/** Every message type the root defines (nested ones too), by full name, sorted. */
+export function messageTypeNames(root: protobuf.Root): string[] {
+  return listTypes(root).sort();
 }
 
 function listTypes(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
