@@ -125,10 +125,12 @@ test('readers of the growing file never see a byte that is not the stream’s (n
       await fh.close();
     }
   };
-  const w = write(path, true, undefined);
-  await new Promise((r) => setTimeout(r, 5));
-  const readers = [reader(), reader()];
-  await w;
+  // The readers start once the file is there (after the writer's first chunk), not after a
+  // guessed delay.
+  let readers: Promise<void>[] = [];
+  await write(path, true, () => {
+    if (!readers.length) readers = [reader(), reader()];
+  });
   done = true;
   await Promise.all(readers);
   assert.ok(reads > 10, `${reads} reads`);
