@@ -1,4 +1,5 @@
-// `ipctap send` of a bidi gRPC call captured as a conversation in turns, to real grpc-js peers
+// `ipctap send` (and the engine's EditSend, as VS Code's Edit and Send… asks it) of a bidi gRPC
+// call captured as a conversation in turns, to real grpc-js peers
 // (test/fixtures/node/grpc/turns-*.mjs): the turns server answers each message 100 ms after it
 // arrives with how many the call has received by then, so a call whose messages all come at once
 // reads "turn K after 4" and one sent in turns "turn K after K". The request messages go paced on
@@ -11,7 +12,10 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { after, before, test } from 'node:test';
+import { editSendOutcome } from '../../../extension/host/edit-send-outcome';
+import * as P from '../../../extension/shared/requests';
 import { cliEnv, LiveCli, readRows, runCli } from '../../helpers/cli';
+import { ownEngine } from '../../helpers/engine-server';
 
 const DIR = join(__dirname, '../../fixtures/node/grpc');
 const PROTO = join(DIR, 'demo.proto');
@@ -71,6 +75,8 @@ interface Decoded {
 }
 interface SendResult {
   sent: number;
+  total: number;
+  editedSent: boolean;
   responses: { result: string; now: { decoded: Decoded } | null }[];
 }
 
@@ -182,7 +188,7 @@ for (const c of [
     const wire = join(env.dir, `${c.then}.ipctap`);
     const { code, res, answers, stderr } = await send(captures.turns, server.port, 'edited', '--timeout', '60000', '-w', wire);
     assert.equal(code, 3, stderr);
-    assert.equal(res.sent, 3);
+    assert.deepEqual([res.sent, res.total, res.editedSent], [3, 4, true]);
     assert.deepEqual(answers, ['turn 1 after 1 messages: edited', 'turn 2 after 2 messages: m2']);
     assert.match(stderr, new RegExp(`^ipctap: ${c.why} before its answer 3, so request 4 was not sent; 3 of 4 request messages sent\n$`));
     // (an ended stream is closed with NO_ERROR, never cancelled; a reset or closed one not at all)
@@ -192,13 +198,61 @@ for (const c of [
   });
 }
 
+test('a server that ends the call before the edited message: --json says editedSent false, exit 3', async () => {
+  const server = await startServer('--answers', '2', '--then', 'error');
+  const { code, res, stderr } = await sendEdited(captures.turns, 4, server.port, 'edited', '--timeout', '60000');
+  assert.equal(code, 3, stderr);
+  assert.deepEqual([res.sent, res.total, res.editedSent], [3, 4, false]);
+  assert.match(stderr, /the server ended the call \(status RESOURCE_EXHAUSTED: no more turns\) before its answer 3, so request 4 was not sent; 3 of 4 request messages sent\n/);
+  assert.match(stderr, /the edited message, request 4, was not sent/);
+});
+
 test('a server shutting down gracefully (GOAWAY NO_ERROR) mid-conversation finishes the call: every message sent', async () => {
   const server = await startServer('--answers', '2', '--then', 'shutdown');
   const wire = join(env.dir, 'shutdown.ipctap');
   const { code, res, answers, stderr } = await send(captures.turns, server.port, 'edited', '--timeout', '60000', '-w', wire);
   assert.equal(code, 3, stderr);
-  assert.equal(res.sent, 4);
+  assert.deepEqual([res.sent, res.editedSent], [4, true]);
   assert.deepEqual(answers, ['turn 1 after 1 messages: edited', 'turn 2 after 2 messages: m2', 'turn 3 after 3 messages: m3', 'turn 4 after 4 messages: m4']);
   assert.equal(stderr, '', 'no note');
   assert.deepEqual(await resetsSent(wire), []);
+});
+
+test('engine EditSend: editedSent says whether the edited message went, the notes why the call stopped', async (t) => {
+  const { engine } = await ownEngine(t);
+  const opened = await engine.request(P.CaptureOpen, { path: captures.turns, protoFiles: [PROTO] });
+  const third = await request(captures.turns, 3);
+  const id = third.id as number;
+  const prep = await engine.request(P.EditPrepare, { sessionId: opened.id, id });
+  const value = JSON.stringify({ ...(JSON.parse(prep.text) as Decoded), message: { text: 'edited', id: '3', tags: [], blob: '' } });
+  const editSend = async (...args: string[]) => {
+    const server = await startServer('--answers', ...args);
+    return engine.request(P.EditSend, { sessionId: opened.id, id, value, target: `tcp:127.0.0.1:${server.port}`, timeoutMs: 60_000 });
+  };
+
+  // The server ends the call with its answer 2 due: requests 3 and 4 not sent, the edited one among them.
+  const ended = await editSend('1', '--then', 'error');
+  assert.deepEqual([ended.sent, ended.total, ended.editedSent], [2, 4, false]);
+  assert.deepEqual(ended.notes, [
+    'the server ended the call (status RESOURCE_EXHAUSTED: no more turns) before its answer 2, so request 3 was not sent; 2 of 4 request messages sent',
+    'the edited message, request 3, was not sent',
+  ]);
+  const said = editSendOutcome(id, ended);
+  assert.ok(said.warning);
+  assert.match(
+    said.text,
+    new RegExp(`^The server stopped before the edited #${id}: 2 of 4 messages sent, the edited one not\\. the server ended the call \\(status RESOURCE_EXHAUSTED`),
+  );
+
+  // The server resets the stream with its answer 3 due: the edited request 3 went, request 4 not.
+  const reset = await editSend('2', '--then', 'reset');
+  assert.deepEqual([reset.sent, reset.total, reset.editedSent], [3, 4, true]);
+  assert.deepEqual(reset.notes, ['the server reset the stream (RST_STREAM INTERNAL_ERROR) before its answer 3, so request 4 was not sent; 3 of 4 request messages sent']);
+  assert.ok(editSendOutcome(id, reset).warning);
+  assert.match(editSendOutcome(id, reset).text, new RegExp(`^Sent the edited #${id}, then the server stopped: 3 of 4 messages sent;`));
+
+  // A server that answers every turn: all sent.
+  const all = await editSend('4');
+  assert.deepEqual([all.sent, all.total, all.editedSent, all.notes], [4, 4, true, undefined]);
+  assert.equal(editSendOutcome(id, all).warning, false);
 });
