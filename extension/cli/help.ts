@@ -166,9 +166,12 @@ ZeroMQ, protobuf, lines, and length framings around them are encoded back in the
 captured, so what the protocol sets up first is there (an LSP initialize with this process's pid
 as processId).
 A gRPC request message is sent as a new call on a fresh HTTP/2 connection, with the call's other
-request messages (client or bidi streaming) as captured, within the server's flow-control
-windows. Then the server's answers (for gRPC: until the trailers) are compared with the original
-ones. Exit 0 when they are the same, 3 when they differ.
+request messages (client or bidi streaming) as captured, each after as many of the server's
+answers as in the capture, within the server's flow-control windows. Then the server's answers
+(for gRPC: until the trailers) are compared with the original ones. Exit 0 when they are the
+same, 3 when they differ or a message was left unsent (the server stopped answering, ended the
+call, reset it or closed the connection first: a note says which; --json's editedSent says
+whether the edited message went).
 
       --value-file FILE   the edited value's JSON from FILE (- for stdin), for one too large
                           for the command line

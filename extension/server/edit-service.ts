@@ -95,6 +95,8 @@ export async function sendEdit(sessions: SessionService, p: P.EditSendParams): P
     sessionId: host.id,
     conn: r.conn,
     sent: r.sent,
+    total: r.total,
+    editedSent: r.editedSent,
     same: count('same'),
     different: count('differs'),
     missing: count('missing'),

@@ -353,8 +353,13 @@ export interface EditSendResult {
   /** The session holding the new exchange. */
   sessionId: string;
   conn: number;
-  /** Client frames sent, the edited one included. */
+  /** Client frames sent, of `total`: the frames up to the edited one, or a gRPC call's request
+   *  messages (fewer when the server stopped answering, ended the call, reset it or closed the
+   *  connection first; `notes` say which). */
   sent: number;
+  total: number;
+  /** Whether the edited message itself was sent. */
+  editedSent: boolean;
   same: number;
   different: number;
   missing: number;

@@ -1,8 +1,10 @@
 // Starts the built engine server (dist/server.js) as the extension host would, over stdio, and
 // talks LSP to it: initialize, then the custom requests of extension/shared/requests.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect, type Socket } from 'node:net';
+import type { TestContext } from 'node:test';
 import { join, resolve } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { EngineExit, type NotificationDef, type RequestDef } from '../../extension/shared/requests';
@@ -44,6 +46,19 @@ export async function startEngineServer(env: Record<string, string> = {}): Promi
       conn.dispose();
     },
   };
+}
+
+/** An engine server of the test's own, state and runtime in a temporary folder; when the test
+ *  ends, `beforeClose` runs, then the engine closes and the folder goes. */
+export async function ownEngine(t: TestContext, beforeClose?: (engine: EngineServer) => Promise<void>): Promise<{ engine: EngineServer; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-engine-'));
+  const engine = await startEngineServer({ IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') });
+  t.after(async () => {
+    await beforeClose?.(engine);
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { engine, dir };
 }
 
 /** Polls `fn` every 50 ms until it returns something other than undefined or false (returned),

@@ -109,6 +109,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
         type: 'send-result',
         frame: id,
         sent: result.sent,
+        total: result.total,
+        editedSent: result.editedSent,
         bytes: Buffer.from(bytes).toString('base64'),
         responses: comparisons.map((c) => ({
           result: c.result,
@@ -118,12 +120,15 @@ export async function sendCommand(argv: string[]): Promise<number> {
       }) + '\n',
     );
   } else {
-    const call = result.call;
-    if (grpc && call && call.edited > result.sent)
-      process.stdout.write(`#${id} edited not sent: the new call on a fresh HTTP/2 connection stopped after ${result.sent} of its ${call.messages} request messages\n`);
+    if (!result.editedSent)
+      process.stdout.write(
+        grpc
+          ? `#${id} edited not sent: the new call on a fresh HTTP/2 connection stopped after ${result.sent} of its ${result.total} request messages\n`
+          : `#${id} edited not sent: the fresh connection stopped after ${result.sent} of its ${result.total} client frames\n`,
+      );
     else if (grpc)
       process.stdout.write(
-        `sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message${result.sent > 1 ? `, with the call's other ${result.sent - 1} request message${result.sent === 2 ? '' : 's'} as captured` : ''}${call && call.messages > result.sent ? `; ${call.messages - result.sent} not sent` : ''})\n`,
+        `sent #${id} edited as a new call on a fresh HTTP/2 connection (${bytes.length}-byte message${result.sent > 1 ? `, with the call's other ${result.sent - 1} request message${result.sent === 2 ? '' : 's'} as captured` : ''}${result.total > result.sent ? `; ${result.total - result.sent} not sent` : ''})\n`,
       );
     else process.stdout.write(`sent connection ${frame.conn}'s first ${result.sent} client frame${result.sent === 1 ? '' : 's'}, #${id} edited (${bytes.length} bytes)\n`);
     for (const c of comparisons) {
@@ -132,5 +137,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     }
     if (changed.length === 0) process.stdout.write('  every answer the same as the original\n');
   }
-  return changed.length ? 3 : 0;
+  // (a message left unsent, the edited one or one after it in a call, is a difference too: the
+  // notes on stderr say why)
+  return changed.length || result.sent < result.total ? 3 : 0;
 }

@@ -6,11 +6,16 @@
 // (SETTINGS_INITIAL_WINDOW_SIZE and WINDOW_UPDATE honoured), the last one ending the stream.
 // A streaming call captured in turns is sent in turns: before request message k, we wait until
 // the server has answered on our stream as many messages as it had before request k in the
-// capture; if it has not by the call's deadline (or ends the call first), the rest is not sent,
-// a note says which message waited for which answer, and the stream is reset.
+// capture. If it has not by the call's deadline, the rest is not sent, a note says which message
+// waited for which answer, and the stream is cancelled (RST_STREAM CANCEL); if the server ends
+// the call first (its trailers: the note gives their status), resets the stream, goes away or
+// closes the connection, the rest is not sent either and the note says which of these it was.
 // SETTINGS and PING from the server are acknowledged. Both directions go to the session as a new
 // connection (so the answer is decoded like any capture) until the server ends the stream (its
 // trailers), resets it or goes away.
+import { errorName } from '../decoders/http2/frame-types';
+import { grpcStatus } from '../decoders/http2/grpc';
+import { HpackDecoder } from '../decoders/http2/hpack';
 import type { Session } from '../session';
 import type { FrameRow } from '../types';
 import { UserError } from '../util/errors';
@@ -118,7 +123,8 @@ export class MessageCounter {
 }
 
 const STREAM = 1;
-const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 };
+const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 };
+const F = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 };
 const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 const SETTINGS_MAX_FRAME_SIZE = 0x5;
 const NO_ERROR = 0x0;
@@ -169,20 +175,28 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
   let connWindow = DEFAULT_WINDOW;
   let streamWindow = DEFAULT_WINDOW;
   let ended = false;
-  /** Why the call ended before its trailers: the deadline, or the server ending/resetting/leaving. */
+  /** How the call ended: the deadline, or the server ending it, resetting it, going away or
+   *  closing the connection (`stop` says which, for the notes: the first of them). */
   let timedOut = false;
   let serverEnded = false;
   let serverReset = false;
+  let stop: string | undefined;
+  let wentAway: string | undefined;
   /** The server's messages on our stream so far (what a paced request message waits for). */
   const answered = new MessageCounter();
   let wake: () => void = () => {};
   let resolveFinished: () => void = () => {};
   const finished = new Promise<void>((res) => (resolveFinished = res));
-  const done = () => {
+  const done = (why?: string) => {
+    if (!ended && why) stop = why;
     ended = true;
     resolveFinished();
     wake();
   };
+  // The server's header blocks, decoded in order (one HPACK table for the connection): a block
+  // ending our stream is the call's trailers, with its status.
+  const hpack = new HpackDecoder();
+  let headerBlock: { stream: number; endStream: boolean; parts: Buffer[] } | undefined;
   let buf = Buffer.alloc(0);
   socket.on('data', (d: Buffer) => {
     sink.chunk(conn, 's2c', d);
@@ -195,13 +209,27 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
       const stream = buf.readUInt32BE(5) & 0x7fffffff;
       const payload = buf.subarray(9, 9 + len);
       buf = buf.subarray(9 + len);
+      // (PADDED: a pad length first, that many bytes of padding last)
+      const pad = flags & F.PADDED ? (payload[0] ?? 0) : 0;
+      const unpadded = (from: number) => payload.subarray(from, Math.max(from, payload.length - pad));
       if (stream === STREAM && type === T.DATA) {
-        // (PADDED: a pad length first, that many bytes of padding last)
-        const pad = flags & 0x8 ? (payload[0] ?? 0) : -1;
-        answered.push(pad < 0 ? payload : payload.subarray(1, Math.max(1, payload.length - pad)));
+        answered.push(unpadded(flags & F.PADDED ? 1 : 0));
         wake();
       }
-      if (type === T.SETTINGS && !(flags & 1)) {
+      if (type === T.HEADERS || type === T.CONTINUATION) {
+        // (HEADERS: with PRIORITY, 5 bytes of it before the block fragment)
+        if (type === T.HEADERS) headerBlock = { stream, endStream: !!(flags & F.END_STREAM), parts: [unpadded((flags & F.PADDED ? 1 : 0) + (flags & F.PRIORITY ? 5 : 0))] };
+        else headerBlock?.parts.push(payload);
+        if (headerBlock && flags & F.END_HEADERS) {
+          const headers = hpack.decode(Buffer.concat(headerBlock.parts)).headers;
+          if (headerBlock.stream === STREAM && headerBlock.endStream) {
+            serverEnded = true;
+            done(`the server ended the call (${grpcStatus(headers).text})`);
+          }
+          headerBlock = undefined;
+        }
+      }
+      if (type === T.SETTINGS && !(flags & F.ACK)) {
         for (let at = 0; at + 6 <= payload.length; at += 6) {
           const id = payload.readUInt16BE(at);
           const v = payload.readUInt32BE(at + 2);
@@ -217,23 +245,27 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
         if (stream === 0) connWindow += inc;
         else if (stream === STREAM) streamWindow += inc;
         wake();
-      } else if (type === T.PING && !(flags & 1)) void send(frame(T.PING, 1, 0, payload)).catch(() => {});
+      } else if (type === T.PING && !(flags & F.ACK)) void send(frame(T.PING, 1, 0, payload)).catch(() => {});
       else if (type === T.GOAWAY) {
-        // (after the call ended, going away is the server answering our GOAWAY)
-        if (!ended) notes.push(`the server went away (error code ${payload.length >= 8 ? payload.readUInt32BE(4) : '?'})`);
-        done();
+        // Going away: a server shutting down gracefully still finishes the calls up to the last
+        // stream it names, ours among them (the connection closing ends it otherwise). (After the
+        // call ended, going away is the server answering our GOAWAY.)
+        const debug = payload.subarray(8).toString('utf8');
+        wentAway = `the server went away (GOAWAY ${payload.length >= 8 ? errorName(payload.readUInt32BE(4)) : '?'}${debug ? `: ${debug}` : ''})`;
+        if (payload.length < 8 || (payload.readUInt32BE(0) & 0x7fffffff) < STREAM) done(wentAway);
       } else if (stream === STREAM && type === T.RST_STREAM) {
-        notes.push(`the server reset the stream (error code ${payload.length >= 4 ? payload.readUInt32BE(0) : '?'})`);
         serverReset = true;
-        done();
-      } else if (stream === STREAM && (type === T.HEADERS || type === T.DATA) && flags & 1) {
+        done(`the server reset the stream (RST_STREAM ${payload.length >= 4 ? errorName(payload.readUInt32BE(0)) : '?'})`);
+      } else if (stream === STREAM && type === T.DATA && flags & F.END_STREAM) {
         serverEnded = true;
-        done();
+        done('the server ended the call without trailers');
       }
     }
   });
-  socket.on('close', () => done());
-  socket.on('error', (e) => notes.push(`connection error: ${e.message}`));
+  socket.on('close', () => done(wentAway ? `${wentAway} and closed the connection` : 'the server closed the connection'));
+  // (an error ends the connection: 'close' follows; one after the call ended, such as our GOAWAY
+  // to a server that has gone, changes nothing)
+  socket.on('error', (e) => done(`the connection failed (${e.message})`));
   const total = opts.messages.length;
   const need = opts.answersBefore ?? [];
   let sent = 0;
@@ -282,8 +314,7 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
           const which = want - answered.count === 1 ? `answer ${want}` : `answers ${answered.count + 1} to ${want}`;
           unsent = timedOut
             ? `waited ${Date.now() - since} ms for the server's ${which} before sending request ${sent + 1} (time limit ${opts.timeoutMs} ms)`
-            : `${serverEnded ? 'the server ended the call' : serverReset ? 'the server reset the call' : 'the connection closed'} before ${which}, so request ${sent + 1} was not sent`;
-          unsent += `; ${sent} of ${total} request messages sent`;
+            : `${stop ?? 'the call ended'} before its ${which}, so request ${sent + 1} was not sent`;
           break;
         }
       }
@@ -292,11 +323,13 @@ export async function sendGrpcCall(opts: GrpcSendOptions): Promise<GrpcSendResul
       if (!(await sendBody(Buffer.concat(opts.messages.slice(sent, upTo)), upTo === total))) break;
       sent = upTo;
     }
-    if (unsent) notes.push(unsent);
-    else if (sent < total && !notes.length && !timedOut) notes.push('the server ended the call before every request message was sent');
     await finished;
-    if (timedOut && !unsent) notes.push(`timed out after ${opts.timeoutMs} ms waiting for the answer`);
-    if (!unsent && sent < total && total > 1) notes.push(`${sent} of ${total} request messages sent`);
+    // One note on how the call ended, unless with its trailers after every request message.
+    const count = total > 1 && sent < total ? `; ${sent} of ${total} request messages sent` : '';
+    if (unsent) notes.push(unsent + count);
+    else if (timedOut) notes.push(`timed out after ${opts.timeoutMs} ms waiting for the answer${count}`);
+    else if (sent < total) notes.push(`${stop ?? 'the call ended'} before every request message was sent${count}`);
+    else if (!serverEnded && stop) notes.push(stop);
     if (!socket.destroyed) {
       // (a call we stopped short of its end: cancelled if the server was still at it)
       if (!halfClosed && !serverReset) await send(frame(T.RST_STREAM, 0, STREAM, u32(serverEnded ? NO_ERROR : CANCEL))).catch(() => {});

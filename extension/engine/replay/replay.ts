@@ -67,7 +67,9 @@ export interface Comparison {
 
 export interface ReplayResult {
   conn: number;
+  /** Client frames sent, of `total` (fewer when the server closed the connection first). */
   sent: number;
+  total: number;
   comparisons: Comparison[];
   ok: boolean;
   notes: string[];
@@ -321,7 +323,7 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   unsubscribe();
 
   const comparisons = compareFrames(server, replayed);
-  return { conn, sent, comparisons, ok: comparisons.every((c) => c.result === 'same') && sent === client.length, notes };
+  return { conn, sent, total: client.length, comparisons, ok: comparisons.every((c) => c.result === 'same') && sent === client.length, notes };
 }
 
 /**

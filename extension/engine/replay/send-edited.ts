@@ -101,11 +101,15 @@ export interface SendEditedOptions extends DecodeChoice {
 export interface SendEditedResult {
   /** The connection of the new exchange in the session. */
   conn: number;
-  /** Client frames sent (the edited one included); for a gRPC call, its request messages. */
+  /** Client frames sent, of `total` (the frames up to the edited one; for a gRPC call, its request
+   *  messages): fewer when the server stopped answering, ended the call or closed the connection
+   *  first. */
   sent: number;
+  total: number;
+  /** Whether the edited message itself went. */
+  editedSent: boolean;
   grpc: boolean;
-  /** A gRPC call: its request messages and the edited one's position (from 1); `sent` is fewer
-   *  when the server stopped answering before the rest. */
+  /** A gRPC call: its request messages and the edited one's position (from 1). */
   call?: { messages: number; edited: number };
   comparisons: Comparison[];
   notes: string[];
@@ -129,8 +133,9 @@ export async function sendEdited(o: SendEditedOptions): Promise<SendEditedResult
       answersBefore: answersBefore(call, o.edit.later),
     });
     const at = call.findIndex((m) => m.id === f.id);
-    if (r.sent <= at) r.notes.push(`the edited message, request ${at + 1}, was not sent`);
-    return { ...r, grpc: true, call: { messages: call.length, edited: at + 1 } };
+    const editedSent = r.sent > at;
+    if (!editedSent) r.notes.push(`the edited message, request ${at + 1}, was not sent`);
+    return { ...r, total: call.length, editedSent, grpc: true, call: { messages: call.length, edited: at + 1 } };
   }
   const r = await replayConnection({
     file: o.file,
@@ -144,5 +149,6 @@ export async function sendEdited(o: SendEditedOptions): Promise<SendEditedResult
     untilId: f.id,
     edits: new Map([[f.id, o.bytes]]),
   });
-  return { conn: r.conn, sent: r.sent, grpc: false, comparisons: r.comparisons, notes: r.notes };
+  // (the edited frame is the last one sent)
+  return { conn: r.conn, sent: r.sent, total: r.total, editedSent: r.sent === r.total, grpc: false, comparisons: r.comparisons, notes: r.notes };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import * as P from '../../shared/requests';
 import { showEngineError } from '../engine-client';
+import { editSendOutcome } from '../edit-send-outcome';
 import type { Services } from '../services';
 import { ask } from '../ask';
 
@@ -174,12 +175,10 @@ export class EditAndSend implements vscode.Disposable, vscode.CodeLensProvider {
         { name: `answers to #${f.id} (edited)`, text: r.sides.b },
         `#${f.id}: captured ↔ edited answers`,
       );
-      const notes = r.notes?.length ? ` ${r.notes.join('; ')}` : '';
-      const text2 =
-        r.different + r.missing + r.extra === 0
-          ? `Sent the edited #${f.id}: every answer the same as captured.${notes}`
-          : `Sent the edited #${f.id}: ${r.different} answer${r.different === 1 ? '' : 's'} differ, ${r.missing} missing, ${r.extra} new.${notes}`;
-      void vscode.window.showInformationMessage(text2, 'Show in Panel').then((pick) => (pick ? this.svc.panels.show(r.sessionId, { conn: r.conn }) : undefined));
+      const said = editSendOutcome(f.id, r);
+      void (said.warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(said.text, 'Show in Panel').then((pick) =>
+        pick ? this.svc.panels.show(r.sessionId, { conn: r.conn }) : undefined,
+      );
       return r;
     } catch (err) {
       showEngineError(err, 'sending the edited message', this.svc.output);

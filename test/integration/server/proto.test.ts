@@ -5,15 +5,14 @@
 // message with the schema and gets the server's typed answer; a capture opened with the setting
 // ipctap.protoFiles is typed too (and after Decode As…); a missing or unparsable .proto fails the
 // request naming the file, before anything starts.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as P from '../../../extension/shared/requests';
 import { CaptureWriter } from '../../../extension/engine/capture/writer';
 import { readConfigFile, toStartParams, withProtoSetting } from '../../../extension/host/launch-config';
-import { until, startEngineServer, type EngineServer } from '../../helpers/engine-server';
+import { ownEngine, until, type EngineServer } from '../../helpers/engine-server';
 
 const GRPC = resolve(__dirname, '../../fixtures/node/grpc');
 
@@ -35,19 +34,6 @@ async function grpcMessages(engine: EngineServer, sessionId: string): Promise<{ 
 }
 
 const echo = <T extends { d: GrpcMessage }>(ms: T[], dir: 'request' | 'response') => ms.filter((m) => m.d.path === '/demo.Calc/Echo' && m.d.dir === dir);
-
-/** An engine server of the test's own, state and runtime in a temporary folder; when the test
- *  ends, `beforeClose` runs, then the engine closes and the folder goes. */
-async function ownEngine(t: TestContext, beforeClose?: (engine: EngineServer) => Promise<void>): Promise<{ engine: EngineServer; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ipctap-proto-'));
-  const engine = await startEngineServer({ IPCTAP_STATE_DIR: join(dir, 'state'), IPCTAP_RUNTIME_DIR: join(dir, 'run') });
-  t.after(async () => {
-    await beforeClose?.(engine);
-    await engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { engine, dir };
-}
 
 test('engine server: a launch configuration\'s "proto" types gRPC rows, and Edit and Send… encodes with it', async (t) => {
   const started: { id?: string } = {};

@@ -14,6 +14,7 @@ import type { DecoderInfo, DecoderOptions } from '../core/decoder';
 import type { Direction, FieldRange, Frame } from '../../types';
 import { ByteQueue } from '../core/byte-queue';
 import { H2Connection, header, type HeadersEvent } from './connection';
+import type { HeaderPair } from './hpack';
 import type { FrameHeader } from './frame-types';
 import { sniffHttp2 } from './index';
 import type { StreamInfo } from './streams';
@@ -121,6 +122,18 @@ interface GrpcStream {
 
 const STATUS_CODE = /^\d{1,9}$/;
 
+/** A call's status from its trailers: grpc-status (its number and name) and grpc-message, and
+ *  as text ("status NOT_FOUND: no such key", "no grpc-status", "bad grpc-status \"x\""). */
+export function grpcStatus(headers: HeaderPair[]): { code: number | null; name: string | null; message: string | null; text: string } {
+  const status = header(headers, 'grpc-status');
+  const code = status !== undefined && STATUS_CODE.test(status) ? Number(status) : null;
+  const name = code === null ? null : (GRPC_STATUS_NAMES[code] ?? `CODE_${code}`);
+  const raw = header(headers, 'grpc-message');
+  const message = raw === undefined ? null : percentDecode(raw);
+  const text = (code === null ? (status === undefined ? 'no grpc-status' : `bad grpc-status ${JSON.stringify(status)}`) : `status ${name}`) + (message ? `: ${message}` : '');
+  return { code, name, message, text };
+}
+
 function isGrpc(s: StreamInfo): boolean {
   return (s.contentType ?? '').startsWith('application/grpc');
 }
@@ -158,16 +171,12 @@ export class GrpcConnection extends H2Connection {
     } else if (trailers && !this.isClient(ev.dir)) {
       d.kind = 'trailers';
       if (ev.role === 'response') d.trailersOnly = true;
-      const code = status !== undefined && STATUS_CODE.test(status) ? Number(status) : undefined;
-      if (status !== undefined && code === undefined) d.statusText = status;
-      const message = header(ev.headers, 'grpc-message');
-      d.status = code ?? null;
-      d.statusName = code === undefined ? null : (GRPC_STATUS_NAMES[code] ?? `CODE_${code}`);
-      d.message = message === undefined ? null : percentDecode(message);
-      f.summary =
-        `${where} ${d.trailersOnly ? 'trailers-only' : 'trailers'} s${s.id} ` +
-        (code === undefined ? (status === undefined ? 'no grpc-status' : `bad grpc-status ${JSON.stringify(status)}`) : `status ${d.statusName}`) +
-        (d.message ? `: ${d.message}` : '');
+      const st = grpcStatus(ev.headers);
+      if (status !== undefined && st.code === null) d.statusText = status;
+      d.status = st.code;
+      d.statusName = st.name;
+      d.message = st.message;
+      f.summary = `${where} ${d.trailersOnly ? 'trailers-only' : 'trailers'} s${s.id} ${st.text}`;
       // Pair the call's request headers with its end (status), not its response headers.
       f.pair = { key: `s${s.id}`, role: 'response' };
     } else if (ev.role === 'response') {
