@@ -154,8 +154,8 @@ PID, the signal goes through that session and is recorded there.
 
 Put back every socket and FIFO that an ipctap which is no longer running left renamed
 (every ipctap command also does this when it starts).`,
-  send: `Usage: ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --hex HEX) [options]
-       ipctap send FILE --frame ID --to exec (--value JSON | --hex HEX) [options] -- CMD [ARGS...]
+  send: `Usage: ipctap send FILE --frame ID --to ENDPOINT (--edit | --value JSON | --hex HEX) [options]
+       ipctap send FILE --frame ID --to exec (--edit | --value JSON | --hex HEX) [options] -- CMD [ARGS...]
 
 Send connection N's client frames up to frame ID on a fresh connection to ENDPOINT (unix:PATH,
 tcp:HOST:PORT, fifo:PATH; exec, or exec:["CMD","ARG",...]: a fresh CMD, written on its stdin,
@@ -173,6 +173,8 @@ same, 3 when they differ or a message was left unsent (the server stopped answer
 call, reset it or closed the connection first: a note says which; --json's editedSent says
 whether the edited message went).
 
+      --edit              open the frame's decoded value (or its bytes as hex) in $VISUAL,
+                          $EDITOR or vi; what you save is sent once the editor exits
       --value-file FILE   the edited value's JSON from FILE (- for stdin), for one too large
                           for the command line
       --proto FILE        .proto files: a gRPC message is encoded by its method's request type

@@ -2,9 +2,8 @@
 // as hex), and the edited message sent on a fresh connection after the connection's setup; the
 // answers are captured as a new connection (in the session when live, else in a new session) and
 // returned beside the original ones.
-import { canEncode, encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, toJson, UserError } from '../engine';
+import { editableText, encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, UserError } from '../engine';
 import type * as P from '../shared/requests';
-import { prettyJson } from './json-pretty';
 import { originalEndpoint } from './replay-service';
 import { decodingOf, type SessionService } from './session-service';
 import { pairsText } from './sides';
@@ -15,18 +14,10 @@ function captureOf(sessions: SessionService, sessionId: string): string {
   return s.capturePath;
 }
 
-const isGrpcMessage = (proto: string, decoded: unknown) => /(^|\+)grpc$/.test(proto) && (decoded as { kind?: unknown } | null)?.kind === 'message';
-
 export async function prepareEdit(sessions: SessionService, p: P.EditPrepareParams): Promise<P.EditPrepareResult> {
   const e = await loadEditableFrame(captureOf(sessions, p.sessionId), p.id, { decoderOptions: sessions.get(p.sessionId).decoderOptions });
   const f = e.frame;
-  const encodable = f.decoded !== undefined && f.decoded !== null && (canEncode(f.proto) || isGrpcMessage(f.proto, f.decoded));
-  const text = encodable
-    ? prettyJson(toJson(f.decoded)) + '\n'
-    : Buffer.from(f.data)
-        .toString('hex')
-        .replace(/(.{64})/g, '$1\n')
-        .trimEnd() + '\n';
+  const { text, encodable } = editableText(e);
   const conn = sessions
     .get(p.sessionId)
     .connections()

@@ -5,7 +5,7 @@ import type { DocumentSymbol, FoldingRange, Hover, Location, Position } from 'vs
 import { toJson, type FrameRow } from '../engine';
 import type { CaptureTextModel } from './capture-text';
 import { hexDump } from './hex';
-import { prettyJson } from './json-pretty';
+import { prettyJson } from '../engine/util/json-pretty';
 
 // LSP enum values (SymbolKind, FoldingRangeKind) written out to keep this file type-only.
 const SYMBOL_NAMESPACE = 3;

@@ -5,7 +5,7 @@
 import type { CaptureDiff, FrameRow } from '../engine';
 import { toJson } from '../engine';
 import type { SideBySide } from '../shared/requests';
-import { prettyJson } from './json-pretty';
+import { prettyJson } from '../engine/util/json-pretty';
 
 /** Messages rendered per side at most (a long capture still opens quickly). */
 const MAX_MESSAGES = 5000;

@@ -1,14 +1,54 @@
-// ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --value-file FILE | --hex HEX)
+// ipctap send FILE --frame ID --to ENDPOINT (--edit | --value JSON | --value-file FILE | --hex HEX)
 // Edit a captured client message and send it: the connection's client frames up to that one are
 // sent on a fresh connection (so whatever the protocol sets up first — type definitions, a
 // handshake, settings — is there), with the edited bytes in place of the frame's, and the
 // server's answers are compared with the original ones.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, toJson, UserError } from '../../engine';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { editableText, encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, toJson, UserError } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
 import { captureDecodeOptions, protoOptions } from './run';
+
+/**
+ * `text` opened in the user's editor ($VISUAL, $EDITOR, else vi) as a private temporary file named
+ * `name`; what it holds once the editor exits. Like git, a Ctrl-C meanwhile is the editor's (it
+ * does not end ipctap and leave the file behind); the file is removed whatever happens.
+ */
+function editInEditor(text: string, name: string): string {
+  const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
+  const dir = mkdtempSync(join(tmpdir(), 'ipctap-edit-'));
+  const file = join(dir, name);
+  const ignore = (): void => undefined;
+  process.on('SIGINT', ignore);
+  try {
+    writeFileSync(file, text, { mode: 0o600 });
+    // The editor talks to the terminal (never into a --json output piped elsewhere); without one,
+    // its output goes to stderr.
+    let tty: number | undefined;
+    try {
+      tty = openSync('/dev/tty', 'r+');
+    } catch {
+      // no controlling terminal
+    }
+    let r;
+    try {
+      r = spawnSync('sh', ['-c', `${editor} "$1"`, 'sh', file], { stdio: tty !== undefined ? [tty, tty, tty] : ['inherit', 2, 'inherit'] });
+    } finally {
+      if (tty !== undefined) closeSync(tty);
+    }
+    if (r.error) throw new UserError(`cannot run the editor ${editor}: ${r.error.message}`);
+    if (r.status !== 0) throw new UserError(`the editor (${editor}) exited with ${r.signal ?? `code ${r.status}`}: nothing sent`, 1);
+    const out = readFileSync(file, 'utf8');
+    if (!out.trim()) throw new UserError('the edited message is empty: nothing sent', 1);
+    return out;
+  } finally {
+    process.off('SIGINT', ignore);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function loopbackOrTyped(to: ReturnType<typeof parseReplayTarget>): void {
   if (to.kind === 'tcp' && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(to.host)) {
@@ -22,6 +62,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     [
       { name: 'frame', value: true },
       { name: 'to', value: true },
+      { name: 'edit' },
       { name: 'value', value: true },
       { name: 'value-file', value: true },
       { name: 'hex', value: true },
@@ -34,7 +75,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     ],
     'send',
   );
-  if (p.positionals.length !== 1) throw usageError('usage: ipctap send FILE --frame ID --to ENDPOINT (--value JSON | --hex HEX)');
+  if (p.positionals.length !== 1) throw usageError('usage: ipctap send FILE --frame ID --to ENDPOINT (--edit | --value JSON | --hex HEX)');
   const file = p.positionals[0]!;
   if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
   const frameText = str(p, 'frame');
@@ -45,8 +86,11 @@ export async function sendCommand(argv: string[]): Promise<number> {
   loopbackOrTyped(to);
   const valueFile = str(p, 'value-file');
   const hex = str(p, 'hex');
-  if ([str(p, 'value'), valueFile, hex].filter((x) => x !== undefined).length !== 1)
-    throw usageError('give the new message as --value JSON (the decoded value, edited), --value-file FILE (that JSON in a file; - for stdin) or --hex HEX (raw bytes)');
+  const editing = flag(p, 'edit');
+  if ([str(p, 'value'), valueFile, hex, editing || undefined].filter((x) => x !== undefined).length !== 1)
+    throw usageError(
+      'give the new message as --edit (its decoded value opened in your editor), --value JSON (the decoded value, edited), --value-file FILE (that JSON in a file; - for stdin) or --hex HEX (raw bytes)',
+    );
   let valueText = str(p, 'value');
   if (valueFile !== undefined) {
     try {
@@ -61,20 +105,37 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const { decoderOptions } = protoOptions(p);
   const edit = await loadEditableFrame(file, id, { decode, decodeByTap, decoderOptions });
   const frame = edit.frame;
-  let bytes: Uint8Array;
-  if (hex !== undefined) {
-    const clean = hex.replace(/\s+/g, '');
-    if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw usageError('--hex: expected pairs of hex digits');
-    bytes = Buffer.from(clean, 'hex');
-  } else {
+  const schema = { protoFiles: decoderOptions?.protoFiles as string[] | undefined, protoType: decoderOptions?.protoType as string | undefined };
+  const bytesOf = (hexText: string | undefined, jsonText: string | undefined, what: string): Uint8Array => {
+    if (hexText !== undefined) {
+      const clean = hexText.replace(/\s+/g, '');
+      if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw usageError(`${what}: expected pairs of hex digits`);
+      return Buffer.from(clean, 'hex');
+    }
     let value: unknown;
     try {
-      value = parseJsonExact(valueText!);
+      value = parseJsonExact(jsonText!);
     } catch (e) {
-      throw usageError(`${valueFile !== undefined ? '--value-file' : '--value'}: not JSON: ${(e as Error).message}`);
+      throw usageError(`${what}: not JSON: ${(e as Error).message}`);
     }
-    bytes = encodeEdited(edit, value, { protoFiles: decoderOptions?.protoFiles as string[] | undefined, protoType: decoderOptions?.protoType as string | undefined });
-  }
+    return encodeEdited(edit, value, schema);
+  };
+  let bytes: Uint8Array;
+  if (editing) {
+    // The value as JSON where the protocol can be encoded back, else the bytes as hex. An edit
+    // that cannot be sent is kept, not lost.
+    const { text, encodable } = editableText(edit);
+    const name = `frame-${id}.${encodable ? 'json' : 'hex'}`;
+    const edited = editInEditor(text, name);
+    try {
+      bytes = encodable ? bytesOf(undefined, edited, 'the edited value') : bytesOf(edited, undefined, 'the edited bytes');
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      const kept = join(mkdtempSync(join(tmpdir(), 'ipctap-edit-')), name);
+      writeFileSync(kept, edited, { mode: 0o600 });
+      throw new UserError(`${e.message} (your edit is kept in ${kept}${encodable ? `: send it with --value-file ${kept} once fixed` : ''})`, e.exitCode);
+    }
+  } else bytes = bytesOf(hex, valueText, hex !== undefined ? '--hex' : valueFile !== undefined ? '--value-file' : '--value');
 
   const write = str(p, 'write');
   const json = flag(p, 'json');

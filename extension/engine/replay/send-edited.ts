@@ -9,7 +9,9 @@ import type { DecodeChoice } from '../rows';
 import type { Session } from '../session';
 import type { FrameRow } from '../types';
 import { UserError } from '../util/errors';
-import { encodeValue, type ProtobufTyping } from './encode';
+import { toJson } from '../util/json';
+import { prettyJson } from '../util/json-pretty';
+import { canEncode, encodeValue, type ProtobufTyping } from './encode';
 import { encodeGrpcMessage } from './encode-grpc';
 import { answersBefore, sendGrpcCall } from './grpc-send';
 import { replayConnection, type Comparison, type ReplayTarget } from './replay';
@@ -81,6 +83,23 @@ export async function loadEditableFrame(file: string, id: number, choice: Decode
   if (h) out.requestHeaders = h;
   if (isGrpcMessage(frame)) out.callMessages = calls.get(callKey(frame)) ?? [frame];
   return out;
+}
+
+/** What the user edits for a frame: its decoded value as indented JSON when its protocol can be
+ *  encoded back (encodable), else its bytes as hex, 32 to a line. */
+export function editableText(e: EditableFrame): { text: string; encodable: boolean } {
+  const f = e.frame;
+  const encodable = f.decoded !== undefined && f.decoded !== null && (canEncode(f.proto) || isGrpcMessage(f));
+  if (encodable) return { text: prettyJson(toJson(f.decoded)) + '\n', encodable };
+  return { text: hexLines(f.data) + '\n', encodable };
+}
+
+/** Bytes as hex, 32 to a line. */
+export function hexLines(data: Uint8Array): string {
+  return Buffer.from(data)
+    .toString('hex')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
 }
 
 /** The edited value's bytes in the frame's protocol; `schema` is the .proto files (a gRPC

@@ -4,6 +4,7 @@
 // encoded back byte for byte; a ZeroMQ multipart message edited and sent to a real pyzmq server.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
@@ -105,6 +106,43 @@ test('edit a Go net/rpc (gob) call and send it to the real server: the reply is 
     );
     assert.equal(wrong.code, 2, wrong.stdout + wrong.stderr);
     assert.match(wrong.stderr, /Args has no field "C"/);
+
+    // --edit: the value opens in $EDITOR (here a script that changes B, as a user would); what it
+    // saves is sent. The temporary file is gone afterwards.
+    const tmp = join(env.dir, 'tmp');
+    mkdirSync(tmp);
+    const editor = (name: string, script: string): string => {
+      const path = join(env.dir, name);
+      writeFileSync(path, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+      return path;
+    };
+    const editEnv = (ed: string) => ({ ...env.env, TMPDIR: tmp, VISUAL: '', EDITOR: ed });
+    const setB = editor('set-b.sh', `grep -q '"serviceMethod": "Arith.Multiply"' "$1" && sed -i 's/"B": [-0-9]*/"B": 1000/' "$1"`);
+    const e = await runCli(['send', capture, '--frame', String(first.id), '--to', `tcp:${addr}`, '--edit', '--json'], { env: editEnv(setB) });
+    assert.equal(e.code, 3, e.stdout + e.stderr);
+    const sentBack = JSON.parse(e.stdout) as { responses: { result: string; now: { decoded: { reply: unknown } } | null }[] };
+    const firstArgs = (first.decoded as { args: { A: number } }).args;
+    assert.deepEqual(
+      sentBack.responses.filter((x) => x.result !== 'same').map((x) => x.now?.decoded.reply),
+      [firstArgs.A * 1000],
+    );
+    assert.deepEqual(readdirSync(tmp), [], 'the file edited is removed');
+    // An editor that fails, or a file left empty: nothing is sent (exit 1).
+    const failed = await runCli(['send', capture, '--frame', String(first.id), '--to', `tcp:${addr}`, '--edit'], { env: editEnv(editor('fail.sh', 'exit 4')) });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, /exited with code 4: nothing sent/);
+    const emptied = await runCli(['send', capture, '--frame', String(first.id), '--to', `tcp:${addr}`, '--edit'], { env: editEnv(editor('empty.sh', ': > "$1"')) });
+    assert.equal(emptied.code, 1, emptied.stderr);
+    assert.match(emptied.stderr, /the edited message is empty: nothing sent/);
+    assert.deepEqual(readdirSync(tmp), []);
+    // An edit that does not fit the type is kept for --value-file, not lost.
+    const misfit = await runCli(['send', capture, '--frame', String(first.id), '--to', `tcp:${addr}`, '--edit'], {
+      env: editEnv(editor('misfit.sh', `sed -i 's/"B":/"C":/' "$1"`)),
+    });
+    assert.equal(misfit.code, 2, misfit.stderr);
+    const kept = /your edit is kept in (\S+): send it with --value-file/.exec(misfit.stderr)?.[1];
+    assert.ok(kept, misfit.stderr);
+    assert.match(readFileSync(kept, 'utf8'), /"C": -?\d+/);
   } finally {
     server.stdin!.end();
     server.kill();

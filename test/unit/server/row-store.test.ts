@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FilteredRows } from '../../../extension/server/row-store';
 import { FrameStore } from '../../../extension/engine/capture/frame-store';
 import { Throttle } from '../../../extension/server/throttle';
-import { prettyJson } from '../../../extension/server/json-pretty';
+import { prettyJson } from '../../../extension/engine/util/json-pretty';
 import { toWireRow } from '../../../extension/server/wire';
 import type { Row } from '../../../extension/engine/types';
 
