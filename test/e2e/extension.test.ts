@@ -43,7 +43,8 @@ function prepareWorkspace(rpcPort: number): void {
   const cfgPath = join(workspace, '.vscode', 'ipctap.json');
   const text = readFileSync(cfgPath, 'utf8')
     .replace(/7301/g, String(rpcPort))
-    .replace(/7401/g, String(rpcPort + 2));
+    .replace(/7401/g, String(rpcPort + 2))
+    .replace(/\/tmp\/ipctap-demo-grpc\.sock/g, join(scratch, 'grpc.sock'));
   const cfg = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as { configurations: unknown[] };
   cfg.configurations.push({ name: 'E2E untrusted payloads', decode: 'lines', command: 'node', args: ['${workspaceFolder}/evil.mjs'] });
   // Calls every 100 ms for as long as the test runs: live across a window reload.
@@ -143,7 +144,9 @@ before(async () => {
     userDataDir: join(scratch, 'user-data'),
     workspace,
     shots,
-    env: { IPCTAP_STATE_DIR: join(scratch, 'state'), IPCTAP_RUNTIME_DIR: runtime },
+    // (The copied workspace has no node_modules: its gRPC example finds @grpc/grpc-js in the
+    // repository's, as it does in place.)
+    env: { IPCTAP_STATE_DIR: join(scratch, 'state'), IPCTAP_RUNTIME_DIR: runtime, NODE_PATH: join(examplesDir, '..', 'node_modules') },
   });
   page = wb.page;
 });
@@ -282,17 +285,24 @@ step('4b. Replay from here on a request in the panel: replays from that call, wa
   await setFilter(f, '');
 });
 
+/** Select the row showing `rowText` and click Edit and Send…: its value opens in an editor; the
+ *  editor line holding `lineText`. */
+async function openEditAndSend(f: Frame, rowText: string, lineText: string) {
+  const row = f.locator('[data-testid="frame-row"]', { hasText: rowText }).first();
+  await row.waitFor({ timeout: 20_000 });
+  await row.click();
+  await f.locator('[data-testid="edit-send"]').click();
+  const line = page.locator('.editor-instance .view-line', { hasText: lineText }).first();
+  await line.waitFor({ timeout: 20_000 });
+  return line;
+}
+
 step('4d. Edit and Send… a net/rpc call with other arguments: the new reply shown beside the captured one', async () => {
   const f = await panel();
   await setFilter(f, '"Arith.Multiply #3"');
   try {
-    const row = f.locator('[data-testid="frame-row"]', { hasText: 'Arith.Multiply #3' }).first();
-    await row.waitFor({ timeout: 20_000 });
-    await row.click();
-    await f.locator('[data-testid="edit-send"]').click();
     // The decoded call opens as JSON in an editor; its arguments A = 4, B = 7 become 6 and 111.
-    const line = page.locator('.editor-instance .view-line', { hasText: 'serviceMethod' }).first();
-    await line.waitFor({ timeout: 20_000 });
+    await openEditAndSend(f, 'Arith.Multiply #3', 'serviceMethod');
     await wb.shot('edit-and-send-editor');
     for (const [field, from, to] of [
       ['"A"', '4', '6'],
@@ -1070,3 +1080,64 @@ step('15. The JSON-RPC example: each call shows its params and each reply its re
   await wb.shot('jsonrpc-summaries');
   await inErrorColour(f, 'nope #4 → error');
 });
+
+step(
+  "16. The gRPC example typed by its launch configuration's inventory.proto: requests and answers by field names, streamed messages, the NOT_FOUND status in the error colour; Edit and Send… of a request with another SKU, the new answer beside the captured one",
+  async () => {
+    await closeEditors();
+    await launch('Node gRPC server and client (typed by inventory.proto)');
+    const f = await panel();
+    // Each message looked for through the filter (the list shows only the rows in view, and
+    // follows the newest): the filter, and the row it must show.
+    const want: [string, string][] = [
+      ['"ItemRequest"', 'ItemRequest {"sku":"A-100"}'],
+      ['"anvil"', 'Item {"sku":"A-100","name":"anvil","quantity":3,"price":49.5}'],
+      ['"ListRequest"', 'ListRequest {"min_quantity":5}'],
+      ['"dynamite"', 'Item {"sku":"D-400","name":"dynamite","quantity":40,"price":2.75}'],
+      ['"Delivery"', 'Delivery {"sku":"C-300","quantity":10}'],
+      ['"Summary"', 'Summary {"deliveries":3,"units":17}'],
+      ['"NOT_FOUND"', 'NOT_FOUND: no item Z-999'],
+    ];
+    for (const [filter, row] of want) {
+      await setFilter(f, filter);
+      let texts: string[] = [];
+      await waitFor(
+        `the row "${row}"`,
+        async () => {
+          texts = await summaries(f);
+          return texts.some((t) => t.includes(row));
+        },
+        30_000,
+      ).catch(() => assert.fail(`no row "${row}" with the filter ${filter}; rows:\n${texts.join('\n')}`));
+    }
+    await inErrorColour(f, 'NOT_FOUND: no item Z-999');
+    await setFilter(f, '"inventory.Store"');
+    await wb.shot('grpc-typed');
+
+    // Edit and Send… the Get request with another SKU: encoded by inventory.proto, sent as a new
+    // call; the store's answer for it beside the captured one.
+    await setFilter(f, '"ItemRequest"');
+    try {
+      const sku = await openEditAndSend(f, 'ItemRequest {"sku":"A-100"}', '"sku"');
+      // (the cursor before the closing quote: A-100 becomes D-400, no quote typed)
+      await sku.click();
+      await page.keyboard.press('End');
+      await page.keyboard.press('ArrowLeft');
+      for (let i = 0; i < 5; i++) await page.keyboard.press('Backspace');
+      await page.keyboard.type('D-400');
+      await page.locator('.editor-instance .view-line', { hasText: '"D-400"' }).first().waitFor({ timeout: 5_000 });
+      await page
+        .locator('.editor-instance .codelens-decoration a', { hasText: /Send to unix:\S+/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Control+S');
+      await page.locator('.monaco-diff-editor .editor.modified .view-line', { hasText: 'dynamite' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-diff-editor .editor.original .view-line', { hasText: 'anvil' }).first().waitFor({ timeout: 10_000 });
+      await wb.shot('grpc-edit-and-send-diff');
+    } finally {
+      // (the workbench left without notifications or editors for whatever comes next)
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await closeEditors();
+    }
+  },
+);
