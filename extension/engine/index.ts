@@ -36,6 +36,7 @@ export type { EventRow, FrameRow, Row } from './types';
 export { maxOf } from './util/arrays';
 export { UserError } from './util/errors';
 export { parseJsonExact, toJson } from './util/json';
+export { prettyJson } from './util/json-pretty';
 export { runtimeDir, stateDir } from './util/paths';
 export { ensurePrivateDir } from './util/private-dir';
 export { encodeGrpcMessage } from './replay/encode-grpc';

@@ -2,10 +2,9 @@
 // outline (connections → RPC calls), hover (decoded value + hex), folding per connection,
 // and go to definition from a reply to its request. Pure functions over the text model.
 import type { DocumentSymbol, FoldingRange, Hover, Location, Position } from 'vscode-languageserver';
-import { toJson, type FrameRow } from '../engine';
+import { prettyJson, toJson, type FrameRow } from '../engine';
 import type { CaptureTextModel } from './capture-text';
 import { hexDump } from './hex';
-import { prettyJson } from '../engine/util/json-pretty';
 
 // LSP enum values (SymbolKind, FoldingRangeKind) written out to keep this file type-only.
 const SYMBOL_NAMESPACE = 3;

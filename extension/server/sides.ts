@@ -3,9 +3,8 @@
 // Code's diff editor lines them up and highlights what differs, in the values and in the bytes.
 // Row ids are left out (they differ between captures for equal messages).
 import type { CaptureDiff, FrameRow } from '../engine';
-import { toJson } from '../engine';
+import { prettyJson, toJson } from '../engine';
 import type { SideBySide } from '../shared/requests';
-import { prettyJson } from '../engine/util/json-pretty';
 
 /** Messages rendered per side at most (a long capture still opens quickly). */
 const MAX_MESSAGES = 5000;
