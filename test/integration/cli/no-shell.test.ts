@@ -60,7 +60,8 @@ function echo(path: string): Promise<ChildProcess> {
 }
 
 /** A node program that prints its arguments, cwd and $V as JSON (stdout, or the file in $OUT). */
-const SHOW = `const r=JSON.stringify({argv:process.argv.slice(1),cwd:process.cwd(),v:process.env.V});if(process.env.OUT)require('fs').writeFileSync(process.env.OUT,r);else console.log(r)`;
+// (With OUT, written whole under another name and renamed: whoever sees OUT sees all of it.)
+const SHOW = `const r=JSON.stringify({argv:process.argv.slice(1),cwd:process.cwd(),v:process.env.V});const fs=require('fs'),o=process.env.OUT;if(o){fs.writeFileSync(o+'.part',r);fs.renameSync(o+'.part',o)}else console.log(r)`;
 
 mkdirSync(DIR, { recursive: true });
 
