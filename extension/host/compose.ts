@@ -90,6 +90,7 @@ export function compose(context: vscode.ExtensionContext): IpcTapApi {
     cmd('ipctap.compareWith', (arg?: unknown) => compareWith(svc, arg)),
     cmd('ipctap.editAndSend', (arg?: unknown) => edits.open(arg)),
     cmd('ipctap.sendEdited', (uri?: unknown) => edits.send(uri instanceof vscode.Uri ? uri : undefined)),
+    cmd('ipctap.saveAndSendEdited', () => edits.saveAndSend()),
     cmd('ipctap.changeEditTarget', (uri?: unknown) => edits.changeTargetOf(uri instanceof vscode.Uri ? uri : undefined)),
     cmd('ipctap.openCaptureAsText', (arg?: unknown) => openCaptureAsText(svc, arg)),
     cmd('ipctap.stopSession', (arg?: unknown) => stopSession(svc, arg)),

@@ -1082,7 +1082,7 @@ step('15. The JSON-RPC example: each call shows its params and each reply its re
 });
 
 step(
-  "16. The gRPC example typed by its launch configuration's inventory.proto: requests and answers by field names, streamed messages, the NOT_FOUND status in the error colour",
+  "16. The gRPC example typed by its launch configuration's inventory.proto: requests and answers by field names, streamed messages, the NOT_FOUND status in the error colour; Edit and Send… of a request with another SKU, Ctrl+S after auto-save, the new answer beside the captured one",
   async () => {
     await closeEditors();
     await launch('Node gRPC server and client (typed by inventory.proto)');
@@ -1113,5 +1113,28 @@ step(
     await inErrorColour(f, 'NOT_FOUND: no item Z-999');
     await setFilter(f, '"inventory.Store"');
     await wb.shot('grpc-typed');
+
+    // Edit and Send… the Get request with another SKU, encoded by inventory.proto. The user
+    // pauses before Ctrl+S: VS Code for the Web has auto-saved the edit by then (its default,
+    // a second after typing), and Ctrl+S must send it all the same.
+    await setFilter(f, '"ItemRequest"');
+    const sku = await openEditAndSend(f, 'ItemRequest {"sku":"A-100"}', '"sku"');
+    // (the cursor before the closing quote: A-100 becomes D-400, no quote typed)
+    await sku.click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('Backspace');
+    await page.keyboard.type('D-400');
+    await page.locator('.editor-instance .view-line', { hasText: '"D-400"' }).first().waitFor({ timeout: 5_000 });
+    await waitFor('the edit auto-saved', async () => (await page.locator('.tabs-container .tab.active.dirty').count()) === 0, 10_000);
+    await wb.shot('grpc-edit-and-send-editor');
+    await page.keyboard.press('Control+S');
+    await page.locator('.monaco-diff-editor .editor.modified .view-line', { hasText: 'dynamite' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-diff-editor .editor.original .view-line', { hasText: 'anvil' }).first().waitFor({ timeout: 10_000 });
+    await wb.shot('grpc-edit-and-send-diff');
+    // (the workbench left without notifications or editors for whatever comes next; on a failure
+    // the step's screenshot shows the state as it was)
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await closeEditors();
   },
 );

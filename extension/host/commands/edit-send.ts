@@ -42,6 +42,8 @@ export class EditAndSend implements vscode.Disposable, vscode.CodeLensProvider {
   private sending = false;
   /** Files whose pending save is an auto-save (sent only on a save the user asked for). */
   private readonly autoSaving = new Set<string>();
+  /** Saved by saveAndSend(), which sends itself. */
+  private readonly savingToSend = new Set<string>();
 
   constructor(private readonly svc: Services) {
     this.subs.push(
@@ -53,7 +55,7 @@ export class EditAndSend implements vscode.Disposable, vscode.CodeLensProvider {
       }),
       vscode.workspace.onDidSaveTextDocument((d) => {
         const path = d.uri.fsPath;
-        if (this.files.has(path) && !this.autoSaving.has(path)) void this.send(d);
+        if (this.files.has(path) && !this.autoSaving.has(path) && !this.savingToSend.has(path)) void this.send(d);
         this.autoSaving.delete(path);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri.fsPath)),
@@ -147,6 +149,24 @@ export class EditAndSend implements vscode.Disposable, vscode.CodeLensProvider {
     f.typed = true;
     this.lensesChanged.fire();
     return true;
+  }
+
+  /**
+   * Ctrl+S (Cmd+S) in an edited message's editor: saved and sent, whatever auto-save did
+   * meanwhile. (A document auto-saved a moment before is clean: VS Code does not save it again,
+   * so saving alone would send nothing; VS Code for the Web auto-saves after a second by default.)
+   */
+  async saveAndSend(): Promise<P.EditSendResult | undefined> {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || !this.files.has(doc.uri.fsPath)) return undefined;
+    const path = doc.uri.fsPath;
+    this.savingToSend.add(path);
+    try {
+      if (doc.isDirty) await doc.save();
+    } finally {
+      this.savingToSend.delete(path);
+    }
+    return this.send(doc);
   }
 
   /** Send the edited message of `doc` (a document or its URI, from the code lens or the editor
