@@ -9,6 +9,7 @@ import { chmodSync, readdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { runtimeDir, ensurePrivateDir, type Session } from '../engine';
+import { socketPathTooLong } from '../shared/user-dirs';
 
 export function sessionsDir(): string {
   return join(runtimeDir(), 'sessions');
@@ -25,6 +26,8 @@ export class ControlServer {
     ensurePrivateDir(dir);
     removeStale(dir);
     const path = join(dir, `${process.pid}.sock`);
+    const long = socketPathTooLong(path);
+    if (long) throw new Error(long);
     try {
       unlinkSync(path);
     } catch {

@@ -42,8 +42,22 @@ export function privateDirProblem(dir: string): string | undefined {
   return undefined;
 }
 
-/** Why the file at `path` is not a socket of ours to connect to (undefined: it is, or nothing is there). */
+/** Longest path a Unix socket can have (sun_path is 108 bytes with the NUL): Node cuts a longer
+ *  one short without a word, so the socket would be made under another name. */
+const SOCKET_PATH_MAX = 107;
+
+/** Why a socket of ours cannot be made or reached at `path` because of its length (undefined: it fits). */
+export function socketPathTooLong(path: string): string | undefined {
+  const n = Buffer.byteLength(path);
+  if (n <= SOCKET_PATH_MAX) return undefined;
+  return `${path} is ${n} bytes long, more than the ${SOCKET_PATH_MAX} a Unix socket path can have: set IPCTAP_RUNTIME_DIR to a shorter directory`;
+}
+
+/** Why the file at `path` is not a socket of ours to connect to, or cannot be one (too long)
+ *  (undefined: it is, or nothing is there). */
 export function socketProblem(path: string): string | undefined {
+  const long = socketPathTooLong(path);
+  if (long) return long;
   let st;
   try {
     st = lstatSync(path);
