@@ -3,7 +3,7 @@
 // bytes — and the changed answer reported; plus a MessagePack value with an exact 64-bit integer
 // encoded back byte for byte; a ZeroMQ multipart message edited and sent to a real pyzmq server.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,20 +17,31 @@ import '../../../extension/engine/decoders/core/all';
 const env = cliEnv();
 after(() => env.cleanup());
 
-test('edit a net/rpc/jsonrpc call and send it: the server answers the new arguments; exit 3; --hex; a server frame is refused', async () => {
-  const server = spawn(goBinary('rpcserver'), ['jsonrpc'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** The real Go net/rpc/jsonrpc server (`args` after the mode), and its address. */
+async function jsonrpcServer(...args: string[]): Promise<{ server: ChildProcess; addr: string }> {
+  const server = spawn(goBinary('rpcserver'), ['jsonrpc', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
+  return { server, addr };
+}
+
+/** The Go client's calls to the server at `addr`, captured through `ipctap proxy` into `capture`. */
+async function captureJsonrpcCalls(addr: string, capture: string): Promise<Record<string, unknown>[]> {
+  const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
   try {
-    const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
+    const ready = await live.waitFor((r) => r.kind === 'tap-ready');
+    const c = spawnSync(goBinary('rpcclient'), ['jsonrpc', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'calls.json')], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+  } finally {
+    await live.stop();
+  }
+  return readRows(capture, [], env.env);
+}
+
+test('edit a net/rpc/jsonrpc call and send it: the server answers the new arguments; exit 3; --hex; a server frame is refused', async () => {
+  const { server, addr } = await jsonrpcServer();
+  try {
     const capture = join(env.dir, 'j.ipctap');
-    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
-    try {
-      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
-      const c = spawnSync(goBinary('rpcclient'), ['jsonrpc', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'calls.json')], { encoding: 'utf8' });
-      assert.equal(c.status, 0, c.stderr);
-    } finally {
-      await live.stop();
-    }
-    const rows = await readRows(capture, [], env.env);
+    const rows = await captureJsonrpcCalls(addr, capture);
     const call = rows.find((r) => r.type === 'frame' && /Arith\.Multiply #0 \{"A":7,"B":8\}/.test(String(r.summary)))!;
     const value = call.decoded as Record<string, unknown>;
     const edited = JSON.stringify({ ...value, args: { A: 6, B: 7 } });
@@ -53,6 +64,39 @@ test('edit a net/rpc/jsonrpc call and send it: the server answers the new argume
   } finally {
     server.stdin!.end();
     server.kill();
+  }
+});
+
+test('a server that closes the connection before the edited call: "edited not sent", exit 3, editedSent false', async () => {
+  const { server, addr } = await jsonrpcServer();
+  // The same service, closing each connection once it has answered one request.
+  const closing = await jsonrpcServer('close-after=1');
+  try {
+    const capture = join(env.dir, 'closing.ipctap');
+    const rows = await captureJsonrpcCalls(addr, capture);
+    // The client's third call on its connection: the server closes after answering the first.
+    const call = rows.find((r) => r.type === 'frame' && /Arith\.Multiply #2 \{"A":-3,"B":5\}/.test(String(r.summary)))!;
+    assert.ok(call, 'the third call was captured');
+    const edited = JSON.stringify({ ...(call.decoded as Record<string, unknown>), args: { A: 6, B: 7 } });
+    const r = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${closing.addr}`, '--value', edited], { env: env.env });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    // (The second call is written before the server's close or after it: into a connection the
+    // server no longer reads either way.)
+    assert.match(r.stdout, new RegExp(`#${String(call.id)} edited not sent: the fresh connection stopped after [12] of its 3 client frames`), r.stdout);
+    assert.match(r.stderr, /the server closed the connection before frame [23] of 3 was sent/, r.stderr);
+    const j = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${closing.addr}`, '--value', edited, '--json'], { env: env.env });
+    assert.equal(j.code, 3, j.stdout + j.stderr);
+    const res = JSON.parse(j.stdout) as { sent: number; total: number; editedSent: boolean };
+    assert.deepEqual({ total: res.total, editedSent: res.editedSent }, { total: 3, editedSent: false });
+    assert.ok(res.sent < 3, `sent ${res.sent}`);
+    // The same edit to the server that stays: sent, and answered.
+    const ok = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--value', edited, '--json'], { env: env.env });
+    assert.equal((JSON.parse(ok.stdout) as { editedSent: boolean }).editedSent, true, ok.stdout + ok.stderr);
+  } finally {
+    for (const s of [server, closing.server]) {
+      s.stdin!.end();
+      s.kill();
+    }
   }
 });
 
