@@ -8,11 +8,7 @@ import { CloseAction, ErrorAction, LanguageClient, State, type LanguageClientOpt
 import * as P from '../shared/requests';
 import { connectOrStartEngine } from './engine-socket';
 import { withProtoSetting } from './launch-config';
-
-interface KnownSession {
-  path?: string;
-  typing?: { protoFiles: string[]; protoType?: string };
-}
+import { KnownSessions } from './known-sessions';
 
 /** A failure the user caused (bad path, unknown signal...): show the message alone. */
 export class EngineUserError extends Error {}
@@ -26,9 +22,8 @@ export class EngineClient implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<P.SessionChangedParams>();
   private readonly restarted = new vscode.EventEmitter<Map<string, string>>();
   private starting: Promise<void> | undefined;
-  /** Sessions the host knows about: id → capture path and the .proto files and type it was
-   *  started or opened with (to reload it with them after a crash). */
-  private readonly known = new Map<string, KnownSession>();
+  /** Sessions the host knows about, to reload them after a crash or restart as they were. */
+  private readonly known = new KnownSessions();
   private crashed = false;
   /** Restart Engine asked the engine to exit: its end is no crash. */
   private exitRequested = false;
@@ -66,8 +61,8 @@ export class EngineClient implements vscode.Disposable {
     };
     const client = new LanguageClient('ipctap', 'IPC Tap engine', serverOptions, clientOptions);
     client.onNotification(P.SessionChanged.method, (p: P.SessionChangedParams) => {
-      if (p.removed) this.known.delete(p.sessionId);
-      else if (p.summary) this.know(p.sessionId, p.summary.capturePath);
+      if (p.removed) this.known.removed(p.sessionId);
+      else if (p.summary) this.known.listed(p.sessionId, p.summary.capturePath);
       this.changed.fire(p);
     });
     client.onDidChangeState((e) => {
@@ -96,7 +91,7 @@ export class EngineClient implements vscode.Disposable {
     }
     this.restarts.push(now);
     this.crashed = true;
-    const n = [...this.known.values()].filter((k) => k.path).length;
+    const n = this.known.reopenable;
     this.output.appendLine(`[host] the engine process exited unexpectedly; restarting (${n} session(s) to reload)`);
     void vscode.window.showWarningMessage(
       `The IPC Tap engine stopped unexpectedly and was restarted.` + (n ? ` ${n} session(s) were reloaded from their capture files (live capture ended).` : ''),
@@ -104,21 +99,14 @@ export class EngineClient implements vscode.Disposable {
     return { action: CloseAction.Restart, handled: true };
   }
 
-  /** A session's capture path as the engine reports it (its typing kept). */
-  private know(id: string, path: string | undefined): void {
-    this.known.set(id, { ...this.known.get(id), path });
-  }
-
   /** Reopen the capture of every session known before the crash. */
   private async reload(): Promise<void> {
-    const before = [...this.known.entries()];
-    this.known.clear();
     const map = new Map<string, string>();
-    for (const [oldId, { path, typing }] of before) {
-      if (!path) continue;
+    for (const [oldId, params] of this.known.takeReopening()) {
+      const { path } = params;
       try {
-        // (request() knows the reopened session, with the same typing)
-        const s = await this.request(P.CaptureOpen, { path, ...typing });
+        // (request() knows the reopened session, with the same typing and decoders)
+        const s = await this.request(P.CaptureOpen, params);
         map.set(oldId, s.id);
       } catch (err) {
         this.output.appendLine(`[host] could not reload ${path}: ${err instanceof Error ? err.message : String(err)}`);
@@ -158,19 +146,11 @@ export class EngineClient implements vscode.Disposable {
     }
     try {
       const result = (await this.client!.sendRequest(def.method, params)) as Result;
-      if (opens) {
-        const s = result as unknown as P.SessionSummary;
-        const { protoFiles, protoType } = params as { protoFiles?: string[]; protoType?: string };
-        this.known.set(s.id, { path: s.capturePath, ...(protoFiles?.length ? { typing: { protoFiles, ...(protoType ? { protoType } : {}) } } : {}) });
-      }
-      // Decode As… with another message type: reloaded with that one.
-      if (def === (P.SessionDecodeAs as unknown)) {
-        const { sessionId, protoType } = params as P.SessionDecodeAsParams;
-        const typing = this.known.get(sessionId)?.typing;
-        if (typing && protoType !== undefined) typing.protoType = protoType || undefined;
-      }
+      if (opens) this.known.started(result as unknown as P.SessionSummary, params as P.SessionStartParams | P.CaptureOpenParams, def === (P.CaptureOpen as unknown));
+      // Decode As…: reloaded with that decoder (and message type).
+      if (def === (P.SessionDecodeAs as unknown)) this.known.decodedAs(params as P.SessionDecodeAsParams);
       // After a window reload the engine already has sessions: know them for a crash too.
-      if (def === (P.SessionList as unknown)) for (const s of result as unknown as P.SessionSummary[]) this.know(s.id, s.capturePath);
+      if (def === (P.SessionList as unknown)) for (const s of result as unknown as P.SessionSummary[]) this.known.listed(s.id, s.capturePath);
       return result;
     } catch (err) {
       const e = err as { code?: number; message?: string };

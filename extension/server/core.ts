@@ -83,7 +83,7 @@ export function serveConnection(core: EngineCore, connection: Connection, exit: 
   handle(StatsGet, (p) => sessions.stats(p.sessionId));
   handle(P.SignalList, () => sessions.signals());
   handle(P.SignalSend, (p) => sessions.signal(p));
-  handle(P.CaptureOpen, (p) => sessions.openCapture(p.path, p.decode, p));
+  handle(P.CaptureOpen, (p) => sessions.openCapture(p.path, { decode: p.decode, decodeByTap: p.decodeByTap }, p));
   handle(P.CaptureSave, (p) => sessions.saveCapture(p.sessionId, p.path));
   handle(P.CaptureText, async (p) => ({ text: (await texts.render(p)).text }));
   handle(P.ReplayStart, (p) => startReplay(sessions, p));

@@ -1,5 +1,6 @@
 // One session as the server holds it: a live engine Session (or a capture file read back), its
 // rows in a store served by range and filter, and throttled change notices.
+import type { DecodeChoice } from '../shared/decode-choice';
 import { Activity, FlowContext, FrameStore, loadProtoRoot, messageTypeNames, type DecoderOptions, type Session, type Row } from '../engine';
 import type { ConnectionInfo, ProcessInfo, SessionChangedParams, SessionDetail, SessionProto, SessionState, SessionSummary, TapInfo } from '../shared/requests';
 import { FilteredRows } from './row-store';
@@ -39,6 +40,9 @@ export class HostedSession {
   decodeGeneration = 0;
   /** Options its captures are decoded with (again) — whether credentials are shown. */
   decoderOptions: DecoderOptions | undefined;
+  /** Every Decode As… choice made so far, and the one its capture was opened with: what a
+   *  re-read of its capture file decodes with (over the capture's own choice). */
+  decodeChoice: DecodeChoice = {};
   /** Taps the user added to the running session (Tap Endpoint…): they keep it live. */
   explicitTaps = 0;
   /** Processes not launched by us but shown (attach). */

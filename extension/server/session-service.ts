@@ -1,5 +1,6 @@
 // The sessions the server hosts: start (taps + processes from a launch configuration), stop,
 // open a capture file, save it elsewhere, rows by range and filter, signals.
+import { withDecodeAs, type DecodeChoice } from '../shared/decode-choice';
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -305,6 +306,7 @@ export class SessionService {
   decodeAs(id: string, tap: string | undefined, decoder: string, protoType?: string): { redecoding: boolean } {
     const s = this.get(id);
     resolveDecoder(decoder); // a clear error for an unknown name, before anything changes
+    const choice = withDecodeAs(s.decodeChoice, tap, decoder);
     // Another message type (or none): the session's decoder options carry it from now on (rows
     // decoded again, Compare with…, Edit and Send…); one its .proto files do not define is refused.
     const options = protoType === undefined ? undefined : decoderOptionsOf({ ...decodingOf(s), protoType });
@@ -316,6 +318,7 @@ export class SessionService {
       const engine = s.engine;
       const redecoding = engine.redecode(tap, decoder, options);
       retype();
+      s.decodeChoice = choice;
       if (!redecoding) return { redecoding: false };
       // (Synchronous with the switch: the first row decoded again comes later.)
       s.reset();
@@ -330,11 +333,11 @@ export class SessionService {
     }
     if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file to decode again`);
     retype();
+    s.decodeChoice = choice;
     const path = s.capturePath;
     const gen = ++s.decodeGeneration;
     s.reset();
     s.changed();
-    const choice = tap ? { decodeByTap: { [tap]: decoder } } : { decode: decoder, decodeByTap: {} };
     const progress = { done: 0, total: 0 };
     void stat(path).then(
       (st) => (progress.total = st.size),
@@ -393,7 +396,7 @@ export class SessionService {
   }
 
   /** Read a capture file into a new (read-only) session. Rows keep arriving after this returns. */
-  async openCapture(path: string, decode?: string, typing: DecodingParams = {}): Promise<SessionSummary> {
+  async openCapture(path: string, choice: DecodeChoice = {}, typing: DecodingParams = {}): Promise<SessionSummary> {
     try {
       await stat(path);
     } catch {
@@ -409,8 +412,9 @@ export class SessionService {
       notify: this.opts.notify,
     });
     s.decoderOptions = decoderOptions;
+    s.decodeChoice = choice;
     this.sessions.set(id, s);
-    const iter = readCaptureRows(path, { decode, decoderOptions: s.decoderOptions, onWarning: (w) => this.opts.log(`${basename(path)}: ${w}`) })[Symbol.asyncIterator]();
+    const iter = readCaptureRows(path, { ...choice, decoderOptions: s.decoderOptions, onWarning: (w) => this.opts.log(`${basename(path)}: ${w}`) })[Symbol.asyncIterator]();
     // Read the first row before answering, so a corrupt file fails the request with its message.
     const first = await iter.next().catch((e: unknown) => {
       this.sessions.delete(id);

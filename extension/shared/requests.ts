@@ -275,7 +275,10 @@ export interface ReplayStartResult {
 
 export interface CaptureOpenParams {
   path: string;
+  /** Decoder for taps without their own (default: the capture's choice, else auto). */
   decode?: string;
+  /** Tap spec → decoder, over the capture's own choice. */
+  decodeByTap?: Record<string, string>;
   /** Show credentials as sent in decoded values and summaries (default masked). */
   showSecrets?: boolean;
   /** As SessionStartParams' protoFiles and protoType. */
