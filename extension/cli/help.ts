@@ -63,7 +63,9 @@ stderr (or, with --json, everything is printed as JSON Lines on stdout instead).
       --no-stdin          do not pass this terminal's stdin to the child
       --trace             trace all I/O of COMMAND and its children through strace: pipes,
                           socketpairs, sockets, FIFOs (tap 'trace'), signals they receive
-      --trace-files       with --trace: include regular files, ttys and the like`,
+      --trace-files       with --trace: include regular files, ttys and the like
+      --trace-all-cpus    with --trace: leave the program on all its CPUs (by default it and
+                          strace share one while traced: ptrace is several times faster so)`,
   proxy: `Usage: ipctap proxy --tap SPEC [--tap SPEC...] [options]
 
 Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on exit).
@@ -80,7 +82,7 @@ Tap endpoints without launching anything, until Ctrl-C (takeovers are undone on 
       --json              JSON Lines on stdout
   -q, --quiet             print no frames
       --stats             decode everything and print a per-connection summary on exit`,
-  attach: `Usage: ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files]] [-w FILE] [--decode PROTO]
+  attach: `Usage: ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files] [--trace-all-cpus]] [-w FILE] [--decode PROTO]
 
 Without --tap or --trace: list the process's endpoints (Unix sockets, TCP, pipes, FIFOs) and
 their peers.
@@ -93,6 +95,8 @@ receives, until Ctrl-C; strace then detaches and the process keeps running.
   -t, --tap SPEC          take over a listening endpoint (repeatable; see 'ipctap help')
       --trace             trace all I/O of the process (see above)
       --trace-files       with --trace: include regular files, ttys and the like
+      --trace-all-cpus    with --trace: leave the process on all its CPUs (by default it and
+                          strace share one while traced; its CPUs are given back on detach)
   -w, --write FILE        write the capture to FILE
       --checksum-data     checksum the captured bytes too, not only record headers (slower)
       --lossless          when the disk falls behind, slow the traffic instead of dropping

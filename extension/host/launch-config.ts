@@ -23,6 +23,7 @@ export interface RawConfiguration extends Partial<RawProcess> {
   directIo?: boolean;
   trace?: boolean;
   traceFiles?: boolean;
+  traceAllCpus?: boolean;
   /** .proto files, relative to the workspace folder or absolute. */
   proto?: string[];
   /** The message type of protobuf frames, e.g. "pkg.Msg". */
@@ -130,7 +131,7 @@ export function toStartParams(cfg: RawConfiguration, ctx: ExpandContext): Sessio
     processes: processes.map((p) => expandProcess(p, ctx)),
     capturePath: cfg.capture ? expandVars(cfg.capture, ctx) : undefined,
     ...(cfg.lossless ? { lossless: true } : {}),
-    ...(cfg.trace ? { trace: true, ...(cfg.traceFiles ? { traceFiles: true } : {}) } : {}),
+    ...(cfg.trace ? { trace: true, ...(cfg.traceFiles ? { traceFiles: true } : {}), ...(cfg.traceAllCpus ? { traceAllCpus: true } : {}) } : {}),
     ...(cfg.directIo === false ? { directIo: false } : {}),
     ...(cfg.proto?.length ? { protoFiles: protoPaths(cfg.proto, ctx) } : {}),
     ...(cfg.protoType ? { protoType: cfg.protoType } : {}),

@@ -210,7 +210,7 @@ export class SessionService {
       hosted.changed();
     }
     if (p.trace && p.attachPid !== undefined) {
-      await engine.addTrace({ pid: p.attachPid, traceFiles: p.traceFiles === true });
+      await engine.addTrace({ pid: p.attachPid, traceFiles: p.traceFiles === true, allCpus: p.traceAllCpus === true });
       hosted.changed();
     }
     for (const proc of p.processes ?? []) {
@@ -222,7 +222,7 @@ export class SessionService {
       if (errors.length) throw errors[0];
       if (proc.delayMs) await new Promise((r) => setTimeout(r, proc.delayMs));
       const x = expandProcess(proc, addresses);
-      const trace = p.trace ? await engine.addTrace({ traceFiles: p.traceFiles === true }) : undefined;
+      const trace = p.trace ? await engine.addTrace({ traceFiles: p.traceFiles === true, allCpus: p.traceAllCpus === true }) : undefined;
       await engine.launch([x.command, ...(x.args ?? [])], {
         cwd: x.cwd,
         env: x.env,

@@ -160,6 +160,9 @@ export interface SessionStartParams {
   trace?: boolean;
   /** With trace: include regular files, ttys and the like. */
   traceFiles?: boolean;
+  /** With trace: leave the traced processes on all their CPUs (by default they and strace share
+   *  one while traced, which makes ptrace several times faster). */
+  traceAllCpus?: boolean;
   /** Slow the traffic instead of dropping captured data when the disk falls behind. */
   lossless?: boolean;
   /** false: write the capture through the page cache, not with O_DIRECT (default true). */

@@ -4,14 +4,17 @@
 // Workloads (test/fixtures/go/traceflood, a parent and its child): a 256 MiB pipe flood in 64 KiB
 // writes; a pipe flood in 256 B writes (64 MiB by default: ptrace stops twice per call, so a
 // 256 MiB run in 256 B writes takes minutes under strace alone); 50,000 64-byte ping-pongs over
-// a socketpair (enough that ipctap's own start, ~0.3 s of Node, is a small part). Configurations: direct; `strace -f -s 65536 -xx -o /dev/null`; strace with
-// ipctap's options writing its text into a private file in /dev/shm that nobody reads (what
-// strace costs the way ipctap runs it, with nothing of ipctap's own: the floor of this way);
-// `ipctap run --trace -q` (captured to a file, not decoded); `ipctap run --trace` decoding and
-// printing every frame (to /dev/null). Ratios are throughput against strace alone (time of
-// strace alone / time of ours).
+// a socketpair (enough that ipctap's own start, ~0.3 s of Node, is a small part). Configurations:
+// direct; `strace -f -s 65536 -xx -o /dev/null` ("strace alone"); the same on one CPU (taskset),
+// as ipctap runs strace and the program (see extension/engine/trace/pinning.ts); strace with
+// ipctap's options and CPU writing its text into a private file in /dev/shm that nobody reads
+// (what strace costs the way ipctap runs it, with nothing of ipctap's own: the floor of this
+// way); `ipctap run --trace -q` (captured to a file, not decoded); `ipctap run --trace` decoding
+// and printing every frame (to /dev/null). Ratios are throughput against strace alone (time of
+// strace alone / time of ours), and against strace alone on one CPU.
 import { spawnSync } from 'node:child_process';
 import { straceArgs } from '../../extension/engine/trace/strace';
+import { planPinning } from '../../extension/engine/trace/pinning';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,16 +54,21 @@ export async function benchTrace(): Promise<string> {
     [`pipe flood ${smallMiB} MiB in 256 B writes`, ['flood', String(smallMiB * MiB), '256']],
     [`socketpair ping-pong ${pings} × 64 B`, ['pingpong', String(pings)]],
   ];
+  const pinning = planPinning();
+  const onCpu = pinning ? [pinning.taskset, '-c', String(pinning.cpu)] : [];
   const configs: [string, (args: string[]) => string[]][] = [
     ['direct', (a) => [bin, ...a]],
     ['strace alone', (a) => ['strace', '-f', '-s', '65536', '-xx', '-o', '/dev/null', bin, ...a]],
-    ['strace as ipctap runs it, into a file nobody reads', (a) => ['sh', '-c', 'strace "$@"; s=$?; rm -f "$0"; exit $s', out, ...straceArgs(out), '--', bin, ...a]],
+    ['strace alone on one CPU', (a) => [...onCpu, 'strace', '-f', '-s', '65536', '-xx', '-o', '/dev/null', bin, ...a]],
+    ['strace as ipctap runs it, into a file nobody reads', (a) => [...onCpu, 'sh', '-c', 'strace "$@"; s=$?; rm -f "$0"; exit $s', out, ...straceArgs(out), '--', bin, ...a]],
     ['ipctap --trace -q -w', (a) => [process.execPath, CLI, 'run', '--trace', '-q', '--no-stdin', '-w', join(dir, 'q.ipctap'), '--', bin, ...a]],
     ['ipctap --trace decoding', (a) => [process.execPath, CLI, 'run', '--trace', '--no-stdin', '--', bin, ...a]],
   ];
   const lines: string[] = [
-    'workload | ' + configs.map((c) => c[0]).join(' | ') + ' | ÷ strace alone, medians (file nobody reads, -q, decoding) | ÷ strace alone, best of each',
-    '---|' + configs.map(() => '---').join('|') + '|---|---',
+    'workload | ' +
+      configs.map((c) => c[0]).join(' | ') +
+      ' | ÷ strace alone, medians (file nobody reads, -q, decoding) | ÷ strace alone, best of each | ÷ strace alone on one CPU, medians',
+    '---|' + configs.map(() => '---').join('|') + '|---|---|---',
   ];
   try {
     for (const [name, args] of workloads) {
@@ -68,8 +76,8 @@ export async function benchTrace(): Promise<string> {
       for (let r = 0; r < rounds; r++) configs.forEach(([, mk], i) => times[i]!.push(timeIt(mk(args))));
       const med = times.map(median);
       const best = times.map((xs) => Math.min(...xs));
-      const ratios = (of: number[]) => [2, 3, 4].map((i) => (of[1]! / of[i]!).toFixed(2)).join(', ');
-      lines.push(`${name} | ${med.map((m) => `${(m / 1000).toFixed(2)} s`).join(' | ')} | ${ratios(med)} | ${ratios(best)}`);
+      const ratios = (of: number[], ref = 1) => [3, 4, 5].map((i) => (of[ref]! / of[i]!).toFixed(2)).join(', ');
+      lines.push(`${name} | ${med.map((m) => `${(m / 1000).toFixed(2)} s`).join(' | ')} | ${ratios(med)} | ${ratios(best)} | ${ratios(med, 2)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,16 +1,17 @@
-// ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files]]
+// ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files] [--trace-all-cpus]]
 import { formatEndpoints, listEndpoints, memoryNotes, toJson } from '../../engine';
 import { flag, list, parseArgs, usageError } from '../args';
 import { LiveSession } from '../live';
 import { COMMON, liveOptions, serveTaps } from './run';
 
-const ATTACH = [...COMMON, { name: 'trace' }, { name: 'trace-files' }];
+const ATTACH = [...COMMON, { name: 'trace' }, { name: 'trace-files' }, { name: 'trace-all-cpus' }];
 
 export async function attachCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ATTACH, 'attach');
-  if (p.positionals.length !== 1 || !/^\d+$/.test(p.positionals[0]!)) throw usageError('usage: ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files]]');
+  if (p.positionals.length !== 1 || !/^\d+$/.test(p.positionals[0]!))
+    throw usageError('usage: ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files] [--trace-all-cpus]]');
   const pid = Number(p.positionals[0]);
-  if (flag(p, 'trace-files') && !flag(p, 'trace')) throw usageError('--trace-files goes with --trace');
+  for (const f of ['trace-files', 'trace-all-cpus']) if (flag(p, f) && !flag(p, 'trace')) throw usageError(`--${f} goes with --trace`);
   if (flag(p, 'trace')) return traceAttached(p, pid);
   const endpoints = await listEndpoints(pid);
   const taps = list(p, 'tap');
@@ -27,7 +28,7 @@ async function traceAttached(p: ReturnType<typeof parseArgs>, pid: number): Prom
   const live = new LiveSession(liveOptions(p, process.stdout));
   await live.start();
   try {
-    const trace = await live.session.addTrace({ pid, traceFiles: flag(p, 'trace-files') });
+    const trace = await live.session.addTrace({ pid, traceFiles: flag(p, 'trace-files'), allCpus: flag(p, 'trace-all-cpus') });
     // The process and every child it started exited: nothing more to see.
     void trace.tracerGone.then(() => live.stop(`pid ${pid} exited`));
     for (const spec of list(p, 'tap')) await live.session.addTap(spec);

@@ -29,6 +29,7 @@ const RUN: OptionSpec[] = [
   { name: 'no-stdin' },
   { name: 'trace' },
   { name: 'trace-files' },
+  { name: 'trace-all-cpus' },
 ];
 
 /** What the command line calls the .proto options, in their errors. */
@@ -130,14 +131,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const json = flag(p, 'json');
-  if (flag(p, 'trace-files') && !flag(p, 'trace')) throw usageError('--trace-files goes with --trace');
+  for (const f of ['trace-files', 'trace-all-cpus']) if (flag(p, f) && !flag(p, 'trace')) throw usageError(`--${f} goes with --trace`);
   const opts = liveOptions(p, process.stderr);
   checkDecodeTaps(opts.decodeByTap, specs, true);
   const live = new LiveSession(opts);
   await live.start();
   let trace: Awaited<ReturnType<typeof live.session.addTrace>> | undefined;
   try {
-    if (flag(p, 'trace')) trace = await live.session.addTrace({ traceFiles: flag(p, 'trace-files') });
+    if (flag(p, 'trace')) trace = await live.session.addTrace({ traceFiles: flag(p, 'trace-files'), allCpus: flag(p, 'trace-all-cpus') });
   } catch (err) {
     await live.stop();
     throw err;

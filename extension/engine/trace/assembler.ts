@@ -35,6 +35,8 @@ export interface AssemblerOptions {
   midStream?: boolean;
   /** A pid whose exit is reported elsewhere (the launched program). */
   skipExitOf?: number;
+  /** A new process (not a thread) was seen starting, by its pid. */
+  onProcess?(pid: number): void;
   /** The process (thread group) a thread belongs to; undefined when it cannot be told. */
   tgidOf(tid: number): number | undefined;
   /** What a path is. */
@@ -211,6 +213,7 @@ export class TraceAssembler {
       else {
         this.tgids.set(rec.ret, rec.ret);
         this.leaders.add(rec.ret);
+        this.opts.onProcess?.(rec.ret);
       }
       return;
     }

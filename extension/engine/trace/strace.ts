@@ -213,19 +213,27 @@ export const MAX_BACKLOG = 256 * 1024 * 1024;
 const SLICE_MS = 20;
 
 // The watchdog, a shell that holds the output file as its fd 3 and reads commands from the
-// engine: "punch FROM LENGTH" gives back the disk blocks of a stretch already read; "done": the
-// engine ended strace itself. End of input without "done": the engine died, so the watchdog ends
-// every strace still writing into the file (strace then detaches; the traced programs go on
-// running). The file is gone once strace and the watchdog have exited.
-const WATCHDOG = `while read -r cmd a b; do
+// engine: "punch FROM LENGTH" gives back the disk blocks of a stretch already read; "pin PID CPUS
+// CPU": PID runs pinned to CPU while traced (see pinning.ts), its own CPUs were CPUS; "done": the
+// engine ended strace itself (and gave the pinned processes their CPUs back). End of input
+// without "done": the engine died, so the watchdog ends every strace still writing into the file
+// (strace then detaches; the traced programs go on running) and gives each process still pinned
+// its CPUs back. The file is gone once strace and the watchdog have exited.
+const WATCHDOG = `pins=
+while read -r cmd a b c; do
   case $cmd in
     punch) fallocate --punch-hole --offset "$a" --length "$b" /dev/fd/3 2>/dev/null ;;
+    pin) pins="$pins $a:$b:$c" ;;
     done) exit 0 ;;
   esac
 done
 for f in $(find /proc/[0-9]*/fd -maxdepth 1 -lname "$1*" 2>/dev/null); do
   p=\${f#/proc/}; p=\${p%%/*}
   [ "$(cat /proc/$p/comm 2>/dev/null)" = strace ] && kill -TERM "$p" 2>/dev/null && kill -CONT "$p" 2>/dev/null
+done
+for e in $pins; do
+  p=\${e%%:*}; r=\${e#*:}; cpus=\${r%%:*}; cpu=\${r#*:}
+  [ "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$p/status 2>/dev/null)" = "$cpu" ] && taskset -a -p -c "$cpus" "$p" >/dev/null 2>&1
 done
 exit 0`;
 
@@ -464,6 +472,12 @@ export class TraceOutput {
       buf.copy(this.buf, 0, start, end);
       this.carried = end - start;
     }
+  }
+
+  /** `pid` is pinned to `cpu` while traced; its CPUs were `cpus`: the watchdog gives them back if
+   *  the engine dies. */
+  pinned(pid: number, cpus: string, cpu: number): void {
+    if (!this.closed && this.watchdog.stdin?.writable) this.watchdog.stdin.write(`pin ${pid} ${cpus} ${cpu}\n`);
   }
 
   /** Give back the disk blocks of what has been read (strace only ever writes past them). */

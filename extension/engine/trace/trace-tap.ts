@@ -5,11 +5,14 @@
 //  - attach: `start()` attaches strace to a running process, every process descended from it,
 //    and all their threads.
 // stop() ends strace (it detaches; the program goes on running), then closes every connection.
+// strace and the traced processes share one CPU while the trace lasts (pinning.ts); the processes
+// get their own CPUs back when it ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync, statSync } from 'node:fs';
 import type { Tap, TapSink } from '../taps/tap';
 import { sleep } from '../taps/wait';
 import { TraceAssembler } from './assembler';
+import { allowedCpus, pin, planPinning, unpin, type Pinning } from './pinning';
 import { StraceLineParser } from './strace-line';
 import { alive, checkAttach, commOf, descendantsOf, findExecutable, findStrace, straceArgs, straceFailure, tgidOf, tracerOf, TraceOutput } from './strace';
 
@@ -18,6 +21,8 @@ export interface TraceTapOptions {
   pid?: number;
   /** Include regular files, ttys and the like. */
   traceFiles?: boolean;
+  /** Leave the traced processes on all their CPUs (slower tracing: see pinning.ts). */
+  allCpus?: boolean;
 }
 
 export class TraceTap implements Tap {
@@ -35,6 +40,12 @@ export class TraceTap implements Tap {
   private root: number | undefined;
   private stopping: Promise<void> | undefined;
   private readonly excludeInodes = new Set<string>();
+  /** Where strace and the traced processes run (undefined: not pinned). */
+  private readonly pinning: Pinning | undefined;
+  /** Pinned processes → their own CPUs, given back at the end. */
+  private readonly pins = new Map<number, string>();
+  /** The CPUs of a process seen forking during the trace (its parent's before the trace). */
+  private ownCpus: string | undefined;
   private straceExited!: () => void;
   /** attach: resolves when strace has ended on its own (every traced process has exited). */
   readonly tracerGone = new Promise<void>((r) => (this.straceExited = r));
@@ -45,6 +56,19 @@ export class TraceTap implements Tap {
   ) {
     this.strace = findStrace();
     if (opts.pid !== undefined) checkAttach(opts.pid);
+    this.pinning = opts.allCpus ? undefined : planPinning();
+  }
+
+  /** `pid` runs pinned (by us, or born pinned); its own CPUs are `cpus`. */
+  private pinned(pid: number, cpus: string | undefined): void {
+    if (!this.pinning || cpus === undefined || this.pins.has(pid)) return;
+    this.pins.set(pid, cpus);
+    this.output?.pinned(pid, cpus, this.pinning.cpu);
+  }
+
+  /** The argv prefix that starts strace on the trace's CPU. */
+  private pinnedPrefix(): string[] {
+    return this.pinning ? [this.pinning.taskset, '-c', String(this.pinning.cpu)] : [];
   }
 
   /** For run: the command to launch in place of `command`. Call after start(). */
@@ -52,7 +76,8 @@ export class TraceTap implements Tap {
     if (!this.output) throw new Error('trace tap not started');
     // -DD: strace runs as a grandchild in its own process group, so the launched pid is the
     // program and a Ctrl-C meant for the program does not end the trace first.
-    return [this.strace, ...straceArgs(this.output.path), '-DD', '--', ...command];
+    // (On the trace's CPU: the program inherits it from strace.)
+    return [...this.pinnedPrefix(), this.strace, ...straceArgs(this.output.path), '-DD', '--', ...command];
   }
 
   async start(): Promise<void> {
@@ -69,13 +94,17 @@ export class TraceTap implements Tap {
     const held = below.filter((p) => tracerOf(p) !== 0);
     const tree = [pid, ...below.filter((p) => !held.includes(p))];
     for (const p of tree) this.assembler!.knownProcess(p);
-    const args = [...straceArgs(this.output.path), ...tree.flatMap((p) => ['-p', String(p)])];
+    if (this.pinning) {
+      this.ownCpus = allowedCpus(pid);
+      for (const p of tree) this.pinned(p, pin(this.pinning, p));
+    }
+    const args = [...this.pinnedPrefix(), this.strace, ...straceArgs(this.output.path), ...tree.flatMap((p) => ['-p', String(p)])];
     // strace ends (and so detaches) when ipctap dies, however it dies: setpriv gives it a parent-
     // death signal, and the output's watchdog ends it too.
     const setpriv = findExecutable('setpriv');
     const child = setpriv
-      ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', this.strace, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
-      : spawn(this.strace, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+      : spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -94,6 +123,7 @@ export class TraceTap implements Tap {
     if (exited || tracerOf(pid) !== child.pid) {
       if (!exited) child.kill('SIGTERM');
       await new Promise((r) => (exited ? r(undefined) : child.once('exit', r)));
+      this.unpinAll();
       this.output.close();
       this.output = undefined;
       throw straceFailure(stderr || 'strace could not attach', pid);
@@ -129,6 +159,11 @@ export class TraceTap implements Tap {
     }
     this.makeAssembler(false);
     this.assembler!.knownProcess(pid);
+    // (Its own CPUs are ours: it was started pinned.)
+    if (this.pinning) {
+      this.ownCpus = allowedCpus('self');
+      this.pinned(pid, this.ownCpus);
+    }
     const early = this.early ?? [];
     this.early = undefined;
     for (const l of early) this.line(l);
@@ -157,6 +192,7 @@ export class TraceTap implements Tap {
       excludeInodes: this.excludeInodes,
       midStream,
       skipExitOf: midStream ? undefined : this.root,
+      onProcess: (pid) => this.pinned(pid, this.ownCpus),
       tgidOf,
       commOf,
       pathKind: (p) => {
@@ -181,6 +217,13 @@ export class TraceTap implements Tap {
     } catch (err) {
       this.sink.event({ kind: 'error', tap: this.spec, message: `trace: ${err instanceof Error ? err.message : String(err)}` });
     }
+  }
+
+  /** Every process still pinned gets its own CPUs back (strace has ended). */
+  private unpinAll(): void {
+    if (!this.pinning) return;
+    for (const [pid, cpus] of this.pins) unpin(this.pinning, pid, cpus);
+    this.pins.clear();
   }
 
   /** Detach: strace ends (the traced processes go on), then every traced connection closes. */
@@ -216,6 +259,7 @@ export class TraceTap implements Tap {
     // once no process has the file open any more).
     const deadline = Date.now() + 5000;
     for (let h = tracer !== undefined ? [tracer] : out.holders(); h.length && Date.now() < deadline; h = h.filter(alive)) await sleep(10);
+    this.unpinAll();
     out.done();
     // What strace wrote is read to the end, however long that takes while reading goes on.
     let ended = false;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { goBinary } from '../../helpers/go';
@@ -154,6 +154,58 @@ function procStatus(pid: number, field: string): string | undefined {
     return undefined;
   }
 }
+
+/** The CPUs each thread of `pid` may run on, as /proc lists them (one entry per distinct list). */
+function threadCpus(pid: number): string[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const cpus = tids.map((t) => {
+    try {
+      return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'))?.[1];
+    } catch {
+      return undefined; // (the thread ended meanwhile)
+    }
+  });
+  return [...new Set(cpus.filter((c) => c !== undefined))].sort();
+}
+
+/** The CPUs this test may use ("0-1"), and whether there are two or more (else nothing is pinned). */
+const ownCpus = procStatus(process.pid, 'Cpus_allowed_list')!;
+const severalCpus = /[-,]/.test(ownCpus);
+
+test(
+  'attach --trace: the process and strace share one CPU while traced; Ctrl-C gives every thread its CPUs back; --trace-all-cpus leaves them',
+  { skip: !severalCpus && 'one CPU: nothing to pin' },
+  async () => {
+    const prog = startFixture('signals');
+    try {
+      await prog.waitOut(/^ready \d+$/m);
+      const pid = prog.p.pid!;
+      assert.deepEqual(threadCpus(pid), [ownCpus]);
+      const live = new LiveCli(['attach', String(pid), '--trace', '--json'], env.env);
+      await live.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+      const tracer = Number(procStatus(pid, 'TracerPid'));
+      const pinned = threadCpus(pid);
+      assert.equal(pinned.length, 1, `every thread on the same CPUs: ${pinned.join(' | ')}`);
+      assert.match(pinned[0]!, /^\d+$/, 'one CPU');
+      assert.equal(procStatus(tracer, 'Cpus_allowed_list'), pinned[0], 'strace on the same CPU');
+      await live.stop();
+      assert.equal(procStatus(pid, 'TracerPid'), '0');
+      assert.deepEqual(threadCpus(pid), [ownCpus], 'its CPUs back');
+
+      const all = new LiveCli(['attach', String(pid), '--trace', '--trace-all-cpus', '--json'], env.env);
+      await all.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+      assert.deepEqual(threadCpus(pid), [ownCpus], '--trace-all-cpus: not pinned');
+      await all.stop();
+    } finally {
+      prog.stop();
+    }
+  },
+);
 
 test('attach --trace: a net/rpc connection open before ipctap started; calls afterwards are captured after a mid-stream marker and recognised as net/rpc (no --decode)', async () => {
   const server = startFixture('rpcserver', ['tcp']);
@@ -321,6 +373,11 @@ test('attach --trace: ipctap killed with SIGKILL; the traced program goes on run
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.doesNotMatch(procStatus(pid, 'State') ?? '', /^[tT]/);
+    // Pinned to one CPU while traced; its CPUs given back by the watchdog.
+    while (threadCpus(pid).join() !== ownCpus) {
+      assert.ok(Date.now() < end, `its CPUs back: ${threadCpus(pid).join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     process.kill(pid, 'SIGUSR1');
     await prog.waitOut(/^got SIGUSR1$/m);
     while (holdersOf(link!).length) {
@@ -341,6 +398,7 @@ test('run --trace: ipctap killed with SIGKILL; the program goes on running, not 
     pid = Number(/ready (\d+)/.exec(b64(ready).toString())![1]);
     const tracer = Number(procStatus(pid, 'TracerPid'));
     assert.notEqual(tracer, 0);
+    if (severalCpus) assert.match(threadCpus(pid).join(' | '), /^\d+$/, 'pinned to one CPU while traced');
     const [link] = fdLinks(tracer, /ipctap-trace-/);
     assert.match(link ?? '', /\(deleted\)$/, 'the output file has no name');
     live.proc.kill('SIGKILL');
@@ -351,6 +409,10 @@ test('run --trace: ipctap killed with SIGKILL; the program goes on running, not 
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.match(procStatus(tracer, 'State') ?? 'gone', /^(gone|Z)/, 'strace has exited');
+    while (threadCpus(pid).join() !== ownCpus) {
+      assert.ok(Date.now() < end, `its CPUs back: ${threadCpus(pid).join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     // (Its stdout was ipctap's: the program is checked through /proc, not by what it prints.)
     assert.match(procStatus(pid, 'State') ?? '', /^[SR]/);
   } finally {

@@ -21,8 +21,8 @@ test('the examples configuration parses and expands', () => {
   assert.equal(single.lossless, undefined, 'dropping under floods unless asked');
   assert.equal(toStartParams({ name: 'l', taps: ['tcp:1=127.0.0.1:2'], lossless: true }, { workspaceFolder: '/w', env: {} }).lossless, true);
   assert.equal(single.trace, undefined, 'no tracing unless asked');
-  const traced = toStartParams({ name: 't', command: './a', trace: true, traceFiles: true }, { workspaceFolder: '/w', env: {} });
-  assert.deepEqual([traced.trace, traced.traceFiles], [true, true]);
+  const traced = toStartParams({ name: 't', command: './a', trace: true, traceFiles: true, traceAllCpus: true }, { workspaceFolder: '/w', env: {} });
+  assert.deepEqual([traced.trace, traced.traceFiles, traced.traceAllCpus], [true, true, true]);
   assert.equal(single.directIo, undefined, 'direct I/O unless turned off');
   assert.equal(toStartParams({ name: 'l', taps: ['tcp:1=127.0.0.1:2'], directIo: false }, { workspaceFolder: '/w', env: {} }).directIo, false);
 });
