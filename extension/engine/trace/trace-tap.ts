@@ -219,9 +219,11 @@ export class TraceTap implements Tap {
     }
   }
 
-  /** Every process still pinned gets its own CPUs back (strace has ended). */
+  /** Every process still pinned gets its own CPUs back (strace has ended): those known, and the
+   *  ones descended from the traced process now whose start has not been read yet. */
   private unpinAll(): void {
     if (!this.pinning) return;
+    if (this.root !== undefined && this.ownCpus !== undefined) for (const p of descendantsOf(this.root)) if (!this.pins.has(p)) this.pins.set(p, this.ownCpus);
     for (const [pid, cpus] of this.pins) unpin(this.pinning, pid, cpus);
     this.pins.clear();
   }
@@ -269,6 +271,7 @@ export class TraceTap implements Tap {
       await Promise.race([out.ended, sleep(5000)]);
     }
     out.close();
+    this.unpinAll(); // (processes whose start was read since)
     await Promise.race([out.watchdogGone(), sleep(2000)]);
     if (this.early) {
       // (stopped before the program ran)

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { goBinary } from '../../helpers/go';
@@ -196,6 +196,23 @@ test(
       await live.stop();
       assert.equal(procStatus(pid, 'TracerPid'), '0');
       assert.deepEqual(threadCpus(pid), [ownCpus], 'its CPUs back');
+
+      // A process started while traced is born pinned, and gets its CPUs back too.
+      const flag = join(env.dir, 'fork-now');
+      const sh = spawn('sh', ['-c', `while [ ! -e '${flag}' ]; do sleep 0.02; done; sleep 30 & echo $!; wait`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const shTrace = new LiveCli(['attach', String(sh.pid), '--trace', '--json'], env.env);
+        await shTrace.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
+        writeFileSync(flag, '');
+        const child = Number(await new Promise<string>((r) => sh.stdout!.once('data', (d: Buffer) => r(d.toString().trim()))));
+        assert.match(threadCpus(child).join(' | '), /^\d+$/, 'the child started while traced runs on the one CPU');
+        await shTrace.stop();
+        assert.deepEqual(threadCpus(child), [ownCpus], "the child's CPUs back");
+        assert.deepEqual(threadCpus(sh.pid!), [ownCpus], "the shell's CPUs back");
+        process.kill(child, 'SIGKILL');
+      } finally {
+        sh.kill('SIGKILL');
+      }
 
       const all = new LiveCli(['attach', String(pid), '--trace', '--trace-all-cpus', '--json'], env.env);
       await all.waitFor((x) => x.kind === 'tap-ready' && x.tap === 'trace');
