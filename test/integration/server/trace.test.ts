@@ -13,6 +13,9 @@ import { until, startEngineServer, type EngineServer } from '../../helpers/engin
 const untilLong = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> => until(what, fn, 15_000);
 
 const tracerOf = (pid: number) => /^TracerPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+const cpusOf = (pid: number | 'self') => /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+/** Two CPUs or more: a trace runs on one of them. */
+const severalCpus = /[-,]/.test(cpusOf('self')!);
 
 test('engine server: trace a launched program; attach a trace to a running one and detach it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ipctap-server-trace-'));
@@ -54,14 +57,23 @@ test('engine server: trace a launched program; attach a trace to a running one a
   assert.deepEqual(conn.peers, { client: [prog.pid], server: [child] });
   assert.equal(conn.open, true);
   assert.equal(tracerOf(child), tracerOf(prog.pid!));
+  // Both on strace's CPU while traced.
+  if (severalCpus) for (const p of [prog.pid!, child]) assert.equal(cpusOf(p), cpusOf(Number(tracerOf(p))), `pid ${p} on strace's CPU`);
 
-  // Detach Trace: strace lets go, both processes go on.
+  // Detach Trace: strace lets go, both processes go on, on all their CPUs again.
   assert.notEqual(tracerOf(prog.pid!), '0');
   await engine.request(P.SessionDetachTrace, { sessionId: attached.id });
   assert.equal(tracerOf(prog.pid!), '0');
   assert.equal(tracerOf(child), '0');
+  assert.deepEqual([cpusOf(prog.pid!), cpusOf(child)], [cpusOf('self'), cpusOf('self')]);
   const after = await engine.request(P.SessionGet, { sessionId: attached.id });
   assert.equal(after.state, 'live');
   assert.ok(!after.connectionList.find((x) => x.tap === 'trace')?.open, 'the traced connection is closed');
   assert.equal(prog.exitCode, null);
+
+  // "traceAllCpus": true leaves them on all their CPUs.
+  const allCpus = await engine.request(P.SessionStart, { name: 'all cpus', attachPid: prog.pid, trace: true, traceAllCpus: true });
+  assert.notEqual(tracerOf(prog.pid!), '0');
+  assert.deepEqual([cpusOf(prog.pid!), cpusOf(child)], [cpusOf('self'), cpusOf('self')]);
+  await engine.request(P.SessionDetachTrace, { sessionId: allCpus.id });
 });
