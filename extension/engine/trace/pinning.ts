@@ -1,7 +1,7 @@
 // strace and the processes it traces share one CPU while the trace lasts. ptrace hands control
 // from the traced thread to strace and back at every traced call; when the two sit on different
 // CPUs each handover is a wake-up across CPUs, which costs several times more (5× on a 2-core VM:
-// 50,000 socketpair ping-pongs under strace alone 6.2 s unpinned, 1.2 s pinned). On detach every
+// 50,000 socketpair ping-pongs under strace alone: 16.5 s unpinned, 3.1 s pinned). On detach every
 // traced process still pinned gets its own CPUs back: the engine does it after strace has ended,
 // and the output's watchdog does it if the engine dies (see strace.ts).
 import { execFileSync } from 'node:child_process';
