@@ -2,34 +2,22 @@
 // Go server are the same (exit 0); two runs of a JSON-RPC program that answers differently show
 // the changed values by path, the message only one run sent, and exit 3.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
-import { goBinary } from '../../helpers/go';
+import { cliEnv, runCli } from '../../helpers/cli';
+import { captureRpcCalls, startRpcServer, stopRpcServer } from '../../helpers/go-rpc';
 
 const env = cliEnv();
 after(() => env.cleanup());
 
 async function rpcCapture(name: string): Promise<string> {
-  const server = spawn(goBinary('rpcserver'), ['plain'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const { server, addr } = await startRpcServer('plain');
   try {
-    const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
     const capture = join(env.dir, `${name}.ipctap`);
-    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
-    try {
-      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
-      const port = String(ready.address).split(':').pop();
-      const c = spawnSync(goBinary('rpcclient'), ['plain', `127.0.0.1:${port}`, join(env.dir, `${name}.json`)], { encoding: 'utf8' });
-      assert.equal(c.status, 0, c.stderr);
-    } finally {
-      await live.stop();
-    }
+    await captureRpcCalls(env.env, 'plain', addr, capture, join(env.dir, `${name}.json`));
     return capture;
   } finally {
-    server.stdin!.end();
-    server.kill();
+    stopRpcServer(server);
   }
 }
 

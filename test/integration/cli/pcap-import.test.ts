@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { cliEnv, LiveCli, runCli } from '../../helpers/cli';
+import { cliEnv, runCli } from '../../helpers/cli';
 import { goBinary } from '../../helpers/go';
+import { captureRpcCalls, startRpcServer, stopRpcServer } from '../../helpers/go-rpc';
 import { pcapItems } from '../../../extension/engine/capture/pcap-import';
 import net from 'node:net';
 
@@ -17,14 +17,9 @@ const env = cliEnv();
 after(() => env.cleanup());
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 
-async function rpcServer() {
-  const server = spawn(goBinary('rpcserver'), ['plain'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
-  return { server, addr, port: Number(addr.split(':').pop()) };
-}
-
 test('a tshark capture of net/rpc on lo: calls decoded, per-method statistics', { skip: !hasTshark && 'tshark is not installed (apt-get install tshark)' }, async () => {
-  const { server, addr, port } = await rpcServer();
+  const { server, addr } = await startRpcServer('plain');
+  const port = Number(addr.split(':').pop());
   const out = join(env.dir, 'lo.pcapng');
   const cap = spawn('tshark', ['-i', 'lo', '-f', `tcp port ${port}`, '-w', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
@@ -56,8 +51,7 @@ test('a tshark capture of net/rpc on lo: calls decoded, per-method statistics', 
   } finally {
     cap.kill('SIGINT');
     await new Promise((r) => cap.once('exit', r));
-    server.stdin!.end();
-    server.kill();
+    stopRpcServer(server);
   }
   const r = await runCli(['read', out], { env: env.env });
   assert.equal(r.code, 0, r.stderr);
@@ -72,20 +66,12 @@ test('a tshark capture of net/rpc on lo: calls decoded, per-method statistics', 
 });
 
 test('export then read: the same frames as the capture they came from', async () => {
-  const { server, addr } = await rpcServer();
+  const { server, addr } = await startRpcServer('plain');
   const capture = join(env.dir, 'rt.ipctap');
   try {
-    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
-    try {
-      const ready = await live.waitFor((x) => x.kind === 'tap-ready');
-      const c = spawnSync(goBinary('rpcclient'), ['plain', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'c2.json')], { encoding: 'utf8' });
-      assert.equal(c.status, 0, c.stderr);
-    } finally {
-      await live.stop();
-    }
+    await captureRpcCalls(env.env, 'plain', addr, capture, join(env.dir, 'c2.json'));
   } finally {
-    server.stdin!.end();
-    server.kill();
+    stopRpcServer(server);
   }
   const pcap = join(env.dir, 'rt.pcapng');
   assert.equal((await runCli(['export', capture, '--pcapng', pcap], { env: env.env })).code, 0);

@@ -3,13 +3,13 @@
 // bytes — and the changed answer reported; plus a MessagePack value with an exact 64-bit integer
 // encoded back byte for byte; a ZeroMQ multipart message edited and sent to a real pyzmq server.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { cliEnv, LiveCli, readRows, runCli } from '../../helpers/cli';
-import { goBinary } from '../../helpers/go';
+import { captureRpcCalls, startRpcServer, stopRpcServer } from '../../helpers/go-rpc';
 import { encodeValue } from '../../../extension/engine/replay/encode';
 import { resolveDecoder } from '../../../extension/engine/decoders/core/registry';
 import '../../../extension/engine/decoders/core/all';
@@ -17,28 +17,14 @@ import '../../../extension/engine/decoders/core/all';
 const env = cliEnv();
 after(() => env.cleanup());
 
-/** The real Go net/rpc/jsonrpc server (`args` after the mode), and its address. */
-async function jsonrpcServer(...args: string[]): Promise<{ server: ChildProcess; addr: string }> {
-  const server = spawn(goBinary('rpcserver'), ['jsonrpc', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
-  return { server, addr };
-}
-
-/** The Go client's calls to the server at `addr`, captured through `ipctap proxy` into `capture`. */
+/** The Go client's jsonrpc calls to the server at `addr`, captured into `capture`, as rows. */
 async function captureJsonrpcCalls(addr: string, capture: string): Promise<Record<string, unknown>[]> {
-  const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
-  try {
-    const ready = await live.waitFor((r) => r.kind === 'tap-ready');
-    const c = spawnSync(goBinary('rpcclient'), ['jsonrpc', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'calls.json')], { encoding: 'utf8' });
-    assert.equal(c.status, 0, c.stderr);
-  } finally {
-    await live.stop();
-  }
+  await captureRpcCalls(env.env, 'jsonrpc', addr, capture, join(env.dir, 'calls.json'));
   return readRows(capture, [], env.env);
 }
 
 test('edit a net/rpc/jsonrpc call and send it: the server answers the new arguments; exit 3; --hex; a server frame is refused', async () => {
-  const { server, addr } = await jsonrpcServer();
+  const { server, addr } = await startRpcServer('jsonrpc');
   try {
     const capture = join(env.dir, 'j.ipctap');
     const rows = await captureJsonrpcCalls(addr, capture);
@@ -62,15 +48,14 @@ test('edit a net/rpc/jsonrpc call and send it: the server answers the new argume
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /was sent by the server/);
   } finally {
-    server.stdin!.end();
-    server.kill();
+    stopRpcServer(server);
   }
 });
 
 test('a server that closes the connection before the edited call: "edited not sent", exit 3, editedSent false', async () => {
-  const { server, addr } = await jsonrpcServer();
+  const { server, addr } = await startRpcServer('jsonrpc');
   // The same service, closing each connection once it has answered one request.
-  const closing = await jsonrpcServer('close-after=1');
+  const closing = await startRpcServer('jsonrpc', 'close-after=1');
   try {
     const capture = join(env.dir, 'closing.ipctap');
     const rows = await captureJsonrpcCalls(addr, capture);
@@ -93,10 +78,7 @@ test('a server that closes the connection before the edited call: "edited not se
     const ok = await runCli(['send', capture, '--frame', String(call.id), '--to', `tcp:${addr}`, '--value', edited, '--json'], { env: env.env });
     assert.equal((JSON.parse(ok.stdout) as { editedSent: boolean }).editedSent, true, ok.stdout + ok.stderr);
   } finally {
-    for (const s of [server, closing.server]) {
-      s.stdin!.end();
-      s.kill();
-    }
+    for (const s of [server, closing.server]) stopRpcServer(s);
   }
 });
 
@@ -111,18 +93,10 @@ test('round trip: encode(decode(bytes)) is the bytes for MessagePack (exact 64-b
 });
 
 test('edit a Go net/rpc (gob) call and send it to the real server: the reply is the product of the edited arguments', async () => {
-  const server = spawn(goBinary('rpcserver'), ['tcp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const { server, addr } = await startRpcServer('tcp');
   try {
-    const addr = await new Promise<string>((res) => createInterface({ input: server.stdout! }).once('line', res));
     const capture = join(env.dir, 'g.ipctap');
-    const live = new LiveCli(['proxy', '--json', '-w', capture, '--tap', `tcp:0=${addr}`], env.env);
-    try {
-      const ready = await live.waitFor((r) => r.kind === 'tap-ready');
-      const c = spawnSync(goBinary('rpcclient'), ['tcp', `127.0.0.1:${String(ready.address).split(':').pop()}`, join(env.dir, 'gcalls.json')], { encoding: 'utf8' });
-      assert.equal(c.status, 0, c.stderr);
-    } finally {
-      await live.stop();
-    }
+    await captureRpcCalls(env.env, 'tcp', addr, capture, join(env.dir, 'gcalls.json'));
     const rows = await readRows(capture, [], env.env);
     const calls = rows.filter((r) => r.type === 'frame' && r.dir === 'c2s' && (r.decoded as { kind?: string } | null)?.kind === 'request');
     // the first call carries the type definitions of rpc.Request and Args; a later one relies on them
@@ -188,8 +162,7 @@ test('edit a Go net/rpc (gob) call and send it to the real server: the reply is 
     assert.ok(kept, misfit.stderr);
     assert.match(readFileSync(kept, 'utf8'), /"C": -?\d+/);
   } finally {
-    server.stdin!.end();
-    server.kill();
+    stopRpcServer(server);
   }
 });
 
