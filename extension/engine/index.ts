@@ -41,4 +41,4 @@ export { runtimeDir, stateDir } from './util/paths';
 export { ensurePrivateDir } from './util/private-dir';
 export { encodeGrpcMessage } from './replay/encode-grpc';
 export { sendGrpcCall } from './replay/grpc-send';
-export { editableText, encodeEdited, loadEditableFrame, sendEdited, type EditableFrame, type SendEditedResult } from './replay/send-edited';
+export { editableText, editedBytes, encodeEdited, loadEditableFrame, sendEdited, type EditableFrame, type SendEditedResult } from './replay/send-edited';

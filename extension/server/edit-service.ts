@@ -2,7 +2,7 @@
 // as hex), and the edited message sent on a fresh connection after the connection's setup; the
 // answers are captured as a new connection (in the session when live, else in a new session) and
 // returned beside the original ones.
-import { editableText, encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, UserError } from '../engine';
+import { editableText, editedBytes, loadEditableFrame, parseReplayTarget, sendEdited, UserError } from '../engine';
 import type * as P from '../shared/requests';
 import { originalEndpoint } from './replay-service';
 import { decodingOf, type SessionService } from './session-service';
@@ -48,20 +48,12 @@ export async function sendEdit(sessions: SessionService, p: P.EditSendParams): P
   // (decoded, and encoded back, with the session's .proto files: a typed gRPC message by its method)
   const typing = decodingOf(source);
   const e = await loadEditableFrame(file, p.id, { decoderOptions: source.decoderOptions });
-  let bytes: Uint8Array;
-  if (p.hex !== undefined) {
-    const clean = p.hex.replace(/\s+/g, '');
-    if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new UserError('the edited bytes are not pairs of hex digits');
-    bytes = Buffer.from(clean, 'hex');
-  } else {
-    let value: unknown;
-    try {
-      value = parseJsonExact(p.value ?? '');
-    } catch (err) {
-      throw new UserError(`the edited message is not JSON: ${(err as Error).message}`);
-    }
-    bytes = encodeEdited(e, value, { protoFiles: typing.protoFiles, protoType: typing.protoType });
-  }
+  const bytes = editedBytes(
+    e,
+    p.hex !== undefined ? { hex: p.hex } : { json: p.value ?? '' },
+    { protoFiles: typing.protoFiles, protoType: typing.protoType },
+    { notHex: 'the edited bytes are not pairs of hex digits', notJson: (m) => `the edited message is not JSON: ${m}` },
+  );
   // The new exchange goes into the source session when it is live, otherwise into a new one.
   let host = source.engine && source.state === 'live' ? source : undefined;
   let created: string | undefined;

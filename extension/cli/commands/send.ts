@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { editableText, encodeEdited, loadEditableFrame, parseJsonExact, parseReplayTarget, sendEdited, toJson, UserError } from '../../engine';
+import { editableText, editedBytes, loadEditableFrame, parseReplayTarget, sendEdited, toJson, UserError } from '../../engine';
 import { flag, intOpt, list, parseArgs, str, usageError } from '../args';
 import { LiveSession } from '../live';
 import { captureDecodeOptions, protoOptions } from './run';
@@ -106,20 +106,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const edit = await loadEditableFrame(file, id, { decode, decodeByTap, decoderOptions });
   const frame = edit.frame;
   const schema = { protoFiles: decoderOptions?.protoFiles as string[] | undefined, protoType: decoderOptions?.protoType as string | undefined };
-  const bytesOf = (hexText: string | undefined, jsonText: string | undefined, what: string): Uint8Array => {
-    if (hexText !== undefined) {
-      const clean = hexText.replace(/\s+/g, '');
-      if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw usageError(`${what}: expected pairs of hex digits`);
-      return Buffer.from(clean, 'hex');
-    }
-    let value: unknown;
-    try {
-      value = parseJsonExact(jsonText!);
-    } catch (e) {
-      throw usageError(`${what}: not JSON: ${(e as Error).message}`);
-    }
-    return encodeEdited(edit, value, schema);
-  };
+  const bytesOf = (given: { hex: string } | { json: string }, what: string): Uint8Array =>
+    editedBytes(edit, given, schema, { notHex: `${what}: expected pairs of hex digits`, notJson: (m) => `${what}: not JSON: ${m}`, error: usageError });
   let bytes: Uint8Array;
   if (editing) {
     // The value as JSON where the protocol can be encoded back, else the bytes as hex. An edit
@@ -128,14 +116,14 @@ export async function sendCommand(argv: string[]): Promise<number> {
     const name = `frame-${id}.${encodable ? 'json' : 'hex'}`;
     const edited = editInEditor(text, name);
     try {
-      bytes = encodable ? bytesOf(undefined, edited, 'the edited value') : bytesOf(edited, undefined, 'the edited bytes');
+      bytes = encodable ? bytesOf({ json: edited }, 'the edited value') : bytesOf({ hex: edited }, 'the edited bytes');
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       const kept = join(mkdtempSync(join(tmpdir(), 'ipctap-edit-')), name);
       writeFileSync(kept, edited, { mode: 0o600 });
       throw new UserError(`${e.message} (your edit is kept in ${kept}${encodable ? `: send it with --value-file ${kept} once fixed` : ''})`, e.exitCode);
     }
-  } else bytes = bytesOf(hex, valueText, hex !== undefined ? '--hex' : valueFile !== undefined ? '--value-file' : '--value');
+  } else bytes = hex !== undefined ? bytesOf({ hex }, '--hex') : bytesOf({ json: valueText! }, valueFile !== undefined ? '--value-file' : '--value');
 
   const write = str(p, 'write');
   const json = flag(p, 'json');

@@ -9,7 +9,7 @@ import type { DecodeChoice } from '../rows';
 import type { Session } from '../session';
 import type { FrameRow } from '../types';
 import { UserError } from '../util/errors';
-import { toJson } from '../util/json';
+import { parseJsonExact, toJson } from '../util/json';
 import { prettyJson } from '../util/json-pretty';
 import { canEncode, encodeValue, type ProtobufTyping } from './encode';
 import { encodeGrpcMessage } from './encode-grpc';
@@ -95,11 +95,40 @@ export function editableText(e: EditableFrame): { text: string; encodable: boole
 }
 
 /** Bytes as hex, 32 to a line. */
-export function hexLines(data: Uint8Array): string {
+function hexLines(data: Uint8Array): string {
   return Buffer.from(data)
     .toString('hex')
     .replace(/(.{64})/g, '$1\n')
     .trimEnd();
+}
+
+/** How a front end words its refusals of an edit (as its user knows the edit). */
+export interface EditRefusals {
+  notHex: string;
+  notJson: (reason: string) => string;
+  /** The error made of the message (default a UserError). */
+  error?: (message: string) => UserError;
+}
+
+/**
+ * The bytes an edit of a frame stands for (the inverse of editableText): `hex`, pairs of hex
+ * digits (whitespace ignored), or `json`, the decoded value encoded back in the frame's protocol
+ * with `schema` (see encodeEdited). Refused with a UserError worded by `refusals`.
+ */
+export function editedBytes(e: EditableFrame, edit: { hex: string } | { json: string }, schema: ProtobufTyping, refusals: EditRefusals): Uint8Array {
+  const refuse = refusals.error ?? ((m: string) => new UserError(m));
+  if ('hex' in edit) {
+    const clean = edit.hex.replace(/\s+/g, '');
+    if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw refuse(refusals.notHex);
+    return Buffer.from(clean, 'hex');
+  }
+  let value: unknown;
+  try {
+    value = parseJsonExact(edit.json);
+  } catch (err) {
+    throw refuse(refusals.notJson((err as Error).message));
+  }
+  return encodeEdited(e, value, schema);
 }
 
 /** The edited value's bytes in the frame's protocol; `schema` is the .proto files (a gRPC
