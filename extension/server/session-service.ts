@@ -209,8 +209,9 @@ export class SessionService {
       if (proc) hosted.external.set(proc.pid, { pid: proc.pid, name: proc.name, command: [], state: 'running' });
       hosted.changed();
     }
+    const traced = { traceFiles: p.traceFiles === true, allCpus: p.traceAllCpus === true };
     if (p.trace && p.attachPid !== undefined) {
-      await engine.addTrace({ pid: p.attachPid, traceFiles: p.traceFiles === true, allCpus: p.traceAllCpus === true });
+      await engine.addTrace({ pid: p.attachPid, ...traced });
       hosted.changed();
     }
     for (const proc of p.processes ?? []) {
@@ -222,7 +223,7 @@ export class SessionService {
       if (errors.length) throw errors[0];
       if (proc.delayMs) await new Promise((r) => setTimeout(r, proc.delayMs));
       const x = expandProcess(proc, addresses);
-      const trace = p.trace ? await engine.addTrace({ traceFiles: p.traceFiles === true, allCpus: p.traceAllCpus === true }) : undefined;
+      const trace = p.trace ? await engine.addTrace(traced) : undefined;
       await engine.launch([x.command, ...(x.args ?? [])], {
         cwd: x.cwd,
         env: x.env,
@@ -306,19 +307,20 @@ export class SessionService {
   decodeAs(id: string, tap: string | undefined, decoder: string, protoType?: string): { redecoding: boolean } {
     const s = this.get(id);
     resolveDecoder(decoder); // a clear error for an unknown name, before anything changes
-    const choice = withDecodeAs(s.decodeChoice, tap, decoder);
     // Another message type (or none): the session's decoder options carry it from now on (rows
     // decoded again, Compare with…, Edit and Send…); one its .proto files do not define is refused.
     const options = protoType === undefined ? undefined : decoderOptionsOf({ ...decodingOf(s), protoType });
-    const retype = () => {
+    // The session keeps the choice (with those before it) once it is taken.
+    const choice = withDecodeAs(s.decodeChoice, tap, decoder);
+    const keep = () => {
       if (options) s.decoderOptions = options;
+      s.decodeChoice = choice;
     };
     if (s.engine && s.state === 'live') {
       ++s.decodeGeneration;
       const engine = s.engine;
       const redecoding = engine.redecode(tap, decoder, options);
-      retype();
-      s.decodeChoice = choice;
+      keep();
       if (!redecoding) return { redecoding: false };
       // (Synchronous with the switch: the first row decoded again comes later.)
       s.reset();
@@ -332,8 +334,7 @@ export class SessionService {
       return { redecoding: true };
     }
     if (!s.capturePath) throw new UserError(`session ${s.name} has no capture file to decode again`);
-    retype();
-    s.decodeChoice = choice;
+    keep();
     const path = s.capturePath;
     const gen = ++s.decodeGeneration;
     s.reset();

@@ -2,17 +2,17 @@
 import { formatEndpoints, listEndpoints, memoryNotes, toJson } from '../../engine';
 import { flag, list, parseArgs, usageError } from '../args';
 import { LiveSession } from '../live';
-import { COMMON, liveOptions, serveTaps } from './run';
+import { COMMON, liveOptions, serveTaps, TRACE, traceOptions } from './run';
 
-const ATTACH = [...COMMON, { name: 'trace' }, { name: 'trace-files' }, { name: 'trace-all-cpus' }];
+const ATTACH = [...COMMON, ...TRACE];
 
 export async function attachCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ATTACH, 'attach');
   if (p.positionals.length !== 1 || !/^\d+$/.test(p.positionals[0]!))
     throw usageError('usage: ipctap attach PID [--json] [--tap SPEC...] [--trace [--trace-files] [--trace-all-cpus]]');
   const pid = Number(p.positionals[0]);
-  for (const f of ['trace-files', 'trace-all-cpus']) if (flag(p, f) && !flag(p, 'trace')) throw usageError(`--${f} goes with --trace`);
-  if (flag(p, 'trace')) return traceAttached(p, pid);
+  const traced = traceOptions(p);
+  if (flag(p, 'trace')) return traceAttached(p, pid, traced);
   const endpoints = await listEndpoints(pid);
   const taps = list(p, 'tap');
   if (taps.length === 0) {
@@ -24,11 +24,11 @@ export async function attachCommand(argv: string[]): Promise<number> {
 }
 
 /** Trace a running process (and --tap taps beside it) until Ctrl-C; the process goes on running. */
-async function traceAttached(p: ReturnType<typeof parseArgs>, pid: number): Promise<number> {
+async function traceAttached(p: ReturnType<typeof parseArgs>, pid: number, traced: ReturnType<typeof traceOptions>): Promise<number> {
   const live = new LiveSession(liveOptions(p, process.stdout));
   await live.start();
   try {
-    const trace = await live.session.addTrace({ pid, traceFiles: flag(p, 'trace-files'), allCpus: flag(p, 'trace-all-cpus') });
+    const trace = await live.session.addTrace({ pid, ...traced });
     // The process and every child it started exited: nothing more to see.
     void trace.tracerGone.then(() => live.stop(`pid ${pid} exited`));
     for (const spec of list(p, 'tap')) await live.session.addTap(spec);

@@ -20,6 +20,15 @@ export const COMMON: OptionSpec[] = [
   { name: 'stats' },
 ];
 
+/** --trace and the options that go with it (run and attach). */
+export const TRACE: OptionSpec[] = [{ name: 'trace' }, { name: 'trace-files' }, { name: 'trace-all-cpus' }];
+
+/** The trace tap's options from --trace-files and --trace-all-cpus, which need --trace. */
+export function traceOptions(p: ReturnType<typeof parseArgs>): { traceFiles: boolean; allCpus: boolean } {
+  for (const f of ['trace-files', 'trace-all-cpus']) if (flag(p, f) && !flag(p, 'trace')) throw usageError(`--${f} goes with --trace`);
+  return { traceFiles: flag(p, 'trace-files'), allCpus: flag(p, 'trace-all-cpus') };
+}
+
 const RUN: OptionSpec[] = [
   ...COMMON,
   { name: 'show-stdio' },
@@ -27,9 +36,7 @@ const RUN: OptionSpec[] = [
   { name: 'env', short: 'e', value: true, multiple: true },
   { name: 'group' },
   { name: 'no-stdin' },
-  { name: 'trace' },
-  { name: 'trace-files' },
-  { name: 'trace-all-cpus' },
+  ...TRACE,
 ];
 
 /** What the command line calls the .proto options, in their errors. */
@@ -131,14 +138,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const json = flag(p, 'json');
-  for (const f of ['trace-files', 'trace-all-cpus']) if (flag(p, f) && !flag(p, 'trace')) throw usageError(`--${f} goes with --trace`);
+  const traced = traceOptions(p);
   const opts = liveOptions(p, process.stderr);
   checkDecodeTaps(opts.decodeByTap, specs, true);
   const live = new LiveSession(opts);
   await live.start();
   let trace: Awaited<ReturnType<typeof live.session.addTrace>> | undefined;
   try {
-    if (flag(p, 'trace')) trace = await live.session.addTrace({ traceFiles: flag(p, 'trace-files'), allCpus: flag(p, 'trace-all-cpus') });
+    if (flag(p, 'trace')) trace = await live.session.addTrace(traced);
   } catch (err) {
     await live.stop();
     throw err;
