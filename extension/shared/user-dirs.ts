@@ -44,7 +44,7 @@ export function privateDirProblem(dir: string): string | undefined {
 
 /** Longest path a Unix socket can have (sun_path is 108 bytes with the NUL): Node cuts a longer
  *  one short without a word, so the socket would be made under another name. */
-const SOCKET_PATH_MAX = 107;
+export const SOCKET_PATH_MAX = 107;
 
 /** Why a socket of ours cannot be made or reached at `path` because of its length (undefined: it fits). */
 export function socketPathTooLong(path: string): string | undefined {

@@ -2,9 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-
-/** Longest path a Unix socket can be bound or connected at (sun_path is 108 bytes with the NUL). */
-export const SUN_PATH_MAX = 107;
+import { SOCKET_PATH_MAX } from '../../shared/user-dirs';
 
 /** Names inside a private directory: the original, and our own socket/FIFO before it is renamed
  *  onto the path. */
@@ -129,7 +127,7 @@ function hasProcFd(): boolean {
 }
 
 export function fits(...paths: string[]): boolean {
-  return paths.every((p) => Buffer.byteLength(p) <= SUN_PATH_MAX);
+  return paths.every((p) => Buffer.byteLength(p) <= SOCKET_PATH_MAX);
 }
 
 /** Node's spelling of an abstract socket name ("@name" → "\0name"). */

@@ -5,8 +5,7 @@
 // traced process still pinned gets its own CPUs back: the engine does it after strace has ended,
 // and the output's watchdog does it if the engine dies (see strace.ts).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { findExecutable } from './strace';
+import { findExecutable, statusField } from './strace';
 
 export interface Pinning {
   /** The CPU strace and its tracees run on. */
@@ -16,11 +15,7 @@ export interface Pinning {
 
 /** The CPUs a process (or thread) may run on, as /proc prints them ("0-3,6"); undefined when gone. */
 export function allowedCpus(pid: number | 'self'): string | undefined {
-  try {
-    return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
+  return statusField(pid, 'Cpus_allowed_list');
 }
 
 /** "0-3,6" → [0, 1, 2, 3, 6]. */

@@ -83,7 +83,8 @@ export function findStrace(pathEnv = process.env.PATH ?? ''): string {
   return p;
 }
 
-function statusField(pid: number, name: string): string | undefined {
+/** A field of /proc/PID/status (undefined: no such process, or not ours to read). */
+export function statusField(pid: number | 'self', name: string): string | undefined {
   try {
     const m = new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m?.[1];
